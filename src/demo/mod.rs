@@ -1,0 +1,1 @@
+//! Deterministic example workbooks: the seed paper cohort and synthetic cohorts.

@@ -1,0 +1,11 @@
+//! mmreport: turns multiple myeloma case-record workbooks into validated,
+//! publication-ready reports.
+//!
+//! Pipeline stages, one module each, data flowing one way:
+//! `ingest` → `validate` → `derive` → `analysis` (over the pure `stats`) → `render` → `publish`,
+//! driven by `batch` and the `mmreport` binary. `rules` holds the clinical rule sets (IMWG,
+//! CTCAE, staging) as pure functions; `demo` writes the bundled example workbooks.
+pub mod demo;
+pub mod model;
+pub mod rules;
+pub mod stats;

@@ -1,0 +1,1 @@
+//! Clinical rule sets (IMWG, CTCAE v5, staging): pure functions, no I/O.
