@@ -5,7 +5,9 @@
 //! `ingest` → `validate` → `derive` → `analysis` (over the pure `stats`) → `render` → `publish`,
 //! driven by `batch` and the `mmreport` binary. `rules` holds the clinical rule sets (IMWG,
 //! CTCAE, staging) as pure functions; `demo` writes the bundled example workbooks.
+pub mod config;
 pub mod demo;
+pub mod ingest;
 pub mod model;
 pub mod rules;
 pub mod stats;

@@ -1,0 +1,245 @@
+//! Ingest: one workbook's bytes → a [`Cohort`] of typed records with provenance and findings.
+//!
+//! calamine reads `.xlsx/.xlsm/.xls/.xlsb/.ods`. It has a history of panics on malformed
+//! files, so the whole read runs inside `catch_unwind`: a panic is an [`IngestError`] for
+//! that one workbook, never a crash of the batch. Problems that leave the workbook usable
+//! (a bad cell, an unknown column) are findings; problems that leave nothing to analyse
+//! (not a spreadsheet, no `patients` sheet, no patients) are errors.
+
+pub mod cells;
+pub mod names;
+mod records;
+pub mod sheet;
+
+use crate::config::Config;
+use crate::model::{Cohort, Finding, Severity};
+use calamine::{Data, Range, Reader, Sheets};
+use cells::{DateSystem, RawCell, Spellings};
+use names::{key, wide_pattern_keys};
+use sheet::{Grid, HeaderMatcher, SheetKind, Table};
+use std::io::Cursor;
+
+/// Why a workbook could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("not a readable spreadsheet (xlsx, xlsm, xls, xlsb or ods): {0}")]
+    Unreadable(String),
+    #[error("the workbook is password-protected or encrypted: {0}")]
+    Encrypted(String),
+    #[error("the reader crashed on this file (malformed workbook): {0}")]
+    Panicked(String),
+    #[error("the workbook has no sheets")]
+    Empty,
+    #[error("no `patients` sheet (looked for: {0})")]
+    NoPatientsSheet(String),
+    #[error(
+        "sheet {sheet:?} is too large: {rows} rows x {cols} columns ({cells} cells, limit {limit})"
+    )]
+    TooLarge {
+        sheet: String,
+        rows: u64,
+        cols: u64,
+        cells: u64,
+        limit: u64,
+    },
+}
+
+/// Rule ids of workbook-level findings.
+pub mod rule {
+    pub const UNREADABLE_SHEET: &str = "workbook.unreadable_sheet";
+}
+
+/// Limits against hostile or broken files (checked before any sheet is expanded).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest dense rectangle (rows x columns) one sheet may have.
+    pub max_cells_per_sheet: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_cells_per_sheet: 50_000_000,
+        }
+    }
+}
+
+struct RangeGrid<'a>(&'a Range<Data>);
+
+impl Grid for RangeGrid<'_> {
+    fn origin(&self) -> (u32, u32) {
+        self.0.start().unwrap_or((0, 0))
+    }
+    fn height(&self) -> usize {
+        self.0.height()
+    }
+    fn width(&self) -> usize {
+        self.0.width()
+    }
+    fn cell(&self, r: usize, c: usize) -> RawCell<'_> {
+        match self.0.get((r, c)) {
+            None | Some(Data::Empty) => RawCell::Empty,
+            Some(Data::Int(i)) => RawCell::Int(*i),
+            Some(Data::Float(f)) => RawCell::Float(*f),
+            Some(Data::String(s)) => RawCell::Str(s),
+            Some(Data::Bool(b)) => RawCell::Bool(*b),
+            Some(Data::DateTime(d)) if d.is_datetime() => RawCell::DateSerial(d.as_f64()),
+            Some(Data::DateTime(d)) => RawCell::Float(d.as_f64()),
+            Some(Data::DateTimeIso(s)) => RawCell::DateIso(s),
+            Some(Data::DurationIso(s)) => RawCell::Str(s),
+            Some(Data::Error(e)) => RawCell::Error(e.to_string()),
+        }
+    }
+}
+
+/// Reads a workbook from its bytes. Never panics: a reader panic becomes
+/// [`IngestError::Panicked`].
+pub fn read_workbook(bytes: &[u8], cfg: &Config, limits: Limits) -> Result<Cohort, IngestError> {
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_workbook_inner(bytes, cfg, limits)
+    }));
+    match result {
+        Ok(r) => r,
+        Err(p) => {
+            let msg = p
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            Err(IngestError::Panicked(msg))
+        }
+    }
+}
+
+fn classify(error: calamine::Error) -> IngestError {
+    let text = error.to_string();
+    let lower = text.to_lowercase();
+    if lower.contains("password") || lower.contains("encrypt") || lower.contains("protected") {
+        IngestError::Encrypted(text)
+    } else {
+        IngestError::Unreadable(text)
+    }
+}
+
+/// True when the bytes are an OLE compound file (old .xls, or an encrypted OOXML package).
+fn is_cfb(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1])
+}
+
+fn read_workbook_inner(bytes: &[u8], cfg: &Config, limits: Limits) -> Result<Cohort, IngestError> {
+    let mut wb = calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
+        let err = classify(e);
+        // An encrypted .xlsx is an OLE container holding `EncryptionInfo`.
+        if is_cfb(bytes) && bytes.windows(14).any(|w| w == b"E\0n\0c\0r\0y\0p\0t\0") {
+            IngestError::Encrypted("the file is an encrypted Office package".into())
+        } else {
+            err
+        }
+    })?;
+    let ds = match &wb {
+        Sheets::Xlsx(x) if x.has_1904_epoch() => DateSystem::D1904,
+        Sheets::Xls(x) if x.has_1904_epoch() => DateSystem::D1904,
+        _ => DateSystem::D1900,
+    };
+    let names: Vec<String> = wb.sheet_names().to_vec();
+    if names.is_empty() {
+        return Err(IngestError::Empty);
+    }
+    let sp = Spellings::new(&cfg.values, cfg.dates.slash_order);
+    let dict = &cfg.dictionary;
+    let wide = wide_pattern_keys(&dict.wide_responses.patterns);
+    let patient_m = HeaderMatcher::new(&dict.patient, &dict.extra_aliases, wide);
+    let assess_m = HeaderMatcher::new(&dict.assessment, &dict.extra_aliases, Vec::new());
+    let ae_m = HeaderMatcher::new(&dict.adverse_event, &dict.extra_aliases, Vec::new());
+    let lab_m = HeaderMatcher::new(&dict.lab, &dict.extra_aliases, Vec::new());
+
+    let sheet_aliases: Vec<(String, SheetKind)> = dict
+        .sheets
+        .iter()
+        .filter_map(|(canon, aliases)| {
+            let kind = SheetKind::from_canonical(canon)?;
+            Some(
+                std::iter::once(canon)
+                    .chain(aliases)
+                    .map(move |a| (key(a), kind)),
+            )
+        })
+        .flatten()
+        .collect();
+
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut tables: Vec<Table> = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let idx = u16::try_from(i).unwrap_or(u16::MAX);
+        let k = key(name);
+        let Some(kind) = sheet_aliases
+            .iter()
+            .find(|(a, _)| *a == k)
+            .map(|(_, kind)| *kind)
+        else {
+            findings.push(
+                Finding::general(
+                    Severity::Info,
+                    sheet::rule::UNKNOWN_SHEET,
+                    format!("sheet {name:?} matches no known sheet name and is not read"),
+                )
+                .with_sheet(name.clone()),
+            );
+            continue;
+        };
+        let range = match wb.worksheet_range(name) {
+            Ok(r) => r,
+            Err(e) => {
+                findings.push(
+                    Finding::general(
+                        Severity::Error,
+                        rule::UNREADABLE_SHEET,
+                        format!("sheet could not be read: {e}"),
+                    )
+                    .with_sheet(name.clone()),
+                );
+                continue;
+            }
+        };
+        let (h, w) = range.get_size();
+        let cells = h as u64 * w as u64;
+        if cells > limits.max_cells_per_sheet {
+            return Err(IngestError::TooLarge {
+                sheet: name.clone(),
+                rows: h as u64,
+                cols: w as u64,
+                cells,
+                limit: limits.max_cells_per_sheet,
+            });
+        }
+        let matcher = match kind {
+            SheetKind::Patients | SheetKind::Treatment => &patient_m,
+            SheetKind::Assessments => &assess_m,
+            SheetKind::AdverseEvents => &ae_m,
+            SheetKind::Labs => &lab_m,
+        };
+        if let Some(t) = sheet::read_table(
+            &RangeGrid(&range),
+            idx,
+            name,
+            kind,
+            matcher,
+            &sp,
+            ds,
+            &cfg.values.note_markers,
+            &mut findings,
+        ) {
+            tables.push(t);
+        }
+    }
+    if !tables.iter().any(|t| t.kind == SheetKind::Patients) {
+        let looked: Vec<String> = dict.sheets.get("patients").cloned().unwrap_or_default();
+        return Err(IngestError::NoPatientsSheet(format!(
+            "patients, {}",
+            looked.join(", ")
+        )));
+    }
+    let mut cohort = records::build(&tables, &names, cfg, findings);
+    Cohort::resolve_findings(&cohort.sheets, &mut cohort.findings);
+    Ok(cohort)
+}

@@ -1,0 +1,522 @@
+//! Typed rows → typed records: patient-level rows of every one-row-per-patient sheet joined
+//! on `patient_id` (duplicates flagged and excluded), long rows attached to their patient
+//! (orphans flagged and left out), wide per-cycle responses merged into `assessments`.
+
+use super::cells::Value;
+use super::sheet::{SheetKind, Table};
+use crate::config::{ColumnDef, Config};
+use crate::model::*;
+use std::collections::{HashMap, HashSet};
+
+/// Rule ids of record-level findings.
+pub mod rule {
+    pub const MISSING_ID: &str = "cohort.missing_patient_id";
+    pub const DUPLICATE_ID: &str = "cohort.duplicate_patient_id";
+    pub const ORPHAN_ROW: &str = "cohort.orphan_row";
+    pub const CONFLICT: &str = "cohort.conflicting_value";
+    pub const WIDE_CONFLICT: &str = "cohort.conflicting_response";
+}
+
+type Values = Vec<Option<Val<Value>>>;
+
+/// Column name → index in a column table.
+struct Ix(HashMap<String, usize>);
+
+impl Ix {
+    fn new(defs: &[ColumnDef]) -> Self {
+        Ix(defs
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.name.clone(), i))
+            .collect())
+    }
+    fn get<'v>(&self, row: &'v Values, name: &str) -> Option<&'v Val<Value>> {
+        self.0
+            .get(name)
+            .and_then(|&i| row.get(i))
+            .and_then(Option::as_ref)
+    }
+}
+
+macro_rules! getter {
+    ($fn:ident, $ty:ty, $pat:pat => $out:expr) => {
+        fn $fn(ix: &Ix, row: &Values, name: &str) -> Option<Val<$ty>> {
+            let v = ix.get(row, name)?;
+            match &v.v {
+                $pat => Some(Val::new($out, v.at)),
+                _ => None,
+            }
+        }
+    };
+}
+
+getter!(num, f64, Value::Num(x) => *x);
+getter!(int, u32, Value::Int(x) => *x);
+getter!(date, Date, Value::Date(x) => *x);
+getter!(boolean, bool, Value::Bool(x) => *x);
+getter!(sex, Sex, Value::Sex(x) => *x);
+getter!(response, Response, Value::Response(x) => *x);
+getter!(list, Vec<String>, Value::List(x) => x.clone());
+
+fn text(ix: &Ix, row: &Values, name: &str) -> Option<Val<String>> {
+    let v = ix.get(row, name)?;
+    match &v.v {
+        Value::Text(s) | Value::Cat(s) => Some(Val::new(s.clone(), v.at)),
+        _ => None,
+    }
+}
+
+fn stage(ix: &Ix, row: &Values, name: &str) -> Option<Val<(u8, Option<char>)>> {
+    let v = ix.get(row, name)?;
+    match &v.v {
+        Value::Stage(n, s) => Some(Val::new((*n, *s), v.at)),
+        _ => None,
+    }
+}
+
+fn roman(n: u8) -> &'static str {
+    match n {
+        1 => "I",
+        2 => "II",
+        _ => "III",
+    }
+}
+
+fn cat_map<T>(ix: &Ix, row: &Values, name: &str, f: impl Fn(&str) -> Option<T>) -> Option<Val<T>> {
+    let t = text(ix, row, name)?;
+    f(&t.v).map(|x| Val::new(x, t.at))
+}
+
+fn patient_from(ix: &Ix, id: String, id_at: CellRef, r: &Values) -> Patient {
+    Patient {
+        patient_id: id,
+        id_at: Some(id_at),
+        sex: sex(ix, r, "sex"),
+        age: num(ix, r, "age"),
+        birth_date: date(ix, r, "birth_date"),
+        diagnosis_date: date(ix, r, "diagnosis_date"),
+        m_protein_type: text(ix, r, "m_protein_type"),
+        ds_stage: stage(ix, r, "ds_stage").map(|v| {
+            Val::new(
+                format!(
+                    "{}{}",
+                    roman(v.v.0),
+                    v.v.1.map(String::from).unwrap_or_default()
+                ),
+                v.at,
+            )
+        }),
+        iss_stage: stage(ix, r, "iss_stage").map(|v| Val::new(v.v.0, v.at)),
+        first_symptom: text(ix, r, "first_symptom"),
+        pathological_fracture: boolean(ix, r, "pathological_fracture"),
+        amyloidosis: boolean(ix, r, "amyloidosis"),
+        bm_plasma_cell_pct: num(ix, r, "bm_plasma_cell_pct"),
+        calcium: num(ix, r, "calcium"),
+        creatinine: num(ix, r, "creatinine"),
+        crcl: num(ix, r, "crcl"),
+        beta2_microglobulin: num(ix, r, "beta2_microglobulin"),
+        albumin: num(ix, r, "albumin"),
+        ldh: num(ix, r, "ldh"),
+        esr: num(ix, r, "esr"),
+        hemoglobin: num(ix, r, "hemoglobin"),
+        wbc: num(ix, r, "wbc"),
+        platelets: num(ix, r, "platelets"),
+        fish_tested: boolean(ix, r, "fish_tested"),
+        fish_del17p: boolean(ix, r, "fish_del17p"),
+        fish_t4_14: boolean(ix, r, "fish_t4_14"),
+        fish_t14_16: boolean(ix, r, "fish_t14_16"),
+        fish_t14_20: boolean(ix, r, "fish_t14_20"),
+        fish_1q_gain: boolean(ix, r, "fish_1q_gain"),
+        fish_del13q: boolean(ix, r, "fish_del13q"),
+        fish_t11_14: boolean(ix, r, "fish_t11_14"),
+        fish_igh: boolean(ix, r, "fish_igh"),
+        fish_other: list(ix, r, "fish_other"),
+        prior_lines: int(ix, r, "prior_lines"),
+        prior_bortezomib: boolean(ix, r, "prior_bortezomib"),
+        prior_lenalidomide: boolean(ix, r, "prior_lenalidomide"),
+        prior_pomalidomide: boolean(ix, r, "prior_pomalidomide"),
+        prior_carfilzomib: boolean(ix, r, "prior_carfilzomib"),
+        prior_daratumumab: boolean(ix, r, "prior_daratumumab"),
+        prior_asct: boolean(ix, r, "prior_asct"),
+        emd: boolean(ix, r, "emd"),
+        emd_onset: cat_map(ix, r, "emd_onset", |s| match s {
+            "at_diagnosis" => Some(EmdOnset::AtDiagnosis),
+            "at_relapse" => Some(EmdOnset::AtRelapse),
+            _ => None,
+        }),
+        emd_type: cat_map(ix, r, "emd_type", |s| match s {
+            "paraskeletal" => Some(EmdType::Paraskeletal),
+            "soft_tissue" => Some(EmdType::SoftTissue),
+            _ => None,
+        }),
+        emd_sites: list(ix, r, "emd_sites"),
+        notes: text(ix, r, "notes"),
+        disease_status: cat_map(ix, r, "disease_status", |s| match s {
+            "relapsed" => Some(DiseaseStatus::Relapsed),
+            "refractory" => Some(DiseaseStatus::Refractory),
+            "primary_refractory" => Some(DiseaseStatus::PrimaryRefractory),
+            "relapsed_and_refractory" => Some(DiseaseStatus::RelapsedAndRefractory),
+            _ => None,
+        }),
+        last_prior_regimen_end: date(ix, r, "last_prior_regimen_end"),
+        relapse_date: date(ix, r, "relapse_date"),
+        prior_best_response: response(ix, r, "prior_best_response"),
+        new_bone_lesion: boolean(ix, r, "new_bone_lesion"),
+        new_plasmacytoma: boolean(ix, r, "new_plasmacytoma"),
+        plasmacytoma_growth: boolean(ix, r, "plasmacytoma_growth"),
+        hyperviscosity: boolean(ix, r, "hyperviscosity"),
+        hb_drop: num(ix, r, "hb_drop"),
+        creatinine_rise: num(ix, r, "creatinine_rise"),
+        m_protein_nadir: num(ix, r, "m_protein_nadir"),
+        m_protein_at_relapse: num(ix, r, "m_protein_at_relapse"),
+        regimen: text(ix, r, "regimen").map(|v| Val::new(v.v.trim().to_string(), v.at)),
+        index_date: date(ix, r, "index_date"),
+        bendamustine_dose: num(ix, r, "bendamustine_dose"),
+        cycles_completed: int(ix, r, "cycles_completed"),
+        last_dose_date: date(ix, r, "last_dose_date"),
+        progression_date: date(ix, r, "progression_date"),
+        death_date: date(ix, r, "death_date"),
+        death_cause: text(ix, r, "death_cause"),
+        last_followup_date: date(ix, r, "last_followup_date"),
+        vital_status: cat_map(ix, r, "vital_status", |s| match s {
+            "alive" => Some(VitalStatus::Alive),
+            "dead" => Some(VitalStatus::Dead),
+            _ => None,
+        }),
+    }
+}
+
+fn assessment_from(ix: &Ix, id: String, at: CellRef, r: &Values) -> Assessment {
+    Assessment {
+        patient_id: id,
+        at: Some(at),
+        assessment_date: date(ix, r, "assessment_date"),
+        after_cycle: int(ix, r, "after_cycle"),
+        response: response(ix, r, "response"),
+        serum_m_protein: num(ix, r, "serum_m_protein"),
+        urine_m_protein: num(ix, r, "urine_m_protein"),
+        involved_flc: num(ix, r, "involved_flc"),
+        uninvolved_flc: num(ix, r, "uninvolved_flc"),
+        immunofixation_negative: boolean(ix, r, "immunofixation_negative"),
+        bm_plasma_cell_pct: num(ix, r, "bm_plasma_cell_pct"),
+        plasmacytoma_spd: num(ix, r, "plasmacytoma_spd"),
+        new_lesion: boolean(ix, r, "new_lesion"),
+        calcium: num(ix, r, "calcium"),
+        hemoglobin: num(ix, r, "hemoglobin"),
+        creatinine: num(ix, r, "creatinine"),
+    }
+}
+
+fn ae_from(ix: &Ix, id: String, at: CellRef, r: &Values) -> AdverseEvent {
+    let grade = int(ix, r, "grade").and_then(|g| u8::try_from(g.v).ok().map(|x| Val::new(x, g.at)));
+    AdverseEvent {
+        patient_id: id,
+        at: Some(at),
+        term: text(ix, r, "term"),
+        term_known: false,
+        grade,
+        cycle: int(ix, r, "cycle"),
+        onset_date: date(ix, r, "onset_date"),
+        serious: boolean(ix, r, "serious"),
+    }
+}
+
+fn lab_from(ix: &Ix, id: String, at: CellRef, r: &Values) -> LabDraw {
+    LabDraw {
+        patient_id: id,
+        at: Some(at),
+        draw_date: date(ix, r, "draw_date"),
+        wbc: num(ix, r, "wbc"),
+        neutrophils: num(ix, r, "neutrophils"),
+        lymphocytes: num(ix, r, "lymphocytes"),
+        platelets: num(ix, r, "platelets"),
+        hemoglobin: num(ix, r, "hemoglobin"),
+        creatinine: num(ix, r, "creatinine"),
+    }
+}
+
+/// Text of a value for messages and conflict checks.
+fn show(v: &Value) -> String {
+    match v {
+        Value::Text(s) | Value::Cat(s) => s.clone(),
+        Value::Num(x) => super::cells::number_text(*x),
+        Value::Int(i) => i.to_string(),
+        Value::Date(d) => d.to_string(),
+        Value::Bool(b) => if *b { "yes" } else { "no" }.into(),
+        Value::Sex(s) => format!("{s:?}").to_lowercase(),
+        Value::Response(r) => r.code().into(),
+        Value::List(l) => l.join("; "),
+        Value::Stage(n, s) => format!("{}{}", roman(*n), s.map(String::from).unwrap_or_default()),
+    }
+}
+
+fn id_of(ix: &Ix, row: &Values) -> Option<(String, CellRef)> {
+    let v = ix.get(row, "patient_id")?;
+    let s = show(&v.v).trim().to_string();
+    (!s.is_empty()).then_some((s, v.at))
+}
+
+/// Builds the cohort from the sheets' tables (patients sheet first, then other patient-level
+/// sheets in workbook order, then the long sheets).
+pub fn build(
+    tables: &[Table],
+    sheet_names: &[String],
+    cfg: &Config,
+    mut findings: Vec<Finding>,
+) -> Cohort {
+    let dict = &cfg.dictionary;
+    let pix = Ix::new(&dict.patient);
+    let mut order: Vec<String> = Vec::new();
+    let mut merged: HashMap<String, (CellRef, Values)> = HashMap::new();
+    let mut excluded: Vec<(String, Vec<String>)> = Vec::new();
+    let mut duplicate: HashSet<String> = HashSet::new();
+    let mut patients_read = 0usize;
+    let sheet_name = |i: u16| sheet_names.get(usize::from(i)).cloned().unwrap_or_default();
+
+    let mut patient_tables: Vec<&Table> = tables
+        .iter()
+        .filter(|t| t.kind == SheetKind::Patients)
+        .collect();
+    patient_tables.extend(
+        tables
+            .iter()
+            .filter(|t| t.kind.patient_level() && t.kind != SheetKind::Patients),
+    );
+    let mut wide_rows: Vec<(String, Vec<(u32, Val<Response>)>)> = Vec::new();
+
+    for (ti, t) in patient_tables.iter().enumerate() {
+        let primary = ti == 0 || t.kind == SheetKind::Patients;
+        // Duplicate ids within this sheet: every row with the id is flagged, the patient excluded.
+        let mut seen: HashMap<String, Vec<(u32, CellRef)>> = HashMap::new();
+        for row in &t.rows {
+            if let Some((id, at)) = id_of(&pix, &row.values) {
+                seen.entry(id).or_default().push((row.excel_row, at));
+            }
+        }
+        for row in &t.rows {
+            let Some((id, id_at)) = id_of(&pix, &row.values) else {
+                if primary {
+                    patients_read += 1;
+                    let label = format!("{}!row {}", sheet_name(t.sheet), row.excel_row);
+                    excluded.push((label, vec!["patient_id missing".into()]));
+                }
+                let first = row.values.iter().flatten().next().map(|v| v.at);
+                let at = first.unwrap_or(CellRef {
+                    sheet: t.sheet,
+                    row: row.excel_row,
+                    col: 0,
+                });
+                findings.push(Finding::at_cell(
+                    Severity::Error,
+                    rule::MISSING_ID,
+                    CellRef {
+                        col: pix.0.get("patient_id").map_or(at.col, |_| at.col),
+                        ..at
+                    },
+                    "patient_id",
+                    "row has values but no patient_id: it cannot be used",
+                ));
+                continue;
+            };
+            let rows_with_id = seen.get(&id).map(Vec::len).unwrap_or(0);
+            if rows_with_id > 1 {
+                let all: Vec<String> = seen[&id].iter().map(|(r, _)| r.to_string()).collect();
+                findings.push(
+                    Finding::at_cell(
+                        Severity::Error,
+                        rule::DUPLICATE_ID,
+                        id_at,
+                        "patient_id",
+                        format!(
+                            "patient_id appears in {} rows of this sheet (rows {}): the patient is excluded",
+                            rows_with_id,
+                            all.join(", ")
+                        ),
+                    )
+                    .with_patient(id.clone())
+                    .with_value(id.clone()),
+                );
+                if duplicate.insert(id.clone()) {
+                    if primary {
+                        patients_read += 1;
+                    }
+                    excluded.push((
+                        id.clone(),
+                        vec![format!(
+                            "duplicate patient_id in sheet {} (rows {})",
+                            sheet_name(t.sheet),
+                            all.join(", ")
+                        )],
+                    ));
+                }
+                continue;
+            }
+            if duplicate.contains(&id) {
+                continue;
+            }
+            if !row.wide.is_empty() {
+                wide_rows.push((id.clone(), row.wide.clone()));
+            }
+            match merged.get_mut(&id) {
+                None if primary => {
+                    patients_read += 1;
+                    order.push(id.clone());
+                    merged.insert(id, (id_at, row.values.clone()));
+                }
+                None => findings.push(
+                    Finding::at_cell(
+                        Severity::Warning,
+                        rule::ORPHAN_ROW,
+                        id_at,
+                        "patient_id",
+                        format!(
+                            "patient_id has no row in the patients sheet: this {} row is left out",
+                            sheet_name(t.sheet)
+                        ),
+                    )
+                    .with_patient(id.clone())
+                    .with_value(id),
+                ),
+                Some((_, base)) => {
+                    for (i, v) in row.values.iter().enumerate() {
+                        let Some(v) = v else { continue };
+                        match &base[i] {
+                            None => base[i] = Some(v.clone()),
+                            Some(old) if old.v != v.v && dict.patient[i].name != "patient_id" => {
+                                findings.push(
+                                    Finding::at_cell(
+                                        Severity::Error,
+                                        rule::CONFLICT,
+                                        v.at,
+                                        &dict.patient[i].name,
+                                        format!(
+                                            "{} differs from the value {} given in sheet {}: the first value is used",
+                                            dict.patient[i].name,
+                                            show(&old.v),
+                                            sheet_name(old.at.sheet)
+                                        ),
+                                    )
+                                    .with_patient(id.clone())
+                                    .with_value(show(&v.v)),
+                                );
+                            }
+                            Some(_) => {}
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    let patients: Vec<Patient> = order
+        .iter()
+        .filter_map(|id| {
+            merged
+                .get(id)
+                .map(|(at, v)| patient_from(&pix, id.clone(), *at, v))
+        })
+        .collect();
+    let known: HashSet<&str> = patients.iter().map(|p| p.patient_id.as_str()).collect();
+
+    let mut assessments = Vec::new();
+    let mut adverse_events = Vec::new();
+    let mut labs = Vec::new();
+    for t in tables.iter().filter(|t| !t.kind.patient_level()) {
+        let defs = match t.kind {
+            SheetKind::Assessments => &dict.assessment,
+            SheetKind::AdverseEvents => &dict.adverse_event,
+            _ => &dict.lab,
+        };
+        let ix = Ix::new(defs);
+        for row in &t.rows {
+            let Some((id, at)) = id_of(&ix, &row.values) else {
+                let at = row.values.iter().flatten().next().map(|v| v.at);
+                if let Some(at) = at {
+                    findings.push(Finding::at_cell(
+                        Severity::Warning,
+                        rule::ORPHAN_ROW,
+                        at,
+                        "patient_id",
+                        "row has no patient_id: it is left out",
+                    ));
+                }
+                continue;
+            };
+            if !known.contains(id.as_str()) {
+                if !duplicate.contains(&id) {
+                    findings.push(
+                        Finding::at_cell(
+                            Severity::Warning,
+                            rule::ORPHAN_ROW,
+                            at,
+                            "patient_id",
+                            "patient_id has no row in the patients sheet: this row is left out of every count",
+                        )
+                        .with_patient(id.clone())
+                        .with_value(id),
+                    );
+                }
+                continue;
+            }
+            match t.kind {
+                SheetKind::Assessments => {
+                    assessments.push(assessment_from(&ix, id, at, &row.values))
+                }
+                SheetKind::AdverseEvents => adverse_events.push(ae_from(&ix, id, at, &row.values)),
+                _ => labs.push(lab_from(&ix, id, at, &row.values)),
+            }
+        }
+    }
+
+    // Wide per-cycle responses mean the same as assessments rows with after_cycle = n.
+    // Indexed once, so merging stays linear in the number of rows.
+    let mut by_cycle: HashMap<(String, u32), usize> = HashMap::new();
+    for (i, a) in assessments.iter().enumerate() {
+        if let Some(c) = &a.after_cycle {
+            by_cycle.entry((a.patient_id.clone(), c.v)).or_insert(i);
+        }
+    }
+    for (id, wides) in wide_rows {
+        for (cycle, resp) in wides {
+            let existing = by_cycle.get(&(id.clone(), cycle)).copied();
+            match existing.and_then(|i| assessments.get_mut(i)) {
+                Some(a) => match &a.response {
+                    None => a.response = Some(resp),
+                    Some(r) if r.v != resp.v => findings.push(
+                        Finding::at_cell(
+                            Severity::Error,
+                            rule::WIDE_CONFLICT,
+                            resp.at,
+                            &format!("response_c{cycle}"),
+                            format!(
+                                "response after cycle {cycle} is {} here but {} in the assessments sheet: the assessments value is used",
+                                resp.v, r.v
+                            ),
+                        )
+                        .with_patient(id.clone())
+                        .with_value(resp.v.code()),
+                    ),
+                    Some(_) => {}
+                },
+                None => assessments.push(Assessment {
+                    patient_id: id.clone(),
+                    at: Some(resp.at),
+                    after_cycle: Some(Val::new(cycle, resp.at)),
+                    response: Some(resp),
+                    ..Assessment::default()
+                }),
+            }
+        }
+    }
+
+    Cohort {
+        sheets: sheet_names.to_vec(),
+        patients,
+        assessments,
+        adverse_events,
+        labs,
+        excluded,
+        findings,
+        patients_read,
+    }
+}
