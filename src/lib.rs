@@ -5,9 +5,17 @@
 //! `ingest` → `validate` → `derive` → `analysis` (over the pure `stats`) → `render` → `publish`,
 //! driven by `batch` and the `mmreport` binary. `rules` holds the clinical rule sets (IMWG,
 //! CTCAE, staging) as pure functions; `demo` writes the bundled example workbooks.
+pub mod adam;
+pub mod batch;
 pub mod config;
 pub mod demo;
+pub mod derive;
 pub mod ingest;
 pub mod model;
+pub mod pipeline;
+pub mod publish;
+pub mod render;
+pub mod results;
 pub mod rules;
 pub mod stats;
+pub mod validate;

@@ -30,6 +30,8 @@ pub enum IngestError {
     Panicked(String),
     #[error("the workbook has no sheets")]
     Empty,
+    #[error("sheet {0:?} has no header row: none of its first 10 rows has mostly known column names (see the data dictionary)")]
+    NoPatientsHeader(String),
     #[error("no `patients` sheet (looked for: {0})")]
     NoPatientsSheet(String),
     #[error(
@@ -233,6 +235,16 @@ fn read_workbook_inner(bytes: &[u8], cfg: &Config, limits: Limits) -> Result<Coh
         }
     }
     if !tables.iter().any(|t| t.kind == SheetKind::Patients) {
+        if let Some(f) = findings.iter().find(|f| f.rule == sheet::rule::NO_HEADER) {
+            let sheet = f.sheet.clone().unwrap_or_default();
+            let k = key(&sheet);
+            if sheet_aliases
+                .iter()
+                .any(|(a, kind)| *a == k && *kind == SheetKind::Patients)
+            {
+                return Err(IngestError::NoPatientsHeader(sheet));
+            }
+        }
         let looked: Vec<String> = dict.sheets.get("patients").cloned().unwrap_or_default();
         return Err(IngestError::NoPatientsSheet(format!(
             "patients, {}",

@@ -1,4 +1,6 @@
 //! Integration tests: one binary, a module per feature.
 mod demo;
+mod ingest;
 mod rules;
 mod stats;
+mod util;

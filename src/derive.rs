@@ -1,0 +1,404 @@
+//! Per-patient derived fields (the ADSL of CDISC ADaM): age, endpoints (PFS, OS, follow-up)
+//! with their event flags and dates, response at each checkpoint, final and best response,
+//! and the configured groupings. Pure: no I/O.
+//!
+//! Endpoint definitions follow Kumar, Lancet Oncol 2016;17:e328 (IMWG 2016) and
+//! `results-json.md`: time zero is `index_date`; months = days / 30.4375; OS events are deaths
+//! from any cause, others censored at last follow-up; PFS events are progression or death
+//! (config: progression only), censored at last follow-up (config: last assessment).
+
+use crate::config::{Config, PfsCensor, PfsEvents};
+use crate::model::*;
+use chrono::Datelike;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// One time-to-event endpoint of one patient.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Endpoint {
+    /// Time from index in the report's unit (months by default).
+    pub time: f64,
+    pub days: i64,
+    pub event: bool,
+    /// The event date, or the censoring date.
+    pub date: Date,
+    /// What ended the observation: `progression`, `death`, `last_followup`, `last_assessment`.
+    pub reason: &'static str,
+}
+
+/// One patient's derived record (a row of `adsl.csv`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Derived {
+    pub patient_id: String,
+    pub sex: Option<Sex>,
+    /// Recorded age, or completed years from `birth_date` to `index_date`.
+    pub age: Option<f64>,
+    pub age_derived: bool,
+    pub index_date: Date,
+    pub regimen: Option<String>,
+    pub cycles_completed: Option<u32>,
+    pub prior_lines: Option<u32>,
+    pub os: Endpoint,
+    pub pfs: Endpoint,
+    /// Time to progression: death without progression censored.
+    pub ttp: Endpoint,
+    /// Observation time: index to last follow-up or death.
+    pub followup: Endpoint,
+    pub alive_at_last_contact: bool,
+    /// Response after each checkpoint cycle (`None`: not assessed).
+    pub checkpoints: BTreeMap<u32, Option<Response>>,
+    /// Completed at least the configured number of cycles (the paper: 2).
+    pub response_evaluable: bool,
+    /// The last assessment's response (as the paper reports it).
+    pub final_response: Option<Response>,
+    pub best_response: Option<Response>,
+    /// Date of the first assessment with PR or better.
+    pub first_response_date: Option<Date>,
+    /// Time to first response (>= PR), in the report's unit.
+    pub time_to_response: Option<f64>,
+    /// Duration of response: from the first >= PR to progression or death (responders only).
+    pub dor: Option<Endpoint>,
+    /// Configured two-level groupings: id → yes/no (`None`: the input is missing).
+    pub groups: BTreeMap<String, Option<bool>>,
+}
+
+/// Months (or the configured unit) from days.
+pub fn to_unit(days: i64, cfg: &Config) -> f64 {
+    days as f64 / cfg.time.days_per_month
+}
+
+fn endpoint(index: Date, date: Date, event: bool, reason: &'static str, cfg: &Config) -> Endpoint {
+    let days = (date - index).num_days();
+    Endpoint {
+        time: to_unit(days, cfg),
+        days,
+        event,
+        date,
+        reason,
+    }
+}
+
+fn years_between(birth: Date, at: Date) -> f64 {
+    let mut y = at.year() - birth.year();
+    if (at.month(), at.day()) < (birth.month(), birth.day()) {
+        y -= 1;
+    }
+    f64::from(y)
+}
+
+/// The response of an assessment used for analysis (recorded by default; config may choose
+/// the IMWG-derived one, supplied by the caller in `derived`).
+pub type ResponseLookup<'a> = &'a dyn Fn(&Assessment) -> Option<Response>;
+
+/// Derives every analysed patient. `analysed` are indices into `cohort.patients`
+/// (validated to have `index_date` and an end date).
+pub fn derive(
+    cohort: &Cohort,
+    analysed: &[usize],
+    cfg: &Config,
+    resp: ResponseLookup<'_>,
+) -> Vec<Derived> {
+    let mut by_patient: HashMap<&str, Vec<&Assessment>> = HashMap::new();
+    for a in &cohort.assessments {
+        by_patient.entry(a.patient_id.as_str()).or_default().push(a);
+    }
+    analysed
+        .iter()
+        .filter_map(|&i| cohort.patients.get(i))
+        .filter_map(|p| {
+            let mut asm: Vec<&Assessment> = by_patient
+                .get(p.patient_id.as_str())
+                .cloned()
+                .unwrap_or_default();
+            // Chronological: by cycle, then date.
+            asm.sort_by_key(|a| {
+                (
+                    a.after_cycle.as_ref().map(|c| c.v),
+                    a.assessment_date.as_ref().map(|d| d.v),
+                )
+            });
+            derive_one(p, &asm, cfg, resp)
+        })
+        .collect()
+}
+
+fn derive_one(
+    p: &Patient,
+    asm: &[&Assessment],
+    cfg: &Config,
+    resp: ResponseLookup<'_>,
+) -> Option<Derived> {
+    let index = p.index_date.as_ref()?.v;
+    let death = p.death_date.as_ref().map(|d| d.v);
+    let last_fu = p.last_followup_date.as_ref().map(|d| d.v).or(death)?;
+    let last_contact = match death {
+        Some(d) => d.max(last_fu),
+        None => last_fu,
+    };
+    let os = match death {
+        Some(d) => endpoint(index, d, true, "death", cfg),
+        None => endpoint(index, last_fu, false, "last_followup", cfg),
+    };
+    let followup = endpoint(
+        index,
+        last_contact,
+        death.is_some(),
+        if death.is_some() {
+            "death"
+        } else {
+            "last_followup"
+        },
+        cfg,
+    );
+    let prog = p.progression_date.as_ref().map(|d| d.v);
+    let last_assessment = asm
+        .iter()
+        .filter_map(|a| a.assessment_date.as_ref().map(|d| d.v))
+        .max();
+    let censor_date = match cfg.endpoints.pfs_censor_at {
+        PfsCensor::LastFollowup => last_fu,
+        PfsCensor::LastAssessment => last_assessment.unwrap_or(last_fu).max(index),
+    };
+    let censor_reason = match cfg.endpoints.pfs_censor_at {
+        PfsCensor::LastAssessment if last_assessment.is_some() => "last_assessment",
+        _ => "last_followup",
+    };
+    let pfs = match (prog, death, cfg.endpoints.pfs_events) {
+        (Some(pr), Some(de), PfsEvents::ProgressionOrDeath) if de < pr => {
+            endpoint(index, de, true, "death", cfg)
+        }
+        (Some(pr), _, _) => endpoint(index, pr, true, "progression", cfg),
+        (None, Some(de), PfsEvents::ProgressionOrDeath) => endpoint(index, de, true, "death", cfg),
+        _ => endpoint(index, censor_date, false, censor_reason, cfg),
+    };
+    let ttp = match prog {
+        Some(pr) => endpoint(index, pr, true, "progression", cfg),
+        None => endpoint(
+            index,
+            death.unwrap_or(last_fu),
+            false,
+            if death.is_some() {
+                "death"
+            } else {
+                "last_followup"
+            },
+            cfg,
+        ),
+    };
+
+    let post: Vec<(&Assessment, Response)> = asm
+        .iter()
+        .filter(|a| a.after_cycle.as_ref().map(|c| c.v) != Some(0))
+        .filter_map(|a| resp(a).map(|r| (*a, r)))
+        .collect();
+    let checkpoints = cfg
+        .response
+        .checkpoints
+        .iter()
+        .map(|&c| {
+            let r = post
+                .iter()
+                .rev()
+                .find(|(a, _)| a.after_cycle.as_ref().map(|x| x.v) == Some(c))
+                .map(|(_, r)| *r);
+            (c, r)
+        })
+        .collect();
+    let final_response = post.last().map(|(_, r)| *r);
+    let best_response = post
+        .iter()
+        .map(|(_, r)| *r)
+        .filter(|r| *r != Response::NE)
+        .max_by_key(Response::rank)
+        .or(final_response);
+    let first_resp = post.iter().find(|(_, r)| r.is_responder());
+    let first_response_date = first_resp.and_then(|(a, _)| a.assessment_date.as_ref().map(|d| d.v));
+    let time_to_response = first_response_date.map(|d| to_unit((d - index).num_days(), cfg));
+    let dor = first_response_date.map(|start| {
+        let (end, event, reason) = match (pfs.event, pfs.reason) {
+            (true, r) => (pfs.date, true, r),
+            (false, r) => (pfs.date, false, r),
+        };
+        let days = (end - start).num_days().max(0);
+        Endpoint {
+            time: to_unit(days, cfg),
+            days,
+            event,
+            date: end,
+            reason,
+        }
+    });
+
+    let age = match (&p.age, &p.birth_date) {
+        (Some(a), _) => Some((a.v, false)),
+        (None, Some(b)) => Some((years_between(b.v, index), true)),
+        _ => None,
+    };
+    let cycles = p.cycles_completed.as_ref().map(|c| c.v);
+    let prior_lines = p.prior_lines.as_ref().map(|c| c.v);
+    let groups = cfg
+        .groupings
+        .iter()
+        .map(|g| {
+            let value: Option<f64> = match g.column.as_str() {
+                "prior_lines" => prior_lines.map(f64::from),
+                "cycles_completed" => cycles.map(f64::from),
+                "age" => age.map(|a| a.0),
+                "emd" => p.emd.as_ref().map(|v| f64::from(u8::from(v.v))),
+                _ => None,
+            };
+            let yes = match (value, g.at_least) {
+                (Some(v), Some(t)) => Some(v >= t),
+                (Some(v), None) => Some(v != 0.0),
+                _ => None,
+            };
+            (g.id.clone(), yes)
+        })
+        .collect();
+
+    Some(Derived {
+        patient_id: p.patient_id.clone(),
+        sex: p.sex.as_ref().map(|s| s.v),
+        age: age.map(|a| a.0),
+        age_derived: age.is_some_and(|a| a.1),
+        index_date: index,
+        regimen: p.regimen.as_ref().map(|r| r.v.clone()),
+        cycles_completed: cycles,
+        prior_lines,
+        os,
+        pfs,
+        ttp,
+        followup,
+        alive_at_last_contact: death.is_none(),
+        checkpoints,
+        response_evaluable: cycles.is_some_and(|c| c >= cfg.response.evaluable_min_cycles),
+        final_response,
+        best_response,
+        first_response_date,
+        time_to_response,
+        dor,
+        groups,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn at() -> CellRef {
+        CellRef {
+            sheet: 0,
+            row: 2,
+            col: 0,
+        }
+    }
+    fn vd(s: &str) -> Option<Val<Date>> {
+        Some(Val::new(s.parse().unwrap(), at()))
+    }
+    fn base() -> Patient {
+        Patient {
+            patient_id: "P1".into(),
+            index_date: vd("2020-01-01"),
+            last_followup_date: vd("2021-01-01"),
+            cycles_completed: Some(Val::new(4, at())),
+            prior_lines: Some(Val::new(3, at())),
+            ..Patient::default()
+        }
+    }
+    fn recorded(a: &Assessment) -> Option<Response> {
+        a.response.as_ref().map(|r| r.v)
+    }
+    fn run(p: Patient, asm: Vec<Assessment>, cfg: &Config) -> Derived {
+        let c = Cohort {
+            patients: vec![p],
+            assessments: asm,
+            ..Cohort::default()
+        };
+        derive(&c, &[0], cfg, &recorded).pop().unwrap()
+    }
+    fn a(cycle: u32, date: &str, r: Response) -> Assessment {
+        Assessment {
+            patient_id: "P1".into(),
+            after_cycle: Some(Val::new(cycle, at())),
+            assessment_date: vd(date),
+            response: Some(Val::new(r, at())),
+            ..Assessment::default()
+        }
+    }
+
+    #[test]
+    fn censored_patient_times_in_months() {
+        let cfg = Config::defaults().unwrap().config;
+        let d = run(base(), vec![], &cfg);
+        assert_eq!(d.os.days, 366);
+        assert!((d.os.time - 366.0 / 30.4375).abs() < 1e-12);
+        assert!(!d.os.event && !d.pfs.event);
+        assert_eq!(d.pfs.reason, "last_followup");
+        assert_eq!(d.groups["prior_lines"], Some(true));
+        assert_eq!(d.groups["cycles"], Some(true));
+    }
+
+    #[test]
+    fn pfs_event_progression_or_death_by_config() {
+        let cfg = Config::defaults().unwrap().config;
+        let mut p = base();
+        p.death_date = vd("2020-07-01");
+        let d = run(p.clone(), vec![], &cfg);
+        assert!(d.pfs.event && d.os.event);
+        assert_eq!(d.pfs.reason, "death");
+        let cfg2 = Config::with_override("[endpoints]\npfs_events = \"progression\"\n", "t")
+            .unwrap()
+            .config;
+        let d = run(p.clone(), vec![], &cfg2);
+        assert!(
+            !d.pfs.event,
+            "progression only: death without progression is censored"
+        );
+        p.progression_date = vd("2020-05-01");
+        let d = run(p, vec![], &cfg);
+        assert_eq!(
+            (d.pfs.event, d.pfs.reason, d.pfs.days),
+            (true, "progression", 121)
+        );
+    }
+
+    #[test]
+    fn censor_at_last_assessment_by_config() {
+        let cfg = Config::with_override("[endpoints]\npfs_censor_at = \"last_assessment\"\n", "t")
+            .unwrap()
+            .config;
+        let d = run(base(), vec![a(2, "2020-03-01", Response::PR)], &cfg);
+        assert_eq!((d.pfs.reason, d.pfs.days), ("last_assessment", 60));
+    }
+
+    #[test]
+    fn responses_checkpoint_final_best() {
+        let cfg = Config::defaults().unwrap().config;
+        let asm = vec![
+            a(4, "2020-05-01", Response::SD),
+            a(2, "2020-03-01", Response::PR),
+            a(0, "2019-12-30", Response::NE),
+        ];
+        let d = run(base(), asm, &cfg);
+        assert_eq!(d.checkpoints[&2], Some(Response::PR));
+        assert_eq!(d.checkpoints[&4], Some(Response::SD));
+        assert_eq!(d.checkpoints[&6], None);
+        assert_eq!(d.final_response, Some(Response::SD));
+        assert_eq!(d.best_response, Some(Response::PR));
+        assert_eq!(d.first_response_date, Some("2020-03-01".parse().unwrap()));
+        assert!(d.response_evaluable);
+        let dor = d.dor.unwrap();
+        assert_eq!((dor.days, dor.event), (306, false));
+    }
+
+    #[test]
+    fn age_from_birth_date() {
+        let cfg = Config::defaults().unwrap().config;
+        let mut p = base();
+        p.birth_date = vd("1960-01-02");
+        let d = run(p, vec![], &cfg);
+        assert_eq!(d.age, Some(59.0));
+        assert!(d.age_derived);
+    }
+}

@@ -1,0 +1,180 @@
+//! Writing one report directory so that nobody ever opens half a report: everything is
+//! written into a temporary directory beside the final one and renamed into place only when
+//! complete; the previous report stays until then.
+//!
+//! CSV cells that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`,
+//! tab or carriage return) are prefixed with `'`, the OWASP defence against CSV injection.
+
+use crate::results::Results;
+use serde::Serialize;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error("cannot write {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot serialise {what}: {message}")]
+    Serialise { what: String, message: String },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PublishError + '_ {
+    move |source| PublishError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// OWASP CSV-injection defence: a cell that starts like a formula is prefixed with `'`.
+pub fn csv_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') if cell.parse::<f64>().is_err() => {
+            format!("'{cell}").into()
+        }
+        _ => cell.into(),
+    }
+}
+
+/// Serialises rows to CSV bytes with a header, every text cell passed through [`csv_safe`].
+pub fn to_csv<T: Serialize>(rows: &[T], header_if_empty: &[&str]) -> Result<Vec<u8>, PublishError> {
+    let ser = |e: csv::Error| PublishError::Serialise {
+        what: "csv".into(),
+        message: e.to_string(),
+    };
+    let mut raw = csv::Writer::from_writer(Vec::new());
+    if rows.is_empty() {
+        raw.write_record(header_if_empty).map_err(ser)?;
+    }
+    for r in rows {
+        raw.serialize(r).map_err(ser)?;
+    }
+    let raw = raw.into_inner().map_err(|e| PublishError::Serialise {
+        what: "csv".into(),
+        message: e.to_string(),
+    })?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(raw.as_slice());
+    let mut out = csv::Writer::from_writer(Vec::new());
+    for rec in reader.records() {
+        let rec = rec.map_err(ser)?;
+        out.write_record(rec.iter().map(|c| csv_safe(c).into_owned()))
+            .map_err(ser)?;
+    }
+    out.into_inner().map_err(|e| PublishError::Serialise {
+        what: "csv".into(),
+        message: e.to_string(),
+    })
+}
+
+/// The files of one report, as bytes, by relative path.
+pub fn report_files(results: &Results) -> Result<Vec<(PathBuf, Vec<u8>)>, PublishError> {
+    let json = serde_json::to_vec_pretty(results).map_err(|e| PublishError::Serialise {
+        what: "results.json".into(),
+        message: e.to_string(),
+    })?;
+    let d = &results.datasets;
+    Ok(vec![
+        ("results.json".into(), json),
+        ("adsl.csv".into(), to_csv(&d.adsl, &["USUBJID"])?),
+        (
+            "adtte.csv".into(),
+            to_csv(&d.adtte, &["USUBJID", "PARAMCD", "AVAL", "CNSR"])?,
+        ),
+        (
+            "adrs.csv".into(),
+            to_csv(&d.adrs, &["USUBJID", "AVISITN", "ADT", "AVALC"])?,
+        ),
+        (
+            "adae.csv".into(),
+            to_csv(
+                &d.adae,
+                &["USUBJID", "SOURCE", "AETERM", "AEDECOD", "AETOXGR"],
+            )?,
+        ),
+    ])
+}
+
+/// Writes `files` as the directory `dest`, atomically: built in a temporary sibling
+/// directory, fsynced, then swapped in. The old directory is removed only after the new
+/// one is in place.
+pub fn write_dir_atomic(dest: &Path, files: &[(PathBuf, Vec<u8>)]) -> Result<(), PublishError> {
+    let parent = dest.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(parent).map_err(io(parent))?;
+    let stem = dest
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!(".{stem}.tmp-"))
+        .tempdir_in(parent)
+        .map_err(io(parent))?;
+    for (rel, bytes) in files {
+        let p = tmp.path().join(rel);
+        if let Some(dir) = p.parent() {
+            fs::create_dir_all(dir).map_err(io(dir))?;
+        }
+        let mut f = fs::File::create(&p).map_err(io(&p))?;
+        std::io::Write::write_all(&mut f, bytes).map_err(io(&p))?;
+        f.sync_all().map_err(io(&p))?;
+    }
+    let staged = tmp.keep();
+    if dest.exists() {
+        let old = parent.join(format!(".{stem}.old-{}", std::process::id()));
+        fs::rename(dest, &old).map_err(io(dest))?;
+        fs::rename(&staged, dest).map_err(io(dest))?;
+        let _ = fs::remove_dir_all(&old);
+    } else {
+        fs::rename(&staged, dest).map_err(io(dest))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_defused() {
+        assert_eq!(csv_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(csv_safe("+cmd"), "'+cmd");
+        assert_eq!(csv_safe("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_safe("-2.5"), "-2.5");
+        assert_eq!(csv_safe("-x"), "'-x");
+        assert_eq!(csv_safe("plain"), "plain");
+    }
+
+    #[test]
+    fn csv_rows_are_sanitised() {
+        #[derive(Serialize)]
+        struct R {
+            a: String,
+            b: f64,
+        }
+        let out = to_csv(
+            &[R {
+                a: "=1+1".into(),
+                b: -1.5,
+            }],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "a,b\n'=1+1,-1.5\n");
+    }
+
+    #[test]
+    fn atomic_dir_replaces_previous() {
+        let t = tempfile::tempdir().unwrap();
+        let dest = t.path().join("rep");
+        write_dir_atomic(&dest, &[("a.txt".into(), b"1".to_vec())]).unwrap();
+        write_dir_atomic(&dest, &[("b.txt".into(), b"2".to_vec())]).unwrap();
+        assert!(!dest.join("a.txt").exists());
+        assert_eq!(fs::read(dest.join("b.txt")).unwrap(), b"2");
+        let leftovers: Vec<_> = fs::read_dir(t.path()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "no temporary directories left behind");
+    }
+}

@@ -1,0 +1,2 @@
+//! Renderers: they only read [`crate::results::Results`] and never compute.
+pub mod text;

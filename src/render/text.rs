@@ -1,0 +1,63 @@
+//! Plain-text rendering for a person at a terminal (`mmreport check`): findings grouped by
+//! sheet with Excel cell references such as `patients!F12`.
+
+use crate::results::Results;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// The `check` report: a summary line, then every finding grouped by sheet.
+pub fn check_report(r: &Results) -> String {
+    let mut s = String::new();
+    let c = &r.finding_counts;
+    let _ = writeln!(
+        s,
+        "{}: {} patients read, {} analysed, {} excluded; {} errors, {} warnings, {} notes",
+        r.input.file,
+        r.cohort.patients_read,
+        r.cohort.patients_analysed,
+        r.cohort.excluded.len(),
+        c.error,
+        c.warning,
+        c.info
+    );
+    let mut by_sheet: BTreeMap<String, Vec<&crate::model::Finding>> = BTreeMap::new();
+    for f in &r.findings {
+        by_sheet
+            .entry(f.sheet.clone().unwrap_or_else(|| "(workbook)".into()))
+            .or_default()
+            .push(f);
+    }
+    for (sheet, fs) in by_sheet {
+        let _ = writeln!(s, "\n[{sheet}]");
+        for f in fs {
+            let loc = match &f.cell {
+                Some(cell) => format!("{sheet}!{cell}"),
+                None => sheet.clone(),
+            };
+            let pid = f
+                .patient_id
+                .as_deref()
+                .map(|p| format!(" patient {p}"))
+                .unwrap_or_default();
+            let col = f
+                .column
+                .as_deref()
+                .map(|c| format!(" {c}"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                s,
+                "  {:<7} {loc}{col}{pid}: {} [{}]",
+                f.severity.as_str(),
+                f.message,
+                f.rule
+            );
+        }
+    }
+    if !r.cohort.excluded.is_empty() {
+        let _ = writeln!(s, "\nExcluded from the analysis:");
+        for e in &r.cohort.excluded {
+            let _ = writeln!(s, "  {}: {}", e.patient_id, e.reasons.join("; "));
+        }
+    }
+    s
+}

@@ -1,0 +1,437 @@
+//! Cohort rules of `case-record-format.md` ("Cohort rules"): who can be analysed, and whether
+//! the dates of each patient are in order. Pure: no I/O, tested on hand-made cohorts.
+//!
+//! A patient is analysed when `patient_id`, `index_date` and either `last_followup_date` or
+//! `death_date` are valid; anyone else is excluded with every reason. Dates must be ordered
+//! birth < diagnosis <= index <= every assessment, progression and death; last follow-up >=
+//! every other date; nothing after the data cut-off. Each violation is a finding on the cells.
+
+use crate::model::*;
+use std::collections::HashMap;
+
+/// Rule ids.
+pub mod rule {
+    pub const REQUIRED: &str = "cohort.required_field";
+    pub const DATE_ORDER: &str = "cohort.date_order";
+    pub const AFTER_CUTOFF: &str = "cohort.after_cutoff";
+    pub const VITAL_STATUS: &str = "cohort.vital_status";
+    pub const CYCLES: &str = "cohort.cycles_vs_assessments";
+}
+
+/// The outcome of the cohort rules.
+#[derive(Debug, Clone, Default)]
+pub struct Validation {
+    /// Indices into `cohort.patients` of the patients analysed.
+    pub analysed: Vec<usize>,
+    /// Patients excluded here, with every reason (ingest exclusions come first in the cohort).
+    pub excluded: Vec<(String, Vec<String>)>,
+    pub findings: Vec<Finding>,
+}
+
+fn date_finding(
+    rule: &str,
+    p: &Patient,
+    at: CellRef,
+    column: &str,
+    value: Date,
+    message: String,
+) -> Finding {
+    Finding::at_cell(Severity::Error, rule, at, column, message)
+        .with_patient(p.patient_id.clone())
+        .with_value(value.to_string())
+}
+
+/// Checks every patient. `cutoff` is the data cut-off date.
+pub fn validate(cohort: &Cohort, cutoff: Date) -> Validation {
+    let mut out = Validation::default();
+    let mut assessments: HashMap<&str, Vec<&Assessment>> = HashMap::new();
+    for a in &cohort.assessments {
+        assessments
+            .entry(a.patient_id.as_str())
+            .or_default()
+            .push(a);
+    }
+    let mut other_dates: HashMap<&str, Vec<(Val<Date>, &'static str)>> = HashMap::new();
+    for ae in &cohort.adverse_events {
+        if let Some(d) = &ae.onset_date {
+            other_dates
+                .entry(ae.patient_id.as_str())
+                .or_default()
+                .push((d.clone(), "onset_date"));
+        }
+    }
+    for l in &cohort.labs {
+        if let Some(d) = &l.draw_date {
+            other_dates
+                .entry(l.patient_id.as_str())
+                .or_default()
+                .push((d.clone(), "draw_date"));
+        }
+    }
+
+    for (i, p) in cohort.patients.iter().enumerate() {
+        let mut reasons: Vec<String> = Vec::new();
+        let id_at = p.id_at.unwrap_or(CellRef {
+            sheet: 0,
+            row: 0,
+            col: 0,
+        });
+        let req = |column: &str, msg: &str| {
+            Finding::at_cell(
+                Severity::Error,
+                rule::REQUIRED,
+                id_at,
+                column,
+                msg.to_string(),
+            )
+            .with_patient(p.patient_id.clone())
+        };
+        if p.index_date.is_none() {
+            reasons.push("index_date missing".into());
+            out.findings.push(req(
+                "index_date",
+                "index_date (start of study treatment) is missing: the patient is excluded",
+            ));
+        }
+        if p.last_followup_date.is_none() && p.death_date.is_none() {
+            reasons.push("last_followup_date and death_date both missing".into());
+            out.findings.push(req(
+                "last_followup_date",
+                "neither last_followup_date nor death_date is given: the patient is excluded",
+            ));
+        }
+
+        // Date order.
+        let index = p.index_date.as_ref();
+        if let (Some(b), Some(d)) = (&p.birth_date, &p.diagnosis_date) {
+            if b.v >= d.v {
+                out.findings.push(date_finding(
+                    rule::DATE_ORDER,
+                    p,
+                    b.at,
+                    "birth_date",
+                    b.v,
+                    format!("birth_date {} is not before diagnosis_date {}", b.v, d.v),
+                ));
+            }
+        }
+        if let (Some(d), Some(ix)) = (&p.diagnosis_date, index) {
+            if d.v > ix.v {
+                out.findings.push(date_finding(
+                    rule::DATE_ORDER,
+                    p,
+                    d.at,
+                    "diagnosis_date",
+                    d.v,
+                    format!("diagnosis_date {} is after index_date {}", d.v, ix.v),
+                ));
+            }
+        }
+        if let (Some(b), Some(ix)) = (&p.birth_date, index) {
+            if b.v >= ix.v {
+                out.findings.push(date_finding(
+                    rule::DATE_ORDER,
+                    p,
+                    b.at,
+                    "birth_date",
+                    b.v,
+                    format!("birth_date {} is not before index_date {}", b.v, ix.v),
+                ));
+            }
+        }
+        let mut after_index: Vec<(&Val<Date>, &str)> = Vec::new();
+        if let Some(x) = &p.progression_date {
+            after_index.push((x, "progression_date"));
+        }
+        if let Some(x) = &p.death_date {
+            after_index.push((x, "death_date"));
+        }
+        let pa = assessments
+            .get(p.patient_id.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        for a in pa {
+            if let Some(d) = &a.assessment_date {
+                // Baseline assessments (after_cycle 0) may precede the index date.
+                if a.after_cycle.as_ref().map(|c| c.v) != Some(0) {
+                    after_index.push((d, "assessment_date"));
+                }
+            }
+        }
+        let mut end_before_index = false;
+        if let Some(ix) = index {
+            for (d, col) in &after_index {
+                if d.v < ix.v {
+                    out.findings.push(date_finding(
+                        rule::DATE_ORDER,
+                        p,
+                        d.at,
+                        col,
+                        d.v,
+                        format!("{col} {} is before index_date {}", d.v, ix.v),
+                    ));
+                    if *col == "death_date" {
+                        end_before_index = true;
+                    }
+                }
+            }
+            if let Some(f) = &p.last_followup_date {
+                if f.v < ix.v {
+                    end_before_index = true;
+                }
+            }
+        }
+        if let Some(f) = &p.last_followup_date {
+            let mut all: Vec<(&Val<Date>, &str)> = after_index.clone();
+            if let Some(ix) = index {
+                all.push((ix, "index_date"));
+            }
+            if let Some(d) = &p.diagnosis_date {
+                all.push((d, "diagnosis_date"));
+            }
+            let od = other_dates.get(p.patient_id.as_str());
+            for (d, col) in od.into_iter().flatten() {
+                all.push((d, col));
+            }
+            for (d, col) in all {
+                if d.v > f.v {
+                    out.findings.push(date_finding(
+                        rule::DATE_ORDER,
+                        p,
+                        f.at,
+                        "last_followup_date",
+                        f.v,
+                        format!("last_followup_date {} is before {col} {}", f.v, d.v),
+                    ));
+                }
+            }
+        }
+        if end_before_index {
+            reasons.push("follow-up ends before index_date".into());
+        }
+
+        // Nothing after the data cut-off.
+        let mut all_dates: Vec<(&Val<Date>, &str)> = after_index;
+        for (d, c) in [
+            (&p.index_date, "index_date"),
+            (&p.last_followup_date, "last_followup_date"),
+            (&p.diagnosis_date, "diagnosis_date"),
+            (&p.relapse_date, "relapse_date"),
+            (&p.last_dose_date, "last_dose_date"),
+        ] {
+            if let Some(d) = d {
+                all_dates.push((d, c));
+            }
+        }
+        for (d, c) in all_dates {
+            if d.v > cutoff {
+                out.findings.push(date_finding(
+                    rule::AFTER_CUTOFF,
+                    p,
+                    d.at,
+                    c,
+                    d.v,
+                    format!("{c} {} is after the data cut-off {cutoff}", d.v),
+                ));
+            }
+        }
+
+        // Vital status against death date.
+        match (&p.vital_status, &p.death_date) {
+            (Some(v), None) if v.v == VitalStatus::Dead => out.findings.push(
+                Finding::at_cell(Severity::Warning, rule::VITAL_STATUS, v.at, "vital_status",
+                    "vital_status is dead but no death_date is given: analysed as alive at last follow-up")
+                .with_patient(p.patient_id.clone()).with_value("dead"),
+            ),
+            (Some(v), Some(_)) if v.v == VitalStatus::Alive => out.findings.push(
+                Finding::at_cell(Severity::Error, rule::VITAL_STATUS, v.at, "vital_status",
+                    "vital_status is alive but a death_date is given: the death_date is used")
+                .with_patient(p.patient_id.clone()).with_value("alive"),
+            ),
+            _ => {}
+        }
+
+        // Assessments after more cycles than completed.
+        if let Some(c) = &p.cycles_completed {
+            for a in pa {
+                if let Some(ac) = &a.after_cycle {
+                    if ac.v > c.v {
+                        out.findings.push(
+                            Finding::at_cell(
+                                Severity::Warning,
+                                rule::CYCLES,
+                                ac.at,
+                                "after_cycle",
+                                format!(
+                                    "assessment after cycle {} but cycles_completed is {}",
+                                    ac.v, c.v
+                                ),
+                            )
+                            .with_patient(p.patient_id.clone())
+                            .with_value(ac.v.to_string()),
+                        );
+                    }
+                }
+            }
+        }
+
+        if reasons.is_empty() {
+            out.analysed.push(i);
+        } else {
+            out.excluded.push((p.patient_id.clone(), reasons));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(row: u32, col: u16) -> CellRef {
+        CellRef { sheet: 0, row, col }
+    }
+    fn d(s: &str) -> Date {
+        s.parse().unwrap()
+    }
+    fn vd(s: &str, row: u32, col: u16) -> Option<Val<Date>> {
+        Some(Val::new(d(s), at(row, col)))
+    }
+    fn patient(id: &str) -> Patient {
+        Patient {
+            patient_id: id.into(),
+            id_at: Some(at(2, 0)),
+            index_date: vd("2020-01-01", 2, 5),
+            last_followup_date: vd("2021-01-01", 2, 6),
+            ..Patient::default()
+        }
+    }
+    fn cohort(ps: Vec<Patient>) -> Cohort {
+        Cohort {
+            sheets: vec!["patients".into()],
+            patients: ps,
+            ..Cohort::default()
+        }
+    }
+
+    #[test]
+    fn complete_patient_is_analysed() {
+        let v = validate(&cohort(vec![patient("P1")]), d("2022-12-09"));
+        assert_eq!(v.analysed, vec![0]);
+        assert!(v.findings.is_empty(), "{:?}", v.findings);
+    }
+
+    #[test]
+    fn missing_required_fields_exclude_with_every_reason() {
+        let mut p = patient("P1");
+        p.index_date = None;
+        p.last_followup_date = None;
+        let v = validate(&cohort(vec![p]), d("2022-12-09"));
+        assert!(v.analysed.is_empty());
+        assert_eq!(v.excluded[0].1.len(), 2);
+        assert!(v.findings.iter().all(|f| f.rule == rule::REQUIRED));
+        assert_eq!(v.findings.len(), 2);
+        // death date alone is enough
+        let mut p = patient("P2");
+        p.last_followup_date = None;
+        p.death_date = vd("2020-06-01", 2, 7);
+        assert_eq!(
+            validate(&cohort(vec![p]), d("2022-12-09")).analysed,
+            vec![0]
+        );
+    }
+
+    #[test]
+    fn death_before_index_is_a_finding_on_the_cell_and_excludes() {
+        let mut p = patient("P1");
+        p.death_date = vd("2019-01-01", 2, 7);
+        let v = validate(&cohort(vec![p]), d("2022-12-09"));
+        let f = v
+            .findings
+            .iter()
+            .find(|f| f.column.as_deref() == Some("death_date"))
+            .unwrap();
+        assert_eq!(f.rule, rule::DATE_ORDER);
+        assert_eq!(f.at, Some(at(2, 7)));
+        assert_eq!(f.value.as_deref(), Some("2019-01-01"));
+        assert!(v.analysed.is_empty());
+    }
+
+    #[test]
+    fn diagnosis_after_index_and_birth_order() {
+        let mut p = patient("P1");
+        p.diagnosis_date = vd("2020-02-01", 2, 3);
+        p.birth_date = vd("2020-03-01", 2, 2);
+        let v = validate(&cohort(vec![p]), d("2022-12-09"));
+        let cols: Vec<_> = v
+            .findings
+            .iter()
+            .map(|f| f.column.clone().unwrap())
+            .collect();
+        assert!(cols.contains(&"diagnosis_date".to_string()));
+        assert!(cols.contains(&"birth_date".to_string()));
+        // equal diagnosis and index dates are allowed (<=)
+        let mut p = patient("P2");
+        p.diagnosis_date = vd("2020-01-01", 2, 3);
+        assert!(validate(&cohort(vec![p]), d("2022-12-09"))
+            .findings
+            .is_empty());
+    }
+
+    #[test]
+    fn last_followup_before_another_date() {
+        let mut p = patient("P1");
+        p.progression_date = vd("2021-06-01", 2, 8);
+        let v = validate(&cohort(vec![p]), d("2022-12-09"));
+        let f = &v.findings[0];
+        assert_eq!(
+            (f.rule.as_str(), f.column.as_deref()),
+            (rule::DATE_ORDER, Some("last_followup_date"))
+        );
+        assert_eq!(f.at, Some(at(2, 6)));
+    }
+
+    #[test]
+    fn dates_after_cutoff() {
+        let p = patient("P1");
+        let v = validate(&cohort(vec![p]), d("2020-12-31"));
+        let f = v
+            .findings
+            .iter()
+            .find(|f| f.rule == rule::AFTER_CUTOFF)
+            .unwrap();
+        assert_eq!(f.column.as_deref(), Some("last_followup_date"));
+        // exactly on the cut-off is allowed
+        assert!(validate(&cohort(vec![patient("P2")]), d("2021-01-01"))
+            .findings
+            .is_empty());
+    }
+
+    #[test]
+    fn vital_status_cross_check() {
+        let mut p = patient("P1");
+        p.vital_status = Some(Val::new(VitalStatus::Dead, at(2, 9)));
+        let v = validate(&cohort(vec![p]), d("2022-12-09"));
+        assert_eq!(v.findings[0].rule, rule::VITAL_STATUS);
+        assert_eq!(v.findings[0].severity, Severity::Warning);
+    }
+
+    #[test]
+    fn assessment_before_index_and_beyond_cycles() {
+        let p = Patient {
+            cycles_completed: Some(Val::new(2, at(2, 10))),
+            ..patient("P1")
+        };
+        let mut c = cohort(vec![p]);
+        c.assessments.push(Assessment {
+            patient_id: "P1".into(),
+            assessment_date: vd("2019-12-01", 3, 1),
+            after_cycle: Some(Val::new(4, at(3, 2))),
+            ..Assessment::default()
+        });
+        let v = validate(&c, d("2022-12-09"));
+        let rules: Vec<_> = v.findings.iter().map(|f| f.rule.as_str()).collect();
+        assert!(rules.contains(&rule::DATE_ORDER));
+        assert!(rules.contains(&rule::CYCLES));
+    }
+}

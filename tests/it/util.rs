@@ -1,0 +1,92 @@
+//! Test workbooks built in code (rust_xlsxwriter), so every fixture is made by committed code.
+
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+use std::io::{Read, Write};
+
+/// One cell of a test sheet.
+#[derive(Clone, Copy)]
+pub enum C<'a> {
+    /// Text.
+    S(&'a str),
+    /// Number.
+    N(f64),
+    /// A real date cell (date number format), `YYYY-MM-DD`.
+    D(&'a str),
+    /// Nothing.
+    E,
+}
+
+pub use C::{D, E, N, S};
+
+/// Builds an .xlsx from sheets of rows; `merge_title` merges A1:D1 on sheets whose first
+/// cell is text starting with `#` (the `#` is dropped), as clinicians' title rows are.
+pub fn xlsx(sheets: &[(&str, Vec<Vec<C<'_>>>)]) -> Vec<u8> {
+    let mut wb = Workbook::new();
+    let date_fmt = Format::new().set_num_format("yyyy-mm-dd");
+    for (name, rows) in sheets {
+        let ws = wb.add_worksheet();
+        ws.set_name(*name).unwrap();
+        for (r, row) in rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                let (r, c) = (r as u32, c as u16);
+                match cell {
+                    C::S(s) if r == 0 && c == 0 && s.starts_with('#') => {
+                        ws.merge_range(0, 0, 0, 3, &s[1..], &Format::new()).unwrap();
+                    }
+                    C::S(s) => {
+                        ws.write_string(r, c, *s).unwrap();
+                    }
+                    C::N(x) => {
+                        ws.write_number(r, c, *x).unwrap();
+                    }
+                    C::D(d) => {
+                        let dt = ExcelDateTime::parse_from_str(d).unwrap();
+                        ws.write_datetime_with_format(r, c, &dt, &date_fmt).unwrap();
+                    }
+                    C::E => {}
+                }
+            }
+        }
+    }
+    wb.save_to_buffer().unwrap()
+}
+
+/// Rewrites an .xlsx to the 1904 date system (rust_xlsxwriter has no switch for it): only
+/// the workbook flag changes, so every stored serial now means a date 1,462 days later.
+pub fn to_1904(xlsx: &[u8]) -> Vec<u8> {
+    let mut src = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..src.len() {
+        let mut f = src.by_index(i).unwrap();
+        let name = f.name().unwrap().to_string();
+        let mut data = Vec::new();
+        f.read_to_end(&mut data).unwrap();
+        if name == "xl/workbook.xml" {
+            let s = String::from_utf8(data)
+                .unwrap()
+                .replace("<workbookPr", "<workbookPr date1904=\"1\"");
+            data = s.into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        out.write_all(&data).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+/// Reads a workbook with the default configuration and a fixed run date.
+pub fn read(bytes: &[u8]) -> Result<mmreport::model::Cohort, mmreport::ingest::IngestError> {
+    let cfg = mmreport::config::Config::defaults().unwrap().config;
+    mmreport::ingest::read_workbook(bytes, &cfg, mmreport::ingest::Limits::default())
+}
+
+/// A pipeline context with the default configuration and cut-off 2022-12-09.
+pub fn ctx() -> mmreport::pipeline::Context {
+    let mut loaded = mmreport::config::Config::defaults().unwrap();
+    loaded.config.dates.data_cutoff = "2022-12-09".into();
+    mmreport::pipeline::Context {
+        config: loaded,
+        run_date: "2022-12-09".parse().unwrap(),
+        limits: mmreport::ingest::Limits::default(),
+    }
+}
