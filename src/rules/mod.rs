@@ -1,1 +1,452 @@
 //! Clinical rule sets (IMWG, CTCAE v5, staging): pure functions, no I/O.
+//!
+//! Each rule has a stable id (`pub const` in its module, e.g.
+//! [`disease_state::REFRACTORY_WITHIN_60_DAYS`] = `imwg2016.refractory.within_60_days`), a doc
+//! comment naming its source, and a rule-set version (the id prefix: `imwg2016`, `imwg2014`,
+//! `ctcae5`, `greipp2005`, …). [`catalogue`] lists them all as data for the report's methods
+//! section. Thresholds are data too: [`RulesConfig`] (defaults in `config/rules.toml`).
+//!
+//! [`evaluate`] runs every rule over a cohort and returns a serde-serialisable
+//! [`RulesOutcome`] (per-patient IMWG state, diagnosis check, derived responses, lab-derived
+//! CTCAE events, staging, findings and a [`RulesSummary`] with a `Display` for people).
+//! Rows are grouped by `patient_id` once (hash map), sorted within a patient by date, so the
+//! input order does not change the outputs and the cost is linear in the cohort size.
+
+pub mod config;
+pub mod ctcae;
+pub mod diagnosis;
+pub mod disease_state;
+pub mod plausibility;
+pub mod response;
+pub mod staging;
+
+pub use config::{ResponseSource, RulesConfig, RulesConfigError};
+pub use ctcae::{Grade, LabAe, LabTerm};
+pub use diagnosis::{DiagnosisCheck, DiagnosisOutcome};
+pub use disease_state::{DiseaseStateOutcome, ImwgRecord};
+pub use response::DerivedResponse;
+pub use staging::PatientStaging;
+
+use crate::model::{AdverseEvent, Assessment, CellRef, Finding, LabDraw, Patient, Severity};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::fmt;
+
+/// One rule as data: id, rule-set version, source and what it decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RuleInfo {
+    pub id: &'static str,
+    pub version: &'static str,
+    pub source: &'static str,
+    pub summary: &'static str,
+}
+
+/// Every rule of every rule set, in report order.
+pub fn catalogue() -> Vec<RuleInfo> {
+    let mut v = Vec::new();
+    v.extend_from_slice(disease_state::RULES);
+    v.extend_from_slice(diagnosis::RULES);
+    v.extend_from_slice(response::RULES);
+    v.extend_from_slice(ctcae::RULES);
+    v.extend_from_slice(staging::RULES);
+    v.extend_from_slice(plausibility::RULES);
+    v
+}
+
+/// Everything the rule sets derive from one cohort.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RulesOutcome {
+    /// Disease state at entry, one per patient (patient order).
+    pub imwg: Vec<ImwgRecord>,
+    /// IMWG 2014 diagnosis check (informational), one per patient.
+    pub diagnosis: Vec<DiagnosisCheck>,
+    /// One per post-baseline assessment, patient order then assessment order.
+    pub derived_responses: Vec<DerivedResponse>,
+    /// Lab-derived CTCAE events: one per patient and lab term with any draw.
+    pub lab_adverse_events: Vec<LabAe>,
+    /// The CTCAE term of each input `adverse_events` row (same order), `None` when unknown.
+    pub recorded_ae_terms: Vec<Option<String>>,
+    pub staging: Vec<PatientStaging>,
+    pub findings: Vec<Finding>,
+    pub summary: RulesSummary,
+}
+
+impl RulesOutcome {
+    /// The response the analyses should use for `derived_responses[i]`, by
+    /// `cfg.response_source` (recorded by default).
+    pub fn response_for_analysis(
+        &self,
+        i: usize,
+        source: ResponseSource,
+    ) -> Option<crate::model::Response> {
+        self.derived_responses
+            .get(i)
+            .and_then(|d| d.effective(source))
+    }
+}
+
+/// Counts for `mmreport check` and the report's validation section.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RulesSummary {
+    pub criteria_version: String,
+    pub ctcae_version: String,
+    pub response_source: String,
+    pub patients: usize,
+    pub disease_state_derived: usize,
+    pub disease_state_not_derivable: usize,
+    pub disease_state_agree: usize,
+    pub disease_state_disagree: usize,
+    pub disease_state_not_recorded: usize,
+    pub no_relapse_evidence: usize,
+    pub diagnosis_consistent: usize,
+    pub diagnosis_not_assessable: usize,
+    pub responses_assessed: usize,
+    pub responses_derived: usize,
+    pub responses_not_derivable: usize,
+    pub responses_agree: usize,
+    pub responses_disagree: usize,
+    pub responses_unconfirmed: usize,
+    pub iss_derived: usize,
+    pub iss_agree: usize,
+    pub iss_disagree: usize,
+    pub lab_ae_rows: usize,
+    pub lab_ae_grade3plus: usize,
+    pub recorded_ae_unknown_terms: usize,
+    pub findings_error: usize,
+    pub findings_warning: usize,
+    pub findings_info: usize,
+}
+
+impl fmt::Display for RulesSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "Clinical rules ({}, {}; analyses use the {} response)",
+            self.criteria_version, self.ctcae_version, self.response_source
+        )?;
+        writeln!(
+            f,
+            "  Disease state at entry: {} of {} patients derivable; recorded agrees {}, \
+             disagrees {}, not recorded {}; not derivable {}",
+            self.disease_state_derived,
+            self.patients,
+            self.disease_state_agree,
+            self.disease_state_disagree,
+            self.disease_state_not_recorded,
+            self.disease_state_not_derivable
+        )?;
+        writeln!(
+            f,
+            "  Relapse evidence at entry: none documented for {} patients",
+            self.no_relapse_evidence
+        )?;
+        writeln!(
+            f,
+            "  IMWG 2014 diagnosis (entry values, informational): consistent {}, not assessable {}",
+            self.diagnosis_consistent, self.diagnosis_not_assessable
+        )?;
+        writeln!(
+            f,
+            "  Response (IMWG 2016): {} assessments, derived for {} ({} unconfirmed), \
+             not derivable {}; recorded agrees {}, disagrees {}",
+            self.responses_assessed,
+            self.responses_derived,
+            self.responses_unconfirmed,
+            self.responses_not_derivable,
+            self.responses_agree,
+            self.responses_disagree
+        )?;
+        writeln!(
+            f,
+            "  ISS: derived for {} patients; recorded agrees {}, disagrees {}",
+            self.iss_derived, self.iss_agree, self.iss_disagree
+        )?;
+        writeln!(
+            f,
+            "  Lab-derived CTCAE rows: {} ({} with grade >= 3 after baseline); \
+             unknown recorded AE terms: {}",
+            self.lab_ae_rows, self.lab_ae_grade3plus, self.recorded_ae_unknown_terms
+        )?;
+        write!(
+            f,
+            "  Findings: {} errors, {} warnings, {} info",
+            self.findings_error, self.findings_warning, self.findings_info
+        )
+    }
+}
+
+/// Run every rule set over a cohort. Pure; linear in the number of rows.
+pub fn evaluate(
+    patients: &[Patient],
+    assessments: &[Assessment],
+    labs: &[LabDraw],
+    adverse_events: &[AdverseEvent],
+    cfg: &RulesConfig,
+) -> RulesOutcome {
+    let mut by_pid_assess: HashMap<&str, Vec<&Assessment>> = HashMap::new();
+    for a in assessments {
+        by_pid_assess
+            .entry(a.patient_id.as_str())
+            .or_default()
+            .push(a);
+    }
+    let mut by_pid_labs: HashMap<&str, Vec<&LabDraw>> = HashMap::new();
+    for l in labs {
+        by_pid_labs
+            .entry(l.patient_id.as_str())
+            .or_default()
+            .push(l);
+    }
+    let mut by_pid_ae: HashMap<&str, Vec<&AdverseEvent>> = HashMap::new();
+    for e in adverse_events {
+        by_pid_ae.entry(e.patient_id.as_str()).or_default().push(e);
+    }
+    let terms = ctcae::TermIndex::new(cfg);
+
+    let mut out = RulesOutcome {
+        imwg: Vec::with_capacity(patients.len()),
+        diagnosis: Vec::with_capacity(patients.len()),
+        derived_responses: Vec::new(),
+        lab_adverse_events: Vec::new(),
+        recorded_ae_terms: adverse_events
+            .iter()
+            .map(|e| e.term.as_ref().and_then(|t| terms.lookup(&t.v)))
+            .collect(),
+        staging: Vec::with_capacity(patients.len()),
+        findings: Vec::new(),
+        summary: RulesSummary::default(),
+    };
+    let empty_a: Vec<&Assessment> = Vec::new();
+    let empty_l: Vec<&LabDraw> = Vec::new();
+    let empty_e: Vec<&AdverseEvent> = Vec::new();
+
+    for p in patients {
+        let pid = p.patient_id.as_str();
+        let pa = by_pid_assess.get(pid).unwrap_or(&empty_a);
+        let pl = by_pid_labs.get(pid).unwrap_or(&empty_l);
+        let pe = by_pid_ae.get(pid).unwrap_or(&empty_e);
+
+        let (rec, f) = disease_state::evaluate_patient(p, cfg);
+        out.imwg.push(rec);
+        out.findings.extend(f);
+
+        out.diagnosis.push(diagnosis::evaluate_patient(p, pa, cfg));
+
+        let (dr, f) = response::evaluate_patient(p, pa, cfg);
+        out.findings.extend(f);
+        out.findings
+            .extend(response::check_progression_date(p, pa, &dr, cfg));
+        out.derived_responses.extend(dr);
+
+        let (lae, f) = ctcae::evaluate_patient_labs(p, pl, cfg);
+        out.lab_adverse_events.extend(lae);
+        out.findings.extend(f);
+        out.findings
+            .extend(ctcae::check_recorded_events(p, pe, &terms));
+
+        let (st, f) = staging::evaluate_patient(p, cfg);
+        out.staging.push(st);
+        out.findings.extend(f);
+
+        out.findings.extend(plausibility::patient_findings(p, cfg));
+        let mut sorted_a: Vec<&Assessment> = pa.clone();
+        sorted_a.sort_by(|a, b| response::assessment_order(a, b));
+        for a in sorted_a {
+            out.findings
+                .extend(plausibility::assessment_findings(a, cfg));
+        }
+        let mut sorted_l: Vec<&LabDraw> = pl.clone();
+        sorted_l.sort_by(|a, b| ctcae::lab_order(a, b));
+        for l in sorted_l {
+            out.findings.extend(plausibility::lab_findings(l, cfg));
+        }
+    }
+    out.summary = summarise(&out, cfg);
+    out
+}
+
+fn summarise(out: &RulesOutcome, cfg: &RulesConfig) -> RulesSummary {
+    let mut s = RulesSummary {
+        criteria_version: cfg.criteria_version.as_str().to_string(),
+        ctcae_version: cfg.ctcae_version.as_str().to_string(),
+        response_source: match cfg.response_source {
+            ResponseSource::Recorded => "recorded".to_string(),
+            ResponseSource::Derived => "derived".to_string(),
+        },
+        patients: out.imwg.len(),
+        ..RulesSummary::default()
+    };
+    for r in &out.imwg {
+        if r.derived.is_some() {
+            s.disease_state_derived += 1;
+        } else {
+            s.disease_state_not_derivable += 1;
+        }
+        if r.recorded.is_none() {
+            s.disease_state_not_recorded += 1;
+        }
+        match r.agrees {
+            Some(true) => s.disease_state_agree += 1,
+            Some(false) => s.disease_state_disagree += 1,
+            None => {}
+        }
+        if r.relapse_evidence.is_empty() {
+            s.no_relapse_evidence += 1;
+        }
+    }
+    for d in &out.diagnosis {
+        match d.outcome {
+            DiagnosisOutcome::ConsistentWithImwg2014 => s.diagnosis_consistent += 1,
+            DiagnosisOutcome::NotAssessable => s.diagnosis_not_assessable += 1,
+        }
+    }
+    for d in &out.derived_responses {
+        s.responses_assessed += 1;
+        match d.derived {
+            Some(r) if r != crate::model::Response::NE => {
+                s.responses_derived += 1;
+                if !d.confirmed {
+                    s.responses_unconfirmed += 1;
+                }
+            }
+            _ => s.responses_not_derivable += 1,
+        }
+        match d.agrees {
+            Some(true) => s.responses_agree += 1,
+            Some(false) => s.responses_disagree += 1,
+            None => {}
+        }
+    }
+    for st in &out.staging {
+        if st.iss_derived.is_some() {
+            s.iss_derived += 1;
+        }
+        match st.iss_agrees {
+            Some(true) => s.iss_agree += 1,
+            Some(false) => s.iss_disagree += 1,
+            None => {}
+        }
+    }
+    s.lab_ae_rows = out.lab_adverse_events.len();
+    s.lab_ae_grade3plus = out
+        .lab_adverse_events
+        .iter()
+        .filter(|l| l.worst_grade.is_some_and(|g| g >= 3))
+        .count();
+    s.recorded_ae_unknown_terms = out.recorded_ae_terms.iter().filter(|t| t.is_none()).count();
+    for f in &out.findings {
+        match f.severity {
+            Severity::Error => s.findings_error += 1,
+            Severity::Warning => s.findings_warning += 1,
+            Severity::Info => s.findings_info += 1,
+        }
+    }
+    s
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared helpers.
+
+/// Relative tolerance for threshold comparisons, so that 27/30 = 0.9 counts as "down 90%"
+/// despite binary floating point.
+const EPS: f64 = 1e-9;
+
+fn tol(b: f64) -> f64 {
+    EPS * b.abs().max(1.0)
+}
+
+/// `a >= b`, tolerant of rounding.
+pub(crate) fn ge(a: f64, b: f64) -> bool {
+    a >= b - tol(b)
+}
+
+/// `a > b` strictly (a value equal to `b` up to rounding is not above it).
+pub(crate) fn gt(a: f64, b: f64) -> bool {
+    a > b + tol(b)
+}
+
+/// `a < b` strictly.
+pub(crate) fn lt(a: f64, b: f64) -> bool {
+    a < b - tol(b)
+}
+
+/// `a <= b`, tolerant of rounding.
+pub(crate) fn le(a: f64, b: f64) -> bool {
+    a <= b + tol(b)
+}
+
+/// A number for a message: at most 2 decimals, no trailing zeros.
+pub(crate) fn num(v: f64) -> String {
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    let s = format!("{v:.2}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+/// A finding on a cell when we know it, else a general finding that still names the column.
+pub(crate) fn finding(
+    severity: Severity,
+    rule: &str,
+    at: Option<CellRef>,
+    column: &str,
+    patient_id: &str,
+    message: impl Into<String>,
+) -> Finding {
+    let f = match at {
+        Some(at) => Finding::at_cell(severity, rule, at, column, message),
+        None => Finding {
+            column: Some(column.to_string()),
+            ..Finding::general(severity, rule, message)
+        },
+    };
+    f.with_patient(patient_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tolerant_comparisons() {
+        let red = (30.0 - 3.0) / 30.0 * 100.0;
+        assert!(ge(red, 90.0));
+        assert!(!lt(75.0, 75.0));
+        assert!(lt(74.9, 75.0));
+        assert!(!gt(2.75, 2.75));
+        assert!(gt(2.76, 2.75));
+        assert!(le(2.75, 2.75));
+    }
+
+    #[test]
+    fn numbers_for_messages() {
+        assert_eq!(num(2.80), "2.8");
+        assert_eq!(num(35.0), "35");
+        assert_eq!(num(-0.001), "0");
+        assert_eq!(num(1.234), "1.23");
+    }
+
+    #[test]
+    fn catalogue_ids_unique_and_versioned() {
+        let cat = catalogue();
+        let mut ids: Vec<&str> = cat.iter().map(|r| r.id).collect();
+        ids.sort_unstable();
+        let n = ids.len();
+        ids.dedup();
+        assert_eq!(ids.len(), n, "duplicate rule ids");
+        for r in &cat {
+            assert!(
+                r.id.starts_with(r.version),
+                "{} not under {}",
+                r.id,
+                r.version
+            );
+            assert!(!r.source.is_empty());
+        }
+    }
+}

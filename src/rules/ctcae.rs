@@ -1,0 +1,546 @@
+//! CTCAE v5.0 grading (rule set `ctcae5`; NCI, Common Terminology Criteria for Adverse
+//! Events v5.0, 2017) of the lab rows (WBC, neutrophils, lymphocytes, platelets, Hb,
+//! creatinine), with the baseline grade from the last draw on or before `index_date` and the
+//! worst post-baseline grade per patient; and the mapping of recorded AE terms to CTCAE terms.
+//!
+//! A value exactly on a boundary falls in the milder grade (platelets 75 × 10^9/L is grade 1).
+//! Grade 1 needs the LLN/ULN (by sex, from config): with the sex unknown the grade is given
+//! only when both sexes' limits give the same grade, otherwise "not gradable" (never guessed).
+//! Anemia grade 4 is clinical (no lab cut-off), so lab-derived anemia stops at grade 3.
+//! Creatinine increased uses the `× baseline` criteria when a baseline draw exists, the ULN
+//! criteria always, and takes the higher grade; the `basis` says which were used.
+
+use super::config::{DecreasedTermConfig, RulesConfig};
+use super::{finding, gt, lt, num, RuleInfo};
+use crate::model::{AdverseEvent, Date, Finding, LabDraw, Patient, Severity, Sex, Val};
+use serde::Serialize;
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+/// White blood cell decreased: < LLN-3.0 (G1), < 3.0-2.0 (G2), < 2.0-1.0 (G3), < 1.0 (G4)
+/// × 10^9/L. Source: NCI CTCAE v5.0 (2017). Version ctcae5.
+pub const WBC_DECREASED: &str = "ctcae5.white_blood_cell_decreased";
+/// Neutrophil count decreased: < LLN-1.5, < 1.5-1.0, < 1.0-0.5, < 0.5 × 10^9/L.
+/// Source: NCI CTCAE v5.0 (2017). Version ctcae5.
+pub const NEUTROPHILS_DECREASED: &str = "ctcae5.neutrophil_count_decreased";
+/// Lymphocyte count decreased: < LLN-0.8, < 0.8-0.5, < 0.5-0.2, < 0.2 × 10^9/L.
+/// Source: NCI CTCAE v5.0 (2017). Version ctcae5.
+pub const LYMPHOCYTES_DECREASED: &str = "ctcae5.lymphocyte_count_decreased";
+/// Platelet count decreased: < LLN-75, < 75-50, < 50-25, < 25 × 10^9/L.
+/// Source: NCI CTCAE v5.0 (2017). Version ctcae5.
+pub const PLATELETS_DECREASED: &str = "ctcae5.platelet_count_decreased";
+/// Anemia: Hb < LLN-100, < 100-80, < 80 g/L; grade 4 has no lab cut-off.
+/// Source: NCI CTCAE v5.0 (2017). Version ctcae5.
+pub const ANEMIA: &str = "ctcae5.anemia";
+/// Creatinine increased: above ULN to 1.5 × ULN (G1); above 1.5-3.0 × baseline or ULN (G2);
+/// above 3.0 × baseline or 3.0-6.0 × ULN (G3); above 6.0 × ULN (G4).
+/// Source: NCI CTCAE v5.0 (2017). Version ctcae5.
+pub const CREATININE_INCREASED: &str = "ctcae5.creatinine_increased";
+/// A recorded adverse-event term matches no CTCAE term in the config (warning).
+/// Source: NCI CTCAE v5.0 (2017). Version ctcae5.
+pub const TERM_UNKNOWN: &str = "ctcae5.term.unknown";
+/// A recorded adverse-event grade outside 1-5 (error: the grade is unusable).
+/// Source: NCI CTCAE v5.0 (2017). Version ctcae5.
+pub const GRADE_OUT_OF_RANGE: &str = "ctcae5.grade.out_of_range";
+/// Lab rows that could not be placed before/after the index date (no `index_date` or no
+/// `draw_date`): not graded as post-baseline (info). Version ctcae5.
+pub const UNDATED_LABS: &str = "ctcae5.labs.undated";
+
+const SRC: &str = "NCI CTCAE v5.0 (2017)";
+
+/// This module's rules as data.
+pub const RULES: &[RuleInfo] = &[
+    RuleInfo {
+        id: WBC_DECREASED,
+        version: "ctcae5",
+        source: SRC,
+        summary: "White blood cell decreased",
+    },
+    RuleInfo {
+        id: NEUTROPHILS_DECREASED,
+        version: "ctcae5",
+        source: SRC,
+        summary: "Neutrophil count decreased",
+    },
+    RuleInfo {
+        id: LYMPHOCYTES_DECREASED,
+        version: "ctcae5",
+        source: SRC,
+        summary: "Lymphocyte count decreased",
+    },
+    RuleInfo {
+        id: PLATELETS_DECREASED,
+        version: "ctcae5",
+        source: SRC,
+        summary: "Platelet count decreased",
+    },
+    RuleInfo {
+        id: ANEMIA,
+        version: "ctcae5",
+        source: SRC,
+        summary: "Anemia",
+    },
+    RuleInfo {
+        id: CREATININE_INCREASED,
+        version: "ctcae5",
+        source: SRC,
+        summary: "Creatinine increased",
+    },
+    RuleInfo {
+        id: TERM_UNKNOWN,
+        version: "ctcae5",
+        source: SRC,
+        summary: "unknown adverse-event term",
+    },
+    RuleInfo {
+        id: GRADE_OUT_OF_RANGE,
+        version: "ctcae5",
+        source: SRC,
+        summary: "adverse-event grade outside 1-5",
+    },
+    RuleInfo {
+        id: UNDATED_LABS,
+        version: "ctcae5",
+        source: SRC,
+        summary: "lab rows not placeable against the index date",
+    },
+];
+
+/// The graded lab terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LabTerm {
+    Wbc,
+    Neutrophils,
+    Lymphocytes,
+    Platelets,
+    Hemoglobin,
+    Creatinine,
+}
+
+impl LabTerm {
+    pub const ALL: [LabTerm; 6] = [
+        LabTerm::Wbc,
+        LabTerm::Neutrophils,
+        LabTerm::Lymphocytes,
+        LabTerm::Platelets,
+        LabTerm::Hemoglobin,
+        LabTerm::Creatinine,
+    ];
+
+    /// The CTCAE v5 term.
+    pub fn ctcae_term(&self) -> &'static str {
+        match self {
+            LabTerm::Wbc => "White blood cell decreased",
+            LabTerm::Neutrophils => "Neutrophil count decreased",
+            LabTerm::Lymphocytes => "Lymphocyte count decreased",
+            LabTerm::Platelets => "Platelet count decreased",
+            LabTerm::Hemoglobin => "Anemia",
+            LabTerm::Creatinine => "Creatinine increased",
+        }
+    }
+
+    pub fn rule(&self) -> &'static str {
+        match self {
+            LabTerm::Wbc => WBC_DECREASED,
+            LabTerm::Neutrophils => NEUTROPHILS_DECREASED,
+            LabTerm::Lymphocytes => LYMPHOCYTES_DECREASED,
+            LabTerm::Platelets => PLATELETS_DECREASED,
+            LabTerm::Hemoglobin => ANEMIA,
+            LabTerm::Creatinine => CREATININE_INCREASED,
+        }
+    }
+
+    /// The `labs` column.
+    pub fn column(&self) -> &'static str {
+        match self {
+            LabTerm::Wbc => "wbc",
+            LabTerm::Neutrophils => "neutrophils",
+            LabTerm::Lymphocytes => "lymphocytes",
+            LabTerm::Platelets => "platelets",
+            LabTerm::Hemoglobin => "hemoglobin",
+            LabTerm::Creatinine => "creatinine",
+        }
+    }
+
+    pub fn unit(&self) -> &'static str {
+        match self {
+            LabTerm::Hemoglobin => "g/L",
+            LabTerm::Creatinine => "µmol/L",
+            _ => "× 10^9/L",
+        }
+    }
+
+    fn value<'a>(&self, l: &'a LabDraw) -> Option<&'a Val<f64>> {
+        match self {
+            LabTerm::Wbc => l.wbc.as_ref(),
+            LabTerm::Neutrophils => l.neutrophils.as_ref(),
+            LabTerm::Lymphocytes => l.lymphocytes.as_ref(),
+            LabTerm::Platelets => l.platelets.as_ref(),
+            LabTerm::Hemoglobin => l.hemoglobin.as_ref(),
+            LabTerm::Creatinine => l.creatinine.as_ref(),
+        }
+    }
+}
+
+/// A CTCAE grade: `grade` 0 = normal, `None` = not gradable (the basis says why).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Grade {
+    pub grade: Option<u8>,
+    pub rule: &'static str,
+    pub basis: String,
+}
+
+fn decreased_grade(v: f64, lln: Option<f64>, t: &DecreasedTermConfig) -> Option<u8> {
+    if t.g4_below.is_some_and(|g4| lt(v, g4)) {
+        Some(4)
+    } else if lt(v, t.g3_below) {
+        Some(3)
+    } else if lt(v, t.g2_below) {
+        Some(2)
+    } else {
+        lln.map(|l| u8::from(lt(v, l)))
+    }
+}
+
+fn one_or_both<F: Fn(Option<f64>) -> Option<u8>>(
+    sex: Option<Sex>,
+    female: Option<f64>,
+    male: Option<f64>,
+    f: F,
+) -> Option<u8> {
+    match sex {
+        Some(Sex::Female) => f(female),
+        Some(Sex::Male) => f(male),
+        None => {
+            let (a, b) = (f(female), f(male));
+            if a == b {
+                a
+            } else {
+                None
+            }
+        }
+    }
+}
+
+/// Grade one lab value. `baseline` is used only by creatinine (the `× baseline` criteria).
+pub fn grade(
+    term: LabTerm,
+    value: f64,
+    sex: Option<Sex>,
+    baseline: Option<f64>,
+    cfg: &RulesConfig,
+) -> Grade {
+    let rule = term.rule();
+    if !value.is_finite() {
+        return Grade {
+            grade: None,
+            rule,
+            basis: "not gradable: value is not a number".into(),
+        };
+    }
+    let c = &cfg.ctcae;
+    let unit = term.unit();
+    let dec = |t: &DecreasedTermConfig| {
+        let g = one_or_both(sex, t.lln_female, t.lln_male, |lln| {
+            decreased_grade(value, lln, t)
+        });
+        let basis = match g {
+            Some(g) => format!("{} {} {unit}: grade {g}", term.column(), num(value)),
+            None => format!(
+                "not gradable: {} {} {unit} is at or above {}, and grade 1 needs the LLN{}",
+                term.column(),
+                num(value),
+                num(t.g2_below),
+                if sex.is_none() {
+                    " (sex unknown)"
+                } else {
+                    " (not configured)"
+                }
+            ),
+        };
+        Grade {
+            grade: g,
+            rule,
+            basis,
+        }
+    };
+    match term {
+        LabTerm::Wbc => dec(&c.wbc),
+        LabTerm::Neutrophils => dec(&c.neutrophils),
+        LabTerm::Lymphocytes => dec(&c.lymphocytes),
+        LabTerm::Platelets => dec(&c.platelets),
+        LabTerm::Hemoglobin => dec(&c.hemoglobin),
+        LabTerm::Creatinine => {
+            let t = &c.creatinine;
+            let by_uln = |uln: Option<f64>| -> Option<u8> {
+                let uln = uln?;
+                Some(if gt(value, t.g4_uln_multiple * uln) {
+                    4
+                } else if gt(value, t.g3_uln_multiple * uln) {
+                    3
+                } else if gt(value, t.g2_uln_multiple * uln) {
+                    2
+                } else {
+                    u8::from(gt(value, uln))
+                })
+            };
+            let uln_grade = one_or_both(sex, t.uln_female, t.uln_male, by_uln);
+            let base_grade = baseline.filter(|b| b.is_finite() && *b > 0.0).map(|b| {
+                if gt(value, t.g3_baseline_multiple * b) {
+                    3
+                } else if gt(value, t.g2_baseline_multiple * b) {
+                    2
+                } else {
+                    0
+                }
+            });
+            let g = match (uln_grade, base_grade) {
+                (Some(u), Some(b)) => Some(u.max(b)),
+                (Some(u), None) => Some(u),
+                // Without the ULN, a baseline grade >= 2 is still certain.
+                (None, Some(b)) if b >= 2 => Some(b),
+                _ => None,
+            };
+            let which = match baseline.filter(|b| b.is_finite() && *b > 0.0) {
+                Some(b) => format!("ULN and baseline ({} µmol/L) criteria", num(b)),
+                None => "ULN criteria only (no baseline draw)".to_string(),
+            };
+            let basis = match g {
+                Some(g) => format!("creatinine {} µmol/L: grade {g} by {which}", num(value)),
+                None => format!(
+                    "not gradable: creatinine {} µmol/L needs the ULN{} ({which})",
+                    num(value),
+                    if sex.is_none() {
+                        " (sex unknown)"
+                    } else {
+                        " (not configured)"
+                    }
+                ),
+            };
+            Grade {
+                grade: g,
+                rule,
+                basis,
+            }
+        }
+    }
+}
+
+/// Case-insensitive lookup of AE terms: the configured CTCAE terms themselves and the
+/// configured map (Chinese → CTCAE). Built once per run.
+#[derive(Debug, Clone, Default)]
+pub struct TermIndex {
+    map: HashMap<String, String>,
+}
+
+fn normalise_term(s: &str) -> String {
+    s.trim()
+        .trim_matches(|c: char| c == '\u{3000}')
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+impl TermIndex {
+    pub fn new(cfg: &RulesConfig) -> Self {
+        let mut map = HashMap::new();
+        for t in &cfg.ae_terms.known {
+            map.insert(normalise_term(t), t.clone());
+        }
+        for (k, v) in &cfg.ae_terms.map {
+            map.entry(normalise_term(v)).or_insert_with(|| v.clone());
+            map.insert(normalise_term(k), v.clone());
+        }
+        TermIndex { map }
+    }
+
+    /// The CTCAE term for a recorded term, `None` when unknown.
+    pub fn lookup(&self, raw: &str) -> Option<String> {
+        self.map.get(&normalise_term(raw)).cloned()
+    }
+}
+
+/// The CTCAE term for a recorded term (builds a [`TermIndex`]; use one for many rows).
+pub fn map_term(raw: &str, cfg: &RulesConfig) -> Option<String> {
+    TermIndex::new(cfg).lookup(raw)
+}
+
+/// Findings for recorded adverse events: unknown terms, grades outside 1-5.
+pub fn check_recorded_events(
+    p: &Patient,
+    events: &[&AdverseEvent],
+    terms: &TermIndex,
+) -> Vec<Finding> {
+    let pid = p.patient_id.as_str();
+    let mut sorted: Vec<&AdverseEvent> = events.to_vec();
+    sorted.sort_by_key(|e| {
+        (
+            e.onset_date.as_ref().map(|v| v.v).is_none(),
+            e.onset_date.as_ref().map(|v| v.v),
+            e.cycle.as_ref().map(|v| v.v),
+            e.at,
+        )
+    });
+    let mut out = Vec::new();
+    for e in sorted {
+        if let Some(t) = &e.term {
+            if terms.lookup(&t.v).is_none() {
+                out.push(
+                    finding(
+                        Severity::Warning,
+                        TERM_UNKNOWN,
+                        Some(t.at),
+                        "term",
+                        pid,
+                        "Adverse-event term is not a known CTCAE v5 term and has no mapping in the \
+                         configuration; it is counted as written",
+                    )
+                    .with_value(t.v.clone()),
+                );
+            }
+        }
+        if let Some(g) = &e.grade {
+            if !(1..=5).contains(&g.v) {
+                out.push(
+                    finding(
+                        Severity::Error,
+                        GRADE_OUT_OF_RANGE,
+                        Some(g.at),
+                        "grade",
+                        pid,
+                        format!(
+                            "CTCAE grade {} is outside 1-5 and is treated as missing",
+                            g.v
+                        ),
+                    )
+                    .with_value(g.v.to_string()),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// One lab-derived CTCAE event row (adae.csv, source `labs`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LabAe {
+    pub patient_id: String,
+    /// CTCAE v5 term.
+    pub term: String,
+    pub lab: LabTerm,
+    pub source: &'static str,
+    /// Grade of the last draw on or before `index_date` (0 = normal).
+    pub baseline_grade: Option<u8>,
+    pub baseline_value: Option<f64>,
+    /// Worst grade after `index_date` (0 = normal; `None` = no gradable post-baseline draw).
+    pub worst_grade: Option<u8>,
+    pub worst_value: Option<f64>,
+    pub worst_date: Option<Date>,
+    pub post_baseline_draws: usize,
+    pub basis: String,
+}
+
+/// Lab draw order within a patient: date (missing last), then cell.
+pub fn lab_order(a: &LabDraw, b: &LabDraw) -> Ordering {
+    let key = |x: &LabDraw| {
+        (
+            x.draw_date.as_ref().map(|v| v.v).is_none(),
+            x.draw_date.as_ref().map(|v| v.v),
+            x.at,
+        )
+    };
+    key(a).cmp(&key(b))
+}
+
+/// Lab-derived CTCAE rows for one patient: one per term with any value.
+pub fn evaluate_patient_labs(
+    p: &Patient,
+    draws: &[&LabDraw],
+    cfg: &RulesConfig,
+) -> (Vec<LabAe>, Vec<Finding>) {
+    let mut out = Vec::new();
+    let mut findings = Vec::new();
+    if draws.is_empty() {
+        return (out, findings);
+    }
+    let pid = p.patient_id.as_str();
+    let sex = p.sex.as_ref().map(|v| v.v);
+    let index = p.index_date.as_ref().map(|v| v.v);
+    let mut sorted: Vec<&LabDraw> = draws.to_vec();
+    sorted.sort_by(|a, b| lab_order(a, b));
+    let unplaced = sorted
+        .iter()
+        .filter(|l| index.is_none() || l.draw_date.is_none())
+        .count();
+    if unplaced > 0 {
+        let at = sorted
+            .iter()
+            .find(|l| index.is_none() || l.draw_date.is_none())
+            .and_then(|l| l.at);
+        findings.push(finding(
+            Severity::Info,
+            UNDATED_LABS,
+            at,
+            if index.is_none() { "index_date" } else { "draw_date" },
+            pid,
+            format!(
+                "{unplaced} lab row(s) cannot be placed before or after the index date ({}) and are \
+                 not graded as baseline or post-baseline",
+                if index.is_none() { "index date missing" } else { "draw date missing" }
+            ),
+        ));
+    }
+    for term in LabTerm::ALL {
+        let mut any = false;
+        let mut baseline: Option<(f64, Date)> = None;
+        let mut post: Vec<(f64, Date)> = Vec::new();
+        for l in &sorted {
+            let Some(v) = term.value(l) else { continue };
+            any = true;
+            let (Some(d), Some(i)) = (l.draw_date.as_ref().map(|x| x.v), index) else {
+                continue;
+            };
+            if d <= i {
+                baseline = Some((v.v, d)); // sorted by date: the last one wins
+            } else {
+                post.push((v.v, d));
+            }
+        }
+        if !any {
+            continue;
+        }
+        let base_val = baseline.map(|b| b.0);
+        let base_grade = base_val.and_then(|b| grade(term, b, sex, None, cfg).grade);
+        let mut worst: Option<(u8, f64, Date, String)> = None;
+        for (v, d) in &post {
+            let g = grade(term, *v, sex, base_val, cfg);
+            if let Some(gr) = g.grade {
+                if worst.as_ref().map_or(true, |w| gr > w.0) {
+                    worst = Some((gr, *v, *d, g.basis));
+                }
+            }
+        }
+        let basis = match (&worst, index) {
+            (_, None) => "index date missing: no baseline or post-baseline grade".to_string(),
+            (Some(w), _) => format!("worst after the index date on {}: {}", w.2, w.3),
+            (None, _) if post.is_empty() => "no draw after the index date".to_string(),
+            (None, _) => "no gradable draw after the index date".to_string(),
+        };
+        out.push(LabAe {
+            patient_id: p.patient_id.clone(),
+            term: term.ctcae_term().to_string(),
+            lab: term,
+            source: "labs",
+            baseline_grade: base_grade,
+            baseline_value: base_val,
+            worst_grade: worst.as_ref().map(|w| w.0),
+            worst_value: worst.as_ref().map(|w| w.1),
+            worst_date: worst.as_ref().map(|w| w.2),
+            post_baseline_draws: post.len(),
+            basis,
+        });
+    }
+    (out, findings)
+}

@@ -1,0 +1,1040 @@
+//! Response derivation by the IMWG 2016 table (rule set `imwg2016`; Kumar, Lancet Oncol
+//! 2016;17:e328) from the assessments' measurements, compared with the recorded responses;
+//! and the check of the recorded `progression_date` against the assessments.
+//!
+//! How it works, per patient:
+//! - Assessments are ordered by `after_cycle`, then date, then cell (input order never
+//!   matters). The baseline is the last `after_cycle = 0` row (or an undated-cycle row on or
+//!   before `index_date`) that holds a measurement.
+//! - Measurable disease at baseline picks the measure, falling back in order: serum / urine
+//!   M-protein (serum >= 10 g/L or urine >= 200 mg/24 h) → FLC (involved >= 100 mg/L with an
+//!   abnormal ratio; dFLC = involved − uninvolved) → marrow plasma cells (baseline >= 30%).
+//! - Each later assessment: PD first (from the nadir = lowest value so far, baseline
+//!   included), then sCR, CR, VGPR, PR, MR from the best down; a level whose data are missing
+//!   is not claimed ("downgraded") and the basis names what was missing. SD when data exist
+//!   but no level is met; NE when the assessment holds none of the measure's values.
+//! - Urine criteria apply when urine was measured at baseline (for PR/MR: when it was
+//!   measurable); a workbook that never records urine is judged on serum alone.
+//! - Confirmation: a response category (MR or better) or a biochemical PD is confirmed when
+//!   `confirmation_assessments` (2) consecutive assessments meet it; imaging PD (new lesion,
+//!   SPD growth) and SD need no confirmation.
+
+use super::config::RulesConfig;
+use super::{finding, ge, gt, le, lt, num, ResponseSource, RuleInfo};
+use crate::model::{Assessment, CellRef, Date, Finding, Patient, Response, Severity};
+use serde::Serialize;
+use std::cmp::Ordering;
+
+/// Measurable disease at baseline and the measure used (fallback serum/urine → FLC → marrow).
+/// Source: Kumar, Lancet Oncol 2016;17:e328. Version imwg2016.
+pub const MEASURABLE_DISEASE: &str = "imwg2016.response.measurable_disease";
+/// No measurable disease at baseline: response not derivable. Kumar 2016. imwg2016.
+pub const NOT_MEASURABLE: &str = "imwg2016.response.not_measurable";
+/// No baseline assessment with measurements: response not derivable. Kumar 2016. imwg2016.
+pub const NO_BASELINE: &str = "imwg2016.response.no_baseline";
+/// sCR: CR plus normal FLC ratio and no clonal marrow plasma cells. Kumar 2016. imwg2016.
+pub const SCR: &str = "imwg2016.response.scr";
+/// CR: negative immunofixation, no soft-tissue plasmacytoma, < 5% marrow plasma cells
+/// (FLC-only disease: also a normal FLC ratio). Kumar 2016. imwg2016.
+pub const CR: &str = "imwg2016.response.cr";
+/// VGPR: IFE-positive / electrophoresis-negative, or serum down >= 90% and urine
+/// < 100 mg/24 h; FLC only: dFLC down > 90%. Kumar 2016. imwg2016.
+pub const VGPR: &str = "imwg2016.response.vgpr";
+/// PR: serum down >= 50% and urine down >= 90% or < 200 mg/24 h; FLC only dFLC down >= 50%;
+/// marrow only plasma cells down >= 50%; plus SPD down >= 50% when present. Kumar 2016.
+/// imwg2016.
+pub const PR: &str = "imwg2016.response.pr";
+/// MR: serum down 25-49% and urine down 50-89%; SPD down 25-49%. Kumar 2016. imwg2016.
+pub const MR: &str = "imwg2016.response.mr";
+/// SD: data present, none of the above and not PD. Kumar 2016. imwg2016.
+pub const SD: &str = "imwg2016.response.sd";
+/// PD: serum up >= 25% and >= 5 g/L from the nadir (>= 10 g/L when the nadir >= 50 g/L);
+/// urine up >= 25% and >= 200 mg/24 h; dFLC up >= 25% and > 100 mg/L (FLC only); marrow
+/// up by 10 points or more (marrow only); new lesion; SPD up >= 50%. Kumar 2016. imwg2016.
+pub const PD: &str = "imwg2016.response.pd";
+/// NE: the assessment holds none of the measure's values. Kumar 2016. imwg2016.
+pub const NOT_EVALUABLE: &str = "imwg2016.response.not_evaluable";
+/// The recorded response disagrees with the derived one (warning, both shown with the
+/// numbers). Kumar 2016. imwg2016.
+pub const DISAGREES: &str = "imwg2016.response.disagrees";
+/// The recorded `progression_date` matches no assessment meeting PD (nor a clinical event:
+/// new lesion, calcium > 2.75 mmol/L) within `progression_date_window_days`. Kumar 2016.
+/// imwg2016.
+pub const PROGRESSION_DATE_NO_PD: &str = "imwg2016.progression_date.no_matching_pd";
+/// An assessment meets PD (recorded PD or confirmed derived PD) but `progression_date` is
+/// empty. Kumar 2016. imwg2016.
+pub const PROGRESSION_DATE_MISSING: &str = "imwg2016.progression_date.pd_not_recorded";
+
+const SRC: &str = "Kumar, Lancet Oncol 2016;17:e328";
+
+/// This module's rules as data.
+pub const RULES: &[RuleInfo] = &[
+    RuleInfo {
+        id: MEASURABLE_DISEASE,
+        version: "imwg2016",
+        source: SRC,
+        summary: "measurable disease and measure (serum/urine, FLC, marrow)",
+    },
+    RuleInfo {
+        id: NOT_MEASURABLE,
+        version: "imwg2016",
+        source: SRC,
+        summary: "no measurable disease at baseline",
+    },
+    RuleInfo {
+        id: NO_BASELINE,
+        version: "imwg2016",
+        source: SRC,
+        summary: "no baseline assessment with measurements",
+    },
+    RuleInfo {
+        id: SCR,
+        version: "imwg2016",
+        source: SRC,
+        summary: "stringent complete response",
+    },
+    RuleInfo {
+        id: CR,
+        version: "imwg2016",
+        source: SRC,
+        summary: "complete response",
+    },
+    RuleInfo {
+        id: VGPR,
+        version: "imwg2016",
+        source: SRC,
+        summary: "very good partial response",
+    },
+    RuleInfo {
+        id: PR,
+        version: "imwg2016",
+        source: SRC,
+        summary: "partial response",
+    },
+    RuleInfo {
+        id: MR,
+        version: "imwg2016",
+        source: SRC,
+        summary: "minimal response",
+    },
+    RuleInfo {
+        id: SD,
+        version: "imwg2016",
+        source: SRC,
+        summary: "stable disease",
+    },
+    RuleInfo {
+        id: PD,
+        version: "imwg2016",
+        source: SRC,
+        summary: "progressive disease from the nadir",
+    },
+    RuleInfo {
+        id: NOT_EVALUABLE,
+        version: "imwg2016",
+        source: SRC,
+        summary: "assessment without the measure's values",
+    },
+    RuleInfo {
+        id: DISAGREES,
+        version: "imwg2016",
+        source: SRC,
+        summary: "recorded response disagrees with the derived one",
+    },
+    RuleInfo {
+        id: PROGRESSION_DATE_NO_PD,
+        version: "imwg2016",
+        source: SRC,
+        summary: "progression date matches no PD assessment",
+    },
+    RuleInfo {
+        id: PROGRESSION_DATE_MISSING,
+        version: "imwg2016",
+        source: SRC,
+        summary: "PD assessment without a progression date",
+    },
+];
+
+/// The measure response is judged on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    /// Serum and/or urine M-protein.
+    MProtein,
+    /// Serum free light chains (dFLC).
+    Flc,
+    /// Marrow plasma cells (baseline >= 30%).
+    Marrow,
+}
+
+/// Light chain of the clone, for the FLC ratio orientation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LightChain {
+    Kappa,
+    Lambda,
+}
+
+impl LightChain {
+    /// From the canonical `m_protein_type` (`kappa`, `lambda`; heavy-chain types unknown).
+    pub fn from_m_protein_type(t: &str) -> Option<LightChain> {
+        match t.to_ascii_lowercase().as_str() {
+            "kappa" => Some(LightChain::Kappa),
+            "lambda" => Some(LightChain::Lambda),
+            _ => None,
+        }
+    }
+}
+
+/// The measurements of one assessment.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Measurements {
+    /// g/L.
+    pub serum: Option<f64>,
+    /// mg/24 h.
+    pub urine: Option<f64>,
+    /// mg/L.
+    pub involved_flc: Option<f64>,
+    /// mg/L.
+    pub uninvolved_flc: Option<f64>,
+    pub ife_negative: Option<bool>,
+    /// %.
+    pub bm_pct: Option<f64>,
+    /// cm².
+    pub spd: Option<f64>,
+    pub new_lesion: Option<bool>,
+}
+
+impl Measurements {
+    pub fn from_assessment(a: &Assessment) -> Self {
+        Measurements {
+            serum: a.serum_m_protein.as_ref().map(|v| v.v),
+            urine: a.urine_m_protein.as_ref().map(|v| v.v),
+            involved_flc: a.involved_flc.as_ref().map(|v| v.v),
+            uninvolved_flc: a.uninvolved_flc.as_ref().map(|v| v.v),
+            ife_negative: a.immunofixation_negative.as_ref().map(|v| v.v),
+            bm_pct: a.bm_plasma_cell_pct.as_ref().map(|v| v.v),
+            spd: a.plasmacytoma_spd.as_ref().map(|v| v.v),
+            new_lesion: a.new_lesion.as_ref().map(|v| v.v),
+        }
+    }
+
+    /// dFLC = involved − uninvolved FLC.
+    pub fn dflc(&self) -> Option<f64> {
+        Some(self.involved_flc? - self.uninvolved_flc?)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == Measurements::default()
+    }
+}
+
+/// Whether the FLC ratio is normal (kappa/lambda within the configured range), oriented by
+/// the light chain; with the light chain unknown, only when both orientations agree.
+pub fn flc_ratio_normal(
+    involved: f64,
+    uninvolved: f64,
+    light: Option<LightChain>,
+    cfg: &RulesConfig,
+) -> Option<bool> {
+    let (lo, hi) = (cfg.response.flc_ratio_lower, cfg.response.flc_ratio_upper);
+    let in_range = |kappa: f64, lambda: f64| -> bool {
+        if lambda <= 0.0 {
+            return false;
+        }
+        let r = kappa / lambda;
+        ge(r, lo) && le(r, hi)
+    };
+    let as_kappa = in_range(involved, uninvolved);
+    let as_lambda = in_range(uninvolved, involved);
+    match light {
+        Some(LightChain::Kappa) => Some(as_kappa),
+        Some(LightChain::Lambda) => Some(as_lambda),
+        None if as_kappa == as_lambda => Some(as_kappa),
+        None => None,
+    }
+}
+
+/// Measurable disease at baseline: the measure used, in the IMWG fallback order, with a
+/// sentence on why.
+pub fn measurable_disease(
+    b: &Measurements,
+    light: Option<LightChain>,
+    cfg: &RulesConfig,
+) -> (Option<Measure>, String) {
+    let c = &cfg.response;
+    let serum = b.serum.is_some_and(|v| ge(v, c.measurable_serum_g_l));
+    let urine = b.urine.is_some_and(|v| ge(v, c.measurable_urine_mg_24h));
+    if serum || urine {
+        return (
+            Some(Measure::MProtein),
+            format!("measurable M-protein at baseline ({})", baseline_text(b)),
+        );
+    }
+    if let (Some(i), Some(u)) = (b.involved_flc, b.uninvolved_flc) {
+        if ge(i, c.measurable_flc_mg_l) && flc_ratio_normal(i, u, light, cfg) == Some(false) {
+            return (
+                Some(Measure::Flc),
+                format!(
+                    "FLC-only measurable disease at baseline (involved FLC {} mg/L, uninvolved {} mg/L)",
+                    num(i),
+                    num(u)
+                ),
+            );
+        }
+    }
+    if let Some(bm) = b.bm_pct.filter(|v| ge(*v, c.marrow_baseline_min_pct)) {
+        return (
+            Some(Measure::Marrow),
+            format!(
+                "marrow-only measurable disease at baseline (plasma cells {}%)",
+                num(bm)
+            ),
+        );
+    }
+    (
+        None,
+        format!("no measurable disease at baseline ({})", baseline_text(b)),
+    )
+}
+
+fn baseline_text(b: &Measurements) -> String {
+    let mut parts = Vec::new();
+    let opt = |v: Option<f64>| v.map(num).unwrap_or_else(|| "missing".into());
+    parts.push(format!("serum M-protein {} g/L", opt(b.serum)));
+    parts.push(format!("urine M-protein {} mg/24h", opt(b.urine)));
+    if b.involved_flc.is_some() || b.uninvolved_flc.is_some() {
+        parts.push(format!(
+            "FLC involved {} / uninvolved {} mg/L",
+            opt(b.involved_flc),
+            opt(b.uninvolved_flc)
+        ));
+    }
+    if let Some(bm) = b.bm_pct {
+        parts.push(format!("marrow plasma cells {}%", num(bm)));
+    }
+    parts.join(", ")
+}
+
+/// Lowest values so far (baseline included).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Nadir {
+    pub serum: Option<f64>,
+    pub urine: Option<f64>,
+    pub dflc: Option<f64>,
+    pub bm_pct: Option<f64>,
+    pub spd: Option<f64>,
+}
+
+impl Nadir {
+    pub fn from_baseline(b: &Measurements) -> Self {
+        let mut n = Nadir::default();
+        n.update(b);
+        n
+    }
+
+    pub fn update(&mut self, m: &Measurements) {
+        fn lower(cur: &mut Option<f64>, v: Option<f64>) {
+            if let Some(v) = v.filter(|v| v.is_finite()) {
+                *cur = Some(cur.map_or(v, |c| c.min(v)));
+            }
+        }
+        lower(&mut self.serum, m.serum);
+        lower(&mut self.urine, m.urine);
+        lower(&mut self.dflc, m.dflc());
+        lower(&mut self.bm_pct, m.bm_pct);
+        lower(&mut self.spd, m.spd);
+    }
+}
+
+/// Serum M-protein progression from the nadir: up >= 25% and by >= 5 g/L (>= 10 g/L when
+/// the nadir was >= 50 g/L). Also the biochemical relapse criterion at entry.
+pub fn serum_progression(nadir: f64, current: f64, cfg: &RulesConfig) -> bool {
+    let c = &cfg.response;
+    let floor = if ge(nadir, c.pd_serum_high_nadir_g_l) {
+        c.pd_serum_abs_high_nadir_g_l
+    } else {
+        c.pd_serum_abs_g_l
+    };
+    let inc = current - nadir;
+    ge(inc, floor) && ge(inc, nadir.max(0.0) * c.pd_increase_pct / 100.0)
+}
+
+/// The derived category of one assessment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Classification {
+    pub response: Response,
+    pub rule: &'static str,
+    pub basis: String,
+    /// PD decided by imaging (new lesion, SPD): needs no confirmation.
+    pub imaging_pd: bool,
+}
+
+/// Percent reduction from `base` to `cur` (None when `base` is not positive).
+fn reduction(base: Option<f64>, cur: Option<f64>) -> Option<f64> {
+    let (b, c) = (base?, cur?);
+    (b > 0.0).then(|| (b - c) / b * 100.0)
+}
+
+/// Combine the parts of one level: met when all are met, not met when one is not, unknown
+/// (with the names of the missing parts) otherwise.
+fn all_of(parts: &[(&'static str, Option<bool>)]) -> (Option<bool>, Vec<&'static str>) {
+    if parts.iter().any(|(_, p)| *p == Some(false)) {
+        return (Some(false), Vec::new());
+    }
+    let missing: Vec<&'static str> = parts
+        .iter()
+        .filter(|(_, p)| p.is_none())
+        .map(|(n, _)| *n)
+        .collect();
+    if missing.is_empty() {
+        (Some(true), missing)
+    } else {
+        (None, missing)
+    }
+}
+
+/// Classify one assessment against its baseline and the nadir so far.
+pub fn classify(
+    measure: Measure,
+    base: &Measurements,
+    nadir: &Nadir,
+    cur: &Measurements,
+    light: Option<LightChain>,
+    cfg: &RulesConfig,
+) -> Classification {
+    let c = &cfg.response;
+    let numbers = numbers_text(measure, base, nadir, cur);
+    // --- PD ---
+    let mut pd: Vec<String> = Vec::new();
+    let mut imaging = false;
+    if cur.new_lesion == Some(true) {
+        pd.push("new lesion".into());
+        imaging = true;
+    }
+    if let (Some(n), Some(s)) = (nadir.spd, cur.spd) {
+        if (n > 0.0 && ge(s, n * (1.0 + c.pd_spd_increase_pct / 100.0))) || (n <= 0.0 && s > 0.0) {
+            pd.push(format!(
+                "plasmacytoma SPD {} cm² from a nadir of {}",
+                num(s),
+                num(n)
+            ));
+            imaging = true;
+        }
+    }
+    let pct_up = |n: f64, v: f64| ge(v - n, n.max(0.0) * c.pd_increase_pct / 100.0);
+    match measure {
+        Measure::MProtein => {
+            if let (Some(n), Some(v)) = (nadir.serum, cur.serum) {
+                if serum_progression(n, v, cfg) {
+                    pd.push(format!(
+                        "serum M-protein up from a nadir of {} to {} g/L",
+                        num(n),
+                        num(v)
+                    ));
+                }
+            }
+            if let (Some(n), Some(v)) = (nadir.urine, cur.urine) {
+                if pct_up(n, v) && ge(v - n, c.pd_urine_abs_mg_24h) {
+                    pd.push(format!(
+                        "urine M-protein up from a nadir of {} to {} mg/24h",
+                        num(n),
+                        num(v)
+                    ));
+                }
+            }
+        }
+        Measure::Flc => {
+            if let (Some(n), Some(v)) = (nadir.dflc, cur.dflc()) {
+                if pct_up(n, v) && gt(v - n, c.pd_dflc_abs_mg_l) {
+                    pd.push(format!(
+                        "dFLC up from a nadir of {} to {} mg/L",
+                        num(n),
+                        num(v)
+                    ));
+                }
+            }
+        }
+        Measure::Marrow => {
+            if let (Some(n), Some(v)) = (nadir.bm_pct, cur.bm_pct) {
+                if ge(v - n, c.pd_marrow_abs_points) {
+                    pd.push(format!(
+                        "marrow plasma cells up from {}% to {}%",
+                        num(n),
+                        num(v)
+                    ));
+                }
+            }
+        }
+    }
+    if !pd.is_empty() {
+        return Classification {
+            response: Response::PD,
+            rule: PD,
+            basis: format!("PD: {}; {numbers}", pd.join("; ")),
+            imaging_pd: imaging,
+        };
+    }
+    // --- data present at all? ---
+    let has_data = match measure {
+        Measure::MProtein => cur.serum.is_some() || cur.urine.is_some(),
+        Measure::Flc => cur.dflc().is_some(),
+        Measure::Marrow => cur.bm_pct.is_some(),
+    } || cur.ife_negative == Some(true);
+    if !has_data {
+        return Classification {
+            response: Response::NE,
+            rule: NOT_EVALUABLE,
+            basis: format!(
+                "not evaluable: no {} at this assessment",
+                measure_name(measure)
+            ),
+            imaging_pd: false,
+        };
+    }
+    let mut notes: Vec<String> = Vec::new();
+    let mut met = |label: &str, (m, missing): (Option<bool>, Vec<&'static str>)| -> bool {
+        match m {
+            Some(v) => v,
+            None => {
+                notes.push(format!(
+                    "{label} not assessable ({} missing)",
+                    missing.join(", ")
+                ));
+                false
+            }
+        }
+    };
+    let plasmacytoma_present = base.spd.is_some_and(|s| s > 0.0);
+    let ratio_normal = match (cur.involved_flc, cur.uninvolved_flc) {
+        (Some(i), Some(u)) => flc_ratio_normal(i, u, light, cfg),
+        _ => None,
+    };
+    let serum_meas = base.serum.is_some_and(|v| ge(v, c.measurable_serum_g_l));
+    let urine_meas = base.urine.is_some_and(|v| ge(v, c.measurable_urine_mg_24h));
+    let urine_followed = base.urine.is_some() && measure == Measure::MProtein;
+    let spd_red = |pct: f64| -> Option<bool> {
+        if plasmacytoma_present {
+            reduction(base.spd, cur.spd).map(|r| ge(r, pct))
+        } else {
+            Some(true)
+        }
+    };
+
+    // --- CR / sCR ---
+    let cr_parts = [
+        ("immunofixation", cur.ife_negative),
+        (
+            "plasmacytoma SPD",
+            if plasmacytoma_present {
+                cur.spd.map(|s| s <= 0.0)
+            } else {
+                Some(true)
+            },
+        ),
+        (
+            "marrow plasma cells",
+            cur.bm_pct.map(|b| lt(b, c.cr_bm_pct_below)),
+        ),
+        (
+            "FLC ratio",
+            if measure == Measure::Flc {
+                ratio_normal
+            } else {
+                Some(true)
+            },
+        ),
+    ];
+    let level = |resp: Response, rule: &'static str, notes: &[String]| Classification {
+        response: resp,
+        rule,
+        basis: if notes.is_empty() {
+            format!("{resp}: {numbers}")
+        } else {
+            format!("{resp}: {numbers}; {}", notes.join("; "))
+        },
+        imaging_pd: false,
+    };
+    if met("CR", all_of(&cr_parts)) {
+        let scr = all_of(&[
+            ("FLC ratio", ratio_normal),
+            (
+                "marrow plasma cells",
+                cur.bm_pct.map(|b| le(b, c.scr_clonal_bm_pct_max)),
+            ),
+        ]);
+        if met("sCR", scr) {
+            return level(Response::SCr, SCR, &notes);
+        }
+        return level(Response::CR, CR, &notes);
+    }
+    // --- VGPR ---
+    let vgpr = match measure {
+        Measure::MProtein => {
+            let ife_only = cur.ife_negative == Some(false)
+                && cur.serum.is_some_and(|s| s <= 0.0)
+                && (!urine_followed || cur.urine.is_some_and(|u| u <= 0.0));
+            if ife_only {
+                (Some(true), Vec::new())
+            } else {
+                all_of(&[
+                    (
+                        "serum M-protein",
+                        if serum_meas {
+                            reduction(base.serum, cur.serum)
+                                .map(|r| ge(r, c.vgpr_serum_reduction_pct))
+                        } else {
+                            Some(true)
+                        },
+                    ),
+                    (
+                        "urine M-protein",
+                        if urine_followed {
+                            cur.urine.map(|u| lt(u, c.vgpr_urine_below_mg_24h))
+                        } else {
+                            Some(true)
+                        },
+                    ),
+                ])
+            }
+        }
+        Measure::Flc => all_of(&[(
+            "dFLC",
+            reduction(base.dflc(), cur.dflc()).map(|r| gt(r, c.vgpr_dflc_reduction_pct)),
+        )]),
+        Measure::Marrow => (Some(false), Vec::new()),
+    };
+    if met("VGPR", vgpr) {
+        return level(Response::VGPR, VGPR, &notes);
+    }
+    // --- PR ---
+    let track = match measure {
+        Measure::MProtein => all_of(&[
+            (
+                "serum M-protein",
+                if serum_meas {
+                    reduction(base.serum, cur.serum).map(|r| ge(r, c.pr_serum_reduction_pct))
+                } else {
+                    Some(true)
+                },
+            ),
+            (
+                "urine M-protein",
+                if urine_meas {
+                    cur.urine.map(|u| {
+                        lt(u, c.pr_urine_below_mg_24h)
+                            || reduction(base.urine, Some(u))
+                                .is_some_and(|r| ge(r, c.pr_urine_reduction_pct))
+                    })
+                } else {
+                    Some(true)
+                },
+            ),
+        ]),
+        Measure::Flc => all_of(&[(
+            "dFLC",
+            reduction(base.dflc(), cur.dflc()).map(|r| ge(r, c.pr_dflc_reduction_pct)),
+        )]),
+        Measure::Marrow => all_of(&[(
+            "marrow plasma cells",
+            reduction(base.bm_pct, cur.bm_pct).map(|r| ge(r, c.pr_marrow_reduction_pct)),
+        )]),
+    };
+    let pr = match track {
+        (Some(true), _) => all_of(&[("plasmacytoma SPD", spd_red(c.pr_spd_reduction_pct))]),
+        other => other,
+    };
+    if met("PR", pr) {
+        return level(Response::PR, PR, &notes);
+    }
+    // --- MR (serum/urine disease only) ---
+    if measure == Measure::MProtein {
+        let mr = all_of(&[
+            (
+                "serum M-protein",
+                if serum_meas {
+                    reduction(base.serum, cur.serum).map(|r| ge(r, c.mr_serum_reduction_pct))
+                } else {
+                    Some(true)
+                },
+            ),
+            (
+                "urine M-protein",
+                if urine_meas {
+                    reduction(base.urine, cur.urine).map(|r| ge(r, c.mr_urine_reduction_pct))
+                } else {
+                    Some(true)
+                },
+            ),
+            ("plasmacytoma SPD", spd_red(c.mr_spd_reduction_pct)),
+        ]);
+        if met("MR", mr) {
+            return level(Response::MR, MR, &notes);
+        }
+    }
+    level(Response::SD, SD, &notes)
+}
+
+fn measure_name(m: Measure) -> &'static str {
+    match m {
+        Measure::MProtein => "serum or urine M-protein",
+        Measure::Flc => "free light chains",
+        Measure::Marrow => "marrow plasma cells",
+    }
+}
+
+fn numbers_text(
+    measure: Measure,
+    base: &Measurements,
+    nadir: &Nadir,
+    cur: &Measurements,
+) -> String {
+    let mut parts = Vec::new();
+    let change = |b: Option<f64>, c: f64| -> String {
+        match b {
+            Some(b) if b > 0.0 => format!(", {:+}%", num((c - b) / b * 100.0)),
+            _ => String::new(),
+        }
+    };
+    let one = |name: &str,
+               unit: &str,
+               b: Option<f64>,
+               n: Option<f64>,
+               c: Option<f64>|
+     -> Option<String> {
+        let c = c?;
+        Some(format!(
+            "{name} {}{unit} (baseline {}{}, nadir {})",
+            num(c),
+            b.map(num).unwrap_or_else(|| "missing".into()),
+            change(b, c),
+            n.map(num).unwrap_or_else(|| "missing".into()),
+        ))
+    };
+    match measure {
+        Measure::MProtein => {
+            parts.extend(one(
+                "serum M-protein",
+                " g/L",
+                base.serum,
+                nadir.serum,
+                cur.serum,
+            ));
+            parts.extend(one(
+                "urine M-protein",
+                " mg/24h",
+                base.urine,
+                nadir.urine,
+                cur.urine,
+            ));
+        }
+        Measure::Flc => {
+            parts.extend(one("dFLC", " mg/L", base.dflc(), nadir.dflc, cur.dflc()));
+        }
+        Measure::Marrow => {}
+    }
+    parts.extend(one(
+        "marrow plasma cells",
+        "%",
+        base.bm_pct,
+        nadir.bm_pct,
+        cur.bm_pct,
+    ));
+    parts.extend(one(
+        "plasmacytoma SPD",
+        " cm²",
+        base.spd,
+        nadir.spd,
+        cur.spd,
+    ));
+    if let Some(ife) = cur.ife_negative {
+        parts.push(format!(
+            "immunofixation {}",
+            if ife { "negative" } else { "positive" }
+        ));
+    }
+    if parts.is_empty() {
+        "no measurements".into()
+    } else {
+        parts.join("; ")
+    }
+}
+
+/// One post-baseline assessment: recorded vs derived response.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DerivedResponse {
+    pub patient_id: String,
+    pub after_cycle: Option<u32>,
+    pub date: Option<Date>,
+    pub recorded: Option<Response>,
+    /// `None` = not derivable (no baseline / no measurable disease); `Some(NE)` = this
+    /// assessment lacks the measure's values.
+    pub derived: Option<Response>,
+    /// Confirmed by consecutive assessments, or needs no confirmation (SD, imaging PD).
+    pub confirmed: bool,
+    /// The numbers behind the derived response.
+    pub basis: String,
+    /// `None` when either side is missing or the derived response is NE.
+    pub agrees: Option<bool>,
+    pub rule: String,
+    pub measure: Option<Measure>,
+    /// Cell of the recorded response (or the row).
+    #[serde(skip)]
+    pub at: Option<CellRef>,
+}
+
+impl DerivedResponse {
+    /// The response the analyses use under `source`.
+    pub fn effective(&self, source: ResponseSource) -> Option<Response> {
+        match source {
+            ResponseSource::Recorded => self.recorded,
+            ResponseSource::Derived => self.derived,
+        }
+    }
+}
+
+/// Assessment order within a patient: `after_cycle` (missing last), date (missing last), cell.
+pub fn assessment_order(a: &Assessment, b: &Assessment) -> Ordering {
+    let key = |x: &Assessment| {
+        (
+            x.after_cycle.as_ref().map_or(u32::MAX, |v| v.v),
+            x.assessment_date.as_ref().map(|v| v.v).is_none(),
+            x.assessment_date.as_ref().map(|v| v.v),
+            x.at,
+        )
+    };
+    key(a).cmp(&key(b))
+}
+
+fn is_baseline_row(a: &Assessment, index: Option<Date>) -> bool {
+    match a.after_cycle.as_ref().map(|v| v.v) {
+        Some(c) => c == 0,
+        None => matches!(
+            (a.assessment_date.as_ref().map(|v| v.v), index),
+            (Some(d), Some(i)) if d <= i
+        ),
+    }
+}
+
+/// Derived responses of one patient's assessments (any order), with disagreement findings.
+pub fn evaluate_patient(
+    p: &Patient,
+    assessments: &[&Assessment],
+    cfg: &RulesConfig,
+) -> (Vec<DerivedResponse>, Vec<Finding>) {
+    let pid = p.patient_id.as_str();
+    let index = p.index_date.as_ref().map(|v| v.v);
+    let light = p
+        .m_protein_type
+        .as_ref()
+        .and_then(|t| LightChain::from_m_protein_type(&t.v));
+    let mut sorted: Vec<&Assessment> = assessments.to_vec();
+    sorted.sort_by(|a, b| assessment_order(a, b));
+    let baseline = sorted
+        .iter()
+        .filter(|a| is_baseline_row(a, index))
+        .map(|a| Measurements::from_assessment(a))
+        .rfind(|m| !m.is_empty());
+    let post: Vec<&Assessment> = sorted
+        .iter()
+        .copied()
+        .filter(|a| !is_baseline_row(a, index))
+        .collect();
+
+    let (measure, measure_basis) = match &baseline {
+        Some(b) => measurable_disease(b, light, cfg),
+        None => (
+            None,
+            "no baseline (cycle 0) assessment with measurements".to_string(),
+        ),
+    };
+    let mut out: Vec<DerivedResponse> = Vec::with_capacity(post.len());
+    let mut imaging: Vec<bool> = Vec::with_capacity(post.len());
+    let mut nadir = baseline
+        .as_ref()
+        .map(Nadir::from_baseline)
+        .unwrap_or_default();
+    for a in &post {
+        let cur = Measurements::from_assessment(a);
+        let (derived, rule, basis, img) = match (&baseline, measure) {
+            (Some(b), Some(m)) => {
+                let cl = classify(m, b, &nadir, &cur, light, cfg);
+                nadir.update(&cur);
+                (Some(cl.response), cl.rule, cl.basis, cl.imaging_pd)
+            }
+            (None, _) => (None, NO_BASELINE, measure_basis.clone(), false),
+            (Some(_), None) => (None, NOT_MEASURABLE, measure_basis.clone(), false),
+        };
+        imaging.push(img);
+        let recorded = a.response.as_ref().map(|v| v.v);
+        let agrees = match (recorded, derived) {
+            (Some(r), Some(d)) if d != Response::NE => Some(r == d),
+            _ => None,
+        };
+        out.push(DerivedResponse {
+            patient_id: p.patient_id.clone(),
+            after_cycle: a.after_cycle.as_ref().map(|v| v.v),
+            date: a.assessment_date.as_ref().map(|v| v.v),
+            recorded,
+            derived,
+            confirmed: false,
+            basis,
+            agrees,
+            rule: rule.to_string(),
+            measure,
+            at: a.response.as_ref().map(|v| v.at).or(a.at),
+        });
+    }
+    // Confirmation by consecutive assessments.
+    let need = cfg.response.confirmation_assessments.max(1) as usize;
+    let meets = |x: Option<Response>, target: Response| -> bool {
+        match (x, target) {
+            (Some(Response::PD), Response::PD) => true,
+            (Some(r), t) if t != Response::PD => r != Response::PD && r.rank() >= t.rank(),
+            _ => false,
+        }
+    };
+    let derived: Vec<Option<Response>> = out.iter().map(|d| d.derived).collect();
+    for (i, d) in out.iter_mut().enumerate() {
+        d.confirmed = match d.derived {
+            None | Some(Response::NE) => false,
+            Some(Response::SD) => true,
+            Some(Response::PD) if imaging[i] => true,
+            Some(t) => {
+                let left = derived[..i]
+                    .iter()
+                    .rev()
+                    .take_while(|x| meets(**x, t))
+                    .count();
+                let right = derived[i + 1..]
+                    .iter()
+                    .take_while(|x| meets(**x, t))
+                    .count();
+                left + right + 1 >= need
+            }
+        };
+        if matches!(d.derived, Some(r) if r != Response::NE) && !d.confirmed {
+            d.basis
+                .push_str("; unconfirmed (no consecutive assessment meets it)");
+        }
+    }
+    let mut findings = Vec::new();
+    for d in &out {
+        if d.agrees == Some(false) {
+            if let (Some(r), Some(dv)) = (d.recorded, d.derived) {
+                let when = match (d.after_cycle, d.date) {
+                    (Some(c), Some(dt)) => format!("after cycle {c} ({dt})"),
+                    (Some(c), None) => format!("after cycle {c}"),
+                    (None, Some(dt)) => format!("on {dt}"),
+                    (None, None) => "at an undated assessment".to_string(),
+                };
+                findings.push(
+                    finding(
+                        Severity::Warning,
+                        DISAGREES,
+                        d.at,
+                        "response",
+                        pid,
+                        format!(
+                            "Recorded response {r} {when}, but the IMWG 2016 criteria give {dv}{}: {}",
+                            if d.confirmed { "" } else { " (unconfirmed)" },
+                            d.basis
+                        ),
+                    )
+                    .with_value(r.code()),
+                );
+            }
+        }
+    }
+    (out, findings)
+}
+
+/// Check the recorded `progression_date` against the assessments: it should lie within
+/// `progression_date_window_days` of an assessment meeting PD (recorded or derived) or of a
+/// clinical event (new lesion, calcium above the relapse threshold); and a PD assessment
+/// (recorded, or derived and confirmed) without any `progression_date` is reported.
+pub fn check_progression_date(
+    p: &Patient,
+    assessments: &[&Assessment],
+    derived: &[DerivedResponse],
+    cfg: &RulesConfig,
+) -> Vec<Finding> {
+    let pid = p.patient_id.as_str();
+    let window = cfg.disease_state.progression_date_window_days;
+    let mut pd_dates: Vec<Date> = Vec::new();
+    for d in derived {
+        if d.recorded == Some(Response::PD) || d.derived == Some(Response::PD) {
+            pd_dates.extend(d.date);
+        }
+    }
+    for a in assessments {
+        let clinical = a.new_lesion.as_ref().is_some_and(|v| v.v)
+            || a.calcium
+                .as_ref()
+                .is_some_and(|v| gt(v.v, cfg.relapse_evidence.calcium_mmol_l));
+        if clinical {
+            pd_dates.extend(a.assessment_date.as_ref().map(|v| v.v));
+        }
+    }
+    pd_dates.sort_unstable();
+    pd_dates.dedup();
+    let mut out = Vec::new();
+    match &p.progression_date {
+        Some(pd) => {
+            let any_dated = assessments.iter().any(|a| a.assessment_date.is_some());
+            if !any_dated {
+                return out;
+            }
+            let nearest = pd_dates
+                .iter()
+                .min_by_key(|d| ((**d - pd.v).num_days().abs(), **d))
+                .copied();
+            let ok = nearest.is_some_and(|d| (d - pd.v).num_days().abs() <= window);
+            if !ok {
+                let tail = match nearest {
+                    Some(d) => format!(
+                        "the nearest assessment meeting PD is on {d}, {} days away",
+                        (d - pd.v).num_days().abs()
+                    ),
+                    None => {
+                        "no assessment meets PD or documents a clinical progression event".into()
+                    }
+                };
+                out.push(
+                    finding(
+                        Severity::Warning,
+                        PROGRESSION_DATE_NO_PD,
+                        Some(pd.at),
+                        "progression_date",
+                        pid,
+                        format!(
+                            "Progression date {} matches no assessment meeting PD within {window} days: {tail}",
+                            pd.v
+                        ),
+                    )
+                    .with_value(pd.v.to_string()),
+                );
+            }
+        }
+        None => {
+            let first = derived.iter().find(|d| {
+                d.recorded == Some(Response::PD) || (d.derived == Some(Response::PD) && d.confirmed)
+            });
+            if let Some(d) = first {
+                let when = d
+                    .date
+                    .map(|x| x.to_string())
+                    .or(d.after_cycle.map(|c| format!("after cycle {c}")))
+                    .unwrap_or_else(|| "undated".into());
+                out.push(finding(
+                    Severity::Warning,
+                    PROGRESSION_DATE_MISSING,
+                    p.id_at.or(d.at),
+                    "progression_date",
+                    pid,
+                    format!("An assessment ({when}) meets PD but the progression date is empty"),
+                ));
+            }
+        }
+    }
+    out
+}
