@@ -52,7 +52,7 @@ pub struct Config {
     pub dictionary: Dictionary,
     pub values: Values,
     /// Clinical thresholds and rule-set choice (`config/rules.toml`), read by `rules`.
-    pub rules: toml::Table,
+    pub rules: crate::rules::RulesConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -123,14 +123,6 @@ pub struct ResponseConfig {
     pub evaluable_min_cycles: u32,
     pub orr: Vec<String>,
     pub dcr: Vec<String>,
-    pub source: ResponseSource,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ResponseSource {
-    Recorded,
-    Derived,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

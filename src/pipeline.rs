@@ -7,7 +7,16 @@ use crate::derive;
 use crate::ingest::{self, IngestError, Limits};
 use crate::model::{Assessment, Cohort, Date, Finding, Response};
 use crate::results::*;
+use crate::rules::{self, config::ResponseSource};
 use crate::validate;
+use std::collections::HashMap;
+
+/// Rule outputs as JSON values in `Results` (which stays `Deserialize` for run-to-run diffs).
+fn to_json<T: serde::Serialize>(xs: &[T]) -> Vec<serde_json::Value> {
+    xs.iter()
+        .map(|x| serde_json::to_value(x).unwrap_or(serde_json::Value::Null))
+        .collect()
+}
 use sha2::{Digest, Sha256};
 
 /// What a run needs besides the workbook: resolved once, immutable.
@@ -37,6 +46,8 @@ impl Context {
 pub struct Processed {
     pub results: Results,
     pub cohort: Cohort,
+    /// Agreement of recorded and IMWG-derived disease state and response, for `check`.
+    pub rules_summary: rules::RulesSummary,
 }
 
 /// Stable order for findings: workbook-level first, then by sheet, row, column, rule.
@@ -54,24 +65,67 @@ pub fn process(bytes: &[u8], file_name: &str, ctx: &Context) -> Result<Processed
     let cohort = ingest::read_workbook(bytes, cfg, ctx.limits)?;
     let cutoff = ctx.cutoff();
     let v = validate::validate(&cohort, cutoff);
-    let recorded = |a: &Assessment| -> Option<Response> { a.response.as_ref().map(|r| r.v) };
-    let derived = derive::derive(&cohort, &v.analysed, cfg, &recorded);
-    let ae_terms: Vec<Option<String>> = cohort
-        .adverse_events
+    let outcome = rules::evaluate(
+        &cohort.patients,
+        &cohort.assessments,
+        &cohort.labs,
+        &cohort.adverse_events,
+        &cfg.rules,
+    );
+    // The response each assessment contributes: recorded (default) or IMWG-derived.
+    let source = cfg.rules.response_source;
+    type Key<'a> = (&'a str, Option<u32>, Option<Date>);
+    let derived_by_key: HashMap<Key<'_>, Option<Response>> = outcome
+        .derived_responses
         .iter()
-        .map(|e| e.term.as_ref().map(|t| t.v.clone()))
+        .map(|d| {
+            (
+                (d.patient_id.as_str(), d.after_cycle, d.date),
+                d.effective(source),
+            )
+        })
+        .collect();
+    let response_of = |a: &Assessment| -> Option<Response> {
+        match source {
+            ResponseSource::Recorded => a.response.as_ref().map(|r| r.v),
+            ResponseSource::Derived => derived_by_key
+                .get(&(
+                    a.patient_id.as_str(),
+                    a.after_cycle.as_ref().map(|c| c.v),
+                    a.assessment_date.as_ref().map(|d| d.v),
+                ))
+                .copied()
+                .flatten(),
+        }
+    };
+    let derived = derive::derive(&cohort, &v.analysed, cfg, &response_of);
+    let lab_rows: Vec<adam::AdaeRow> = outcome
+        .lab_adverse_events
+        .iter()
+        .map(|l| adam::AdaeRow {
+            usubjid: l.patient_id.clone(),
+            source: "labs".into(),
+            term: Some(l.term.clone()),
+            decod: Some(l.term.clone()),
+            grade: l.worst_grade,
+            baseline_grade: l.baseline_grade,
+            cycle: None,
+            onset_date: l.worst_date.map(|d| d.to_string()),
+            serious: None,
+        })
         .collect();
     let datasets = adam::build(
         &cohort,
         &derived,
         &cfg.time.unit,
-        &ae_terms,
-        Vec::new(),
-        &recorded,
+        &outcome.recorded_ae_terms,
+        lab_rows,
+        &response_of,
     );
 
     let mut findings = cohort.findings.clone();
     let mut vf = v.findings;
+    vf.extend(outcome.findings.iter().cloned());
     Cohort::resolve_findings(&cohort.sheets, &mut vf);
     findings.extend(vf);
     sort_findings(&mut findings);
@@ -107,8 +161,18 @@ pub fn process(bytes: &[u8], file_name: &str, ctx: &Context) -> Result<Processed
         },
         finding_counts: FindingCounts::of(&findings),
         findings,
-        imwg: Vec::new(),
+        imwg: to_json(&outcome.imwg),
+        validation: Validation {
+            summary: serde_json::to_value(&outcome.summary).unwrap_or_default(),
+            derived_responses: to_json(&outcome.derived_responses),
+            staging: to_json(&outcome.staging),
+            diagnosis: to_json(&outcome.diagnosis),
+        },
         datasets,
     };
-    Ok(Processed { results, cohort })
+    Ok(Processed {
+        results,
+        cohort,
+        rules_summary: outcome.summary,
+    })
 }

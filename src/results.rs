@@ -57,6 +57,9 @@ pub struct Results {
     /// IMWG disease-state classification per patient (see `rules`).
     #[serde(default)]
     pub imwg: Vec<serde_json::Value>,
+    /// Rule-set outputs: summary, derived responses, staging, diagnosis checks.
+    #[serde(default)]
+    pub validation: Validation,
     /// Derived per-patient datasets (ADSL, ADTTE, ADRS, ADAE).
     pub datasets: Datasets,
 }
@@ -73,4 +76,13 @@ impl FindingCounts {
         }
         c
     }
+}
+
+/// The validation section: what the IMWG/CTCAE/staging rule sets derived.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Validation {
+    pub summary: serde_json::Value,
+    pub derived_responses: Vec<serde_json::Value>,
+    pub staging: Vec<serde_json::Value>,
+    pub diagnosis: Vec<serde_json::Value>,
 }
