@@ -1,4 +1,5 @@
 //! Integration tests: one binary, a module per feature.
+mod cli;
 mod demo;
 mod ingest;
 mod rules;
