@@ -103,6 +103,11 @@ for (n in c(20, 200)) {  # heavy censoring
   et <- rexp(n, 0.01); ct <- rexp(n, 0.08)
   km[[length(km) + 1]] <- km_case(paste0("heavy_censoring_n", n), r2(pmin(et, ct)), as.integer(et <= ct))
 }
+for (i in 1:20) {  # small integer-time data: many ties, flat stretches, CI crossings
+  n <- sample(3:40, 1)
+  km[[length(km) + 1]] <- km_case(sprintf("small_integer_%02d", i), as.numeric(sample(1:12, n, TRUE)),
+                                  rbinom(n, 1, runif(1, 0.2, 0.9)))
+}
 days <- sample(1:2000, 150, TRUE)  # months = days / 30.4375, as the app does
 km[[length(km) + 1]] <- km_case("months_from_days", days / 30.4375, rbinom(150, 1, 0.5))
 write_fixture("km", km)
@@ -212,6 +217,14 @@ for (ties in c("efron", "breslow")) {
   n <- 60; x1 <- rep(0:1, each = 30); z <- r2(rnorm(n)); t1 <- r2(rexp(n, 0.05)); ev <- ifelse(x1 == 1, rbinom(n, 1, 0.7), 0)
   cx[[length(cx) + 1]] <- cox_case(paste0("separated_two_covariates_", ties), t1, ev, cbind(x1, z), ties)
 }
+for (i in 1:10) {  # random small designs, both tie methods
+  n <- sample(15:120, 1); p <- sample(1:3, 1)
+  x <- matrix(round(rnorm(n * p), 2), n, p)
+  x[, 1] <- rbinom(n, 1, 0.5)
+  et <- rexp(n, 0.05 * exp(x %*% rnorm(p, 0, 0.5))); ct <- rexp(n, 0.03)
+  cx[[length(cx) + 1]] <- cox_case(sprintf("random_%02d_%s", i, c("efron", "breslow")[i %% 2 + 1]),
+                                   round(pmin(et, ct)), as.integer(et <= ct), x, c("efron", "breslow")[i %% 2 + 1])
+}
 write_fixture("cox", cx)
 
 # ---------------------------------------------------------------- descriptive
@@ -281,6 +294,10 @@ wx[[length(wx) + 1]] <- wx_case("ties_small", c(1, 2, 2, 3, 5), c(2, 4, 5, 5, 6,
 wx[[length(wx) + 1]] <- wx_case("approx_50_60", r2(rnorm(50)), r2(rnorm(60, 0.4)))
 wx[[length(wx) + 1]] <- wx_case("approx_ties_200", as.numeric(sample(1:10, 200, TRUE)), as.numeric(sample(2:11, 150, TRUE)))
 wx[[length(wx) + 1]] <- wx_case("equal_center", c(1, 2, 3, 4), c(1.5, 2.5, 3.5, 0.5))
+for (i in 1:10) {
+  nx <- sample(1:60, 1); ny <- sample(2:60, 1)
+  wx[[length(wx) + 1]] <- wx_case(sprintf("random_%02d", i), round(rnorm(nx), 3), round(rnorm(ny, 0.3), 3))
+}
 write_fixture("wilcox", wx)
 
 fx <- list()
@@ -300,6 +317,12 @@ fx[[length(fx) + 1]] <- fx_case("3x3", matrix(c(3, 0, 2, 1, 4, 1, 0, 2, 5), 3, b
 fx[[length(fx) + 1]] <- fx_case("3x4", matrix(c(2, 3, 1, 4, 5, 0, 2, 1, 1, 2, 6, 3), 3, byrow = TRUE))
 fx[[length(fx) + 1]] <- fx_case("4x4_sparse", matrix(c(1, 0, 0, 2, 0, 3, 1, 0, 2, 0, 1, 1, 0, 1, 2, 0), 4, byrow = TRUE))
 fx[[length(fx) + 1]] <- fx_case("2x5", matrix(c(5, 3, 2, 6, 1, 2, 4, 5, 1, 3), 2, byrow = TRUE))
+for (i in 1:12) {  # random small r x c tables
+  r <- sample(2:4, 1); c <- sample(2:4, 1)
+  tab <- matrix(rpois(r * c, 2.5), r, c)
+  if (any(rowSums(tab) == 0) || any(colSums(tab) == 0)) tab <- tab + 1
+  fx[[length(fx) + 1]] <- fx_case(sprintf("random_%02d_%dx%d", i, r, c), tab)
+}
 write_fixture("fisher", fx)
 
 cq <- list()
