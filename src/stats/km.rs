@@ -1,0 +1,375 @@
+//! Kaplan-Meier estimator for right-censored data, as R's `survival::survfit`
+//! (`survfit.formula` → `survfitKM`, survival 3.x).
+//!
+//! Conventions reproduced:
+//! * the table lists every distinct time at which an event or a censoring happens
+//!   (`n.risk`, `n.event`, `n.censor`, `surv`);
+//! * `std_err` is survfit's `std.err`: the Greenwood standard error of the
+//!   cumulative hazard (of `log S`), `sqrt(sum d / (n (n - d)))`; it is infinite
+//!   once the curve reaches 0;
+//! * pointwise confidence intervals as `survival:::survfit_confint` with
+//!   `conf.type = "log"` (default), `"log-log"` or `"plain"`, the upper bound
+//!   capped at 1 (log and plain); undefined bounds are `None` (R's `NA`);
+//! * quantiles (median) and their confidence limits exactly as
+//!   `quantile.survfit` (`survival:::findq`), including the midpoint rule when
+//!   the curve is flat at the target probability and `None` when not reached;
+//! * survival at landmark times as `summary(fit, times = t, extend = TRUE)`;
+//! * reverse Kaplan-Meier (censoring as the event) for median follow-up.
+//!
+//! Cost: one sort of the `(time, event)` pairs, then a linear pass.
+
+use serde::{Deserialize, Serialize};
+
+use super::dist::qnorm;
+use super::error::{check_level, check_survival, Result, StatsError};
+
+/// Transform used for the pointwise confidence band (survfit's `conf.type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConfType {
+    /// `conf.type = "log"` (the survfit default): CI for `log S`.
+    #[default]
+    Log,
+    /// `conf.type = "log-log"`: CI for `log(-log S)`.
+    #[serde(alias = "log-log", alias = "loglog")]
+    LogLog,
+    /// `conf.type = "plain"`: CI for `S` itself, clipped to [0, 1].
+    Plain,
+}
+
+/// One row of the Kaplan-Meier table (one distinct time).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KmRow {
+    /// The time.
+    pub time: f64,
+    /// Subjects at risk just before `time` (those with time >= `time`).
+    pub n_risk: usize,
+    /// Events at `time`.
+    pub n_event: usize,
+    /// Censorings at `time`.
+    pub n_censor: usize,
+    /// Kaplan-Meier survival just after `time`.
+    pub surv: f64,
+    /// Greenwood standard error of the cumulative hazard (survfit's `std.err`);
+    /// `+inf` once `surv` is 0.
+    pub std_err: f64,
+    /// Lower confidence limit (`None` where R gives `NA`).
+    pub lower: Option<f64>,
+    /// Upper confidence limit (`None` where R gives `NA`).
+    pub upper: Option<f64>,
+}
+
+/// Survival estimate at a landmark time.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SurvAt {
+    /// The landmark time.
+    pub time: f64,
+    /// Survival (step function, right-continuous).
+    pub surv: f64,
+    /// Standard error of `log S` at that time.
+    pub std_err: f64,
+    /// Lower confidence limit.
+    pub lower: Option<f64>,
+    /// Upper confidence limit.
+    pub upper: Option<f64>,
+    /// Number at risk at the landmark (subjects with time >= `time`).
+    pub n_risk: usize,
+}
+
+/// A survival quantile with its confidence interval (from the band).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Quantile {
+    /// Probability of the *event* (0.5 for the median), as `quantile.survfit`'s `probs`.
+    pub p: f64,
+    /// Estimate; `None` if the curve never reaches `1 - p`.
+    pub estimate: Option<f64>,
+    /// Lower limit (quantile of the lower band); `None` when not reached.
+    pub lower: Option<f64>,
+    /// Upper limit (quantile of the upper band); `None` when not reached.
+    pub upper: Option<f64>,
+}
+
+/// A fitted Kaplan-Meier curve.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KmFit {
+    /// Table at every distinct event or censoring time, increasing.
+    pub rows: Vec<KmRow>,
+    /// Number of subjects.
+    pub n: usize,
+    /// Number of events.
+    pub events: usize,
+    /// Confidence transform.
+    pub conf: ConfType,
+    /// Confidence level (e.g. 0.95).
+    pub level: f64,
+    z: f64,
+}
+
+/// Pointwise confidence limits, as `survival:::survfit_confint` (`logse = TRUE`,
+/// `ulimit = TRUE`, no `selow`).
+pub(crate) fn conf_limits(conf: ConfType, z: f64, p: f64, se: f64) -> (Option<f64>, Option<f64>) {
+    let fin = |v: f64| if v.is_nan() { None } else { Some(v) };
+    match conf {
+        ConfType::Plain => {
+            let se2 = se * p * z;
+            let lo = p - se2;
+            let hi = p + se2;
+            // pmax/pmin propagate NaN in R.
+            (
+                fin(if lo.is_nan() { lo } else { lo.max(0.0) }),
+                fin(if hi.is_nan() { hi } else { hi.min(1.0) }),
+            )
+        }
+        ConfType::Log => {
+            if p == 0.0 {
+                return (None, None);
+            }
+            let se2 = z * se;
+            let lo = (p.ln() - se2).exp();
+            let hi = (p.ln() + se2).exp();
+            (fin(lo), fin(if hi.is_nan() { hi } else { hi.min(1.0) }))
+        }
+        ConfType::LogLog => {
+            if p == 0.0 || p == 1.0 {
+                return (None, None);
+            }
+            let se2 = z * se / p.ln();
+            let ll = (-p.ln()).ln();
+            let lo = (-(ll - se2).exp()).exp();
+            let hi = (-(ll + se2).exp()).exp();
+            (fin(lo), fin(hi))
+        }
+    }
+}
+
+/// Kaplan-Meier fit (`survfit(Surv(time, event) ~ 1, conf.type = conf, conf.int = level)`).
+///
+/// Errors on empty input, mismatched lengths, non-finite or negative times, or a
+/// confidence level outside (0, 1).
+pub fn kaplan_meier(time: &[f64], event: &[bool], conf: ConfType, level: f64) -> Result<KmFit> {
+    check_survival(time, event.len())?;
+    check_level(level)?;
+    let z = qnorm(1.0 - (1.0 - level) / 2.0)?;
+    let mut pairs: Vec<(f64, bool)> = time.iter().copied().zip(event.iter().copied()).collect();
+    pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    Ok(fit_sorted(&pairs, conf, level, z))
+}
+
+/// Reverse Kaplan-Meier (`survfit(Surv(time, 1 - event) ~ 1)`): the censoring
+/// distribution, whose median is the median follow-up (Schemper & Smith 1996).
+pub fn reverse_kaplan_meier(
+    time: &[f64],
+    event: &[bool],
+    conf: ConfType,
+    level: f64,
+) -> Result<KmFit> {
+    check_survival(time, event.len())?;
+    let flipped: Vec<bool> = event.iter().map(|e| !e).collect();
+    kaplan_meier(time, &flipped, conf, level)
+}
+
+/// KM over pairs already sorted by time (ties in any order).
+fn fit_sorted(pairs: &[(f64, bool)], conf: ConfType, level: f64, z: f64) -> KmFit {
+    let n = pairs.len();
+    let mut rows = Vec::new();
+    let mut surv = 1.0f64;
+    let mut var = 0.0f64;
+    let mut events = 0usize;
+    let mut i = 0usize;
+    while i < n {
+        let t = pairs[i].0;
+        let n_risk = n - i;
+        let mut d = 0usize;
+        let mut j = i;
+        while j < n && pairs[j].0 == t {
+            if pairs[j].1 {
+                d += 1;
+            }
+            j += 1;
+        }
+        let c = (j - i) - d;
+        if d > 0 {
+            let nr = n_risk as f64;
+            let df = d as f64;
+            surv *= (nr - df) / nr;
+            if d == n_risk {
+                var = f64::INFINITY;
+            } else {
+                var += df / (nr * (nr - df));
+            }
+        }
+        events += d;
+        let std_err = var.sqrt();
+        let (lower, upper) = conf_limits(conf, z, surv, std_err);
+        rows.push(KmRow {
+            time: t,
+            n_risk,
+            n_event: d,
+            n_censor: c,
+            surv,
+            std_err,
+            lower,
+            upper,
+        });
+        i = j;
+    }
+    KmFit {
+        rows,
+        n,
+        events,
+        conf,
+        level,
+        z,
+    }
+}
+
+/// R's `approx(x, y = 1:n, xout = p, method = "constant", f = 1, rule = 1)` on the
+/// (x, index) pairs: the index of the first node with `x >= p`, after sorting the
+/// nodes by `x`; `None` outside `[min x, max x]`.
+fn approx_right(nodes: &mut [(f64, usize)], p: f64) -> Option<usize> {
+    if nodes.is_empty() {
+        return None;
+    }
+    if !nodes.windows(2).all(|w| w[0].0 <= w[1].0) {
+        nodes.sort_by(|a, b| a.0.total_cmp(&b.0));
+    }
+    let first = nodes[0].0;
+    let last = nodes[nodes.len() - 1].0;
+    if p < first || p > last {
+        return None;
+    }
+    let k = nodes.partition_point(|node| node.0 < p);
+    nodes.get(k).map(|node| node.1)
+}
+
+/// `survival:::findq`: quantile `p` of the step function with jumps at `x`
+/// and cumulative distribution `y` (`None` = NA), tolerance `tol`.
+fn findq(x: &[f64], y: &[Option<f64>], p: f64, tol: f64) -> Option<f64> {
+    let max_y = y.iter().flatten().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+    if max_y < p {
+        return None;
+    }
+    let xmax = *x.last()?;
+    // Drop duplicated y values (first occurrence kept; NA duplicates NA).
+    let mut seen = std::collections::HashSet::new();
+    let mut xs = Vec::with_capacity(x.len());
+    let mut ys = Vec::with_capacity(y.len());
+    for (&xi, &yi) in x.iter().zip(y.iter()) {
+        let key = yi.map(|v| if v == 0.0 { 0u64 } else { v.to_bits() });
+        if seen.insert(key) {
+            xs.push(xi);
+            ys.push(yi);
+        }
+    }
+    let n = ys.len();
+    let mut nodes1: Vec<(f64, usize)> = Vec::with_capacity(n);
+    let mut nodes2: Vec<(f64, usize)> = Vec::with_capacity(n);
+    for (i, yi) in ys.iter().enumerate() {
+        if let Some(v) = yi {
+            nodes1.push((v + tol, i));
+            nodes2.push((v - tol, i));
+        }
+    }
+    let i1 = approx_right(&mut nodes1, p);
+    let i2 = approx_right(&mut nodes2, p);
+    let mut quant = match (i1, i2) {
+        (Some(a), Some(b)) => Some((xs[a] + xs[b]) / 2.0),
+        _ => None,
+    };
+    if p == 0.0 {
+        quant = xs.first().copied();
+    }
+    if let Some(Some(ylast)) = ys.last() {
+        if (p - ylast).abs() < tol {
+            quant = i1.map(|a| (xs[a] + xmax) / 2.0);
+        }
+    }
+    quant
+}
+
+impl KmFit {
+    /// The z value of the confidence level.
+    pub fn z(&self) -> f64 {
+        self.z
+    }
+
+    /// Survival at time `t` (`summary(fit, times = t, extend = TRUE)`): the step
+    /// function value and its band at the last table time `<= t` (surv 1 with
+    /// band [1, 1] before the first time), and the number at risk at `t`.
+    pub fn survival_at(&self, t: f64) -> Result<SurvAt> {
+        if !t.is_finite() {
+            return Err(StatsError::NonFinite {
+                what: "landmark time",
+                index: 0,
+            });
+        }
+        let k = self.rows.partition_point(|r| r.time <= t);
+        let n_risk = self
+            .rows
+            .get(self.rows.partition_point(|r| r.time < t))
+            .map_or(0, |r| r.n_risk);
+        if k == 0 {
+            // Before the first time, summary.survfit reports the origin row that
+            // survfit0() adds: surv = 1 with a degenerate band [1, 1] for every
+            // conf.type.
+            return Ok(SurvAt {
+                time: t,
+                surv: 1.0,
+                std_err: 0.0,
+                lower: Some(1.0),
+                upper: Some(1.0),
+                n_risk,
+            });
+        }
+        let r = &self.rows[k - 1];
+        Ok(SurvAt {
+            time: t,
+            surv: r.surv,
+            std_err: r.std_err,
+            lower: r.lower,
+            upper: r.upper,
+            n_risk,
+        })
+    }
+
+    /// Quantile of the survival distribution, as `quantile.survfit(fit, probs = p)`:
+    /// the smallest time at which `S <= 1 - p` (midpoint of the flat stretch when
+    /// `S` equals `1 - p` exactly over an interval, tolerance `sqrt(eps)`), with the
+    /// confidence limits taken where the lower and upper bands cross `1 - p`.
+    pub fn quantile(&self, p: f64) -> Result<Quantile> {
+        if !(0.0..=1.0).contains(&p) {
+            return Err(StatsError::InvalidArgument(format!(
+                "quantile probability must be in [0, 1], got {p}"
+            )));
+        }
+        let tol = f64::EPSILON.sqrt();
+        let mut x = Vec::with_capacity(self.rows.len() + 1);
+        x.push(0.0);
+        x.extend(self.rows.iter().map(|r| r.time));
+        let curve = |f: &dyn Fn(&KmRow) -> Option<f64>| -> Vec<Option<f64>> {
+            let mut y = Vec::with_capacity(self.rows.len() + 1);
+            y.push(Some(0.0));
+            y.extend(self.rows.iter().map(|r| f(r).map(|s| 1.0 - s)));
+            y
+        };
+        let est = findq(&x, &curve(&|r| Some(r.surv)), p, tol);
+        let lower = findq(&x, &curve(&|r| r.lower), p, tol);
+        let upper = findq(&x, &curve(&|r| r.upper), p, tol);
+        Ok(Quantile {
+            p,
+            estimate: est,
+            lower,
+            upper,
+        })
+    }
+
+    /// Median survival with its CI (`quantile(fit, 0.5)`; as printed by `print.survfit`).
+    pub fn median(&self) -> Quantile {
+        self.quantile(0.5).unwrap_or(Quantile {
+            p: 0.5,
+            estimate: None,
+            lower: None,
+            upper: None,
+        })
+    }
+}

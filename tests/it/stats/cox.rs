@@ -1,0 +1,107 @@
+//! Cox regression against `coxph` / `summary.coxph`.
+use mmreport::stats::{cox, Ties};
+
+use super::golden::{bools, load, matrix, name, nums, Checker, ITERATIVE};
+
+#[test]
+fn cox_matches_coxph() {
+    let cases = load("cox");
+    assert!(cases.len() >= 10);
+    let mut ck = Checker::new("cox");
+    for case in &cases {
+        let nm = name(case);
+        let time = nums(&case["time"]);
+        let event = bools(&case["event"]);
+        let x = matrix(&case["x"]);
+        let ties = match case["ties"].as_str().unwrap() {
+            "efron" => Ties::Efron,
+            "breslow" => Ties::Breslow,
+            t => panic!("{t}"),
+        };
+        let fit = cox(&time, &event, &x, ties).unwrap();
+        let w = |c: &str| format!("{nm}/{c}");
+        assert_eq!(
+            fit.monotone_likelihood,
+            case["infinite_warning"].as_bool().unwrap(),
+            "{nm}: monotone flag"
+        );
+        assert_eq!(
+            fit.converged,
+            !case["not_converged"].as_bool().unwrap(),
+            "{nm}: converged"
+        );
+        assert_eq!(
+            fit.iterations as f64,
+            case["iter"].as_f64().unwrap(),
+            "{nm}: iterations"
+        );
+        ck.num(
+            &w("loglik_null"),
+            fit.loglik_null,
+            case["loglik_null"].as_f64().unwrap(),
+            ITERATIVE,
+        );
+        ck.num(
+            &w("loglik"),
+            fit.loglik,
+            case["loglik"].as_f64().unwrap(),
+            ITERATIVE,
+        );
+        ck.num(
+            &w("score"),
+            fit.score_chisq,
+            case["score_chisq"].as_f64().unwrap(),
+            ITERATIVE,
+        );
+        ck.num(
+            &w("score_p"),
+            fit.score_p,
+            case["score_p"].as_f64().unwrap(),
+            ITERATIVE,
+        );
+        ck.num(
+            &w("lrt"),
+            fit.lrt_chisq,
+            case["lrt_chisq"].as_f64().unwrap(),
+            ITERATIVE,
+        );
+        ck.num(
+            &w("lrt_p"),
+            fit.lrt_p,
+            case["lrt_p"].as_f64().unwrap(),
+            ITERATIVE,
+        );
+        ck.vec(&w("coef"), &fit.coef, &nums(&case["coef"]), ITERATIVE);
+        ck.vec(&w("se"), &fit.se, &nums(&case["se"]), ITERATIVE);
+        ck.vec(&w("z"), &fit.z, &nums(&case["z"]), ITERATIVE);
+        ck.vec(&w("p_wald"), &fit.p_wald, &nums(&case["p_wald"]), ITERATIVE);
+        ck.vec(
+            &w("hr_lower"),
+            &fit.hr_lower,
+            &nums(&case["hr_lower"]),
+            ITERATIVE,
+        );
+        ck.vec(
+            &w("hr_upper"),
+            &fit.hr_upper,
+            &nums(&case["hr_upper"]),
+            ITERATIVE,
+        );
+        ck.num(
+            &w("wald"),
+            fit.wald_chisq,
+            case["wald_chisq"].as_f64().unwrap(),
+            ITERATIVE,
+        );
+        ck.num(
+            &w("wald_p"),
+            fit.wald_p,
+            case["wald_p"].as_f64().unwrap(),
+            ITERATIVE,
+        );
+        for (i, row) in matrix(&case["var"]).iter().enumerate() {
+            ck.vec(&w(&format!("var[{i}]")), &fit.var[i], row, ITERATIVE);
+        }
+    }
+    ck.report();
+}

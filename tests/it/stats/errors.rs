@@ -1,0 +1,218 @@
+//! Invalid input gives typed errors, never panics.
+use mmreport::stats::*;
+
+#[test]
+fn survival_input_validation() {
+    let e = [true, false];
+    assert_eq!(
+        kaplan_meier(&[], &[], ConfType::Log, 0.95).unwrap_err(),
+        StatsError::Empty("time")
+    );
+    assert!(matches!(
+        kaplan_meier(&[1.0], &e, ConfType::Log, 0.95),
+        Err(StatsError::LengthMismatch { .. })
+    ));
+    assert!(matches!(
+        kaplan_meier(&[1.0, f64::NAN], &e, ConfType::Log, 0.95),
+        Err(StatsError::NonFinite { index: 1, .. })
+    ));
+    assert!(matches!(
+        kaplan_meier(&[1.0, f64::INFINITY], &e, ConfType::Log, 0.95),
+        Err(StatsError::NonFinite { .. })
+    ));
+    assert_eq!(
+        kaplan_meier(&[1.0, -2.0], &e, ConfType::Log, 0.95).unwrap_err(),
+        StatsError::NegativeTime { index: 1 }
+    );
+    for level in [0.0, 1.0, f64::NAN, 1.5] {
+        assert!(matches!(
+            kaplan_meier(&[1.0, 2.0], &e, ConfType::Log, level),
+            Err(StatsError::InvalidArgument(_))
+        ));
+    }
+    let fit = kaplan_meier(&[1.0, 2.0], &e, ConfType::Log, 0.95).unwrap();
+    assert!(fit.quantile(1.5).is_err());
+    assert!(fit.quantile(f64::NAN).is_err());
+    assert!(fit.survival_at(f64::NAN).is_err());
+    assert!(reverse_kaplan_meier(&[1.0], &e, ConfType::Log, 0.95).is_err());
+}
+
+#[test]
+fn logrank_validation() {
+    let t = [1.0, 2.0, 3.0, 4.0];
+    let e = [true, true, false, true];
+    assert!(matches!(
+        logrank(&t, &e, &[0, 1], 0.0),
+        Err(StatsError::LengthMismatch { .. })
+    ));
+    assert!(matches!(
+        logrank(&t, &e, &[0, 0, 0, 0], 0.0),
+        Err(StatsError::Degenerate(_))
+    ));
+    assert!(matches!(
+        logrank(&t, &e, &[0, 1, 0, 1], f64::NAN),
+        Err(StatsError::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        logrank_stratified(&t, &e, &[0, 1, 0, 1], &[0], 0.0),
+        Err(StatsError::LengthMismatch { .. })
+    ));
+    // No events at all: no group has a positive expected count.
+    assert!(matches!(
+        logrank(&t, &[false; 4], &[0, 1, 0, 1], 0.0),
+        Err(StatsError::Degenerate(_))
+    ));
+    assert!(logrank(&[], &[], &[], 0.0).is_err());
+}
+
+#[test]
+fn cox_validation() {
+    let t = [1.0, 2.0, 3.0, 4.0];
+    let e = [true, true, false, true];
+    let x = vec![vec![1.0], vec![2.0], vec![0.5], vec![3.0]];
+    assert!(cox(&t, &e, &x[..3], Ties::Efron).is_err());
+    let ragged = vec![vec![1.0], vec![2.0, 1.0], vec![0.5], vec![3.0]];
+    assert!(matches!(
+        cox(&t, &e, &ragged, Ties::Efron),
+        Err(StatsError::LengthMismatch { .. })
+    ));
+    let nan = vec![vec![1.0], vec![f64::NAN], vec![0.5], vec![3.0]];
+    assert!(matches!(
+        cox(&t, &e, &nan, Ties::Efron),
+        Err(StatsError::NonFinite { .. })
+    ));
+    let constant = vec![vec![2.0]; 4];
+    assert!(matches!(
+        cox(&t, &e, &constant, Ties::Efron),
+        Err(StatsError::Singular(_))
+    ));
+    let collinear = vec![
+        vec![1.0, 2.0],
+        vec![2.0, 4.0],
+        vec![0.5, 1.0],
+        vec![3.0, 6.0],
+    ];
+    assert!(matches!(
+        cox(&t, &e, &collinear, Ties::Efron),
+        Err(StatsError::Singular(_))
+    ));
+    assert!(matches!(
+        cox(&t, &[false; 4], &x, Ties::Efron),
+        Err(StatsError::Degenerate(_))
+    ));
+    let empty: Vec<Vec<f64>> = vec![vec![]; 4];
+    assert!(cox(&t, &e, &empty, Ties::Efron).is_err());
+}
+
+#[test]
+fn cox_separation_terminates_and_is_reported() {
+    // Perfect separation: every event has x = 1, every x = 0 subject is censored.
+    let n = 200;
+    let t: Vec<f64> = (0..n).map(|i| (i % 37) as f64 + 1.0).collect();
+    let x: Vec<Vec<f64>> = (0..n).map(|i| vec![(i % 2) as f64]).collect();
+    let e: Vec<bool> = (0..n).map(|i| i % 2 == 1).collect();
+    for ties in [Ties::Efron, Ties::Breslow] {
+        let fit = cox(&t, &e, &x, ties).unwrap();
+        assert!(fit.monotone_likelihood);
+        assert!(fit.iterations <= 20);
+        assert!(fit.coef[0] > 5.0 && fit.coef[0].is_finite());
+        assert!(fit.loglik.is_finite() && fit.loglik >= fit.loglik_null);
+    }
+    // Huge covariate values must not overflow into NaN results.
+    let xb: Vec<Vec<f64>> = (0..n).map(|i| vec![(i % 2) as f64 * 1e6]).collect();
+    let fit = cox(&t, &e, &xb, Ties::Efron).unwrap();
+    assert!(fit.loglik.is_finite());
+}
+
+#[test]
+fn describe_validation() {
+    assert!(matches!(mean(&[]), Err(StatsError::Empty(_))));
+    assert!(matches!(
+        mean(&[1.0, f64::NAN]),
+        Err(StatsError::NonFinite { .. })
+    ));
+    assert!(matches!(sd(&[1.0]), Err(StatsError::SampleSize { .. })));
+    assert!(median(&[]).is_err());
+    assert!(quantile(&[1.0, 2.0], 1.1, QuantileType::Type6).is_err());
+    assert!(quantile(&[1.0, 2.0], -0.1, QuantileType::Type7).is_err());
+    assert_eq!(
+        shapiro_wilk(&[1.0, 2.0]).unwrap_err(),
+        StatsError::SampleSize {
+            n: 2,
+            min: 3,
+            max: 5000
+        }
+    );
+    let big: Vec<f64> = (0..5001).map(f64::from).collect();
+    assert!(matches!(
+        shapiro_wilk(&big),
+        Err(StatsError::SampleSize { .. })
+    ));
+    assert!(matches!(
+        shapiro_wilk(&[3.0, 3.0, 3.0, 3.0]),
+        Err(StatsError::Degenerate(_))
+    ));
+}
+
+#[test]
+fn htest_validation() {
+    assert!(t_test_student(&[], &[1.0, 2.0], 0.95).is_err());
+    assert!(t_test_welch(&[1.0], &[1.0, 2.0], 0.95).is_err());
+    assert!(matches!(
+        t_test_student(&[2.0, 2.0], &[2.0, 2.0], 0.95),
+        Err(StatsError::Degenerate(_))
+    ));
+    assert!(wilcoxon_rank_sum(&[1.0, f64::NAN], &[2.0]).is_err());
+    assert!(matches!(
+        wilcoxon_rank_sum(&[1.0; 60], &[1.0; 60]),
+        Err(StatsError::Degenerate(_))
+    ));
+    assert!(fisher_exact(&[vec![1, 2]]).is_err());
+    assert!(fisher_exact(&[vec![1, 2], vec![3]]).is_err());
+    assert!(fisher_exact(&[vec![0, 0], vec![0, 0]]).is_err());
+    let big = vec![vec![30u64; 5]; 5];
+    assert_eq!(
+        fisher_exact_with_limit(&big, 10_000).unwrap_err(),
+        StatsError::TooLarge { limit: 10_000 }
+    );
+    assert!(matches!(
+        chisq_test(&[vec![0, 0], vec![3, 4]], true),
+        Err(StatsError::Degenerate(_))
+    ));
+    assert!(clopper_pearson(5, 3, 0.95).is_err());
+    assert!(clopper_pearson(0, 0, 0.95).is_err());
+    assert!(clopper_pearson(1, 3, 1.0).is_err());
+    assert_eq!(clopper_pearson(0, 10, 0.95).unwrap().0, 0.0);
+    assert_eq!(clopper_pearson(10, 10, 0.95).unwrap().1, 1.0);
+}
+
+#[test]
+fn median_rules_by_hand() {
+    // Flat at 0.5 between t = 2 and the event at t = 6: midpoint 4.
+    let fit = kaplan_meier(
+        &[1.0, 2.0, 4.0, 6.0],
+        &[true, true, false, true],
+        ConfType::Log,
+        0.95,
+    )
+    .unwrap();
+    assert_eq!(fit.median().estimate, Some(4.0));
+    // Curve ends at 0.5: midpoint of the last drop and the last follow-up.
+    let fit = kaplan_meier(
+        &[1.0, 2.0, 3.0, 4.0],
+        &[true, true, false, false],
+        ConfType::Log,
+        0.95,
+    )
+    .unwrap();
+    assert_eq!(fit.median().estimate, Some(3.0));
+    // Never reaches 0.5.
+    let fit = kaplan_meier(&[1.0, 2.0, 3.0], &[true, false, false], ConfType::Log, 0.95).unwrap();
+    assert_eq!(fit.median().estimate, None);
+    // Landmarks: step function.
+    let s = fit.survival_at(1.5).unwrap();
+    assert!((s.surv - 2.0 / 3.0).abs() < 1e-15);
+    assert_eq!(s.n_risk, 2);
+    assert_eq!(fit.survival_at(0.5).unwrap().surv, 1.0);
+    assert_eq!(fit.survival_at(10.0).unwrap().n_risk, 0);
+}
