@@ -49,6 +49,7 @@ pub struct Config {
     pub regimens: BTreeMap<String, Regimen>,
     #[serde(default)]
     pub groupings: Vec<Grouping>,
+    pub report: ReportConfig,
     pub dictionary: Dictionary,
     pub values: Values,
     /// Clinical thresholds and rule-set choice (`config/rules.toml`), read by `rules`.
@@ -149,6 +150,26 @@ pub struct Grouping {
     pub at_least: Option<f64>,
     pub label_yes: String,
     pub label_no: String,
+}
+
+/// How reports look (`[report]` in analysis.toml).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportConfig {
+    pub template_dir: String,
+    pub p_value_style: PValueStyle,
+    pub p_digits: u8,
+    pub km_ci_band: bool,
+    pub landmarks: Vec<f64>,
+    pub risk_table_step: f64,
+    pub findings_in_html: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PValueStyle {
+    Journal,
+    Exact,
 }
 
 /// The data dictionary (`config/columns.toml`).

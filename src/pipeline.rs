@@ -153,6 +153,7 @@ pub fn process(bytes: &[u8], file_name: &str, ctx: &Context) -> Result<Processed
         config_sha256: ctx.config.sha256.clone(),
         time_unit: cfg.time.unit.clone(),
         data_cutoff: cutoff.to_string(),
+        run_date: ctx.run_date.to_string(),
         language: format!("{:?}", cfg.study.language).to_lowercase(),
         cohort: CohortSummary {
             patients_read: cohort.patients_read,
@@ -168,6 +169,7 @@ pub fn process(bytes: &[u8], file_name: &str, ctx: &Context) -> Result<Processed
             staging: to_json(&outcome.staging),
             diagnosis: to_json(&outcome.diagnosis),
         },
+        analyses: Analyses::default(),
         datasets,
     };
     Ok(Processed {

@@ -50,6 +50,9 @@ pub struct Results {
     pub config_sha256: String,
     pub time_unit: String,
     pub data_cutoff: String,
+    /// The day of the run (a date, not a time, so that a re-run of unchanged inputs on the
+    /// same day gives byte-identical reports).
+    pub run_date: String,
     pub language: String,
     pub cohort: CohortSummary,
     pub finding_counts: FindingCounts,
@@ -60,6 +63,9 @@ pub struct Results {
     /// Rule-set outputs: summary, derived responses, staging, diagnosis checks.
     #[serde(default)]
     pub validation: Validation,
+    /// Every table and figure (report-contents.md).
+    #[serde(default)]
+    pub analyses: Analyses,
     /// Derived per-patient datasets (ADSL, ADTTE, ADRS, ADAE).
     pub datasets: Datasets,
 }
@@ -85,4 +91,328 @@ pub struct Validation {
     pub derived_responses: Vec<serde_json::Value>,
     pub staging: Vec<serde_json::Value>,
     pub diagnosis: Vec<serde_json::Value>,
+}
+
+// ---------------------------------------------------------------------------------------
+// Analyses (report-contents.md sections 2-10). Every renderer reads only these.
+// Times are in `time_unit` (months); proportions are fractions in [0, 1]; a value that cannot
+// be estimated is `null`.
+// ---------------------------------------------------------------------------------------
+
+/// All analyses of one workbook.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Analyses {
+    pub study_title: String,
+    pub flow: Flow,
+    pub baseline: Vec<BaselineRow>,
+    pub exposure: Exposure,
+    pub response: ResponseSection,
+    pub survival: Vec<Survival>,
+    pub followup: Followup,
+    pub deaths: Deaths,
+    /// PFS hazard ratios of every configured two-level grouping.
+    pub forest: Vec<ForestRow>,
+    pub adverse_events: Vec<AeRow>,
+    /// Hemoglobin fall of more than `threshold` g/L from baseline (the paper: > 10 g/L).
+    pub hb_drop: HbDrop,
+    pub swimmer: Vec<SwimmerRow>,
+    pub waterfall: Vec<WaterfallRow>,
+    pub methods: Methods,
+}
+
+/// A count with its fraction of a denominator.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Level {
+    pub level: String,
+    pub count: usize,
+    pub fraction: f64,
+}
+
+/// CONSORT-style cohort flow.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Flow {
+    pub read: usize,
+    /// Exclusion reasons with counts (a patient with two reasons counts under both).
+    pub excluded: Vec<Level>,
+    pub excluded_patients: usize,
+    pub analysed: usize,
+    /// Patients who completed at least `cycles` cycles (2: response-evaluable, 4, 6, 8).
+    pub completed: Vec<CyclesStep>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CyclesStep {
+    pub cycles: u32,
+    pub n: usize,
+}
+
+/// One Table 1 row. `summary` is `mean_sd`, `median_iqr` or `counts`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BaselineRow {
+    pub variable: String,
+    pub label: String,
+    /// Table section (`demographics`, `disease`, `labs`, `fish`, `emd`, `prior`, `treatment`,
+    /// `derived`).
+    pub section: String,
+    pub summary: String,
+    /// Patients with a value (the denominator of `levels`).
+    pub n: usize,
+    pub missing: usize,
+    pub unit: Option<String>,
+    pub mean: Option<f64>,
+    pub sd: Option<f64>,
+    pub median: Option<f64>,
+    pub q1: Option<f64>,
+    pub q3: Option<f64>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub shapiro_w: Option<f64>,
+    pub shapiro_p: Option<f64>,
+    pub levels: Vec<Level>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Exposure {
+    pub n: usize,
+    pub cycles_median: Option<f64>,
+    pub cycles_min: Option<u32>,
+    pub cycles_max: Option<u32>,
+    /// Patients by number of cycles completed.
+    pub cycles_distribution: Vec<Level>,
+    pub regimens: Vec<Level>,
+    pub dose_median: Option<f64>,
+    pub dose_min: Option<f64>,
+    pub dose_max: Option<f64>,
+}
+
+/// A proportion with its exact Clopper-Pearson CI.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Rate {
+    pub k: usize,
+    pub n: usize,
+    pub fraction: Option<f64>,
+    pub ci: [Option<f64>; 2],
+}
+
+/// Response counts over a denominator.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ResponseCounts {
+    pub n: usize,
+    /// Every category `sCR … NE`, in that order (a map keeps JSON readable; order is fixed by
+    /// `Response::ALL`).
+    pub counts: std::collections::BTreeMap<String, usize>,
+    pub orr: Rate,
+    pub dcr: Rate,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    pub after_cycle: u32,
+    #[serde(flatten)]
+    pub counts: ResponseCounts,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Subgroup {
+    /// Grouping id: `emd`, `cycles_ge4`, `prior_lines_ge3`, `high_risk_cytogenetics`, `regimen`.
+    pub id: String,
+    pub label: String,
+    pub level: String,
+    #[serde(rename = "final")]
+    pub final_: ResponseCounts,
+}
+
+/// Fisher's exact test of ORR between the levels of one grouping.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SubgroupTest {
+    pub id: String,
+    pub p: Option<f64>,
+    pub note: Option<String>,
+}
+
+/// Median of a KM estimate with its CI.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct KmMedian {
+    pub n: usize,
+    pub events: usize,
+    pub median: Option<f64>,
+    pub ci: [Option<f64>; 2],
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ResponseSection {
+    pub checkpoints: Vec<Checkpoint>,
+    #[serde(rename = "final")]
+    pub final_: ResponseCounts,
+    pub best: ResponseCounts,
+    pub subgroups: Vec<Subgroup>,
+    pub subgroup_tests: Vec<SubgroupTest>,
+    /// Among responders: KM of time to first response (every responder has the event).
+    pub time_to_response: KmMedian,
+    /// Among responders: KM of duration of response.
+    pub duration_of_response: KmMedian,
+}
+
+/// One KM table row (survfit conventions).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct KmPoint {
+    pub time: f64,
+    pub n_risk: usize,
+    pub n_event: usize,
+    pub n_censor: usize,
+    pub surv: f64,
+    pub std_err: f64,
+    pub lower: Option<f64>,
+    pub upper: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Landmark {
+    pub time: f64,
+    pub surv: Option<f64>,
+    pub lower: Option<f64>,
+    pub upper: Option<f64>,
+    pub n_risk: usize,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SurvGroup {
+    pub label: String,
+    pub n: usize,
+    pub events: usize,
+    pub median: Option<f64>,
+    pub median_ci: [Option<f64>; 2],
+    pub landmarks: Vec<Landmark>,
+    pub km: Vec<KmPoint>,
+    /// Number at risk at each of the parent's `risk_times` (same order).
+    pub at_risk: Vec<usize>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LogRankResult {
+    pub chisq: f64,
+    pub df: usize,
+    pub p: f64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CoxResult {
+    pub hr: Option<f64>,
+    pub ci: [Option<f64>; 2],
+    pub p_wald: Option<f64>,
+    pub p_lrt: Option<f64>,
+    /// The reference group's label.
+    pub reference: String,
+    /// Set when the likelihood is monotone (a group without events): HR not estimable.
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Survival {
+    /// `pfs_all`, `os_all`, `pfs_by_prior_lines`, … (results-json.md).
+    pub id: String,
+    /// `pfs` or `os`.
+    pub endpoint: String,
+    /// `all` or the grouping's description (`prior_lines >= 3`).
+    pub grouping: String,
+    pub groups: Vec<SurvGroup>,
+    /// Times of the number-at-risk table; also the x-axis ticks of the figure.
+    pub risk_times: Vec<f64>,
+    pub logrank: Option<LogRankResult>,
+    pub cox: Option<CoxResult>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MedianRange {
+    pub n: usize,
+    pub median: Option<f64>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Followup {
+    /// Observation time (index to last contact) of all patients.
+    pub all: MedianRange,
+    /// Of those alive at last contact (the seed paper's "13 (3-27) months").
+    pub survivors: MedianRange,
+    /// Reverse Kaplan-Meier median (deaths censored).
+    pub reverse_km: KmMedian,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Deaths {
+    pub n: usize,
+    pub of: usize,
+    pub fraction: f64,
+    pub causes: Vec<Level>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ForestRow {
+    pub id: String,
+    pub label: String,
+    pub comparison: String,
+    pub n: usize,
+    pub events: usize,
+    pub hr: Option<f64>,
+    pub ci: [Option<f64>; 2],
+    pub p: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AeRow {
+    pub term: String,
+    /// `recorded` or `labs`.
+    pub source: String,
+    /// `hematologic` or `non_hematologic`.
+    pub category: String,
+    /// Denominator: patients analysed (recorded) or with a post-baseline draw (labs).
+    pub n: usize,
+    /// Patients with the event at any grade (worst grade per patient).
+    pub any: usize,
+    pub grade: std::collections::BTreeMap<String, usize>,
+    pub grade3plus: usize,
+    /// Labs: patients already abnormal (grade >= 1) at baseline among those with the event.
+    pub baseline_abnormal: Option<usize>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HbDrop {
+    pub threshold: f64,
+    pub n: usize,
+    pub of: usize,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SwimmerMark {
+    pub time: f64,
+    /// Response code, or `PD` / `death`.
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SwimmerRow {
+    pub patient_id: String,
+    pub regimen: Option<String>,
+    /// Bar length: index to last contact.
+    pub end: f64,
+    pub ongoing: bool,
+    pub marks: Vec<SwimmerMark>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WaterfallRow {
+    pub patient_id: String,
+    /// Best % change from baseline (negative = decrease).
+    pub change_pct: f64,
+    /// `serum`, `urine` or `dflc`.
+    pub measure: String,
+    pub best_response: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Methods {
+    pub en: String,
+    pub zh: String,
 }

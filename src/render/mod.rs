@@ -1,2 +1,5 @@
-//! Renderers: they only read [`crate::results::Results`] and never compute.
+//! Renderers: they only read [`crate::results::Results`] and never compute. `labels` and
+//! `format` are shared so that every output prints the same words and numbers.
+pub mod format;
+pub mod labels;
 pub mod text;
