@@ -43,7 +43,7 @@ pub struct AdslRow {
     pub followup_time: f64,
     #[serde(rename = "ALIVEFL")]
     pub alive: String,
-    /// Configured groupings as `id=Y|N|` pairs, in config order.
+    /// Configured groupings as `id=level` pairs (`yes`/`no`, or the value).
     #[serde(rename = "GROUPS")]
     pub groups: String,
     /// Responses at the checkpoints as `C2=PR;C4=SD`.
@@ -189,7 +189,7 @@ pub fn build(
             groups: d
                 .groups
                 .iter()
-                .map(|(k, v)| format!("{k}={}", v.map(yn).unwrap_or_default()))
+                .map(|(k, v)| format!("{k}={}", v.clone().unwrap_or_default()))
                 .collect::<Vec<_>>()
                 .join(";"),
             checkpoints: d

@@ -49,6 +49,9 @@ pub struct Config {
     pub regimens: BTreeMap<String, Regimen>,
     #[serde(default)]
     pub groupings: Vec<Grouping>,
+    #[serde(default)]
+    pub survival: Vec<SurvivalJob>,
+    pub analysis: AnalysisPlan,
     pub report: ReportConfig,
     pub dictionary: Dictionary,
     pub values: Values,
@@ -140,16 +143,50 @@ pub struct Regimen {
     pub drugs: Vec<String>,
 }
 
-/// A two-level grouping of patients (survival comparisons, response subgroups).
+/// A grouping of patients (survival comparisons, response subgroups, forest plot).
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Grouping {
     pub id: String,
     pub column: String,
+    /// Two-level split of a number: yes = value >= at_least.
     #[serde(default)]
     pub at_least: Option<f64>,
+    /// Multi-level: every value of a category column is a level.
+    #[serde(default)]
+    pub levels: bool,
+    pub label: String,
+    #[serde(default)]
     pub label_yes: String,
+    #[serde(default)]
     pub label_no: String,
+}
+
+/// One survival analysis (a figure and its table).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SurvivalJob {
+    pub id: String,
+    pub endpoint: EndpointKind,
+    #[serde(default)]
+    pub grouping: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EndpointKind {
+    Pfs,
+    Os,
+}
+
+/// Which tables the analysis stage computes beyond the fixed ones.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnalysisPlan {
+    pub response_subgroups: Vec<String>,
+    pub forest: Vec<String>,
+    pub hematologic_terms: Vec<String>,
+    pub hb_drop_threshold: f64,
 }
 
 /// How reports look (`[report]` in analysis.toml).
@@ -399,6 +436,39 @@ impl Config {
         for (i, g) in self.groupings.iter().enumerate() {
             if g.id.is_empty() {
                 return bad(&format!("groupings[{i}].id"), "must not be empty");
+            }
+            if !g.levels && g.label_yes.is_empty() {
+                return bad(
+                    &format!("groupings[{i}].label_yes"),
+                    "a two-level grouping needs label_yes and label_no",
+                );
+            }
+        }
+        let known = |id: &str| self.groupings.iter().any(|g| g.id == id);
+        for (i, j) in self.survival.iter().enumerate() {
+            if let Some(g) = &j.grouping {
+                if !known(g) {
+                    return bad(
+                        &format!("survival[{i}].grouping"),
+                        &format!("no grouping with id {g:?}"),
+                    );
+                }
+            }
+        }
+        for (i, id) in self.analysis.response_subgroups.iter().enumerate() {
+            if !known(id) {
+                return bad(
+                    &format!("analysis.response_subgroups[{i}]"),
+                    &format!("no grouping with id {id:?}"),
+                );
+            }
+        }
+        for (i, id) in self.analysis.forest.iter().enumerate() {
+            if !known(id) {
+                return bad(
+                    &format!("analysis.forest[{i}]"),
+                    &format!("no grouping with id {id:?}"),
+                );
             }
         }
         for table in [

@@ -58,8 +58,9 @@ pub struct Derived {
     pub time_to_response: Option<f64>,
     /// Duration of response: from the first >= PR to progression or death (responders only).
     pub dor: Option<Endpoint>,
-    /// Configured two-level groupings: id → yes/no (`None`: the input is missing).
-    pub groups: BTreeMap<String, Option<bool>>,
+    /// Configured groupings: id → level (`yes`/`no` for two-level groupings, the value for
+    /// multi-level ones; `None`: the input is missing).
+    pub groups: BTreeMap<String, Option<String>>,
 }
 
 /// Months (or the configured unit) from days.
@@ -86,17 +87,70 @@ fn years_between(birth: Date, at: Date) -> f64 {
     f64::from(y)
 }
 
+fn yes_no(b: bool) -> String {
+    if b { "yes" } else { "no" }.to_string()
+}
+
+/// The level of one patient in a configured grouping: `yes`/`no` for two-level groupings
+/// (a number split at `at_least`, or a yes/no column), the value itself for `levels`.
+pub fn group_level(
+    g: &crate::config::Grouping,
+    p: &Patient,
+    age: Option<f64>,
+    high_risk: Option<bool>,
+) -> Option<String> {
+    let b = |v: &Option<Val<bool>>| v.as_ref().map(|x| x.v);
+    let number: Option<f64> = match g.column.as_str() {
+        "prior_lines" => p.prior_lines.as_ref().map(|v| f64::from(v.v)),
+        "cycles_completed" => p.cycles_completed.as_ref().map(|v| f64::from(v.v)),
+        "age" => age,
+        _ => None,
+    };
+    if g.levels {
+        return match g.column.as_str() {
+            "regimen" => p.regimen.as_ref().map(|v| v.v.clone()),
+            "m_protein_type" => p.m_protein_type.as_ref().map(|v| v.v.clone()),
+            "sex" => p.sex.as_ref().map(|v| format!("{:?}", v.v).to_lowercase()),
+            "ds_stage" => p.ds_stage.as_ref().map(|v| v.v.clone()),
+            _ => number.map(|x| format!("{x}")),
+        };
+    }
+    if let Some(x) = number {
+        return Some(yes_no(x >= g.at_least.unwrap_or(1.0)));
+    }
+    let flag = match g.column.as_str() {
+        "emd" => b(&p.emd),
+        "high_risk_cytogenetics" => high_risk,
+        "pathological_fracture" => b(&p.pathological_fracture),
+        "amyloidosis" => b(&p.amyloidosis),
+        "prior_bortezomib" => b(&p.prior_bortezomib),
+        "prior_lenalidomide" => b(&p.prior_lenalidomide),
+        "prior_pomalidomide" => b(&p.prior_pomalidomide),
+        "prior_carfilzomib" => b(&p.prior_carfilzomib),
+        "prior_daratumumab" => b(&p.prior_daratumumab),
+        "prior_asct" => b(&p.prior_asct),
+        "fish_del17p" => b(&p.fish_del17p),
+        "fish_t4_14" => b(&p.fish_t4_14),
+        "fish_1q_gain" => b(&p.fish_1q_gain),
+        "sex" => p.sex.as_ref().map(|s| s.v == Sex::Male),
+        _ => None,
+    };
+    flag.map(yes_no)
+}
+
 /// The response of an assessment used for analysis (recorded by default; config may choose
 /// the IMWG-derived one, supplied by the caller in `derived`).
 pub type ResponseLookup<'a> = &'a dyn Fn(&Assessment) -> Option<Response>;
 
 /// Derives every analysed patient. `analysed` are indices into `cohort.patients`
 /// (validated to have `index_date` and an end date).
+/// `high_risk` answers whether a patient has high-risk cytogenetics (from the staging rules).
 pub fn derive(
     cohort: &Cohort,
     analysed: &[usize],
     cfg: &Config,
     resp: ResponseLookup<'_>,
+    high_risk: &dyn Fn(&str) -> Option<bool>,
 ) -> Vec<Derived> {
     let mut by_patient: HashMap<&str, Vec<&Assessment>> = HashMap::new();
     for a in &cohort.assessments {
@@ -117,7 +171,7 @@ pub fn derive(
                     a.assessment_date.as_ref().map(|d| d.v),
                 )
             });
-            derive_one(p, &asm, cfg, resp)
+            derive_one(p, &asm, cfg, resp, high_risk)
         })
         .collect()
 }
@@ -127,6 +181,7 @@ fn derive_one(
     asm: &[&Assessment],
     cfg: &Config,
     resp: ResponseLookup<'_>,
+    high_risk: &dyn Fn(&str) -> Option<bool>,
 ) -> Option<Derived> {
     let index = p.index_date.as_ref()?.v;
     let death = p.death_date.as_ref().map(|d| d.v);
@@ -240,19 +295,10 @@ fn derive_one(
         .groupings
         .iter()
         .map(|g| {
-            let value: Option<f64> = match g.column.as_str() {
-                "prior_lines" => prior_lines.map(f64::from),
-                "cycles_completed" => cycles.map(f64::from),
-                "age" => age.map(|a| a.0),
-                "emd" => p.emd.as_ref().map(|v| f64::from(u8::from(v.v))),
-                _ => None,
-            };
-            let yes = match (value, g.at_least) {
-                (Some(v), Some(t)) => Some(v >= t),
-                (Some(v), None) => Some(v != 0.0),
-                _ => None,
-            };
-            (g.id.clone(), yes)
+            (
+                g.id.clone(),
+                group_level(g, p, age.map(|a| a.0), high_risk(&p.patient_id)),
+            )
         })
         .collect();
 
@@ -315,7 +361,7 @@ mod tests {
             assessments: asm,
             ..Cohort::default()
         };
-        derive(&c, &[0], cfg, &recorded).pop().unwrap()
+        derive(&c, &[0], cfg, &recorded, &|_| None).pop().unwrap()
     }
     fn a(cycle: u32, date: &str, r: Response) -> Assessment {
         Assessment {
@@ -335,8 +381,11 @@ mod tests {
         assert!((d.os.time - 366.0 / 30.4375).abs() < 1e-12);
         assert!(!d.os.event && !d.pfs.event);
         assert_eq!(d.pfs.reason, "last_followup");
-        assert_eq!(d.groups["prior_lines"], Some(true));
-        assert_eq!(d.groups["cycles"], Some(true));
+        assert_eq!(d.groups["prior_lines_ge3"].as_deref(), Some("yes"));
+        assert_eq!(d.groups["cycles_ge3"].as_deref(), Some("yes"));
+        assert_eq!(d.groups["cycles_ge4"].as_deref(), Some("yes"));
+        assert_eq!(d.groups["emd"], None);
+        assert_eq!(d.groups["regimen"], None);
     }
 
     #[test]

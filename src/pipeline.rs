@@ -98,7 +98,14 @@ pub fn process(bytes: &[u8], file_name: &str, ctx: &Context) -> Result<Processed
                 .flatten(),
         }
     };
-    let derived = derive::derive(&cohort, &v.analysed, cfg, &response_of);
+    let high_risk: HashMap<&str, bool> = outcome
+        .staging
+        .iter()
+        .filter_map(|s| s.high_risk_fish.map(|h| (s.patient_id.as_str(), h)))
+        .collect();
+    let derived = derive::derive(&cohort, &v.analysed, cfg, &response_of, &|id| {
+        high_risk.get(id).copied()
+    });
     let lab_rows: Vec<adam::AdaeRow> = outcome
         .lab_adverse_events
         .iter()
