@@ -805,3 +805,17 @@ fn synthetic_200_is_deterministic_and_readable() {
     }
     assert!(c.planted == mmreport::demo::Planted::default());
 }
+
+/// The benchmark size: 100,000 patients with assessments, adverse events and labs.
+/// Slow (minutes) and memory-hungry without rust_xlsxwriter's `constant_memory` feature.
+#[test]
+#[ignore]
+fn synthetic_100k() {
+    let d = tmp();
+    let p = d.path().join("big.xlsx");
+    let t = std::time::Instant::now();
+    write_synthetic(&p, 100_000, 1).expect("write");
+    let size = std::fs::metadata(&p).expect("meta").len();
+    eprintln!("100k patients: {size} bytes in {:?}", t.elapsed());
+    assert!(size > 10_000_000);
+}
