@@ -1,0 +1,446 @@
+//! Synthetic cohorts of any size, deterministic in the seed.
+//!
+//! Patients are generated one at a time from a single ChaCha8 stream (seeded with the
+//! caller's seed), so [`synthetic_cohort`] and the streaming [`write_synthetic`] produce the
+//! same data, and the writer never holds more than one patient's rows in generator state.
+//! Distributions are plausible for relapsed myeloma (log-normal creatinine, β2-MG, LDH;
+//! normal Hb, platelets, age; 1-8 cycles; responses that evolve along IMWG categories;
+//! exponential progression and death times; enrolment spread over 2016-2023). Synthetic
+//! cohorts plant nothing: [`Planted`] stays empty.
+
+use super::build::{build, chance, days, int, normal, round, u01, uni, Bundle, Spec, StatusKind};
+use super::write::{
+    ae_cols, assessment_cols, lab_cols, new_workbook, patient_cols, treatment_cols, Sheet,
+};
+use super::{DemoCohort, DemoError, Emd, Fish, Layout, MProtein, Planted};
+use crate::model::{EmdOnset, EmdType, Response, Sex};
+use chrono::NaiveDate;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rust_xlsxwriter::Worksheet;
+use std::path::Path;
+
+const SYMPTOMS: [&str; 4] = [
+    "lumbosacral pain",
+    "chest and back pain",
+    "fatigue with lower-limb edema",
+    "fever",
+];
+const SITES: [&str; 6] = [
+    "head",
+    "chest wall",
+    "thoracic spine",
+    "lumbar spine",
+    "pelvis",
+    "spinal canal",
+];
+const REGIMENS: [(&str, f64); 6] = [
+    ("BRD", 0.42),
+    ("BPD", 0.38),
+    ("BDd", 0.08),
+    ("Bd", 0.05),
+    ("BKd", 0.04),
+    ("BEVD", 0.03),
+];
+
+/// Data cut-off of synthetic cohorts.
+fn cutoff() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2023, 12, 31).unwrap_or(NaiveDate::MIN)
+}
+
+fn weighted<T: Copy>(rng: &mut ChaCha8Rng, items: &[(T, f64)], default: T) -> T {
+    let total: f64 = items.iter().map(|(_, w)| w).sum();
+    let mut x = u01(rng) * total;
+    for &(v, w) in items {
+        if x < w {
+            return v;
+        }
+        x -= w;
+    }
+    default
+}
+
+fn lognormal(rng: &mut ChaCha8Rng, median: f64, sigma: f64) -> f64 {
+    median * (sigma * normal(rng)).exp()
+}
+
+/// Next response along IMWG categories: once a patient responds, the next assessment is the
+/// same depth, deeper, or progression (a fall back to SD/MR without progression cannot be
+/// expressed consistently by the measurements).
+fn next_response(rng: &mut ChaCha8Rng, prev: Response, mp: MProtein, emd: bool) -> Response {
+    let r = match prev {
+        Response::SD | Response::NE => weighted(
+            rng,
+            &[
+                (Response::SD, 0.45),
+                (Response::PR, 0.35),
+                (Response::PD, 0.2),
+            ],
+            Response::SD,
+        ),
+        Response::MR | Response::PR => weighted(
+            rng,
+            &[
+                (Response::PR, 0.6),
+                (Response::VGPR, 0.25),
+                (Response::PD, 0.15),
+            ],
+            Response::PR,
+        ),
+        Response::VGPR => weighted(
+            rng,
+            &[
+                (Response::VGPR, 0.6),
+                (Response::CR, 0.3),
+                (Response::PD, 0.1),
+            ],
+            Response::VGPR,
+        ),
+        Response::SCr | Response::CR => weighted(
+            rng,
+            &[(Response::CR, 0.9), (Response::PD, 0.1)],
+            Response::CR,
+        ),
+        Response::PD => Response::PD,
+    };
+    // Marrow-only disease has no VGPR/CR; keep plasmacytoma patients out of CR.
+    match (mp, r) {
+        (MProtein::NonSecretory, Response::VGPR | Response::CR) => Response::PR,
+        (_, Response::CR) if emd => Response::VGPR,
+        _ => r,
+    }
+}
+
+fn spec(i: usize, rng: &mut ChaCha8Rng) -> Spec {
+    let cut = cutoff();
+    let start = NaiveDate::from_ymd_opt(2016, 1, 1).unwrap_or(NaiveDate::MIN);
+    let window = (cut - start).num_days() - 300;
+    let index = days(start, int(rng, 0, window));
+    let max_end = (cut - index).num_days();
+
+    let mp = weighted(
+        rng,
+        &[
+            (MProtein::IgG, 0.52),
+            (MProtein::IgA, 0.21),
+            (MProtein::Kappa, 0.14),
+            (MProtein::Lambda, 0.10),
+            (MProtein::NonSecretory, 0.03),
+        ],
+        MProtein::IgG,
+    );
+    let emd = chance(rng, 0.25).then(|| {
+        let n = if chance(rng, 0.15) { 2 } else { 1 };
+        let first = int(rng, 0, 5) as usize;
+        let sites = (0..n)
+            .map(|k| SITES[(first + k) % SITES.len()].to_string())
+            .collect();
+        Emd {
+            onset: if chance(rng, 0.4) {
+                EmdOnset::AtDiagnosis
+            } else {
+                EmdOnset::AtRelapse
+            },
+            kind: if chance(rng, 0.8) {
+                EmdType::Paraskeletal
+            } else {
+                EmdType::SoftTissue
+            },
+            sites,
+        }
+    });
+    let fish = chance(rng, 0.7).then(|| {
+        let mut f = Fish {
+            del17p: chance(rng, 0.12),
+            t4_14: chance(rng, 0.12),
+            t14_16: chance(rng, 0.04),
+            t14_20: chance(rng, 0.02),
+            gain_1q: chance(rng, 0.4),
+            del13q: chance(rng, 0.3),
+            t11_14: chance(rng, 0.15),
+            igh: chance(rng, 0.1),
+            other: Vec::new(),
+        };
+        if chance(rng, 0.02) {
+            f.other.push("t(4;11)".to_string());
+        }
+        f
+    });
+    let marrow = if mp == MProtein::NonSecretory {
+        round(uni(rng, 30.0, 80.0), 1)
+    } else {
+        round(lognormal(rng, 25.0, 0.8).clamp(1.0, 95.0), 1)
+    };
+    let wbc = round(lognormal(rng, 4.8, 0.35).clamp(1.2, 30.0), 2);
+    let plt = (160.0 + 50.0 * normal(rng)).clamp(15.0, 450.0).round();
+
+    // Treatment course: responses at cycles 2, 4, 6, 8 (cycle 1 for one-cycle patients);
+    // progression ends treatment.
+    let planned = weighted(
+        rng,
+        &[
+            (1u32, 0.1),
+            (2, 0.25),
+            (3, 0.15),
+            (4, 0.2),
+            (5, 0.08),
+            (6, 0.12),
+            (7, 0.04),
+            (8, 0.06),
+        ],
+        4,
+    );
+    let mut assessments = Vec::new();
+    let mut cycles = planned;
+    let mut prev = Response::SD;
+    let mut prog = None;
+    let checkpoints: Vec<u32> = if planned == 1 {
+        vec![1]
+    } else {
+        (2..=planned).step_by(2).collect()
+    };
+    for k in checkpoints {
+        let r = next_response(rng, prev, mp, emd.is_some());
+        let day = 28 * i64::from(k) + int(rng, 0, 4);
+        assessments.push((k, day, r));
+        prev = r;
+        if r == Response::PD {
+            prog = Some(day);
+            cycles = k;
+            break;
+        }
+    }
+    let last_day = assessments.last().map_or(28, |a| a.1);
+    let floor = last_day.max(28 * i64::from(cycles)) + 7;
+
+    // Survival: progression after treatment, death after progression, censoring at the
+    // cut-off or at loss to follow-up.
+    let mut prog_day = prog.or_else(|| {
+        let t = last_day + (lognormal(rng, 300.0, 0.9)) as i64;
+        Some(t)
+    });
+    let death_t = prog_day.map(|p| p + (lognormal(rng, 420.0, 0.9)) as i64 + 14);
+    let censor = if chance(rng, 0.1) {
+        int(rng, floor, max_end)
+    } else {
+        max_end
+    };
+    let (end, death) = match death_t {
+        Some(d) if d <= censor => (
+            d.max(floor),
+            Some(if chance(rng, 0.85) {
+                "progression".to_string()
+            } else {
+                "infection".to_string()
+            }),
+        ),
+        _ => (censor.max(floor), None),
+    };
+    if prog_day.is_some_and(|p| p > end || (death.is_none() && p >= end)) {
+        prog_day = None;
+    }
+    if death.is_some() && prog_day.is_none() {
+        prog_day = Some(end - 1);
+    }
+
+    let wbc_base = super::build::wbc_grade(wbc);
+    let plt_base = super::build::plt_grade(plt);
+    let ae = |rng: &mut ChaCha8Rng, base: u8| -> u8 {
+        base.max(weighted(
+            rng,
+            &[(0u8, 0.55), (1, 0.22), (2, 0.13), (3, 0.08), (4, 0.02)],
+            0,
+        ))
+    };
+    let wbc_ae = ae(rng, wbc_base);
+    let plt_ae = ae(rng, plt_base);
+
+    Spec {
+        id: format!("S{:06}", i + 1),
+        index,
+        sex: if chance(rng, 0.58) {
+            Sex::Male
+        } else {
+            Sex::Female
+        },
+        age: (65.0 + 9.0 * normal(rng)).clamp(35.0, 90.0).round() as u32,
+        mp,
+        symptom: SYMPTOMS[int(rng, 0, 3) as usize].to_string(),
+        fracture: chance(rng, 0.5),
+        amyloidosis: chance(rng, 0.03),
+        marrow,
+        calcium: round((2.3 + 0.2 * normal(rng)).clamp(1.7, 3.6), 2),
+        creatinine: round(lognormal(rng, 85.0, 0.45).clamp(35.0, 900.0), 1),
+        b2mg: round(lognormal(rng, 4.5, 0.5).clamp(1.2, 40.0), 2),
+        albumin: round((34.0 + 5.0 * normal(rng)).clamp(18.0, 50.0), 1),
+        ldh: round(lognormal(rng, 200.0, 0.35).clamp(80.0, 2000.0), 1),
+        esr: uni(rng, 8.0, 150.0).round(),
+        hb: (95.0 + 18.0 * normal(rng)).clamp(50.0, 165.0).round(),
+        wbc,
+        plt,
+        fish,
+        lines: weighted(
+            rng,
+            &[
+                (1u32, 0.15),
+                (2, 0.25),
+                (3, 0.2),
+                (4, 0.15),
+                (5, 0.1),
+                (6, 0.08),
+                (7, 0.04),
+                (8, 0.03),
+            ],
+            2,
+        ),
+        prior_len: chance(rng, 0.9),
+        regimen: weighted(rng, &REGIMENS, "BRD").to_string(),
+        emd,
+        cycles,
+        prog: prog_day,
+        end,
+        death,
+        assessments,
+        response_truth: Vec::new(),
+        wbc_ae,
+        plt_ae,
+        fatigue: if chance(rng, 0.4) {
+            int(rng, 1, 2) as u8
+        } else {
+            0
+        },
+        anorexia: if chance(rng, 0.3) {
+            int(rng, 1, 2) as u8
+        } else {
+            0
+        },
+        diarrhea: if chance(rng, 0.08) {
+            int(rng, 1, 3) as u8
+        } else {
+            0
+        },
+        hb_drop: chance(rng, 0.07),
+        status: StatusKind::Consistent(chance(rng, 0.6)),
+        no_evidence: false,
+        notes: None,
+    }
+}
+
+/// The generator: one patient bundle at a time.
+struct Gen {
+    rng: ChaCha8Rng,
+    next: usize,
+    n: usize,
+}
+
+impl Iterator for Gen {
+    type Item = Bundle;
+
+    fn next(&mut self) -> Option<Bundle> {
+        if self.next >= self.n {
+            return None;
+        }
+        let s = spec(self.next, &mut self.rng);
+        self.next += 1;
+        Some(build(&s, &mut self.rng))
+    }
+}
+
+fn generator(patients: usize, seed: u64) -> Gen {
+    Gen {
+        rng: ChaCha8Rng::seed_from_u64(seed),
+        next: 0,
+        n: patients,
+    }
+}
+
+/// A synthetic cohort held in memory (use [`write_synthetic`] for very large cohorts).
+pub fn synthetic_cohort(patients: usize, seed: u64) -> DemoCohort {
+    let mut c = DemoCohort {
+        patients: Vec::with_capacity(patients),
+        assessments: Vec::new(),
+        adverse_events: Vec::new(),
+        labs: Vec::new(),
+        planted: Planted::default(),
+    };
+    for b in generator(patients, seed) {
+        c.patients.push(b.patient);
+        c.assessments.extend(b.assessments);
+        c.adverse_events.extend(b.aes);
+        c.labs.extend(b.labs);
+    }
+    c
+}
+
+/// Write a synthetic cohort in the canonical layout, generating and writing patient by
+/// patient. Gives the same bytes as `write_workbook(&synthetic_cohort(patients, seed),
+/// Layout::Canonical, path)`.
+///
+/// Memory: rows are streamed out of the generator, but the worksheets themselves are the
+/// regular in-memory kind, because the `constant_memory` feature of rust_xlsxwriter is not
+/// enabled in Cargo.toml; with it, replace `Worksheet::new()` below by
+/// `wb.new_worksheet_with_constant_memory()` (rows are already written in order).
+pub fn write_synthetic(path: &Path, patients: usize, seed: u64) -> Result<(), DemoError> {
+    let layout = Layout::Canonical;
+    let mut wb = new_workbook()?;
+    let mut ps = Sheet::new(
+        Worksheet::new(),
+        layout,
+        "patients",
+        "基线资料",
+        patient_cols(),
+        &[],
+    )?;
+    let mut ts = Sheet::new(
+        Worksheet::new(),
+        layout,
+        "treatment",
+        "治疗方案",
+        treatment_cols(),
+        &[],
+    )?;
+    let mut asheet = Sheet::new(
+        Worksheet::new(),
+        layout,
+        "assessments",
+        "疗效评估",
+        assessment_cols(layout),
+        &[],
+    )?;
+    let mut es = Sheet::new(
+        Worksheet::new(),
+        layout,
+        "adverse_events",
+        "不良反应",
+        ae_cols(),
+        &[],
+    )?;
+    let mut ls = Sheet::new(
+        Worksheet::new(),
+        layout,
+        "labs",
+        "实验室检查",
+        lab_cols(),
+        &[],
+    )?;
+    for b in generator(patients, seed) {
+        ps.push(&b.patient, &[])?;
+        ts.push(&b.patient, &[])?;
+        for a in &b.assessments {
+            asheet.push(a, &[])?;
+        }
+        for e in &b.aes {
+            es.push(e, &[])?;
+        }
+        for l in &b.labs {
+            ls.push(l, &[])?;
+        }
+    }
+    wb.push_worksheet(ps.finish("")?);
+    wb.push_worksheet(ts.finish("")?);
+    wb.push_worksheet(asheet.finish("")?);
+    wb.push_worksheet(es.finish("")?);
+    wb.push_worksheet(ls.finish("")?);
+    wb.save(path)?;
+    Ok(())
+}
