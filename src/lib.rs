@@ -6,6 +6,7 @@
 //! driven by `batch` and the `mmreport` binary. `rules` holds the clinical rule sets (IMWG,
 //! CTCAE, staging) as pure functions; `demo` writes the bundled example workbooks.
 pub mod adam;
+pub mod analysis;
 pub mod batch;
 pub mod config;
 pub mod demo;

@@ -77,7 +77,12 @@ fn init_logging(format: LogFormat) {
         .with_writer(std::io::stderr)
         .with_env_filter(filter);
     match format {
-        LogFormat::Human => b.with_target(false).init(),
+        LogFormat::Human => {
+            use std::io::IsTerminal;
+            b.with_target(false)
+                .with_ansi(std::io::stderr().is_terminal())
+                .init()
+        }
         LogFormat::Json => b.json().init(),
     }
 }
@@ -185,6 +190,25 @@ fn cmd_demo(
 ) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(output)
         .with_context(|| format!("cannot create {}", output.display()))?;
-    let _ = (patients, seed);
-    anyhow::bail!("demo-data is not available in this build")
+    use mmreport::demo;
+    match patients {
+        Some(n) => {
+            let path = output.join(format!("synthetic-{n}.xlsx"));
+            demo::write_synthetic(&path, n, seed)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("wrote {}", path.display());
+        }
+        None => {
+            for (name, layout) in [
+                ("bendamustine-32.xlsx", demo::Layout::Canonical),
+                ("bendamustine-32-zh-messy.xlsx", demo::Layout::MessyChinese),
+            ] {
+                let path = output.join(name);
+                demo::write_paper(&path, layout)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                eprintln!("wrote {}", path.display());
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -2,6 +2,7 @@
 //! The stages only pass plain values forward; nothing here does I/O.
 
 use crate::adam;
+use crate::analysis;
 use crate::config::Loaded;
 use crate::derive;
 use crate::ingest::{self, IngestError, Limits};
@@ -147,6 +148,15 @@ pub fn process(bytes: &[u8], file_name: &str, ctx: &Context) -> Result<Processed
         })
         .collect();
     excluded.sort_by(|a, b| a.patient_id.cmp(&b.patient_id));
+    let cohort_summary = CohortSummary {
+        patients_read: cohort.patients_read,
+        patients_analysed: derived.len(),
+        excluded,
+    };
+    let analyses = {
+        let input = analysis::Input::new(cfg, &cohort, &derived, &outcome, &cohort_summary);
+        analysis::analyse(&input)
+    };
     let results = Results {
         schema_version: SCHEMA_VERSION,
         generator: Generator {
@@ -162,11 +172,7 @@ pub fn process(bytes: &[u8], file_name: &str, ctx: &Context) -> Result<Processed
         data_cutoff: cutoff.to_string(),
         run_date: ctx.run_date.to_string(),
         language: format!("{:?}", cfg.study.language).to_lowercase(),
-        cohort: CohortSummary {
-            patients_read: cohort.patients_read,
-            patients_analysed: derived.len(),
-            excluded,
-        },
+        cohort: cohort_summary,
         finding_counts: FindingCounts::of(&findings),
         findings,
         imwg: to_json(&outcome.imwg),
@@ -176,7 +182,7 @@ pub fn process(bytes: &[u8], file_name: &str, ctx: &Context) -> Result<Processed
             staging: to_json(&outcome.staging),
             diagnosis: to_json(&outcome.diagnosis),
         },
-        analyses: Analyses::default(),
+        analyses,
         datasets,
     };
     Ok(Processed {

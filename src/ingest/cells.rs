@@ -442,11 +442,18 @@ fn parse_text(raw: &str, col: &ColumnSpec<'_>, sp: &Spellings) -> Parsed {
             }
         }
         ColumnType::List => {
-            let items: Vec<String> = s
-                .split([';', ',', '、', '/'])
+            // Items map through the column's vocabulary when it has one; others stay as given.
+            let vocab = col.map.and_then(|m| sp.categories.get(m));
+            let items: Vec<String> = split_list(&s)
+                .into_iter()
                 .map(str::trim)
                 .filter(|x| !x.is_empty())
-                .map(str::to_string)
+                .map(|x| {
+                    vocab
+                        .and_then(|v| v.get(&value_key(x)))
+                        .cloned()
+                        .unwrap_or_else(|| x.to_string())
+                })
                 .collect();
             if items.is_empty() {
                 (None, None)
@@ -456,6 +463,27 @@ fn parse_text(raw: &str, col: &ColumnSpec<'_>, sp: &Spellings) -> Parsed {
         }
         ColumnType::Stage => parse_stage(&s),
     }
+}
+
+/// Splits a list cell on `;`, `,`, `、` and `/`, but not inside brackets, so that a FISH
+/// finding like `t(4;11)` stays one item.
+pub fn split_list(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut depth = 0i32;
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth -= 1,
+            ';' | ',' | '、' | '/' if depth <= 0 => {
+                out.push(&s[start..i]);
+                start = i + c.len_utf8();
+            }
+            _ => {}
+        }
+    }
+    out.push(&s[start..]);
+    out
 }
 
 /// Numbers written as text: `1,234.5`, full-width digits (already NFKC), `<0.5` / `>100`
@@ -906,6 +934,12 @@ mod tests {
             Some(Value::Cat("progression".into()))
         );
         assert_eq!(pc("心力衰竭", &open).0, Some(Value::Cat("心力衰竭".into())));
+    }
+
+    #[test]
+    fn lists_keep_bracketed_separators() {
+        let (v, _) = p(RawCell::Str("t(4;11); 13q-"), ColumnType::List);
+        assert_eq!(v, Some(Value::List(vec!["t(4;11)".into(), "13q-".into()])));
     }
 
     #[test]

@@ -509,6 +509,30 @@ pub fn build(
         }
     }
 
+    // Cell findings raised before ids were known get the id of their row.
+    let mut row_ids: HashMap<(u16, u32), String> = HashMap::new();
+    for t in tables {
+        let defs = match t.kind {
+            SheetKind::Patients | SheetKind::Treatment => &dict.patient,
+            SheetKind::Assessments => &dict.assessment,
+            SheetKind::AdverseEvents => &dict.adverse_event,
+            SheetKind::Labs => &dict.lab,
+        };
+        let ix = Ix::new(defs);
+        for row in &t.rows {
+            if let Some((id, _)) = id_of(&ix, &row.values) {
+                row_ids.insert((t.sheet, row.excel_row), id);
+            }
+        }
+    }
+    for f in findings.iter_mut().filter(|f| f.patient_id.is_none()) {
+        if let Some(at) = f.at {
+            if let Some(id) = row_ids.get(&(at.sheet, at.row)) {
+                f.patient_id = Some(id.clone());
+            }
+        }
+    }
+
     Cohort {
         sheets: sheet_names.to_vec(),
         patients,

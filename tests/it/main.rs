@@ -2,6 +2,7 @@
 mod cli;
 mod demo;
 mod ingest;
+mod paper;
 mod rules;
 mod stats;
 mod util;

@@ -1,0 +1,190 @@
+//! Response tables: each checkpoint over the patients assessed there; final (last assessment,
+//! as the paper reports it) and best response over the response-evaluable patients; ORR and
+//! DCR with exact Clopper-Pearson CIs (`binom.test`); final response by subgroup with
+//! Fisher's exact test of ORR between levels; time to response and duration of response (KM)
+//! among responders. Categories counted in ORR/DCR are config (clinical-rules.md section 3).
+
+use super::survival::km_median;
+use super::Input;
+use crate::derive::Derived;
+use crate::model::Response;
+use crate::results::*;
+use crate::stats;
+use std::collections::BTreeMap;
+
+fn rate(k: usize, n: usize, level: f64) -> Rate {
+    if n == 0 {
+        return Rate {
+            k,
+            n,
+            fraction: None,
+            ci: [None, None],
+        };
+    }
+    let ci = stats::clopper_pearson(k as u64, n as u64, level).ok();
+    Rate {
+        k,
+        n,
+        fraction: Some(k as f64 / n as f64),
+        ci: [ci.map(|c| c.0), ci.map(|c| c.1)],
+    }
+}
+
+/// Counts of responses (`None` = not assessed, counted as NE) over their number.
+pub fn counts(responses: &[Option<Response>], input: &Input<'_>) -> ResponseCounts {
+    let mut counts: BTreeMap<String, usize> = Response::ALL
+        .iter()
+        .map(|r| (r.code().to_string(), 0))
+        .collect();
+    for r in responses {
+        let code = r.unwrap_or(Response::NE).code();
+        *counts.entry(code.to_string()).or_default() += 1;
+    }
+    let in_set =
+        |set: &[String], r: &Option<Response>| r.is_some_and(|r| set.iter().any(|c| c == r.code()));
+    let orr = responses
+        .iter()
+        .filter(|r| in_set(&input.cfg.response.orr, r))
+        .count();
+    let dcr = responses
+        .iter()
+        .filter(|r| in_set(&input.cfg.response.dcr, r))
+        .count();
+    let n = responses.len();
+    ResponseCounts {
+        n,
+        counts,
+        orr: rate(orr, n, input.level),
+        dcr: rate(dcr, n, input.level),
+    }
+}
+
+fn evaluable<'a>(input: &'a Input<'_>) -> Vec<&'a Derived> {
+    input
+        .derived
+        .iter()
+        .filter(|d| d.response_evaluable)
+        .collect()
+}
+
+pub fn section(input: &Input<'_>) -> ResponseSection {
+    let checkpoints = input
+        .cfg
+        .response
+        .checkpoints
+        .iter()
+        .map(|&c| {
+            let rs: Vec<Option<Response>> = input
+                .derived
+                .iter()
+                .filter_map(|d| d.checkpoints.get(&c).copied().flatten())
+                .map(Some)
+                .collect();
+            Checkpoint {
+                after_cycle: c,
+                counts: counts(&rs, input),
+            }
+        })
+        .collect();
+    let ev = evaluable(input);
+    let final_ = counts(
+        &ev.iter().map(|d| d.final_response).collect::<Vec<_>>(),
+        input,
+    );
+    let best = counts(
+        &ev.iter().map(|d| d.best_response).collect::<Vec<_>>(),
+        input,
+    );
+
+    let mut subgroups = Vec::new();
+    let mut subgroup_tests = Vec::new();
+    for id in &input.cfg.analysis.response_subgroups {
+        let Some(g) = input.cfg.groupings.iter().find(|g| &g.id == id) else {
+            continue;
+        };
+        let mut levels: Vec<String> = ev
+            .iter()
+            .filter_map(|d| d.groups.get(id).cloned().flatten())
+            .collect();
+        levels.sort();
+        levels.dedup();
+        if !g.levels {
+            levels = ["yes", "no"]
+                .iter()
+                .map(|s| s.to_string())
+                .filter(|l| levels.contains(l))
+                .collect();
+        }
+        let mut table: Vec<Vec<u64>> = Vec::new();
+        for level in &levels {
+            let rs: Vec<Option<Response>> = ev
+                .iter()
+                .filter(|d| d.groups.get(id).cloned().flatten().as_deref() == Some(level.as_str()))
+                .map(|d| d.final_response)
+                .collect();
+            let c = counts(&rs, input);
+            table.push(vec![c.orr.k as u64, (c.n - c.orr.k) as u64]);
+            let label = match (g.levels, level.as_str()) {
+                (false, "yes") => g.label_yes.clone(),
+                (false, _) => g.label_no.clone(),
+                (true, l) => l.to_string(),
+            };
+            subgroups.push(Subgroup {
+                id: id.clone(),
+                label,
+                level: level.clone(),
+                final_: c,
+            });
+        }
+        let test = if table.len() >= 2 {
+            match stats::fisher_exact(&table) {
+                Ok(f) => SubgroupTest {
+                    id: id.clone(),
+                    p: Some(f.p),
+                    note: None,
+                },
+                Err(e) => SubgroupTest {
+                    id: id.clone(),
+                    p: None,
+                    note: Some(e.to_string()),
+                },
+            }
+        } else {
+            SubgroupTest {
+                id: id.clone(),
+                p: None,
+                note: Some("fewer than two levels".into()),
+            }
+        };
+        subgroup_tests.push(test);
+    }
+
+    let responders: Vec<&Derived> = input
+        .derived
+        .iter()
+        .filter(|d| d.time_to_response.is_some())
+        .collect();
+    let ttr: Vec<f64> = responders
+        .iter()
+        .filter_map(|d| d.time_to_response)
+        .collect();
+    let time_to_response = km_median(&ttr, &vec![true; ttr.len()], input.level);
+    let dor: Vec<(f64, bool)> = responders
+        .iter()
+        .filter_map(|d| d.dor.as_ref().map(|e| (e.time, e.event)))
+        .collect();
+    let duration_of_response = km_median(
+        &dor.iter().map(|x| x.0).collect::<Vec<_>>(),
+        &dor.iter().map(|x| x.1).collect::<Vec<_>>(),
+        input.level,
+    );
+    ResponseSection {
+        checkpoints,
+        final_,
+        best,
+        subgroups,
+        subgroup_tests,
+        time_to_response,
+        duration_of_response,
+    }
+}

@@ -1,0 +1,330 @@
+//! Survival analyses: Kaplan-Meier per group with medians and landmarks, the number-at-risk
+//! table on the figure's own ticks, log-rank (`survdiff`, rho = 0) and Cox (Efron ties, as
+//! `coxph`) between the two levels of a grouping; median follow-up both ways.
+
+use super::Input;
+use crate::config::EndpointKind;
+use crate::derive::{Derived, Endpoint};
+use crate::results::*;
+use crate::stats::{self, ConfType, Ties};
+
+fn endpoint(d: &Derived, e: EndpointKind) -> &Endpoint {
+    match e {
+        EndpointKind::Pfs => &d.pfs,
+        EndpointKind::Os => &d.os,
+    }
+}
+
+/// KM median with its CI, or empty when no data.
+pub fn km_median(time: &[f64], event: &[bool], level: f64) -> KmMedian {
+    let n = time.len();
+    let events = event.iter().filter(|e| **e).count();
+    match stats::kaplan_meier(time, event, ConfType::Log, level) {
+        Ok(fit) => {
+            let m = fit.median();
+            KmMedian {
+                n,
+                events,
+                median: m.estimate,
+                ci: [m.lower, m.upper],
+            }
+        }
+        Err(_) => KmMedian {
+            n,
+            events,
+            ..KmMedian::default()
+        },
+    }
+}
+
+fn group(
+    label: &str,
+    time: &[f64],
+    event: &[bool],
+    input: &Input<'_>,
+    risk_times: &[f64],
+) -> SurvGroup {
+    let n = time.len();
+    let events = event.iter().filter(|e| **e).count();
+    let at_risk = risk_times
+        .iter()
+        .map(|t| time.iter().filter(|x| **x >= *t).count())
+        .collect();
+    let mut g = SurvGroup {
+        label: label.to_string(),
+        n,
+        events,
+        at_risk,
+        ..SurvGroup::default()
+    };
+    let Ok(fit) = stats::kaplan_meier(time, event, ConfType::Log, input.level) else {
+        return g;
+    };
+    let m = fit.median();
+    g.median = m.estimate;
+    g.median_ci = [m.lower, m.upper];
+    let last = fit.rows.last().map(|r| r.time).unwrap_or(0.0);
+    g.landmarks = input
+        .cfg
+        .report
+        .landmarks
+        .iter()
+        .map(|&t| match fit.survival_at(t) {
+            Ok(s) if t <= last => Landmark {
+                time: t,
+                surv: Some(s.surv),
+                lower: s.lower,
+                upper: s.upper,
+                n_risk: s.n_risk,
+            },
+            _ => Landmark {
+                time: t,
+                surv: None,
+                lower: None,
+                upper: None,
+                n_risk: 0,
+            },
+        })
+        .collect();
+    g.km = fit
+        .rows
+        .iter()
+        .map(|r| KmPoint {
+            time: r.time,
+            n_risk: r.n_risk,
+            n_event: r.n_event,
+            n_censor: r.n_censor,
+            surv: r.surv,
+            std_err: r.std_err,
+            lower: r.lower,
+            upper: r.upper,
+        })
+        .collect();
+    g
+}
+
+/// Ticks of the x axis and times of the risk table: 0, step, 2·step … covering the data.
+pub fn risk_times(max_time: f64, step: f64) -> Vec<f64> {
+    let n = (max_time / step).ceil().max(1.0) as usize;
+    (0..=n).map(|i| i as f64 * step).collect()
+}
+
+/// One configured survival analysis.
+pub fn survival(input: &Input<'_>, job: &crate::config::SurvivalJob) -> Survival {
+    let cfg = input.cfg;
+    let grouping = job
+        .grouping
+        .as_ref()
+        .and_then(|id| cfg.groupings.iter().find(|g| &g.id == id));
+    // (label, members) in a fixed order: yes before no (the paper's order), levels sorted.
+    let parts: Vec<(String, Vec<&Derived>)> = match grouping {
+        None => vec![("All".to_string(), input.derived.iter().collect())],
+        Some(g) if g.levels => {
+            let mut levels: Vec<String> = input
+                .derived
+                .iter()
+                .filter_map(|d| d.groups.get(&g.id).cloned().flatten())
+                .collect();
+            levels.sort();
+            levels.dedup();
+            levels
+                .into_iter()
+                .map(|l| {
+                    let m = input
+                        .derived
+                        .iter()
+                        .filter(|d| {
+                            d.groups.get(&g.id).cloned().flatten().as_deref() == Some(l.as_str())
+                        })
+                        .collect();
+                    (l, m)
+                })
+                .collect()
+        }
+        Some(g) => ["yes", "no"]
+            .iter()
+            .map(|lv| {
+                let label = if *lv == "yes" {
+                    g.label_yes.clone()
+                } else {
+                    g.label_no.clone()
+                };
+                let m = input
+                    .derived
+                    .iter()
+                    .filter(|d| d.groups.get(&g.id).cloned().flatten().as_deref() == Some(*lv))
+                    .collect();
+                (label, m)
+            })
+            .collect(),
+    };
+    let max_time = parts
+        .iter()
+        .flat_map(|(_, m)| m.iter().map(|d| endpoint(d, job.endpoint).time))
+        .fold(0.0f64, f64::max);
+    let rt = risk_times(max_time, cfg.report.risk_table_step);
+    let groups: Vec<SurvGroup> = parts
+        .iter()
+        .map(|(label, m)| {
+            let t: Vec<f64> = m.iter().map(|d| endpoint(d, job.endpoint).time).collect();
+            let e: Vec<bool> = m.iter().map(|d| endpoint(d, job.endpoint).event).collect();
+            group(label, &t, &e, input, &rt)
+        })
+        .collect();
+    let (mut logrank, mut cox) = (None, None);
+    let nonempty = parts.iter().filter(|(_, m)| !m.is_empty()).count();
+    if grouping.is_some() && nonempty >= 2 {
+        let mut time = Vec::new();
+        let mut event = Vec::new();
+        let mut gi = Vec::new();
+        for (i, (_, m)) in parts.iter().enumerate() {
+            for d in m {
+                let ep = endpoint(d, job.endpoint);
+                time.push(ep.time);
+                event.push(ep.event);
+                gi.push(i);
+            }
+        }
+        if let Ok(lr) = stats::logrank(&time, &event, &gi, 0.0) {
+            logrank = Some(LogRankResult {
+                chisq: lr.chisq,
+                df: lr.df,
+                p: lr.p,
+            });
+        }
+        if parts.len() == 2 {
+            // HR of the first level ("yes") against the second, the reference.
+            let x: Vec<Vec<f64>> = gi
+                .iter()
+                .map(|g| vec![if *g == 0 { 1.0 } else { 0.0 }])
+                .collect();
+            let reference = parts[1].0.clone();
+            cox = Some(match stats::cox(&time, &event, &x, Ties::Efron) {
+                Ok(fit) if !fit.monotone_likelihood => CoxResult {
+                    hr: fit.hr.first().copied(),
+                    ci: [fit.hr_lower.first().copied(), fit.hr_upper.first().copied()],
+                    p_wald: fit.p_wald.first().copied(),
+                    p_lrt: Some(fit.lrt_p),
+                    reference,
+                    note: None,
+                },
+                Ok(_) => CoxResult {
+                    reference,
+                    note: Some(
+                        "monotone likelihood (a group without events): HR not estimable".into(),
+                    ),
+                    ..CoxResult::default()
+                },
+                Err(e) => CoxResult {
+                    reference,
+                    note: Some(e.to_string()),
+                    ..CoxResult::default()
+                },
+            });
+        }
+    }
+    let grouping_text = match grouping {
+        None => "all".to_string(),
+        Some(g) if g.levels => g.column.clone(),
+        Some(g) => match g.at_least {
+            Some(t) => format!("{} >= {t}", g.column),
+            None => g.column.clone(),
+        },
+    };
+    Survival {
+        id: job.id.clone(),
+        endpoint: match job.endpoint {
+            EndpointKind::Pfs => "pfs".into(),
+            EndpointKind::Os => "os".into(),
+        },
+        grouping: grouping_text,
+        groups,
+        risk_times: rt,
+        logrank,
+        cox,
+    }
+}
+
+fn median_range(x: &[f64]) -> MedianRange {
+    MedianRange {
+        n: x.len(),
+        median: stats::median(x).ok(),
+        min: x.iter().copied().reduce(f64::min),
+        max: x.iter().copied().reduce(f64::max),
+    }
+}
+
+/// Median follow-up: observation time of all patients and of survivors, and the reverse KM.
+pub fn followup(input: &Input<'_>) -> Followup {
+    let all: Vec<f64> = input.derived.iter().map(|d| d.followup.time).collect();
+    let alive: Vec<f64> = input
+        .derived
+        .iter()
+        .filter(|d| d.alive_at_last_contact)
+        .map(|d| d.followup.time)
+        .collect();
+    let died: Vec<bool> = input.derived.iter().map(|d| d.os.event).collect();
+    let os_t: Vec<f64> = input.derived.iter().map(|d| d.os.time).collect();
+    let reverse_km = match stats::reverse_kaplan_meier(&os_t, &died, ConfType::Log, input.level) {
+        Ok(fit) => {
+            let m = fit.median();
+            KmMedian {
+                n: os_t.len(),
+                events: died.iter().filter(|e| !**e).count(),
+                median: m.estimate,
+                ci: [m.lower, m.upper],
+            }
+        }
+        Err(_) => KmMedian::default(),
+    };
+    Followup {
+        all: median_range(&all),
+        survivors: median_range(&alive),
+        reverse_km,
+    }
+}
+
+/// PFS HR of each configured two-level grouping.
+pub fn forest(input: &Input<'_>) -> Vec<ForestRow> {
+    input
+        .cfg
+        .analysis
+        .forest
+        .iter()
+        .filter_map(|id| {
+            let g = input.cfg.groupings.iter().find(|g| &g.id == id)?;
+            let job = crate::config::SurvivalJob {
+                id: format!("forest_{id}"),
+                endpoint: EndpointKind::Pfs,
+                grouping: Some(id.clone()),
+            };
+            let s = survival(input, &job);
+            let cox = s.cox.unwrap_or_default();
+            Some(ForestRow {
+                id: id.clone(),
+                label: g.label.clone(),
+                comparison: format!("{} vs {}", g.label_yes, g.label_no),
+                n: s.groups.iter().map(|g| g.n).sum(),
+                events: s.groups.iter().map(|g| g.events).sum(),
+                hr: cox.hr,
+                ci: cox.ci,
+                p: cox.p_wald,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn risk_times_cover_the_data() {
+        assert_eq!(
+            risk_times(25.0, 6.0),
+            vec![0.0, 6.0, 12.0, 18.0, 24.0, 30.0]
+        );
+        assert_eq!(risk_times(24.0, 6.0), vec![0.0, 6.0, 12.0, 18.0, 24.0]);
+        assert_eq!(risk_times(0.0, 6.0), vec![0.0, 6.0]);
+    }
+}
