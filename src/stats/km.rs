@@ -250,15 +250,29 @@ fn findq(x: &[f64], y: &[Option<f64>], p: f64, tol: f64) -> Option<f64> {
         return None;
     }
     let xmax = *x.last()?;
-    // Drop duplicated y values (first occurrence kept; NA duplicates NA).
-    let mut seen = std::collections::HashSet::new();
+    // Drop duplicated y values (R's duplicated(): first occurrence kept, NA
+    // duplicates NA). Fast path: the curve is usually monotone, so dropping
+    // adjacent repeats suffices; otherwise fall back to a hash set.
     let mut xs = Vec::with_capacity(x.len());
-    let mut ys = Vec::with_capacity(y.len());
-    for (&xi, &yi) in x.iter().zip(y.iter()) {
-        let key = yi.map(|v| if v == 0.0 { 0u64 } else { v.to_bits() });
-        if seen.insert(key) {
-            xs.push(xi);
-            ys.push(yi);
+    let mut ys: Vec<Option<f64>> = Vec::with_capacity(y.len());
+    let monotone = y.iter().all(Option::is_some)
+        && y.windows(2)
+            .all(|w| matches!((w[0], w[1]), (Some(a), Some(b)) if a <= b));
+    if monotone {
+        for (&xi, &yi) in x.iter().zip(y.iter()) {
+            if ys.last() != Some(&yi) {
+                xs.push(xi);
+                ys.push(yi);
+            }
+        }
+    } else {
+        let mut seen = std::collections::HashSet::new();
+        for (&xi, &yi) in x.iter().zip(y.iter()) {
+            let key = yi.map(|v| if v == 0.0 { 0u64 } else { v.to_bits() });
+            if seen.insert(key) {
+                xs.push(xi);
+                ys.push(yi);
+            }
         }
     }
     let n = ys.len();
