@@ -116,6 +116,28 @@ pub struct CoxFit {
     pub events: usize,
 }
 
+/// Treatment-coded dummy columns of a factor, as R's `model.matrix(~ factor(codes))`
+/// without the intercept: the smallest code is the reference level and each other
+/// level gets a 0/1 column. Returns the non-reference levels (column order) and
+/// one row per subject, ready to be appended to the other covariates of [`cox`].
+pub fn factor_dummies(codes: &[usize]) -> Result<(Vec<usize>, Vec<Vec<f64>>)> {
+    if codes.is_empty() {
+        return Err(StatsError::Empty("factor codes"));
+    }
+    let mut levels = codes.to_vec();
+    levels.sort_unstable();
+    levels.dedup();
+    if levels.len() < 2 {
+        return Err(StatsError::Degenerate("factor has a single level".into()));
+    }
+    let others = levels[1..].to_vec();
+    let rows = codes
+        .iter()
+        .map(|c| others.iter().map(|l| f64::from(u8::from(l == c))).collect())
+        .collect();
+    Ok((others, rows))
+}
+
 /// Fit `coxph(Surv(time, event) ~ x, ties = ties)` with default control.
 ///
 /// `x[i]` holds the covariates of subject `i` (numeric values and factor dummies).

@@ -24,7 +24,7 @@ pub mod km;
 mod linalg;
 pub mod logrank;
 
-pub use cox::{cox, cox_with, CoxControl, CoxFit, Ties};
+pub use cox::{cox, cox_with, factor_dummies, CoxControl, CoxFit, Ties};
 pub use describe::{
     mean, median, quantile, quantiles, sd, shapiro_wilk, var, QuantileType, ShapiroWilk,
 };

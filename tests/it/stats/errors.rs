@@ -216,3 +216,24 @@ fn median_rules_by_hand() {
     assert_eq!(fit.survival_at(0.5).unwrap().surv, 1.0);
     assert_eq!(fit.survival_at(10.0).unwrap().n_risk, 0);
 }
+
+#[test]
+fn factor_dummies_are_treatment_coded() {
+    let (levels, rows) = factor_dummies(&[2, 0, 1, 2, 0]).unwrap();
+    assert_eq!(levels, vec![1, 2]);
+    assert_eq!(
+        rows,
+        vec![
+            vec![0.0, 1.0],
+            vec![0.0, 0.0],
+            vec![1.0, 0.0],
+            vec![0.0, 1.0],
+            vec![0.0, 0.0]
+        ]
+    );
+    assert!(factor_dummies(&[]).is_err());
+    assert!(matches!(
+        factor_dummies(&[3, 3]),
+        Err(StatsError::Degenerate(_))
+    ));
+}
