@@ -1,7 +1,8 @@
 //! Cox proportional hazards regression, as R's `survival::coxph` (`coxph.fit` →
 //! `coxfit6.c`, T. Therneau).
 //!
-//! Reproduced: Efron (default) or Breslow handling of tied event times;
+//! Reproduced: numerically tied times merged (`timefix = TRUE`, `aeqSurv`);
+//! Efron (default) or Breslow handling of tied event times;
 //! covariates centred and scaled (except columns whose values are all in
 //! {-1, 0, 1}, R's `nocenter`); Newton-Raphson from `beta = 0` with the
 //! generalised Cholesky of `cholesky2.c`, step-halving when the log partial
@@ -26,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use super::dist::{pchisq_upper, pnorm_upper, qnorm};
 use super::error::{check_level, check_survival, Result, StatsError};
 use super::linalg::{chinv2, cholesky2, chsolve2, Mat};
+use super::timefix::timefix_sorted;
 
 /// Handling of tied event times.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -309,7 +311,8 @@ pub fn cox_with(
     // Sort by time.
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_unstable_by(|&a, &b| time[a].total_cmp(&time[b]));
-    let stime: Vec<f64> = order.iter().map(|&i| time[i]).collect();
+    let mut stime: Vec<f64> = order.iter().map(|&i| time[i]).collect();
+    timefix_sorted(&mut stime);
     let sstat: Vec<bool> = order.iter().map(|&i| event[i]).collect();
     let mut cov: Vec<Vec<f64>> = (0..nvar)
         .map(|j| order.iter().map(|&i| x[i][j]).collect())

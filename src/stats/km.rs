@@ -14,7 +14,9 @@
 //!   `quantile.survfit` (`survival:::findq`), including the midpoint rule when
 //!   the curve is flat at the target probability and `None` when not reached;
 //! * survival at landmark times as `summary(fit, times = t, extend = TRUE)`;
-//! * reverse Kaplan-Meier (censoring as the event) for median follow-up.
+//! * reverse Kaplan-Meier (censoring as the event) for median follow-up;
+//! * numerically tied times merged first, as survfit's `timefix = TRUE`
+//!   (`aeqSurv`).
 //!
 //! Cost: one sort of the `(time, event)` pairs, then a linear pass.
 
@@ -22,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use super::dist::qnorm;
 use super::error::{check_level, check_survival, Result, StatsError};
+use super::timefix::timefix_sorted;
 
 /// Transform used for the pointwise confidence band (survfit's `conf.type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -152,6 +155,11 @@ pub fn kaplan_meier(time: &[f64], event: &[bool], conf: ConfType, level: f64) ->
     let z = qnorm(1.0 - (1.0 - level) / 2.0)?;
     let mut pairs: Vec<(f64, bool)> = time.iter().copied().zip(event.iter().copied()).collect();
     pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    let mut times: Vec<f64> = pairs.iter().map(|p| p.0).collect();
+    timefix_sorted(&mut times);
+    for (p, t) in pairs.iter_mut().zip(times) {
+        p.0 = t;
+    }
     Ok(fit_sorted(&pairs, conf, level, z))
 }
 

@@ -23,6 +23,7 @@ pub mod htest;
 pub mod km;
 mod linalg;
 pub mod logrank;
+mod timefix;
 
 pub use cox::{cox, cox_with, factor_dummies, CoxControl, CoxFit, Ties};
 pub use describe::{

@@ -170,11 +170,19 @@ fn htest_validation() {
     assert!(fisher_exact(&[vec![1, 2]]).is_err());
     assert!(fisher_exact(&[vec![1, 2], vec![3]]).is_err());
     assert!(fisher_exact(&[vec![0, 0], vec![0, 0]]).is_err());
-    let big = vec![vec![30u64; 5]; 5];
+    // R's default workspace fails on this 3 x 5 table too (FEXACT error 7).
+    let big = vec![
+        vec![20u64, 15, 10, 5, 3],
+        vec![10, 12, 18, 20, 7],
+        vec![5, 8, 12, 25, 30],
+    ];
     assert_eq!(
-        fisher_exact_with_limit(&big, 10_000).unwrap_err(),
-        StatsError::TooLarge { limit: 10_000 }
+        fisher_exact_with_limit(&big, 100_000).unwrap_err(),
+        StatsError::TooLarge { limit: 100_000 }
     );
+    // The observed table is the mode: p = 1 without expanding the network.
+    let flat = vec![vec![30u64; 5]; 5];
+    assert!((fisher_exact(&flat).unwrap().p - 1.0).abs() < 1e-12);
     assert!(matches!(
         chisq_test(&[vec![0, 0], vec![3, 4]], true),
         Err(StatsError::Degenerate(_))
