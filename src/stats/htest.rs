@@ -242,8 +242,22 @@ pub struct Fisher {
     pub tables: u64,
 }
 
+/// Largest grand total accepted for an r x c table (exact tests are for small
+/// tables; use [`chisq_test`] beyond).
+pub const FISHER_MAX_N: u64 = 100_000;
+
 /// Default limit on the work units of the r x c network algorithm.
 pub const FISHER_NODE_LIMIT: u64 = 20_000_000;
+
+fn checked_sum(it: impl Iterator<Item = u64>) -> Result<u64> {
+    let mut acc = 0u64;
+    for v in it {
+        acc = acc
+            .checked_add(v)
+            .ok_or_else(|| StatsError::InvalidArgument("table counts overflow".into()))?;
+    }
+    Ok(acc)
+}
 
 fn check_table(table: &[Vec<u64>]) -> Result<(Vec<u64>, Vec<u64>, u64)> {
     let r = table.len();
@@ -267,9 +281,14 @@ fn check_table(table: &[Vec<u64>]) -> Result<(Vec<u64>, Vec<u64>, u64)> {
             });
         }
     }
-    let rows: Vec<u64> = table.iter().map(|r| r.iter().sum()).collect();
-    let cols: Vec<u64> = (0..c).map(|j| table.iter().map(|r| r[j]).sum()).collect();
-    let n: u64 = rows.iter().sum();
+    let rows: Vec<u64> = table
+        .iter()
+        .map(|r| checked_sum(r.iter().copied()))
+        .collect::<Result<_>>()?;
+    let cols: Vec<u64> = (0..c)
+        .map(|j| checked_sum(table.iter().map(|r| r[j])))
+        .collect::<Result<_>>()?;
+    let n = checked_sum(rows.iter().copied())?;
     Ok((rows, cols, n))
 }
 
@@ -294,6 +313,9 @@ pub fn fisher_exact_with_limit(table: &[Vec<u64>], limit: u64) -> Result<Fisher>
         let x = table[0][0];
         let lo = k.saturating_sub(nn);
         let hi = k.min(m);
+        if hi - lo >= 10_000_000 {
+            return Err(StatsError::TooLarge { limit: 10_000_000 });
+        }
         let logdc: Vec<f64> = (lo..=hi).map(|s| ln_dhyper(s, m, nn, k)).collect();
         let mx = logdc.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
         let d: Vec<f64> = logdc.iter().map(|v| (v - mx).exp()).collect();
@@ -314,7 +336,10 @@ pub fn fisher_exact_with_limit(table: &[Vec<u64>], limit: u64) -> Result<Fisher>
             tables: d.len() as u64,
         });
     }
-    // r x c: network algorithm over the columns.
+    // r x c: network algorithm over the columns (needs a ln n! table).
+    if n > FISHER_MAX_N {
+        return Err(StatsError::TooLarge { limit });
+    }
     let (p, work) = fisher_network(table, &rows, &cols, n, limit)?;
     Ok(Fisher {
         p: p.min(1.0),

@@ -21,6 +21,9 @@ use super::error::{check_len, check_survival, Result, StatsError};
 use super::linalg::solve;
 use super::timefix::timefix_sorted;
 
+/// Largest number of groups accepted (the work per death time is O(k^2)).
+pub const MAX_GROUPS: usize = 100;
+
 /// Result of a (stratified) G-rho test.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LogRank {
@@ -74,6 +77,11 @@ pub fn logrank_stratified(
     let k = labels.len();
     if k < 2 {
         return Err(StatsError::Degenerate("there is only 1 group".into()));
+    }
+    if k > MAX_GROUPS {
+        return Err(StatsError::InvalidArgument(format!(
+            "{k} groups; at most {MAX_GROUPS} are supported"
+        )));
     }
     // (stratum, time, event, group index)
     let mut rec: Vec<(usize, f64, bool, u32)> = Vec::with_capacity(time.len());

@@ -63,6 +63,14 @@ fn logrank_validation() {
         Err(StatsError::Degenerate(_))
     ));
     assert!(logrank(&[], &[], &[], 0.0).is_err());
+    // One group per subject: refused instead of an O(k^2) blow-up.
+    let n = 500;
+    let t: Vec<f64> = (0..n).map(f64::from).collect();
+    let g: Vec<usize> = (0..n as usize).collect();
+    assert!(matches!(
+        logrank(&t, &vec![true; n as usize], &g, 0.0),
+        Err(StatsError::InvalidArgument(_))
+    ));
 }
 
 #[test]
@@ -170,6 +178,21 @@ fn htest_validation() {
     assert!(fisher_exact(&[vec![1, 2]]).is_err());
     assert!(fisher_exact(&[vec![1, 2], vec![3]]).is_err());
     assert!(fisher_exact(&[vec![0, 0], vec![0, 0]]).is_err());
+    assert!(matches!(
+        fisher_exact(&[vec![u64::MAX, 1], vec![1, 1]]),
+        Err(StatsError::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        fisher_exact(&[vec![1_000_000, 1, 2], vec![1, 1, 3]]),
+        Err(StatsError::TooLarge { .. })
+    ));
+    // Large 2 x 2 tables are fine (closed form).
+    assert!(fisher_exact(&[vec![1_000_000, 1], vec![1, 1]]).is_ok());
+    let huge = 1u64 << 40;
+    assert!(matches!(
+        fisher_exact(&[vec![huge, huge], vec![huge, huge]]),
+        Err(StatsError::TooLarge { .. })
+    ));
     // R's default workspace fails on this 3 x 5 table too (FEXACT error 7).
     let big = vec![
         vec![20u64, 15, 10, 5, 3],
@@ -244,4 +267,19 @@ fn factor_dummies_are_treatment_coded() {
         factor_dummies(&[3, 3]),
         Err(StatsError::Degenerate(_))
     ));
+}
+
+#[test]
+fn conf_type_serde() {
+    let c: ConfType = serde_json::from_str("\"log-log\"").unwrap();
+    assert_eq!(c, ConfType::LogLog);
+    let c: ConfType = serde_json::from_str("\"log_log\"").unwrap();
+    assert_eq!(c, ConfType::LogLog);
+    assert_eq!(
+        serde_json::to_string(&ConfType::Plain).unwrap(),
+        "\"plain\""
+    );
+    assert_eq!(ConfType::default(), ConfType::Log);
+    let t: Ties = serde_json::from_str("\"breslow\"").unwrap();
+    assert_eq!(t, Ties::Breslow);
 }
