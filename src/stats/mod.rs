@@ -11,6 +11,15 @@
 //!
 //! Distribution functions come from `statrs`. All inputs are validated; errors
 //! are [`StatsError`], never panics.
+//!
+//! Conventions: times are in whatever unit the caller uses (the app uses months =
+//! days / 30.4375) and must be finite and non-negative; numerically tied times
+//! (gap <= `sqrt(eps)`) are merged as R's `timefix = TRUE` does. Where R returns
+//! `NA`, the Rust value is `None`. Resource guards: at most
+//! [`logrank::MAX_GROUPS`] groups in a log-rank test; r x c Fisher tests are
+//! bounded by [`htest::FISHER_NODE_LIMIT`] work units (R's default FEXACT
+//! workspace fails on tables of the same size) and return
+//! [`StatsError::TooLarge`] beyond.
 
 // Guards such as `!(x > 0.0)` are deliberate: they are also true for NaN.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
