@@ -1,7 +1,8 @@
 //! Cox proportional hazards regression, as R's `survival::coxph` (`coxph.fit` →
 //! `coxfit6.c`, T. Therneau).
 //!
-//! Reproduced: Efron (default) or Breslow handling of tied event times;
+//! Reproduced: numerically tied times merged (`timefix = TRUE`, `aeqSurv`);
+//! Efron (default) or Breslow handling of tied event times;
 //! covariates centred and scaled (except columns whose values are all in
 //! {-1, 0, 1}, R's `nocenter`); Newton-Raphson from `beta = 0` with the
 //! generalised Cholesky of `cholesky2.c`, step-halving when the log partial
@@ -26,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use super::dist::{pchisq_upper, pnorm_upper, qnorm};
 use super::error::{check_level, check_survival, Result, StatsError};
 use super::linalg::{chinv2, cholesky2, chsolve2, Mat};
+use super::timefix::timefix_sorted;
 
 /// Handling of tied event times.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -114,6 +116,28 @@ pub struct CoxFit {
     pub n: usize,
     /// Number of events.
     pub events: usize,
+}
+
+/// Treatment-coded dummy columns of a factor, as R's `model.matrix(~ factor(codes))`
+/// without the intercept: the smallest code is the reference level and each other
+/// level gets a 0/1 column. Returns the non-reference levels (column order) and
+/// one row per subject, ready to be appended to the other covariates of [`cox`].
+pub fn factor_dummies(codes: &[usize]) -> Result<(Vec<usize>, Vec<Vec<f64>>)> {
+    if codes.is_empty() {
+        return Err(StatsError::Empty("factor codes"));
+    }
+    let mut levels = codes.to_vec();
+    levels.sort_unstable();
+    levels.dedup();
+    if levels.len() < 2 {
+        return Err(StatsError::Degenerate("factor has a single level".into()));
+    }
+    let others = levels[1..].to_vec();
+    let rows = codes
+        .iter()
+        .map(|c| others.iter().map(|l| f64::from(u8::from(l == c))).collect())
+        .collect();
+    Ok((others, rows))
 }
 
 /// Fit `coxph(Surv(time, event) ~ x, ties = ties)` with default control.
@@ -287,7 +311,8 @@ pub fn cox_with(
     // Sort by time.
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_unstable_by(|&a, &b| time[a].total_cmp(&time[b]));
-    let stime: Vec<f64> = order.iter().map(|&i| time[i]).collect();
+    let mut stime: Vec<f64> = order.iter().map(|&i| time[i]).collect();
+    timefix_sorted(&mut stime);
     let sstat: Vec<bool> = order.iter().map(|&i| event[i]).collect();
     let mut cov: Vec<Vec<f64>> = (0..nvar)
         .map(|j| order.iter().map(|&i| x[i][j]).collect())

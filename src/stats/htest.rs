@@ -238,12 +238,26 @@ pub struct Fisher {
     /// For 2 x 2 tables, the *sample* odds ratio `(a d) / (b c)` (not R's
     /// conditional MLE); `None` for larger tables or when undefined (0/0).
     pub odds_ratio: Option<f64>,
-    /// Number of tables enumerated.
+    /// Work units evaluated (tables for 2 x 2, network paths for r x c).
     pub tables: u64,
 }
 
-/// Default node limit of the r x c enumeration.
+/// Largest grand total accepted for an r x c table (exact tests are for small
+/// tables; use [`chisq_test`] beyond).
+pub const FISHER_MAX_N: u64 = 100_000;
+
+/// Default limit on the work units of the r x c network algorithm.
 pub const FISHER_NODE_LIMIT: u64 = 20_000_000;
+
+fn checked_sum(it: impl Iterator<Item = u64>) -> Result<u64> {
+    let mut acc = 0u64;
+    for v in it {
+        acc = acc
+            .checked_add(v)
+            .ok_or_else(|| StatsError::InvalidArgument("table counts overflow".into()))?;
+    }
+    Ok(acc)
+}
 
 fn check_table(table: &[Vec<u64>]) -> Result<(Vec<u64>, Vec<u64>, u64)> {
     let r = table.len();
@@ -267,9 +281,14 @@ fn check_table(table: &[Vec<u64>]) -> Result<(Vec<u64>, Vec<u64>, u64)> {
             });
         }
     }
-    let rows: Vec<u64> = table.iter().map(|r| r.iter().sum()).collect();
-    let cols: Vec<u64> = (0..c).map(|j| table.iter().map(|r| r[j]).sum()).collect();
-    let n: u64 = rows.iter().sum();
+    let rows: Vec<u64> = table
+        .iter()
+        .map(|r| checked_sum(r.iter().copied()))
+        .collect::<Result<_>>()?;
+    let cols: Vec<u64> = (0..c)
+        .map(|j| checked_sum(table.iter().map(|r| r[j])))
+        .collect::<Result<_>>()?;
+    let n = checked_sum(rows.iter().copied())?;
     Ok((rows, cols, n))
 }
 
@@ -294,6 +313,9 @@ pub fn fisher_exact_with_limit(table: &[Vec<u64>], limit: u64) -> Result<Fisher>
         let x = table[0][0];
         let lo = k.saturating_sub(nn);
         let hi = k.min(m);
+        if hi - lo >= 10_000_000 {
+            return Err(StatsError::TooLarge { limit: 10_000_000 });
+        }
         let logdc: Vec<f64> = (lo..=hi).map(|s| ln_dhyper(s, m, nn, k)).collect();
         let mx = logdc.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
         let d: Vec<f64> = logdc.iter().map(|v| (v - mx).exp()).collect();
@@ -314,35 +336,15 @@ pub fn fisher_exact_with_limit(table: &[Vec<u64>], limit: u64) -> Result<Fisher>
             tables: d.len() as u64,
         });
     }
-    // r x c: enumerate all tables with the observed margins.
-    let lf: Vec<f64> = (0..=n).map(ln_factorial).collect();
-    let konst: f64 = rows.iter().map(|&v| lf[v as usize]).sum::<f64>()
-        + cols.iter().map(|&v| lf[v as usize]).sum::<f64>()
-        - lf[n as usize];
-    let obs_cells: f64 = table
-        .iter()
-        .flat_map(|r| r.iter())
-        .map(|&v| lf[v as usize])
-        .sum();
-    let lp_obs = konst - obs_cells;
-    let mut en = Enum {
-        lf: &lf,
-        nr: rows.len(),
-        nc: cols.len(),
-        thresh: lp_obs + REL_ERR.ln(),
-        konst,
-        p: 0.0,
-        nodes: 0,
-        tables: 0,
-        limit,
-    };
-    let mut rem_rows = rows.clone();
-    let mut rem_cols = cols.clone();
-    en.col(0, &mut rem_rows, &mut rem_cols, 0.0)?;
+    // r x c: network algorithm over the columns (needs a ln n! table).
+    if n > FISHER_MAX_N {
+        return Err(StatsError::TooLarge { limit });
+    }
+    let (p, work) = fisher_network(table, &rows, &cols, n, limit)?;
     Ok(Fisher {
-        p: en.p.min(1.0),
+        p: p.min(1.0),
         odds_ratio: None,
-        tables: en.tables,
+        tables: work,
     })
 }
 
@@ -355,70 +357,163 @@ fn ln_choose(n: u64, k: u64) -> f64 {
     ln_factorial(n) - ln_factorial(k) - ln_factorial(n - k)
 }
 
-struct Enum<'a> {
-    lf: &'a [f64],
-    nr: usize,
-    nc: usize,
-    thresh: f64,
-    konst: f64,
-    p: f64,
-    nodes: u64,
-    tables: u64,
+/// Exact r x c Fisher p-value: the sum of the probabilities of all tables with
+/// the observed margins whose probability is `<= P_obs (1 + 1e-7)`.
+///
+/// The tables are generated column by column (after orienting the table so the
+/// rows are the shorter side). A node of stage `j` is the sorted multiset of
+/// row totals still to be filled by columns `j..`; the probability of the
+/// remaining part depends only on the node, so paths reaching it are merged and
+/// carry only their "past" log weight `-sum ln x!` (Mehta & Patel's network
+/// algorithm, 1983). For each node, bounds on the future log weight (row-wise and
+/// column-wise relaxations) decide for a whole set of completions at once whether
+/// every one of them qualifies (their total weight is the closed form
+/// `N! / (prod r! prod c!)`), none does, or the node must be expanded.
+/// Returns the p-value and the number of work units; more than `limit` units
+/// gives [`StatsError::TooLarge`].
+fn fisher_network(
+    table: &[Vec<u64>],
+    rows: &[u64],
+    cols: &[u64],
+    n: u64,
     limit: u64,
+) -> Result<(f64, u64)> {
+    use std::collections::HashMap;
+
+    let lf: Vec<f64> = (0..=n).map(ln_factorial).collect();
+    let lfu = |v: u64| lf[v as usize];
+    // Orient: rows = shorter side (the node is a vector of row totals).
+    let (rows, mut cols) = if rows.len() <= cols.len() {
+        (rows.to_vec(), cols.to_vec())
+    } else {
+        (cols.to_vec(), rows.to_vec())
+    };
+    cols.sort_unstable_by(|a, b| b.cmp(a));
+    let lnk: f64 = rows.iter().map(|&v| lfu(v)).sum::<f64>()
+        + cols.iter().map(|&v| lfu(v)).sum::<f64>()
+        - lfu(n);
+    let obs_w: f64 = -table
+        .iter()
+        .flat_map(|r| r.iter())
+        .map(|&v| lfu(v))
+        .sum::<f64>();
+    // Include a table when lnk + w <= lnk + obs_w + ln(1 + 1e-7).
+    let th = obs_w + (1e-7f64).ln_1p();
+
+    // Even split of `total` over `k` cells: the smallest sum of ln x!.
+    let even = |total: u64, k: u64| -> f64 {
+        if k == 0 {
+            return 0.0;
+        }
+        let q = total / k;
+        let rem = total % k;
+        rem as f64 * lfu(q + 1) + (k - rem) as f64 * lfu(q)
+    };
+
+    let mut stage: HashMap<Vec<u64>, Vec<(f64, f64)>> = HashMap::new();
+    let mut key0 = rows.clone();
+    key0.sort_unstable();
+    stage.insert(key0, vec![(0.0, 1.0)]);
+    let mut p = 0.0f64;
+    let mut work = 0u64;
+    let nr = rows.len();
+    for j in 0..cols.len() {
+        let rest = &cols[j..];
+        let ncols_rest = rest.len() as u64;
+        let rest_lf: f64 = rest.iter().map(|&v| lfu(v)).sum();
+        let rest_n: u64 = rest.iter().sum();
+        let mut next: HashMap<Vec<u64>, Vec<(f64, f64)>> = HashMap::new();
+        for (key, pasts) in stage.drain() {
+            let key_lf: f64 = key.iter().map(|&v| lfu(v)).sum();
+            // Closed-form log of the total future weight.
+            let total = lfu(rest_n) - key_lf - rest_lf;
+            // Upper bound of the future log weight (most probable completion).
+            let up_rows: f64 = -key.iter().map(|&r| even(r, ncols_rest)).sum::<f64>();
+            let up_cols: f64 = -rest.iter().map(|&c| even(c, nr as u64)).sum::<f64>();
+            let upper = up_rows.min(up_cols);
+            // Lower bound (least probable completion): ln is superadditive.
+            let lower = (-key_lf).max(-rest_lf);
+            let mut expand: Vec<(f64, f64)> = Vec::new();
+            for (v, m) in pasts {
+                work += 1;
+                if v + upper <= th {
+                    p += m * (lnk + v + total).exp();
+                } else if v + lower > th {
+                    // no completion qualifies
+                } else {
+                    expand.push((v, m));
+                }
+            }
+            if work > limit {
+                return Err(StatsError::TooLarge { limit });
+            }
+            if expand.is_empty() || j + 1 == cols.len() {
+                continue;
+            }
+            // Allocate column j over the rows (x_i <= key_i).
+            let mut x = vec![0u64; nr];
+            let mut err = None;
+            allocate(&key, cols[j], 0, &mut x, &mut |x: &[u64]| {
+                let delta: f64 = -x.iter().map(|&v| lfu(v)).sum::<f64>();
+                let mut nk: Vec<u64> = key.iter().zip(x.iter()).map(|(k, v)| k - v).collect();
+                nk.sort_unstable();
+                let entry = next.entry(nk).or_default();
+                entry.extend(expand.iter().map(|&(v, m)| (v + delta, m)));
+                work += expand.len() as u64;
+                if work > limit {
+                    err = Some(StatsError::TooLarge { limit });
+                    return false;
+                }
+                true
+            });
+            if let Some(e) = err {
+                return Err(e);
+            }
+        }
+        // Merge paths with (numerically) equal past weights.
+        for pasts in next.values_mut() {
+            pasts.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+            let mut merged: Vec<(f64, f64)> = Vec::with_capacity(pasts.len());
+            for &(v, m) in pasts.iter() {
+                match merged.last_mut() {
+                    Some(last) if (v - last.0).abs() <= 1e-12 * (1.0 + v.abs()) => last.1 += m,
+                    _ => merged.push((v, m)),
+                }
+            }
+            *pasts = merged;
+        }
+        stage = next;
+    }
+    Ok((p, work))
 }
 
-impl Enum<'_> {
-    /// Fill column `j` (all columns but the last are free; the last is determined).
-    fn col(&mut self, j: usize, rr: &mut [u64], cc: &mut [u64], acc: f64) -> Result<()> {
-        if j == self.nc - 1 {
-            // Last column equals the remaining row sums.
-            let s: f64 = rr.iter().map(|&v| self.lf[v as usize]).sum();
-            let lp = self.konst - acc - s;
-            self.tables += 1;
-            if lp <= self.thresh {
-                self.p += lp.exp();
-            }
-            return Ok(());
+/// Enumerate the allocations `x` of `total` over the rows with `x_i <= caps_i`,
+/// calling `f` for each; stops early when `f` returns false.
+fn allocate(
+    caps: &[u64],
+    total: u64,
+    i: usize,
+    x: &mut [u64],
+    f: &mut dyn FnMut(&[u64]) -> bool,
+) -> bool {
+    let nr = caps.len();
+    if i == nr - 1 {
+        if total > caps[i] {
+            return true;
         }
-        let total = cc[j];
-        self.cell(j, 0, total, rr, cc, acc)
+        x[i] = total;
+        return f(x);
     }
-
-    /// Fill cell (i, j) given `left` units of column j still to place.
-    fn cell(
-        &mut self,
-        j: usize,
-        i: usize,
-        left: u64,
-        rr: &mut [u64],
-        cc: &mut [u64],
-        acc: f64,
-    ) -> Result<()> {
-        self.nodes += 1;
-        if self.nodes > self.limit {
-            return Err(StatsError::TooLarge { limit: self.limit });
+    let below: u64 = caps[i + 1..].iter().sum();
+    let lo = total.saturating_sub(below);
+    let hi = total.min(caps[i]);
+    for v in lo..=hi {
+        x[i] = v;
+        if !allocate(caps, total - v, i + 1, x, f) {
+            return false;
         }
-        if i == self.nr - 1 {
-            if left > rr[i] {
-                return Ok(());
-            }
-            rr[i] -= left;
-            let r = self.col(j + 1, rr, cc, acc + self.lf[left as usize]);
-            rr[i] += left;
-            return r;
-        }
-        // Remaining capacity of the rows below i must absorb the rest.
-        let below: u64 = rr[i + 1..].iter().sum();
-        let lo = left.saturating_sub(below);
-        let hi = left.min(rr[i]);
-        for v in lo..=hi {
-            rr[i] -= v;
-            let r = self.cell(j, i + 1, left - v, rr, cc, acc + self.lf[v as usize]);
-            rr[i] += v;
-            r?;
-        }
-        Ok(())
     }
+    true
 }
 
 /// Pearson chi-square test result.

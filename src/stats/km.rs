@@ -14,7 +14,9 @@
 //!   `quantile.survfit` (`survival:::findq`), including the midpoint rule when
 //!   the curve is flat at the target probability and `None` when not reached;
 //! * survival at landmark times as `summary(fit, times = t, extend = TRUE)`;
-//! * reverse Kaplan-Meier (censoring as the event) for median follow-up.
+//! * reverse Kaplan-Meier (censoring as the event) for median follow-up;
+//! * numerically tied times merged first, as survfit's `timefix = TRUE`
+//!   (`aeqSurv`).
 //!
 //! Cost: one sort of the `(time, event)` pairs, then a linear pass.
 
@@ -22,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use super::dist::qnorm;
 use super::error::{check_level, check_survival, Result, StatsError};
+use super::timefix::timefix_sorted;
 
 /// Transform used for the pointwise confidence band (survfit's `conf.type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -152,6 +155,11 @@ pub fn kaplan_meier(time: &[f64], event: &[bool], conf: ConfType, level: f64) ->
     let z = qnorm(1.0 - (1.0 - level) / 2.0)?;
     let mut pairs: Vec<(f64, bool)> = time.iter().copied().zip(event.iter().copied()).collect();
     pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    let mut times: Vec<f64> = pairs.iter().map(|p| p.0).collect();
+    timefix_sorted(&mut times);
+    for (p, t) in pairs.iter_mut().zip(times) {
+        p.0 = t;
+    }
     Ok(fit_sorted(&pairs, conf, level, z))
 }
 
@@ -250,15 +258,29 @@ fn findq(x: &[f64], y: &[Option<f64>], p: f64, tol: f64) -> Option<f64> {
         return None;
     }
     let xmax = *x.last()?;
-    // Drop duplicated y values (first occurrence kept; NA duplicates NA).
-    let mut seen = std::collections::HashSet::new();
+    // Drop duplicated y values (R's duplicated(): first occurrence kept, NA
+    // duplicates NA). Fast path: the curve is usually monotone, so dropping
+    // adjacent repeats suffices; otherwise fall back to a hash set.
     let mut xs = Vec::with_capacity(x.len());
-    let mut ys = Vec::with_capacity(y.len());
-    for (&xi, &yi) in x.iter().zip(y.iter()) {
-        let key = yi.map(|v| if v == 0.0 { 0u64 } else { v.to_bits() });
-        if seen.insert(key) {
-            xs.push(xi);
-            ys.push(yi);
+    let mut ys: Vec<Option<f64>> = Vec::with_capacity(y.len());
+    let monotone = y.iter().all(Option::is_some)
+        && y.windows(2)
+            .all(|w| matches!((w[0], w[1]), (Some(a), Some(b)) if a <= b));
+    if monotone {
+        for (&xi, &yi) in x.iter().zip(y.iter()) {
+            if ys.last() != Some(&yi) {
+                xs.push(xi);
+                ys.push(yi);
+            }
+        }
+    } else {
+        let mut seen = std::collections::HashSet::new();
+        for (&xi, &yi) in x.iter().zip(y.iter()) {
+            let key = yi.map(|v| if v == 0.0 { 0u64 } else { v.to_bits() });
+            if seen.insert(key) {
+                xs.push(xi);
+                ys.push(yi);
+            }
         }
     }
     let n = ys.len();

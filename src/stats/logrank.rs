@@ -8,8 +8,10 @@
 //! `(O - E)' V^- (O - E)` computed on the groups with positive expected count,
 //! dropping the first, with `df = #(E > 0) - 1`, as `survdiff()` does.
 //!
-//! Cost: one sort by (stratum, time), then a linear backward pass with O(k^2)
-//! work per distinct death time.
+//! Numerically tied times are merged first (`timefix = TRUE`, `aeqSurv`).
+//!
+//! Cost: one sort by time (plus a stable sort by stratum when stratified), then a
+//! linear backward pass with O(k^2) work per distinct death time.
 #![allow(clippy::needless_range_loop)]
 
 use serde::Serialize;
@@ -17,6 +19,10 @@ use serde::Serialize;
 use super::dist::pchisq_upper;
 use super::error::{check_len, check_survival, Result, StatsError};
 use super::linalg::solve;
+use super::timefix::timefix_sorted;
+
+/// Largest number of groups accepted (the work per death time is O(k^2)).
+pub const MAX_GROUPS: usize = 100;
 
 /// Result of a (stratified) G-rho test.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -72,13 +78,28 @@ pub fn logrank_stratified(
     if k < 2 {
         return Err(StatsError::Degenerate("there is only 1 group".into()));
     }
+    if k > MAX_GROUPS {
+        return Err(StatsError::InvalidArgument(format!(
+            "{k} groups; at most {MAX_GROUPS} are supported"
+        )));
+    }
     // (stratum, time, event, group index)
     let mut rec: Vec<(usize, f64, bool, u32)> = Vec::with_capacity(time.len());
     for i in 0..time.len() {
         let g = labels.binary_search(&group[i]).unwrap_or(0) as u32;
         rec.push((strata[i], time[i], event[i], g));
     }
-    rec.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    // Sort by time, merge numerically tied times (aeqSurv, over all strata),
+    // then stable-sort by stratum, which keeps the time order within strata.
+    rec.sort_unstable_by(|a, b| a.1.total_cmp(&b.1));
+    let mut times: Vec<f64> = rec.iter().map(|r| r.1).collect();
+    timefix_sorted(&mut times);
+    for (r, t) in rec.iter_mut().zip(times) {
+        r.1 = t;
+    }
+    if rec.windows(2).any(|w| w[0].0 != w[1].0) {
+        rec.sort_by_key(|r| r.0);
+    }
 
     let mut n_per = vec![0usize; k];
     for r in &rec {

@@ -108,6 +108,9 @@ for (i in 1:20) {  # small integer-time data: many ties, flat stretches, CI cros
   km[[length(km) + 1]] <- km_case(sprintf("small_integer_%02d", i), as.numeric(sample(1:12, n, TRUE)),
                                   rbinom(n, 1, runif(1, 0.2, 0.9)))
 }
+# numerically tied times (timefix / aeqSurv): relative and absolute near-ties
+near <- c(1, 1 + 1e-12, 2, 2 * (1 + 1e-10), 3, 3, 4 + 1e-9, 4, 5, 0, 1e-10, 6)
+km[[length(km) + 1]] <- km_case("near_ties_timefix", near, c(1, 0, 1, 1, 0, 1, 1, 0, 1, 1, 1, 0))
 days <- sample(1:2000, 150, TRUE)  # months = days / 30.4375, as the app does
 km[[length(km) + 1]] <- km_case("months_from_days", days / 30.4375, rbinom(150, 1, 0.5))
 write_fixture("km", km)
@@ -151,6 +154,12 @@ for (rho in c(0, 1)) {
   event <- c(1, 0, 1, 1, 0, 1, 1, 0, 0, 0)
   group <- c(0, 0, 0, 0, 1, 1, 1, 1, 2, 2)
   lr[[length(lr) + 1]] <- lr_case(sprintf("zero_expected_group_rho%d", rho), time, event, group, rho = rho)
+  # numerically tied times (timefix)
+  base <- round(rexp(50, 0.05))
+  jit <- base * (1 + sample(c(0, 1e-12, -1e-11), 50, TRUE))
+  d <- list(time = jit, event = rbinom(50, 1, 0.7), group = sample(0:1, 50, TRUE))
+  lr[[length(lr) + 1]] <- lr_case(sprintf("near_ties_timefix_rho%d", rho), d$time, d$event, d$group,
+                                  strata = sample(1:2, 50, TRUE), rho = rho)
   # non-consecutive labels
   d <- sim_groups(80, 3, c(0.02, 0.03, 0.06))
   lr[[length(lr) + 1]] <- lr_case(sprintf("labels_7_3_11_rho%d", rho), d$time, d$event, c(7, 3, 11)[d$group + 1], rho = rho)
@@ -216,6 +225,11 @@ for (ties in c("efron", "breslow")) {
   # monotone in one of two covariates
   n <- 60; x1 <- rep(0:1, each = 30); z <- r2(rnorm(n)); t1 <- r2(rexp(n, 0.05)); ev <- ifelse(x1 == 1, rbinom(n, 1, 0.7), 0)
   cx[[length(cx) + 1]] <- cox_case(paste0("separated_two_covariates_", ties), t1, ev, cbind(x1, z), ties)
+}
+for (ties in c("efron", "breslow")) {  # numerically tied times (timefix)
+  base <- round(rexp(60, 0.05)); jit <- base * (1 + sample(c(0, 1e-12, 3e-11), 60, TRUE))
+  cx[[length(cx) + 1]] <- cox_case(paste0("near_ties_timefix_", ties), jit, rbinom(60, 1, 0.7),
+                                   cbind(round(rnorm(60), 2)), ties)
 }
 for (i in 1:10) {  # random small designs, both tie methods
   n <- sample(15:120, 1); p <- sample(1:3, 1)
@@ -323,6 +337,14 @@ for (i in 1:12) {  # random small r x c tables
   if (any(rowSums(tab) == 0) || any(colSums(tab) == 0)) tab <- tab + 1
   fx[[length(fx) + 1]] <- fx_case(sprintf("random_%02d_%dx%d", i, r, c), tab)
 }
+# larger r x c tables (R needs a bigger FEXACT workspace for some)
+fx_big <- function(name, tab) {
+  list(name = name, table = tab, p = fisher.test(tab, workspace = 2e8)$p.value)
+}
+fx[[length(fx) + 1]] <- fx_big("3x4_n80", matrix(c(10, 5, 8, 3, 4, 9, 6, 7, 2, 8, 5, 13), 3, byrow = TRUE))
+fx[[length(fx) + 1]] <- fx_big("2x6_n100", matrix(c(12, 9, 7, 10, 6, 8, 5, 9, 11, 6, 10, 7), 2, byrow = TRUE))
+fx[[length(fx) + 1]] <- fx_big("5x5_sparse", matrix(c(2, 0, 1, 0, 0, 0, 3, 0, 1, 0, 1, 0, 2, 0, 1, 0, 1, 0, 3, 0, 0, 0, 1, 0, 2), 5, byrow = TRUE))
+fx[[length(fx) + 1]] <- fx_big("3x3_n150", matrix(c(30, 12, 8, 15, 20, 15, 5, 18, 27), 3, byrow = TRUE))
 write_fixture("fisher", fx)
 
 cq <- list()

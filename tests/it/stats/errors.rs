@@ -63,6 +63,14 @@ fn logrank_validation() {
         Err(StatsError::Degenerate(_))
     ));
     assert!(logrank(&[], &[], &[], 0.0).is_err());
+    // One group per subject: refused instead of an O(k^2) blow-up.
+    let n = 500;
+    let t: Vec<f64> = (0..n).map(f64::from).collect();
+    let g: Vec<usize> = (0..n as usize).collect();
+    assert!(matches!(
+        logrank(&t, &vec![true; n as usize], &g, 0.0),
+        Err(StatsError::InvalidArgument(_))
+    ));
 }
 
 #[test]
@@ -170,11 +178,34 @@ fn htest_validation() {
     assert!(fisher_exact(&[vec![1, 2]]).is_err());
     assert!(fisher_exact(&[vec![1, 2], vec![3]]).is_err());
     assert!(fisher_exact(&[vec![0, 0], vec![0, 0]]).is_err());
-    let big = vec![vec![30u64; 5]; 5];
+    assert!(matches!(
+        fisher_exact(&[vec![u64::MAX, 1], vec![1, 1]]),
+        Err(StatsError::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        fisher_exact(&[vec![1_000_000, 1, 2], vec![1, 1, 3]]),
+        Err(StatsError::TooLarge { .. })
+    ));
+    // Large 2 x 2 tables are fine (closed form).
+    assert!(fisher_exact(&[vec![1_000_000, 1], vec![1, 1]]).is_ok());
+    let huge = 1u64 << 40;
+    assert!(matches!(
+        fisher_exact(&[vec![huge, huge], vec![huge, huge]]),
+        Err(StatsError::TooLarge { .. })
+    ));
+    // R's default workspace fails on this 3 x 5 table too (FEXACT error 7).
+    let big = vec![
+        vec![20u64, 15, 10, 5, 3],
+        vec![10, 12, 18, 20, 7],
+        vec![5, 8, 12, 25, 30],
+    ];
     assert_eq!(
-        fisher_exact_with_limit(&big, 10_000).unwrap_err(),
-        StatsError::TooLarge { limit: 10_000 }
+        fisher_exact_with_limit(&big, 100_000).unwrap_err(),
+        StatsError::TooLarge { limit: 100_000 }
     );
+    // The observed table is the mode: p = 1 without expanding the network.
+    let flat = vec![vec![30u64; 5]; 5];
+    assert!((fisher_exact(&flat).unwrap().p - 1.0).abs() < 1e-12);
     assert!(matches!(
         chisq_test(&[vec![0, 0], vec![3, 4]], true),
         Err(StatsError::Degenerate(_))
@@ -215,4 +246,40 @@ fn median_rules_by_hand() {
     assert_eq!(s.n_risk, 2);
     assert_eq!(fit.survival_at(0.5).unwrap().surv, 1.0);
     assert_eq!(fit.survival_at(10.0).unwrap().n_risk, 0);
+}
+
+#[test]
+fn factor_dummies_are_treatment_coded() {
+    let (levels, rows) = factor_dummies(&[2, 0, 1, 2, 0]).unwrap();
+    assert_eq!(levels, vec![1, 2]);
+    assert_eq!(
+        rows,
+        vec![
+            vec![0.0, 1.0],
+            vec![0.0, 0.0],
+            vec![1.0, 0.0],
+            vec![0.0, 1.0],
+            vec![0.0, 0.0]
+        ]
+    );
+    assert!(factor_dummies(&[]).is_err());
+    assert!(matches!(
+        factor_dummies(&[3, 3]),
+        Err(StatsError::Degenerate(_))
+    ));
+}
+
+#[test]
+fn conf_type_serde() {
+    let c: ConfType = serde_json::from_str("\"log-log\"").unwrap();
+    assert_eq!(c, ConfType::LogLog);
+    let c: ConfType = serde_json::from_str("\"log_log\"").unwrap();
+    assert_eq!(c, ConfType::LogLog);
+    assert_eq!(
+        serde_json::to_string(&ConfType::Plain).unwrap(),
+        "\"plain\""
+    );
+    assert_eq!(ConfType::default(), ConfType::Log);
+    let t: Ties = serde_json::from_str("\"breslow\"").unwrap();
+    assert_eq!(t, Ties::Breslow);
 }
