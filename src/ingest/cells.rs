@@ -933,7 +933,8 @@ mod tests {
             pc("疾病进展", &open).0,
             Some(Value::Cat("progression".into()))
         );
-        assert_eq!(pc("心力衰竭", &open).0, Some(Value::Cat("心力衰竭".into())));
+        assert_eq!(pc("心力衰竭", &open).0, Some(Value::Cat("heart failure".into())));
+        assert_eq!(pc("车祸", &open).0, Some(Value::Cat("车祸".into())), "unknown text kept as given");
     }
 
     #[test]
