@@ -330,6 +330,11 @@ fn default_document() -> Result<toml::Table, ConfigError> {
     Ok(doc)
 }
 
+/// A finite number above zero (NaN is not).
+fn positive(x: f64) -> bool {
+    x.is_finite() && x > 0.0
+}
+
 /// Merge `over` into `base`: tables merge key by key, anything else replaces.
 fn merge(base: &mut toml::Table, over: toml::Table) {
     for (k, v) in over {
@@ -394,7 +399,7 @@ impl Config {
                 message: message.to_string(),
             })
         };
-        if !(self.time.days_per_month > 0.0) {
+        if !positive(self.time.days_per_month) {
             return bad("time.days_per_month", "must be a positive number of days");
         }
         if self.descriptive.quantile_type != 6 && self.descriptive.quantile_type != 7 {

@@ -272,8 +272,8 @@ fn parse_number_cell(x: f64, col: &ColumnSpec<'_>, sp: &Spellings, ds: DateSyste
         ColumnType::Integer => to_int(x),
         ColumnType::Date => serial_to_date(x, ds),
         ColumnType::Boolean => match x {
-            v if v == 1.0 => (Some(Value::Bool(true)), None),
-            v if v == 0.0 => (Some(Value::Bool(false)), None),
+            1.0 => (Some(Value::Bool(true)), None),
+            0.0 => (Some(Value::Bool(false)), None),
             _ => err(rule::INVALID_BOOLEAN, format!("{x} is not yes/no (1/0)")),
         },
         ColumnType::Stage => stage_from_number(x),
@@ -346,7 +346,8 @@ pub fn serial_to_date(x: f64, ds: DateSystem) -> Parsed {
             }
         }
     };
-    if !(1.0..=2_958_465.0).contains(&offset) && !(ds == DateSystem::D1904 && offset == 0.0) {
+    let epoch_day = ds == DateSystem::D1904 && offset == 0.0;
+    if !epoch_day && !(1.0..=2_958_465.0).contains(&offset) {
         return err(
             rule::INVALID_DATE,
             format!("{} is not a date serial number", number_text(x)),
@@ -933,8 +934,15 @@ mod tests {
             pc("疾病进展", &open).0,
             Some(Value::Cat("progression".into()))
         );
-        assert_eq!(pc("心力衰竭", &open).0, Some(Value::Cat("heart failure".into())));
-        assert_eq!(pc("车祸", &open).0, Some(Value::Cat("车祸".into())), "unknown text kept as given");
+        assert_eq!(
+            pc("心力衰竭", &open).0,
+            Some(Value::Cat("heart failure".into()))
+        );
+        assert_eq!(
+            pc("车祸", &open).0,
+            Some(Value::Cat("车祸".into())),
+            "unknown text kept as given"
+        );
     }
 
     #[test]

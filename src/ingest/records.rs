@@ -18,6 +18,8 @@ pub mod rule {
 }
 
 type Values = Vec<Option<Val<Value>>>;
+/// A patient's wide per-cycle responses: (patient id, [(cycle, response)]).
+type WideRow = (String, Vec<(u32, Val<Response>)>);
 
 /// Column name → index in a column table.
 struct Ix(HashMap<String, usize>);
@@ -282,7 +284,7 @@ pub fn build(
             .iter()
             .filter(|t| t.kind.patient_level() && t.kind != SheetKind::Patients),
     );
-    let mut wide_rows: Vec<(String, Vec<(u32, Val<Response>)>)> = Vec::new();
+    let mut wide_rows: Vec<WideRow> = Vec::new();
 
     for (ti, t) in patient_tables.iter().enumerate() {
         let primary = ti == 0 || t.kind == SheetKind::Patients;
