@@ -20,3 +20,4 @@ pub mod results;
 pub mod rules;
 pub mod stats;
 pub mod validate;
+pub mod dictionary;
