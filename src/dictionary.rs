@@ -23,7 +23,10 @@ fn kind(k: ColumnType) -> (&'static str, &'static str) {
 
 fn table(out: &mut String, title: &str, cols: &[ColumnDef]) {
     let _ = writeln!(out, "\n### {title}\n");
-    let _ = writeln!(out, "| column 列名 | type 类型 | unit 单位 | also accepted 可用别名 |");
+    let _ = writeln!(
+        out,
+        "| column 列名 | type 类型 | unit 单位 | also accepted 可用别名 |"
+    );
     let _ = writeln!(out, "|---|---|---|---|");
     for c in cols {
         let (en, zh) = kind(c.kind);
@@ -33,7 +36,12 @@ fn table(out: &mut String, title: &str, cols: &[ColumnDef]) {
             unit = format!("{unit} (or 或 {})", alts.join(", "));
         }
         let aliases: Vec<String> = c.aliases.iter().map(|a| format!("`{a}`")).collect();
-        let _ = writeln!(out, "| `{}` | {en} {zh} | {unit} | {} |", c.name, aliases.join(", "));
+        let _ = writeln!(
+            out,
+            "| `{}` | {en} {zh} | {unit} | {} |",
+            c.name,
+            aliases.join(", ")
+        );
     }
 }
 
@@ -66,10 +74,19 @@ finding, never a silent number.\n\n\
         let _ = writeln!(s, "| `{name}` | {} |", a.join(", "));
     }
     let v = &cfg.values;
-    let q = |xs: &[String]| xs.iter().map(|x| format!("`{x}`")).collect::<Vec<_>>().join(", ");
+    let q = |xs: &[String]| {
+        xs.iter()
+            .map(|x| format!("`{x}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let _ = writeln!(s, "\n## Values / 取值写法\n");
     let _ = writeln!(s, "| kind 类型 | accepted 可用写法 |\n|---|---|");
-    let _ = writeln!(s, "| missing 缺失 | {} (and an empty cell 及空单元格) |", q(&v.missing));
+    let _ = writeln!(
+        s,
+        "| missing 缺失 | {} (and an empty cell 及空单元格) |",
+        q(&v.missing)
+    );
     let _ = writeln!(s, "| yes 是 | {} |", q(&v.boolean.yes));
     let _ = writeln!(s, "| no 否 | {} |", q(&v.boolean.no));
     let _ = writeln!(s, "| male 男 | {} |", q(&v.sex.male));
@@ -92,13 +109,22 @@ finding, never a silent number.\n\n\
     }
     let d = &cfg.dictionary;
     let _ = writeln!(s, "\n## Columns / 列\n");
-    let pats: Vec<String> = d.wide_responses.patterns.iter().map(|p| format!("`{p}`")).collect();
+    let pats: Vec<String> = d
+        .wide_responses
+        .patterns
+        .iter()
+        .map(|p| format!("`{p}`"))
+        .collect();
     let _ = writeln!(
         s,
         "Per-cycle responses may also be columns of the patient sheet / 各疗程疗效也可作为患者表的列: {} (`{{n}}` = cycle 疗程).",
         pats.join(", ")
     );
-    table(&mut s, "Patient and treatment (one row per patient) / 患者及治疗（每位患者一行）", &d.patient);
+    table(
+        &mut s,
+        "Patient and treatment (one row per patient) / 患者及治疗（每位患者一行）",
+        &d.patient,
+    );
     table(&mut s, "Assessments / 疗效评估", &d.assessment);
     table(&mut s, "Adverse events / 不良反应", &d.adverse_event);
     table(&mut s, "Labs / 实验室检查", &d.lab);

@@ -495,3 +495,79 @@ fn header_not_found_is_a_finding() {
         Some("labs")
     );
 }
+
+#[test]
+fn formula_error_values_are_findings_and_missing() {
+    let wb = xlsx(&[(
+        "patients",
+        vec![
+            vec![S("patient_id"), S("calcium"), S("creatinine")],
+            vec![S("P1"), Err("#DIV/0!"), Err("#N/A")],
+        ],
+    )]);
+    let c = read(&wb).unwrap();
+    let f = find(&c, "cell.formula_error");
+    let cells: Vec<_> = f
+        .iter()
+        .map(|x| (x.cell.clone().unwrap(), x.value.clone().unwrap()))
+        .collect();
+    assert_eq!(
+        cells,
+        vec![
+            ("B2".to_string(), "#DIV/0!".to_string()),
+            ("C2".to_string(), "#N/A".to_string())
+        ]
+    );
+    assert_eq!(f[0].patient_id.as_deref(), Some("P1"));
+    assert!(c.patients[0].calcium.is_none() && c.patients[0].creatinine.is_none());
+}
+
+#[test]
+fn every_alias_form_of_a_header() {
+    for h in [
+        "calcium",
+        "Calcium",
+        " CALCIUM ",
+        "血钙",
+        "血钙(mmol/L)",
+        "血钙（mmol/L）",
+        "Ca [mmol/L]",
+        "ｃａｌｃｉｕｍ",
+    ] {
+        let wb = xlsx(&[(
+            "patients",
+            vec![vec![S("patient_id"), S(h)], vec![S("P1"), N(2.2)]],
+        )]);
+        let c = read(&wb).unwrap();
+        assert_eq!(
+            c.patients[0].calcium.as_ref().map(|v| v.v),
+            Some(2.2),
+            "{h}"
+        );
+        assert!(c.findings.is_empty(), "{h}: {:?}", c.findings);
+    }
+    for (h, v, want) in [
+        ("Calcium [mg/dL]", 10.0, 2.495),
+        ("albumin (g/dL)", 3.5, 35.0),
+        ("肌酐（μmol/L）", 80.0, 80.0),
+        ("肌酐(umol/L)", 80.0, 80.0),
+    ] {
+        let wb = xlsx(&[(
+            "patients",
+            vec![vec![S("patient_id"), S(h)], vec![S("P1"), N(v)]],
+        )]);
+        let c = read(&wb).unwrap();
+        let p = &c.patients[0];
+        let got = p
+            .calcium
+            .as_ref()
+            .or(p.albumin.as_ref())
+            .or(p.creatinine.as_ref())
+            .map(|x| x.v);
+        assert_eq!(got, Some(want), "{h}");
+    }
+    for sheet in ["Patients", "病例", "BASELINE", "患者 ", "基线_资料"] {
+        let wb = xlsx(&[(sheet, vec![vec![S("patient_id")], vec![S("P1")]])]);
+        assert_eq!(read(&wb).unwrap().patients.len(), 1, "{sheet}");
+    }
+}

@@ -14,9 +14,11 @@ pub enum C<'a> {
     D(&'a str),
     /// Nothing.
     E,
+    /// A formula with a cached error result such as `#DIV/0!`.
+    Err(&'a str),
 }
 
-pub use C::{D, E, N, S};
+pub use C::{Err, D, E, N, S};
 
 /// Builds an .xlsx from sheets of rows; `merge_title` merges A1:D1 on sheets whose first
 /// cell is text starting with `#` (the `#` is dropped), as clinicians' title rows are.
@@ -42,6 +44,10 @@ pub fn xlsx(sheets: &[(&str, Vec<Vec<C<'_>>>)]) -> Vec<u8> {
                     C::D(d) => {
                         let dt = ExcelDateTime::parse_from_str(d).unwrap();
                         ws.write_datetime_with_format(r, c, &dt, &date_fmt).unwrap();
+                    }
+                    C::Err(e) => {
+                        let f = rust_xlsxwriter::Formula::new("=1/0").set_result(*e);
+                        ws.write_formula(r, c, f).unwrap();
                     }
                     C::E => {}
                 }
