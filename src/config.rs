@@ -187,6 +187,9 @@ pub struct AnalysisPlan {
     pub forest: Vec<String>,
     pub hematologic_terms: Vec<String>,
     pub hb_drop_threshold: f64,
+    /// Largest r x c table (in patients) tested with Fisher's exact test; above it, Pearson's
+    /// chi-square. 2 x 2 tables are always exact.
+    pub exact_test_max_n: u64,
 }
 
 /// How reports look (`[report]` in analysis.toml).

@@ -49,6 +49,8 @@ pub struct Processed {
     pub cohort: Cohort,
     /// Agreement of recorded and IMWG-derived disease state and response, for `check`.
     pub rules_summary: rules::RulesSummary,
+    /// Wall time of each stage, in order (for the run log and the benchmarks).
+    pub timings: Vec<(&'static str, std::time::Duration)>,
 }
 
 /// Stable order for findings: workbook-level first, then by sheet, row, column, rule.
@@ -63,9 +65,18 @@ fn sort_findings(findings: &mut [Finding]) {
 /// Runs every stage on one workbook's bytes.
 pub fn process(bytes: &[u8], file_name: &str, ctx: &Context) -> Result<Processed, IngestError> {
     let cfg = &ctx.config.config;
+    let mut timings = Vec::new();
+    let mut clock = std::time::Instant::now();
+    let mut lap = |name: &'static str| {
+        let now = std::time::Instant::now();
+        timings.push((name, now - clock));
+        clock = now;
+    };
     let cohort = ingest::read_workbook(bytes, cfg, ctx.limits)?;
+    lap("ingest");
     let cutoff = ctx.cutoff();
     let v = validate::validate(&cohort, cutoff);
+    lap("validate");
     let outcome = rules::evaluate(
         &cohort.patients,
         &cohort.assessments,
@@ -73,6 +84,7 @@ pub fn process(bytes: &[u8], file_name: &str, ctx: &Context) -> Result<Processed
         &cohort.adverse_events,
         &cfg.rules,
     );
+    lap("rules");
     // The response each assessment contributes: recorded (default) or IMWG-derived.
     let source = cfg.rules.response_source;
     type Key<'a> = (&'a str, Option<u32>, Option<Date>);
@@ -148,6 +160,7 @@ pub fn process(bytes: &[u8], file_name: &str, ctx: &Context) -> Result<Processed
         })
         .collect();
     excluded.sort_by(|a, b| a.patient_id.cmp(&b.patient_id));
+    lap("derive");
     let cohort_summary = CohortSummary {
         patients_read: cohort.patients_read,
         patients_analysed: derived.len(),
@@ -157,6 +170,7 @@ pub fn process(bytes: &[u8], file_name: &str, ctx: &Context) -> Result<Processed
         let input = analysis::Input::new(cfg, &cohort, &derived, &outcome, &cohort_summary);
         analysis::analyse(&input)
     };
+    lap("analyse");
     let results = Results {
         schema_version: SCHEMA_VERSION,
         generator: Generator {
@@ -189,5 +203,6 @@ pub fn process(bytes: &[u8], file_name: &str, ctx: &Context) -> Result<Processed
         results,
         cohort,
         rules_summary: outcome.summary,
+        timings,
     })
 }

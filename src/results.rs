@@ -226,6 +226,8 @@ pub struct Subgroup {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SubgroupTest {
     pub id: String,
+    /// `fisher` (exact) or `chisq` (Pearson, for r x c tables above `exact_test_max_n`).
+    pub test: String,
     pub p: Option<f64>,
     pub note: Option<String>,
 }

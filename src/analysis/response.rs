@@ -67,6 +67,40 @@ fn evaluable<'a>(input: &'a Input<'_>) -> Vec<&'a Derived> {
         .collect()
 }
 
+/// Fisher's exact test of a levels x (responder, non-responder) table; a table larger than
+/// 2 x 2 with more than `exact_test_max_n` patients uses Pearson's chi-square instead (an
+/// exact r x c enumeration is neither needed nor affordable at registry scale).
+fn test_table(id: &str, table: &[Vec<u64>], input: &Input<'_>) -> SubgroupTest {
+    let n: u64 = table.iter().flatten().sum();
+    let mk = |test: &str, r: Result<f64, stats::StatsError>| match r {
+        Ok(p) => SubgroupTest {
+            id: id.into(),
+            test: test.into(),
+            p: Some(p),
+            note: None,
+        },
+        Err(e) => SubgroupTest {
+            id: id.into(),
+            test: test.into(),
+            p: None,
+            note: Some(e.to_string()),
+        },
+    };
+    if table.len() < 2 {
+        return SubgroupTest {
+            id: id.into(),
+            test: "fisher".into(),
+            p: None,
+            note: Some("fewer than two levels".into()),
+        };
+    }
+    if table.len() == 2 || n <= input.cfg.analysis.exact_test_max_n {
+        mk("fisher", stats::fisher_exact(table).map(|f| f.p))
+    } else {
+        mk("chisq", stats::chisq_test(table, false).map(|c| c.p))
+    }
+}
+
 pub fn section(input: &Input<'_>) -> ResponseSection {
     let checkpoints = input
         .cfg
@@ -136,27 +170,7 @@ pub fn section(input: &Input<'_>) -> ResponseSection {
                 final_: c,
             });
         }
-        let test = if table.len() >= 2 {
-            match stats::fisher_exact(&table) {
-                Ok(f) => SubgroupTest {
-                    id: id.clone(),
-                    p: Some(f.p),
-                    note: None,
-                },
-                Err(e) => SubgroupTest {
-                    id: id.clone(),
-                    p: None,
-                    note: Some(e.to_string()),
-                },
-            }
-        } else {
-            SubgroupTest {
-                id: id.clone(),
-                p: None,
-                note: Some("fewer than two levels".into()),
-            }
-        };
-        subgroup_tests.push(test);
+        subgroup_tests.push(test_table(id, &table, input));
     }
 
     let responders: Vec<&Derived> = input

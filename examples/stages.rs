@@ -1,0 +1,34 @@
+//! Prints the wall time of each pipeline stage for one workbook (a development aid; the
+//! benchmark suite in `benches/` is the measured record).
+use std::time::Instant;
+
+fn main() -> anyhow::Result<()> {
+    let path = std::env::args()
+        .nth(1)
+        .ok_or_else(|| anyhow::anyhow!("usage: stages <workbook>"))?;
+    let t0 = Instant::now();
+    let bytes = std::fs::read(&path)?;
+    let ctx = mmreport::pipeline::Context {
+        config: mmreport::config::Config::defaults()?,
+        run_date: chrono::Local::now().date_naive(),
+        limits: mmreport::ingest::Limits::default(),
+    };
+    let p = mmreport::pipeline::process(&bytes, &path, &ctx)?;
+    for (name, d) in &p.timings {
+        println!("{name:>10}: {:8.1} ms", d.as_secs_f64() * 1000.0);
+    }
+    let t = Instant::now();
+    let files = mmreport::publish::report_files(&p.results)?;
+    println!(
+        "{:>10}: {:8.1} ms ({} files)",
+        "serialise",
+        t.elapsed().as_secs_f64() * 1000.0,
+        files.len()
+    );
+    println!(
+        "{:>10}: {:8.1} ms",
+        "total",
+        t0.elapsed().as_secs_f64() * 1000.0
+    );
+    Ok(())
+}
