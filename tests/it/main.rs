@@ -6,5 +6,6 @@ mod demo;
 mod ingest;
 mod paper;
 mod rules;
+mod snapshot;
 mod stats;
 mod util;

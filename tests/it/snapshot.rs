@@ -1,0 +1,154 @@
+//! Snapshot of results.json for a small cohort: any change to the numbers or the shape shows
+//! up in review (`tests/it/snapshots/`). Run-specific values are blanked first.
+
+use super::util::*;
+use mmreport::pipeline;
+
+fn small_cohort() -> Vec<u8> {
+    xlsx(&[
+        (
+            "patients",
+            vec![
+                vec![
+                    S("patient_id"),
+                    S("sex"),
+                    S("age"),
+                    S("emd"),
+                    S("prior_lines"),
+                    S("regimen"),
+                    S("index_date"),
+                    S("cycles_completed"),
+                    S("progression_date"),
+                    S("death_date"),
+                    S("death_cause"),
+                    S("last_followup_date"),
+                    S("calcium"),
+                    S("notes"),
+                ],
+                vec![
+                    S("P1"),
+                    S("M"),
+                    N(61.0),
+                    S("yes"),
+                    N(4.0),
+                    S("BRD"),
+                    D("2020-01-01"),
+                    N(4.0),
+                    D("2020-09-01"),
+                    E,
+                    E,
+                    D("2021-06-01"),
+                    N(2.3),
+                    S("<script>alert(1)</script>"),
+                ],
+                vec![
+                    S("P2"),
+                    S("F"),
+                    N(55.0),
+                    S("no"),
+                    N(2.0),
+                    S("BPD"),
+                    D("2020-02-01"),
+                    N(2.0),
+                    D("2020-04-01"),
+                    D("2020-08-01"),
+                    S("疾病进展"),
+                    D("2020-08-01"),
+                    N(2.1),
+                    E,
+                ],
+                vec![
+                    S("P3"),
+                    S("M"),
+                    N(70.0),
+                    S("yes"),
+                    N(3.0),
+                    S("BRD"),
+                    D("2020-03-01"),
+                    N(6.0),
+                    E,
+                    E,
+                    E,
+                    D("2021-09-01"),
+                    N(2.6),
+                    E,
+                ],
+                vec![
+                    S("P4"),
+                    S("F"),
+                    N(48.0),
+                    S("no"),
+                    N(1.0),
+                    S("BPD"),
+                    D("2020-04-01"),
+                    N(3.0),
+                    D("2020-12-01"),
+                    D("2021-03-01"),
+                    S("肺癌"),
+                    D("2021-03-01"),
+                    N(2.2),
+                    E,
+                ],
+                vec![
+                    S("P5"),
+                    S("M"),
+                    N(66.0),
+                    S("no"),
+                    N(5.0),
+                    S("BRD"),
+                    D("2020-05-01"),
+                    N(1.0),
+                    E,
+                    D("2020-06-15"),
+                    S("感染"),
+                    D("2020-06-15"),
+                    N(2.9),
+                    E,
+                ],
+            ],
+        ),
+        (
+            "assessments",
+            vec![
+                vec![
+                    S("patient_id"),
+                    S("after_cycle"),
+                    S("assessment_date"),
+                    S("response"),
+                    S("serum_m_protein"),
+                ],
+                vec![S("P1"), N(0.0), D("2019-12-28"), E, N(30.0)],
+                vec![S("P1"), N(2.0), D("2020-03-01"), S("PR"), N(14.0)],
+                vec![S("P1"), N(4.0), D("2020-05-01"), S("VGPR"), N(2.5)],
+                vec![S("P2"), N(0.0), D("2020-01-30"), E, N(20.0)],
+                vec![S("P2"), N(2.0), D("2020-04-01"), S("PD"), N(28.0)],
+                vec![S("P3"), N(0.0), D("2020-02-28"), E, N(25.0)],
+                vec![S("P3"), N(2.0), D("2020-05-01"), S("SD"), N(22.0)],
+                vec![S("P3"), N(6.0), D("2020-09-01"), S("PR"), N(11.0)],
+                vec![S("P4"), N(2.0), D("2020-06-01"), S("MR"), E],
+            ],
+        ),
+        (
+            "adverse_events",
+            vec![
+                vec![S("patient_id"), S("term"), S("grade"), S("cycle")],
+                vec![S("P1"), S("白细胞减少"), N(2.0), N(1.0)],
+                vec![S("P1"), S("白细胞减少"), N(3.0), N(2.0)],
+                vec![S("P2"), S("乏力"), N(1.0), N(1.0)],
+                vec![S("P3"), S("外星综合征"), N(1.0), N(1.0)],
+            ],
+        ),
+    ])
+}
+
+#[test]
+fn results_json_of_a_small_cohort() {
+    let processed = pipeline::process(&small_cohort(), "small.xlsx", &ctx()).unwrap();
+    let mut v = serde_json::to_value(&processed.results).unwrap();
+    // Run-specific: the workbook's bytes (creation time) and the configuration's hash.
+    v["input"]["sha256"] = "<sha256>".into();
+    v["config_sha256"] = "<sha256>".into();
+    v["generator"]["version"] = "<version>".into();
+    v["analyses"]["methods"] = "<methods: tested in analysis::methods>".into();
+    insta::assert_json_snapshot!(v);
+}
