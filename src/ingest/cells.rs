@@ -375,16 +375,38 @@ fn looks_suspicious(s: &str) -> bool {
     }
 }
 
+/// NFKC is the identity on ASCII, so plain ASCII text (most cells) skips normalisation.
+fn normalised(raw: &str) -> std::borrow::Cow<'_, str> {
+    if raw.is_ascii() {
+        std::borrow::Cow::Borrowed(raw.trim())
+    } else {
+        std::borrow::Cow::Owned(nfkc(raw))
+    }
+}
+
+/// [`value_key`] without allocating when the text is already lower-case ASCII, one word.
+fn key_of(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase() && !b.is_ascii_whitespace())
+    {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        std::borrow::Cow::Owned(value_key(s))
+    }
+}
+
 fn parse_text(raw: &str, col: &ColumnSpec<'_>, sp: &Spellings) -> Parsed {
-    let s = nfkc(raw);
-    let k = value_key(&s);
+    let s = normalised(raw);
+    let k = key_of(&s);
+    let k = k.as_ref();
+    let s = s.as_ref();
     // Type spellings first: `-` is "no" in a yes/no column (the spec's `+/-`), missing elsewhere.
     if col.kind == ColumnType::Boolean {
-        if let Some(b) = sp.boolean.get(&k) {
+        if let Some(b) = sp.boolean.get(k) {
             return (Some(Value::Bool(*b)), None);
         }
     }
-    if sp.is_missing(&k) {
+    if sp.is_missing(k) {
         return (None, None);
     }
     match col.kind {
@@ -414,14 +436,14 @@ fn parse_text(raw: &str, col: &ColumnSpec<'_>, sp: &Spellings) -> Parsed {
             rule::INVALID_BOOLEAN,
             format!("{s:?} is not a yes/no spelling"),
         ),
-        ColumnType::Sex => match sp.sex.get(&k) {
+        ColumnType::Sex => match sp.sex.get(k) {
             Some(x) => (Some(Value::Sex(*x)), None),
             None => err(
                 rule::INVALID_SEX,
                 format!("{s:?} is not a sex spelling (M/F, 男/女)"),
             ),
         },
-        ColumnType::Response => match sp.response.get(&k) {
+        ColumnType::Response => match sp.response.get(k) {
             Some(r) => (Some(Value::Response(*r)), None),
             None => err(
                 rule::INVALID_RESPONSE,
@@ -432,10 +454,10 @@ fn parse_text(raw: &str, col: &ColumnSpec<'_>, sp: &Spellings) -> Parsed {
             let mapped = col
                 .map
                 .and_then(|m| sp.categories.get(m))
-                .and_then(|m| m.get(&k));
+                .and_then(|m| m.get(k));
             match (mapped, col.open) {
                 (Some(c), _) => (Some(Value::Cat(c.clone())), None),
-                (None, true) => (Some(Value::Cat(s.clone())), None),
+                (None, true) => (Some(Value::Cat(s.to_string())), None),
                 (None, false) => err(
                     rule::UNKNOWN_CATEGORY,
                     format!("{s:?} is not a known spelling for this column"),

@@ -251,7 +251,7 @@ fn read_workbook_inner(bytes: &[u8], cfg: &Config, limits: Limits) -> Result<Coh
             looked.join(", ")
         )));
     }
-    let mut cohort = records::build(&tables, &names, cfg, findings);
+    let mut cohort = records::build(tables, &names, cfg, findings);
     Cohort::resolve_findings(&cohort.sheets, &mut cohort.findings);
     Ok(cohort)
 }

@@ -38,13 +38,20 @@ impl Ix {
             .and_then(|&i| row.get(i))
             .and_then(Option::as_ref)
     }
+    /// Moves the value out of the row (each value is used once, so nothing is cloned).
+    fn take(&self, row: &mut Values, name: &str) -> Option<Val<Value>> {
+        self.0
+            .get(name)
+            .and_then(|&i| row.get_mut(i))
+            .and_then(Option::take)
+    }
 }
 
 macro_rules! getter {
     ($fn:ident, $ty:ty, $pat:pat => $out:expr) => {
-        fn $fn(ix: &Ix, row: &Values, name: &str) -> Option<Val<$ty>> {
-            let v = ix.get(row, name)?;
-            match &v.v {
+        fn $fn(ix: &Ix, row: &mut Values, name: &str) -> Option<Val<$ty>> {
+            let v = ix.take(row, name)?;
+            match v.v {
                 $pat => Some(Val::new($out, v.at)),
                 _ => None,
             }
@@ -52,26 +59,26 @@ macro_rules! getter {
     };
 }
 
-getter!(num, f64, Value::Num(x) => *x);
-getter!(int, u32, Value::Int(x) => *x);
-getter!(date, Date, Value::Date(x) => *x);
-getter!(boolean, bool, Value::Bool(x) => *x);
-getter!(sex, Sex, Value::Sex(x) => *x);
-getter!(response, Response, Value::Response(x) => *x);
-getter!(list, Vec<String>, Value::List(x) => x.clone());
+getter!(num, f64, Value::Num(x) => x);
+getter!(int, u32, Value::Int(x) => x);
+getter!(date, Date, Value::Date(x) => x);
+getter!(boolean, bool, Value::Bool(x) => x);
+getter!(sex, Sex, Value::Sex(x) => x);
+getter!(response, Response, Value::Response(x) => x);
+getter!(list, Vec<String>, Value::List(x) => x);
 
-fn text(ix: &Ix, row: &Values, name: &str) -> Option<Val<String>> {
-    let v = ix.get(row, name)?;
-    match &v.v {
-        Value::Text(s) | Value::Cat(s) => Some(Val::new(s.clone(), v.at)),
+fn text(ix: &Ix, row: &mut Values, name: &str) -> Option<Val<String>> {
+    let v = ix.take(row, name)?;
+    match v.v {
+        Value::Text(s) | Value::Cat(s) => Some(Val::new(s, v.at)),
         _ => None,
     }
 }
 
-fn stage(ix: &Ix, row: &Values, name: &str) -> Option<Val<(u8, Option<char>)>> {
-    let v = ix.get(row, name)?;
-    match &v.v {
-        Value::Stage(n, s) => Some(Val::new((*n, *s), v.at)),
+fn stage(ix: &Ix, row: &mut Values, name: &str) -> Option<Val<(u8, Option<char>)>> {
+    let v = ix.take(row, name)?;
+    match v.v {
+        Value::Stage(n, s) => Some(Val::new((n, s), v.at)),
         _ => None,
     }
 }
@@ -84,12 +91,17 @@ fn roman(n: u8) -> &'static str {
     }
 }
 
-fn cat_map<T>(ix: &Ix, row: &Values, name: &str, f: impl Fn(&str) -> Option<T>) -> Option<Val<T>> {
+fn cat_map<T>(
+    ix: &Ix,
+    row: &mut Values,
+    name: &str,
+    f: impl Fn(&str) -> Option<T>,
+) -> Option<Val<T>> {
     let t = text(ix, row, name)?;
     f(&t.v).map(|x| Val::new(x, t.at))
 }
 
-fn patient_from(ix: &Ix, id: String, id_at: CellRef, r: &Values) -> Patient {
+fn patient_from(ix: &Ix, id: String, id_at: CellRef, r: &mut Values) -> Patient {
     Patient {
         patient_id: id,
         id_at: Some(id_at),
@@ -188,7 +200,7 @@ fn patient_from(ix: &Ix, id: String, id_at: CellRef, r: &Values) -> Patient {
     }
 }
 
-fn assessment_from(ix: &Ix, id: String, at: CellRef, r: &Values) -> Assessment {
+fn assessment_from(ix: &Ix, id: String, at: CellRef, r: &mut Values) -> Assessment {
     Assessment {
         patient_id: id,
         at: Some(at),
@@ -209,7 +221,7 @@ fn assessment_from(ix: &Ix, id: String, at: CellRef, r: &Values) -> Assessment {
     }
 }
 
-fn ae_from(ix: &Ix, id: String, at: CellRef, r: &Values) -> AdverseEvent {
+fn ae_from(ix: &Ix, id: String, at: CellRef, r: &mut Values) -> AdverseEvent {
     let grade = int(ix, r, "grade").and_then(|g| u8::try_from(g.v).ok().map(|x| Val::new(x, g.at)));
     AdverseEvent {
         patient_id: id,
@@ -223,7 +235,7 @@ fn ae_from(ix: &Ix, id: String, at: CellRef, r: &Values) -> AdverseEvent {
     }
 }
 
-fn lab_from(ix: &Ix, id: String, at: CellRef, r: &Values) -> LabDraw {
+fn lab_from(ix: &Ix, id: String, at: CellRef, r: &mut Values) -> LabDraw {
     LabDraw {
         patient_id: id,
         at: Some(at),
@@ -261,12 +273,28 @@ fn id_of(ix: &Ix, row: &Values) -> Option<(String, CellRef)> {
 /// Builds the cohort from the sheets' tables (patients sheet first, then other patient-level
 /// sheets in workbook order, then the long sheets).
 pub fn build(
-    tables: &[Table],
+    mut tables: Vec<Table>,
     sheet_names: &[String],
     cfg: &Config,
     mut findings: Vec<Finding>,
 ) -> Cohort {
     let dict = &cfg.dictionary;
+    // Cell findings raised before ids were known get the id of their row.
+    let mut row_ids: HashMap<(u16, u32), String> = HashMap::new();
+    for t in &tables {
+        let defs = match t.kind {
+            SheetKind::Patients | SheetKind::Treatment => &dict.patient,
+            SheetKind::Assessments => &dict.assessment,
+            SheetKind::AdverseEvents => &dict.adverse_event,
+            SheetKind::Labs => &dict.lab,
+        };
+        let ix = Ix::new(defs);
+        for row in &t.rows {
+            if let Some((id, _)) = id_of(&ix, &row.values) {
+                row_ids.insert((t.sheet, row.excel_row), id);
+            }
+        }
+    }
     let pix = Ix::new(&dict.patient);
     let mut order: Vec<String> = Vec::new();
     let mut merged: HashMap<String, (CellRef, Values)> = HashMap::new();
@@ -275,18 +303,18 @@ pub fn build(
     let mut patients_read = 0usize;
     let sheet_name = |i: u16| sheet_names.get(usize::from(i)).cloned().unwrap_or_default();
 
-    let mut patient_tables: Vec<&Table> = tables
-        .iter()
-        .filter(|t| t.kind == SheetKind::Patients)
-        .collect();
-    patient_tables.extend(
-        tables
-            .iter()
-            .filter(|t| t.kind.patient_level() && t.kind != SheetKind::Patients),
-    );
+    // The patients sheet first, then the other one-row-per-patient sheets in workbook order.
+    tables.sort_by_key(|t| {
+        (
+            t.kind != SheetKind::Patients,
+            !t.kind.patient_level(),
+            t.sheet,
+        )
+    });
+    let n_patient_tables = tables.iter().filter(|t| t.kind.patient_level()).count();
     let mut wide_rows: Vec<WideRow> = Vec::new();
 
-    for (ti, t) in patient_tables.iter().enumerate() {
+    for (ti, t) in tables.iter_mut().take(n_patient_tables).enumerate() {
         let primary = ti == 0 || t.kind == SheetKind::Patients;
         // Duplicate ids within this sheet: every row with the id is flagged, the patient excluded.
         let mut seen: HashMap<String, Vec<(u32, CellRef)>> = HashMap::new();
@@ -295,7 +323,7 @@ pub fn build(
                 seen.entry(id).or_default().push((row.excel_row, at));
             }
         }
-        for row in &t.rows {
+        for row in t.rows.iter_mut() {
             let Some((id, id_at)) = id_of(&pix, &row.values) else {
                 if primary {
                     patients_read += 1;
@@ -363,7 +391,7 @@ pub fn build(
                 None if primary => {
                     patients_read += 1;
                     order.push(id.clone());
-                    merged.insert(id, (id_at, row.values.clone()));
+                    merged.insert(id, (id_at, std::mem::take(&mut row.values)));
                 }
                 None => findings.push(
                     Finding::at_cell(
@@ -411,11 +439,10 @@ pub fn build(
     }
 
     let patients: Vec<Patient> = order
-        .iter()
+        .into_iter()
         .filter_map(|id| {
-            merged
-                .get(id)
-                .map(|(at, v)| patient_from(&pix, id.clone(), *at, v))
+            let (at, mut v) = merged.remove(&id)?;
+            Some(patient_from(&pix, id, at, &mut v))
         })
         .collect();
     let known: HashSet<&str> = patients.iter().map(|p| p.patient_id.as_str()).collect();
@@ -423,14 +450,14 @@ pub fn build(
     let mut assessments = Vec::new();
     let mut adverse_events = Vec::new();
     let mut labs = Vec::new();
-    for t in tables.iter().filter(|t| !t.kind.patient_level()) {
+    for t in tables.iter_mut().filter(|t| !t.kind.patient_level()) {
         let defs = match t.kind {
             SheetKind::Assessments => &dict.assessment,
             SheetKind::AdverseEvents => &dict.adverse_event,
             _ => &dict.lab,
         };
         let ix = Ix::new(defs);
-        for row in &t.rows {
+        for row in t.rows.iter_mut() {
             let Some((id, at)) = id_of(&ix, &row.values) else {
                 let at = row.values.iter().flatten().next().map(|v| v.at);
                 if let Some(at) = at {
@@ -462,10 +489,12 @@ pub fn build(
             }
             match t.kind {
                 SheetKind::Assessments => {
-                    assessments.push(assessment_from(&ix, id, at, &row.values))
+                    assessments.push(assessment_from(&ix, id, at, &mut row.values))
                 }
-                SheetKind::AdverseEvents => adverse_events.push(ae_from(&ix, id, at, &row.values)),
-                _ => labs.push(lab_from(&ix, id, at, &row.values)),
+                SheetKind::AdverseEvents => {
+                    adverse_events.push(ae_from(&ix, id, at, &mut row.values))
+                }
+                _ => labs.push(lab_from(&ix, id, at, &mut row.values)),
             }
         }
     }
@@ -511,22 +540,6 @@ pub fn build(
         }
     }
 
-    // Cell findings raised before ids were known get the id of their row.
-    let mut row_ids: HashMap<(u16, u32), String> = HashMap::new();
-    for t in tables {
-        let defs = match t.kind {
-            SheetKind::Patients | SheetKind::Treatment => &dict.patient,
-            SheetKind::Assessments => &dict.assessment,
-            SheetKind::AdverseEvents => &dict.adverse_event,
-            SheetKind::Labs => &dict.lab,
-        };
-        let ix = Ix::new(defs);
-        for row in &t.rows {
-            if let Some((id, _)) = id_of(&ix, &row.values) {
-                row_ids.insert((t.sheet, row.excel_row), id);
-            }
-        }
-    }
     for f in findings.iter_mut().filter(|f| f.patient_id.is_none()) {
         if let Some(at) = f.at {
             if let Some(id) = row_ids.get(&(at.sheet, at.row)) {
