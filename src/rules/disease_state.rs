@@ -22,7 +22,7 @@
 //! state), and a derived generic `refractory` agrees with a recorded refractory subtype.
 
 use super::config::RulesConfig;
-use super::{finding, ge, gt, num, response, RuleInfo};
+use super::{finding, ge, gt, response, Num, RuleInfo};
 use crate::model::{Date, DiseaseStatus, Finding, Patient, Response, Severity};
 use serde::Serialize;
 
@@ -352,13 +352,13 @@ pub fn relapse_evidence(i: &RelapseInputs, cfg: &RulesConfig) -> Vec<RelapseEvid
     if let Some(ca) = i.calcium.filter(|v| gt(*v, c.calcium_mmol_l)) {
         push(
             EVIDENCE_HYPERCALCAEMIA,
-            format!("calcium {} mmol/L > {}", num(ca), num(c.calcium_mmol_l)),
+            format!("calcium {} mmol/L > {}", Num(ca), Num(c.calcium_mmol_l)),
         );
     }
     if let Some(hb) = i.hb_drop.filter(|v| ge(*v, c.hb_drop_g_l)) {
         push(
             EVIDENCE_HB_DROP,
-            format!("Hb fall {} g/L >= {}", num(hb), num(c.hb_drop_g_l)),
+            format!("Hb fall {} g/L >= {}", Num(hb), Num(c.hb_drop_g_l)),
         );
     }
     if let Some(cr) = i
@@ -369,8 +369,8 @@ pub fn relapse_evidence(i: &RelapseInputs, cfg: &RulesConfig) -> Vec<RelapseEvid
             EVIDENCE_CREATININE_RISE,
             format!(
                 "creatinine rise {} µmol/L >= {}",
-                num(cr),
-                num(c.creatinine_rise_umol_l)
+                Num(cr),
+                Num(c.creatinine_rise_umol_l)
             ),
         );
     }
@@ -383,8 +383,8 @@ pub fn relapse_evidence(i: &RelapseInputs, cfg: &RulesConfig) -> Vec<RelapseEvid
                 EVIDENCE_BIOCHEMICAL,
                 format!(
                     "M-protein {} g/L at relapse from a nadir of {} g/L",
-                    num(r),
-                    num(n)
+                    Num(r),
+                    Num(n)
                 ),
             );
         }

@@ -183,21 +183,21 @@ pub fn evaluate(
     adverse_events: &[AdverseEvent],
     cfg: &RulesConfig,
 ) -> RulesOutcome {
-    let mut by_pid_assess: HashMap<&str, Vec<&Assessment>> = HashMap::new();
+    let mut by_pid_assess: HashMap<&str, Vec<&Assessment>> = HashMap::with_capacity(patients.len());
     for a in assessments {
         by_pid_assess
             .entry(a.patient_id.as_str())
             .or_default()
             .push(a);
     }
-    let mut by_pid_labs: HashMap<&str, Vec<&LabDraw>> = HashMap::new();
+    let mut by_pid_labs: HashMap<&str, Vec<&LabDraw>> = HashMap::with_capacity(patients.len());
     for l in labs {
         by_pid_labs
             .entry(l.patient_id.as_str())
             .or_default()
             .push(l);
     }
-    let mut by_pid_ae: HashMap<&str, Vec<&AdverseEvent>> = HashMap::new();
+    let mut by_pid_ae: HashMap<&str, Vec<&AdverseEvent>> = HashMap::with_capacity(patients.len());
     for e in adverse_events {
         by_pid_ae.entry(e.patient_id.as_str()).or_default().push(e);
     }
@@ -375,17 +375,40 @@ pub(crate) fn le(a: f64, b: f64) -> bool {
     a <= b + tol(b)
 }
 
-/// A number for a message: at most 2 decimals, no trailing zeros.
+/// A number for a message: rounded to 2 decimals, no trailing zeros (`2.8`, `35`, `1.23`).
 pub(crate) fn num(v: f64) -> String {
-    if !v.is_finite() {
-        return v.to_string();
-    }
-    let s = format!("{v:.2}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" {
-        "0".to_string()
-    } else {
-        s.to_string()
+    Num(v).to_string()
+}
+
+/// [`num`] as a `Display` (no allocation inside `format!`). Integer arithmetic rather than
+/// `{:.2}`: this runs for every basis string of a large cohort.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Num(pub f64);
+
+impl fmt::Display for Num {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let v = self.0;
+        if !v.is_finite() {
+            return write!(f, "{v}");
+        }
+        let r = (v * 100.0).round();
+        if r.abs() >= 9.0e15 {
+            return write!(f, "{v:.0}");
+        }
+        let r = r as i64;
+        let a = r.unsigned_abs();
+        let (int, frac) = (a / 100, a % 100);
+        if r < 0 {
+            f.write_str("-")?;
+        }
+        write!(f, "{int}")?;
+        if frac == 0 {
+            Ok(())
+        } else if frac % 10 == 0 {
+            write!(f, ".{}", frac / 10)
+        } else {
+            write!(f, ".{frac:02}")
+        }
     }
 }
 
@@ -429,6 +452,10 @@ mod tests {
         assert_eq!(num(35.0), "35");
         assert_eq!(num(-0.001), "0");
         assert_eq!(num(1.234), "1.23");
+        assert_eq!(num(-2.5), "-2.5");
+        assert_eq!(num(0.05), "0.05");
+        assert_eq!(num(176.8), "176.8");
+        assert_eq!(num(1e20), "100000000000000000000");
     }
 
     #[test]

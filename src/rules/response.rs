@@ -13,6 +13,8 @@
 //!   included), then sCR, CR, VGPR, PR, MR from the best down; a level whose data are missing
 //!   is not claimed ("downgraded") and the basis names what was missing. SD when data exist
 //!   but no level is met; NE when the assessment holds none of the measure's values.
+//! - A negative immunofixation implies electrophoresis-negative M-protein: a missing serum or
+//!   urine value then counts as 0 for the response levels (never for PD).
 //! - Urine criteria apply when urine was measured at baseline (for PR/MR: when it was
 //!   measurable); a workbook that never records urine is judged on serum alone.
 //! - Confirmation: a response category (MR or better) or a biochemical PD is confirmed when
@@ -20,7 +22,7 @@
 //!   SPD growth) and SD need no confirmation.
 
 use super::config::RulesConfig;
-use super::{finding, ge, gt, le, lt, num, ResponseSource, RuleInfo};
+use super::{finding, ge, gt, le, lt, num, Num, ResponseSource, RuleInfo};
 use crate::model::{Assessment, CellRef, Date, Finding, Patient, Response, Severity};
 use serde::Serialize;
 use std::cmp::Ordering;
@@ -276,8 +278,8 @@ pub fn measurable_disease(
                 Some(Measure::Flc),
                 format!(
                     "FLC-only measurable disease at baseline (involved FLC {} mg/L, uninvolved {} mg/L)",
-                    num(i),
-                    num(u)
+                    Num(i),
+                    Num(u)
                 ),
             );
         }
@@ -287,7 +289,7 @@ pub fn measurable_disease(
             Some(Measure::Marrow),
             format!(
                 "marrow-only measurable disease at baseline (plasma cells {}%)",
-                num(bm)
+                Num(bm)
             ),
         );
     }
@@ -310,7 +312,7 @@ fn baseline_text(b: &Measurements) -> String {
         ));
     }
     if let Some(bm) = b.bm_pct {
-        parts.push(format!("marrow plasma cells {}%", num(bm)));
+        parts.push(format!("marrow plasma cells {}%", Num(bm)));
     }
     parts.join(", ")
 }
@@ -415,8 +417,8 @@ pub fn classify(
         if (n > 0.0 && ge(s, n * (1.0 + c.pd_spd_increase_pct / 100.0))) || (n <= 0.0 && s > 0.0) {
             pd.push(format!(
                 "plasmacytoma SPD {} cm² from a nadir of {}",
-                num(s),
-                num(n)
+                Num(s),
+                Num(n)
             ));
             imaging = true;
         }
@@ -428,8 +430,8 @@ pub fn classify(
                 if serum_progression(n, v, cfg) {
                     pd.push(format!(
                         "serum M-protein up from a nadir of {} to {} g/L",
-                        num(n),
-                        num(v)
+                        Num(n),
+                        Num(v)
                     ));
                 }
             }
@@ -437,8 +439,8 @@ pub fn classify(
                 if pct_up(n, v) && ge(v - n, c.pd_urine_abs_mg_24h) {
                     pd.push(format!(
                         "urine M-protein up from a nadir of {} to {} mg/24h",
-                        num(n),
-                        num(v)
+                        Num(n),
+                        Num(v)
                     ));
                 }
             }
@@ -448,8 +450,8 @@ pub fn classify(
                 if pct_up(n, v) && gt(v - n, c.pd_dflc_abs_mg_l) {
                     pd.push(format!(
                         "dFLC up from a nadir of {} to {} mg/L",
-                        num(n),
-                        num(v)
+                        Num(n),
+                        Num(v)
                     ));
                 }
             }
@@ -459,8 +461,8 @@ pub fn classify(
                 if ge(v - n, c.pd_marrow_abs_points) {
                     pd.push(format!(
                         "marrow plasma cells up from {}% to {}%",
-                        num(n),
-                        num(v)
+                        Num(n),
+                        Num(v)
                     ));
                 }
             }
@@ -509,6 +511,11 @@ pub fn classify(
         (Some(i), Some(u)) => flc_ratio_normal(i, u, light, cfg),
         _ => None,
     };
+    // A negative immunofixation implies no M-protein on electrophoresis: a missing serum or
+    // urine value then counts as 0 for the response levels (never for PD).
+    let ife_neg = cur.ife_negative == Some(true);
+    let serum_now = cur.serum.or(ife_neg.then_some(0.0));
+    let urine_now = cur.urine.or(ife_neg.then_some(0.0));
     let serum_meas = base.serum.is_some_and(|v| ge(v, c.measurable_serum_g_l));
     let urine_meas = base.urine.is_some_and(|v| ge(v, c.measurable_urine_mg_24h));
     let urine_followed = base.urine.is_some() && measure == Measure::MProtein;
@@ -580,7 +587,7 @@ pub fn classify(
                     (
                         "serum M-protein",
                         if serum_meas {
-                            reduction(base.serum, cur.serum)
+                            reduction(base.serum, serum_now)
                                 .map(|r| ge(r, c.vgpr_serum_reduction_pct))
                         } else {
                             Some(true)
@@ -589,7 +596,7 @@ pub fn classify(
                     (
                         "urine M-protein",
                         if urine_followed {
-                            cur.urine.map(|u| lt(u, c.vgpr_urine_below_mg_24h))
+                            urine_now.map(|u| lt(u, c.vgpr_urine_below_mg_24h))
                         } else {
                             Some(true)
                         },
@@ -612,7 +619,7 @@ pub fn classify(
             (
                 "serum M-protein",
                 if serum_meas {
-                    reduction(base.serum, cur.serum).map(|r| ge(r, c.pr_serum_reduction_pct))
+                    reduction(base.serum, serum_now).map(|r| ge(r, c.pr_serum_reduction_pct))
                 } else {
                     Some(true)
                 },
@@ -620,7 +627,7 @@ pub fn classify(
             (
                 "urine M-protein",
                 if urine_meas {
-                    cur.urine.map(|u| {
+                    urine_now.map(|u| {
                         lt(u, c.pr_urine_below_mg_24h)
                             || reduction(base.urine, Some(u))
                                 .is_some_and(|r| ge(r, c.pr_urine_reduction_pct))
@@ -652,7 +659,7 @@ pub fn classify(
             (
                 "serum M-protein",
                 if serum_meas {
-                    reduction(base.serum, cur.serum).map(|r| ge(r, c.mr_serum_reduction_pct))
+                    reduction(base.serum, serum_now).map(|r| ge(r, c.mr_serum_reduction_pct))
                 } else {
                     Some(true)
                 },
@@ -660,7 +667,7 @@ pub fn classify(
             (
                 "urine M-protein",
                 if urine_meas {
-                    reduction(base.urine, cur.urine).map(|r| ge(r, c.mr_urine_reduction_pct))
+                    reduction(base.urine, urine_now).map(|r| ge(r, c.mr_urine_reduction_pct))
                 } else {
                     Some(true)
                 },
@@ -688,75 +695,73 @@ fn numbers_text(
     nadir: &Nadir,
     cur: &Measurements,
 ) -> String {
-    let mut parts = Vec::new();
-    let change = |b: Option<f64>, c: f64| -> String {
-        match b {
-            Some(b) if b > 0.0 => format!(", {:+}%", num((c - b) / b * 100.0)),
-            _ => String::new(),
+    use std::fmt::Write;
+    let mut s = String::with_capacity(160);
+    let mut one = |name: &str, unit: &str, b: Option<f64>, n: Option<f64>, c: Option<f64>| {
+        let Some(c) = c else { return };
+        if !s.is_empty() {
+            s.push_str("; ");
         }
-    };
-    let one = |name: &str,
-               unit: &str,
-               b: Option<f64>,
-               n: Option<f64>,
-               c: Option<f64>|
-     -> Option<String> {
-        let c = c?;
-        Some(format!(
-            "{name} {}{unit} (baseline {}{}, nadir {})",
-            num(c),
-            b.map(num).unwrap_or_else(|| "missing".into()),
-            change(b, c),
-            n.map(num).unwrap_or_else(|| "missing".into()),
-        ))
+        let _ = write!(s, "{name} {}{unit} (baseline ", Num(c));
+        match b {
+            Some(b) => {
+                let _ = write!(s, "{}", Num(b));
+                if b > 0.0 {
+                    let pct = (c - b) / b * 100.0;
+                    let _ = write!(s, ", {}{}%", if pct >= 0.0 { "+" } else { "" }, Num(pct));
+                }
+            }
+            None => s.push_str("missing"),
+        }
+        match n {
+            Some(n) => {
+                let _ = write!(s, ", nadir {})", Num(n));
+            }
+            None => s.push_str(", nadir missing)"),
+        }
     };
     match measure {
         Measure::MProtein => {
-            parts.extend(one(
+            one(
                 "serum M-protein",
                 " g/L",
                 base.serum,
                 nadir.serum,
                 cur.serum,
-            ));
-            parts.extend(one(
+            );
+            one(
                 "urine M-protein",
                 " mg/24h",
                 base.urine,
                 nadir.urine,
                 cur.urine,
-            ));
+            );
         }
-        Measure::Flc => {
-            parts.extend(one("dFLC", " mg/L", base.dflc(), nadir.dflc, cur.dflc()));
-        }
+        Measure::Flc => one("dFLC", " mg/L", base.dflc(), nadir.dflc, cur.dflc()),
         Measure::Marrow => {}
     }
-    parts.extend(one(
+    one(
         "marrow plasma cells",
         "%",
         base.bm_pct,
         nadir.bm_pct,
         cur.bm_pct,
-    ));
-    parts.extend(one(
-        "plasmacytoma SPD",
-        " cm²",
-        base.spd,
-        nadir.spd,
-        cur.spd,
-    ));
+    );
+    one("plasmacytoma SPD", " cm²", base.spd, nadir.spd, cur.spd);
     if let Some(ife) = cur.ife_negative {
-        parts.push(format!(
-            "immunofixation {}",
-            if ife { "negative" } else { "positive" }
-        ));
+        if !s.is_empty() {
+            s.push_str("; ");
+        }
+        s.push_str(if ife {
+            "immunofixation negative"
+        } else {
+            "immunofixation positive"
+        });
     }
-    if parts.is_empty() {
-        "no measurements".into()
-    } else {
-        parts.join("; ")
+    if s.is_empty() {
+        s.push_str("no measurements");
     }
+    s
 }
 
 /// One post-baseline assessment: recorded vs derived response.

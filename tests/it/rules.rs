@@ -1023,6 +1023,28 @@ mod resp {
     }
 
     #[test]
+    fn negative_immunofixation_implies_no_m_protein() {
+        let b = m(Some(30.0), None);
+        let cur = Measurements {
+            ife_negative: Some(true),
+            ..Default::default()
+        };
+        let r = classify_m(b, cur);
+        // CR needs the marrow: downgraded to VGPR (serum counts as 0)
+        assert_eq!((r.response, r.rule), (Response::VGPR, VGPR));
+        assert!(r
+            .basis
+            .contains("CR not assessable (marrow plasma cells missing)"));
+        // never PD from an implied 0
+        let n = Nadir {
+            serum: Some(0.0),
+            ..Default::default()
+        };
+        let r = classify(Measure::MProtein, &b, &n, &cur, None, &cfg());
+        assert_ne!(r.rule, PD);
+    }
+
+    #[test]
     fn not_evaluable_without_data() {
         let b = m(Some(30.0), None);
         let r = classify_m(b, Measurements::default());
@@ -1584,6 +1606,19 @@ mod stage {
         p.fish_t14_20 = v(false);
         let (s, _) = evaluate_patient(&p, &cfg());
         assert_eq!(s.high_risk_fish, Some(false));
+    }
+
+    #[test]
+    fn r_iss_falls_back_to_recorded_iss() {
+        let mut p = patient("P1");
+        p.iss_stage = v(3);
+        p.ldh = v(400.0);
+        let (s, f) = evaluate_patient(&p, &cfg());
+        assert_eq!(s.iss_derived, None);
+        assert_eq!(s.iss_agrees, None);
+        assert_eq!(s.r_iss, Some(3));
+        assert!(s.r_iss_basis.ends_with("(ISS as recorded)"));
+        assert!(f.is_empty());
     }
 
     #[test]
