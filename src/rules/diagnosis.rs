@@ -142,12 +142,12 @@ impl DiagnosisOutcome {
 pub struct DiagnosisCheck {
     pub patient_id: String,
     pub outcome: DiagnosisOutcome,
-    pub label: String,
-    pub rule: String,
+    pub label: &'static str,
+    pub rule: &'static str,
     /// Criteria met (with the numbers).
     pub criteria_met: Vec<String>,
     /// Inputs missing for a criterion that might otherwise have been met.
-    pub missing: Vec<String>,
+    pub missing: Vec<&'static str>,
     pub basis: String,
 }
 
@@ -311,11 +311,11 @@ pub fn check(patient_id: &str, i: &DiagnosisInputs, cfg: &RulesConfig) -> Diagno
         .map(|c| criterion_detail(c.0, i, cfg))
         .collect();
     let any_event = events.iter().any(|e| e.1 == Some(true));
-    let mut missing: Vec<String> = Vec::new();
+    let mut missing: Vec<&'static str> = Vec::new();
     let mut add = |rule: &str| {
         for m in missing_inputs(rule, i) {
-            if !missing.iter().any(|x| x == m) {
-                missing.push(m.to_string());
+            if !missing.contains(&m) {
+                missing.push(m);
             }
         }
     };
@@ -350,8 +350,8 @@ pub fn check(patient_id: &str, i: &DiagnosisInputs, cfg: &RulesConfig) -> Diagno
     DiagnosisCheck {
         patient_id: patient_id.to_string(),
         outcome,
-        label: outcome.label().to_string(),
-        rule: DIAGNOSIS.to_string(),
+        label: outcome.label(),
+        rule: DIAGNOSIS,
         criteria_met: met,
         missing,
         basis,

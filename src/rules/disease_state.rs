@@ -402,12 +402,12 @@ pub struct ImwgRecord {
     pub derived: Option<String>,
     pub agrees: Option<bool>,
     pub basis: String,
-    pub rule: String,
-    pub missing: Vec<String>,
+    pub rule: &'static str,
+    pub missing: Vec<&'static str>,
     /// Relapse criteria documented at entry (descriptions), empty when none.
     pub relapse_evidence: Vec<String>,
     /// Rule ids of the relapse criteria met, parallel to `relapse_evidence`.
-    pub relapse_evidence_rules: Vec<String>,
+    pub relapse_evidence_rules: Vec<&'static str>,
 }
 
 /// Disease state, agreement and relapse evidence for one patient, with findings.
@@ -476,10 +476,10 @@ pub fn evaluate_patient(p: &Patient, cfg: &RulesConfig) -> (ImwgRecord, Vec<Find
         derived: o.status.map(|s| s.code().to_string()),
         agrees,
         basis: o.basis,
-        rule: o.rule.to_string(),
-        missing: o.missing.iter().map(|s| s.to_string()).collect(),
+        rule: o.rule,
+        missing: o.missing,
         relapse_evidence: ev.iter().map(|e| e.description.clone()).collect(),
-        relapse_evidence_rules: ev.iter().map(|e| e.rule.to_string()).collect(),
+        relapse_evidence_rules: ev.iter().map(|e| e.rule).collect(),
     };
     (rec, findings)
 }

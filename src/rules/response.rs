@@ -256,6 +256,29 @@ pub fn flc_ratio_normal(
     }
 }
 
+/// The measure used for a baseline (IMWG fallback order), without any text.
+pub fn measure_of(
+    b: &Measurements,
+    light: Option<LightChain>,
+    cfg: &RulesConfig,
+) -> Option<Measure> {
+    let c = &cfg.response;
+    let serum = b.serum.is_some_and(|v| ge(v, c.measurable_serum_g_l));
+    let urine = b.urine.is_some_and(|v| ge(v, c.measurable_urine_mg_24h));
+    if serum || urine {
+        return Some(Measure::MProtein);
+    }
+    if let (Some(i), Some(u)) = (b.involved_flc, b.uninvolved_flc) {
+        if ge(i, c.measurable_flc_mg_l) && flc_ratio_normal(i, u, light, cfg) == Some(false) {
+            return Some(Measure::Flc);
+        }
+    }
+    if b.bm_pct.is_some_and(|v| ge(v, c.marrow_baseline_min_pct)) {
+        return Some(Measure::Marrow);
+    }
+    None
+}
+
 /// Measurable disease at baseline: the measure used, in the IMWG fallback order, with a
 /// sentence on why.
 pub fn measurable_disease(
@@ -263,40 +286,23 @@ pub fn measurable_disease(
     light: Option<LightChain>,
     cfg: &RulesConfig,
 ) -> (Option<Measure>, String) {
-    let c = &cfg.response;
-    let serum = b.serum.is_some_and(|v| ge(v, c.measurable_serum_g_l));
-    let urine = b.urine.is_some_and(|v| ge(v, c.measurable_urine_mg_24h));
-    if serum || urine {
-        return (
-            Some(Measure::MProtein),
-            format!("measurable M-protein at baseline ({})", baseline_text(b)),
-        );
-    }
-    if let (Some(i), Some(u)) = (b.involved_flc, b.uninvolved_flc) {
-        if ge(i, c.measurable_flc_mg_l) && flc_ratio_normal(i, u, light, cfg) == Some(false) {
-            return (
-                Some(Measure::Flc),
-                format!(
-                    "FLC-only measurable disease at baseline (involved FLC {} mg/L, uninvolved {} mg/L)",
-                    Num(i),
-                    Num(u)
-                ),
-            );
+    let m = measure_of(b, light, cfg);
+    let text = match m {
+        Some(Measure::MProtein) => {
+            format!("measurable M-protein at baseline ({})", baseline_text(b))
         }
-    }
-    if let Some(bm) = b.bm_pct.filter(|v| ge(*v, c.marrow_baseline_min_pct)) {
-        return (
-            Some(Measure::Marrow),
-            format!(
-                "marrow-only measurable disease at baseline (plasma cells {}%)",
-                Num(bm)
-            ),
-        );
-    }
-    (
-        None,
-        format!("no measurable disease at baseline ({})", baseline_text(b)),
-    )
+        Some(Measure::Flc) => format!(
+            "FLC-only measurable disease at baseline (involved FLC {} mg/L, uninvolved {} mg/L)",
+            Num(b.involved_flc.unwrap_or(f64::NAN)),
+            Num(b.uninvolved_flc.unwrap_or(f64::NAN))
+        ),
+        Some(Measure::Marrow) => format!(
+            "marrow-only measurable disease at baseline (plasma cells {}%)",
+            Num(b.bm_pct.unwrap_or(f64::NAN))
+        ),
+        None => format!("no measurable disease at baseline ({})", baseline_text(b)),
+    };
+    (m, text)
 }
 
 fn baseline_text(b: &Measurements) -> String {
@@ -780,7 +786,7 @@ pub struct DerivedResponse {
     pub basis: String,
     /// `None` when either side is missing or the derived response is NE.
     pub agrees: Option<bool>,
-    pub rule: String,
+    pub rule: &'static str,
     pub measure: Option<Measure>,
     /// Cell of the recorded response (or the row).
     #[serde(skip)]
@@ -845,12 +851,11 @@ pub fn evaluate_patient(
         .filter(|a| !is_baseline_row(a, index))
         .collect();
 
-    let (measure, measure_basis) = match &baseline {
-        Some(b) => measurable_disease(b, light, cfg),
-        None => (
-            None,
-            "no baseline (cycle 0) assessment with measurements".to_string(),
-        ),
+    let measure = baseline.as_ref().and_then(|b| measure_of(b, light, cfg));
+    let measure_basis = match (&baseline, measure) {
+        (_, Some(_)) => String::new(),
+        (Some(b), None) => measurable_disease(b, light, cfg).1,
+        (None, _) => "no baseline (cycle 0) assessment with measurements".to_string(),
     };
     let mut out: Vec<DerivedResponse> = Vec::with_capacity(post.len());
     let mut imaging: Vec<bool> = Vec::with_capacity(post.len());
@@ -884,7 +889,7 @@ pub fn evaluate_patient(
             confirmed: false,
             basis,
             agrees,
-            rule: rule.to_string(),
+            rule,
             measure,
             at: a.response.as_ref().map(|v| v.at).or(a.at),
         });
