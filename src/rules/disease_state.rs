@@ -276,6 +276,14 @@ pub fn derive(
     }
 }
 
+/// The plain-English criterion of a disease-state rule (no patient data).
+fn rule_summary(rule: &str) -> &'static str {
+    RULES
+        .iter()
+        .find(|r| r.id == rule)
+        .map_or("IMWG definition", |r| r.summary)
+}
+
 /// Whether a recorded state agrees with a derived one (the generic `refractory` agrees with
 /// either refractory subtype).
 pub fn states_agree(recorded: DiseaseStatus, derived: DiseaseStatus) -> bool {
@@ -435,10 +443,11 @@ pub fn evaluate_patient(p: &Patient, cfg: &RulesConfig) -> (ImwgRecord, Vec<Find
                     "disease_status",
                     pid,
                     format!(
-                        "Recorded disease status '{}' but the IMWG definitions give '{}': {}",
+                        "Recorded disease status '{}' but the IMWG definitions give '{}' ({}; \
+                         see the IMWG table for the numbers)",
                         rv.v.code(),
                         d.code(),
-                        o.basis
+                        rule_summary(o.rule)
                     ),
                 )
                 .with_value(rv.v.code()),

@@ -932,8 +932,7 @@ pub fn evaluate_patient(
         if d.agrees == Some(false) {
             if let (Some(r), Some(dv)) = (d.recorded, d.derived) {
                 let when = match (d.after_cycle, d.date) {
-                    (Some(c), Some(dt)) => format!("after cycle {c} ({dt})"),
-                    (Some(c), None) => format!("after cycle {c}"),
+                    (Some(c), _) => format!("after cycle {c}"),
                     (None, Some(dt)) => format!("on {dt}"),
                     (None, None) => "at an undated assessment".to_string(),
                 };
@@ -1002,7 +1001,7 @@ pub fn check_progression_date(
             if !ok {
                 let tail = match nearest {
                     Some(d) => format!(
-                        "the nearest assessment meeting PD is on {d}, {} days away",
+                        "the nearest assessment meeting PD is {} days away",
                         (d - pd.v).num_days().abs()
                     ),
                     None => {
@@ -1030,19 +1029,23 @@ pub fn check_progression_date(
                 d.recorded == Some(Response::PD) || (d.derived == Some(Response::PD) && d.confirmed)
             });
             if let Some(d) = first {
-                let when = d
-                    .date
-                    .map(|x| x.to_string())
-                    .or(d.after_cycle.map(|c| format!("after cycle {c}")))
-                    .unwrap_or_else(|| "undated".into());
-                out.push(finding(
+                let why = if d.recorded == Some(Response::PD) {
+                    "is recorded as PD"
+                } else {
+                    "meets PD by the IMWG 2016 criteria (confirmed)"
+                };
+                let mut f = finding(
                     Severity::Warning,
                     PROGRESSION_DATE_MISSING,
-                    p.id_at.or(d.at),
+                    d.at.or(p.id_at),
                     "progression_date",
                     pid,
-                    format!("An assessment ({when}) meets PD but the progression date is empty"),
-                ));
+                    format!("This assessment {why} but the patient's progression_date is empty"),
+                );
+                if let Some(r) = d.recorded {
+                    f = f.with_value(r.code());
+                }
+                out.push(f);
             }
         }
     }

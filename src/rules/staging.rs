@@ -431,9 +431,13 @@ pub fn evaluate_patient(p: &Patient, cfg: &RulesConfig) -> (PatientStaging, Vec<
                     "iss_stage",
                     pid,
                     format!(
-                        "Recorded ISS stage {} but β2-microglobulin and albumin give {}",
+                        "Recorded ISS stage {} but β2-microglobulin and albumin give stage {} \
+                         (ISS I: β2-MG < {} mg/L and albumin >= {} g/L; III: β2-MG >= {} mg/L)",
                         roman(rv.v),
-                        i.basis
+                        i.stage.map_or("?", roman),
+                        Num(cfg.staging.iss_b2m_low_mg_l),
+                        Num(cfg.staging.iss_albumin_g_l),
+                        Num(cfg.staging.iss_b2m_high_mg_l)
                     ),
                 )
                 .with_value(roman(rv.v)),
@@ -474,7 +478,7 @@ pub fn evaluate_patient(p: &Patient, cfg: &RulesConfig) -> (PatientStaging, Vec<
         _ => None,
     };
     if ds_agrees == Some(false) {
-        if let (Some(rv), Some(c)) = (&p.ds_stage, &p.creatinine) {
+        if let Some(rv) = &p.ds_stage {
             findings.push(
                 finding(
                     Severity::Warning,
@@ -483,10 +487,11 @@ pub fn evaluate_patient(p: &Patient, cfg: &RulesConfig) -> (PatientStaging, Vec<
                     "ds_stage",
                     pid,
                     format!(
-                        "Recorded Durie-Salmon stage {} but creatinine {} µmol/L gives subclass {}",
+                        "Recorded Durie-Salmon stage {} but creatinine gives subclass {} \
+                         (A: creatinine < {} µmol/L, B otherwise)",
                         rv.v,
-                        Num(c.v),
-                        ds_derived.map(String::from).unwrap_or_default()
+                        ds_derived.map(String::from).unwrap_or_default(),
+                        Num(cfg.staging.ds_creatinine_umol_l)
                     ),
                 )
                 .with_value(rv.v.clone()),

@@ -210,6 +210,12 @@ mod disease {
         assert_eq!(f[0].at, Some(at(7, 12)));
         assert_eq!(f[0].value.as_deref(), Some("relapsed"));
         assert_eq!(f[0].patient_id.as_deref(), Some("P01"));
+        assert!(f[0].message.contains("'relapsed'"));
+        assert!(f[0].message.contains("'relapsed_and_refractory'"));
+        assert!(
+            !f[0].message.contains("2020"),
+            "no other patient data in the message"
+        );
 
         p.disease_status = v(DiseaseStatus::Refractory);
         let (rec, f) = evaluate_patient(&p, &cfg());
@@ -1204,6 +1210,12 @@ mod resp {
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].rule, PROGRESSION_DATE_MISSING);
         assert_eq!(f[0].severity, Severity::Warning);
+        assert_eq!(
+            f[0].at,
+            Some(at(14, 3)),
+            "on the PD assessment's response cell"
+        );
+        assert_eq!(f[0].value.as_deref(), Some("PD"));
     }
 }
 
@@ -1622,6 +1634,25 @@ mod stage {
     }
 
     #[test]
+    fn agreeing_stages_raise_no_finding() {
+        let mut p = patient("P1");
+        p.beta2_microglobulin = v(3.0);
+        p.albumin = v(40.0);
+        p.iss_stage = v(1);
+        p.ds_stage = v("IIA".to_string());
+        p.creatinine = v(80.0);
+        let (s, f) = evaluate_patient(&p, &cfg());
+        assert_eq!(s.iss_agrees, Some(true));
+        assert_eq!(s.ds_subclass_agrees, Some(true));
+        assert!(f.is_empty());
+        // recorded subclass missing: nothing to compare
+        p.ds_stage = v("III".to_string());
+        let (s, _) = evaluate_patient(&p, &cfg());
+        assert_eq!(s.ds_subclass_agrees, None);
+        assert_eq!(s.ds_subclass_derived.as_deref(), Some("A"));
+    }
+
+    #[test]
     fn configured_high_risk_list() {
         let mut c = cfg();
         c.staging.high_risk_fish = vec![FishMarker::Del17p];
@@ -1659,6 +1690,126 @@ mod plaus {
         assert!(patient_findings(&p, &cfg()).is_empty());
         p.calcium = vat(0.99, 3, 7);
         assert_eq!(patient_findings(&p, &cfg())[0].rule, CALCIUM);
+    }
+
+    type PatientSetter = fn(&mut Patient, f64);
+    type AssessmentSetter = fn(&mut Assessment, f64);
+    type LabSetter = fn(&mut LabDraw, f64);
+
+    /// Every range: both ends plausible, just outside flagged with the range's rule id.
+    #[test]
+    fn every_range_boundary() {
+        let c = cfg();
+        let r = &c.plausibility;
+        let patient_cases: Vec<(&str, mmreport::rules::config::Range, PatientSetter)> = vec![
+            (BM_PLASMA_CELL_PCT, r.bm_plasma_cell_pct, |p, x| {
+                p.bm_plasma_cell_pct = vat(x, 5, 5)
+            }),
+            (CALCIUM, r.calcium, |p, x| p.calcium = vat(x, 5, 5)),
+            (CREATININE, r.creatinine, |p, x| p.creatinine = vat(x, 5, 5)),
+            (CRCL, r.crcl, |p, x| p.crcl = vat(x, 5, 5)),
+            (BETA2_MICROGLOBULIN, r.beta2_microglobulin, |p, x| {
+                p.beta2_microglobulin = vat(x, 5, 5)
+            }),
+            (ALBUMIN, r.albumin, |p, x| p.albumin = vat(x, 5, 5)),
+            (LDH, r.ldh, |p, x| p.ldh = vat(x, 5, 5)),
+            (ESR, r.esr, |p, x| p.esr = vat(x, 5, 5)),
+            (HEMOGLOBIN, r.hemoglobin, |p, x| p.hemoglobin = vat(x, 5, 5)),
+            (WBC, r.wbc, |p, x| p.wbc = vat(x, 5, 5)),
+            (PLATELETS, r.platelets, |p, x| p.platelets = vat(x, 5, 5)),
+            (SERUM_M_PROTEIN, r.serum_m_protein, |p, x| {
+                p.m_protein_nadir = vat(x, 5, 5)
+            }),
+            (SERUM_M_PROTEIN, r.serum_m_protein, |p, x| {
+                p.m_protein_at_relapse = vat(x, 5, 5)
+            }),
+        ];
+        for (rule, range, set) in patient_cases {
+            for (x, bad) in [
+                (range.min, false),
+                (range.max, false),
+                (range.min - 0.01, true),
+                (range.max + 0.01, true),
+            ] {
+                let mut p = patient("P1");
+                set(&mut p, x);
+                let f = patient_findings(&p, &c);
+                assert_eq!(f.len(), usize::from(bad), "{rule} {x}");
+                if bad {
+                    assert_eq!(f[0].rule, rule);
+                    assert_eq!(f[0].at, Some(at(5, 5)));
+                }
+            }
+        }
+        let assess_cases: Vec<(&str, mmreport::rules::config::Range, AssessmentSetter)> = vec![
+            (SERUM_M_PROTEIN, r.serum_m_protein, |a, x| {
+                a.serum_m_protein = vat(x, 5, 5)
+            }),
+            (URINE_M_PROTEIN, r.urine_m_protein, |a, x| {
+                a.urine_m_protein = vat(x, 5, 5)
+            }),
+            (FLC, r.flc, |a, x| a.involved_flc = vat(x, 5, 5)),
+            (FLC, r.flc, |a, x| a.uninvolved_flc = vat(x, 5, 5)),
+            (BM_PLASMA_CELL_PCT, r.bm_plasma_cell_pct, |a, x| {
+                a.bm_plasma_cell_pct = vat(x, 5, 5)
+            }),
+            (PLASMACYTOMA_SPD, r.plasmacytoma_spd, |a, x| {
+                a.plasmacytoma_spd = vat(x, 5, 5)
+            }),
+            (CALCIUM, r.calcium, |a, x| a.calcium = vat(x, 5, 5)),
+            (HEMOGLOBIN, r.hemoglobin, |a, x| a.hemoglobin = vat(x, 5, 5)),
+            (CREATININE, r.creatinine, |a, x| a.creatinine = vat(x, 5, 5)),
+        ];
+        for (rule, range, set) in assess_cases {
+            for (x, bad) in [
+                (range.min, false),
+                (range.max, false),
+                (range.min - 0.01, true),
+                (range.max + 0.01, true),
+            ] {
+                let mut a = Assessment {
+                    patient_id: "P1".into(),
+                    ..Assessment::default()
+                };
+                set(&mut a, x);
+                let f = assessment_findings(&a, &c);
+                assert_eq!(f.len(), usize::from(bad), "{rule} {x}");
+                if bad {
+                    assert_eq!(f[0].rule, rule);
+                }
+            }
+        }
+        let lab_cases: Vec<(&str, mmreport::rules::config::Range, LabSetter)> = vec![
+            (WBC, r.wbc, |l, x| l.wbc = vat(x, 5, 5)),
+            (NEUTROPHILS, r.neutrophils, |l, x| {
+                l.neutrophils = vat(x, 5, 5)
+            }),
+            (LYMPHOCYTES, r.lymphocytes, |l, x| {
+                l.lymphocytes = vat(x, 5, 5)
+            }),
+            (PLATELETS, r.platelets, |l, x| l.platelets = vat(x, 5, 5)),
+            (HEMOGLOBIN, r.hemoglobin, |l, x| l.hemoglobin = vat(x, 5, 5)),
+            (CREATININE, r.creatinine, |l, x| l.creatinine = vat(x, 5, 5)),
+        ];
+        for (rule, range, set) in lab_cases {
+            for (x, bad) in [
+                (range.min, false),
+                (range.max, false),
+                (range.min - 0.01, true),
+                (range.max + 0.01, true),
+            ] {
+                let mut l = LabDraw {
+                    patient_id: "P1".into(),
+                    ..LabDraw::default()
+                };
+                set(&mut l, x);
+                let f = lab_findings(&l, &c);
+                assert_eq!(f.len(), usize::from(bad), "{rule} {x}");
+                if bad {
+                    assert_eq!(f[0].rule, rule);
+                }
+            }
+        }
     }
 
     #[test]
