@@ -78,26 +78,25 @@ pub const RULES: &[RuleInfo] = &[
         id: REFRACTORY_WITHIN_60_DAYS,
         version: "imwg2016",
         source: SRC_RAJKUMAR,
-        summary:
-            "progression on the last prior line or within 60 days of its last dose: refractory",
+        summary: "progression on the last prior line or within 60 days of its last dose",
     },
     RuleInfo {
         id: PRIMARY_REFRACTORY_NEVER_MR,
         version: "imwg2016",
         source: SRC_RAJKUMAR,
-        summary: "never reached MR or better: primary refractory",
+        summary: "never reached MR or better on the prior line",
     },
     RuleInfo {
         id: RELAPSED_AND_REFRACTORY,
         version: "imwg2016",
         source: SRC_RAJKUMAR,
-        summary: "refractory after having reached MR or better: relapsed and refractory",
+        summary: "progression within 60 days of the last dose after reaching MR or better",
     },
     RuleInfo {
         id: RELAPSED_AFTER_60_DAYS,
         version: "imwg2016",
         source: SRC_RAJKUMAR,
-        summary: "progression more than 60 days after the last dose, after MR or better: relapsed",
+        summary: "progression more than 60 days after the last dose, after MR or better",
     },
     RuleInfo {
         id: NOT_DERIVABLE,
@@ -443,8 +442,7 @@ pub fn evaluate_patient(p: &Patient, cfg: &RulesConfig) -> (ImwgRecord, Vec<Find
                     "disease_status",
                     pid,
                     format!(
-                        "Recorded disease status '{}' but the IMWG definitions give '{}' ({}; \
-                         see the IMWG table for the numbers)",
+                        "Recorded disease status '{}', but the IMWG definitions give '{}' ({})",
                         rv.v.code(),
                         d.code(),
                         rule_summary(o.rule)

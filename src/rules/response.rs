@@ -534,8 +534,12 @@ pub fn classify(
     };
 
     // --- CR / sCR ---
+    // M-protein still seen on electrophoresis means immunofixation cannot be negative.
+    let ife_for_cr = cur.ife_negative.or_else(|| {
+        (cur.serum.is_some_and(|v| v > 0.0) || cur.urine.is_some_and(|v| v > 0.0)).then_some(false)
+    });
     let cr_parts = [
-        ("immunofixation", cur.ife_negative),
+        ("immunofixation", ife_for_cr),
         (
             "plasmacytoma SPD",
             if plasmacytoma_present {

@@ -636,6 +636,8 @@ mod resp {
         let b = m(Some(30.0), None);
         let r = classify_m(b, m(Some(15.0), None));
         assert_eq!((r.response, r.rule), (Response::PR, PR));
+        // M-protein still on electrophoresis: CR is excluded, not merely unassessable
+        assert!(!r.basis.contains("CR not assessable"), "{}", r.basis);
         let r = classify_m(b, m(Some(15.1), None));
         assert_eq!((r.response, r.rule), (Response::MR, MR));
         assert!(r.basis.contains("serum M-protein 15.1 g/L (baseline 30"));
