@@ -166,7 +166,7 @@ pub const RULES: &[RuleInfo] = &[
     },
 ];
 
-/// The result of [`derive`].
+/// The result of [`derive()`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DiseaseStateOutcome {
     /// `None` = not derivable.
