@@ -110,7 +110,11 @@ pub struct RulesSummary {
     pub iss_agree: usize,
     pub iss_disagree: usize,
     pub lab_ae_rows: usize,
+    /// Rows with a post-baseline grade >= 1.
+    pub lab_ae_any_grade: usize,
     pub lab_ae_grade3plus: usize,
+    /// Rows already abnormal (grade >= 1) at baseline.
+    pub lab_ae_abnormal_at_baseline: usize,
     pub recorded_ae_unknown_terms: usize,
     pub findings_error: usize,
     pub findings_warning: usize,
@@ -163,9 +167,13 @@ impl fmt::Display for RulesSummary {
         )?;
         writeln!(
             f,
-            "  Lab-derived CTCAE rows: {} ({} with grade >= 3 after baseline); \
-             unknown recorded AE terms: {}",
-            self.lab_ae_rows, self.lab_ae_grade3plus, self.recorded_ae_unknown_terms
+            "  Lab-derived CTCAE rows: {} ({} with any grade and {} with grade >= 3 after \
+             baseline; {} already abnormal at baseline); unknown recorded AE terms: {}",
+            self.lab_ae_rows,
+            self.lab_ae_any_grade,
+            self.lab_ae_grade3plus,
+            self.lab_ae_abnormal_at_baseline,
+            self.recorded_ae_unknown_terms
         )?;
         write!(
             f,
@@ -403,6 +411,16 @@ fn summarise(out: &RulesOutcome, cfg: &RulesConfig) -> RulesSummary {
         }
     }
     s.lab_ae_rows = out.lab_adverse_events.len();
+    s.lab_ae_any_grade = out
+        .lab_adverse_events
+        .iter()
+        .filter(|l| l.worst_grade.is_some_and(|g| g >= 1))
+        .count();
+    s.lab_ae_abnormal_at_baseline = out
+        .lab_adverse_events
+        .iter()
+        .filter(|l| l.baseline_grade.is_some_and(|g| g >= 1))
+        .count();
     s.lab_ae_grade3plus = out
         .lab_adverse_events
         .iter()

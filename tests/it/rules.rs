@@ -1936,13 +1936,19 @@ mod cohort {
         // interleave differently too
         a2.rotate_left(7);
         l2.rotate_left(13);
-        let o2 = evaluate(&p, &a2, &l2, &e, &c);
+        let mut e2 = e.clone();
+        e2.reverse();
+        let o2 = evaluate(&p, &a2, &l2, &e2, &c);
         assert_eq!(o1.imwg, o2.imwg);
         assert_eq!(o1.derived_responses, o2.derived_responses);
         assert_eq!(o1.lab_adverse_events, o2.lab_adverse_events);
         assert_eq!(o1.staging, o2.staging);
         assert_eq!(o1.findings, o2.findings);
         assert_eq!(o1.summary, o2.summary);
+        // recorded_ae_terms follows the input rows
+        let mut t2 = o2.recorded_ae_terms.clone();
+        t2.reverse();
+        assert_eq!(o1.recorded_ae_terms, t2);
     }
 
     #[test]
