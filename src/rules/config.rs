@@ -103,7 +103,7 @@ impl FishMarker {
 
 /// Everything the rule sets need, with the defaults of `config/rules.toml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default = "RulesConfig::builtin")]
 pub struct RulesConfig {
     pub criteria_version: CriteriaVersion,
     pub ctcae_version: CtcaeVersion,
@@ -120,7 +120,7 @@ pub struct RulesConfig {
 
 /// Rajkumar, Blood 2011;117:4691; Kumar 2016.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default = "DiseaseStateConfig::builtin")]
 pub struct DiseaseStateConfig {
     pub refractory_window_days: i64,
     pub progression_date_window_days: i64,
@@ -128,7 +128,7 @@ pub struct DiseaseStateConfig {
 
 /// Kumar 2016, clinical relapse criteria.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default = "RelapseEvidenceConfig::builtin")]
 pub struct RelapseEvidenceConfig {
     pub calcium_mmol_l: f64,
     pub hb_drop_g_l: f64,
@@ -137,7 +137,7 @@ pub struct RelapseEvidenceConfig {
 
 /// Rajkumar, Lancet Oncol 2014;15:e538.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default = "DiagnosisConfig::builtin")]
 pub struct DiagnosisConfig {
     pub clonal_bm_pct: f64,
     pub calcium_mmol_l: f64,
@@ -155,7 +155,7 @@ pub struct DiagnosisConfig {
 
 /// Kumar, Lancet Oncol 2016;17:e328.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default = "ResponseConfig::builtin")]
 pub struct ResponseConfig {
     pub measurable_serum_g_l: f64,
     pub measurable_urine_mg_24h: f64,
@@ -219,7 +219,7 @@ pub struct CreatinineTermConfig {
 
 /// NCI CTCAE v5.0 (2017).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default = "CtcaeConfig::builtin")]
 pub struct CtcaeConfig {
     pub wbc: DecreasedTermConfig,
     pub neutrophils: DecreasedTermConfig,
@@ -231,7 +231,7 @@ pub struct CtcaeConfig {
 
 /// D'Agostino, JCO 2022;40:3406.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default = "R2IssConfig::builtin")]
 pub struct R2IssConfig {
     pub iss2: f64,
     pub iss3: f64,
@@ -246,7 +246,7 @@ pub struct R2IssConfig {
 
 /// Greipp 2005, Palumbo 2015, D'Agostino 2022, Durie & Salmon 1975, Sonneveld 2016.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default = "StagingConfig::builtin")]
 pub struct StagingConfig {
     pub iss_b2m_low_mg_l: f64,
     pub iss_albumin_g_l: f64,
@@ -274,7 +274,7 @@ impl Range {
 
 /// Physiological plausibility ranges, canonical units.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default = "PlausibilityConfig::builtin")]
 pub struct PlausibilityConfig {
     pub calcium: Range,
     pub creatinine: Range,
@@ -297,15 +297,80 @@ pub struct PlausibilityConfig {
 
 /// CTCAE term list and the map from other spellings (Chinese) to CTCAE terms.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default = "AeTermsConfig::builtin")]
 pub struct AeTermsConfig {
     pub known: Vec<String>,
     pub map: BTreeMap<String, String>,
 }
 
+impl DiseaseStateConfig {
+    /// The built-in defaults of this section (missing keys fall back to them).
+    pub fn builtin() -> Self {
+        RulesConfig::builtin().disease_state
+    }
+}
+
+impl RelapseEvidenceConfig {
+    /// The built-in defaults of this section (missing keys fall back to them).
+    pub fn builtin() -> Self {
+        RulesConfig::builtin().relapse_evidence
+    }
+}
+
+impl DiagnosisConfig {
+    /// The built-in defaults of this section (missing keys fall back to them).
+    pub fn builtin() -> Self {
+        RulesConfig::builtin().diagnosis
+    }
+}
+
+impl ResponseConfig {
+    /// The built-in defaults of this section (missing keys fall back to them).
+    pub fn builtin() -> Self {
+        RulesConfig::builtin().response
+    }
+}
+
+impl CtcaeConfig {
+    /// The built-in defaults of this section (missing keys fall back to them).
+    pub fn builtin() -> Self {
+        RulesConfig::builtin().ctcae
+    }
+}
+
+impl StagingConfig {
+    /// The built-in defaults of this section (missing keys fall back to them).
+    pub fn builtin() -> Self {
+        RulesConfig::builtin().staging
+    }
+}
+
+impl R2IssConfig {
+    /// The built-in defaults of this section (missing keys fall back to them).
+    pub fn builtin() -> Self {
+        RulesConfig::builtin().staging.r2_iss
+    }
+}
+
+impl PlausibilityConfig {
+    /// The built-in defaults of this section (missing keys fall back to them).
+    pub fn builtin() -> Self {
+        RulesConfig::builtin().plausibility
+    }
+}
+
+impl AeTermsConfig {
+    /// The built-in defaults of this section (missing keys fall back to them).
+    pub fn builtin() -> Self {
+        RulesConfig::builtin().ae_terms
+    }
+}
+
 impl RulesConfig {
-    /// Parse a rules configuration (the whole file; every key is required except the
-    /// optional LLN/ULN and calcium ULN).
+    /// Parse a rules configuration. Missing sections and keys take the built-in defaults
+    /// (identical to `config/rules.toml`), except inside a `[ctcae.<lab>]` table, which is
+    /// taken as written: all cut-offs required, an omitted LLN/ULN meaning "not configured".
+    /// A given `ae_terms.known` or `ae_terms.map` replaces the default list / map.
     pub fn from_toml_str(s: &str) -> Result<Self, RulesConfigError> {
         let cfg: RulesConfig = toml::from_str(s)?;
         cfg.check()?;
@@ -635,6 +700,33 @@ mod tests {
             "criteria_version = \"imwg2030\"",
         );
         assert!(RulesConfig::from_toml_str(&bad_version).is_err());
+    }
+
+    #[test]
+    fn partial_configuration_keeps_other_defaults() {
+        let cfg = RulesConfig::from_toml_str(
+            "response_source = \"derived\"\n[response]\npd_increase_pct = 20.0\n\
+             [staging.r2_iss]\ngain1q = 1.0\n",
+        )
+        .unwrap();
+        assert_eq!(cfg.response_source, ResponseSource::Derived);
+        assert_eq!(cfg.response.pd_increase_pct, 20.0);
+        assert_eq!(cfg.response.pd_serum_abs_g_l, 5.0);
+        assert_eq!(cfg.staging.r2_iss.gain1q, 1.0);
+        assert_eq!(cfg.staging.r2_iss.iss3, 1.5);
+        assert_eq!(cfg.ctcae, RulesConfig::builtin().ctcae);
+        assert_eq!(
+            RulesConfig::from_toml_str("").unwrap(),
+            RulesConfig::builtin()
+        );
+        assert!(RulesConfig::from_toml_str("[response]\npd_increse_pct = 20.0").is_err());
+        // a written [ctcae.<lab>] table is taken as written: no LLN = not configured
+        let cfg = RulesConfig::from_toml_str(
+            "[ctcae.platelets]\ng2_below = 75.0\ng3_below = 50.0\ng4_below = 25.0\n",
+        )
+        .unwrap();
+        assert_eq!(cfg.ctcae.platelets.lln_male, None);
+        assert_eq!(cfg.ctcae.wbc, RulesConfig::builtin().ctcae.wbc);
     }
 
     #[test]

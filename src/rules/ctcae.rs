@@ -11,7 +11,7 @@
 //! criteria always, and takes the higher grade; the `basis` says which were used.
 
 use super::config::{DecreasedTermConfig, RulesConfig};
-use super::{finding, gt, lt, num, RuleInfo};
+use super::{finding, gt, lt, Num, RuleInfo};
 use crate::model::{AdverseEvent, Date, Finding, LabDraw, Patient, Severity, Sex, Val};
 use serde::Serialize;
 use std::cmp::Ordering;
@@ -223,47 +223,22 @@ fn one_or_both<F: Fn(Option<f64>) -> Option<u8>>(
     }
 }
 
-/// Grade one lab value. `baseline` is used only by creatinine (the `× baseline` criteria).
-pub fn grade(
+/// The grade number alone (no text): what [`grade`] decides, for hot loops.
+pub fn grade_value(
     term: LabTerm,
     value: f64,
     sex: Option<Sex>,
     baseline: Option<f64>,
     cfg: &RulesConfig,
-) -> Grade {
-    let rule = term.rule();
+) -> Option<u8> {
     if !value.is_finite() {
-        return Grade {
-            grade: None,
-            rule,
-            basis: "not gradable: value is not a number".into(),
-        };
+        return None;
     }
     let c = &cfg.ctcae;
-    let unit = term.unit();
     let dec = |t: &DecreasedTermConfig| {
-        let g = one_or_both(sex, t.lln_female, t.lln_male, |lln| {
+        one_or_both(sex, t.lln_female, t.lln_male, |lln| {
             decreased_grade(value, lln, t)
-        });
-        let basis = match g {
-            Some(g) => format!("{} {} {unit}: grade {g}", term.column(), num(value)),
-            None => format!(
-                "not gradable: {} {} {unit} is at or above {}, and grade 1 needs the LLN{}",
-                term.column(),
-                num(value),
-                num(t.g2_below),
-                if sex.is_none() {
-                    " (sex unknown)"
-                } else {
-                    " (not configured)"
-                }
-            ),
-        };
-        Grade {
-            grade: g,
-            rule,
-            basis,
-        }
+        })
     };
     match term {
         LabTerm::Wbc => dec(&c.wbc),
@@ -286,7 +261,7 @@ pub fn grade(
                 })
             };
             let uln_grade = one_or_both(sex, t.uln_female, t.uln_male, by_uln);
-            let base_grade = baseline.filter(|b| b.is_finite() && *b > 0.0).map(|b| {
+            let base_grade = usable_baseline(baseline).map(|b| {
                 if gt(value, t.g3_baseline_multiple * b) {
                     3
                 } else if gt(value, t.g2_baseline_multiple * b) {
@@ -295,35 +270,84 @@ pub fn grade(
                     0
                 }
             });
-            let g = match (uln_grade, base_grade) {
+            match (uln_grade, base_grade) {
                 (Some(u), Some(b)) => Some(u.max(b)),
                 (Some(u), None) => Some(u),
                 // Without the ULN, a baseline grade >= 2 is still certain.
                 (None, Some(b)) if b >= 2 => Some(b),
                 _ => None,
-            };
-            let which = match baseline.filter(|b| b.is_finite() && *b > 0.0) {
-                Some(b) => format!("ULN and baseline ({} µmol/L) criteria", num(b)),
-                None => "ULN criteria only (no baseline draw)".to_string(),
-            };
-            let basis = match g {
-                Some(g) => format!("creatinine {} µmol/L: grade {g} by {which}", num(value)),
-                None => format!(
-                    "not gradable: creatinine {} µmol/L needs the ULN{} ({which})",
-                    num(value),
-                    if sex.is_none() {
-                        " (sex unknown)"
-                    } else {
-                        " (not configured)"
-                    }
-                ),
-            };
-            Grade {
-                grade: g,
-                rule,
-                basis,
             }
         }
+    }
+}
+
+fn usable_baseline(b: Option<f64>) -> Option<f64> {
+    b.filter(|b| b.is_finite() && *b > 0.0)
+}
+
+/// Grade one lab value, with the basis in words. `baseline` is used only by creatinine (the
+/// `× baseline` criteria).
+pub fn grade(
+    term: LabTerm,
+    value: f64,
+    sex: Option<Sex>,
+    baseline: Option<f64>,
+    cfg: &RulesConfig,
+) -> Grade {
+    let rule = term.rule();
+    if !value.is_finite() {
+        return Grade {
+            grade: None,
+            rule,
+            basis: "not gradable: value is not a number".into(),
+        };
+    }
+    let g = grade_value(term, value, sex, baseline, cfg);
+    let why_not = if sex.is_none() {
+        " (sex unknown)"
+    } else {
+        " (not configured)"
+    };
+    let basis = if term == LabTerm::Creatinine {
+        let which = match usable_baseline(baseline) {
+            Some(b) => format!("ULN and baseline ({} µmol/L) criteria", Num(b)),
+            None => "ULN criteria only (no baseline draw)".to_string(),
+        };
+        match g {
+            Some(g) => format!("creatinine {} µmol/L: grade {g} by {which}", Num(value)),
+            None => format!(
+                "not gradable: creatinine {} µmol/L needs the ULN{why_not} ({which})",
+                Num(value)
+            ),
+        }
+    } else {
+        let t = match term {
+            LabTerm::Wbc => &cfg.ctcae.wbc,
+            LabTerm::Neutrophils => &cfg.ctcae.neutrophils,
+            LabTerm::Lymphocytes => &cfg.ctcae.lymphocytes,
+            LabTerm::Platelets => &cfg.ctcae.platelets,
+            _ => &cfg.ctcae.hemoglobin,
+        };
+        match g {
+            Some(g) => format!(
+                "{} {} {}: grade {g}",
+                term.column(),
+                Num(value),
+                term.unit()
+            ),
+            None => format!(
+                "not gradable: {} {} {} is at or above {}, and grade 1 needs the LLN{why_not}",
+                term.column(),
+                Num(value),
+                term.unit(),
+                Num(t.g2_below)
+            ),
+        }
+    };
+    Grade {
+        grade: g,
+        rule,
+        basis,
     }
 }
 
@@ -353,12 +377,34 @@ impl TermIndex {
             map.entry(normalise_term(v)).or_insert_with(|| v.clone());
             map.insert(normalise_term(k), v.clone());
         }
+        // Exact spellings too, so that the common case needs no normalising allocation.
+        let exact: Vec<(String, String)> = cfg
+            .ae_terms
+            .known
+            .iter()
+            .map(|t| (t.clone(), t.clone()))
+            .chain(cfg.ae_terms.map.iter().map(|(k, v)| (k.clone(), v.clone())))
+            .collect();
+        for (k, v) in exact {
+            map.entry(k).or_insert(v);
+        }
         TermIndex { map }
+    }
+
+    fn get(&self, raw: &str) -> Option<&String> {
+        self.map
+            .get(raw)
+            .or_else(|| self.map.get(&normalise_term(raw)))
     }
 
     /// The CTCAE term for a recorded term, `None` when unknown.
     pub fn lookup(&self, raw: &str) -> Option<String> {
-        self.map.get(&normalise_term(raw)).cloned()
+        self.get(raw).cloned()
+    }
+
+    /// Whether the recorded term maps to a CTCAE term.
+    pub fn contains(&self, raw: &str) -> bool {
+        self.get(raw).is_some()
     }
 }
 
@@ -386,7 +432,7 @@ pub fn check_recorded_events(
     let mut out = Vec::new();
     for e in sorted {
         if let Some(t) = &e.term {
-            if terms.lookup(&t.v).is_none() {
+            if !terms.contains(&t.v) {
                 out.push(
                     finding(
                         Severity::Warning,
@@ -428,7 +474,7 @@ pub fn check_recorded_events(
 pub struct LabAe {
     pub patient_id: String,
     /// CTCAE v5 term.
-    pub term: String,
+    pub term: &'static str,
     pub lab: LabTerm,
     pub source: &'static str,
     /// Grade of the last draw on or before `index_date` (0 = normal).
@@ -493,9 +539,12 @@ pub fn evaluate_patient_labs(
         ));
     }
     for term in LabTerm::ALL {
+        // One pass over the date-sorted draws: baseline draws (on or before the index date)
+        // come first, so each post-baseline value is graded against the final baseline.
         let mut any = false;
-        let mut baseline: Option<(f64, Date)> = None;
-        let mut post: Vec<(f64, Date)> = Vec::new();
+        let mut base_val: Option<f64> = None;
+        let mut n_post = 0usize;
+        let mut worst: Option<(u8, f64, Date)> = None;
         for l in &sorted {
             let Some(v) = term.value(l) else { continue };
             any = true;
@@ -503,34 +552,33 @@ pub fn evaluate_patient_labs(
                 continue;
             };
             if d <= i {
-                baseline = Some((v.v, d)); // sorted by date: the last one wins
+                base_val = Some(v.v);
             } else {
-                post.push((v.v, d));
+                n_post += 1;
+                if let Some(gr) = grade_value(term, v.v, sex, base_val, cfg) {
+                    if worst.as_ref().map_or(true, |w| gr > w.0) {
+                        worst = Some((gr, v.v, d));
+                    }
+                }
             }
         }
         if !any {
             continue;
         }
-        let base_val = baseline.map(|b| b.0);
-        let base_grade = base_val.and_then(|b| grade(term, b, sex, None, cfg).grade);
-        let mut worst: Option<(u8, f64, Date, String)> = None;
-        for (v, d) in &post {
-            let g = grade(term, *v, sex, base_val, cfg);
-            if let Some(gr) = g.grade {
-                if worst.as_ref().map_or(true, |w| gr > w.0) {
-                    worst = Some((gr, *v, *d, g.basis));
-                }
-            }
-        }
+        let base_grade = base_val.and_then(|b| grade_value(term, b, sex, None, cfg));
         let basis = match (&worst, index) {
             (_, None) => "index date missing: no baseline or post-baseline grade".to_string(),
-            (Some(w), _) => format!("worst after the index date on {}: {}", w.2, w.3),
-            (None, _) if post.is_empty() => "no draw after the index date".to_string(),
+            (Some(w), _) => format!(
+                "worst after the index date on {}: {}",
+                w.2,
+                grade(term, w.1, sex, base_val, cfg).basis
+            ),
+            (None, _) if n_post == 0 => "no draw after the index date".to_string(),
             (None, _) => "no gradable draw after the index date".to_string(),
         };
         out.push(LabAe {
             patient_id: p.patient_id.clone(),
-            term: term.ctcae_term().to_string(),
+            term: term.ctcae_term(),
             lab: term,
             source: "labs",
             baseline_grade: base_grade,
@@ -538,7 +586,7 @@ pub fn evaluate_patient_labs(
             worst_grade: worst.as_ref().map(|w| w.0),
             worst_value: worst.as_ref().map(|w| w.1),
             worst_date: worst.as_ref().map(|w| w.2),
-            post_baseline_draws: post.len(),
+            post_baseline_draws: n_post,
             basis,
         });
     }

@@ -12,7 +12,7 @@
 //! biopsy-proven plasmacytoma is not recorded, so clonality rests on the marrow alone.
 
 use super::config::RulesConfig;
-use super::{ge, gt, lt, num, RuleInfo};
+use super::{ge, gt, lt, num, Num, RuleInfo};
 use crate::model::{Assessment, Patient, Sex};
 use serde::Serialize;
 
@@ -142,12 +142,12 @@ impl DiagnosisOutcome {
 pub struct DiagnosisCheck {
     pub patient_id: String,
     pub outcome: DiagnosisOutcome,
-    pub label: String,
-    pub rule: String,
+    pub label: &'static str,
+    pub rule: &'static str,
     /// Criteria met (with the numbers).
     pub criteria_met: Vec<String>,
     /// Inputs missing for a criterion that might otherwise have been met.
-    pub missing: Vec<String>,
+    pub missing: Vec<&'static str>,
     pub basis: String,
 }
 
@@ -161,64 +161,75 @@ fn any_of(parts: &[Option<bool>]) -> Option<bool> {
     }
 }
 
-/// Every criterion (clonality first, then C, R, A, B, S, Li, M).
-pub fn criteria(i: &DiagnosisInputs, cfg: &RulesConfig) -> Vec<Criterion> {
+/// The criteria in order: clonality first, then C, R, A, B, S, Li, M.
+pub const CRITERIA: [&str; 8] = [
+    CLONAL_PLASMA_CELLS,
+    MDE_CALCIUM,
+    MDE_RENAL,
+    MDE_ANAEMIA,
+    MDE_BONE,
+    MDE_MARROW_60,
+    MDE_FLC_RATIO,
+    MDE_MRI,
+];
+
+/// Whether each of [`CRITERIA`] is met (`None` = not assessable), without any text.
+pub fn criteria_met(i: &DiagnosisInputs, cfg: &RulesConfig) -> [Option<bool>; 8] {
     let c = &cfg.diagnosis;
-    let opt = |v: Option<f64>| v.map(num).unwrap_or_else(|| "missing".into());
-    let mut out = Vec::new();
-    out.push(Criterion {
-        rule: CLONAL_PLASMA_CELLS,
-        met: i.bm_plasma_cell_pct.map(|v| ge(v, c.clonal_bm_pct)),
-        detail: format!(
-            "marrow plasma cells {}% (>= {})",
-            opt(i.bm_plasma_cell_pct),
-            num(c.clonal_bm_pct)
-        ),
-    });
-    let ca = i.calcium.map(|v| {
-        gt(v, c.calcium_mmol_l)
-            || c.calcium_uln_mmol_l
-                .is_some_and(|u| gt(v, u + c.calcium_above_uln_mmol_l))
-    });
-    out.push(Criterion {
-        rule: MDE_CALCIUM,
-        met: ca,
-        detail: format!(
-            "C: calcium {} mmol/L (> {})",
-            opt(i.calcium),
-            num(c.calcium_mmol_l)
-        ),
-    });
-    out.push(Criterion {
-        rule: MDE_RENAL,
-        met: any_of(&[
-            i.creatinine.map(|v| gt(v, c.creatinine_umol_l)),
-            i.crcl.map(|v| lt(v, c.crcl_ml_min)),
-        ]),
-        detail: format!(
-            "R: creatinine {} µmol/L (> {}), CrCl {} mL/min (< {})",
-            opt(i.creatinine),
-            num(c.creatinine_umol_l),
-            opt(i.crcl),
-            num(c.crcl_ml_min)
-        ),
-    });
     let lln = match i.sex {
         Some(Sex::Female) => cfg.ctcae.hemoglobin.lln_female,
         Some(Sex::Male) => cfg.ctcae.hemoglobin.lln_male,
         None => None,
     };
-    out.push(Criterion {
-        rule: MDE_ANAEMIA,
-        met: i
-            .hemoglobin
+    [
+        i.bm_plasma_cell_pct.map(|v| ge(v, c.clonal_bm_pct)),
+        i.calcium.map(|v| {
+            gt(v, c.calcium_mmol_l)
+                || c.calcium_uln_mmol_l
+                    .is_some_and(|u| gt(v, u + c.calcium_above_uln_mmol_l))
+        }),
+        any_of(&[
+            i.creatinine.map(|v| gt(v, c.creatinine_umol_l)),
+            i.crcl.map(|v| lt(v, c.crcl_ml_min)),
+        ]),
+        i.hemoglobin
             .map(|v| lt(v, c.hb_g_l) || lln.is_some_and(|l| lt(v, l - c.hb_below_lln_g_l))),
-        detail: format!("A: Hb {} g/L (< {})", opt(i.hemoglobin), num(c.hb_g_l)),
-    });
-    out.push(Criterion {
-        rule: MDE_BONE,
-        met: i.pathological_fracture,
-        detail: format!(
+        i.pathological_fracture,
+        i.bm_plasma_cell_pct.map(|v| ge(v, c.bm_pct_s)),
+        match (i.involved_flc, i.uninvolved_flc) {
+            (Some(inv), Some(un)) => {
+                Some(ge(inv, c.involved_flc_mg_l) && (un <= 0.0 || ge(inv / un, c.flc_ratio)))
+            }
+            _ => None,
+        },
+        None,
+    ]
+}
+
+/// The criterion in words, with the numbers.
+pub fn criterion_detail(rule: &str, i: &DiagnosisInputs, cfg: &RulesConfig) -> String {
+    let c = &cfg.diagnosis;
+    let opt = |v: Option<f64>| v.map(num).unwrap_or_else(|| "missing".into());
+    match rule {
+        CLONAL_PLASMA_CELLS => format!(
+            "marrow plasma cells {}% (>= {})",
+            opt(i.bm_plasma_cell_pct),
+            Num(c.clonal_bm_pct)
+        ),
+        MDE_CALCIUM => format!(
+            "C: calcium {} mmol/L (> {})",
+            opt(i.calcium),
+            Num(c.calcium_mmol_l)
+        ),
+        MDE_RENAL => format!(
+            "R: creatinine {} µmol/L (> {}), CrCl {} mL/min (< {})",
+            opt(i.creatinine),
+            Num(c.creatinine_umol_l),
+            opt(i.crcl),
+            Num(c.crcl_ml_min)
+        ),
+        MDE_ANAEMIA => format!("A: Hb {} g/L (< {})", opt(i.hemoglobin), Num(c.hb_g_l)),
+        MDE_BONE => format!(
             "B: pathological fracture {}",
             match i.pathological_fracture {
                 Some(true) => "yes",
@@ -226,39 +237,34 @@ pub fn criteria(i: &DiagnosisInputs, cfg: &RulesConfig) -> Vec<Criterion> {
                 None => "missing",
             }
         ),
-    });
-    out.push(Criterion {
-        rule: MDE_MARROW_60,
-        met: i.bm_plasma_cell_pct.map(|v| ge(v, c.bm_pct_s)),
-        detail: format!(
+        MDE_MARROW_60 => format!(
             "S: marrow plasma cells {}% (>= {})",
             opt(i.bm_plasma_cell_pct),
-            num(c.bm_pct_s)
+            Num(c.bm_pct_s)
         ),
-    });
-    let li = match (i.involved_flc, i.uninvolved_flc) {
-        (Some(inv), Some(un)) => {
-            Some(ge(inv, c.involved_flc_mg_l) && (un <= 0.0 || ge(inv / un, c.flc_ratio)))
-        }
-        _ => None,
-    };
-    out.push(Criterion {
-        rule: MDE_FLC_RATIO,
-        met: li,
-        detail: format!(
+        MDE_FLC_RATIO => format!(
             "Li: involved FLC {} mg/L, uninvolved {} mg/L (ratio >= {}, involved >= {})",
             opt(i.involved_flc),
             opt(i.uninvolved_flc),
-            num(c.flc_ratio),
-            num(c.involved_flc_mg_l)
+            Num(c.flc_ratio),
+            Num(c.involved_flc_mg_l)
         ),
-    });
-    out.push(Criterion {
-        rule: MDE_MRI,
-        met: None,
-        detail: "M: MRI focal lesions are not recorded in the workbook".into(),
-    });
-    out
+        _ => "M: MRI focal lesions are not recorded in the workbook".into(),
+    }
+}
+
+/// Every criterion with its outcome and detail (clonality first, then C, R, A, B, S, Li, M).
+pub fn criteria(i: &DiagnosisInputs, cfg: &RulesConfig) -> Vec<Criterion> {
+    let met = criteria_met(i, cfg);
+    CRITERIA
+        .iter()
+        .zip(met)
+        .map(|(rule, met)| Criterion {
+            rule,
+            met,
+            detail: criterion_detail(rule, i, cfg),
+        })
+        .collect()
 }
 
 fn missing_inputs(rule: &str, i: &DiagnosisInputs) -> Vec<&'static str> {
@@ -295,41 +301,39 @@ fn missing_inputs(rule: &str, i: &DiagnosisInputs) -> Vec<&'static str> {
 
 /// The informational check on the inputs available.
 pub fn check(patient_id: &str, i: &DiagnosisInputs, cfg: &RulesConfig) -> DiagnosisCheck {
-    let cr = criteria(i, cfg);
-    let clonal = &cr[0];
+    let met_flags = criteria_met(i, cfg);
+    let cr: Vec<(&'static str, Option<bool>)> = CRITERIA.iter().copied().zip(met_flags).collect();
+    let clonal = cr[0];
     let events = &cr[1..];
     let met: Vec<String> = cr
         .iter()
-        .filter(|c| c.met == Some(true))
-        .map(|c| c.detail.clone())
+        .filter(|c| c.1 == Some(true))
+        .map(|c| criterion_detail(c.0, i, cfg))
         .collect();
-    let any_event = events.iter().any(|e| e.met == Some(true));
-    let mut missing: Vec<String> = Vec::new();
+    let any_event = events.iter().any(|e| e.1 == Some(true));
+    let mut missing: Vec<&'static str> = Vec::new();
     let mut add = |rule: &str| {
         for m in missing_inputs(rule, i) {
-            if !missing.iter().any(|x| x == m) {
-                missing.push(m.to_string());
+            if !missing.contains(&m) {
+                missing.push(m);
             }
         }
     };
-    if clonal.met.is_none() {
-        add(clonal.rule);
+    if clonal.1.is_none() {
+        add(clonal.0);
     }
     if !any_event {
-        for e in events
-            .iter()
-            .filter(|e| e.met.is_none() && e.rule != MDE_MRI)
-        {
-            add(e.rule);
+        for e in events.iter().filter(|e| e.1.is_none() && e.0 != MDE_MRI) {
+            add(e.0);
         }
     }
-    let (outcome, basis) = if clonal.met == Some(true) && any_event {
+    let (outcome, basis) = if clonal.1 == Some(true) && any_event {
         (
             DiagnosisOutcome::ConsistentWithImwg2014,
             format!("entry values meet IMWG 2014: {}", met.join("; ")),
         )
-    } else if clonal.met == Some(false)
-        || (!any_event && events.iter().all(|e| e.met.is_some() || e.rule == MDE_MRI))
+    } else if clonal.1 == Some(false)
+        || (!any_event && events.iter().all(|e| e.1.is_some() || e.0 == MDE_MRI))
     {
         (
             DiagnosisOutcome::NotAssessable,
@@ -346,8 +350,8 @@ pub fn check(patient_id: &str, i: &DiagnosisInputs, cfg: &RulesConfig) -> Diagno
     DiagnosisCheck {
         patient_id: patient_id.to_string(),
         outcome,
-        label: outcome.label().to_string(),
-        rule: DIAGNOSIS.to_string(),
+        label: outcome.label(),
+        rule: DIAGNOSIS,
         criteria_met: met,
         missing,
         basis,

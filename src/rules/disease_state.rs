@@ -22,7 +22,7 @@
 //! state), and a derived generic `refractory` agrees with a recorded refractory subtype.
 
 use super::config::RulesConfig;
-use super::{finding, ge, gt, num, response, RuleInfo};
+use super::{finding, ge, gt, response, Num, RuleInfo};
 use crate::model::{Date, DiseaseStatus, Finding, Patient, Response, Severity};
 use serde::Serialize;
 
@@ -78,26 +78,25 @@ pub const RULES: &[RuleInfo] = &[
         id: REFRACTORY_WITHIN_60_DAYS,
         version: "imwg2016",
         source: SRC_RAJKUMAR,
-        summary:
-            "progression on the last prior line or within 60 days of its last dose: refractory",
+        summary: "progression on the last prior line or within 60 days of its last dose",
     },
     RuleInfo {
         id: PRIMARY_REFRACTORY_NEVER_MR,
         version: "imwg2016",
         source: SRC_RAJKUMAR,
-        summary: "never reached MR or better: primary refractory",
+        summary: "never reached MR or better on the prior line",
     },
     RuleInfo {
         id: RELAPSED_AND_REFRACTORY,
         version: "imwg2016",
         source: SRC_RAJKUMAR,
-        summary: "refractory after having reached MR or better: relapsed and refractory",
+        summary: "progression within 60 days of the last dose after reaching MR or better",
     },
     RuleInfo {
         id: RELAPSED_AFTER_60_DAYS,
         version: "imwg2016",
         source: SRC_RAJKUMAR,
-        summary: "progression more than 60 days after the last dose, after MR or better: relapsed",
+        summary: "progression more than 60 days after the last dose, after MR or better",
     },
     RuleInfo {
         id: NOT_DERIVABLE,
@@ -167,7 +166,7 @@ pub const RULES: &[RuleInfo] = &[
     },
 ];
 
-/// The result of [`derive`].
+/// The result of [`derive()`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DiseaseStateOutcome {
     /// `None` = not derivable.
@@ -276,6 +275,14 @@ pub fn derive(
     }
 }
 
+/// The plain-English criterion of a disease-state rule (no patient data).
+fn rule_summary(rule: &str) -> &'static str {
+    RULES
+        .iter()
+        .find(|r| r.id == rule)
+        .map_or("IMWG definition", |r| r.summary)
+}
+
 /// Whether a recorded state agrees with a derived one (the generic `refractory` agrees with
 /// either refractory subtype).
 pub fn states_agree(recorded: DiseaseStatus, derived: DiseaseStatus) -> bool {
@@ -352,13 +359,13 @@ pub fn relapse_evidence(i: &RelapseInputs, cfg: &RulesConfig) -> Vec<RelapseEvid
     if let Some(ca) = i.calcium.filter(|v| gt(*v, c.calcium_mmol_l)) {
         push(
             EVIDENCE_HYPERCALCAEMIA,
-            format!("calcium {} mmol/L > {}", num(ca), num(c.calcium_mmol_l)),
+            format!("calcium {} mmol/L > {}", Num(ca), Num(c.calcium_mmol_l)),
         );
     }
     if let Some(hb) = i.hb_drop.filter(|v| ge(*v, c.hb_drop_g_l)) {
         push(
             EVIDENCE_HB_DROP,
-            format!("Hb fall {} g/L >= {}", num(hb), num(c.hb_drop_g_l)),
+            format!("Hb fall {} g/L >= {}", Num(hb), Num(c.hb_drop_g_l)),
         );
     }
     if let Some(cr) = i
@@ -369,8 +376,8 @@ pub fn relapse_evidence(i: &RelapseInputs, cfg: &RulesConfig) -> Vec<RelapseEvid
             EVIDENCE_CREATININE_RISE,
             format!(
                 "creatinine rise {} µmol/L >= {}",
-                num(cr),
-                num(c.creatinine_rise_umol_l)
+                Num(cr),
+                Num(c.creatinine_rise_umol_l)
             ),
         );
     }
@@ -383,8 +390,8 @@ pub fn relapse_evidence(i: &RelapseInputs, cfg: &RulesConfig) -> Vec<RelapseEvid
                 EVIDENCE_BIOCHEMICAL,
                 format!(
                     "M-protein {} g/L at relapse from a nadir of {} g/L",
-                    num(r),
-                    num(n)
+                    Num(r),
+                    Num(n)
                 ),
             );
         }
@@ -402,12 +409,12 @@ pub struct ImwgRecord {
     pub derived: Option<String>,
     pub agrees: Option<bool>,
     pub basis: String,
-    pub rule: String,
-    pub missing: Vec<String>,
+    pub rule: &'static str,
+    pub missing: Vec<&'static str>,
     /// Relapse criteria documented at entry (descriptions), empty when none.
     pub relapse_evidence: Vec<String>,
     /// Rule ids of the relapse criteria met, parallel to `relapse_evidence`.
-    pub relapse_evidence_rules: Vec<String>,
+    pub relapse_evidence_rules: Vec<&'static str>,
 }
 
 /// Disease state, agreement and relapse evidence for one patient, with findings.
@@ -435,10 +442,10 @@ pub fn evaluate_patient(p: &Patient, cfg: &RulesConfig) -> (ImwgRecord, Vec<Find
                     "disease_status",
                     pid,
                     format!(
-                        "Recorded disease status '{}' but the IMWG definitions give '{}': {}",
+                        "Recorded disease status '{}', but the IMWG definitions give '{}' ({})",
                         rv.v.code(),
                         d.code(),
-                        o.basis
+                        rule_summary(o.rule)
                     ),
                 )
                 .with_value(rv.v.code()),
@@ -476,10 +483,10 @@ pub fn evaluate_patient(p: &Patient, cfg: &RulesConfig) -> (ImwgRecord, Vec<Find
         derived: o.status.map(|s| s.code().to_string()),
         agrees,
         basis: o.basis,
-        rule: o.rule.to_string(),
-        missing: o.missing.iter().map(|s| s.to_string()).collect(),
+        rule: o.rule,
+        missing: o.missing,
         relapse_evidence: ev.iter().map(|e| e.description.clone()).collect(),
-        relapse_evidence_rules: ev.iter().map(|e| e.rule.to_string()).collect(),
+        relapse_evidence_rules: ev.iter().map(|e| e.rule).collect(),
     };
     (rec, findings)
 }

@@ -110,7 +110,11 @@ pub struct RulesSummary {
     pub iss_agree: usize,
     pub iss_disagree: usize,
     pub lab_ae_rows: usize,
+    /// Rows with a post-baseline grade >= 1.
+    pub lab_ae_any_grade: usize,
     pub lab_ae_grade3plus: usize,
+    /// Rows already abnormal (grade >= 1) at baseline.
+    pub lab_ae_abnormal_at_baseline: usize,
     pub recorded_ae_unknown_terms: usize,
     pub findings_error: usize,
     pub findings_warning: usize,
@@ -163,9 +167,13 @@ impl fmt::Display for RulesSummary {
         )?;
         writeln!(
             f,
-            "  Lab-derived CTCAE rows: {} ({} with grade >= 3 after baseline); \
-             unknown recorded AE terms: {}",
-            self.lab_ae_rows, self.lab_ae_grade3plus, self.recorded_ae_unknown_terms
+            "  Lab-derived CTCAE rows: {} ({} with any grade and {} with grade >= 3 after \
+             baseline; {} already abnormal at baseline); unknown recorded AE terms: {}",
+            self.lab_ae_rows,
+            self.lab_ae_any_grade,
+            self.lab_ae_grade3plus,
+            self.lab_ae_abnormal_at_baseline,
+            self.recorded_ae_unknown_terms
         )?;
         write!(
             f,
@@ -175,56 +183,48 @@ impl fmt::Display for RulesSummary {
     }
 }
 
-/// Run every rule set over a cohort. Pure; linear in the number of rows.
-pub fn evaluate(
-    patients: &[Patient],
-    assessments: &[Assessment],
-    labs: &[LabDraw],
-    adverse_events: &[AdverseEvent],
-    cfg: &RulesConfig,
-) -> RulesOutcome {
-    let mut by_pid_assess: HashMap<&str, Vec<&Assessment>> = HashMap::new();
-    for a in assessments {
-        by_pid_assess
-            .entry(a.patient_id.as_str())
-            .or_default()
-            .push(a);
-    }
-    let mut by_pid_labs: HashMap<&str, Vec<&LabDraw>> = HashMap::new();
-    for l in labs {
-        by_pid_labs
-            .entry(l.patient_id.as_str())
-            .or_default()
-            .push(l);
-    }
-    let mut by_pid_ae: HashMap<&str, Vec<&AdverseEvent>> = HashMap::new();
-    for e in adverse_events {
-        by_pid_ae.entry(e.patient_id.as_str()).or_default().push(e);
-    }
-    let terms = ctcae::TermIndex::new(cfg);
+/// Cohorts at least this large are split over the available cores (scoped threads, no
+/// shared mutable state; the result is identical to the sequential one).
+const PARALLEL_MIN_PATIENTS: usize = 20_000;
 
-    let mut out = RulesOutcome {
+/// Rows grouped by `patient_id`, built once.
+struct Groups<'a> {
+    assessments: HashMap<&'a str, Vec<&'a Assessment>>,
+    labs: HashMap<&'a str, Vec<&'a LabDraw>>,
+    adverse_events: HashMap<&'a str, Vec<&'a AdverseEvent>>,
+}
+
+/// The per-patient outputs of a run of patients, in patient order.
+#[derive(Default)]
+struct Part {
+    imwg: Vec<ImwgRecord>,
+    diagnosis: Vec<DiagnosisCheck>,
+    derived_responses: Vec<DerivedResponse>,
+    lab_adverse_events: Vec<LabAe>,
+    staging: Vec<PatientStaging>,
+    findings: Vec<Finding>,
+}
+
+fn evaluate_patients(
+    patients: &[Patient],
+    g: &Groups<'_>,
+    terms: &ctcae::TermIndex,
+    cfg: &RulesConfig,
+) -> Part {
+    let mut out = Part {
         imwg: Vec::with_capacity(patients.len()),
         diagnosis: Vec::with_capacity(patients.len()),
-        derived_responses: Vec::new(),
-        lab_adverse_events: Vec::new(),
-        recorded_ae_terms: adverse_events
-            .iter()
-            .map(|e| e.term.as_ref().and_then(|t| terms.lookup(&t.v)))
-            .collect(),
         staging: Vec::with_capacity(patients.len()),
-        findings: Vec::new(),
-        summary: RulesSummary::default(),
+        ..Part::default()
     };
     let empty_a: Vec<&Assessment> = Vec::new();
     let empty_l: Vec<&LabDraw> = Vec::new();
     let empty_e: Vec<&AdverseEvent> = Vec::new();
-
     for p in patients {
         let pid = p.patient_id.as_str();
-        let pa = by_pid_assess.get(pid).unwrap_or(&empty_a);
-        let pl = by_pid_labs.get(pid).unwrap_or(&empty_l);
-        let pe = by_pid_ae.get(pid).unwrap_or(&empty_e);
+        let pa = g.assessments.get(pid).unwrap_or(&empty_a);
+        let pl = g.labs.get(pid).unwrap_or(&empty_l);
+        let pe = g.adverse_events.get(pid).unwrap_or(&empty_e);
 
         let (rec, f) = disease_state::evaluate_patient(p, cfg);
         out.imwg.push(rec);
@@ -242,7 +242,7 @@ pub fn evaluate(
         out.lab_adverse_events.extend(lae);
         out.findings.extend(f);
         out.findings
-            .extend(ctcae::check_recorded_events(p, pe, &terms));
+            .extend(ctcae::check_recorded_events(p, pe, terms));
 
         let (st, f) = staging::evaluate_patient(p, cfg);
         out.staging.push(st);
@@ -260,6 +260,89 @@ pub fn evaluate(
         for l in sorted_l {
             out.findings.extend(plausibility::lab_findings(l, cfg));
         }
+    }
+    out
+}
+
+/// Run every rule set over a cohort. Pure (no I/O); linear in the number of rows: rows are
+/// grouped by `patient_id` once, and large cohorts are split over the available cores with
+/// the same, deterministic result. Rows whose `patient_id` has no patient are left out
+/// (ingest reports them), except in `recorded_ae_terms`, which follows the input rows.
+pub fn evaluate(
+    patients: &[Patient],
+    assessments: &[Assessment],
+    labs: &[LabDraw],
+    adverse_events: &[AdverseEvent],
+    cfg: &RulesConfig,
+) -> RulesOutcome {
+    let mut g = Groups {
+        assessments: HashMap::with_capacity(patients.len()),
+        labs: HashMap::with_capacity(patients.len()),
+        adverse_events: HashMap::with_capacity(patients.len()),
+    };
+    for a in assessments {
+        g.assessments
+            .entry(a.patient_id.as_str())
+            .or_default()
+            .push(a);
+    }
+    for l in labs {
+        g.labs.entry(l.patient_id.as_str()).or_default().push(l);
+    }
+    for e in adverse_events {
+        g.adverse_events
+            .entry(e.patient_id.as_str())
+            .or_default()
+            .push(e);
+    }
+    let terms = ctcae::TermIndex::new(cfg);
+
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let parts: Vec<Part> = if threads > 1 && patients.len() >= PARALLEL_MIN_PATIENTS {
+        let chunk = patients.len().div_ceil(threads);
+        let (g, terms) = (&g, &terms);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = patients
+                .chunks(chunk)
+                .map(|c| (c, s.spawn(move || evaluate_patients(c, g, terms, cfg))))
+                .collect();
+            handles
+                .into_iter()
+                // A thread cannot panic here; should one ever, redo its chunk in this thread.
+                .map(|(c, h)| {
+                    h.join()
+                        .unwrap_or_else(|_| evaluate_patients(c, g, terms, cfg))
+                })
+                .collect()
+        })
+    } else {
+        vec![evaluate_patients(patients, &g, &terms, cfg)]
+    };
+
+    let mut out = RulesOutcome {
+        imwg: Vec::with_capacity(patients.len()),
+        diagnosis: Vec::with_capacity(patients.len()),
+        derived_responses: Vec::with_capacity(
+            parts.iter().map(|p| p.derived_responses.len()).sum(),
+        ),
+        lab_adverse_events: Vec::with_capacity(
+            parts.iter().map(|p| p.lab_adverse_events.len()).sum(),
+        ),
+        recorded_ae_terms: adverse_events
+            .iter()
+            .map(|e| e.term.as_ref().and_then(|t| terms.lookup(&t.v)))
+            .collect(),
+        staging: Vec::with_capacity(patients.len()),
+        findings: Vec::with_capacity(parts.iter().map(|p| p.findings.len()).sum()),
+        summary: RulesSummary::default(),
+    };
+    for p in parts {
+        out.imwg.extend(p.imwg);
+        out.diagnosis.extend(p.diagnosis);
+        out.derived_responses.extend(p.derived_responses);
+        out.lab_adverse_events.extend(p.lab_adverse_events);
+        out.staging.extend(p.staging);
+        out.findings.extend(p.findings);
     }
     out.summary = summarise(&out, cfg);
     out
@@ -328,6 +411,16 @@ fn summarise(out: &RulesOutcome, cfg: &RulesConfig) -> RulesSummary {
         }
     }
     s.lab_ae_rows = out.lab_adverse_events.len();
+    s.lab_ae_any_grade = out
+        .lab_adverse_events
+        .iter()
+        .filter(|l| l.worst_grade.is_some_and(|g| g >= 1))
+        .count();
+    s.lab_ae_abnormal_at_baseline = out
+        .lab_adverse_events
+        .iter()
+        .filter(|l| l.baseline_grade.is_some_and(|g| g >= 1))
+        .count();
     s.lab_ae_grade3plus = out
         .lab_adverse_events
         .iter()
@@ -375,17 +468,40 @@ pub(crate) fn le(a: f64, b: f64) -> bool {
     a <= b + tol(b)
 }
 
-/// A number for a message: at most 2 decimals, no trailing zeros.
+/// A number for a message: rounded to 2 decimals, no trailing zeros (`2.8`, `35`, `1.23`).
 pub(crate) fn num(v: f64) -> String {
-    if !v.is_finite() {
-        return v.to_string();
-    }
-    let s = format!("{v:.2}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" {
-        "0".to_string()
-    } else {
-        s.to_string()
+    Num(v).to_string()
+}
+
+/// [`num`] as a `Display` (no allocation inside `format!`). Integer arithmetic rather than
+/// `{:.2}`: this runs for every basis string of a large cohort.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Num(pub f64);
+
+impl fmt::Display for Num {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let v = self.0;
+        if !v.is_finite() {
+            return write!(f, "{v}");
+        }
+        let r = (v * 100.0).round();
+        if r.abs() >= 9.0e15 {
+            return write!(f, "{v:.0}");
+        }
+        let r = r as i64;
+        let a = r.unsigned_abs();
+        let (int, frac) = (a / 100, a % 100);
+        if r < 0 {
+            f.write_str("-")?;
+        }
+        write!(f, "{int}")?;
+        if frac == 0 {
+            Ok(())
+        } else if frac % 10 == 0 {
+            write!(f, ".{}", frac / 10)
+        } else {
+            write!(f, ".{frac:02}")
+        }
     }
 }
 
@@ -429,6 +545,10 @@ mod tests {
         assert_eq!(num(35.0), "35");
         assert_eq!(num(-0.001), "0");
         assert_eq!(num(1.234), "1.23");
+        assert_eq!(num(-2.5), "-2.5");
+        assert_eq!(num(0.05), "0.05");
+        assert_eq!(num(176.8), "176.8");
+        assert_eq!(num(1e20), "100000000000000000000");
     }
 
     #[test]

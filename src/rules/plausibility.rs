@@ -4,7 +4,7 @@
 //! changed: the finding only points at them. Non-finite numbers are reported the same way.
 
 use super::config::{Range, RulesConfig};
-use super::{finding, num, RuleInfo};
+use super::{finding, num, Num, RuleInfo};
 use crate::model::{Assessment, Finding, LabDraw, Patient, Severity, Val};
 
 /// Calcium outside the plausible range (mmol/L). Source: mmreport config. Version plausibility.
@@ -119,10 +119,10 @@ fn run(pid: &str, checks: &[Check<'_>], out: &mut Vec<Finding>) {
                     "{} {} {} is outside the plausible range {}-{} {}: check the value and its unit \
                      (kept as entered)",
                     c.column,
-                    num(v.v),
+                    Num(v.v),
                     c.unit,
-                    num(c.range.min),
-                    num(c.range.max),
+                    Num(c.range.min),
+                    Num(c.range.max),
                     c.unit
                 ),
             )

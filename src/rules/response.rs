@@ -13,6 +13,8 @@
 //!   included), then sCR, CR, VGPR, PR, MR from the best down; a level whose data are missing
 //!   is not claimed ("downgraded") and the basis names what was missing. SD when data exist
 //!   but no level is met; NE when the assessment holds none of the measure's values.
+//! - A negative immunofixation implies electrophoresis-negative M-protein: a missing serum or
+//!   urine value then counts as 0 for the response levels (never for PD).
 //! - Urine criteria apply when urine was measured at baseline (for PR/MR: when it was
 //!   measurable); a workbook that never records urine is judged on serum alone.
 //! - Confirmation: a response category (MR or better) or a biochemical PD is confirmed when
@@ -20,7 +22,7 @@
 //!   SPD growth) and SD need no confirmation.
 
 use super::config::RulesConfig;
-use super::{finding, ge, gt, le, lt, num, ResponseSource, RuleInfo};
+use super::{finding, ge, gt, le, lt, num, Num, ResponseSource, RuleInfo};
 use crate::model::{Assessment, CellRef, Date, Finding, Patient, Response, Severity};
 use serde::Serialize;
 use std::cmp::Ordering;
@@ -254,6 +256,29 @@ pub fn flc_ratio_normal(
     }
 }
 
+/// The measure used for a baseline (IMWG fallback order), without any text.
+pub fn measure_of(
+    b: &Measurements,
+    light: Option<LightChain>,
+    cfg: &RulesConfig,
+) -> Option<Measure> {
+    let c = &cfg.response;
+    let serum = b.serum.is_some_and(|v| ge(v, c.measurable_serum_g_l));
+    let urine = b.urine.is_some_and(|v| ge(v, c.measurable_urine_mg_24h));
+    if serum || urine {
+        return Some(Measure::MProtein);
+    }
+    if let (Some(i), Some(u)) = (b.involved_flc, b.uninvolved_flc) {
+        if ge(i, c.measurable_flc_mg_l) && flc_ratio_normal(i, u, light, cfg) == Some(false) {
+            return Some(Measure::Flc);
+        }
+    }
+    if b.bm_pct.is_some_and(|v| ge(v, c.marrow_baseline_min_pct)) {
+        return Some(Measure::Marrow);
+    }
+    None
+}
+
 /// Measurable disease at baseline: the measure used, in the IMWG fallback order, with a
 /// sentence on why.
 pub fn measurable_disease(
@@ -261,40 +286,23 @@ pub fn measurable_disease(
     light: Option<LightChain>,
     cfg: &RulesConfig,
 ) -> (Option<Measure>, String) {
-    let c = &cfg.response;
-    let serum = b.serum.is_some_and(|v| ge(v, c.measurable_serum_g_l));
-    let urine = b.urine.is_some_and(|v| ge(v, c.measurable_urine_mg_24h));
-    if serum || urine {
-        return (
-            Some(Measure::MProtein),
-            format!("measurable M-protein at baseline ({})", baseline_text(b)),
-        );
-    }
-    if let (Some(i), Some(u)) = (b.involved_flc, b.uninvolved_flc) {
-        if ge(i, c.measurable_flc_mg_l) && flc_ratio_normal(i, u, light, cfg) == Some(false) {
-            return (
-                Some(Measure::Flc),
-                format!(
-                    "FLC-only measurable disease at baseline (involved FLC {} mg/L, uninvolved {} mg/L)",
-                    num(i),
-                    num(u)
-                ),
-            );
+    let m = measure_of(b, light, cfg);
+    let text = match m {
+        Some(Measure::MProtein) => {
+            format!("measurable M-protein at baseline ({})", baseline_text(b))
         }
-    }
-    if let Some(bm) = b.bm_pct.filter(|v| ge(*v, c.marrow_baseline_min_pct)) {
-        return (
-            Some(Measure::Marrow),
-            format!(
-                "marrow-only measurable disease at baseline (plasma cells {}%)",
-                num(bm)
-            ),
-        );
-    }
-    (
-        None,
-        format!("no measurable disease at baseline ({})", baseline_text(b)),
-    )
+        Some(Measure::Flc) => format!(
+            "FLC-only measurable disease at baseline (involved FLC {} mg/L, uninvolved {} mg/L)",
+            Num(b.involved_flc.unwrap_or(f64::NAN)),
+            Num(b.uninvolved_flc.unwrap_or(f64::NAN))
+        ),
+        Some(Measure::Marrow) => format!(
+            "marrow-only measurable disease at baseline (plasma cells {}%)",
+            Num(b.bm_pct.unwrap_or(f64::NAN))
+        ),
+        None => format!("no measurable disease at baseline ({})", baseline_text(b)),
+    };
+    (m, text)
 }
 
 fn baseline_text(b: &Measurements) -> String {
@@ -310,7 +318,7 @@ fn baseline_text(b: &Measurements) -> String {
         ));
     }
     if let Some(bm) = b.bm_pct {
-        parts.push(format!("marrow plasma cells {}%", num(bm)));
+        parts.push(format!("marrow plasma cells {}%", Num(bm)));
     }
     parts.join(", ")
 }
@@ -415,8 +423,8 @@ pub fn classify(
         if (n > 0.0 && ge(s, n * (1.0 + c.pd_spd_increase_pct / 100.0))) || (n <= 0.0 && s > 0.0) {
             pd.push(format!(
                 "plasmacytoma SPD {} cm² from a nadir of {}",
-                num(s),
-                num(n)
+                Num(s),
+                Num(n)
             ));
             imaging = true;
         }
@@ -428,8 +436,8 @@ pub fn classify(
                 if serum_progression(n, v, cfg) {
                     pd.push(format!(
                         "serum M-protein up from a nadir of {} to {} g/L",
-                        num(n),
-                        num(v)
+                        Num(n),
+                        Num(v)
                     ));
                 }
             }
@@ -437,8 +445,8 @@ pub fn classify(
                 if pct_up(n, v) && ge(v - n, c.pd_urine_abs_mg_24h) {
                     pd.push(format!(
                         "urine M-protein up from a nadir of {} to {} mg/24h",
-                        num(n),
-                        num(v)
+                        Num(n),
+                        Num(v)
                     ));
                 }
             }
@@ -448,8 +456,8 @@ pub fn classify(
                 if pct_up(n, v) && gt(v - n, c.pd_dflc_abs_mg_l) {
                     pd.push(format!(
                         "dFLC up from a nadir of {} to {} mg/L",
-                        num(n),
-                        num(v)
+                        Num(n),
+                        Num(v)
                     ));
                 }
             }
@@ -459,8 +467,8 @@ pub fn classify(
                 if ge(v - n, c.pd_marrow_abs_points) {
                     pd.push(format!(
                         "marrow plasma cells up from {}% to {}%",
-                        num(n),
-                        num(v)
+                        Num(n),
+                        Num(v)
                     ));
                 }
             }
@@ -509,6 +517,11 @@ pub fn classify(
         (Some(i), Some(u)) => flc_ratio_normal(i, u, light, cfg),
         _ => None,
     };
+    // A negative immunofixation implies no M-protein on electrophoresis: a missing serum or
+    // urine value then counts as 0 for the response levels (never for PD).
+    let ife_neg = cur.ife_negative == Some(true);
+    let serum_now = cur.serum.or(ife_neg.then_some(0.0));
+    let urine_now = cur.urine.or(ife_neg.then_some(0.0));
     let serum_meas = base.serum.is_some_and(|v| ge(v, c.measurable_serum_g_l));
     let urine_meas = base.urine.is_some_and(|v| ge(v, c.measurable_urine_mg_24h));
     let urine_followed = base.urine.is_some() && measure == Measure::MProtein;
@@ -521,8 +534,12 @@ pub fn classify(
     };
 
     // --- CR / sCR ---
+    // M-protein still seen on electrophoresis means immunofixation cannot be negative.
+    let ife_for_cr = cur.ife_negative.or_else(|| {
+        (cur.serum.is_some_and(|v| v > 0.0) || cur.urine.is_some_and(|v| v > 0.0)).then_some(false)
+    });
     let cr_parts = [
-        ("immunofixation", cur.ife_negative),
+        ("immunofixation", ife_for_cr),
         (
             "plasmacytoma SPD",
             if plasmacytoma_present {
@@ -580,7 +597,7 @@ pub fn classify(
                     (
                         "serum M-protein",
                         if serum_meas {
-                            reduction(base.serum, cur.serum)
+                            reduction(base.serum, serum_now)
                                 .map(|r| ge(r, c.vgpr_serum_reduction_pct))
                         } else {
                             Some(true)
@@ -589,7 +606,7 @@ pub fn classify(
                     (
                         "urine M-protein",
                         if urine_followed {
-                            cur.urine.map(|u| lt(u, c.vgpr_urine_below_mg_24h))
+                            urine_now.map(|u| lt(u, c.vgpr_urine_below_mg_24h))
                         } else {
                             Some(true)
                         },
@@ -612,7 +629,7 @@ pub fn classify(
             (
                 "serum M-protein",
                 if serum_meas {
-                    reduction(base.serum, cur.serum).map(|r| ge(r, c.pr_serum_reduction_pct))
+                    reduction(base.serum, serum_now).map(|r| ge(r, c.pr_serum_reduction_pct))
                 } else {
                     Some(true)
                 },
@@ -620,7 +637,7 @@ pub fn classify(
             (
                 "urine M-protein",
                 if urine_meas {
-                    cur.urine.map(|u| {
+                    urine_now.map(|u| {
                         lt(u, c.pr_urine_below_mg_24h)
                             || reduction(base.urine, Some(u))
                                 .is_some_and(|r| ge(r, c.pr_urine_reduction_pct))
@@ -652,7 +669,7 @@ pub fn classify(
             (
                 "serum M-protein",
                 if serum_meas {
-                    reduction(base.serum, cur.serum).map(|r| ge(r, c.mr_serum_reduction_pct))
+                    reduction(base.serum, serum_now).map(|r| ge(r, c.mr_serum_reduction_pct))
                 } else {
                     Some(true)
                 },
@@ -660,7 +677,7 @@ pub fn classify(
             (
                 "urine M-protein",
                 if urine_meas {
-                    reduction(base.urine, cur.urine).map(|r| ge(r, c.mr_urine_reduction_pct))
+                    reduction(base.urine, urine_now).map(|r| ge(r, c.mr_urine_reduction_pct))
                 } else {
                     Some(true)
                 },
@@ -688,75 +705,73 @@ fn numbers_text(
     nadir: &Nadir,
     cur: &Measurements,
 ) -> String {
-    let mut parts = Vec::new();
-    let change = |b: Option<f64>, c: f64| -> String {
-        match b {
-            Some(b) if b > 0.0 => format!(", {:+}%", num((c - b) / b * 100.0)),
-            _ => String::new(),
+    use std::fmt::Write;
+    let mut s = String::with_capacity(160);
+    let mut one = |name: &str, unit: &str, b: Option<f64>, n: Option<f64>, c: Option<f64>| {
+        let Some(c) = c else { return };
+        if !s.is_empty() {
+            s.push_str("; ");
         }
-    };
-    let one = |name: &str,
-               unit: &str,
-               b: Option<f64>,
-               n: Option<f64>,
-               c: Option<f64>|
-     -> Option<String> {
-        let c = c?;
-        Some(format!(
-            "{name} {}{unit} (baseline {}{}, nadir {})",
-            num(c),
-            b.map(num).unwrap_or_else(|| "missing".into()),
-            change(b, c),
-            n.map(num).unwrap_or_else(|| "missing".into()),
-        ))
+        let _ = write!(s, "{name} {}{unit} (baseline ", Num(c));
+        match b {
+            Some(b) => {
+                let _ = write!(s, "{}", Num(b));
+                if b > 0.0 {
+                    let pct = (c - b) / b * 100.0;
+                    let _ = write!(s, ", {}{}%", if pct >= 0.0 { "+" } else { "" }, Num(pct));
+                }
+            }
+            None => s.push_str("missing"),
+        }
+        match n {
+            Some(n) => {
+                let _ = write!(s, ", nadir {})", Num(n));
+            }
+            None => s.push_str(", nadir missing)"),
+        }
     };
     match measure {
         Measure::MProtein => {
-            parts.extend(one(
+            one(
                 "serum M-protein",
                 " g/L",
                 base.serum,
                 nadir.serum,
                 cur.serum,
-            ));
-            parts.extend(one(
+            );
+            one(
                 "urine M-protein",
                 " mg/24h",
                 base.urine,
                 nadir.urine,
                 cur.urine,
-            ));
+            );
         }
-        Measure::Flc => {
-            parts.extend(one("dFLC", " mg/L", base.dflc(), nadir.dflc, cur.dflc()));
-        }
+        Measure::Flc => one("dFLC", " mg/L", base.dflc(), nadir.dflc, cur.dflc()),
         Measure::Marrow => {}
     }
-    parts.extend(one(
+    one(
         "marrow plasma cells",
         "%",
         base.bm_pct,
         nadir.bm_pct,
         cur.bm_pct,
-    ));
-    parts.extend(one(
-        "plasmacytoma SPD",
-        " cm²",
-        base.spd,
-        nadir.spd,
-        cur.spd,
-    ));
+    );
+    one("plasmacytoma SPD", " cm²", base.spd, nadir.spd, cur.spd);
     if let Some(ife) = cur.ife_negative {
-        parts.push(format!(
-            "immunofixation {}",
-            if ife { "negative" } else { "positive" }
-        ));
+        if !s.is_empty() {
+            s.push_str("; ");
+        }
+        s.push_str(if ife {
+            "immunofixation negative"
+        } else {
+            "immunofixation positive"
+        });
     }
-    if parts.is_empty() {
-        "no measurements".into()
-    } else {
-        parts.join("; ")
+    if s.is_empty() {
+        s.push_str("no measurements");
     }
+    s
 }
 
 /// One post-baseline assessment: recorded vs derived response.
@@ -775,7 +790,7 @@ pub struct DerivedResponse {
     pub basis: String,
     /// `None` when either side is missing or the derived response is NE.
     pub agrees: Option<bool>,
-    pub rule: String,
+    pub rule: &'static str,
     pub measure: Option<Measure>,
     /// Cell of the recorded response (or the row).
     #[serde(skip)]
@@ -840,12 +855,11 @@ pub fn evaluate_patient(
         .filter(|a| !is_baseline_row(a, index))
         .collect();
 
-    let (measure, measure_basis) = match &baseline {
-        Some(b) => measurable_disease(b, light, cfg),
-        None => (
-            None,
-            "no baseline (cycle 0) assessment with measurements".to_string(),
-        ),
+    let measure = baseline.as_ref().and_then(|b| measure_of(b, light, cfg));
+    let measure_basis = match (&baseline, measure) {
+        (_, Some(_)) => String::new(),
+        (Some(b), None) => measurable_disease(b, light, cfg).1,
+        (None, _) => "no baseline (cycle 0) assessment with measurements".to_string(),
     };
     let mut out: Vec<DerivedResponse> = Vec::with_capacity(post.len());
     let mut imaging: Vec<bool> = Vec::with_capacity(post.len());
@@ -879,7 +893,7 @@ pub fn evaluate_patient(
             confirmed: false,
             basis,
             agrees,
-            rule: rule.to_string(),
+            rule,
             measure,
             at: a.response.as_ref().map(|v| v.at).or(a.at),
         });
@@ -922,8 +936,7 @@ pub fn evaluate_patient(
         if d.agrees == Some(false) {
             if let (Some(r), Some(dv)) = (d.recorded, d.derived) {
                 let when = match (d.after_cycle, d.date) {
-                    (Some(c), Some(dt)) => format!("after cycle {c} ({dt})"),
-                    (Some(c), None) => format!("after cycle {c}"),
+                    (Some(c), _) => format!("after cycle {c}"),
                     (None, Some(dt)) => format!("on {dt}"),
                     (None, None) => "at an undated assessment".to_string(),
                 };
@@ -992,7 +1005,7 @@ pub fn check_progression_date(
             if !ok {
                 let tail = match nearest {
                     Some(d) => format!(
-                        "the nearest assessment meeting PD is on {d}, {} days away",
+                        "the nearest assessment meeting PD is {} days away",
                         (d - pd.v).num_days().abs()
                     ),
                     None => {
@@ -1020,19 +1033,23 @@ pub fn check_progression_date(
                 d.recorded == Some(Response::PD) || (d.derived == Some(Response::PD) && d.confirmed)
             });
             if let Some(d) = first {
-                let when = d
-                    .date
-                    .map(|x| x.to_string())
-                    .or(d.after_cycle.map(|c| format!("after cycle {c}")))
-                    .unwrap_or_else(|| "undated".into());
-                out.push(finding(
+                let why = if d.recorded == Some(Response::PD) {
+                    "is recorded as PD"
+                } else {
+                    "meets PD by the IMWG 2016 criteria (confirmed)"
+                };
+                let mut f = finding(
                     Severity::Warning,
                     PROGRESSION_DATE_MISSING,
-                    p.id_at.or(d.at),
+                    d.at.or(p.id_at),
                     "progression_date",
                     pid,
-                    format!("An assessment ({when}) meets PD but the progression date is empty"),
-                ));
+                    format!("This assessment {why} but the patient's progression_date is empty"),
+                );
+                if let Some(r) = d.recorded {
+                    f = f.with_value(r.code());
+                }
+                out.push(f);
             }
         }
     }

@@ -8,11 +8,12 @@
 //! carries `note_newly_diagnosed = true` so that the report says so when it derives them at
 //! relapse. A stage is derived only when the missing inputs cannot change it (e.g. a
 //! β2-MG of 5.5 mg/L or more is ISS III whatever the albumin; an R2-ISS total whose unknown points could
-//! cross a group boundary is not derivable). FISH values count as unknown when
+//! cross a group boundary is not derivable). R-ISS and R2-ISS use the derived ISS, or the
+//! recorded ISS when β2-MG / albumin are missing (the basis says so). FISH values count as unknown when
 //! `fish_tested` is "no".
 
 use super::config::{FishMarker, RulesConfig};
-use super::{finding, ge, gt, lt, num, RuleInfo};
+use super::{finding, ge, gt, lt, Num, RuleInfo};
 use crate::model::{Finding, Patient, Severity};
 use serde::Serialize;
 
@@ -120,16 +121,16 @@ pub fn iss(b2m: Option<f64>, albumin: Option<f64>, cfg: &RulesConfig) -> StageOu
     let (stage, basis) = if ge(b, s.iss_b2m_high_mg_l) {
         (
             Some(3),
-            format!("β2-MG {} mg/L >= {}", num(b), num(s.iss_b2m_high_mg_l)),
+            format!("β2-MG {} mg/L >= {}", Num(b), Num(s.iss_b2m_high_mg_l)),
         )
     } else if !lt(b, s.iss_b2m_low_mg_l) {
         (
             Some(2),
             format!(
                 "β2-MG {} mg/L between {} and {}",
-                num(b),
-                num(s.iss_b2m_low_mg_l),
-                num(s.iss_b2m_high_mg_l)
+                Num(b),
+                Num(s.iss_b2m_low_mg_l),
+                Num(s.iss_b2m_high_mg_l)
             ),
         )
     } else {
@@ -138,20 +139,20 @@ pub fn iss(b2m: Option<f64>, albumin: Option<f64>, cfg: &RulesConfig) -> StageOu
                 Some(1),
                 format!(
                     "β2-MG {} mg/L < {} and albumin {} g/L >= {}",
-                    num(b),
-                    num(s.iss_b2m_low_mg_l),
-                    num(a),
-                    num(s.iss_albumin_g_l)
+                    Num(b),
+                    Num(s.iss_b2m_low_mg_l),
+                    Num(a),
+                    Num(s.iss_albumin_g_l)
                 ),
             ),
             Some(a) => (
                 Some(2),
                 format!(
                     "β2-MG {} mg/L < {} with albumin {} g/L < {}",
-                    num(b),
-                    num(s.iss_b2m_low_mg_l),
-                    num(a),
-                    num(s.iss_albumin_g_l)
+                    Num(b),
+                    Num(s.iss_b2m_low_mg_l),
+                    Num(a),
+                    Num(s.iss_albumin_g_l)
                 ),
             ),
             None => {
@@ -160,8 +161,8 @@ pub fn iss(b2m: Option<f64>, albumin: Option<f64>, cfg: &RulesConfig) -> StageOu
                     rule: ISS,
                     basis: format!(
                         "not derivable: β2-MG {} mg/L < {} and albumin missing (I or II)",
-                        num(b),
-                        num(s.iss_b2m_low_mg_l)
+                        Num(b),
+                        Num(s.iss_b2m_low_mg_l)
                     ),
                     missing: vec!["albumin"],
                 }
@@ -344,13 +345,13 @@ pub fn r2_iss(
             stage: Some(g_lo),
             rule: R2_ISS,
             basis: if missing.is_empty() {
-                format!("R2-ISS {}: {} points", roman(g_lo), num(lo))
+                format!("R2-ISS {}: {} points", roman(g_lo), Num(lo))
             } else {
                 format!(
                     "R2-ISS {}: {}-{} points whatever the missing {}",
                     roman(g_lo),
-                    num(lo),
-                    num(hi),
+                    Num(lo),
+                    Num(hi),
                     missing.join(", ")
                 )
             },
@@ -362,8 +363,8 @@ pub fn r2_iss(
             rule: R2_ISS,
             basis: format!(
                 "not derivable: {}-{} points (groups {}-{}) with {} missing",
-                num(lo),
-                num(hi),
+                Num(lo),
+                Num(hi),
                 roman(g_lo),
                 roman(g_hi),
                 missing.join(", ")
@@ -430,16 +431,25 @@ pub fn evaluate_patient(p: &Patient, cfg: &RulesConfig) -> (PatientStaging, Vec<
                     "iss_stage",
                     pid,
                     format!(
-                        "Recorded ISS stage {} but β2-microglobulin and albumin give {}",
+                        "Recorded ISS stage {} but β2-microglobulin and albumin give stage {} \
+                         (ISS I: β2-MG < {} mg/L and albumin >= {} g/L; III: β2-MG >= {} mg/L)",
                         roman(rv.v),
-                        i.basis
+                        i.stage.map_or("?", roman),
+                        Num(cfg.staging.iss_b2m_low_mg_l),
+                        Num(cfg.staging.iss_albumin_g_l),
+                        Num(cfg.staging.iss_b2m_high_mg_l)
                     ),
                 )
                 .with_value(roman(rv.v)),
             );
         }
     }
-    let iss_for_r = i.stage;
+    // R-ISS / R2-ISS use the derived ISS, or the recorded one when β2-MG / albumin are missing.
+    let (iss_for_r, iss_note) = match (i.stage, iss_recorded) {
+        (Some(s), _) => (Some(s), ""),
+        (None, Some(r)) if (1..=3).contains(&r) => (Some(r), " (ISS as recorded)"),
+        _ => (None, ""),
+    };
     let ldh = p.ldh.as_ref().map(|v| v.v);
     let hr_r: Vec<(FishMarker, Option<bool>)> = cfg
         .staging
@@ -468,7 +478,7 @@ pub fn evaluate_patient(p: &Patient, cfg: &RulesConfig) -> (PatientStaging, Vec<
         _ => None,
     };
     if ds_agrees == Some(false) {
-        if let (Some(rv), Some(c)) = (&p.ds_stage, &p.creatinine) {
+        if let Some(rv) = &p.ds_stage {
             findings.push(
                 finding(
                     Severity::Warning,
@@ -477,10 +487,11 @@ pub fn evaluate_patient(p: &Patient, cfg: &RulesConfig) -> (PatientStaging, Vec<
                     "ds_stage",
                     pid,
                     format!(
-                        "Recorded Durie-Salmon stage {} but creatinine {} µmol/L gives subclass {}",
+                        "Recorded Durie-Salmon stage {} but creatinine gives subclass {} \
+                         (A: creatinine < {} µmol/L, B otherwise)",
                         rv.v,
-                        num(c.v),
-                        ds_derived.map(String::from).unwrap_or_default()
+                        ds_derived.map(String::from).unwrap_or_default(),
+                        Num(cfg.staging.ds_creatinine_umol_l)
                     ),
                 )
                 .with_value(rv.v.clone()),
@@ -502,9 +513,9 @@ pub fn evaluate_patient(p: &Patient, cfg: &RulesConfig) -> (PatientStaging, Vec<
             iss_agrees,
             iss_basis: i.basis,
             r_iss: r.stage,
-            r_iss_basis: r.basis,
+            r_iss_basis: format!("{}{iss_note}", r.basis),
             r2_iss: r2.stage,
-            r2_iss_basis: r2.basis,
+            r2_iss_basis: format!("{}{iss_note}", r2.basis),
             ds_subclass_recorded: ds_recorded.map(String::from),
             ds_subclass_derived: ds_derived.map(String::from),
             ds_subclass_agrees: ds_agrees,
