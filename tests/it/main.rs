@@ -1,6 +1,7 @@
 //! Integration tests: one binary, a module per feature.
 mod cli;
 mod demo;
+mod html;
 mod ingest;
 mod rules;
 mod stats;
