@@ -196,3 +196,75 @@ mod tests {
         assert_eq!(hex(response_colour("PD")), "#d55e00");
     }
 }
+
+#[cfg(test)]
+mod degenerate {
+    //! Figures must not fail (or panic) on empty or odd inputs.
+    use super::*;
+    use crate::config::Language;
+    use crate::results::*;
+
+    fn ctx(labels: &Labels) -> FigCtx<'_> {
+        FigCtx {
+            labels,
+            p_style: PValueStyle::Journal,
+            p_digits: 2,
+            km_ci_band: true,
+        }
+    }
+
+    #[test]
+    fn empty_and_odd_inputs_draw() {
+        let labels = Labels::load(Language::Zh, None).unwrap();
+        let c = ctx(&labels);
+        let empty = Survival::default();
+        assert!(km::km_svg(&empty, &c).unwrap().contains("<svg"));
+        let one = Survival {
+            id: "x".into(),
+            groups: vec![SurvGroup {
+                label: "All".into(),
+                n: 1,
+                km: vec![KmPoint {
+                    time: 3.0,
+                    n_risk: 1,
+                    n_event: 1,
+                    surv: 0.0,
+                    ..Default::default()
+                }],
+                at_risk: vec![1, 0, 0],
+                ..Default::default()
+            }],
+            risk_times: vec![0.0, 6.0],
+            cox: Some(CoxResult {
+                note: Some("monotone likelihood".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let svg = km::km_svg(&one, &c).unwrap();
+        assert!(svg.contains("全部患者"));
+        assert!(svg.contains("无法估计"));
+        assert!(forest::forest_svg(&[], &c).unwrap().contains("<svg"));
+        let odd = ForestRow {
+            hr: Some(1e-9),
+            ci: [None, Some(1e9)],
+            ..Default::default()
+        };
+        assert!(forest::forest_svg(&[odd], &c).is_ok());
+        assert!(swimmer::swimmer_svg(&[], &c).is_ok());
+        let row = SwimmerRow {
+            patient_id: "<P1>".into(),
+            end: 0.0,
+            ..Default::default()
+        };
+        assert!(swimmer::swimmer_svg(&[row], &c)
+            .unwrap()
+            .contains("&lt;P1&gt;"));
+        let wf = WaterfallRow {
+            change_pct: f64::NAN,
+            ..Default::default()
+        };
+        assert!(waterfall::waterfall_svg(&[wf], &c).is_ok());
+        assert!(flow::flow_svg(&Flow::default(), &c).contains("</svg>"));
+    }
+}

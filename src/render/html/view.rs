@@ -282,10 +282,7 @@ fn flow(v: &mut V) -> Vec<Block> {
     ]));
     for s in &f.completed {
         rows.push(row(vec![
-            figures::flow::fill(&v.l("html.flow_completed"), s.n, Some(s.cycles))
-                .replace(&format!("(n = {})", s.n), "")
-                .trim()
-                .to_string(),
+            figures::flow::fill(&v.l("html.flow_completed_row"), s.n, Some(s.cycles)),
             s.n.to_string(),
         ]));
     }
@@ -783,6 +780,7 @@ fn survival_table(v: &V, s: &Survival, title: &str) -> Table {
             for t in &times {
                 let lm = g.landmarks.iter().find(|l| (l.time - t).abs() < 1e-9);
                 cells.push(match lm.and_then(|l| l.surv.map(|s| (s, l))) {
+                    Some((sv, l)) if l.lower.is_none() && l.upper.is_none() => pct(sv),
                     Some((sv, l)) => {
                         let p = |x: Option<f64>| x.map(|v| v * 100.0);
                         format!("{} ({})", pct(sv), ci(p(l.lower), p(l.upper), 0, "NA"))
