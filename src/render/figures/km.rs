@@ -163,7 +163,7 @@ pub fn km_svg(s: &Survival, ctx: &FigCtx) -> Result<String, FigureError> {
                 linear(0.0..1.02, vec![0.0, 0.2, 0.4, 0.6, 0.8, 1.0]),
             )
             .map_err(|e| err(&e))?;
-        let unit = ctx.l("endpoint.months");
+        let unit = ctx.time_axis();
         chart
             .configure_mesh()
             .disable_x_mesh()

@@ -89,12 +89,24 @@ pub struct FigCtx<'a> {
     pub p_digits: u8,
     /// Draw the pointwise CI band of Kaplan-Meier curves.
     pub km_ci_band: bool,
+    /// `Results.time_unit` (`months`, `days`): the time axes' title is `endpoint.<unit>`.
+    pub time_unit: &'a str,
 }
 
 impl FigCtx<'_> {
     /// A label from the catalogs.
     pub fn l(&self, key: &str) -> String {
         self.labels.get(key).to_string()
+    }
+
+    /// The title of time axes.
+    pub fn time_axis(&self) -> String {
+        let key = format!("endpoint.{}", self.time_unit);
+        if self.labels.has(&key) {
+            self.l(&key)
+        } else {
+            self.time_unit.to_string()
+        }
     }
 
     /// `P = 0.02` in the configured style.
@@ -210,6 +222,7 @@ mod degenerate {
             p_style: PValueStyle::Journal,
             p_digits: 2,
             km_ci_band: true,
+            time_unit: "months",
         }
     }
 

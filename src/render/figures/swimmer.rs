@@ -78,7 +78,7 @@ pub fn swimmer_svg(rows: &[SwimmerRow], ctx: &FigCtx) -> Result<String, FigureEr
             .configure_mesh()
             .disable_x_mesh()
             .disable_y_mesh()
-            .x_desc(ctx.l("endpoint.months"))
+            .x_desc(ctx.time_axis())
             .label_style(font.clone())
             .axis_desc_style(font.clone())
             .x_label_formatter(&|v| tick(*v))

@@ -144,6 +144,7 @@ pub fn render_html(results: &Results, cfg: &Config) -> Result<RenderedHtml, Html
         p_style: cfg.report.p_value_style,
         p_digits: cfg.report.p_digits,
         km_ci_band: cfg.report.km_ci_band,
+        time_unit: &results.time_unit,
     };
     let built = view::build(results, cfg, &ctx)?;
 

@@ -162,8 +162,15 @@ impl V<'_> {
         Block::Figure(Figure {
             id: format!("fig-{id}"),
             file,
+            svg: inline_svg(&svg).replacen(
+                "<svg ",
+                &format!(
+                    r#"<svg role="img" aria-label="{}" "#,
+                    figures::esc(&caption)
+                ),
+                1,
+            ),
             caption,
-            svg: inline_svg(&svg),
         })
     }
 }
@@ -208,7 +215,7 @@ pub fn build(r: &Results, cfg: &Config, c: &FigCtx) -> Result<Built, HtmlError> 
         version: r.generator.version.clone(),
         config_sha256: r.config_sha256.clone(),
         language: v.l(&format!("html.lang_{}", v.c.labels.lang)),
-        time_unit: v.label_or(&["endpoint.months".into()], &r.time_unit),
+        time_unit: v.label_or(&[format!("endpoint.{}", r.time_unit)], &r.time_unit),
     };
     let mut sections = BTreeMap::new();
     sections.insert("flow", flow(&mut v));
@@ -376,6 +383,7 @@ fn validation(v: &mut V) -> Vec<Block> {
     if r.imwg.is_empty() {
         out.push(v.no_data());
     } else {
+        let status = |code: &str| v.label_or(&[format!("status.{code}")], code);
         let yn = |x: Option<&Value>| match x.and_then(Value::as_bool) {
             Some(true) => v.l("variable.yes"),
             Some(false) => v.l("variable.no"),
@@ -398,8 +406,8 @@ fn validation(v: &mut V) -> Vec<Block> {
                 .map(|x| {
                     row(vec![
                         s(x, "patient_id"),
-                        s(x, "recorded"),
-                        s(x, "derived"),
+                        status(&s(x, "recorded")),
+                        status(&s(x, "derived")),
                         yn(x.get("agrees")),
                         s(x, "basis"),
                         s(x, "relapse_evidence"),
@@ -442,8 +450,8 @@ fn validation(v: &mut V) -> Vec<Block> {
                         s(x, "patient_id"),
                         s(x, "after_cycle"),
                         s(x, "date"),
-                        s(x, "recorded"),
-                        s(x, "derived"),
+                        v.level(&s(x, "recorded")),
+                        v.level(&s(x, "derived")),
                         s(x, "basis"),
                         s(x, "rule"),
                     ])
