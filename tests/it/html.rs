@@ -740,6 +740,16 @@ fn template_override_directory_replaces_embedded_file() {
     let out = render_html(&fixture(), &c).unwrap();
     assert!(out.html.contains("#123456"));
     assert!(!out.html.contains("three-line { border-collapse"));
+    // A partial label catalog overrides its keys; the rest come from the embedded one.
+    std::fs::create_dir_all(dir.path().join("labels")).unwrap();
+    std::fs::write(
+        dir.path().join("labels/html.toml"),
+        "[section]\nflow = { en = \"Patient disposition\", zh = \"患者分布\" }\n",
+    )
+    .unwrap();
+    let out = render_html(&fixture(), &c).unwrap();
+    assert!(out.html.contains("Patient disposition"));
+    assert!(out.html.contains("Data validation") && out.html.contains("Table 1: baseline"));
     // A broken override is an error, not a panic.
     std::fs::write(dir.path().join("report.html"), "{% if %}").unwrap();
     assert!(render_html(&fixture(), &c).is_err());

@@ -85,6 +85,9 @@ impl FigureError {
 #[derive(Debug, Clone, Copy)]
 pub struct FigCtx<'a> {
     pub labels: &'a Labels,
+    /// The embedded catalogs of the same language: labels missing from a partial override
+    /// (`report.template_dir/labels/*.toml`) come from here.
+    pub base: &'a Labels,
     pub p_style: PValueStyle,
     pub p_digits: u8,
     /// Draw the pointwise CI band of Kaplan-Meier curves.
@@ -96,13 +99,22 @@ pub struct FigCtx<'a> {
 impl FigCtx<'_> {
     /// A label from the catalogs.
     pub fn l(&self, key: &str) -> String {
-        self.labels.get(key).to_string()
+        if self.labels.has(key) {
+            self.labels.get(key).to_string()
+        } else {
+            self.base.get(key).to_string()
+        }
+    }
+
+    /// Whether either catalog has `key`.
+    pub fn has(&self, key: &str) -> bool {
+        self.labels.has(key) || self.base.has(key)
     }
 
     /// The title of time axes.
     pub fn time_axis(&self) -> String {
         let key = format!("endpoint.{}", self.time_unit);
-        if self.labels.has(&key) {
+        if self.has(&key) {
             self.l(&key)
         } else {
             self.time_unit.to_string()
@@ -219,6 +231,7 @@ mod degenerate {
     fn ctx(labels: &Labels) -> FigCtx<'_> {
         FigCtx {
             labels,
+            base: labels,
             p_style: PValueStyle::Journal,
             p_digits: 2,
             km_ci_band: true,

@@ -109,10 +109,10 @@ fn load_templates(dir: Option<&Path>) -> Result<Vec<(String, String)>, HtmlError
         .collect()
 }
 
-/// Labels as nested maps (`L.section.flow` in templates).
-fn nested_labels(labels: &Labels) -> BTreeMap<String, BTreeMap<String, String>> {
+/// Labels as nested maps (`L.section.flow` in templates); `labels` over `base`.
+fn nested_labels(labels: &Labels, base: &Labels) -> BTreeMap<String, BTreeMap<String, String>> {
     let mut out: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
-    for (k, v) in labels.all() {
+    for (k, v) in base.all().iter().chain(labels.all()) {
         if let Some((sec, key)) = k.split_once('.') {
             out.entry(sec.to_string())
                 .or_default()
@@ -139,8 +139,10 @@ fn inline_svg(svg: &str) -> String {
 pub fn render_html(results: &Results, cfg: &Config) -> Result<RenderedHtml, HtmlError> {
     let dir = override_dir(cfg);
     let labels = Labels::load(cfg.study.language, dir.as_deref())?;
+    let base = Labels::load(cfg.study.language, None)?;
     let ctx = FigCtx {
         labels: &labels,
+        base: &base,
         p_style: cfg.report.p_value_style,
         p_digits: cfg.report.p_digits,
         km_ci_band: cfg.report.km_ci_band,
@@ -155,11 +157,11 @@ pub fn render_html(results: &Results, cfg: &Config) -> Result<RenderedHtml, Html
         .iter()
         .map(|id| TocEntry {
             id,
-            title: labels.get(&format!("section.{id}")).to_string(),
+            title: ctx.l(&format!("section.{id}")),
         })
         .collect();
     let mut context = tera::Context::new();
-    context.insert("L", &nested_labels(&labels));
+    context.insert("L", &nested_labels(&labels, &base));
     context.insert(
         "lang",
         if cfg.study.language == Language::Zh {

@@ -127,7 +127,7 @@ impl V<'_> {
     /// A catalog label when there is one, else the text itself.
     fn label_or(&self, keys: &[String], fallback: &str) -> String {
         keys.iter()
-            .find(|k| self.c.labels.has(k))
+            .find(|k| self.c.has(k))
             .map(|k| self.l(k))
             .unwrap_or_else(|| fallback.to_string())
     }
