@@ -534,6 +534,10 @@ fn figures_are_named_and_inline() {
 fn numbers_in_journal_style() {
     let out = render(Language::En);
     assert!(out.html.contains("Log-rank P = 0.020"), "log-rank on plot");
+    assert!(
+        out.html.contains("(HR reference)"),
+        "reference group marked in the legend"
+    );
     assert!(out.html.contains("P = 0.022"), "Wald P");
     assert!(out.html.contains("60.00 ± 8.77"));
     assert!(out.html.contains("197.70 (164.00, 240.40)"));

@@ -225,7 +225,10 @@ pub fn km_svg(s: &Survival, ctx: &FigCtx) -> Result<String, FigureError> {
                 c.stroke_width(3),
             ))
             .map_err(|e| err(&e))?;
-            let t = legend_text(ctx, &labels[i], g.n, g.events, g.median, g.median_ci);
+            let mut t = legend_text(ctx, &labels[i], g.n, g.events, g.median, g.median_ci);
+            if ng > 1 && s.cox.as_ref().is_some_and(|c| c.reference == g.label) {
+                t.push_str(&format!(" ({})", ctx.l("html.reference_group")));
+            }
             root.draw(&Text::new(
                 t,
                 (x0 + 32, y),
