@@ -854,8 +854,10 @@ fn survival(v: &mut V) -> Result<Vec<Block>, HtmlError> {
             text: title.clone(),
         });
         let svg = km::km_svg(s, v.c)?;
-        out.push(v.figure(&s.id, title.clone(), svg));
-        out.push(Block::Table(survival_table(v, s, &title)));
+        let fig_caption = format!("{}{title}", v.l("html.figure_prefix"));
+        out.push(v.figure(&s.id, fig_caption, svg));
+        let tab_caption = format!("{}{title}", v.l("html.table_prefix"));
+        out.push(Block::Table(survival_table(v, s, &tab_caption)));
     }
     let f = &a.followup;
     if f.all.n > 0 {
