@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod cli;
 mod demo;
+mod html;
 mod ingest;
 mod paper;
 mod rules;

@@ -1,0 +1,225 @@
+//! Swimmer plot: one bar per patient from the index date to last contact, coloured by regimen;
+//! a mark at each response assessment (coloured by response), PD and death marks, and an
+//! arrow when the patient is still on study.
+
+use super::{
+    est_width, linear, palette, response_colour, tick, FigCtx, FigureError, FONT, GREY, INK,
+    RESPONSES,
+};
+use crate::results::SwimmerRow;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+const W: u32 = 760;
+const ROW: u32 = 16;
+
+/// Regimens in order of first appearance (`None` is not listed).
+fn regimens(rows: &[SwimmerRow]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for r in rows {
+        if let Some(g) = &r.regimen {
+            if !out.contains(g) {
+                out.push(g.clone());
+            }
+        }
+    }
+    out
+}
+
+/// Draws the swimmer plot as a standalone SVG document.
+pub fn swimmer_svg(rows: &[SwimmerRow], ctx: &FigCtx) -> Result<String, FigureError> {
+    let err = |e: &dyn std::fmt::Display| FigureError::draw("swimmer", e);
+    let n = rows.len().max(1);
+    let regs = regimens(rows);
+    let head = 56u32;
+    let h = head + ROW * n as u32 + 60;
+    let xmax = rows
+        .iter()
+        .map(|r| r.end)
+        .chain(rows.iter().flat_map(|r| r.marks.iter().map(|m| m.time)))
+        .fold(1.0_f64, f64::max);
+    let step = if xmax > 48.0 { 12.0 } else { 6.0 };
+    let xmax_axis = (xmax / step).ceil() * step + step * 0.25;
+    let keys: Vec<f64> = (0..=((xmax / step).ceil() as usize))
+        .map(|i| i as f64 * step)
+        .collect();
+    let left = rows
+        .iter()
+        .map(|r| est_width(&r.patient_id, 12.0) + 16)
+        .max()
+        .unwrap_or(50)
+        .clamp(50, 160) as u32;
+    let ids: Vec<String> = rows.iter().map(|r| r.patient_id.clone()).collect();
+
+    let mut buf = String::new();
+    {
+        let root = SVGBackend::with_string(&mut buf, (W, h)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| err(&e))?;
+        let (legend, body) = root.split_vertically(head);
+        let font = (FONT, 12).into_font().color(&INK);
+        let mut chart = ChartBuilder::on(&body)
+            .margin_right(24)
+            .x_label_area_size(44)
+            .y_label_area_size(left)
+            .build_cartesian_2d(
+                linear(0.0..xmax_axis, keys),
+                linear(-0.5..(n as f64 - 0.5), (0..n).map(|i| i as f64).collect()),
+            )
+            .map_err(|e| err(&e))?;
+        let y_fmt = |v: &f64| {
+            let i = v.round() as usize;
+            if i < n {
+                ids.get(n - 1 - i).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        };
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .disable_y_mesh()
+            .x_desc(ctx.time_axis())
+            .label_style(font.clone())
+            .axis_desc_style(font.clone())
+            .x_label_formatter(&|v| tick(*v))
+            .y_label_formatter(&y_fmt)
+            .axis_style(INK)
+            .draw()
+            .map_err(|e| err(&e))?;
+        for (i, r) in rows.iter().enumerate() {
+            let y = (n - 1 - i) as f64;
+            let c = match &r.regimen {
+                Some(g) => palette(regs.iter().position(|x| x == g).unwrap_or(0)),
+                None => GREY,
+            };
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(0.0, y - 0.32), (r.end.max(0.0), y + 0.32)],
+                    c.mix(0.35).filled(),
+                )))
+                .map_err(|e| err(&e))?;
+            if r.ongoing {
+                chart
+                    .draw_series(std::iter::once(
+                        EmptyElement::at((r.end, y))
+                            + PathElement::new(vec![(2, 0), (12, 0)], INK.stroke_width(1))
+                            + PathElement::new(vec![(8, -4), (12, 0), (8, 4)], INK.stroke_width(1)),
+                    ))
+                    .map_err(|e| err(&e))?;
+            }
+            for m in &r.marks {
+                let at = (m.time, y);
+                match m.kind.as_str() {
+                    "death" => chart
+                        .draw_series(std::iter::once(Cross::new(at, 5, INK.stroke_width(2))))
+                        .map(|_| ()),
+                    "PD" => chart
+                        .draw_series(std::iter::once(TriangleMarker::new(
+                            at,
+                            6,
+                            response_colour("PD").filled(),
+                        )))
+                        .map(|_| ()),
+                    k => chart
+                        .draw_series(std::iter::once(
+                            EmptyElement::at(at)
+                                + Circle::new((0, 0), 4, response_colour(k).filled())
+                                + Circle::new((0, 0), 4, INK.stroke_width(1)),
+                        ))
+                        .map(|_| ()),
+                }
+                .map_err(|e| err(&e))?;
+            }
+        }
+
+        // Legend: regimens (bars) on the first line, marks on the second.
+        let mut x = 8;
+        legend
+            .draw(&Text::new(
+                format!("{}:", ctx.l("variable.regimen")),
+                (x, 14),
+                font.clone().pos(Pos::new(HPos::Left, VPos::Center)),
+            ))
+            .map_err(|e| err(&e))?;
+        x += est_width(&ctx.l("variable.regimen"), 12.0) + 16;
+        for (i, g) in regs.iter().enumerate() {
+            legend
+                .draw(&Rectangle::new(
+                    [(x, 8), (x + 18, 20)],
+                    palette(i).mix(0.35).filled(),
+                ))
+                .map_err(|e| err(&e))?;
+            legend
+                .draw(&Text::new(
+                    g.clone(),
+                    (x + 24, 14),
+                    font.clone().pos(Pos::new(HPos::Left, VPos::Center)),
+                ))
+                .map_err(|e| err(&e))?;
+            x += est_width(g, 12.0) + 44;
+        }
+        let mut x = 8;
+        let y = 38;
+        for code in RESPONSES.iter().filter(|c| **c != "PD") {
+            legend
+                .draw(
+                    &(EmptyElement::at((x + 5, y))
+                        + Circle::new((0, 0), 4, response_colour(code).filled())
+                        + Circle::new((0, 0), 4, INK.stroke_width(1))),
+                )
+                .map_err(|e| err(&e))?;
+            legend
+                .draw(&Text::new(
+                    code.to_string(),
+                    (x + 14, y),
+                    font.clone().pos(Pos::new(HPos::Left, VPos::Center)),
+                ))
+                .map_err(|e| err(&e))?;
+            x += est_width(code, 12.0) + 26;
+        }
+        legend
+            .draw(&TriangleMarker::new(
+                (x + 5, y),
+                6,
+                response_colour("PD").filled(),
+            ))
+            .map_err(|e| err(&e))?;
+        let pd = ctx.l("response.PD");
+        legend
+            .draw(&Text::new(
+                pd.clone(),
+                (x + 14, y),
+                font.clone().pos(Pos::new(HPos::Left, VPos::Center)),
+            ))
+            .map_err(|e| err(&e))?;
+        x += est_width(&pd, 12.0) + 30;
+        legend
+            .draw(&Cross::new((x + 5, y), 5, INK.stroke_width(2)))
+            .map_err(|e| err(&e))?;
+        let death = ctx.l("html.death");
+        legend
+            .draw(&Text::new(
+                death.clone(),
+                (x + 14, y),
+                font.clone().pos(Pos::new(HPos::Left, VPos::Center)),
+            ))
+            .map_err(|e| err(&e))?;
+        x += est_width(&death, 12.0) + 30;
+        legend
+            .draw(
+                &(EmptyElement::at((x, y))
+                    + PathElement::new(vec![(0, 0), (10, 0)], INK.stroke_width(1))
+                    + PathElement::new(vec![(6, -4), (10, 0), (6, 4)], INK.stroke_width(1))),
+            )
+            .map_err(|e| err(&e))?;
+        legend
+            .draw(&Text::new(
+                ctx.l("html.ongoing"),
+                (x + 16, y),
+                font.clone().pos(Pos::new(HPos::Left, VPos::Center)),
+            ))
+            .map_err(|e| err(&e))?;
+        root.present().map_err(|e| err(&e))?;
+    }
+    Ok(buf)
+}
