@@ -125,8 +125,8 @@ pub fn process(bytes: &[u8], file_name: &str, ctx: &Context) -> Result<Processed
         .map(|l| adam::AdaeRow {
             usubjid: l.patient_id.clone(),
             source: "labs".into(),
-            term: Some(l.term.clone()),
-            decod: Some(l.term.clone()),
+            term: Some(l.term.to_string()),
+            decod: Some(l.term.to_string()),
             grade: l.worst_grade,
             baseline_grade: l.baseline_grade,
             cycle: None,

@@ -92,7 +92,7 @@ pub fn adverse_events(input: &Input<'_>) -> Vec<AeRow> {
             continue;
         }
         let entry = labs
-            .entry(l.term.clone())
+            .entry(l.term.to_string())
             .or_insert_with(|| (HashMap::new(), 0, 0));
         entry.1 += 1;
         if let Some(g) = l.worst_grade.filter(|g| *g >= 1) {

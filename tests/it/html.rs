@@ -377,7 +377,7 @@ pub fn fixture() -> Results {
                     Subgroup { id: "emd".into(), label: "Extramedullary disease".into(), level: "yes".into(), final_: counts(19, [0, 0, 1, 4, 0, 5, 9, 0], 5, 10) },
                     Subgroup { id: "emd".into(), label: "Extramedullary disease".into(), level: "no".into(), final_: counts(10, [0, 1, 0, 5, 0, 1, 3, 0], 6, 7) },
                 ],
-                subgroup_tests: vec![SubgroupTest { id: "emd".into(), p: Some(0.046), note: None }],
+                subgroup_tests: vec![SubgroupTest { id: "emd".into(), test: "fisher".into(), p: Some(0.046), note: None }],
                 time_to_response: KmMedian { n: 11, events: 11, median: Some(1.9), ci: [Some(1.6), Some(2.3)] },
                 duration_of_response: KmMedian { n: 11, events: 4, median: None, ci: [Some(8.0), None] },
             },
