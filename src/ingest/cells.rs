@@ -411,7 +411,7 @@ fn parse_text(raw: &str, col: &ColumnSpec<'_>, sp: &Spellings) -> Parsed {
     }
     match col.kind {
         ColumnType::Text => {
-            let note = looks_suspicious(&s).then(|| Issue {
+            let note = looks_suspicious(s).then(|| Issue {
                 severity: Severity::Warning,
                 rule: rule::SUSPICIOUS_TEXT,
                 message: "text that looks like markup or a spreadsheet formula: kept as plain text"
@@ -419,8 +419,8 @@ fn parse_text(raw: &str, col: &ColumnSpec<'_>, sp: &Spellings) -> Parsed {
             });
             (Some(Value::Text(raw.trim().to_string())), note)
         }
-        ColumnType::Number => parse_number_text(&s, col.factor),
-        ColumnType::Integer => match parse_number_text(&s, 1.0) {
+        ColumnType::Number => parse_number_text(s, col.factor),
+        ColumnType::Integer => match parse_number_text(s, 1.0) {
             (Some(Value::Num(x)), None) => to_int(x),
             (Some(Value::Num(_)), Some(i)) => (
                 None,
@@ -431,7 +431,7 @@ fn parse_text(raw: &str, col: &ColumnSpec<'_>, sp: &Spellings) -> Parsed {
             ),
             other => other,
         },
-        ColumnType::Date => parse_date_text(&s, sp.slash_order),
+        ColumnType::Date => parse_date_text(s, sp.slash_order),
         ColumnType::Boolean => err(
             rule::INVALID_BOOLEAN,
             format!("{s:?} is not a yes/no spelling"),
@@ -467,7 +467,7 @@ fn parse_text(raw: &str, col: &ColumnSpec<'_>, sp: &Spellings) -> Parsed {
         ColumnType::List => {
             // Items map through the column's vocabulary when it has one; others stay as given.
             let vocab = col.map.and_then(|m| sp.categories.get(m));
-            let items: Vec<String> = split_list(&s)
+            let items: Vec<String> = split_list(s)
                 .into_iter()
                 .map(str::trim)
                 .filter(|x| !x.is_empty())
@@ -484,7 +484,7 @@ fn parse_text(raw: &str, col: &ColumnSpec<'_>, sp: &Spellings) -> Parsed {
                 (Some(Value::List(items)), None)
             }
         }
-        ColumnType::Stage => parse_stage(&s),
+        ColumnType::Stage => parse_stage(s),
     }
 }
 
