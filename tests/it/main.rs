@@ -5,3 +5,4 @@ mod ingest;
 mod rules;
 mod stats;
 mod util;
+mod xlsx;

@@ -1,0 +1,422 @@
+//! The survival section (tables and one native Excel scatter chart per [`Survival`]) and the
+//! waterfall chart. Chart series reference step points written to the sheet: for each group
+//! `(0, 1)` then, at each KM time, `(t, S before)` and `(t, S after)`, so the straight-line
+//! scatter draws horizontal and vertical steps; censor marks are a marker-only series at each
+//! time with censoring. Series names, the chart title and axis titles reference cells too, so
+//! no text from the input is ever parsed as a range or formula.
+
+use super::layout::Kind;
+use super::sections::Ctx;
+use super::writer::{col, write_text, Cell, Role, SheetWriter, TableData};
+use super::XlsxRenderError;
+use crate::render::format;
+use crate::results::{SurvGroup, Survival};
+use rust_xlsxwriter::{
+    Chart, ChartFormat, ChartLegendPosition, ChartLine, ChartMarker, ChartMarkerType,
+    ChartSolidFill, ChartType,
+};
+
+/// Rows a chart of `height` pixels covers (default row height 20 px).
+fn chart_rows(height: u32) -> u32 {
+    height.div_ceil(20) + 1
+}
+
+/// The step points of one KM curve.
+pub fn step_points(g: &SurvGroup) -> Vec<(f64, f64)> {
+    let mut pts = Vec::with_capacity(g.km.len() * 2 + 1);
+    let mut prev = 1.0;
+    pts.push((0.0, prev));
+    for k in &g.km {
+        pts.push((k.time, prev));
+        pts.push((k.time, k.surv));
+        prev = k.surv;
+    }
+    pts
+}
+
+/// The censor marks of one KM curve: `(t, S(t))` at each time with censoring.
+pub fn censor_points(g: &SurvGroup) -> Vec<(f64, f64)> {
+    g.km.iter()
+        .filter(|k| k.n_censor > 0)
+        .map(|k| (k.time, k.surv))
+        .collect()
+}
+
+fn time_header(t: f64) -> String {
+    if t.fract() == 0.0 {
+        format::fixed(Some(t), 0, "")
+    } else {
+        format::fixed(Some(t), 1, "")
+    }
+}
+
+pub fn survival(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
+    w.title(&c.t("xlsx_title.survival"))?;
+    if c.r.analyses.survival.is_empty() {
+        w.note(&c.t("xlsx_text.no_data"))?;
+    }
+    for s in &c.r.analyses.survival {
+        one(w, c, s)?;
+    }
+    Ok(())
+}
+
+fn endpoint_label(c: &Ctx, s: &Survival) -> String {
+    let key = format!("endpoint.{}", s.endpoint);
+    if c.l.has(&key) {
+        c.t(&key)
+    } else {
+        s.endpoint.clone()
+    }
+}
+
+fn time_label(c: &Ctx) -> String {
+    let key = format!("xlsx_text.time_{}", c.r.time_unit);
+    if c.l.has(&key) {
+        c.t(&key)
+    } else {
+        c.r.time_unit.clone()
+    }
+}
+
+fn one(w: &mut SheetWriter, c: &Ctx, s: &Survival) -> Result<(), XlsxRenderError> {
+    let grouping = if s.grouping == "all" {
+        c.t("endpoint.all")
+    } else {
+        s.grouping.clone()
+    };
+    let title = format!("{}: {}", endpoint_label(c, s), grouping);
+    let title_row = w.caption(&title)?;
+    let sheet = w.sheet_name.clone();
+    let nr = c.nr();
+    let na = c.t("xlsx_text.na");
+
+    // Summary per group: n, events, median (95% CI), landmark survival (95% CI).
+    let landmarks: Vec<f64> = s
+        .groups
+        .first()
+        .map(|g| g.landmarks.iter().map(|l| l.time).collect())
+        .unwrap_or_default();
+    let mut columns = vec![
+        col(c.t("xlsx_col.group"), Kind::Label),
+        col(c.t("xlsx_col.n"), Kind::Count),
+        col(c.t("xlsx_col.events"), Kind::Count),
+        col(c.t("xlsx_col.median_time"), Kind::Time),
+        col(c.t("xlsx_col.ci_low"), Kind::Time),
+        col(c.t("xlsx_col.ci_high"), Kind::Time),
+    ];
+    for t in &landmarks {
+        let at = c.t("xlsx_col.surv_at").replace("{t}", &time_header(*t));
+        columns.push(col(at.clone(), Kind::Percent));
+        columns.push(col(
+            format!("{at} {}", c.t("xlsx_col.ci_low")),
+            Kind::Percent,
+        ));
+        columns.push(col(
+            format!("{at} {}", c.t("xlsx_col.ci_high")),
+            Kind::Percent,
+        ));
+    }
+    let rows = s
+        .groups
+        .iter()
+        .map(|g| {
+            let mut r = vec![
+                Cell::text(&g.label),
+                Cell::count(g.n),
+                Cell::count(g.events),
+                Cell::opt_or(g.median, &nr),
+                Cell::opt_or(g.median_ci[0], &nr),
+                Cell::opt_or(g.median_ci[1], &nr),
+            ];
+            for t in &landmarks {
+                match g.landmarks.iter().find(|l| l.time == *t) {
+                    Some(l) => {
+                        r.push(Cell::opt_or(l.surv, &na));
+                        r.push(Cell::opt(l.lower));
+                        r.push(Cell::opt(l.upper));
+                    }
+                    None => r.extend([Cell::Blank, Cell::Blank, Cell::Blank]),
+                }
+            }
+            r
+        })
+        .collect();
+    w.table(&TableData {
+        columns,
+        rows,
+        empty_note: Some(c.t("xlsx_text.no_data")),
+        ..Default::default()
+    })?;
+
+    // Log-rank and Cox.
+    let mut rows = Vec::new();
+    if let Some(lr) = &s.logrank {
+        rows.push(vec![
+            Cell::text(c.t("xlsx_text.logrank")),
+            Cell::num(lr.chisq),
+            Cell::count(lr.df),
+            c.p(Some(lr.p)),
+            Cell::Blank,
+            Cell::Blank,
+            Cell::Blank,
+            Cell::Blank,
+        ]);
+    }
+    if let Some(cx) = &s.cox {
+        rows.push(vec![
+            Cell::text(c.t("xlsx_text.cox")),
+            Cell::Blank,
+            Cell::Blank,
+            c.p(cx.p_wald),
+            Cell::opt_or(cx.hr, &na),
+            Cell::opt(cx.ci[0]),
+            Cell::opt(cx.ci[1]),
+            Cell::text(match &cx.note {
+                Some(n) => format!("{} {}; {n}", c.t("xlsx_text.reference"), cx.reference),
+                None => format!("{} {}", c.t("xlsx_text.reference"), cx.reference),
+            }),
+        ]);
+        if let Some(p) = cx.p_lrt {
+            rows.push(vec![
+                Cell::text(c.t("xlsx_text.cox_lrt")),
+                Cell::Blank,
+                Cell::Blank,
+                c.p(Some(p)),
+            ]);
+        }
+    }
+    if !rows.is_empty() {
+        w.table(&TableData {
+            columns: vec![
+                col(c.t("xlsx_col.test"), Kind::Label),
+                col(c.t("xlsx_col.chisq"), Kind::Stat),
+                col(c.t("xlsx_col.df"), Kind::Count),
+                col(c.t("xlsx_col.p"), Kind::PValue),
+                col(c.t("endpoint.hr"), Kind::Hr),
+                col(c.t("xlsx_col.ci_low"), Kind::Hr),
+                col(c.t("xlsx_col.ci_high"), Kind::Hr),
+                col(c.t("xlsx_col.note"), Kind::Text),
+            ],
+            rows,
+            ..Default::default()
+        })?;
+    }
+
+    // Room for the chart, inserted once its data is written.
+    let chart_row = w.row;
+    w.gap(chart_rows(w.st.chart_height) + 1);
+
+    // Number at risk under the x-axis ticks.
+    let mut columns = vec![col(c.t("endpoint.at_risk"), Kind::Label)];
+    for t in &s.risk_times {
+        columns.push(col(time_header(*t), Kind::Count));
+    }
+    let rows = s
+        .groups
+        .iter()
+        .map(|g| {
+            let mut r = vec![Cell::text(&g.label)];
+            r.extend(g.at_risk.iter().map(|n| Cell::count(*n)));
+            r
+        })
+        .collect();
+    w.table(&TableData {
+        caption: Some(format!("{} ({})", c.t("endpoint.at_risk"), time_label(c))),
+        columns,
+        rows,
+        ..Default::default()
+    })?;
+
+    // KM tables.
+    for g in &s.groups {
+        let rows =
+            g.km.iter()
+                .map(|k| {
+                    vec![
+                        Cell::num(k.time),
+                        Cell::count(k.n_risk),
+                        Cell::count(k.n_event),
+                        Cell::count(k.n_censor),
+                        Cell::num(k.surv),
+                        Cell::num(k.std_err),
+                        Cell::opt(k.lower),
+                        Cell::opt(k.upper),
+                    ]
+                })
+                .collect();
+        w.table(&TableData {
+            caption: Some(format!("{}: {}", c.t("xlsx_caption.km_table"), g.label)),
+            columns: vec![
+                col(c.t("xlsx_col.time"), Kind::Time),
+                col(c.t("xlsx_col.n_risk"), Kind::Count),
+                col(c.t("xlsx_col.n_event"), Kind::Count),
+                col(c.t("xlsx_col.n_censor"), Kind::Count),
+                col(c.t("xlsx_col.surv"), Kind::Proportion),
+                col(c.t("xlsx_col.std_err"), Kind::Proportion),
+                col(c.t("xlsx_col.lower"), Kind::Proportion),
+                col(c.t("xlsx_col.upper"), Kind::Proportion),
+            ],
+            rows,
+            empty_note: Some(c.t("xlsx_text.no_data")),
+            ..Default::default()
+        })?;
+    }
+
+    // Chart data: axis titles, then per group four columns (step t, S; censor t, S).
+    w.caption(&c.t("xlsx_caption.chart_data"))?;
+    let axis_row = w.row;
+    let note = w.st.note();
+    write_text(w.ws, axis_row, 0, &time_label(c), &note)?;
+    write_text(w.ws, axis_row, 1, &endpoint_label(c, s), &note)?;
+    let name_row = axis_row + 1;
+    let head_row = name_row + 1;
+    let data_row = head_row + 1;
+    let mut series = Vec::with_capacity(s.groups.len());
+    let mut longest = 0u32;
+    for (gi, g) in s.groups.iter().enumerate() {
+        let c0 = (gi * 4) as u16;
+        let hf = w.st.cell(Kind::Time, Role::Header);
+        write_text(w.ws, name_row, c0, &g.label, &w.st.caption())?;
+        for (j, h) in [
+            c.t("xlsx_col.time"),
+            c.t("xlsx_col.surv"),
+            c.t("xlsx_col.censor_time"),
+            c.t("xlsx_col.surv"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            write_text(w.ws, head_row, c0 + j as u16, h, &hf)?;
+        }
+        let steps = step_points(g);
+        let cens = censor_points(g);
+        for (pts, off) in [(&steps, 0u16), (&cens, 2u16)] {
+            for (k, (x, y)) in pts.iter().enumerate() {
+                let r = data_row + k as u32;
+                w.cell(r, c0 + off, &Cell::num(*x), Kind::Time, Role::Body)?;
+                w.cell(
+                    r,
+                    c0 + off + 1,
+                    &Cell::num(*y),
+                    Kind::Proportion,
+                    Role::Body,
+                )?;
+            }
+        }
+        for cc in 0..4u16 {
+            w.widen(c0 + cc, w.st.width(Kind::Time));
+        }
+        longest = longest.max(steps.len() as u32).max(cens.len() as u32);
+        series.push((c0, steps.len() as u32, cens.len() as u32));
+    }
+    w.row = data_row + longest + 2;
+
+    let mut chart = Chart::new(ChartType::ScatterStraight);
+    let mut hidden_legend = Vec::new();
+    let mut idx = 0usize;
+    for (gi, (c0, n_steps, n_cens)) in series.iter().enumerate() {
+        let color = w.st.chart_colors[gi % w.st.chart_colors.len()];
+        let last = data_row + n_steps.saturating_sub(1);
+        chart
+            .add_series()
+            .set_name((sheet.as_str(), name_row, *c0))
+            .set_categories((sheet.as_str(), data_row, *c0, last, *c0))
+            .set_values((sheet.as_str(), data_row, c0 + 1, last, c0 + 1))
+            .set_marker(ChartMarker::new().set_none())
+            .set_format(
+                ChartFormat::new().set_line(ChartLine::new().set_color(color).set_width(1.75)),
+            );
+        idx += 1;
+        if *n_cens > 0 {
+            let last = data_row + n_cens - 1;
+            chart
+                .add_series()
+                .set_name((sheet.as_str(), name_row, *c0))
+                .set_categories((sheet.as_str(), data_row, c0 + 2, last, c0 + 2))
+                .set_values((sheet.as_str(), data_row, c0 + 3, last, c0 + 3))
+                .set_marker(
+                    ChartMarker::new()
+                        .set_type(ChartMarkerType::PlusSign)
+                        .set_size(7)
+                        .set_format(
+                            ChartFormat::new()
+                                .set_line(ChartLine::new().set_color(color))
+                                .set_solid_fill(ChartSolidFill::new().set_color(color)),
+                        ),
+                )
+                .set_format(ChartFormat::new().set_no_line());
+            hidden_legend.push(idx);
+            idx += 1;
+        }
+    }
+    chart.title().set_name((sheet.as_str(), title_row, 0));
+    chart
+        .x_axis()
+        .set_name((sheet.as_str(), axis_row, 0))
+        .set_min(0.0)
+        .set_major_gridlines(false);
+    if let (Some(first), Some(second)) = (s.risk_times.first(), s.risk_times.get(1)) {
+        let step = second - first;
+        if step > 0.0 {
+            chart.x_axis().set_major_unit(step);
+        }
+    }
+    let max_km = s
+        .groups
+        .iter()
+        .flat_map(|g| g.km.iter().map(|k| k.time))
+        .fold(0.0_f64, f64::max);
+    if let Some(last) = s.risk_times.last() {
+        if *last >= max_km && *last > 0.0 {
+            chart.x_axis().set_max(*last);
+        }
+    }
+    chart
+        .y_axis()
+        .set_name((sheet.as_str(), axis_row, 1))
+        .set_min(0.0)
+        .set_max(1.0)
+        .set_major_unit(0.2)
+        .set_num_format("0%")
+        .set_major_gridlines(false);
+    chart
+        .legend()
+        .set_position(ChartLegendPosition::Bottom)
+        .delete_entries(&hidden_legend);
+    chart
+        .set_width(w.st.chart_width)
+        .set_height(w.st.chart_height);
+    chart.set_alt_text(title.as_str());
+    w.ws.insert_chart_with_offset(chart_row, 0, &chart, 4, 4)?;
+    Ok(())
+}
+
+/// A column chart of the best % change per patient, from the waterfall table's cells.
+pub fn waterfall_chart(w: &mut SheetWriter, first_row: u32, n: u32) -> Result<(), XlsxRenderError> {
+    let sheet = w.sheet_name.clone();
+    let last = first_row + n - 1;
+    let mut chart = Chart::new(ChartType::Column);
+    chart
+        .add_series()
+        .set_name((sheet.as_str(), first_row - 1, 1))
+        .set_categories((sheet.as_str(), first_row, 0, last, 0))
+        .set_values((sheet.as_str(), first_row, 1, last, 1))
+        .set_format(
+            ChartFormat::new()
+                .set_solid_fill(ChartSolidFill::new().set_color(w.st.chart_colors[0])),
+        )
+        .set_gap(30);
+    chart.x_axis().set_name((sheet.as_str(), first_row - 1, 0));
+    chart
+        .y_axis()
+        .set_name((sheet.as_str(), first_row - 1, 1))
+        .set_num_format("0%")
+        .set_major_gridlines(false);
+    chart.legend().set_hidden();
+    chart
+        .set_width(w.st.chart_width)
+        .set_height(w.st.chart_height);
+    w.ws.insert_chart_with_offset(first_row - 1, 6, &chart, 10, 4)?;
+    Ok(())
+}
