@@ -744,20 +744,19 @@ fn same_results_give_identical_bytes() {
 #[test]
 fn layout_override_reorders_sheets() {
     let dir = tempfile::tempdir().unwrap();
-    // Move the findings sheet first and drop the methods sheet.
-    let mut text = EMBEDDED_LAYOUT.replace(
-        "[[sheet]]\nname = \"xlsx_sheet.findings\"\nsections = [\"findings\"]\n",
-        "",
-    );
-    text = text.replace(
-        "[[sheet]]\nname = \"xlsx_sheet.methods\"\nsections = [\"methods\"]\nfreeze = false\n",
-        "",
-    );
-    let first = text.find("\n[[sheet]]\nname").unwrap() + 1;
-    text.insert_str(
-        first,
-        "[[sheet]]\nname = \"xlsx_sheet.findings\"\nsections = [\"findings\", \"methods\"]\n\n",
-    );
+    // Move the findings sheet first, give it the methods too, and drop the methods sheet.
+    let mut doc: toml::Table = EMBEDDED_LAYOUT.parse().unwrap();
+    let sheets = doc.get_mut("sheet").unwrap().as_array_mut().unwrap();
+    let name = |s: &toml::Value| s["name"].as_str().unwrap().to_string();
+    let i = sheets
+        .iter()
+        .position(|s| name(s) == "xlsx_sheet.findings")
+        .unwrap();
+    let mut findings = sheets.remove(i);
+    findings["sections"] = toml::Value::Array(vec!["findings".into(), "methods".into()]);
+    sheets.retain(|s| name(s) != "xlsx_sheet.methods");
+    sheets.insert(0, findings);
+    let text = toml::to_string(&doc).unwrap();
     std::fs::write(dir.path().join("xlsx_layout.toml"), text).unwrap();
     let mut cfg = config(Language::En);
     cfg.report.template_dir = dir.path().display().to_string();

@@ -105,6 +105,7 @@ pub fn render_with(
             ws.set_landscape();
         }
         ws.set_paper_size(9); // A4
+        ws.set_print_fit_to_pages(1, 0); // one page wide, as many tall as needed
         ws.set_screen_gridlines(false);
         let mut w = writer::SheetWriter::new(ws, name, &styles);
         for section in &sheet.sections {

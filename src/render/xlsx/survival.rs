@@ -12,8 +12,8 @@ use super::XlsxRenderError;
 use crate::render::format;
 use crate::results::{SurvGroup, Survival};
 use rust_xlsxwriter::{
-    Chart, ChartFormat, ChartLegendPosition, ChartLine, ChartMarker, ChartMarkerType,
-    ChartSolidFill, ChartType,
+    Chart, ChartAxisLabelPosition, ChartFont, ChartFormat, ChartLegendPosition, ChartLine,
+    ChartMarker, ChartMarkerType, ChartSolidFill, ChartType,
 };
 
 /// Rows a chart of `height` pixels covers (default row height 20 px).
@@ -85,7 +85,12 @@ fn one(w: &mut SheetWriter, c: &Ctx, s: &Survival) -> Result<(), XlsxRenderError
     } else {
         s.grouping.clone()
     };
-    let title = format!("{}: {}", endpoint_label(c, s), grouping);
+    let title = format!(
+        "{}{}{}",
+        endpoint_label(c, s),
+        c.t("xlsx_text.title_sep"),
+        grouping
+    );
     let title_row = w.caption(&title)?;
     let sheet = w.sheet_name.clone();
     let nr = c.nr();
@@ -246,7 +251,12 @@ fn one(w: &mut SheetWriter, c: &Ctx, s: &Survival) -> Result<(), XlsxRenderError
                 })
                 .collect();
         w.table(&TableData {
-            caption: Some(format!("{}: {}", c.t("xlsx_caption.km_table"), g.label)),
+            caption: Some(format!(
+                "{}{}{}",
+                c.t("xlsx_caption.km_table"),
+                c.t("xlsx_text.title_sep"),
+                g.label
+            )),
             columns: vec![
                 col(c.t("xlsx_col.time"), Kind::Time),
                 col(c.t("xlsx_col.n_risk"), Kind::Count),
@@ -350,7 +360,10 @@ fn one(w: &mut SheetWriter, c: &Ctx, s: &Survival) -> Result<(), XlsxRenderError
             idx += 1;
         }
     }
-    chart.title().set_name((sheet.as_str(), title_row, 0));
+    chart
+        .title()
+        .set_name((sheet.as_str(), title_row, 0))
+        .set_font(&ChartFont::new().set_size(w.st.size + 2.0).set_bold());
     chart
         .x_axis()
         .set_name((sheet.as_str(), axis_row, 0))
@@ -407,7 +420,10 @@ pub fn waterfall_chart(w: &mut SheetWriter, first_row: u32, n: u32) -> Result<()
                 .set_solid_fill(ChartSolidFill::new().set_color(w.st.chart_colors[0])),
         )
         .set_gap(30);
-    chart.x_axis().set_name((sheet.as_str(), first_row - 1, 0));
+    chart
+        .x_axis()
+        .set_name((sheet.as_str(), first_row - 1, 0))
+        .set_label_position(ChartAxisLabelPosition::Low);
     chart
         .y_axis()
         .set_name((sheet.as_str(), first_row - 1, 1))

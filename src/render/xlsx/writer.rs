@@ -15,7 +15,7 @@ const MAX_CELL_CHARS: usize = 32_767;
 /// Formats built from the layout.
 pub struct Styles {
     font: String,
-    size: f64,
+    pub size: f64,
     title_size: f64,
     caption_size: f64,
     note_size: f64,
@@ -409,16 +409,18 @@ impl<'a> SheetWriter<'a> {
             self.first_header = Some(header_row);
         }
         let headers = unique_headers(&t.columns);
+        let mut lines = 1usize;
         for (i, (c, h)) in t.columns.iter().zip(&headers).enumerate() {
             let ci = i as u16;
-            write_text(
-                self.ws,
-                header_row,
-                ci,
-                h,
-                &self.st.cell(c.kind, Role::Header),
-            )?;
+            let f = self.st.cell(c.kind, Role::Header);
+            write_text(self.ws, header_row, ci, h, &f)?;
             self.widen(ci, self.st.width(c.kind));
+            lines = lines.max(wrapped_lines(h, self.st.width(c.kind)));
+        }
+        if lines > 1 {
+            // Wrapped headers: Excel does not grow the row on opening, so size it here.
+            self.ws
+                .set_row_height(header_row, lines as f64 * (self.st.size * 1.35) + 3.0)?;
         }
         let first_row = header_row + 1;
         let n = t.rows.len();
@@ -483,6 +485,16 @@ impl<'a> SheetWriter<'a> {
         }
         Ok(())
     }
+}
+
+/// Lines a header needs in a column `width` characters wide (CJK characters count double).
+fn wrapped_lines(text: &str, width: f64) -> usize {
+    let chars: f64 = text
+        .chars()
+        .map(|c| if (c as u32) >= 0x2E80 { 2.0 } else { 1.0 })
+        .sum();
+    let usable = (width - 1.0).max(1.0);
+    (chars / usable).ceil().max(1.0) as usize
 }
 
 /// Header texts made unique (Excel tables require it): a repeated header gets ` (2)`, ….
