@@ -679,11 +679,22 @@ fn survival_sheet_has_native_scatter_charts_from_cells() {
     assert_eq!(scatter.len(), r.analyses.survival.len());
     let two_groups = scatter
         .iter()
-        .find(|x| x.matches("<c:ser>").count() == 3)
-        .expect("a chart with 2 step series + 1 censor series (one group has no censoring)");
+        .find(|x| x.matches("<c:ser>").count() == 7)
+        .expect("2 groups x (step + 2 CI lines) + 1 censor series (one group has no censoring)");
+    assert!(two_groups.contains("<a:prstDash val=\"dash\"/>"));
     // Series reference cell ranges on the survival sheet, not literals.
     assert!(two_groups.contains("<c:f>Survival!$A$"));
     assert!(two_groups.contains("<c:symbol val=\"plus\"/>"));
+    // Without the CI band: step + censor series only.
+    let mut cfg = config(Language::En);
+    cfg.report.km_ci_band = false;
+    let plain = zip_entries(&render_xlsx(&r, &cfg).unwrap());
+    let counts: Vec<usize> = plain
+        .iter()
+        .filter(|(n, x)| n.starts_with("xl/charts/") && x.contains("<c:scatterChart>"))
+        .map(|(_, x)| x.matches("<c:ser>").count())
+        .collect();
+    assert_eq!(counts, vec![2, 3]);
     // Step data: the exact KM values are in the sheet.
     let mut book = open(&bytes);
     let range = book.worksheet_range("Survival").unwrap();
@@ -726,6 +737,10 @@ fn step_points_double_each_time() {
     assert_eq!(pts[0], (0.0, 1.0));
     assert_eq!(pts[1], (1.2, 1.0));
     assert_eq!(pts[2], (1.2, 0.8));
+    let band = mmreport::render::xlsx::ci_steps(g);
+    assert_eq!(band.len(), pts.len());
+    assert_eq!(band[0], (Some(1.0), Some(1.0)));
+    assert_eq!(band[2], (g.km[0].lower, g.km[0].upper));
     let cens = mmreport::render::xlsx::censor_points(g);
     assert_eq!(cens, vec![(3.0, 0.8), (10.1, 0.2666666666666667)]);
 }

@@ -20,7 +20,7 @@ mod survival;
 mod writer;
 
 pub use layout::{Layout, Section, EMBEDDED_LAYOUT, LAYOUT_FILE};
-pub use survival::{censor_points, step_points};
+pub use survival::{censor_points, ci_steps, step_points};
 
 use crate::config::Config;
 use crate::render::labels::{LabelError, Labels};

@@ -64,7 +64,7 @@ impl Ctx<'_> {
     }
 
     fn severity(&self, s: &Severity) -> String {
-        self.t(&format!("xlsx_text.severity_{}", s.as_str()))
+        self.t(&format!("xlsx_text.sev_{}", s.as_str()))
     }
 }
 

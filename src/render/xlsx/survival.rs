@@ -13,7 +13,7 @@ use crate::render::format;
 use crate::results::{SurvGroup, Survival};
 use rust_xlsxwriter::{
     Chart, ChartAxisLabelPosition, ChartFont, ChartFormat, ChartLegendPosition, ChartLine,
-    ChartMarker, ChartMarkerType, ChartSolidFill, ChartType,
+    ChartLineDashType, ChartMarker, ChartMarkerType, ChartSolidFill, ChartType,
 };
 
 /// Rows a chart of `height` pixels covers (default row height 20 px).
@@ -30,6 +30,20 @@ pub fn step_points(g: &SurvGroup) -> Vec<(f64, f64)> {
         pts.push((k.time, prev));
         pts.push((k.time, k.surv));
         prev = k.surv;
+    }
+    pts
+}
+
+/// The pointwise CI bounds at the step points of [`step_points`] (same length); a bound not
+/// estimated is `None` (a gap in the chart).
+pub fn ci_steps(g: &SurvGroup) -> Vec<(Option<f64>, Option<f64>)> {
+    let mut pts = Vec::with_capacity(g.km.len() * 2 + 1);
+    let mut prev = (Some(1.0), Some(1.0));
+    pts.push(prev);
+    for k in &g.km {
+        pts.push(prev);
+        prev = (k.lower, k.upper);
+        pts.push(prev);
     }
     pts
 }
@@ -273,7 +287,8 @@ fn one(w: &mut SheetWriter, c: &Ctx, s: &Survival) -> Result<(), XlsxRenderError
         })?;
     }
 
-    // Chart data: axis titles, then per group four columns (step t, S; censor t, S).
+    // Chart data: axis titles, then per group six columns: step t, S, CI lower, CI upper
+    // (steps at the same times), censor t, S.
     w.caption(&c.t("xlsx_caption.chart_data"))?;
     let axis_row = w.row;
     let note = w.st.note();
@@ -285,12 +300,14 @@ fn one(w: &mut SheetWriter, c: &Ctx, s: &Survival) -> Result<(), XlsxRenderError
     let mut series = Vec::with_capacity(s.groups.len());
     let mut longest = 0u32;
     for (gi, g) in s.groups.iter().enumerate() {
-        let c0 = (gi * 4) as u16;
+        let c0 = (gi * 6) as u16;
         let hf = w.st.cell(Kind::Time, Role::Header);
         write_text(w.ws, name_row, c0, &g.label, &w.st.caption())?;
         for (j, h) in [
             c.t("xlsx_col.time"),
             c.t("xlsx_col.surv"),
+            c.t("xlsx_col.lower"),
+            c.t("xlsx_col.upper"),
             c.t("xlsx_col.censor_time"),
             c.t("xlsx_col.surv"),
         ]
@@ -300,21 +317,21 @@ fn one(w: &mut SheetWriter, c: &Ctx, s: &Survival) -> Result<(), XlsxRenderError
             write_text(w.ws, head_row, c0 + j as u16, h, &hf)?;
         }
         let steps = step_points(g);
+        let band = ci_steps(g);
         let cens = censor_points(g);
-        for (pts, off) in [(&steps, 0u16), (&cens, 2u16)] {
-            for (k, (x, y)) in pts.iter().enumerate() {
-                let r = data_row + k as u32;
-                w.cell(r, c0 + off, &Cell::num(*x), Kind::Time, Role::Body)?;
-                w.cell(
-                    r,
-                    c0 + off + 1,
-                    &Cell::num(*y),
-                    Kind::Proportion,
-                    Role::Body,
-                )?;
-            }
+        for (k, ((x, y), (lo, hi))) in steps.iter().zip(&band).enumerate() {
+            let r = data_row + k as u32;
+            w.cell(r, c0, &Cell::num(*x), Kind::Time, Role::Body)?;
+            w.cell(r, c0 + 1, &Cell::num(*y), Kind::Proportion, Role::Body)?;
+            w.cell(r, c0 + 2, &Cell::opt(*lo), Kind::Proportion, Role::Body)?;
+            w.cell(r, c0 + 3, &Cell::opt(*hi), Kind::Proportion, Role::Body)?;
         }
-        for cc in 0..4u16 {
+        for (k, (x, y)) in cens.iter().enumerate() {
+            let r = data_row + k as u32;
+            w.cell(r, c0 + 4, &Cell::num(*x), Kind::Time, Role::Body)?;
+            w.cell(r, c0 + 5, &Cell::num(*y), Kind::Proportion, Role::Body)?;
+        }
+        for cc in 0..6u16 {
             w.widen(c0 + cc, w.st.width(Kind::Time));
         }
         longest = longest.max(steps.len() as u32).max(cens.len() as u32);
@@ -325,26 +342,48 @@ fn one(w: &mut SheetWriter, c: &Ctx, s: &Survival) -> Result<(), XlsxRenderError
     let mut chart = Chart::new(ChartType::ScatterStraight);
     let mut hidden_legend = Vec::new();
     let mut idx = 0usize;
+    let band = c.cfg.report.km_ci_band;
     for (gi, (c0, n_steps, n_cens)) in series.iter().enumerate() {
         let color = w.st.chart_colors[gi % w.st.chart_colors.len()];
         let last = data_row + n_steps.saturating_sub(1);
+        let range = |col: u16, last: u32| (sheet.as_str(), data_row, col, last, col);
         chart
             .add_series()
             .set_name((sheet.as_str(), name_row, *c0))
-            .set_categories((sheet.as_str(), data_row, *c0, last, *c0))
-            .set_values((sheet.as_str(), data_row, c0 + 1, last, c0 + 1))
+            .set_categories(range(*c0, last))
+            .set_values(range(c0 + 1, last))
             .set_marker(ChartMarker::new().set_none())
             .set_format(
                 ChartFormat::new().set_line(ChartLine::new().set_color(color).set_width(1.75)),
             );
         idx += 1;
+        if band {
+            for off in [2u16, 3u16] {
+                chart
+                    .add_series()
+                    .set_name((sheet.as_str(), head_row, c0 + off))
+                    .set_categories(range(*c0, last))
+                    .set_values(range(c0 + off, last))
+                    .set_marker(ChartMarker::new().set_none())
+                    .set_format(
+                        ChartFormat::new().set_line(
+                            ChartLine::new()
+                                .set_color(color)
+                                .set_width(0.75)
+                                .set_dash_type(ChartLineDashType::Dash),
+                        ),
+                    );
+                hidden_legend.push(idx);
+                idx += 1;
+            }
+        }
         if *n_cens > 0 {
             let last = data_row + n_cens - 1;
             chart
                 .add_series()
                 .set_name((sheet.as_str(), name_row, *c0))
-                .set_categories((sheet.as_str(), data_row, c0 + 2, last, c0 + 2))
-                .set_values((sheet.as_str(), data_row, c0 + 3, last, c0 + 3))
+                .set_categories(range(c0 + 4, last))
+                .set_values(range(c0 + 5, last))
                 .set_marker(
                     ChartMarker::new()
                         .set_type(ChartMarkerType::PlusSign)
