@@ -402,7 +402,7 @@ fn one(w: &mut SheetWriter, c: &Ctx, s: &Survival) -> Result<(), XlsxRenderError
     chart
         .title()
         .set_name((sheet.as_str(), title_row, 0))
-        .set_font(&ChartFont::new().set_size(w.st.size + 2.0).set_bold());
+        .set_font(ChartFont::new().set_size(w.st.size + 2.0).set_bold());
     chart
         .x_axis()
         .set_name((sheet.as_str(), axis_row, 0))
