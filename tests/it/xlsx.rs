@@ -366,6 +366,26 @@ pub fn fixture() -> Results {
             hr: Some(2.5),
             ci: [Some(0.4), Some(15.2)],
             p: Some(0.33),
+        },
+        ForestRow {
+            id: "cycles_ge3".into(),
+            label: "Cycles completed".into(),
+            comparison: ">= 3 vs 1-2".into(),
+            n: 5,
+            events: 3,
+            hr: Some(0.21),
+            ci: [Some(0.08), Some(0.52)],
+            p: Some(0.0008),
+        },
+        ForestRow {
+            id: "emd".into(),
+            label: "Extramedullary disease".into(),
+            comparison: "yes vs no".into(),
+            n: 5,
+            events: 3,
+            hr: None,
+            ci: [None, None],
+            p: None,
         }],
         adverse_events: vec![
             AeRow {
@@ -670,11 +690,17 @@ fn survival_sheet_has_native_scatter_charts_from_cells() {
         .filter(|(n, _)| n.starts_with("xl/charts/chart"))
         .map(|(_, x)| x)
         .collect();
-    // One per survival analysis plus the waterfall.
-    assert_eq!(charts.len(), r.analyses.survival.len() + 1);
+    // One per survival analysis plus the waterfall and the forest plot.
+    assert_eq!(charts.len(), r.analyses.survival.len() + 2);
+    let forest = charts
+        .iter()
+        .find(|x| x.contains("<c:errBars>"))
+        .expect("forest chart with error bars");
+    assert!(forest.contains("<c:errValType val=\"cust\"/>"));
+    assert!(forest.contains("<c:logBase val=\"10\"/>"));
     let scatter: Vec<_> = charts
         .iter()
-        .filter(|x| x.contains("<c:scatterChart>"))
+        .filter(|x| x.contains("<c:scatterChart>") && !x.contains("<c:errBars>"))
         .collect();
     assert_eq!(scatter.len(), r.analyses.survival.len());
     let two_groups = scatter
@@ -691,7 +717,11 @@ fn survival_sheet_has_native_scatter_charts_from_cells() {
     let plain = zip_entries(&render_xlsx(&r, &cfg).unwrap());
     let counts: Vec<usize> = plain
         .iter()
-        .filter(|(n, x)| n.starts_with("xl/charts/") && x.contains("<c:scatterChart>"))
+        .filter(|(n, x)| {
+            n.starts_with("xl/charts/")
+                && x.contains("<c:scatterChart>")
+                && !x.contains("<c:errBars>")
+        })
         .map(|(_, x)| x.matches("<c:ser>").count())
         .collect();
     assert_eq!(counts, vec![2, 3]);

@@ -815,7 +815,7 @@ fn forest(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
                 ]
             })
             .collect();
-    w.table(&TableData {
+    let placed = w.table(&TableData {
         columns: vec![
             col(c.t("xlsx_col.subgroup"), Kind::Label),
             col(c.t("xlsx_col.comparison"), Kind::Text),
@@ -830,6 +830,7 @@ fn forest(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
         empty_note: c.empty(),
         ..Default::default()
     })?;
+    super::survival::forest_chart(w, c, placed.first_row, 9)?;
     Ok(())
 }
 

@@ -12,8 +12,10 @@ use super::XlsxRenderError;
 use crate::render::format;
 use crate::results::{SurvGroup, Survival};
 use rust_xlsxwriter::{
-    Chart, ChartAxisLabelPosition, ChartFont, ChartFormat, ChartLegendPosition, ChartLine,
-    ChartLineDashType, ChartMarker, ChartMarkerType, ChartSolidFill, ChartType,
+    Chart, ChartAxisLabelPosition, ChartDataLabel, ChartDataLabelPosition, ChartErrorBars,
+    ChartErrorBarsDirection, ChartErrorBarsType, ChartFont, ChartFormat, ChartLegendPosition,
+    ChartLine, ChartLineDashType, ChartMarker, ChartMarkerType, ChartRange, ChartSolidFill,
+    ChartType, Color,
 };
 
 /// Rows a chart of `height` pixels covers (default row height 20 px).
@@ -473,5 +475,139 @@ pub fn waterfall_chart(w: &mut SheetWriter, first_row: u32, n: u32) -> Result<()
         .set_width(w.st.chart_width)
         .set_height(w.st.chart_height);
     w.ws.insert_chart_with_offset(first_row - 1, 6, &chart, 10, 4)?;
+    Ok(())
+}
+
+/// The forest plot: HR markers with custom 95% CI error bars on a log axis, a reference line
+/// at HR = 1, each point labelled from the subgroup cell of the forest table. The chart data
+/// (position, HR, CI distances) sit beside the table rows, from column `data_col`.
+pub fn forest_chart(
+    w: &mut SheetWriter,
+    c: &Ctx,
+    first_row: u32,
+    data_col: u16,
+) -> Result<(), XlsxRenderError> {
+    let rows = &c.r.analyses.forest;
+    let n = rows.len() as u32;
+    if n == 0 {
+        return Ok(());
+    }
+    let sheet = w.sheet_name.clone();
+    let head = first_row - 1;
+    let hf = w.st.cell(Kind::Hr, Role::Header);
+    for (j, h) in [
+        c.t("xlsx_col.forest_position"),
+        c.t("endpoint.hr"),
+        c.t("xlsx_col.ci_minus"),
+        c.t("xlsx_col.ci_plus"),
+        c.t("xlsx_col.reference_line"),
+        c.t("xlsx_col.forest_position"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        write_text(w.ws, head, data_col + j as u16, h, &hf)?;
+        w.widen(data_col + j as u16, w.st.width(Kind::Hr));
+    }
+    for (i, f) in rows.iter().enumerate() {
+        let r = first_row + i as u32;
+        if let (Some(hr), Some(lo), Some(hi)) = (f.hr, f.ci[0], f.ci[1]) {
+            let y = f64::from(n - i as u32);
+            for (j, v) in [y, hr, hr - lo, hi - hr].iter().enumerate() {
+                w.cell(r, data_col + j as u16, &Cell::num(*v), Kind::Hr, Role::Body)?;
+            }
+        }
+    }
+    // The reference line at HR = 1, from below the first to above the last position.
+    for (k, y) in [0.0, f64::from(n) + 1.0].iter().enumerate() {
+        let r = first_row + k as u32;
+        w.cell(r, data_col + 4, &Cell::num(1.0), Kind::Hr, Role::Body)?;
+        w.cell(r, data_col + 5, &Cell::num(*y), Kind::Hr, Role::Body)?;
+    }
+    let last = first_row + n - 1;
+    let color = w.st.chart_colors[0];
+    let range = |col: u16, last: u32| ChartRange::new_from_range(&sheet, first_row, col, last, col);
+    let mut chart = Chart::new(ChartType::ScatterStraight);
+    let labels: Vec<ChartDataLabel> = (0..n)
+        .map(|i| {
+            let mut l = ChartDataLabel::new();
+            l.set_value((sheet.as_str(), first_row + i, 0))
+                .set_position(ChartDataLabelPosition::Above);
+            l
+        })
+        .collect();
+    chart
+        .add_series()
+        .set_name((sheet.as_str(), head, data_col + 1))
+        .set_categories(&range(data_col + 1, last))
+        .set_values(&range(data_col, last))
+        .set_marker(
+            ChartMarker::new()
+                .set_type(ChartMarkerType::Square)
+                .set_size(7)
+                .set_format(
+                    ChartFormat::new()
+                        .set_line(ChartLine::new().set_color(color))
+                        .set_solid_fill(ChartSolidFill::new().set_color(color)),
+                ),
+        )
+        .set_format(ChartFormat::new().set_no_line())
+        .set_custom_data_labels(&labels)
+        .set_x_error_bars(
+            ChartErrorBars::new()
+                .set_type(ChartErrorBarsType::Custom(
+                    range(data_col + 3, last),
+                    range(data_col + 2, last),
+                ))
+                .set_direction(ChartErrorBarsDirection::Both)
+                .set_end_cap(true)
+                .set_format(ChartLine::new().set_color(color).set_width(1.25)),
+        );
+    chart
+        .add_series()
+        .set_name((sheet.as_str(), head, data_col + 4))
+        .set_categories(&range(data_col + 4, first_row + 1))
+        .set_values(&range(data_col + 5, first_row + 1))
+        .set_marker(ChartMarker::new().set_none())
+        .set_format(
+            ChartFormat::new().set_line(
+                ChartLine::new()
+                    .set_color(Color::Gray)
+                    .set_width(0.75)
+                    .set_dash_type(ChartLineDashType::Dash),
+            ),
+        );
+    chart.title().set_hidden();
+    // Log axis bounds: whole decades around every CI (0.1 to 10 when there is none).
+    let bounds = rows
+        .iter()
+        .filter_map(|f| match (f.ci[0], f.ci[1]) {
+            (Some(lo), Some(hi)) if lo > 0.0 && hi > 0.0 => Some((lo, hi)),
+            _ => None,
+        })
+        .fold((0.1_f64, 10.0_f64), |(a, b), (lo, hi)| {
+            (a.min(lo), b.max(hi))
+        });
+    chart
+        .x_axis()
+        .set_name((sheet.as_str(), head, data_col + 1))
+        .set_log_base(10)
+        .set_min(10f64.powf(bounds.0.log10().floor()))
+        .set_max(10f64.powf(bounds.1.log10().ceil()))
+        .set_major_gridlines(false);
+    chart
+        .y_axis()
+        .set_min(0.0)
+        .set_max(f64::from(n) + 1.0)
+        .set_hidden(true)
+        .set_major_gridlines(false);
+    chart.legend().set_hidden();
+    chart
+        .set_width(w.st.chart_width)
+        .set_height((60 * n + 140).min(1200));
+    chart.set_alt_text(c.t("xlsx_title.forest").as_str());
+    let at = w.row;
+    w.ws.insert_chart_with_offset(at, 0, &chart, 4, 4)?;
+    w.gap((60 * n + 140).min(1200).div_ceil(20) + 1);
     Ok(())
 }
