@@ -417,16 +417,41 @@ pub fn fixture() -> Results {
             n: 2,
             of: 5,
         },
-        swimmer: vec![SwimmerRow {
-            patient_id: "P01".into(),
-            regimen: Some("BD".into()),
-            end: 10.1,
-            ongoing: true,
-            marks: vec![SwimmerMark {
-                time: 2.0,
-                kind: "PR".into(),
-            }],
-        }],
+        swimmer: vec![
+            SwimmerRow {
+                patient_id: "P01".into(),
+                regimen: Some("BD".into()),
+                end: 10.1,
+                ongoing: true,
+                marks: vec![SwimmerMark {
+                    time: 2.0,
+                    kind: "PR".into(),
+                }],
+            },
+            SwimmerRow {
+                patient_id: "P02".into(),
+                regimen: Some("BDd".into()),
+                end: 4.0,
+                ongoing: false,
+                marks: vec![
+                    SwimmerMark {
+                        time: 2.0,
+                        kind: "SD".into(),
+                    },
+                    SwimmerMark {
+                        time: 4.0,
+                        kind: "death".into(),
+                    },
+                ],
+            },
+            SwimmerRow {
+                patient_id: "P03".into(),
+                regimen: None,
+                end: 6.5,
+                ongoing: true,
+                marks: vec![],
+            },
+        ],
         waterfall: vec![
             WaterfallRow {
                 patient_id: "P01".into(),
@@ -690,8 +715,17 @@ fn survival_sheet_has_native_scatter_charts_from_cells() {
         .filter(|(n, _)| n.starts_with("xl/charts/chart"))
         .map(|(_, x)| x)
         .collect();
-    // One per survival analysis plus the waterfall and the forest plot.
-    assert_eq!(charts.len(), r.analyses.survival.len() + 2);
+    // One per survival analysis plus the waterfall, forest and swimmer plots.
+    assert_eq!(charts.len(), r.analyses.survival.len() + 3);
+    let swimmer = charts
+        .iter()
+        .find(|x| x.contains("<c:barDir val=\"bar\"/>"))
+        .expect("swimmer bar chart");
+    assert_eq!(
+        swimmer.matches("<c:ser>").count(),
+        3,
+        "one series per regimen"
+    );
     let forest = charts
         .iter()
         .find(|x| x.contains("<c:errBars>"))

@@ -941,7 +941,7 @@ fn swimmer(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
                 ]
             })
             .collect();
-    w.table(&TableData {
+    let placed = w.table(&TableData {
         columns: vec![
             col(c.t("xlsx_col.patient"), Kind::Id),
             col(c.t("variable.regimen"), Kind::Text),
@@ -954,6 +954,7 @@ fn swimmer(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
         empty_note: c.empty(),
         ..Default::default()
     })?;
+    super::survival::swimmer_chart(w, c, placed.first_row, 6)?;
     Ok(())
 }
 

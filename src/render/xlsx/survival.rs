@@ -12,10 +12,10 @@ use super::XlsxRenderError;
 use crate::render::format;
 use crate::results::{SurvGroup, Survival};
 use rust_xlsxwriter::{
-    Chart, ChartAxisLabelPosition, ChartDataLabel, ChartDataLabelPosition, ChartErrorBars,
-    ChartErrorBarsDirection, ChartErrorBarsType, ChartFont, ChartFormat, ChartLegendPosition,
-    ChartLine, ChartLineDashType, ChartMarker, ChartMarkerType, ChartRange, ChartSolidFill,
-    ChartType, Color,
+    Chart, ChartAxisCrossing, ChartAxisLabelPosition, ChartDataLabel, ChartDataLabelPosition,
+    ChartErrorBars, ChartErrorBarsDirection, ChartErrorBarsType, ChartFont, ChartFormat,
+    ChartLegendPosition, ChartLine, ChartLineDashType, ChartMarker, ChartMarkerType, ChartRange,
+    ChartSolidFill, ChartType, Color,
 };
 
 /// Rows a chart of `height` pixels covers (default row height 20 px).
@@ -609,5 +609,76 @@ pub fn forest_chart(
     let at = w.row;
     w.ws.insert_chart_with_offset(at, 0, &chart, 4, 4)?;
     w.gap((60 * n + 140).min(1200).div_ceil(20) + 1);
+    Ok(())
+}
+
+/// The swimmer plot as a stacked horizontal bar chart: one series per regimen (so bars are
+/// coloured by regimen), each reading a helper column beside the swimmer table that holds the
+/// patient's time on study in the row of that regimen's patients, blank elsewhere.
+pub fn swimmer_chart(
+    w: &mut SheetWriter,
+    c: &Ctx,
+    first_row: u32,
+    data_col: u16,
+) -> Result<(), XlsxRenderError> {
+    let rows = &c.r.analyses.swimmer;
+    let n = rows.len() as u32;
+    if n == 0 {
+        return Ok(());
+    }
+    let sheet = w.sheet_name.clone();
+    let head = first_row - 1;
+    let none = c.t("xlsx_text.no_regimen");
+    let mut regimens: Vec<String> = Vec::new();
+    for s in rows {
+        let r = s.regimen.clone().unwrap_or_else(|| none.clone());
+        if !regimens.contains(&r) {
+            regimens.push(r);
+        }
+    }
+    let hf = w.st.cell(Kind::Time, Role::Header);
+    for (j, reg) in regimens.iter().enumerate() {
+        let col = data_col + j as u16;
+        write_text(w.ws, head, col, reg, &hf)?;
+        w.widen(col, w.st.width(Kind::Time));
+        for (i, s) in rows.iter().enumerate() {
+            let mine = s.regimen.as_deref().unwrap_or(none.as_str()) == reg.as_str();
+            let cell = if mine { Cell::num(s.end) } else { Cell::Blank };
+            w.cell(first_row + i as u32, col, &cell, Kind::Time, Role::Body)?;
+        }
+    }
+    let last = first_row + n - 1;
+    let mut chart = Chart::new(ChartType::BarStacked);
+    for (j, _) in regimens.iter().enumerate() {
+        let col = data_col + j as u16;
+        let color = w.st.chart_colors[j % w.st.chart_colors.len()];
+        chart
+            .add_series()
+            .set_name((sheet.as_str(), head, col))
+            .set_categories((sheet.as_str(), first_row, 0, last, 0))
+            .set_values((sheet.as_str(), first_row, col, last, col))
+            .set_format(ChartFormat::new().set_solid_fill(ChartSolidFill::new().set_color(color)))
+            .set_gap(40)
+            .set_overlap(100);
+    }
+    chart.title().set_hidden();
+    // In a bar chart the x axis is the (horizontal) value axis.
+    chart
+        .x_axis()
+        .set_name((sheet.as_str(), head, 2))
+        .set_min(0.0)
+        .set_major_gridlines(false);
+    chart
+        .y_axis()
+        .set_name((sheet.as_str(), head, 0))
+        .set_reverse()
+        .set_crossing(ChartAxisCrossing::Max);
+    chart.legend().set_position(ChartLegendPosition::Bottom);
+    let height = (18 * n + 120).min(2000);
+    chart.set_width(w.st.chart_width).set_height(height);
+    chart.set_alt_text(c.t("xlsx_title.swimmer").as_str());
+    let at = w.row;
+    w.ws.insert_chart_with_offset(at, 0, &chart, 4, 4)?;
+    w.gap(height.div_ceil(20) + 1);
     Ok(())
 }
