@@ -917,3 +917,38 @@ fn empty_results_still_render() {
     let book = open(&bytes);
     assert_eq!(book.sheet_names(), expected_sheet_names(Language::Zh));
 }
+
+#[test]
+fn invalid_sheet_name_from_a_label_override_is_an_error_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("labels")).unwrap();
+    let text = include_str!("../../templates/labels/xlsx.toml").replace(
+        "validation = { en = \"Validation\", zh = \"数据核查\" }",
+        "validation = { en = \"Data/Validation\", zh = \"数据核查\" }",
+    );
+    std::fs::write(dir.path().join("labels/xlsx.toml"), text).unwrap();
+    let mut cfg = config(Language::En);
+    cfg.report.template_dir = dir.path().display().to_string();
+    let err = render_xlsx(&fixture(), &cfg).unwrap_err();
+    assert!(
+        matches!(&err, XlsxRenderError::SheetName { key, .. } if key == "xlsx_sheet.validation"),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn control_characters_and_overlong_text_are_written_as_text() {
+    let mut r = fixture();
+    r.findings[0].value = Some("bell\u{7}tab\tend".into());
+    r.findings[1].message = "x".repeat(40_000);
+    r.findings[2].value = Some("@SUM(1+1)*cmd|' /C calc'!A0".into());
+    let bytes = render_xlsx(&r, &config(Language::En)).unwrap();
+    let mut book = open(&bytes);
+    let cells = strings(&mut book, "Findings");
+    assert!(cells.contains(&"@SUM(1+1)*cmd|' /C calc'!A0".to_string()));
+    assert!(cells
+        .iter()
+        .any(|s| s.starts_with("bell") && s.ends_with("end")));
+    let long = cells.iter().find(|s| s.starts_with("xxxx")).unwrap();
+    assert_eq!(long.chars().count(), 32_767);
+}

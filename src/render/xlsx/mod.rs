@@ -8,8 +8,9 @@
 //!
 //! Tables are three-line journal tables (thick rule above the header, thin under it, thick
 //! under the last row; no vertical lines); list sheets (findings, ADaM datasets) are native
-//! Excel tables with filters. Kaplan-Meier curves are native scatter charts whose series
-//! reference step points written to the sheet, so a clinician can restyle them in Excel.
+//! Excel tables with filters. Kaplan-Meier curves (with censor marks and, when
+//! `report.km_ci_band`, the CI band), the forest, swimmer and waterfall plots are native Excel
+//! charts whose series reference cells written to the sheet, so a clinician can restyle them.
 //! Every string from the input is written with `write_string`: a value such as
 //! `=HYPERLINK(...)` stays text. The creation time is the run date, so the same `Results`
 //! give byte-identical bytes.

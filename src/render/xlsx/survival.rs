@@ -1,9 +1,10 @@
 //! The survival section (tables and one native Excel scatter chart per [`Survival`]) and the
-//! waterfall chart. Chart series reference step points written to the sheet: for each group
-//! `(0, 1)` then, at each KM time, `(t, S before)` and `(t, S after)`, so the straight-line
-//! scatter draws horizontal and vertical steps; censor marks are a marker-only series at each
-//! time with censoring. Series names, the chart title and axis titles reference cells too, so
-//! no text from the input is ever parsed as a range or formula.
+//! other native charts: forest plot, swimmer plot and waterfall. Chart series reference cells
+//! written to the sheet: for a KM curve `(0, 1)` then, at each KM time, `(t, S before)` and
+//! `(t, S after)`, so the straight-line scatter draws horizontal and vertical steps (the CI
+//! band the same way, dashed); censor marks are a marker-only series at each time with
+//! censoring. Series names, titles, axis titles and point labels reference cells too, so no
+//! text from the input is ever parsed as a range or formula.
 
 use super::layout::Kind;
 use super::sections::Ctx;
