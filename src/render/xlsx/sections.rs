@@ -167,6 +167,7 @@ fn overview(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
 
 fn flow(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
     let f = &c.r.analyses.flow;
+    w.title(&c.t("xlsx_title.flow"))?;
     let mut rows = vec![vec![
         Cell::text(c.t("xlsx_text.flow_read")),
         Cell::count(f.read),

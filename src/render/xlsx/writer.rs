@@ -387,6 +387,8 @@ impl<'a> SheetWriter<'a> {
             }
             Cell::Date(s) => match ExcelDateTime::parse_from_str(s.trim()) {
                 Ok(d) => {
+                    // A date keeps the date format whatever the column's kind.
+                    let f = self.st.cell(Kind::Date, role);
                     self.ws.write_datetime_with_format(row, c, &d, &f)?;
                 }
                 Err(_) => write_text(self.ws, row, c, s, &f)?,
