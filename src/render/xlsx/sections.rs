@@ -932,7 +932,11 @@ fn swimmer(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
                             .map(|m| {
                                 format!(
                                     "{} @ {}",
-                                    c.value_label(&m.kind),
+                                    if m.kind == "death" {
+                                        c.t("xlsx_text.death")
+                                    } else {
+                                        c.value_label(&m.kind)
+                                    },
                                     format::fixed(Some(m.time), 1, "")
                                 )
                             })
