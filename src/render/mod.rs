@@ -5,3 +5,4 @@ pub mod format;
 pub mod html;
 pub mod labels;
 pub mod text;
+pub mod xlsx;

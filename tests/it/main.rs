@@ -10,3 +10,4 @@ mod rules;
 mod snapshot;
 mod stats;
 mod util;
+mod xlsx;
