@@ -314,6 +314,7 @@ pub fn fixture() -> Results {
             ],
             subgroup_tests: vec![SubgroupTest {
                 id: "emd".into(),
+                test: "fisher".into(),
                 p: Some(0.52),
                 note: None,
             }],
