@@ -366,7 +366,10 @@ impl Config {
             })
         };
         if self.batch.keep_versions == 0 {
-            return bad("batch.keep_versions", "must be at least 1 (the current report)");
+            return bad(
+                "batch.keep_versions",
+                "must be at least 1 (the current report)",
+            );
         }
         if !(self.time.days_per_month > 0.0) {
             return bad("time.days_per_month", "must be a positive number of days");

@@ -1,4 +1,5 @@
 //! Integration tests: one binary, a module per feature.
+mod batch;
 mod demo;
 mod ingest;
 mod rules;
