@@ -49,9 +49,9 @@ pub fn render<'a>(
             (_, Some(c), _) => c.clone(),
             _ => String::new(),
         };
-        let _ = write!(
+        let _ = writeln!(
             rows,
-            "<tr class=\"{status}\"><td>{}</td><td>{status}</td><td>{}</td><td>{}</td><td>{}</td><td><a href=\"{}\">open</a></td></tr>\n",
+            "<tr class=\"{status}\"><td>{}</td><td>{status}</td><td>{}</td><td>{}</td><td>{}</td><td><a href=\"{}\">open</a></td></tr>",
             html_escape(file),
             html_escape(&counts),
             html_escape(&change),

@@ -169,7 +169,7 @@ pub fn discover(input: &Path, settle: Duration, shard: Shard) -> Result<Discover
             return;
         }
         let age = modified.and_then(|m| now.duration_since(m).ok());
-        if settle > Duration::ZERO && age.is_none_or(|a| a < settle) {
+        if settle > Duration::ZERO && !matches!(age, Some(a) if a >= settle) {
             d.unsettled.push(rel);
             return;
         }

@@ -1,6 +1,7 @@
 //! The nightly run (`mmreport run`), end to end through the real binary: reports and
 //! quarantine, skipping unchanged workbooks, crash safety under SIGKILL, the lock, hostile
 //! files, sharding, changes, pseudonymisation and the on_complete hook.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use super::util::*;
 use assert_cmd::Command;
@@ -410,9 +411,9 @@ fn zip_bomb(member_bytes: usize) -> Vec<u8> {
 
 fn cfb(extra: &[u8]) -> Vec<u8> {
     let mut b = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
-    b.extend(std::iter::repeat_n(0x42u8, 1024));
+    b.extend_from_slice(&[0x42u8; 1024]);
     b.extend_from_slice(extra);
-    b.extend(std::iter::repeat_n(0u8, 512));
+    b.extend_from_slice(&[0u8; 512]);
     b
 }
 
