@@ -268,8 +268,18 @@ fn prune_versions(versions: &Path, keep: usize) -> Result<(), PublishError> {
 }
 
 /// Removes the hidden debris an interrupted run may leave under `root` (staging
-/// directories `.x.tmp-*`, `.x.old-*`, `.trash-*`). Call only while holding the run lock.
-pub fn sweep_leftovers(root: &Path) -> usize {
+/// directories `.x.tmp-*`, `.x.old-*`, `.trash-*`) last modified at least `min_age` ago.
+/// Call only while holding the run lock; with several runs sharing the folder (shards),
+/// pass an age no live run's staging directory can have.
+pub fn sweep_leftovers(root: &Path, min_age: std::time::Duration) -> usize {
+    let now = std::time::SystemTime::now();
+    let old_enough = |p: &Path| {
+        fs::symlink_metadata(p)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|m| now.duration_since(m).ok())
+            .is_some_and(|age| age >= min_age)
+    };
     let mut removed = 0;
     let debris: Vec<PathBuf> = walkdir::WalkDir::new(root)
         .min_depth(1)
@@ -285,6 +295,7 @@ pub fn sweep_leftovers(root: &Path) -> usize {
                 && (n.contains(".tmp-") || n.contains(".old-") || n.starts_with(".trash-"))
         })
         .map(|e| e.path().to_path_buf())
+        .filter(|p| old_enough(p))
         .collect();
     for p in debris {
         let ok = if p.is_dir() {

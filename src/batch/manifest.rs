@@ -75,6 +75,15 @@ impl Manifest {
         }
     }
 
+    /// Reads a manifest without side effects (for the index over other shards' manifests):
+    /// `None` when missing or unreadable.
+    pub fn read(path: &Path) -> Option<Manifest> {
+        let bytes = std::fs::read(path).ok()?;
+        serde_json::from_slice::<Manifest>(&bytes)
+            .ok()
+            .filter(|m| m.manifest_version == MANIFEST_VERSION)
+    }
+
     /// Writes the manifest atomically.
     pub fn save(&self, path: &Path) -> Result<(), PublishError> {
         let mut m = self.clone();

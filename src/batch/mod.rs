@@ -463,26 +463,29 @@ impl Run<'_> {
                     millis,
                 }
             }
-            Err(reason) => {
-                tracing::warn!(file = %f.rel, reason = %reason, "failed; quarantined");
-                let q = quarantine(self.output, &f.rel, &reason);
-                if let Err(e) = &q {
-                    tracing::error!(file = %f.rel, error = %e, "could not write the quarantine entry");
-                }
-                let dir = q.unwrap_or_else(|_| format!("{FAILED_DIR}/{}", f.rel));
-                let mut e = self.entry_for(&sha, EntryStatus::Failed, dir.clone());
-                e.error = Some(reason.clone());
-                self.record(&f.rel, e);
-                FileOutcome {
-                    file: f.rel.clone(),
-                    status: Status::Failed,
-                    dir: Some(dir),
-                    error: Some(reason),
-                    findings: None,
-                    last_change: None,
-                    millis,
-                }
-            }
+            Err(reason) => self.fail(f, &sha, reason, millis),
+        }
+    }
+
+    /// Quarantines one workbook with `reason` and records it in the manifest.
+    fn fail(&self, f: &Found, sha: &str, reason: String, millis: u128) -> FileOutcome {
+        tracing::warn!(file = %f.rel, reason = %reason, "failed; quarantined");
+        let q = quarantine(self.output, &f.rel, &reason);
+        if let Err(e) = &q {
+            tracing::error!(file = %f.rel, error = %e, "could not write the quarantine entry");
+        }
+        let dir = q.unwrap_or_else(|_| format!("{FAILED_DIR}/{}", f.rel));
+        let mut e = self.entry_for(sha, EntryStatus::Failed, dir.clone());
+        e.error = Some(reason.clone());
+        self.record(&f.rel, e);
+        FileOutcome {
+            file: f.rel.clone(),
+            status: Status::Failed,
+            dir: Some(dir),
+            error: Some(reason),
+            findings: None,
+            last_change: None,
+            millis,
         }
     }
 }
@@ -529,14 +532,16 @@ pub fn lock_path(output: &Path, shard: Shard) -> PathBuf {
 pub fn write_index(output: &Path, shard: Shard) -> Result<(), BatchError> {
     let mut all = std::collections::BTreeMap::new();
     for i in 0..shard.count {
-        let m = Manifest::load(&manifest_path(
+        let path = manifest_path(
             output,
             Shard {
                 index: i,
                 count: shard.count,
             },
-        ));
-        all.extend(m.entries);
+        );
+        if let Some(m) = Manifest::read(&path) {
+            all.extend(m.entries);
+        }
     }
     let html = index::render(all.iter(), &chrono::Utc::now().to_rfc3339());
     publish::write_file_atomic(&output.join("index.html"), html.as_bytes())?;
@@ -554,7 +559,14 @@ pub fn run(
 ) -> Result<Summary, BatchError> {
     let started = chrono::Utc::now();
     let clock = Instant::now();
-    let swept = publish::sweep_leftovers(output);
+    // Alone on the folder, all debris is from killed runs; with shards, another shard's
+    // staging directory may be live, so only debris older than any run is removed.
+    let min_age = if opts.shard.count == 1 {
+        Duration::ZERO
+    } else {
+        Duration::from_secs(24 * 3600)
+    };
+    let swept = publish::sweep_leftovers(output, min_age);
     if swept > 0 {
         tracing::info!(count = swept, "removed leftovers of an interrupted run");
     }
@@ -575,6 +587,34 @@ pub fn run(
         manifest_path,
         manifest: Mutex::new(manifest),
     };
+    // Two workbooks with one report directory (`a.xlsx` and `a.ods`), or a workbook whose
+    // report directory would be one of ours (`runs.xlsx`): the later one is refused.
+    let mut claimed: std::collections::BTreeMap<String, String> =
+        [FAILED_DIR, VERSIONS_DIR, RUNS_DIR]
+            .iter()
+            .map(|d| (d.to_string(), String::new()))
+            .collect();
+    let mut clashes: std::collections::BTreeMap<String, String> = Default::default();
+    for f in &discovery.files {
+        let dir = report_rel(&f.rel);
+        match claimed.get(&dir) {
+            Some(other) if other.is_empty() => {
+                clashes.insert(
+                    f.rel.clone(),
+                    format!("its report folder {dir:?} is reserved for mmreport's own files; rename the workbook"),
+                );
+            }
+            Some(other) => {
+                clashes.insert(
+                    f.rel.clone(),
+                    format!("{other} has the same name and would share its report folder {dir:?}; rename one of them"),
+                );
+            }
+            None => {
+                claimed.insert(dir, f.rel.clone());
+            }
+        }
+    }
     let bar = if opts.progress {
         indicatif::ProgressBar::new(discovery.files.len() as u64)
     } else {
@@ -584,7 +624,10 @@ pub fn run(
         .files
         .par_iter()
         .map(|f| {
-            let o = state.one(f);
+            let o = match clashes.get(&f.rel) {
+                Some(reason) => state.fail(f, "", reason.clone(), 0),
+                None => state.one(f),
+            };
             bar.inc(1);
             o
         })

@@ -103,7 +103,15 @@ const REPORT_FILES: [&str; 6] = [
 
 fn assert_complete_report(dir: &Path) {
     for f in REPORT_FILES {
-        assert!(dir.join(f).is_file(), "{} lacks {f}", dir.display());
+        assert!(
+            dir.join(f).is_file(),
+            "{} lacks {f}; it holds {:?}; its folder holds {:?}",
+            dir.display(),
+            fs::read_dir(dir).map(|r| r.map(|e| e.map(|e| e.file_name())).collect::<Vec<_>>()),
+            dir.parent()
+                .and_then(|p| fs::read_dir(p).ok())
+                .map(|r| r.map(|e| e.map(|e| e.file_name())).collect::<Vec<_>>())
+        );
     }
     let r: serde_json::Value =
         serde_json::from_slice(&fs::read(dir.join("results.json")).unwrap()).unwrap();
@@ -265,7 +273,9 @@ fn sigkill_at_random_moments_never_leaves_half_a_report() {
     for n in 0..10 {
         fs::write(input.join(format!("w{n}.xlsx")), workbook(&ids, n % 2 == 0)).unwrap();
     }
-    let exe = assert_cmd::cargo::cargo_bin("mmreport");
+    // A private copy: target/debug is shared with other worktrees' builds.
+    let exe = t.path().join("mmreport");
+    fs::copy(assert_cmd::cargo::cargo_bin("mmreport"), &exe).unwrap();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(20);
     let mut killed_running = 0;
     for _ in 0..20 {
@@ -452,6 +462,10 @@ fn hostile_and_broken_files_are_quarantined_with_a_clear_reason() {
         .collect();
     fs::write(input.join("locked.xlsx"), cfb(&enc)).unwrap();
     fs::write(input.join("empty.xlsx"), b"").unwrap();
+    // Two workbooks that would share one report folder; one that would take ours.
+    fs::write(input.join("dup.ods"), b"x").unwrap();
+    fs::write(input.join("dup.xlsx"), good("D")).unwrap();
+    fs::write(input.join("runs.xlsx"), good("R")).unwrap();
     fs::create_dir_all(input.join("folder.xlsx")).unwrap();
     // A file that is gone by the time it is read (a dangling link: listed, then missing).
     #[cfg(unix)]
@@ -476,6 +490,11 @@ fn hostile_and_broken_files_are_quarantined_with_a_clear_reason() {
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(took < Duration::from_secs(30), "took {took:?}");
     assert_complete_report(&output.join("good"));
+    assert!(output.join("runs").read_dir().unwrap().all(|e| e
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .ends_with(".json")));
     let expect = [
         ("bomb.xlsx", "possible zip bomb"),
         ("far.xlsx", "is too large"),
@@ -484,6 +503,8 @@ fn hostile_and_broken_files_are_quarantined_with_a_clear_reason() {
         ("locked.xlsx", "password-protected or encrypted"),
         ("empty.xlsx", "empty (0 bytes)"),
         ("folder.xlsx", "folder named like a workbook"),
+        ("dup.xlsx", "dup.ods has the same name"),
+        ("runs.xlsx", "reserved for mmreport"),
         #[cfg(unix)]
         ("gone.xlsx", "disappeared during the run"),
     ];
