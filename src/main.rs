@@ -250,14 +250,17 @@ fn cmd_run(a: &RunArgs) -> anyhow::Result<ExitCode> {
     }
     let summary = batch::run(input, output, &ctx, &opts, discovery)?;
     let log = &summary.log;
-    eprintln!(
-        "{} workbook(s): {} reported, {} unchanged, {} failed, {} left to settle; run log {}",
-        log.files_seen,
+    tracing::info!(
+        seen = log.files_seen,
+        reported = log.reported,
+        unchanged = log.skipped,
+        failed = log.failed,
+        left_to_settle = log.unsettled.len(),
+        run_log = %summary.log_path.display(),
+        "run finished: {} reported, {} unchanged, {} failed",
         log.reported,
         log.skipped,
-        log.failed,
-        log.unsettled.len(),
-        summary.log_path.display()
+        log.failed
     );
     let mut ok = log.failed == 0;
     if !b.on_complete.trim().is_empty() {

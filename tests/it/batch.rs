@@ -659,3 +659,37 @@ fn on_complete_gets_the_run_log_and_its_failure_sets_exit_1() {
     assert!(out.stderr.contains("on_complete"), "{}", out.stderr);
     assert_complete_report(&output.join("a"));
 }
+
+#[test]
+fn json_logs_name_files_never_patients_and_no_progress_bar_off_a_terminal() {
+    let t = tempfile::tempdir().unwrap();
+    let (input, output) = (t.path().join("in"), t.path().join("out"));
+    fs::create_dir_all(&input).unwrap();
+    fs::write(input.join("a.xlsx"), workbook(&["SECRET-ID-1"], true)).unwrap();
+    fs::write(input.join("b.xlsx"), b"junk").unwrap();
+    let o = bin()
+        .args(["--log-format", "json", "run", "--settle-seconds", "0"])
+        .arg("--input")
+        .arg(&input)
+        .arg("--output")
+        .arg(&output)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let stderr = String::from_utf8(o.stderr).unwrap();
+    let lines: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert!(lines
+        .iter()
+        .any(|l| l["fields"]["file"] == "b.xlsx" && l["level"] == "WARN"));
+    assert!(lines
+        .iter()
+        .any(|l| l["fields"]["reported"] == 1 && l["fields"]["failed"] == 1));
+    assert!(!stderr.contains("SECRET-ID"));
+    assert!(
+        !stderr.contains('\r'),
+        "a progress bar was drawn off a terminal"
+    );
+}
