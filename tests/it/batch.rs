@@ -693,3 +693,38 @@ fn json_logs_name_files_never_patients_and_no_progress_bar_off_a_terminal() {
         "a progress bar was drawn off a terminal"
     );
 }
+
+#[test]
+fn a_corrupt_manifest_is_set_aside_and_everything_redone() {
+    let t = tempfile::tempdir().unwrap();
+    let (input, output) = (t.path().join("in"), t.path().join("out"));
+    fs::create_dir_all(&input).unwrap();
+    fs::write(input.join("a.xlsx"), good("A")).unwrap();
+    assert_eq!(run(&input, &output, &[]).code, 0);
+    fs::write(
+        output.join("manifest.json"),
+        b"{\"manifest_version\": 1, \"entr",
+    )
+    .unwrap();
+    let out = run(&input, &output, &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let logs = run_logs(&output);
+    assert_eq!(
+        statuses(&logs[1]),
+        vec![("a.xlsx".into(), "reported".into())]
+    );
+    let aside = fs::read_dir(&output)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("manifest.json.corrupt-")
+        })
+        .count();
+    assert_eq!(aside, 1);
+    let m: serde_json::Value =
+        serde_json::from_slice(&fs::read(output.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["entries"]["a.xlsx"]["status"], "reported");
+}
