@@ -151,6 +151,26 @@ pub struct Discovery {
     pub other_shards: usize,
 }
 
+/// When a file last changed: the later of its modification time and, on Unix, its status
+/// change time (a copy that preserves the original mtime, or a move into the folder, still
+/// counts as new).
+fn changed_at(meta: &std::fs::Metadata) -> Option<SystemTime> {
+    let modified = meta.modified().ok();
+    #[cfg(unix)]
+    let ctime = {
+        use std::os::unix::fs::MetadataExt;
+        u64::try_from(meta.ctime())
+            .ok()
+            .map(|s| SystemTime::UNIX_EPOCH + Duration::from_secs(s))
+    };
+    #[cfg(not(unix))]
+    let ctime: Option<SystemTime> = None;
+    match (modified, ctime) {
+        (Some(m), Some(c)) => Some(m.max(c)),
+        (m, c) => m.or(c),
+    }
+}
+
 fn rel_string(rel: &Path) -> String {
     rel.components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
@@ -183,7 +203,7 @@ pub fn discover(input: &Path, settle: Duration, shard: Shard) -> Result<Discover
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let modified = std::fs::metadata(input).and_then(|m| m.modified()).ok();
+        let modified = std::fs::metadata(input).ok().and_then(|m| changed_at(&m));
         consider(input, rel, modified);
         return Ok(d);
     }
@@ -215,7 +235,7 @@ pub fn discover(input: &Path, settle: Duration, shard: Shard) -> Result<Discover
             .map(|e| e.to_string_lossy().to_lowercase());
         if ext.as_deref().is_some_and(|e| EXTENSIONS.contains(&e)) {
             let rel = rel_string(entry.path().strip_prefix(input).unwrap_or(entry.path()));
-            let modified = entry.metadata().ok().and_then(|m| m.modified().ok());
+            let modified = entry.metadata().ok().and_then(|m| changed_at(&m));
             consider(entry.path(), rel, modified);
         }
     }
