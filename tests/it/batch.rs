@@ -295,13 +295,39 @@ fn sigkill_at_random_moments_never_leaves_half_a_report() {
         }
         child.kill().unwrap(); // SIGKILL on Unix
         child.wait().unwrap();
+        // Linux: no process of this binary may outlive kill + wait.
+        let live: Vec<String> = fs::read_dir("/proc")
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok())
+            .filter(|e| fs::read_link(e.path().join("exe")).is_ok_and(|x| x == exe))
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            live.is_empty(),
+            "still running after kill+wait: {live:?} (child {})",
+            child.id()
+        );
         assert_consistent(&output);
     }
     let published_before_final = (0..10)
         .filter(|n| output.join(format!("w{n}/results.json")).exists())
         .count();
-    let out = run(&input, &output, &[]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = std::process::Command::new(&exe)
+        .arg("run")
+        .arg("--input")
+        .arg(&input)
+        .arg("--output")
+        .arg(&output)
+        .args(["--settle-seconds", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_consistent(&output);
     for n in 0..10 {
         assert_complete_report(&output.join(format!("w{n}")));
