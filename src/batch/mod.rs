@@ -401,7 +401,7 @@ impl Run<'_> {
         let processed = pipeline::process(bytes, &name, self.ctx).map_err(|e| e.to_string())?;
         let mut results = processed.results;
         if let Some(key) = &self.opts.pseudonym_key {
-            pseudonym::apply(&mut results, key);
+            pseudonym::apply(&mut results, key)?;
         }
         let dir = report_rel(&f.rel);
         let dest = self.output.join(&dir);

@@ -38,64 +38,110 @@ pub fn pseudonym(key: &[u8], id: &str) -> String {
     format!("PS-{}", hex::encode(&mac[..8]))
 }
 
-/// Replaces every patient id in `results`: the datasets' USUBJID, findings' and exclusions'
-/// `patient_id`, the IMWG entries' `patient_id`, the `value` of findings about the
-/// `patient_id` column, and any occurrence of a known id (3 characters or more) inside a
-/// finding's message or value.
-pub fn apply(results: &mut Results, key: &[u8]) {
-    let mut map: BTreeMap<String, String> = BTreeMap::new();
-    let mut ps = |id: &mut String| {
-        let p = map
-            .entry(id.clone())
-            .or_insert_with(|| pseudonym(key, id))
-            .clone();
-        *id = p;
-    };
-    let d = &mut results.datasets;
-    d.adsl.iter_mut().for_each(|r| ps(&mut r.usubjid));
-    d.adtte.iter_mut().for_each(|r| ps(&mut r.usubjid));
-    d.adrs.iter_mut().for_each(|r| ps(&mut r.usubjid));
-    d.adae.iter_mut().for_each(|r| ps(&mut r.usubjid));
-    for e in &mut results.cohort.excluded {
-        ps(&mut e.patient_id);
-    }
-    for f in &mut results.findings {
-        if let Some(id) = f.patient_id.as_mut() {
-            ps(id);
-        }
-        if f.column.as_deref() == Some("patient_id") {
-            if let Some(v) = f.value.as_mut() {
-                ps(v);
-            }
-        }
-    }
-    for v in &mut results.imwg {
-        if let Some(serde_json::Value::String(id)) = v.get_mut("patient_id") {
-            ps(id);
-        }
-    }
-    let mut ids: Vec<(String, String)> = map
+/// Keys whose string values are patient ids wherever they occur.
+const ID_KEYS: [&str; 5] = ["patient_id", "usubjid", "USUBJID", "patient", "subject_id"];
+
+/// Replaces every patient id in `results`, whatever field holds it, so that fields added to
+/// `Results` later are covered without change here: the known ids (datasets' USUBJID,
+/// exclusions', findings' `patient_id`) are collected, then the whole document is walked
+/// as JSON: a string under an id key ([`ID_KEYS`]) or equal to a known id is replaced by its
+/// pseudonym, and a known id of 4 characters or more quoted inside any other string (a
+/// finding's message, a label) is replaced there too. Fails closed: an error means the
+/// report must not be published.
+pub fn apply(results: &mut Results, key: &[u8]) -> Result<(), String> {
+    let mut ids: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    let d = &results.datasets;
+    ids.extend(d.adsl.iter().map(|r| r.usubjid.clone()));
+    ids.extend(d.adtte.iter().map(|r| r.usubjid.clone()));
+    ids.extend(d.adrs.iter().map(|r| r.usubjid.clone()));
+    ids.extend(d.adae.iter().map(|r| r.usubjid.clone()));
+    ids.extend(results.cohort.excluded.iter().map(|e| e.patient_id.clone()));
+    ids.extend(results.findings.iter().filter_map(|f| f.patient_id.clone()));
+    ids.remove("");
+    let map: BTreeMap<String, String> = ids
         .into_iter()
-        .filter(|(id, _)| id.chars().count() >= 3)
+        .map(|id| {
+            let p = pseudonym(key, &id);
+            (id, p)
+        })
         .collect();
-    ids.sort_by_key(|(id, _)| std::cmp::Reverse(id.len()));
-    for f in &mut results.findings {
-        for (id, p) in &ids {
-            if f.message.contains(id.as_str()) {
-                f.message = f.message.replace(id.as_str(), p);
-            }
-            if let Some(v) = f.value.as_mut() {
-                if v.contains(id.as_str()) {
-                    *v = v.replace(id.as_str(), p);
+    let mut quoted: Vec<(&String, &String)> = map
+        .iter()
+        .filter(|(id, _)| id.chars().count() >= 4)
+        .collect();
+    quoted.sort_by_key(|(id, _)| std::cmp::Reverse(id.len()));
+    let mut doc =
+        serde_json::to_value(&*results).map_err(|e| format!("cannot pseudonymise: {e}"))?;
+    walk(&mut doc, false, key, &map, &quoted);
+    // The column a finding is about is kept as it is; its value was handled above.
+    *results = serde_json::from_value(doc).map_err(|e| format!("cannot pseudonymise: {e}"))?;
+    Ok(())
+}
+
+fn walk(
+    v: &mut serde_json::Value,
+    id_key: bool,
+    key: &[u8],
+    map: &BTreeMap<String, String>,
+    quoted: &[(&String, &String)],
+) {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => {
+            if let Some(p) = map.get(s.as_str()) {
+                *s = p.clone();
+            } else if id_key && !s.is_empty() && !s.starts_with("PS-") {
+                *s = pseudonym(key, s);
+            } else {
+                for (id, p) in quoted {
+                    if s.contains(id.as_str()) {
+                        *s = s.replace(id.as_str(), p);
+                    }
                 }
             }
         }
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|x| walk(x, id_key, key, map, quoted)),
+        Value::Object(fields) => {
+            for (k, x) in fields.iter_mut() {
+                walk(x, ID_KEYS.contains(&k.as_str()), key, map, quoted);
+            }
+        }
+        _ => {}
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_are_replaced_in_any_field() {
+        let mut r: Results = serde_json::from_value(serde_json::json!({
+            "schema_version": 1,
+            "generator": {"name": "mmreport", "version": "0"},
+            "input": {"file": "a.xlsx", "sha256": ""},
+            "config_sha256": "", "time_unit": "months", "data_cutoff": "2022-01-01",
+            "language": "en",
+            "cohort": {"patients_read": 1, "patients_analysed": 0,
+                       "excluded": [{"patient_id": "MRN-1", "reasons": ["no index date"]}]},
+            "finding_counts": {"error": 1, "warning": 0, "info": 0},
+            "findings": [{"severity": "error", "rule": "x", "patient_id": "MRN-1",
+                          "message": "patient MRN-1 has no index date"}],
+            "imwg": [{"patient_id": "MRN-1", "state": "x"}, {"patient": "OTHER-9"}],
+            "datasets": {"adsl": [], "adtte": [], "adrs": [], "adae": []}
+        }))
+        .unwrap();
+        apply(&mut r, b"0123456789abcdef").unwrap();
+        let text = serde_json::to_string(&r).unwrap();
+        assert!(!text.contains("MRN-1"), "{text}");
+        assert!(!text.contains("OTHER-9"), "{text}");
+        assert_eq!(
+            r.cohort.excluded[0].patient_id,
+            pseudonym(b"0123456789abcdef", "MRN-1")
+        );
+    }
 
     #[test]
     fn rfc4231_case_2() {
