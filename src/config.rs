@@ -57,6 +57,27 @@ pub struct Config {
     pub values: Values,
     /// Clinical thresholds and rule-set choice (`config/rules.toml`), read by `rules`.
     pub rules: crate::rules::RulesConfig,
+    /// The nightly batch run (`[batch]` in `config/analysis.toml`).
+    pub batch: Batch,
+}
+
+/// Settings of `mmreport run`; each key is documented with its reason in
+/// `config/analysis.toml`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Batch {
+    /// Files modified less recently than this are left alone: they may still be copying.
+    pub settle_seconds: u64,
+    /// Report versions kept per workbook, the current one included (at least 1).
+    pub keep_versions: usize,
+    /// Largest unpacked size of one workbook (zip bombs are refused, not expanded).
+    pub max_decompressed_bytes: u64,
+    /// Largest number of cells read from one workbook (bounds memory).
+    pub max_cells: u64,
+    /// Command run once per run with the run log's path; empty for none.
+    pub on_complete: String,
+    /// Key file for `--pseudonymize`; empty when not configured.
+    pub pseudonymize_key_file: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -402,6 +423,12 @@ impl Config {
                 message: message.to_string(),
             })
         };
+        if self.batch.keep_versions == 0 {
+            return bad(
+                "batch.keep_versions",
+                "must be at least 1 (the current report)",
+            );
+        }
         if !positive(self.time.days_per_month) {
             return bad("time.days_per_month", "must be a positive number of days");
         }

@@ -38,7 +38,10 @@ enum LogFormat {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Report every workbook under INPUT into OUTPUT (the nightly job).
+    /// Report every workbook under INPUT into OUTPUT (the nightly job). Only workbooks
+    /// changed since their last report are redone. Exit codes: 0 every workbook reported
+    /// (or unchanged), 1 some workbook failed (see OUTPUT/_failed) or the on_complete
+    /// command failed, 2 usage or configuration error, 3 another run holds OUTPUT's lock.
     Run {
         /// A workbook, or a folder searched recursively.
         #[arg(long)]
@@ -49,6 +52,24 @@ enum Command {
         /// A TOML file merged over the built-in configuration.
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Redo every workbook, changed or not.
+        #[arg(long)]
+        force: bool,
+        /// Wait for a concurrent run to finish instead of exiting with code 3.
+        #[arg(long)]
+        wait: bool,
+        /// Process only the files whose path hashes to shard I of N (0-based), e.g.
+        /// `--shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT`.
+        #[arg(long, value_name = "I/N", env = "MMREPORT_SHARD")]
+        shard: Option<String>,
+        /// Leave files modified less than this many seconds ago (overrides
+        /// batch.settle_seconds).
+        #[arg(long, value_name = "SECONDS")]
+        settle_seconds: Option<u64>,
+        /// Replace patient ids in every output by a keyed hash (key file:
+        /// batch.pseudonymize_key_file).
+        #[arg(long)]
+        pseudonymize: bool,
     },
     /// Print the findings of one workbook, grouped by sheet; exit 1 when there are errors.
     Check {
@@ -104,7 +125,21 @@ fn main() -> ExitCode {
             input,
             output,
             config,
-        } => cmd_run(&input, &output, config.as_deref()),
+            force,
+            wait,
+            shard,
+            settle_seconds,
+            pseudonymize,
+        } => cmd_run(&RunArgs {
+            input,
+            output,
+            config,
+            force,
+            wait,
+            shard,
+            settle_seconds,
+            pseudonymize,
+        }),
         Command::Check { file, config } => cmd_check(&file, config.as_deref()),
         Command::DemoData {
             output,
@@ -121,35 +156,142 @@ fn main() -> ExitCode {
     }
 }
 
-fn cmd_run(
-    input: &std::path::Path,
-    output: &std::path::Path,
-    config: Option<&std::path::Path>,
-) -> anyhow::Result<ExitCode> {
-    let ctx = context(config)?;
+/// The flags of `run`.
+struct RunArgs {
+    input: PathBuf,
+    output: PathBuf,
+    config: Option<PathBuf>,
+    force: bool,
+    wait: bool,
+    shard: Option<String>,
+    settle_seconds: Option<u64>,
+    pseudonymize: bool,
+}
+
+/// Exit code of a run another process holds the lock of.
+const EXIT_LOCKED: u8 = 3;
+
+fn cmd_run(a: &RunArgs) -> anyhow::Result<ExitCode> {
+    use fs4::FileExt;
+    let (input, output) = (a.input.as_path(), a.output.as_path());
+    let mut ctx = context(a.config.as_deref())?;
+    let b = ctx.config.config.batch.clone();
+    ctx.limits = Limits {
+        max_cells: b.max_cells,
+        max_cells_per_sheet: b.max_cells.min(ctx.limits.max_cells_per_sheet),
+        max_decompressed_bytes: b.max_decompressed_bytes,
+    };
+    let shard: batch::Shard = match &a.shard {
+        Some(s) => s.parse()?,
+        None => batch::Shard { index: 0, count: 1 },
+    };
+    let pseudonym_key = if a.pseudonymize {
+        if b.pseudonymize_key_file.trim().is_empty() {
+            anyhow::bail!(
+                "--pseudonymize needs a key: set batch.pseudonymize_key_file in the config"
+            );
+        }
+        let key = std::fs::read(&b.pseudonymize_key_file)
+            .with_context(|| format!("cannot read the key file {}", b.pseudonymize_key_file))?;
+        let key = key.trim_ascii().to_vec();
+        if key.len() < 16 {
+            anyhow::bail!(
+                "the key file {} holds {} bytes; use at least 16 random bytes",
+                b.pseudonymize_key_file,
+                key.len()
+            );
+        }
+        Some(key)
+    } else {
+        None
+    };
     if !input.exists() {
         anyhow::bail!("input {} does not exist", input.display());
     }
-    let files =
-        batch::discover(input).with_context(|| format!("cannot list {}", input.display()))?;
     std::fs::create_dir_all(output)
         .with_context(|| format!("cannot create {}", output.display()))?;
-    tracing::info!(files = files.len(), "workbooks found");
-    let outcomes = batch::run(&files, output, &ctx);
-    let failed = outcomes
-        .iter()
-        .filter(|o| o.status == batch::Status::Failed)
-        .count();
-    eprintln!(
-        "{} workbook(s): {} reported, {} failed",
-        outcomes.len(),
-        outcomes.len() - failed,
-        failed
+    let lock_path = batch::lock_path(output, shard);
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .with_context(|| format!("cannot open the lock file {}", lock_path.display()))?;
+    match FileExt::try_lock(&lock) {
+        Ok(()) => {}
+        Err(fs4::TryLockError::WouldBlock) if a.wait => {
+            tracing::info!(lock = %lock_path.display(), "another run holds the lock; waiting");
+            FileExt::lock(&lock).with_context(|| format!("cannot lock {}", lock_path.display()))?;
+        }
+        Err(fs4::TryLockError::WouldBlock) => {
+            eprintln!(
+                "error: another mmreport run is writing to {} (lock {}); exiting. Use --wait to wait for it instead.",
+                output.display(),
+                lock_path.display()
+            );
+            return Ok(ExitCode::from(EXIT_LOCKED));
+        }
+        Err(fs4::TryLockError::Error(e)) => {
+            return Err(e).with_context(|| format!("cannot lock {}", lock_path.display()));
+        }
+    }
+    let opts = batch::Options {
+        settle: std::time::Duration::from_secs(a.settle_seconds.unwrap_or(b.settle_seconds)),
+        keep_versions: b.keep_versions,
+        force: a.force,
+        shard,
+        pseudonym_key,
+        progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+    };
+    let discovery = batch::discover(input, opts.settle, shard)?;
+    tracing::info!(
+        files = discovery.files.len(),
+        unsettled = discovery.unsettled.len(),
+        other_shards = discovery.other_shards,
+        "workbooks found"
     );
-    Ok(if failed > 0 {
-        ExitCode::from(1)
-    } else {
+    for f in &discovery.unsettled {
+        tracing::info!(file = %f, "modified less than the settle time ago; left for the next run");
+    }
+    let summary = batch::run(input, output, &ctx, &opts, discovery)?;
+    let log = &summary.log;
+    tracing::info!(
+        seen = log.files_seen,
+        reported = log.reported,
+        unchanged = log.skipped,
+        failed = log.failed,
+        left_to_settle = log.unsettled.len(),
+        run_log = %summary.log_path.display(),
+        "run finished: {} reported, {} unchanged, {} failed",
+        log.reported,
+        log.skipped,
+        log.failed
+    );
+    let mut ok = log.failed == 0;
+    if !b.on_complete.trim().is_empty() {
+        let status = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("{} \"$1\"", b.on_complete))
+            .arg("mmreport-on-complete")
+            .arg(&summary.log_path)
+            .status();
+        match status {
+            Ok(s) if s.success() => tracing::info!("on_complete command succeeded"),
+            Ok(s) => {
+                tracing::error!(status = %s, "on_complete command failed; reports are kept");
+                ok = false;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "on_complete command could not start; reports are kept");
+                ok = false;
+            }
+        }
+    }
+    drop(lock);
+    Ok(if ok {
         ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     })
 }
 

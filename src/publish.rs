@@ -2,6 +2,12 @@
 //! written into a temporary directory beside the final one and renamed into place only when
 //! complete; the previous report stays until then.
 //!
+//! [`publish_versioned`] additionally keeps the last N reports of a workbook under a
+//! versions folder, and [`write_file_atomic`] writes one file (the manifest, the index, a run
+//! log) by the same write-beside-then-rename rule. Anything removed is first renamed to a
+//! hidden `.trash-` name, so an interrupted removal never leaves a half-deleted report in
+//! sight; [`sweep_leftovers`] clears such hidden debris at the start of the next run.
+//!
 //! CSV cells that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`,
 //! tab or carriage return) are prefixed with `'`, the OWASP defence against CSV injection.
 
@@ -131,7 +137,177 @@ pub fn write_dir_atomic(dest: &Path, files: &[(PathBuf, Vec<u8>)]) -> Result<(),
     } else {
         fs::rename(&staged, dest).map_err(io(dest))?;
     }
+    sync_dir(parent);
     Ok(())
+}
+
+/// Fsyncs a directory so that renames inside it survive a power cut (no-op off Unix).
+fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+/// Removes a directory tree without ever leaving it half-deleted under its own name: it is
+/// renamed to a hidden `.trash-` sibling first.
+pub fn remove_dir_safely(dir: &Path) -> Result<(), PublishError> {
+    let parent = dir.parent().unwrap_or(Path::new("."));
+    let name = dir
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let trash = parent.join(format!(
+        ".trash-{name}-{}-{}",
+        std::process::id(),
+        chrono::Utc::now().format("%Y%m%dT%H%M%S%f")
+    ));
+    fs::rename(dir, &trash).map_err(io(dir))?;
+    sync_dir(parent);
+    fs::remove_dir_all(&trash).map_err(io(&trash))
+}
+
+/// Writes one file atomically: a temporary sibling, fsynced, renamed over `path`.
+pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> Result<(), PublishError> {
+    let parent = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(parent).map_err(io(parent))?;
+    let name = path
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}.tmp-"))
+        .tempfile_in(parent)
+        .map_err(io(parent))?;
+    std::io::Write::write_all(&mut tmp, bytes).map_err(io(path))?;
+    tmp.as_file().sync_all().map_err(io(path))?;
+    tmp.persist(path).map_err(|e| PublishError::Io {
+        path: path.display().to_string(),
+        source: e.error,
+    })?;
+    sync_dir(parent);
+    Ok(())
+}
+
+/// Stages `files` in a hidden temporary sibling of `dest` (every file fsynced).
+fn stage(dest: &Path, files: &[(PathBuf, Vec<u8>)]) -> Result<PathBuf, PublishError> {
+    let parent = dest.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(parent).map_err(io(parent))?;
+    let stem = dest
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!(".{stem}.tmp-"))
+        .tempdir_in(parent)
+        .map_err(io(parent))?;
+    for (rel, bytes) in files {
+        let p = tmp.path().join(rel);
+        if let Some(dir) = p.parent() {
+            fs::create_dir_all(dir).map_err(io(dir))?;
+        }
+        let mut f = fs::File::create(&p).map_err(io(&p))?;
+        std::io::Write::write_all(&mut f, bytes).map_err(io(&p))?;
+        f.sync_all().map_err(io(&p))?;
+    }
+    sync_dir(tmp.path());
+    Ok(tmp.keep())
+}
+
+/// Publishes `files` as the report directory `dest`, keeping `keep` versions in all: the
+/// current report moves to `versions/<UTC timestamp>/` (a rename: it is complete there
+/// too), the new one is renamed into `dest`, and the oldest versions beyond `keep - 1` are
+/// removed. Between the two renames `dest` is briefly absent, never partial.
+pub fn publish_versioned(
+    dest: &Path,
+    files: &[(PathBuf, Vec<u8>)],
+    versions: &Path,
+    keep: usize,
+) -> Result<(), PublishError> {
+    let staged = stage(dest, files)?;
+    let parent = dest.parent().unwrap_or(Path::new("."));
+    if dest.exists() {
+        if keep > 1 {
+            fs::create_dir_all(versions).map_err(io(versions))?;
+            let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ").to_string();
+            let mut target = versions.join(&stamp);
+            let mut n = 1;
+            while target.exists() {
+                target = versions.join(format!("{stamp}-{n}"));
+                n += 1;
+            }
+            fs::rename(dest, &target).map_err(io(dest))?;
+            sync_dir(versions);
+        } else {
+            remove_dir_safely(dest)?;
+        }
+    }
+    fs::rename(&staged, dest).map_err(io(dest))?;
+    sync_dir(parent);
+    prune_versions(versions, keep.saturating_sub(1))
+}
+
+/// Keeps the newest `keep` entries of a versions folder (names sort by time).
+fn prune_versions(versions: &Path, keep: usize) -> Result<(), PublishError> {
+    let Ok(rd) = fs::read_dir(versions) else {
+        return Ok(());
+    };
+    let mut names: Vec<PathBuf> = rd
+        .filter_map(Result::ok)
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| e.path())
+        .collect();
+    names.sort();
+    let excess = names.len().saturating_sub(keep);
+    for old in names.into_iter().take(excess) {
+        remove_dir_safely(&old)?;
+    }
+    Ok(())
+}
+
+/// Removes the hidden debris an interrupted run may leave under `root` (staging
+/// directories `.x.tmp-*`, `.x.old-*`, `.trash-*`) last modified at least `min_age` ago.
+/// Call only while holding the run lock; with several runs sharing the folder (shards),
+/// pass an age no live run's staging directory can have.
+pub fn sweep_leftovers(root: &Path, min_age: std::time::Duration) -> usize {
+    let now = std::time::SystemTime::now();
+    let old_enough = |p: &Path| {
+        fs::symlink_metadata(p)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|m| now.duration_since(m).ok())
+            .is_some_and(|age| age >= min_age)
+    };
+    let mut removed = 0;
+    let debris: Vec<PathBuf> = walkdir::WalkDir::new(root)
+        .min_depth(1)
+        .into_iter()
+        .filter_entry(|e| {
+            let n = e.file_name().to_string_lossy();
+            !(n.starts_with(".mmreport") && n.ends_with(".lock"))
+        })
+        .filter_map(Result::ok)
+        .filter(|e| {
+            let n = e.file_name().to_string_lossy();
+            n.starts_with('.')
+                && (n.contains(".tmp-") || n.contains(".old-") || n.starts_with(".trash-"))
+        })
+        .map(|e| e.path().to_path_buf())
+        .filter(|p| old_enough(p))
+        .collect();
+    for p in debris {
+        let ok = if p.is_dir() {
+            fs::remove_dir_all(&p).is_ok()
+        } else {
+            fs::remove_file(&p).is_ok()
+        };
+        if ok {
+            removed += 1;
+        }
+    }
+    removed
 }
 
 #[cfg(test)]
@@ -176,5 +352,22 @@ mod tests {
         assert_eq!(fs::read(dest.join("b.txt")).unwrap(), b"2");
         let leftovers: Vec<_> = fs::read_dir(t.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "no temporary directories left behind");
+    }
+
+    #[test]
+    fn versions_are_kept_and_pruned() {
+        let t = tempfile::tempdir().unwrap();
+        let dest = t.path().join("rep");
+        let versions = t.path().join("_versions").join("rep");
+        for i in 0..5u8 {
+            publish_versioned(&dest, &[("a.txt".into(), vec![b'0' + i])], &versions, 3).unwrap();
+        }
+        assert_eq!(fs::read(dest.join("a.txt")).unwrap(), b"4");
+        let mut kept: Vec<_> = fs::read_dir(&versions)
+            .unwrap()
+            .map(|e| fs::read(e.unwrap().path().join("a.txt")).unwrap())
+            .collect();
+        kept.sort();
+        assert_eq!(kept, vec![b"2".to_vec(), b"3".to_vec()]);
     }
 }

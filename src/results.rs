@@ -51,7 +51,9 @@ pub struct Results {
     pub time_unit: String,
     pub data_cutoff: String,
     /// The day of the run (a date, not a time, so that a re-run of unchanged inputs on the
-    /// same day gives byte-identical reports).
+    /// same day gives byte-identical reports). Defaulted so that an older results.json still
+    /// loads for the run-to-run comparison.
+    #[serde(default)]
     pub run_date: String,
     pub language: String,
     pub cohort: CohortSummary,

@@ -34,6 +34,10 @@ pub enum IngestError {
     NoPatientsHeader(String),
     #[error("no `patients` sheet (looked for: {0})")]
     NoPatientsSheet(String),
+    #[error("the workbook would expand to {declared} bytes when unpacked (limit {limit}): refused as a possible zip bomb")]
+    TooLargeDecompressed { declared: u64, limit: u64 },
+    #[error("the workbook has {cells} cells in its sheets (limit {limit})")]
+    TooManyCells { cells: u64, limit: u64 },
     #[error(
         "sheet {sheet:?} is too large: {rows} rows x {cols} columns ({cells} cells, limit {limit})"
     )]
@@ -51,17 +55,28 @@ pub mod rule {
     pub const UNREADABLE_SHEET: &str = "workbook.unreadable_sheet";
 }
 
-/// Limits against hostile or broken files (checked before any sheet is expanded).
+/// Limits against hostile or broken files, all checked before anything is expanded: the
+/// zip central directory's declared sizes before calamine opens the package, and each
+/// sheet's bounding box (streamed with calamine's cell reader, constant memory) before
+/// `worksheet_range` allocates the dense rectangle (32 bytes a cell: one stray value in
+/// XFD1048576 would otherwise ask for hundreds of GB).
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// Largest dense rectangle (rows x columns) one sheet may have.
     pub max_cells_per_sheet: u64,
+    /// Largest sum of the dense rectangles of all sheets read from one workbook.
+    pub max_cells: u64,
+    /// Largest total decompressed size of a zip-based workbook (xlsx, xlsm, xlsb, ods), and
+    /// largest size of any workbook file.
+    pub max_decompressed_bytes: u64,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_cells_per_sheet: 50_000_000,
+            max_cells: 50_000_000,
+            max_decompressed_bytes: 500 * 1024 * 1024,
         }
     }
 }
@@ -128,7 +143,110 @@ fn is_cfb(bytes: &[u8]) -> bool {
     bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1])
 }
 
+/// Checks one sheet's dense rectangle against the per-sheet and per-workbook limits.
+fn check_size(
+    name: &str,
+    rows: u64,
+    cols: u64,
+    total: &mut u64,
+    limits: Limits,
+) -> Result<(), IngestError> {
+    let cells = rows.saturating_mul(cols);
+    if cells > limits.max_cells_per_sheet {
+        return Err(IngestError::TooLarge {
+            sheet: name.to_string(),
+            rows,
+            cols,
+            cells,
+            limit: limits.max_cells_per_sheet,
+        });
+    }
+    *total = total.saturating_add(cells);
+    if *total > limits.max_cells {
+        return Err(IngestError::TooManyCells {
+            cells: *total,
+            limit: limits.max_cells,
+        });
+    }
+    Ok(())
+}
+
+/// True when the bytes are a zip archive (xlsx, xlsm, xlsb, ods).
+fn is_zip(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06")
+}
+
+/// Refuses a zip whose central directory declares more than the limit once unpacked,
+/// before any entry is decompressed.
+fn check_zip(bytes: &[u8], limits: Limits) -> Result<(), IngestError> {
+    if bytes.len() as u64 > limits.max_decompressed_bytes {
+        return Err(IngestError::TooLargeDecompressed {
+            declared: bytes.len() as u64,
+            limit: limits.max_decompressed_bytes,
+        });
+    }
+    if !is_zip(bytes) {
+        return Ok(());
+    }
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| IngestError::Unreadable(format!("broken zip package: {e}")))?;
+    let mut total: u64 = 0;
+    for i in 0..zip.len() {
+        let entry = zip
+            .by_index_raw(i)
+            .map_err(|e| IngestError::Unreadable(format!("broken zip package: {e}")))?;
+        total = total.saturating_add(entry.size());
+        if total > limits.max_decompressed_bytes {
+            return Err(IngestError::TooLargeDecompressed {
+                declared: total,
+                limit: limits.max_decompressed_bytes,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The bounding box (rows, columns) of a sheet's non-empty cells, streamed so that memory
+/// stays constant whatever the sheet claims. `None` when the format has no cell reader
+/// (xls: at most 65,536 x 256 by format; ods) or the sheet cannot be streamed.
+fn streamed_size<RS: std::io::Read + std::io::Seek>(
+    wb: &mut Sheets<RS>,
+    name: &str,
+) -> Option<(u64, u64)> {
+    let mut bbox: Option<(u32, u32, u32, u32)> = None;
+    let mut add = |(r, c): (u32, u32)| {
+        bbox = Some(match bbox {
+            None => (r, c, r, c),
+            Some((r0, c0, r1, c1)) => (r0.min(r), c0.min(c), r1.max(r), c1.max(c)),
+        });
+    };
+    match wb {
+        Sheets::Xlsx(x) => {
+            let mut rd = x.worksheet_cells_reader(name).ok()?;
+            while let Ok(Some(cell)) = rd.next_cell() {
+                if !matches!(cell.get_value(), calamine::DataRef::Empty) {
+                    add(cell.get_position());
+                }
+            }
+        }
+        Sheets::Xlsb(x) => {
+            let mut rd = x.worksheet_cells_reader(name).ok()?;
+            while let Ok(Some(cell)) = rd.next_cell() {
+                if !matches!(cell.get_value(), calamine::DataRef::Empty) {
+                    add(cell.get_position());
+                }
+            }
+        }
+        _ => return None,
+    }
+    Some(match bbox {
+        None => (0, 0),
+        Some((r0, c0, r1, c1)) => (u64::from(r1 - r0) + 1, u64::from(c1 - c0) + 1),
+    })
+}
+
 fn read_workbook_inner(bytes: &[u8], cfg: &Config, limits: Limits) -> Result<Cohort, IngestError> {
+    check_zip(bytes, limits)?;
     let mut wb = calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
         let err = classify(e);
         // An encrypted .xlsx is an OLE container holding `EncryptionInfo`.
@@ -171,6 +289,7 @@ fn read_workbook_inner(bytes: &[u8], cfg: &Config, limits: Limits) -> Result<Coh
 
     let mut findings: Vec<Finding> = Vec::new();
     let mut tables: Vec<Table> = Vec::new();
+    let mut total_cells: u64 = 0;
     for (i, name) in names.iter().enumerate() {
         let idx = u16::try_from(i).unwrap_or(u16::MAX);
         let k = key(name);
@@ -189,6 +308,9 @@ fn read_workbook_inner(bytes: &[u8], cfg: &Config, limits: Limits) -> Result<Coh
             );
             continue;
         };
+        if let Some((rows, cols)) = streamed_size(&mut wb, name) {
+            check_size(name, rows, cols, &mut total_cells, limits)?;
+        }
         let range = match wb.worksheet_range(name) {
             Ok(r) => r,
             Err(e) => {
@@ -203,16 +325,9 @@ fn read_workbook_inner(bytes: &[u8], cfg: &Config, limits: Limits) -> Result<Coh
                 continue;
             }
         };
-        let (h, w) = range.get_size();
-        let cells = h as u64 * w as u64;
-        if cells > limits.max_cells_per_sheet {
-            return Err(IngestError::TooLarge {
-                sheet: name.clone(),
-                rows: h as u64,
-                cols: w as u64,
-                cells,
-                limit: limits.max_cells_per_sheet,
-            });
+        if !matches!(wb, Sheets::Xlsx(_) | Sheets::Xlsb(_)) {
+            let (h, w) = range.get_size();
+            check_size(name, h as u64, w as u64, &mut total_cells, limits)?;
         }
         let matcher = match kind {
             SheetKind::Patients | SheetKind::Treatment => &patient_m,

@@ -80,7 +80,7 @@ fn run_writes_results_and_datasets() {
     let out = t.path().join("out");
     Command::cargo_bin("mmreport")
         .unwrap()
-        .args(["run", "--input"])
+        .args(["run", "--settle-seconds", "0", "--input"])
         .arg(&input)
         .arg("--output")
         .arg(&out)
@@ -141,7 +141,7 @@ fn csv_outputs_defuse_formulas() {
     let out = t.path().join("out");
     Command::cargo_bin("mmreport")
         .unwrap()
-        .args(["run", "--input"])
+        .args(["run", "--settle-seconds", "0", "--input"])
         .arg(&input)
         .arg("--output")
         .arg(&out)
@@ -209,7 +209,7 @@ fn a_bad_file_is_quarantined_and_the_others_go_on() {
     let out = t.path().join("out");
     Command::cargo_bin("mmreport")
         .unwrap()
-        .args(["run", "--input"])
+        .args(["run", "--settle-seconds", "0", "--input"])
         .arg(&input)
         .arg("--output")
         .arg(&out)

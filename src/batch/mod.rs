@@ -1,0 +1,729 @@
+//! A batch run: discover workbooks under the input, skip the unchanged ones (manifest),
+//! process the rest in parallel (rayon), publish each report atomically with its previous
+//! versions kept, and quarantine any workbook that fails, with the reason in plain words,
+//! without stopping the others (ripgrep's model: one bad file never stops the run). Input
+//! files are only ever read.
+//!
+//! Submodules: [`manifest`] (what was reported from what), [`changes`] (differences from the
+//! previous report), [`index`] (`index.html`), [`pseudonym`] (keyed patient-id hashing).
+
+pub mod changes;
+pub mod index;
+pub mod manifest;
+pub mod pseudonym;
+
+use crate::pipeline::{self, Context};
+use crate::publish;
+use crate::results::{FindingCounts, Results};
+use changes::Changes;
+use manifest::{Entry, EntryStatus, Manifest};
+use rayon::prelude::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime};
+
+/// Extensions calamine reads.
+pub const EXTENSIONS: [&str; 5] = ["xlsx", "xlsm", "xls", "xlsb", "ods"];
+
+/// Folders of the output that are ours, not reports.
+pub const FAILED_DIR: &str = "_failed";
+pub const VERSIONS_DIR: &str = "_versions";
+pub const RUNS_DIR: &str = "runs";
+
+/// Why a run could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError {
+    #[error("cannot list {path}: {message}")]
+    List { path: String, message: String },
+    #[error("{0}")]
+    Publish(#[from] publish::PublishError),
+    #[error("bad --shard {0:?}: expected I/N with 0 <= I < N, e.g. 0/4")]
+    Shard(String),
+}
+
+/// `--shard I/N`: this run handles the workbooks whose relative path hashes to `I` modulo
+/// `N` (SHA-256 of the `/`-separated relative path, first 8 bytes big-endian), so every
+/// machine of an array computes the same partition with no coordination.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = BatchError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || BatchError::Shard(s.to_string());
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let index: u64 = i.trim().parse().map_err(|_| bad())?;
+        let count: u64 = n.trim().parse().map_err(|_| bad())?;
+        if count == 0 || index >= count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl Shard {
+    /// True when the workbook at `rel` (`/`-separated) belongs to this shard.
+    pub fn contains(&self, rel: &str) -> bool {
+        let h = Sha256::digest(rel.as_bytes());
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&h[..8]);
+        u64::from_be_bytes(b) % self.count == self.index
+    }
+
+    /// File-name suffix of this shard's manifest and lock (`` for 0/1).
+    pub fn suffix(&self) -> String {
+        if self.count == 1 {
+            String::new()
+        } else {
+            format!("-shard-{}-of-{}", self.index, self.count)
+        }
+    }
+}
+
+/// How a run behaves, resolved once from flags and `[batch]`.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Files modified more recently than this are left for the next run.
+    pub settle: Duration,
+    pub keep_versions: usize,
+    /// Redo every workbook, changed or not.
+    pub force: bool,
+    pub shard: Shard,
+    /// `--pseudonymize` key.
+    pub pseudonym_key: Option<Vec<u8>>,
+    /// Show a progress bar.
+    pub progress: bool,
+}
+
+/// The outcome of one workbook.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileOutcome {
+    /// Path relative to the input root, `/`-separated.
+    pub file: String,
+    pub status: Status,
+    /// Report directory or quarantine entry, relative to the output folder.
+    pub dir: Option<String>,
+    pub error: Option<String>,
+    pub findings: Option<FindingCounts>,
+    pub last_change: Option<String>,
+    pub millis: u128,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Reported,
+    Skipped,
+    Failed,
+}
+
+/// True for names a person or Office leaves behind: `~$lock.xlsx`, `.hidden`, `x.tmp`.
+pub fn ignored_name(name: &str) -> bool {
+    name.starts_with("~$")
+        || name.starts_with('.')
+        || name.ends_with('~')
+        || name.to_lowercase().ends_with(".tmp")
+        || name.to_lowercase().ends_with(".crdownload")
+        || name.to_lowercase().ends_with(".part")
+}
+
+/// A workbook found under the input.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub path: PathBuf,
+    /// Relative to the input root, `/`-separated.
+    pub rel: String,
+}
+
+/// What discovery saw.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Discovery {
+    #[serde(skip)]
+    pub files: Vec<Found>,
+    /// Modified less than the settle time ago: left for the next run.
+    pub unsettled: Vec<String>,
+    /// In another shard.
+    pub other_shards: usize,
+}
+
+/// When a file last changed: the later of its modification time and, on Unix, its status
+/// change time (a copy that preserves the original mtime, or a move into the folder, still
+/// counts as new).
+fn changed_at(meta: &std::fs::Metadata) -> Option<SystemTime> {
+    let modified = meta.modified().ok();
+    #[cfg(unix)]
+    let ctime = {
+        use std::os::unix::fs::MetadataExt;
+        u64::try_from(meta.ctime())
+            .ok()
+            .map(|s| SystemTime::UNIX_EPOCH + Duration::from_secs(s))
+    };
+    #[cfg(not(unix))]
+    let ctime: Option<SystemTime> = None;
+    match (modified, ctime) {
+        (Some(m), Some(c)) => Some(m.max(c)),
+        (m, c) => m.or(c),
+    }
+}
+
+fn rel_string(rel: &Path) -> String {
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Workbooks under `input` (a file or a directory, searched recursively, hidden folders
+/// skipped), sorted, that have settled and belong to `shard`.
+pub fn discover(input: &Path, settle: Duration, shard: Shard) -> Result<Discovery, BatchError> {
+    let now = SystemTime::now();
+    let mut d = Discovery::default();
+    let mut consider = |path: &Path, rel: String, modified: Option<SystemTime>| {
+        if !shard.contains(&rel) {
+            d.other_shards += 1;
+            return;
+        }
+        let age = modified.and_then(|m| now.duration_since(m).ok());
+        if settle > Duration::ZERO && !matches!(age, Some(a) if a >= settle) {
+            d.unsettled.push(rel);
+            return;
+        }
+        d.files.push(Found {
+            path: path.to_path_buf(),
+            rel,
+        });
+    };
+    if input.is_file() {
+        let rel = input
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let modified = std::fs::metadata(input).ok().and_then(|m| changed_at(&m));
+        consider(input, rel, modified);
+        return Ok(d);
+    }
+    if !input.is_dir() {
+        return Err(BatchError::List {
+            path: input.display().to_string(),
+            message: "no such file or folder".into(),
+        });
+    }
+    let walker = walkdir::WalkDir::new(input)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !ignored_name(&e.file_name().to_string_lossy()));
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot list part of the input; skipped");
+                continue;
+            }
+        };
+        if entry.depth() == 0 {
+            continue;
+        }
+        let ext = entry
+            .path()
+            .extension()
+            .map(|e| e.to_string_lossy().to_lowercase());
+        if ext.as_deref().is_some_and(|e| EXTENSIONS.contains(&e)) {
+            let rel = rel_string(entry.path().strip_prefix(input).unwrap_or(entry.path()));
+            let modified = entry.metadata().ok().and_then(|m| changed_at(&m));
+            consider(entry.path(), rel, modified);
+        }
+    }
+    Ok(d)
+}
+
+/// The report directory of a workbook, relative to the output: its relative path without
+/// the extension.
+pub fn report_rel(rel: &str) -> String {
+    let p = Path::new(rel);
+    rel_string(&p.with_extension(""))
+}
+
+fn quarantine(output: &Path, rel: &str, reason: &str) -> Result<String, publish::PublishError> {
+    let dir_rel = format!("{FAILED_DIR}/{rel}");
+    let dir = output.join(&dir_rel);
+    #[derive(Serialize)]
+    struct ErrorJson<'a> {
+        file: &'a str,
+        error: &'a str,
+        time: String,
+    }
+    let json = serde_json::to_vec_pretty(&ErrorJson {
+        file: rel,
+        error: reason,
+        time: chrono::Utc::now().to_rfc3339(),
+    })
+    .map_err(|e| publish::PublishError::Serialise {
+        what: "error.json".into(),
+        message: e.to_string(),
+    })?;
+    let html = format!(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Failed: {0}</title></head>\
+         <body><h1>No report for {0}</h1><p>{1}</p><p>The workbook was not changed. Fix it (or \
+         replace it) and the next run will try again.</p></body></html>",
+        html_escape(rel),
+        html_escape(reason)
+    );
+    publish::write_dir_atomic(
+        &dir,
+        &[
+            ("error.json".into(), json),
+            ("error.html".into(), html.into_bytes()),
+        ],
+    )?;
+    Ok(dir_rel)
+}
+
+/// HTML escaping for the quarantine page and the index.
+pub fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// Shared state of a run: where to write, and the manifest being updated.
+pub struct Run<'a> {
+    pub output: &'a Path,
+    pub ctx: &'a Context,
+    pub opts: &'a Options,
+    pub manifest_path: PathBuf,
+    pub manifest: Mutex<Manifest>,
+}
+
+struct Done {
+    dir: String,
+    findings: FindingCounts,
+    last_change: String,
+}
+
+fn read_input(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    let meta = std::fs::metadata(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            "the file disappeared during the run (moved or deleted before it could be read)"
+                .to_string()
+        } else {
+            format!("cannot read the file: {e}")
+        }
+    })?;
+    if meta.is_dir() {
+        return Err("this is a folder named like a workbook, not a workbook file".into());
+    }
+    if meta.len() == 0 {
+        return Err("the file is empty (0 bytes): probably an interrupted copy or save".into());
+    }
+    if meta.len() > limit {
+        return Err(format!(
+            "the file is {} bytes, more than the limit of {limit} bytes (batch.max_decompressed_bytes)",
+            meta.len()
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            "the file disappeared during the run (moved or deleted while being read)".to_string()
+        } else {
+            format!("cannot read the file: {e}")
+        }
+    })?;
+    if bytes.is_empty() {
+        return Err("the file is empty (0 bytes): probably an interrupted copy or save".into());
+    }
+    Ok(bytes)
+}
+
+fn panic_text(p: Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
+impl Run<'_> {
+    fn entry(&self, rel: &str) -> Option<Entry> {
+        self.manifest
+            .lock()
+            .ok()
+            .and_then(|m| m.entries.get(rel).cloned())
+    }
+
+    fn record(&self, rel: &str, entry: Entry) {
+        let Ok(mut m) = self.manifest.lock() else {
+            return;
+        };
+        m.entries.insert(rel.to_string(), entry);
+        if let Err(e) = m.save(&self.manifest_path) {
+            tracing::error!(error = %e, "cannot write the manifest");
+        }
+    }
+
+    fn entry_for(&self, sha: &str, status: EntryStatus, dir: String) -> Entry {
+        Entry {
+            content_sha256: sha.to_string(),
+            config_sha256: self.ctx.config.sha256.clone(),
+            program_version: env!("CARGO_PKG_VERSION").to_string(),
+            pseudonymized: self.opts.pseudonym_key.is_some(),
+            status,
+            dir,
+            error: None,
+            findings: None,
+            last_change: None,
+            updated: chrono::Utc::now().to_rfc3339(),
+        }
+    }
+
+    fn unchanged(&self, prev: &Entry, sha: &str) -> bool {
+        !self.opts.force
+            && prev.status == EntryStatus::Reported
+            && prev.content_sha256 == sha
+            && prev.config_sha256 == self.ctx.config.sha256
+            && prev.program_version == env!("CARGO_PKG_VERSION")
+            && prev.pseudonymized == self.opts.pseudonym_key.is_some()
+            && self.output.join(&prev.dir).join("results.json").is_file()
+    }
+
+    fn report(&self, f: &Found, bytes: &[u8]) -> Result<Done, String> {
+        let name = f
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let processed = pipeline::process(bytes, &name, self.ctx).map_err(|e| e.to_string())?;
+        let mut results = processed.results;
+        if let Some(key) = &self.opts.pseudonym_key {
+            pseudonym::apply(&mut results, key)?;
+        }
+        let dir = report_rel(&f.rel);
+        let dest = self.output.join(&dir);
+        let previous: Option<Results> = std::fs::read(dest.join("results.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok());
+        let changes = Changes::between(previous.as_ref(), &results);
+        let mut files = publish::report_files(&results).map_err(|e| e.to_string())?;
+        files.push((
+            "changes.json".into(),
+            serde_json::to_vec_pretty(&changes).map_err(|e| e.to_string())?,
+        ));
+        publish::publish_versioned(
+            &dest,
+            &files,
+            &self.output.join(VERSIONS_DIR).join(&dir),
+            self.opts.keep_versions,
+        )
+        .map_err(|e| format!("cannot write the report: {e}"))?;
+        Ok(Done {
+            dir,
+            findings: results.finding_counts,
+            last_change: changes.summary(),
+        })
+    }
+
+    /// Processes one workbook; never panics, never returns an error: every failure is a
+    /// quarantine entry.
+    pub fn one(&self, f: &Found) -> FileOutcome {
+        let start = Instant::now();
+        let limit = self.ctx.limits.max_decompressed_bytes;
+        let bytes = read_input(&f.path, limit);
+        let sha = bytes
+            .as_ref()
+            .map(|b| hex::encode(Sha256::digest(b)))
+            .unwrap_or_default();
+        if let (Ok(_), Some(prev)) = (&bytes, self.entry(&f.rel)) {
+            if self.unchanged(&prev, &sha) {
+                tracing::debug!(file = %f.rel, "unchanged; skipped");
+                return FileOutcome {
+                    file: f.rel.clone(),
+                    status: Status::Skipped,
+                    dir: Some(prev.dir),
+                    error: None,
+                    findings: prev.findings,
+                    last_change: prev.last_change,
+                    millis: start.elapsed().as_millis(),
+                };
+            }
+        }
+        let result = bytes.and_then(|b| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.report(f, &b)))
+                .unwrap_or_else(|p| {
+                    Err(format!(
+                        "internal error (a bug in mmreport, please report it): {}",
+                        panic_text(p)
+                    ))
+                })
+        });
+        let millis = start.elapsed().as_millis();
+        match result {
+            Ok(done) => {
+                tracing::info!(file = %f.rel, ms = millis as u64, "reported");
+                let failed = self.output.join(FAILED_DIR).join(&f.rel);
+                if failed.exists() {
+                    let _ = publish::remove_dir_safely(&failed);
+                }
+                let mut e = self.entry_for(&sha, EntryStatus::Reported, done.dir.clone());
+                e.findings = Some(done.findings.clone());
+                e.last_change = Some(done.last_change.clone());
+                self.record(&f.rel, e);
+                FileOutcome {
+                    file: f.rel.clone(),
+                    status: Status::Reported,
+                    dir: Some(done.dir),
+                    error: None,
+                    findings: Some(done.findings),
+                    last_change: Some(done.last_change),
+                    millis,
+                }
+            }
+            Err(reason) => self.fail(f, &sha, reason, millis),
+        }
+    }
+
+    /// Quarantines one workbook with `reason` and records it in the manifest.
+    fn fail(&self, f: &Found, sha: &str, reason: String, millis: u128) -> FileOutcome {
+        tracing::warn!(file = %f.rel, reason = %reason, "failed; quarantined");
+        let q = quarantine(self.output, &f.rel, &reason);
+        if let Err(e) = &q {
+            tracing::error!(file = %f.rel, error = %e, "could not write the quarantine entry");
+        }
+        let dir = q.unwrap_or_else(|_| format!("{FAILED_DIR}/{}", f.rel));
+        let mut e = self.entry_for(sha, EntryStatus::Failed, dir.clone());
+        e.error = Some(reason.clone());
+        self.record(&f.rel, e);
+        FileOutcome {
+            file: f.rel.clone(),
+            status: Status::Failed,
+            dir: Some(dir),
+            error: Some(reason),
+            findings: None,
+            last_change: None,
+            millis,
+        }
+    }
+}
+
+/// The run log, `runs/<timestamp>.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunLog {
+    pub program_version: String,
+    pub started: String,
+    pub finished: String,
+    pub duration_ms: u128,
+    pub input: String,
+    pub output: String,
+    pub shard: Shard,
+    pub force: bool,
+    pub pseudonymized: bool,
+    pub config_sha256: String,
+    pub files_seen: usize,
+    pub reported: usize,
+    pub skipped: usize,
+    pub failed: usize,
+    /// Left for the next run: modified less than the settle time ago.
+    pub unsettled: Vec<String>,
+    pub outcomes: Vec<FileOutcome>,
+}
+
+/// Everything a finished run produced.
+pub struct Summary {
+    pub log: RunLog,
+    pub log_path: PathBuf,
+}
+
+/// The manifest file of a shard.
+pub fn manifest_path(output: &Path, shard: Shard) -> PathBuf {
+    output.join(format!("manifest{}.json", shard.suffix()))
+}
+
+/// The lock file of a shard.
+pub fn lock_path(output: &Path, shard: Shard) -> PathBuf {
+    output.join(format!(".mmreport{}.lock", shard.suffix()))
+}
+
+/// Rewrites `index.html` from every manifest of the same shard count.
+pub fn write_index(output: &Path, shard: Shard) -> Result<(), BatchError> {
+    let mut all = std::collections::BTreeMap::new();
+    for i in 0..shard.count {
+        let path = manifest_path(
+            output,
+            Shard {
+                index: i,
+                count: shard.count,
+            },
+        );
+        if let Some(m) = Manifest::read(&path) {
+            all.extend(m.entries);
+        }
+    }
+    let html = index::render(all.iter(), &chrono::Utc::now().to_rfc3339());
+    publish::write_file_atomic(&output.join("index.html"), html.as_bytes())?;
+    Ok(())
+}
+
+/// Runs the batch over discovered files (the caller holds the lock). Writes reports,
+/// quarantine entries, the manifest, `index.html` and the run log.
+pub fn run(
+    input: &Path,
+    output: &Path,
+    ctx: &Context,
+    opts: &Options,
+    discovery: Discovery,
+) -> Result<Summary, BatchError> {
+    let started = chrono::Utc::now();
+    let clock = Instant::now();
+    // Alone on the folder, all debris is from killed runs; with shards, another shard's
+    // staging directory may be live, so only debris older than any run is removed.
+    let min_age = if opts.shard.count == 1 {
+        Duration::ZERO
+    } else {
+        Duration::from_secs(24 * 3600)
+    };
+    let swept = publish::sweep_leftovers(output, min_age);
+    if swept > 0 {
+        tracing::info!(count = swept, "removed leftovers of an interrupted run");
+    }
+    let manifest_path = manifest_path(output, opts.shard);
+    let mut manifest = Manifest::load(&manifest_path);
+    // Workbooks no longer in the input leave the manifest (their reports stay on disk).
+    let present: std::collections::BTreeSet<&str> = discovery
+        .files
+        .iter()
+        .map(|f| f.rel.as_str())
+        .chain(discovery.unsettled.iter().map(String::as_str))
+        .collect();
+    manifest.entries.retain(|k, _| present.contains(k.as_str()));
+    let state = Run {
+        output,
+        ctx,
+        opts,
+        manifest_path,
+        manifest: Mutex::new(manifest),
+    };
+    // Two workbooks with one report directory (`a.xlsx` and `a.ods`), or a workbook whose
+    // report directory would be one of ours (`runs.xlsx`): the later one is refused.
+    let mut claimed: std::collections::BTreeMap<String, String> =
+        [FAILED_DIR, VERSIONS_DIR, RUNS_DIR]
+            .iter()
+            .map(|d| (d.to_string(), String::new()))
+            .collect();
+    let mut clashes: std::collections::BTreeMap<String, String> = Default::default();
+    for f in &discovery.files {
+        let dir = report_rel(&f.rel);
+        match claimed.get(&dir) {
+            Some(other) if other.is_empty() => {
+                clashes.insert(
+                    f.rel.clone(),
+                    format!("its report folder {dir:?} is reserved for mmreport's own files; rename the workbook"),
+                );
+            }
+            Some(other) => {
+                clashes.insert(
+                    f.rel.clone(),
+                    format!("{other} has the same name and would share its report folder {dir:?}; rename one of them"),
+                );
+            }
+            None => {
+                claimed.insert(dir, f.rel.clone());
+            }
+        }
+    }
+    let bar = if opts.progress {
+        indicatif::ProgressBar::new(discovery.files.len() as u64)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let outcomes: Vec<FileOutcome> = discovery
+        .files
+        .par_iter()
+        .map(|f| {
+            let o = match clashes.get(&f.rel) {
+                Some(reason) => state.fail(f, "", reason.clone(), 0),
+                None => state.one(f),
+            };
+            bar.inc(1);
+            o
+        })
+        .collect();
+    bar.finish_and_clear();
+    if let Ok(m) = state.manifest.lock() {
+        m.save(&state.manifest_path)?;
+    }
+    write_index(output, opts.shard)?;
+    let count = |s: Status| outcomes.iter().filter(|o| o.status == s).count();
+    let finished = chrono::Utc::now();
+    let log = RunLog {
+        program_version: env!("CARGO_PKG_VERSION").into(),
+        started: started.to_rfc3339(),
+        finished: finished.to_rfc3339(),
+        duration_ms: clock.elapsed().as_millis(),
+        input: input.display().to_string(),
+        output: output.display().to_string(),
+        shard: opts.shard,
+        force: opts.force,
+        pseudonymized: opts.pseudonym_key.is_some(),
+        config_sha256: ctx.config.sha256.clone(),
+        files_seen: discovery.files.len() + discovery.unsettled.len(),
+        reported: count(Status::Reported),
+        skipped: count(Status::Skipped),
+        failed: count(Status::Failed),
+        unsettled: discovery.unsettled,
+        outcomes,
+    };
+    let bytes = serde_json::to_vec_pretty(&log).map_err(|e| publish::PublishError::Serialise {
+        what: "run log".into(),
+        message: e.to_string(),
+    })?;
+    let mut log_path = output.join(RUNS_DIR).join(format!(
+        "{}{}.json",
+        started.format("%Y%m%dT%H%M%S%.3fZ"),
+        opts.shard.suffix()
+    ));
+    let mut n = 1;
+    while log_path.exists() {
+        log_path = output.join(RUNS_DIR).join(format!(
+            "{}{}-{n}.json",
+            started.format("%Y%m%dT%H%M%S%.3fZ"),
+            opts.shard.suffix()
+        ));
+        n += 1;
+    }
+    publish::write_file_atomic(&log_path, &bytes)?;
+    Ok(Summary { log, log_path })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_partition() {
+        let names: Vec<String> = (0..200).map(|i| format!("dir/w{i}.xlsx")).collect();
+        for n in 1..=5u64 {
+            for name in &names {
+                let hits = (0..n)
+                    .filter(|&i| Shard { index: i, count: n }.contains(name))
+                    .count();
+                assert_eq!(hits, 1);
+            }
+        }
+        assert!("3/2".parse::<Shard>().is_err());
+        assert!("0/0".parse::<Shard>().is_err());
+        assert_eq!(
+            "1/4".parse::<Shard>().unwrap(),
+            Shard { index: 1, count: 4 }
+        );
+    }
+
+    #[test]
+    fn report_dirs_drop_the_extension() {
+        assert_eq!(report_rel("a/b/c.xlsx"), "a/b/c");
+    }
+}

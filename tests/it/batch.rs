@@ -1,0 +1,756 @@
+//! The nightly run (`mmreport run`), end to end through the real binary: reports and
+//! quarantine, skipping unchanged workbooks, crash safety under SIGKILL, the lock, hostile
+//! files, sharding, changes, pseudonymisation and the on_complete hook.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use super::util::*;
+use assert_cmd::Command;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// A valid workbook with the given patient ids (and optionally a death for the first).
+fn workbook(ids: &[&str], death_of_first: bool) -> Vec<u8> {
+    let mut rows = vec![vec![
+        S("patient_id"),
+        S("index_date"),
+        S("last_followup_date"),
+        S("death_date"),
+    ]];
+    for (i, id) in ids.iter().enumerate() {
+        rows.push(vec![
+            S(id),
+            D("2020-01-01"),
+            D("2021-01-01"),
+            if i == 0 && death_of_first {
+                D("2021-01-01")
+            } else {
+                E
+            },
+        ]);
+    }
+    xlsx(&[("patients", rows)])
+}
+
+fn good(id: &str) -> Vec<u8> {
+    workbook(&[id, "P2"], false)
+}
+
+fn bin() -> Command {
+    Command::cargo_bin("mmreport").unwrap()
+}
+
+struct Out {
+    code: i32,
+    stderr: String,
+}
+
+fn run(input: &Path, output: &Path, extra: &[&str]) -> Out {
+    let o = bin()
+        .arg("run")
+        .arg("--input")
+        .arg(input)
+        .arg("--output")
+        .arg(output)
+        .args(["--settle-seconds", "0"])
+        .args(extra)
+        .env("MMREPORT_LOG", "info")
+        .output()
+        .unwrap();
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+/// The run logs of an output folder, oldest first.
+fn run_logs(output: &Path) -> Vec<serde_json::Value> {
+    let mut paths: Vec<PathBuf> = fs::read_dir(output.join("runs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| serde_json::from_slice(&fs::read(p).unwrap()).unwrap())
+        .collect()
+}
+
+fn statuses(log: &serde_json::Value) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = log["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["file"].as_str().unwrap().to_string(),
+                o["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+const REPORT_FILES: [&str; 6] = [
+    "results.json",
+    "adsl.csv",
+    "adtte.csv",
+    "adrs.csv",
+    "adae.csv",
+    "changes.json",
+];
+
+fn assert_complete_report(dir: &Path) {
+    for f in REPORT_FILES {
+        assert!(
+            dir.join(f).is_file(),
+            "{} lacks {f}; it holds {:?}; its folder holds {:?}",
+            dir.display(),
+            fs::read_dir(dir).map(|r| r.map(|e| e.map(|e| e.file_name())).collect::<Vec<_>>()),
+            dir.parent()
+                .and_then(|p| fs::read_dir(p).ok())
+                .map(|r| r.map(|e| e.map(|e| e.file_name())).collect::<Vec<_>>())
+        );
+    }
+    let r: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.join("results.json")).unwrap()).unwrap();
+    assert!(r["datasets"]["adsl"].is_array());
+    let _: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.join("changes.json")).unwrap()).unwrap();
+}
+
+fn error_of(output: &Path, rel: &str) -> String {
+    let dir = output.join("_failed").join(rel);
+    assert!(dir.join("error.html").is_file(), "no error.html for {rel}");
+    let j: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.join("error.json")).unwrap()).unwrap();
+    j["error"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn three_good_one_corrupt() {
+    let t = tempfile::tempdir().unwrap();
+    let (input, output) = (t.path().join("in"), t.path().join("out"));
+    fs::create_dir_all(input.join("ward b")).unwrap();
+    fs::write(input.join("a.xlsx"), good("A1")).unwrap();
+    fs::write(input.join("b.xlsx"), good("B1")).unwrap();
+    fs::write(input.join("ward b/c.xlsx"), good("C1")).unwrap();
+    fs::write(input.join("broken.xlsx"), b"this is not a spreadsheet").unwrap();
+    // Left alone: an Office lock file, a hidden file, a temporary file, a hidden folder.
+    fs::write(input.join("~$a.xlsx"), b"lock").unwrap();
+    fs::write(input.join(".hidden.xlsx"), b"x").unwrap();
+    fs::write(input.join("d.xlsx.tmp"), b"x").unwrap();
+    fs::create_dir_all(input.join(".git")).unwrap();
+    fs::write(input.join(".git/e.xlsx"), b"x").unwrap();
+    let before = fs::read(input.join("broken.xlsx")).unwrap();
+
+    let out = run(&input, &output, &[]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    for d in ["a", "b", "ward b/c"] {
+        assert_complete_report(&output.join(d));
+    }
+    assert!(error_of(&output, "broken.xlsx").contains("not a readable spreadsheet"));
+    assert_eq!(fs::read(input.join("broken.xlsx")).unwrap(), before);
+    let index = fs::read_to_string(output.join("index.html")).unwrap();
+    for f in ["a.xlsx", "b.xlsx", "ward b/c.xlsx", "broken.xlsx"] {
+        assert!(index.contains(&format!("<td>{f}</td>")), "index lacks {f}");
+    }
+    assert!(index.contains("ward%20b/c/results.json"));
+    assert!(!index.contains("<script"));
+    let logs = run_logs(&output);
+    assert_eq!(logs.len(), 1);
+    assert_eq!(
+        statuses(&logs[0]),
+        vec![
+            ("a.xlsx".into(), "reported".into()),
+            ("b.xlsx".into(), "reported".into()),
+            ("broken.xlsx".into(), "failed".into()),
+            ("ward b/c.xlsx".into(), "reported".into()),
+        ]
+    );
+    assert_eq!(logs[0]["files_seen"], 4);
+}
+
+#[test]
+fn unchanged_workbooks_are_skipped_and_a_change_redoes_exactly_one() {
+    let t = tempfile::tempdir().unwrap();
+    let (input, output) = (t.path().join("in"), t.path().join("out"));
+    fs::create_dir_all(&input).unwrap();
+    for n in ["a", "b", "c"] {
+        fs::write(input.join(format!("{n}.xlsx")), good(n)).unwrap();
+    }
+    assert_eq!(run(&input, &output, &[]).code, 0);
+    let a_before = fs::read(output.join("a/results.json")).unwrap();
+
+    let out = run(&input, &output, &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let logs = run_logs(&output);
+    assert!(statuses(&logs[1]).iter().all(|(_, s)| s == "skipped"));
+    assert_eq!(fs::read(output.join("a/results.json")).unwrap(), a_before);
+
+    // One workbook's content changes: one more patient, and a death.
+    fs::write(input.join("b.xlsx"), workbook(&["b", "P2", "P3"], true)).unwrap();
+    assert_eq!(run(&input, &output, &[]).code, 0);
+    let logs = run_logs(&output);
+    assert_eq!(
+        statuses(&logs[2]),
+        vec![
+            ("a.xlsx".into(), "skipped".into()),
+            ("b.xlsx".into(), "reported".into()),
+            ("c.xlsx".into(), "skipped".into()),
+        ]
+    );
+    let changes: serde_json::Value =
+        serde_json::from_slice(&fs::read(output.join("b/changes.json")).unwrap()).unwrap();
+    assert_eq!(changes["patients"]["added"], serde_json::json!(["P3"]));
+    assert_eq!(changes["patients"]["removed"], serde_json::json!([]));
+    let events: Vec<(String, String)> = changes["new_events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["patient_id"].as_str().unwrap().into(),
+                e["endpoint"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert!(events.contains(&("b".into(), "OS".into())), "{events:?}");
+    let index = fs::read_to_string(output.join("index.html")).unwrap();
+    assert!(index.contains("+1 patient(s)"), "{index}");
+    // The previous report of b is kept as a version.
+    assert_eq!(fs::read_dir(output.join("_versions/b")).unwrap().count(), 1);
+
+    // --force redoes everything.
+    assert_eq!(run(&input, &output, &["--force"]).code, 0);
+    let logs = run_logs(&output);
+    assert!(statuses(&logs[3]).iter().all(|(_, s)| s == "reported"));
+    // keep_versions = 3: the current report and at most 2 earlier ones.
+    assert_eq!(fs::read_dir(output.join("_versions/b")).unwrap().count(), 2);
+    for _ in 0..2 {
+        assert_eq!(run(&input, &output, &["--force"]).code, 0);
+    }
+    assert_eq!(fs::read_dir(output.join("_versions/b")).unwrap().count(), 2);
+}
+
+/// Every visible report directory is complete and the manifest, if any, parses.
+fn assert_consistent(output: &Path) {
+    if let Ok(b) = fs::read(output.join("manifest.json")) {
+        let m: serde_json::Value = serde_json::from_slice(&b)
+            .unwrap_or_else(|e| panic!("corrupt manifest: {e}: {}", String::from_utf8_lossy(&b)));
+        assert!(m["entries"].is_object());
+    }
+    let Ok(rd) = fs::read_dir(output) else { return };
+    for e in rd {
+        let e = e.unwrap();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if e.path().is_dir() && !name.starts_with('.') && !name.starts_with('_') && name != "runs" {
+            assert_complete_report(&e.path());
+        }
+    }
+    if let Ok(rd) = fs::read_dir(output.join("_versions")) {
+        for w in rd {
+            for v in fs::read_dir(w.unwrap().path()).unwrap() {
+                let v = v.unwrap();
+                if !v.file_name().to_string_lossy().starts_with('.') {
+                    assert_complete_report(&v.path());
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn sigkill_at_random_moments_never_leaves_half_a_report() {
+    use rand::{Rng, SeedableRng};
+    let started = Instant::now();
+    let t = tempfile::tempdir().unwrap();
+    let (input, output) = (t.path().join("in"), t.path().join("out"));
+    fs::create_dir_all(&input).unwrap();
+    let ids: Vec<String> = (0..400).map(|i| format!("P{i:03}")).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    for n in 0..10 {
+        fs::write(input.join(format!("w{n}.xlsx")), workbook(&ids, n % 2 == 0)).unwrap();
+    }
+    // A private copy: target/debug is shared with other worktrees' builds.
+    let exe = t.path().join("mmreport");
+    fs::copy(assert_cmd::cargo::cargo_bin("mmreport"), &exe).unwrap();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(20);
+    let mut killed_running = 0;
+    for _ in 0..20 {
+        let mut child = std::process::Command::new(&exe)
+            .arg("run")
+            .arg("--input")
+            .arg(&input)
+            .arg("--output")
+            .arg(&output)
+            .args(["--settle-seconds", "0", "--force", "--wait"])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(rng.random_range(0..300)));
+        if child.try_wait().unwrap().is_none() {
+            killed_running += 1;
+        }
+        child.kill().unwrap(); // SIGKILL on Unix
+        child.wait().unwrap();
+        // Linux: no process of this binary may outlive kill + wait.
+        let live: Vec<String> = fs::read_dir("/proc")
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok())
+            .filter(|e| fs::read_link(e.path().join("exe")).is_ok_and(|x| x == exe))
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            live.is_empty(),
+            "still running after kill+wait: {live:?} (child {})",
+            child.id()
+        );
+        assert_consistent(&output);
+    }
+    let published_before_final = (0..10)
+        .filter(|n| output.join(format!("w{n}/results.json")).exists())
+        .count();
+    let out = std::process::Command::new(&exe)
+        .arg("run")
+        .arg("--input")
+        .arg(&input)
+        .arg("--output")
+        .arg(&output)
+        .args(["--settle-seconds", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_consistent(&output);
+    for n in 0..10 {
+        assert_complete_report(&output.join(format!("w{n}")));
+    }
+    // No debris is left once a run has completed.
+    let debris: Vec<_> = walkdir::WalkDir::new(&output)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| {
+            let n = e.file_name().to_string_lossy();
+            n.contains(".tmp-") || n.starts_with(".trash-")
+        })
+        .map(|e| e.path().display().to_string())
+        .collect();
+    assert!(debris.is_empty(), "{debris:?}");
+    assert!(
+        published_before_final > 0,
+        "no killed run got as far as publishing"
+    );
+    assert!(
+        killed_running >= 10,
+        "only {killed_running} kills hit a running process"
+    );
+    eprintln!(
+        "sigkill test: {killed_running}/20 kills mid-run, {published_before_final}/10 reports published by killed runs, total {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_second_concurrent_run_exits_3_at_once_or_waits() {
+    use fs4::FileExt;
+    let t = tempfile::tempdir().unwrap();
+    let (input, output) = (t.path().join("in"), t.path().join("out"));
+    fs::create_dir_all(&input).unwrap();
+    fs::create_dir_all(&output).unwrap();
+    fs::write(input.join("a.xlsx"), good("A")).unwrap();
+    // Hold the lock as a running `mmreport run` would.
+    let lock = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(output.join(".mmreport.lock"))
+        .unwrap();
+    FileExt::lock(&lock).unwrap();
+    let start = Instant::now();
+    let out = run(&input, &output, &[]);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("another mmreport run"),
+        "{}",
+        out.stderr
+    );
+    assert!(start.elapsed() < Duration::from_secs(5));
+    assert!(!output.join("a").exists());
+
+    // --wait waits for the lock, then runs.
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("mmreport"))
+        .arg("run")
+        .arg("--input")
+        .arg(&input)
+        .arg("--output")
+        .arg(&output)
+        .args(["--settle-seconds", "0", "--wait"])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    assert!(child.try_wait().unwrap().is_none(), "--wait did not wait");
+    FileExt::unlock(&lock).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert_complete_report(&output.join("a"));
+
+    // Two real runs at once over a bigger folder: one of them exits 3.
+    for n in 0..20 {
+        fs::write(input.join(format!("w{n}.xlsx")), good("X")).unwrap();
+    }
+    let spawn = || {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("mmreport"))
+            .arg("run")
+            .arg("--input")
+            .arg(&input)
+            .arg("--output")
+            .arg(&output)
+            .args(["--settle-seconds", "0", "--force"])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut first = spawn();
+    std::thread::sleep(Duration::from_millis(50));
+    let second = spawn().wait().unwrap();
+    let first = first.wait().unwrap();
+    let mut codes = vec![first.code(), second.code()];
+    codes.sort();
+    assert_eq!(codes, vec![Some(0), Some(3)]);
+}
+
+/// A zip whose only oddity is a huge, highly compressible member.
+fn zip_bomb(member_bytes: usize) -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new_append(std::io::Cursor::new(good("Z"))).unwrap();
+    w.start_file(
+        "xl/media/bomb.bin",
+        zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .large_file(member_bytes > u32::MAX as usize),
+    )
+    .unwrap();
+    let chunk = vec![0u8; 1 << 20];
+    for _ in 0..member_bytes / chunk.len() {
+        w.write_all(&chunk).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+fn cfb(extra: &[u8]) -> Vec<u8> {
+    let mut b = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    b.extend_from_slice(&[0x42u8; 1024]);
+    b.extend_from_slice(extra);
+    b.extend_from_slice(&[0u8; 512]);
+    b
+}
+
+#[test]
+fn hostile_and_broken_files_are_quarantined_with_a_clear_reason() {
+    let t = tempfile::tempdir().unwrap();
+    let (input, output) = (t.path().join("in"), t.path().join("out"));
+    fs::create_dir_all(&input).unwrap();
+    fs::write(input.join("good.xlsx"), good("G")).unwrap();
+    // 64 MiB of zeros in ~64 KiB; the limit is set to 16 MiB below.
+    fs::write(input.join("bomb.xlsx"), zip_bomb(64 << 20)).unwrap();
+    // One value in XFD1048576: a 17-billion-cell rectangle if expanded.
+    let far = {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.set_name("patients").unwrap();
+        for (c, h) in ["patient_id", "index_date", "last_followup_date"]
+            .iter()
+            .enumerate()
+        {
+            ws.write_string(0, c as u16, *h).unwrap();
+        }
+        ws.write_string(1, 0, "P1").unwrap();
+        ws.write_string(1, 1, "2020-01-01").unwrap();
+        ws.write_string(1, 2, "2021-01-01").unwrap();
+        ws.write_string(1_048_575, 16_383, "stray").unwrap();
+        wb.save_to_buffer().unwrap()
+    };
+    fs::write(input.join("far.xlsx"), far).unwrap();
+    let g = good("T");
+    fs::write(input.join("truncated.xlsx"), &g[..g.len() / 2]).unwrap();
+    fs::write(input.join("old.xlsx"), cfb(b"")).unwrap();
+    let enc: Vec<u8> = "EncryptionInfo"
+        .encode_utf16()
+        .flat_map(|u| u.to_le_bytes())
+        .collect();
+    fs::write(input.join("locked.xlsx"), cfb(&enc)).unwrap();
+    fs::write(input.join("empty.xlsx"), b"").unwrap();
+    // Two workbooks that would share one report folder; one that would take ours.
+    fs::write(input.join("dup.ods"), b"x").unwrap();
+    fs::write(input.join("dup.xlsx"), good("D")).unwrap();
+    fs::write(input.join("runs.xlsx"), good("R")).unwrap();
+    fs::create_dir_all(input.join("folder.xlsx")).unwrap();
+    // A file that is gone by the time it is read (a dangling link: listed, then missing).
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(t.path().join("moved-away.xlsx"), input.join("gone.xlsx")).unwrap();
+    let cfg = t.path().join("cfg.toml");
+    fs::write(&cfg, "[batch]\nmax_decompressed_bytes = 16777216\n").unwrap();
+    let hashes = |dir: &Path| -> Vec<(String, Vec<u8>)> {
+        let mut v: Vec<_> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_file())
+            .map(|p| (p.display().to_string(), fs::read(&p).unwrap()))
+            .collect();
+        v.sort();
+        v
+    };
+    let before = hashes(&input);
+
+    let start = Instant::now();
+    let out = run(&input, &output, &["--config", cfg.to_str().unwrap()]);
+    let took = start.elapsed();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(took < Duration::from_secs(30), "took {took:?}");
+    assert_complete_report(&output.join("good"));
+    assert!(output.join("runs").read_dir().unwrap().all(|e| e
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .ends_with(".json")));
+    let expect = [
+        ("bomb.xlsx", "possible zip bomb"),
+        ("far.xlsx", "is too large"),
+        ("truncated.xlsx", "not a readable spreadsheet"),
+        ("old.xlsx", "not a readable spreadsheet"),
+        ("locked.xlsx", "password-protected or encrypted"),
+        ("empty.xlsx", "empty (0 bytes)"),
+        ("folder.xlsx", "folder named like a workbook"),
+        ("dup.xlsx", "dup.ods has the same name"),
+        ("runs.xlsx", "reserved for mmreport"),
+        #[cfg(unix)]
+        ("gone.xlsx", "disappeared during the run"),
+    ];
+    for (file, words) in expect {
+        let e = error_of(&output, file);
+        assert!(e.contains(words), "{file}: {e}");
+    }
+    assert_eq!(hashes(&input), before, "input files were modified");
+    assert!(input.join("folder.xlsx").is_dir());
+    let index = fs::read_to_string(output.join("index.html")).unwrap();
+    assert!(index.contains("possible zip bomb"));
+}
+
+#[test]
+fn files_still_settling_are_left_for_the_next_run() {
+    let t = tempfile::tempdir().unwrap();
+    let (input, output) = (t.path().join("in"), t.path().join("out"));
+    fs::create_dir_all(&input).unwrap();
+    fs::write(input.join("fresh.xlsx"), good("F")).unwrap();
+    let o = bin()
+        .arg("run")
+        .arg("--input")
+        .arg(&input)
+        .arg("--output")
+        .arg(&output)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert!(!output.join("fresh").exists());
+    let logs = run_logs(&output);
+    assert_eq!(logs[0]["unsettled"], serde_json::json!(["fresh.xlsx"]));
+}
+
+#[test]
+fn shards_cover_every_file_exactly_once() {
+    let t = tempfile::tempdir().unwrap();
+    let input = t.path().join("in");
+    fs::create_dir_all(input.join("sub")).unwrap();
+    let mut all: Vec<String> = Vec::new();
+    let wb = good("S");
+    for n in 0..13 {
+        let rel = if n % 3 == 0 {
+            format!("sub/s{n}.xlsx")
+        } else {
+            format!("w{n}.xlsx")
+        };
+        fs::write(input.join(&rel), &wb).unwrap();
+        all.push(rel);
+    }
+    all.sort();
+    for count in 1..=4 {
+        let output = t.path().join(format!("out{count}"));
+        let mut seen: Vec<String> = Vec::new();
+        for index in 0..count {
+            let out = run(&input, &output, &["--shard", &format!("{index}/{count}")]);
+            assert_eq!(out.code, 0, "{}", out.stderr);
+        }
+        for log in run_logs(&output) {
+            seen.extend(statuses(&log).into_iter().map(|(f, _)| f));
+        }
+        seen.sort();
+        assert_eq!(seen, all, "shards of {count}");
+        let index = fs::read_to_string(output.join("index.html")).unwrap();
+        assert_eq!(index.matches("<tr class=").count(), all.len());
+    }
+    assert_eq!(
+        run(&input, &t.path().join("x"), &["--shard", "4/4"]).code,
+        2
+    );
+}
+
+#[test]
+fn pseudonymize_replaces_patient_ids_everywhere() {
+    let t = tempfile::tempdir().unwrap();
+    let (input, output) = (t.path().join("in"), t.path().join("out"));
+    fs::create_dir_all(&input).unwrap();
+    fs::write(
+        input.join("a.xlsx"),
+        workbook(&["MRN-7731", "MRN-7732"], true),
+    )
+    .unwrap();
+    let key = t.path().join("key");
+    fs::write(&key, "a-secret-key-of-enough-length\n").unwrap();
+    let cfg = t.path().join("cfg.toml");
+    fs::write(
+        &cfg,
+        format!(
+            "[batch]\npseudonymize_key_file = {:?}\n",
+            key.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    // Without a key configured, --pseudonymize is a configuration error.
+    assert_eq!(run(&input, &output, &["--pseudonymize"]).code, 2);
+    let out = run(
+        &input,
+        &output,
+        &["--pseudonymize", "--config", cfg.to_str().unwrap()],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let mut n = 0;
+    for e in walkdir::WalkDir::new(&output) {
+        let e = e.unwrap();
+        if e.file_type().is_file() {
+            let text = String::from_utf8_lossy(&fs::read(e.path()).unwrap()).into_owned();
+            assert!(
+                !text.contains("MRN-77"),
+                "{} names a patient",
+                e.path().display()
+            );
+            n += 1;
+        }
+    }
+    assert!(n >= 6);
+    let adsl = fs::read_to_string(output.join("a/adsl.csv")).unwrap();
+    assert_eq!(adsl.matches("PS-").count(), 2, "{adsl}");
+    assert!(!out.stderr.contains("MRN-77"));
+}
+
+#[test]
+fn on_complete_gets_the_run_log_and_its_failure_sets_exit_1() {
+    let t = tempfile::tempdir().unwrap();
+    let (input, output) = (t.path().join("in"), t.path().join("out"));
+    fs::create_dir_all(&input).unwrap();
+    fs::write(input.join("a.xlsx"), good("A")).unwrap();
+    let cfg = t.path().join("ok.toml");
+    // on_complete gets the run log path as its argument: copy it.
+    fs::write(
+        &cfg,
+        format!("[batch]\non_complete = 'cp -t {} --'\n", t.path().display()),
+    )
+    .unwrap();
+    let out = run(&input, &output, &["--config", cfg.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let logs = run_logs(&output);
+    let copied: Vec<_> = fs::read_dir(t.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    assert_eq!(copied.len(), 1, "{copied:?}");
+    assert_eq!(logs.len(), 1);
+
+    let bad = t.path().join("bad.toml");
+    fs::write(&bad, "[batch]\non_complete = 'exit 7; true'\n").unwrap();
+    let out = run(
+        &input,
+        &output,
+        &["--config", bad.to_str().unwrap(), "--force"],
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("on_complete"), "{}", out.stderr);
+    assert_complete_report(&output.join("a"));
+}
+
+#[test]
+fn json_logs_name_files_never_patients_and_no_progress_bar_off_a_terminal() {
+    let t = tempfile::tempdir().unwrap();
+    let (input, output) = (t.path().join("in"), t.path().join("out"));
+    fs::create_dir_all(&input).unwrap();
+    fs::write(input.join("a.xlsx"), workbook(&["SECRET-ID-1"], true)).unwrap();
+    fs::write(input.join("b.xlsx"), b"junk").unwrap();
+    let o = bin()
+        .args(["--log-format", "json", "run", "--settle-seconds", "0"])
+        .arg("--input")
+        .arg(&input)
+        .arg("--output")
+        .arg(&output)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let stderr = String::from_utf8(o.stderr).unwrap();
+    let lines: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert!(lines
+        .iter()
+        .any(|l| l["fields"]["file"] == "b.xlsx" && l["level"] == "WARN"));
+    assert!(lines
+        .iter()
+        .any(|l| l["fields"]["reported"] == 1 && l["fields"]["failed"] == 1));
+    assert!(!stderr.contains("SECRET-ID"));
+    assert!(
+        !stderr.contains('\r'),
+        "a progress bar was drawn off a terminal"
+    );
+}
+
+#[test]
+fn a_corrupt_manifest_is_set_aside_and_everything_redone() {
+    let t = tempfile::tempdir().unwrap();
+    let (input, output) = (t.path().join("in"), t.path().join("out"));
+    fs::create_dir_all(&input).unwrap();
+    fs::write(input.join("a.xlsx"), good("A")).unwrap();
+    assert_eq!(run(&input, &output, &[]).code, 0);
+    fs::write(
+        output.join("manifest.json"),
+        b"{\"manifest_version\": 1, \"entr",
+    )
+    .unwrap();
+    let out = run(&input, &output, &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let logs = run_logs(&output);
+    assert_eq!(
+        statuses(&logs[1]),
+        vec![("a.xlsx".into(), "reported".into())]
+    );
+    let aside = fs::read_dir(&output)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("manifest.json.corrupt-")
+        })
+        .count();
+    assert_eq!(aside, 1);
+    let m: serde_json::Value =
+        serde_json::from_slice(&fs::read(output.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["entries"]["a.xlsx"]["status"], "reported");
+}
