@@ -18,7 +18,7 @@ fn main() -> anyhow::Result<()> {
         println!("{name:>10}: {:8.1} ms", d.as_secs_f64() * 1000.0);
     }
     let t = Instant::now();
-    let files = mmreport::publish::report_files(&p.results)?;
+    let files = mmreport::publish::report_files(&p.results, &ctx.config.config)?;
     println!(
         "{:>10}: {:8.1} ms ({} files)",
         "serialise",

@@ -8,6 +8,7 @@
 pub mod adam;
 pub mod analysis;
 pub mod batch;
+pub mod changes;
 pub mod config;
 pub mod demo;
 pub mod derive;

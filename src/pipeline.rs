@@ -196,6 +196,7 @@ pub fn process(bytes: &[u8], file_name: &str, ctx: &Context) -> Result<Processed
             staging: to_json(&outcome.staging),
             diagnosis: to_json(&outcome.diagnosis),
         },
+        changes: None,
         analyses,
         datasets,
     };

@@ -78,7 +78,39 @@ pub fn to_csv<T: Serialize>(rows: &[T], header_if_empty: &[&str]) -> Result<Vec<
 }
 
 /// The files of one report, as bytes, by relative path.
-pub fn report_files(results: &Results) -> Result<Vec<(PathBuf, Vec<u8>)>, PublishError> {
+///
+/// Everything is rendered from `results` alone: the HTML report with its figures, the Excel
+/// report, results.json and the ADaM CSVs. HTML and Excel render in parallel.
+pub fn report_files(
+    results: &Results,
+    cfg: &crate::config::Config,
+) -> Result<Vec<(PathBuf, Vec<u8>)>, PublishError> {
+    let ser = |what: &str, e: String| PublishError::Serialise {
+        what: what.into(),
+        message: e,
+    };
+    let (html, (xlsx, data)) = rayon::join(
+        || crate::render::html::render_html(results, cfg),
+        || {
+            rayon::join(
+                || crate::render::xlsx::render_xlsx(results, cfg),
+                || data_files(results),
+            )
+        },
+    );
+    let html = html.map_err(|e| ser("report.html", e.to_string()))?;
+    let xlsx = xlsx.map_err(|e| ser("report.xlsx", e.to_string()))?;
+    let mut files = data?;
+    files.push(("report.html".into(), html.html.into_bytes()));
+    for (name, svg) in html.figures {
+        files.push((PathBuf::from("figures").join(name), svg.into_bytes()));
+    }
+    files.push(("report.xlsx".into(), xlsx));
+    Ok(files)
+}
+
+/// results.json and the ADaM CSVs.
+fn data_files(results: &Results) -> Result<Vec<(PathBuf, Vec<u8>)>, PublishError> {
     let json = serde_json::to_vec_pretty(results).map_err(|e| PublishError::Serialise {
         what: "results.json".into(),
         message: e.to_string(),

@@ -65,6 +65,9 @@ pub struct Results {
     /// Rule-set outputs: summary, derived responses, staging, diagnosis checks.
     #[serde(default)]
     pub validation: Validation,
+    /// What changed since the previous report of this workbook (set by the batch run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes: Option<crate::changes::Changes>,
     /// Every table and figure (report-contents.md).
     #[serde(default)]
     pub analyses: Analyses,

@@ -4,18 +4,17 @@
 //! without stopping the others (ripgrep's model: one bad file never stops the run). Input
 //! files are only ever read.
 //!
-//! Submodules: [`manifest`] (what was reported from what), [`changes`] (differences from the
+//! Submodules: [`manifest`] (what was reported from what), [`crate::changes`] (differences from the
 //! previous report), [`index`] (`index.html`), [`pseudonym`] (keyed patient-id hashing).
 
-pub mod changes;
 pub mod index;
 pub mod manifest;
 pub mod pseudonym;
 
+use crate::changes::Changes;
 use crate::pipeline::{self, Context};
 use crate::publish;
 use crate::results::{FindingCounts, Results};
-use changes::Changes;
 use manifest::{Entry, EntryStatus, Manifest};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -409,7 +408,9 @@ impl Run<'_> {
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok());
         let changes = Changes::between(previous.as_ref(), &results);
-        let mut files = publish::report_files(&results).map_err(|e| e.to_string())?;
+        results.changes = Some(changes.clone());
+        let mut files =
+            publish::report_files(&results, &self.ctx.config.config).map_err(|e| e.to_string())?;
         files.push((
             "changes.json".into(),
             serde_json::to_vec_pretty(&changes).map_err(|e| e.to_string())?,

@@ -516,6 +516,7 @@ pub fn fixture() -> Results {
     };
     Results {
         schema_version: SCHEMA_VERSION,
+        changes: None,
         generator: Generator {
             name: "mmreport".into(),
             version: "0.1.0".into(),

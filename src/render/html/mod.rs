@@ -35,6 +35,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
 /// Section ids, in report order (`report-contents.md`); each has a `section.<id>` label.
 pub const SECTIONS: &[&str] = &[
     "header",
+    "changes",
     "flow",
     "validation",
     "baseline",

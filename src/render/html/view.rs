@@ -218,6 +218,7 @@ pub fn build(r: &Results, cfg: &Config, c: &FigCtx) -> Result<Built, HtmlError> 
         time_unit: v.label_or(&[format!("endpoint.{}", r.time_unit)], &r.time_unit),
     };
     let mut sections = BTreeMap::new();
+    sections.insert("changes", changes(&mut v));
     sections.insert("flow", flow(&mut v));
     sections.insert("validation", validation(&mut v));
     sections.insert("baseline", baseline(&mut v));
@@ -1052,6 +1053,64 @@ fn waterfall(v: &mut V) -> Result<Vec<Block>, HtmlError> {
     }
     let svg = figures::waterfall::waterfall_svg(rows, v.c)?;
     Ok(vec![v.figure("waterfall", v.l("html.fig_waterfall"), svg)])
+}
+
+/// What changed since the previous report of this workbook (`Results.changes`).
+fn changes(v: &mut V) -> Vec<Block> {
+    let Some(c) = &v.r.changes else {
+        return vec![Block::Note {
+            text: v.l("html.changes_none"),
+        }];
+    };
+    if c.previous.is_none() {
+        return vec![Block::Para {
+            text: v
+                .l("html.changes_first")
+                .replace("{n}", &c.patients.after.to_string()),
+        }];
+    }
+    let mut rows = vec![
+        row(vec![
+            v.l("html.changes_patients"),
+            format!("{} → {}", c.patients.before, c.patients.after),
+        ]),
+        row(vec![v.l("html.changes_added"), c.patients.added.join(", ")]),
+        row(vec![
+            v.l("html.changes_removed"),
+            c.patients.removed.join(", "),
+        ]),
+    ];
+    for e in &c.new_events {
+        rows.push(row(vec![
+            format!("{} {}", v.l("html.changes_new_event"), e.endpoint),
+            format!(
+                "{} ({})",
+                e.patient_id,
+                e.event_date.clone().unwrap_or_default()
+            ),
+        ]));
+    }
+    let (b, a) = (&c.findings.before, &c.findings.after);
+    rows.push(row(vec![
+        v.l("html.changes_findings"),
+        format!(
+            "{}/{}/{} → {}/{}/{}",
+            b.error, b.warning, b.info, a.error, a.warning, a.info
+        ),
+    ]));
+    for m in &c.measures {
+        rows.push(row(vec![
+            m.name.clone(),
+            format!("{} → {}", fixed(m.before, 3, "NA"), fixed(m.after, 3, "NA")),
+        ]));
+    }
+    vec![Block::Table(Table {
+        id: "tab-changes".into(),
+        caption: v.l("section.changes"),
+        head: vec![v.l("html.item"), v.l("html.value")],
+        rows,
+        notes: vec![],
+    })]
 }
 
 fn methods(v: &mut V) -> Vec<Block> {

@@ -1,7 +1,9 @@
-//! What changed since the previous report of the same workbook, written as `changes.json`
-//! beside `results.json` and summarised in the index. The structure is open: each kind of
-//! change is its own field, absent-when-empty lists and `#[serde(default)]` everywhere, so
-//! that medians, ORR and p-values can be added later without breaking readers.
+//! What changed since the previous report of the same workbook: patients added or removed,
+//! new progressions and deaths, findings, and the headline numbers that moved (medians, ORR,
+//! log-rank p-values). Pure: a comparison of two [`Results`]. The batch run carries it in
+//! `Results.changes` (so every renderer shows it), writes it as `changes.json` beside
+//! `results.json`, and summarises it in the index. `#[serde(default)]` everywhere, so that
+//! more measures can be added without breaking readers.
 
 use crate::results::{FindingCounts, Results};
 use serde::{Deserialize, Serialize};
@@ -67,6 +69,46 @@ pub struct Changes {
     pub measures: Vec<MeasureChange>,
 }
 
+/// The headline numbers of a report by name: survival medians per group, log-rank p per
+/// analysis, final ORR, deaths.
+fn headline(r: &Results) -> Vec<(String, Option<f64>)> {
+    let a = &r.analyses;
+    let mut out = Vec::new();
+    for s in &a.survival {
+        for g in &s.groups {
+            out.push((format!("{} median ({})", s.id, g.label), g.median));
+        }
+        if let Some(l) = &s.logrank {
+            out.push((format!("{} log-rank p", s.id), Some(l.p)));
+        }
+    }
+    out.push(("final ORR".into(), a.response.final_.orr.fraction));
+    out.push(("deaths".into(), Some(a.deaths.n as f64)));
+    out
+}
+
+/// Numbers that moved by more than rounding noise (or appeared, or became not estimable).
+fn measures(prev: &Results, new: &Results) -> Vec<MeasureChange> {
+    let before: std::collections::BTreeMap<String, Option<f64>> =
+        headline(prev).into_iter().collect();
+    headline(new)
+        .into_iter()
+        .filter_map(|(name, after)| {
+            let b = before.get(&name).copied().flatten();
+            let moved = match (b, after) {
+                (Some(x), Some(y)) => (x - y).abs() > 1e-9 * x.abs().max(y.abs()).max(1.0),
+                (None, None) => false,
+                _ => before.contains_key(&name),
+            };
+            moved.then_some(MeasureChange {
+                name,
+                before: b,
+                after,
+            })
+        })
+        .collect()
+}
+
 fn events(r: &Results) -> BTreeSet<(String, String)> {
     r.datasets
         .adtte
@@ -117,7 +159,7 @@ impl Changes {
                 before: before_counts,
                 after: new.finding_counts.clone(),
             },
-            measures: Vec::new(),
+            measures: prev.map(|p| measures(p, new)).unwrap_or_default(),
         }
     }
 
@@ -150,8 +192,8 @@ impl Changes {
                 b.error, b.warning, b.info, a.error, a.warning, a.info
             ));
         }
-        for m in &self.measures {
-            parts.push(format!("{} moved", m.name));
+        if !self.measures.is_empty() {
+            parts.push(format!("{} number(s) moved", self.measures.len()));
         }
         if parts.is_empty() {
             "no change in patients, events or findings".into()
