@@ -7,6 +7,7 @@ mod demo;
 mod html;
 mod ingest;
 mod paper;
+mod report;
 mod rules;
 mod snapshot;
 mod stats;

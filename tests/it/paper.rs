@@ -422,3 +422,22 @@ fn messy_chinese_layout_gives_identical_results() {
     assert_eq!(a.analyses, b.analyses);
     assert_eq!(without_provenance(&a), without_provenance(&b));
 }
+
+/// Every Table 1 variable has a label in both languages (no raw `variable.*` key in a report).
+#[test]
+fn every_table1_variable_has_a_label() {
+    let r = run("bendamustine-32.xlsx");
+    for lang in [
+        mmreport::config::Language::En,
+        mmreport::config::Language::Zh,
+    ] {
+        let l = mmreport::render::labels::Labels::load(lang, None).unwrap();
+        for b in &r.analyses.baseline {
+            assert!(
+                l.has(&format!("variable.{}", b.variable)),
+                "{lang:?}: variable.{}",
+                b.variable
+            );
+        }
+    }
+}
