@@ -17,8 +17,34 @@ fn main() -> anyhow::Result<()> {
     for (name, d) in &p.timings {
         println!("{name:>10}: {:8.1} ms", d.as_secs_f64() * 1000.0);
     }
+    let cfg = &ctx.config.config;
     let t = Instant::now();
-    let files = mmreport::publish::report_files(&p.results, &ctx.config.config)?;
+    let html = mmreport::render::html::render_html(&p.results, cfg)?;
+    println!(
+        "{:>10}: {:8.1} ms ({} KB, {} figures)",
+        "html",
+        t.elapsed().as_secs_f64() * 1000.0,
+        html.html.len() / 1024,
+        html.figures.len()
+    );
+    let t = Instant::now();
+    let xlsx = mmreport::render::xlsx::render_xlsx(&p.results, cfg)?;
+    println!(
+        "{:>10}: {:8.1} ms ({} KB)",
+        "xlsx",
+        t.elapsed().as_secs_f64() * 1000.0,
+        xlsx.len() / 1024
+    );
+    let t = Instant::now();
+    let json = serde_json::to_vec_pretty(&p.results)?;
+    println!(
+        "{:>10}: {:8.1} ms ({} KB)",
+        "json",
+        t.elapsed().as_secs_f64() * 1000.0,
+        json.len() / 1024
+    );
+    let t = Instant::now();
+    let files = mmreport::publish::report_files(&p.results, cfg)?;
     println!(
         "{:>10}: {:8.1} ms ({} files)",
         "serialise",

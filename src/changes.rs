@@ -129,17 +129,21 @@ impl Changes {
             Some(p) => (ids(p), events(p), p.finding_counts.clone()),
             None => Default::default(),
         };
+        // Event dates indexed once (a lookup per event would be quadratic at registry scale).
+        let dates: std::collections::HashMap<(&str, &str), &Option<String>> = new
+            .datasets
+            .adtte
+            .iter()
+            .map(|t| ((t.usubjid.as_str(), t.paramcd.as_str()), &t.event_date))
+            .collect();
         let new_events = events(new)
             .difference(&before_events)
             .map(|(id, code)| NewEvent {
                 patient_id: id.clone(),
                 endpoint: code.clone(),
-                event_date: new
-                    .datasets
-                    .adtte
-                    .iter()
-                    .find(|t| &t.usubjid == id && &t.paramcd == code)
-                    .and_then(|t| t.event_date.clone()),
+                event_date: dates
+                    .get(&(id.as_str(), code.as_str()))
+                    .and_then(|d| (*d).clone()),
             })
             .collect();
         Changes {

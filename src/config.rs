@@ -224,6 +224,7 @@ pub struct ReportConfig {
     pub landmarks: Vec<f64>,
     pub risk_table_step: f64,
     pub findings_in_html: usize,
+    pub per_patient_figures_max: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]

@@ -119,9 +119,11 @@ pub fn process(bytes: &[u8], file_name: &str, ctx: &Context) -> Result<Processed
     let derived = derive::derive(&cohort, &v.analysed, cfg, &response_of, &|id| {
         high_risk.get(id).copied()
     });
+    // ADAE lists events: a lab term whose worst post-baseline grade is 0 is not one.
     let lab_rows: Vec<adam::AdaeRow> = outcome
         .lab_adverse_events
         .iter()
+        .filter(|l| l.worst_grade.is_some_and(|g| g >= 1))
         .map(|l| adam::AdaeRow {
             usubjid: l.patient_id.clone(),
             source: "labs".into(),

@@ -304,6 +304,48 @@ fn flow(v: &mut V) -> Vec<Block> {
     out
 }
 
+/// The IMWG rows the HTML lists: every patient of a small cohort; in a large one only those
+/// whose recorded state is not confirmed, up to `report.findings_in_html`.
+fn imwg_rows<'a>(v: &V<'a>) -> Vec<&'a Value> {
+    let max = v.cfg.report.findings_in_html;
+    let all = &v.r.imwg;
+    if all.len() <= max {
+        return all.iter().collect();
+    }
+    all.iter()
+        .filter(|x| x.get("agrees").and_then(Value::as_bool) != Some(true))
+        .take(max)
+        .collect()
+}
+
+fn imwg_note(v: &V) -> Vec<String> {
+    let all = &v.r.imwg;
+    if all.len() <= v.cfg.report.findings_in_html {
+        return vec![];
+    }
+    let agree = all
+        .iter()
+        .filter(|x| x.get("agrees").and_then(Value::as_bool) == Some(true))
+        .count();
+    vec![v
+        .l("html.imwg_capped")
+        .replace("{n}", &all.len().to_string())
+        .replace("{agree}", &agree.to_string())
+        .replace("{max}", &v.cfg.report.findings_in_html.to_string())]
+}
+
+/// A note when a listing shows only its first rows.
+fn capped_note(v: &V, total: usize) -> Vec<String> {
+    let max = v.cfg.report.findings_in_html;
+    if total <= max {
+        return vec![];
+    }
+    vec![v
+        .l("html.listing_capped")
+        .replace("{n}", &total.to_string())
+        .replace("{max}", &max.to_string())]
+}
+
 fn validation(v: &mut V) -> Vec<Block> {
     let r = v.r;
     let mut out = Vec::new();
@@ -401,8 +443,7 @@ fn validation(v: &mut V) -> Vec<Block> {
                 v.l("html.basis"),
                 v.l("html.relapse_evidence"),
             ],
-            rows: r
-                .imwg
+            rows: imwg_rows(v)
                 .iter()
                 .map(|x| {
                     row(vec![
@@ -415,7 +456,7 @@ fn validation(v: &mut V) -> Vec<Block> {
                     ])
                 })
                 .collect(),
-            notes: vec![],
+            notes: imwg_note(v),
         }));
     }
     out.push(Block::H3 {
@@ -444,8 +485,10 @@ fn validation(v: &mut V) -> Vec<Block> {
                 v.l("html.basis"),
                 v.l("html.rule"),
             ],
+            notes: capped_note(v, dis.len()),
             rows: dis
                 .iter()
+                .take(v.cfg.report.findings_in_html)
                 .map(|x| {
                     row(vec![
                         s(x, "patient_id"),
@@ -458,7 +501,6 @@ fn validation(v: &mut V) -> Vec<Block> {
                     ])
                 })
                 .collect(),
-            notes: vec![],
         }));
     }
     if let Value::Object(m) = &r.validation.summary {
@@ -1037,10 +1079,25 @@ fn adverse_events(v: &mut V) -> Vec<Block> {
     out
 }
 
+/// Per-patient figures are drawn up to `report.per_patient_figures_max` patients, so that the
+/// HTML does not grow with the cohort; above it the data are in the Excel report.
+fn too_many(v: &V, n: usize) -> Option<Block> {
+    let max = v.cfg.report.per_patient_figures_max;
+    (n > max).then(|| Block::Note {
+        text: v
+            .l("html.figure_capped")
+            .replace("{n}", &n.to_string())
+            .replace("{max}", &max.to_string()),
+    })
+}
+
 fn swimmer(v: &mut V) -> Result<Vec<Block>, HtmlError> {
     let rows = &v.r.analyses.swimmer;
     if rows.is_empty() {
         return Ok(vec![v.no_data()]);
+    }
+    if let Some(note) = too_many(v, rows.len()) {
+        return Ok(vec![note]);
     }
     let svg = figures::swimmer::swimmer_svg(rows, v.c)?;
     Ok(vec![v.figure("swimmer", v.l("html.fig_swimmer"), svg)])
@@ -1050,6 +1107,9 @@ fn waterfall(v: &mut V) -> Result<Vec<Block>, HtmlError> {
     let rows = &v.r.analyses.waterfall;
     if rows.is_empty() {
         return Ok(vec![v.no_data()]);
+    }
+    if let Some(note) = too_many(v, rows.len()) {
+        return Ok(vec![note]);
     }
     let svg = figures::waterfall::waterfall_svg(rows, v.c)?;
     Ok(vec![v.figure("waterfall", v.l("html.fig_waterfall"), svg)])

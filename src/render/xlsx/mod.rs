@@ -92,6 +92,9 @@ pub fn render_with(
         l: labels,
     };
     let mut wb = Workbook::new();
+    // Fast deflate: registry-sized listings otherwise spend most of their time compressing,
+    // for a file only slightly smaller.
+    wb.set_zip_compression_level(1);
     wb.set_properties(&properties(results, labels));
     for sheet in &layout.sheets {
         let name = labels.get(&sheet.name).to_string();

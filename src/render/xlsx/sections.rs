@@ -959,7 +959,11 @@ fn swimmer(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
         empty_note: c.empty(),
         ..Default::default()
     })?;
-    super::survival::swimmer_chart(w, c, placed.first_row, 6)?;
+    // A chart per patient is drawn for cohorts up to report.per_patient_figures_max; the
+    // table above always holds every patient.
+    if c.r.analyses.swimmer.len() <= c.cfg.report.per_patient_figures_max {
+        super::survival::swimmer_chart(w, c, placed.first_row, 6)?;
+    }
     Ok(())
 }
 
@@ -992,7 +996,7 @@ fn waterfall(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
         empty_note: c.empty(),
         ..Default::default()
     })?;
-    if !wf.is_empty() {
+    if !wf.is_empty() && wf.len() <= c.cfg.report.per_patient_figures_max {
         super::survival::waterfall_chart(w, placed.first_row, wf.len() as u32)?;
     }
     Ok(())

@@ -32,7 +32,7 @@ pub struct Styles {
 }
 
 /// Where a cell sits in a table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
     Header,
     Body,
@@ -306,6 +306,8 @@ pub struct SheetWriter<'a> {
     pub row: u32,
     widths: BTreeMap<u16, f64>,
     first_header: Option<u32>,
+    /// Formats built once per (kind, role): a large listing writes millions of cells.
+    formats: std::collections::HashMap<(Kind, Role), Format>,
 }
 
 /// Writes `s` as a string cell (truncated to Excel's limit), never as a formula or URL.
@@ -334,6 +336,7 @@ impl<'a> SheetWriter<'a> {
             row: 0,
             widths: BTreeMap::new(),
             first_header: None,
+            formats: std::collections::HashMap::new(),
         }
     }
 
@@ -379,7 +382,11 @@ impl<'a> SheetWriter<'a> {
         kind: Kind,
         role: Role,
     ) -> Result<(), XlsxRenderError> {
-        let f = self.st.cell(kind, role);
+        let f = self
+            .formats
+            .entry((kind, role))
+            .or_insert_with(|| self.st.cell(kind, role))
+            .clone();
         match cell {
             Cell::Text(s) => write_text(self.ws, row, c, s, &f)?,
             Cell::Num(x) => {
