@@ -16,6 +16,11 @@ use mmreport::pipeline::{self, Context};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// mimalloc reuses freed memory instead of returning it to the kernel and faulting it back in:
+/// a registry-sized workbook allocates and frees large buffers at every stage.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "mmreport",
