@@ -55,6 +55,12 @@ pub mod rule {
     pub const UNREADABLE_SHEET: &str = "workbook.unreadable_sheet";
 }
 
+/// One sheet's outcome: its table (when it has a header), its findings, its size.
+type SheetRead = (Option<Table>, Vec<Finding>, (usize, usize));
+
+/// Workbooks larger than this read their sheets in parallel.
+const PARALLEL_SHEETS_MIN_BYTES: usize = 1 << 20;
+
 /// Limits against hostile or broken files, all checked before anything is expanded: the
 /// zip central directory's declared sizes before calamine opens the package, and each
 /// sheet's bounding box (streamed with calamine's cell reader, constant memory) before
@@ -290,6 +296,8 @@ fn read_workbook_inner(bytes: &[u8], cfg: &Config, limits: Limits) -> Result<Coh
     let mut findings: Vec<Finding> = Vec::new();
     let mut tables: Vec<Table> = Vec::new();
     let mut total_cells: u64 = 0;
+    // Classify the sheets and check their sizes before anything is expanded.
+    let mut wanted: Vec<(u16, &String, SheetKind)> = Vec::new();
     for (i, name) in names.iter().enumerate() {
         let idx = u16::try_from(i).unwrap_or(u16::MAX);
         let k = key(name);
@@ -311,10 +319,16 @@ fn read_workbook_inner(bytes: &[u8], cfg: &Config, limits: Limits) -> Result<Coh
         if let Some((rows, cols)) = streamed_size(&mut wb, name) {
             check_size(name, rows, cols, &mut total_cells, limits)?;
         }
+        wanted.push((idx, name, kind));
+    }
+    let streamed = matches!(wb, Sheets::Xlsx(_) | Sheets::Xlsb(_));
+    // One sheet: load it and turn it into typed rows, with its own findings.
+    let read_one = |wb: &mut Sheets<Cursor<&[u8]>>, idx: u16, name: &String, kind: SheetKind| {
+        let mut found = Vec::new();
         let range = match wb.worksheet_range(name) {
             Ok(r) => r,
             Err(e) => {
-                findings.push(
+                found.push(
                     Finding::general(
                         Severity::Error,
                         rule::UNREADABLE_SHEET,
@@ -322,20 +336,17 @@ fn read_workbook_inner(bytes: &[u8], cfg: &Config, limits: Limits) -> Result<Coh
                     )
                     .with_sheet(name.clone()),
                 );
-                continue;
+                return (None, found, (0, 0));
             }
         };
-        if !matches!(wb, Sheets::Xlsx(_) | Sheets::Xlsb(_)) {
-            let (h, w) = range.get_size();
-            check_size(name, h as u64, w as u64, &mut total_cells, limits)?;
-        }
+        let size = range.get_size();
         let matcher = match kind {
             SheetKind::Patients | SheetKind::Treatment => &patient_m,
             SheetKind::Assessments => &assess_m,
             SheetKind::AdverseEvents => &ae_m,
             SheetKind::Labs => &lab_m,
         };
-        if let Some(t) = sheet::read_table(
+        let table = sheet::read_table(
             &RangeGrid(&range),
             idx,
             name,
@@ -344,10 +355,45 @@ fn read_workbook_inner(bytes: &[u8], cfg: &Config, limits: Limits) -> Result<Coh
             &sp,
             ds,
             &cfg.values.note_markers,
-            &mut findings,
-        ) {
-            tables.push(t);
+            &mut found,
+        );
+        (table, found, size)
+    };
+    // Large streamed workbooks read their sheets in parallel, each on its own reader of the
+    // same bytes (sizes were checked above); small ones stay on one thread.
+    let parallel = streamed && bytes.len() > PARALLEL_SHEETS_MIN_BYTES && wanted.len() > 1;
+    let per_sheet: Vec<SheetRead> = if parallel {
+        use rayon::prelude::*;
+        wanted
+            .par_iter()
+            .map(|(idx, name, kind)| {
+                match calamine::open_workbook_auto_from_rs(Cursor::new(bytes)) {
+                    Ok(mut own) => read_one(&mut own, *idx, name, *kind),
+                    Err(e) => (
+                        None,
+                        vec![Finding::general(
+                            Severity::Error,
+                            rule::UNREADABLE_SHEET,
+                            format!("sheet could not be read: {e}"),
+                        )
+                        .with_sheet((*name).clone())],
+                        (0, 0),
+                    ),
+                }
+            })
+            .collect()
+    } else {
+        wanted
+            .iter()
+            .map(|(idx, name, kind)| read_one(&mut wb, *idx, name, *kind))
+            .collect()
+    };
+    for ((_, name, _), (table, found, (h, w))) in wanted.iter().zip(per_sheet) {
+        if !streamed {
+            check_size(name, h as u64, w as u64, &mut total_cells, limits)?;
         }
+        findings.extend(found);
+        tables.extend(table);
     }
     if !tables.iter().any(|t| t.kind == SheetKind::Patients) {
         if let Some(f) = findings.iter().find(|f| f.rule == sheet::rule::NO_HEADER) {
