@@ -142,25 +142,11 @@ fn data_files(results: &Results) -> Result<Vec<(PathBuf, Vec<u8>)>, PublishError
 /// one is in place.
 pub fn write_dir_atomic(dest: &Path, files: &[(PathBuf, Vec<u8>)]) -> Result<(), PublishError> {
     let parent = dest.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(parent).map_err(io(parent))?;
     let stem = dest
         .file_name()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = tempfile::Builder::new()
-        .prefix(&format!(".{stem}.tmp-"))
-        .tempdir_in(parent)
-        .map_err(io(parent))?;
-    for (rel, bytes) in files {
-        let p = tmp.path().join(rel);
-        if let Some(dir) = p.parent() {
-            fs::create_dir_all(dir).map_err(io(dir))?;
-        }
-        let mut f = fs::File::create(&p).map_err(io(&p))?;
-        std::io::Write::write_all(&mut f, bytes).map_err(io(&p))?;
-        f.sync_all().map_err(io(&p))?;
-    }
-    let staged = tmp.keep();
+    let staged = stage(dest, files)?;
     if dest.exists() {
         let old = parent.join(format!(".{stem}.old-{}", std::process::id()));
         fs::rename(dest, &old).map_err(io(dest))?;

@@ -793,17 +793,8 @@ fn chromium_screenshot() {
         }
         let profile = tempfile::tempdir().unwrap();
         let status = std::process::Command::new(chromium)
+            .args(super::util::chromium_args(profile.path()))
             .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--hide-scrollbars",
-                &format!("--user-data-dir={}", profile.path().display()),
                 &format!("--screenshot={}", png.display()),
                 "--window-size=1200,3000",
                 &format!("file://{}", html.display()),

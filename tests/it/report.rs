@@ -5,6 +5,7 @@
 //! file converting in LibreOffice. The external tools are installed by `.ci/run`; on a
 //! machine without them those checks print a note and are skipped.
 
+use super::util::chromium_args;
 use assert_cmd::Command;
 use calamine::{Data, Reader};
 use std::path::{Path, PathBuf};
@@ -108,25 +109,6 @@ fn every_file_of_the_report_is_there_and_escaped() {
 fn chromium() -> Option<&'static Path> {
     let p = Path::new("/usr/bin/chromium");
     p.exists().then_some(p)
-}
-
-fn chromium_args(profile: &Path) -> Vec<String> {
-    [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--enable-logging=stderr",
-        "--v=0",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .chain([format!("--user-data-dir={}", profile.display())])
-    .collect()
 }
 
 #[test]

@@ -96,3 +96,25 @@ pub fn ctx() -> mmreport::pipeline::Context {
         limits: mmreport::ingest::Limits::default(),
     }
 }
+
+/// Headless Chromium as root on a closed network: no sandbox, no GPU, no background traffic,
+/// a fresh profile (the flags this workplace's browser needs; see the README of `env`).
+pub fn chromium_args(profile: &std::path::Path) -> Vec<String> {
+    [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        "--enable-logging=stderr",
+        "--v=0",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .chain([format!("--user-data-dir={}", profile.display())])
+    .collect()
+}
