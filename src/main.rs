@@ -318,6 +318,8 @@ fn cmd_check(file: &std::path::Path, config: Option<&std::path::Path>) -> anyhow
         "{}",
         mmreport::render::text::check_report(&processed.results)
     );
+    // Recorded against IMWG-derived disease state and response, for the person checking.
+    println!("\n{}", processed.rules_summary);
     let errors = processed
         .results
         .findings
