@@ -17,7 +17,7 @@ use crate::model::{EmdOnset, EmdType, Response, Sex};
 use chrono::NaiveDate;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use rust_xlsxwriter::Worksheet;
+use rust_xlsxwriter::{Workbook, Worksheet};
 use std::path::Path;
 
 const SYMPTOMS: [&str; 4] = [
@@ -372,51 +372,102 @@ pub fn synthetic_cohort(patients: usize, seed: u64) -> DemoCohort {
     c
 }
 
-/// Write a synthetic cohort in the canonical layout, generating and writing patient by
-/// patient. Gives the same bytes as `write_workbook(&synthetic_cohort(patients, seed),
-/// Layout::Canonical, path)`.
+/// Cohorts up to this size are written with regular in-memory worksheets (byte-identical to
+/// [`super::write_workbook`]); larger ones with constant-memory worksheets.
+const IN_MEMORY_MAX_PATIENTS: usize = 5_000;
+
+/// Write a synthetic cohort in the canonical layout, generating patient by patient.
 ///
-/// Memory: rows are streamed out of the generator, but the worksheets themselves are the
-/// regular in-memory kind, because the `constant_memory` feature of rust_xlsxwriter is not
-/// enabled in Cargo.toml; with it, replace `Worksheet::new()` below by
-/// `wb.new_worksheet_with_constant_memory()` (rows are already written in order).
+/// Memory is bounded for any size: above [`IN_MEMORY_MAX_PATIENTS`] the worksheets are
+/// rust_xlsxwriter's constant-memory kind (each row goes to a temporary file once the next
+/// row starts), in the "low memory" variant that keeps the shared-string table, as Excel
+/// writes workbooks; only the distinct strings (patient ids and a small vocabulary, a few MB
+/// for 100,000 patients) stay in memory. Shared strings are numbered in the order they are
+/// first written, so the sheets are written one after the other, each from its own pass over
+/// the (deterministic, cheap) generator.
+///
+/// Output is deterministic in `(patients, seed)`. Up to [`IN_MEMORY_MAX_PATIENTS`] it is the
+/// same bytes as `write_workbook(&synthetic_cohort(patients, seed), Layout::Canonical, path)`;
+/// above, the worksheet XML differs from that only by the optional `spans` row attribute
+/// (which a streaming writer cannot know in advance): same cells, same shared strings.
 pub fn write_synthetic(path: &Path, patients: usize, seed: u64) -> Result<(), DemoError> {
+    write_synthetic_with(path, patients, seed, patients > IN_MEMORY_MAX_PATIENTS)
+}
+
+fn write_synthetic_with(
+    path: &Path,
+    patients: usize,
+    seed: u64,
+    constant_memory: bool,
+) -> Result<(), DemoError> {
     let layout = Layout::Canonical;
     let mut wb = new_workbook()?;
+    let new_ws = |wb: &mut Workbook| -> Result<Worksheet, DemoError> {
+        Ok(if constant_memory {
+            wb.new_worksheet_with_low_memory()?
+        } else {
+            Worksheet::new()
+        })
+    };
+
     let mut ps = Sheet::new(
-        Worksheet::new(),
+        new_ws(&mut wb)?,
         layout,
         "patients",
         "基线资料",
         patient_cols(),
         &[],
     )?;
+    for b in generator(patients, seed) {
+        ps.push(&b.patient, &[])?;
+    }
+    wb.push_worksheet(ps.finish("")?);
+
     let mut ts = Sheet::new(
-        Worksheet::new(),
+        new_ws(&mut wb)?,
         layout,
         "treatment",
         "治疗方案",
         treatment_cols(),
         &[],
     )?;
+    for b in generator(patients, seed) {
+        ts.push(&b.patient, &[])?;
+    }
+    wb.push_worksheet(ts.finish("")?);
+
     let mut asheet = Sheet::new(
-        Worksheet::new(),
+        new_ws(&mut wb)?,
         layout,
         "assessments",
         "疗效评估",
         assessment_cols(layout),
         &[],
     )?;
+    for b in generator(patients, seed) {
+        for a in &b.assessments {
+            asheet.push(a, &[])?;
+        }
+    }
+    wb.push_worksheet(asheet.finish("")?);
+
     let mut es = Sheet::new(
-        Worksheet::new(),
+        new_ws(&mut wb)?,
         layout,
         "adverse_events",
         "不良反应",
         ae_cols(),
         &[],
     )?;
+    for b in generator(patients, seed) {
+        for e in &b.aes {
+            es.push(e, &[])?;
+        }
+    }
+    wb.push_worksheet(es.finish("")?);
+
     let mut ls = Sheet::new(
-        Worksheet::new(),
+        new_ws(&mut wb)?,
         layout,
         "labs",
         "实验室检查",
@@ -424,23 +475,62 @@ pub fn write_synthetic(path: &Path, patients: usize, seed: u64) -> Result<(), De
         &[],
     )?;
     for b in generator(patients, seed) {
-        ps.push(&b.patient, &[])?;
-        ts.push(&b.patient, &[])?;
-        for a in &b.assessments {
-            asheet.push(a, &[])?;
-        }
-        for e in &b.aes {
-            es.push(e, &[])?;
-        }
         for l in &b.labs {
             ls.push(l, &[])?;
         }
     }
-    wb.push_worksheet(ps.finish("")?);
-    wb.push_worksheet(ts.finish("")?);
-    wb.push_worksheet(asheet.finish("")?);
-    wb.push_worksheet(es.finish("")?);
     wb.push_worksheet(ls.finish("")?);
     wb.save(path)?;
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    /// Every part of an xlsx package, with the `spans` row attribute removed.
+    fn parts(path: &Path) -> Vec<(String, String)> {
+        let f = std::fs::File::open(path).expect("open");
+        let mut z = zip::ZipArchive::new(f).expect("zip");
+        let mut out = Vec::new();
+        for i in 0..z.len() {
+            let mut e = z.by_index(i).expect("entry");
+            let mut s = String::new();
+            e.read_to_string(&mut s).expect("utf-8 part");
+            let mut clean = String::with_capacity(s.len());
+            let mut rest = s.as_str();
+            while let Some(k) = rest.find(" spans=\"") {
+                clean.push_str(&rest[..k]);
+                let after = &rest[k + 8..];
+                let end = after.find('"').expect("closing quote");
+                rest = &after[end + 1..];
+            }
+            clean.push_str(rest);
+            out.push((e.name().expect("name").to_string(), clean));
+        }
+        out
+    }
+
+    #[test]
+    fn constant_memory_writes_the_same_workbook() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let a = d.path().join("in-memory.xlsx");
+        let b = d.path().join("constant-memory.xlsx");
+        let b2 = d.path().join("constant-memory-2.xlsx");
+        write_synthetic_with(&a, 300, 11, false).expect("write");
+        write_synthetic_with(&b, 300, 11, true).expect("write");
+        write_synthetic_with(&b2, 300, 11, true).expect("write");
+        assert_eq!(
+            std::fs::read(&b).expect("read"),
+            std::fs::read(&b2).expect("read")
+        );
+        let (pa, pb) = (parts(&a), parts(&b));
+        assert_eq!(pa.len(), pb.len());
+        for ((na, xa), (nb, xb)) in pa.iter().zip(&pb) {
+            assert_eq!(na, nb);
+            assert!(xa == xb, "{na} differs");
+        }
+    }
 }

@@ -1,0 +1,375 @@
+//! Scale benchmark: mmreport end to end against the calamine read-only floor, per cohort
+//! size, with the time of every stage, and a night of many small workbooks.
+//!
+//! Run (the whole suite, see `benches/README.md` and `benches/run.sh`):
+//!
+//! ```text
+//! cargo build --release --bin mmreport --example calamine_floor
+//! cargo bench --bench scale -- [--sizes 32,1000,20000,100000] [--night 500] [--reps 3]
+//! ```
+//!
+//! `--night 0` skips the night. Size 32 is the seed paper's cohort (canonical layout); any
+//! other size is a synthetic cohort (`write_synthetic`, seed 1). Workbooks are cached under
+//! `<target>/bench-data/` (delete it after changing the generator). Needs `/usr/bin/time`
+//! (GNU time) for the peak memory of the child processes.
+//!
+//! Output: one markdown table on stdout (progress on stderr).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use mmreport::config::Config;
+use mmreport::demo::{write_paper, write_synthetic, Layout};
+use mmreport::ingest::Limits;
+use mmreport::pipeline::{process, Context};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// Seed of the synthetic cohorts of the size table.
+const SEED: u64 = 1;
+/// Sizes at or below this are measured `reps` times (minimum kept); larger ones once.
+const REPEAT_UP_TO: usize = 20_000;
+
+struct Args {
+    sizes: Vec<usize>,
+    night: usize,
+    reps: usize,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        sizes: vec![32, 1_000, 20_000, 100_000],
+        night: 500,
+        reps: 3,
+    };
+    let mut argv = std::env::args().skip(1);
+    while let Some(flag) = argv.next() {
+        let mut value = || {
+            argv.next()
+                .unwrap_or_else(|| panic!("{flag} needs a value"))
+        };
+        match flag.as_str() {
+            "--sizes" => {
+                a.sizes = value()
+                    .split(',')
+                    .filter(|s| !s.trim().is_empty())
+                    .map(|s| {
+                        s.trim()
+                            .replace('_', "")
+                            .parse()
+                            .expect("--sizes: comma-separated patient counts")
+                    })
+                    .collect();
+            }
+            "--night" => a.night = value().parse().expect("--night: number of workbooks"),
+            "--reps" => {
+                a.reps = value()
+                    .parse::<usize>()
+                    .expect("--reps: repetitions")
+                    .max(1)
+            }
+            // `cargo bench` passes `--bench`; ignore it and anything else unknown.
+            _ => {}
+        }
+    }
+    a
+}
+
+/// `<target>` from `<target>/release/deps/scale-<hash>`.
+fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("path of the bench executable");
+    exe.ancestors()
+        .nth(3)
+        .expect("bench executable under <target>/<profile>/deps/")
+        .to_path_buf()
+}
+
+/// The cached workbook of `patients` patients (32: the paper cohort).
+fn workbook(data: &Path, patients: usize) -> PathBuf {
+    let name = if patients == 32 {
+        "paper-32.xlsx".to_string()
+    } else {
+        format!("synthetic-{patients}-seed{SEED}.xlsx")
+    };
+    let path = data.join(name);
+    if !path.exists() {
+        eprintln!("generating {} ...", path.display());
+        let tmp = path.with_extension("xlsx.tmp");
+        if patients == 32 {
+            write_paper(&tmp, Layout::Canonical).expect("write the paper workbook");
+        } else {
+            write_synthetic(&tmp, patients, SEED).expect("write a synthetic workbook");
+        }
+        std::fs::rename(&tmp, &path).expect("rename the generated workbook");
+    }
+    path
+}
+
+/// The night folder: `n` synthetic 32-patient workbooks, seeds 1..=n.
+fn night_folder(data: &Path, n: usize) -> PathBuf {
+    let dir = data.join(format!("night-{n}"));
+    std::fs::create_dir_all(&dir).expect("create the night folder");
+    for seed in 1..=n as u64 {
+        let path = dir.join(format!("ward-{seed:04}.xlsx"));
+        if !path.exists() {
+            let tmp = dir.join(format!(".ward-{seed:04}.tmp"));
+            write_synthetic(&tmp, 32, seed).expect("write a night workbook");
+            std::fs::rename(&tmp, &path).expect("rename a night workbook");
+        }
+    }
+    dir
+}
+
+/// Wall time (measured here) and peak RSS in KB (from GNU time) of a child process.
+fn run_timed(program: &Path, args: &[&std::ffi::OsStr]) -> (Duration, u64, String) {
+    let t = Instant::now();
+    let out = Command::new("/usr/bin/time")
+        .arg("-f")
+        .arg("@@peak %M")
+        .arg(program)
+        .args(args)
+        .output()
+        .expect("run /usr/bin/time (GNU time is required)");
+    let wall = t.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{} failed: {}\n{stderr}",
+        program.display(),
+        out.status
+    );
+    let peak = stderr
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("@@peak "))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("peak RSS in the output of /usr/bin/time");
+    (wall, peak, stdout)
+}
+
+fn run_mmreport(bin: &Path, input: &Path, out: &Path) -> (Duration, u64) {
+    if out.exists() {
+        std::fs::remove_dir_all(out).expect("remove the previous output");
+    }
+    let (wall, peak, _) = run_timed(
+        bin,
+        &[
+            "run".as_ref(),
+            "--input".as_ref(),
+            input.as_os_str(),
+            "--output".as_ref(),
+            out.as_os_str(),
+            "--settle-seconds".as_ref(),
+            "0".as_ref(),
+            "--force".as_ref(),
+            "--log-format".as_ref(),
+            "json".as_ref(),
+        ],
+    );
+    std::fs::remove_dir_all(out).expect("remove the output");
+    (wall, peak)
+}
+
+#[derive(Default, Clone)]
+struct Row {
+    patients: usize,
+    cells: u64,
+    floor: Duration,
+    e2e: Duration,
+    peak_kb: u64,
+    /// ingest, validate, rules, derive, analyse, render HTML, render Excel, JSON+CSV,
+    /// report_files (HTML ‖ Excel ‖ JSON/CSV).
+    stages: [Duration; 9],
+}
+
+const STAGES: [&str; 9] = [
+    "ingest",
+    "validate",
+    "rules",
+    "derive",
+    "analyse",
+    "html",
+    "xlsx",
+    "json+csv",
+    "report_files",
+];
+
+fn min_d(a: Duration, b: Duration) -> Duration {
+    if a.is_zero() {
+        b
+    } else {
+        a.min(b)
+    }
+}
+
+/// The stages in process, as `mmreport run` configures them.
+fn stages(path: &Path) -> [Duration; 9] {
+    let bytes = std::fs::read(path).expect("read the workbook");
+    let mut ctx = Context {
+        config: Config::defaults().expect("default configuration"),
+        run_date: chrono::Local::now().date_naive(),
+        limits: Limits::default(),
+    };
+    let b = ctx.config.config.batch.clone();
+    ctx.limits = Limits {
+        max_cells: b.max_cells,
+        max_cells_per_sheet: b.max_cells.min(ctx.limits.max_cells_per_sheet),
+        max_decompressed_bytes: b.max_decompressed_bytes,
+    };
+    let cfg = &ctx.config.config;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("x");
+    let p = process(&bytes, name, &ctx).expect("the pipeline reads the workbook");
+    let mut s = [Duration::ZERO; 9];
+    for (k, stage) in STAGES[..5].iter().enumerate() {
+        s[k] = p
+            .timings
+            .iter()
+            .find(|(n, _)| n == stage)
+            .map(|(_, d)| *d)
+            .unwrap_or_default();
+    }
+    let r = &p.results;
+    let t = Instant::now();
+    std::hint::black_box(mmreport::render::html::render_html(r, cfg).expect("render HTML"));
+    s[5] = t.elapsed();
+    let t = Instant::now();
+    std::hint::black_box(mmreport::render::xlsx::render_xlsx(r, cfg).expect("render Excel"));
+    s[6] = t.elapsed();
+    // What `report_files` does besides rendering: results.json and the ADaM CSVs.
+    let t = Instant::now();
+    let d = &r.datasets;
+    std::hint::black_box(serde_json::to_vec_pretty(r).expect("results.json"));
+    std::hint::black_box(mmreport::publish::to_csv(&d.adsl, &["USUBJID"]).expect("adsl"));
+    std::hint::black_box(mmreport::publish::to_csv(&d.adtte, &["USUBJID"]).expect("adtte"));
+    std::hint::black_box(mmreport::publish::to_csv(&d.adrs, &["USUBJID"]).expect("adrs"));
+    std::hint::black_box(mmreport::publish::to_csv(&d.adae, &["USUBJID"]).expect("adae"));
+    s[7] = t.elapsed();
+    let t = Instant::now();
+    std::hint::black_box(mmreport::publish::report_files(r, cfg).expect("report files"));
+    s[8] = t.elapsed();
+    s
+}
+
+fn measure(bin: &Path, floor_bin: &Path, data: &Path, patients: usize, reps: usize) -> Row {
+    let path = workbook(data, patients);
+    let reps = if patients <= REPEAT_UP_TO { reps } else { 1 };
+    let mut row = Row {
+        patients,
+        ..Row::default()
+    };
+    let out = data.join(format!("out-{patients}"));
+    for rep in 0..reps {
+        eprintln!("size {patients}: run {}/{reps}", rep + 1);
+        let (wall, _, stdout) = run_timed(floor_bin, &[path.as_os_str()]);
+        row.floor = min_d(row.floor, wall);
+        row.cells = stdout
+            .split_whitespace()
+            .next()
+            .and_then(|c| c.parse().ok())
+            .expect("cell count in the output of calamine_floor");
+        let (wall, peak) = run_mmreport(bin, &path, &out);
+        row.e2e = min_d(row.e2e, wall);
+        row.peak_kb = row.peak_kb.max(peak);
+        let s = stages(&path);
+        for (a, b) in row.stages.iter_mut().zip(s) {
+            *a = min_d(*a, b);
+        }
+    }
+    row
+}
+
+fn ms(d: Duration) -> String {
+    let v = d.as_secs_f64() * 1000.0;
+    if v < 10.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.0}")
+    }
+}
+
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "?".into())
+}
+
+fn main() {
+    let a = args();
+    let target = target_dir();
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_mmreport"));
+    let floor_bin = target.join("release/examples/calamine_floor");
+    assert!(
+        floor_bin.exists(),
+        "{} is missing: run `cargo build --release --example calamine_floor` first",
+        floor_bin.display()
+    );
+    let data = target.join("bench-data");
+    std::fs::create_dir_all(&data).expect("create <target>/bench-data");
+    let load_before = load();
+
+    let rows: Vec<Row> = a
+        .sizes
+        .iter()
+        .map(|&n| measure(&bin, &floor_bin, &data, n, a.reps))
+        .collect();
+
+    println!(
+        "mmreport {} scale benchmark, load average before {load_before}, after {}; \
+         times are the minimum of {} runs up to {REPEAT_UP_TO} patients, one run above\n",
+        env!("CARGO_PKG_VERSION"),
+        load(),
+        a.reps
+    );
+    print!("| patients | cells | calamine floor s | end-to-end s | e2e / floor | peak MB |");
+    for s in STAGES {
+        print!(" {s} ms |");
+    }
+    println!(" µs / patient |");
+    println!("|{}", "---:|".repeat(7 + STAGES.len()));
+    for r in &rows {
+        print!(
+            "| {} | {} | {:.3} | {:.3} | {:.2} | {:.0} |",
+            r.patients,
+            r.cells,
+            r.floor.as_secs_f64(),
+            r.e2e.as_secs_f64(),
+            r.e2e.as_secs_f64() / r.floor.as_secs_f64(),
+            r.peak_kb as f64 / 1024.0
+        );
+        for s in r.stages {
+            print!(" {} |", ms(s));
+        }
+        println!(
+            " {:.0} |",
+            r.e2e.as_secs_f64() * 1e6 / r.patients.max(1) as f64
+        );
+    }
+
+    if a.night > 0 {
+        eprintln!("night: preparing {} workbooks ...", a.night);
+        let dir = night_folder(&data, a.night);
+        let out = data.join("out-night");
+        let mut best: Option<(Duration, u64)> = None;
+        for rep in 0..a.reps {
+            eprintln!("night: run {}/{}", rep + 1, a.reps);
+            let (wall, peak) = run_mmreport(&bin, &dir, &out);
+            best = Some(match best {
+                Some((w, p)) => (w.min(wall), p.max(peak)),
+                None => (wall, peak),
+            });
+        }
+        if let Some((wall, peak)) = best {
+            println!(
+                "\nNight: {} workbooks of 32 synthetic patients in one folder, `mmreport run` \
+                 end to end: {:.2} s (minimum of {} runs; {:.1} ms per workbook), peak {:.0} MB, \
+                 load average after {}.",
+                a.night,
+                wall.as_secs_f64(),
+                a.reps,
+                wall.as_secs_f64() * 1000.0 / a.night as f64,
+                peak as f64 / 1024.0,
+                load()
+            );
+        }
+    }
+}
