@@ -177,22 +177,26 @@ struct Row {
     floor: Duration,
     e2e: Duration,
     peak_kb: u64,
-    /// ingest, validate, rules, derive, analyse, render HTML, render Excel, JSON+CSV,
-    /// report_files (HTML ‖ Excel ‖ JSON/CSV).
-    stages: [Duration; 9],
+    /// ingest, validate, rules, derive, analyse, changes, render HTML, render Excel,
+    /// JSON+CSV, report_files (HTML ‖ Excel ‖ JSON/CSV).
+    stages: [Duration; 10],
 }
 
-const STAGES: [&str; 9] = [
+const STAGES: [&str; 10] = [
     "ingest",
     "validate",
     "rules",
     "derive",
     "analyse",
+    "changes",
     "html",
     "xlsx",
     "json+csv",
     "report_files",
 ];
+/// The stages that run one after the other in `mmreport run` (the others are parts of
+/// `report_files`).
+const SEQUENTIAL: [usize; 7] = [0, 1, 2, 3, 4, 5, 9];
 
 fn min_d(a: Duration, b: Duration) -> Duration {
     if a.is_zero() {
@@ -203,7 +207,7 @@ fn min_d(a: Duration, b: Duration) -> Duration {
 }
 
 /// The stages in process, as `mmreport run` configures them.
-fn stages(path: &Path) -> [Duration; 9] {
+fn stages(path: &Path) -> [Duration; 10] {
     let bytes = std::fs::read(path).expect("read the workbook");
     let mut ctx = Context {
         config: Config::defaults().expect("default configuration"),
@@ -219,7 +223,7 @@ fn stages(path: &Path) -> [Duration; 9] {
     let cfg = &ctx.config.config;
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("x");
     let p = process(&bytes, name, &ctx).expect("the pipeline reads the workbook");
-    let mut s = [Duration::ZERO; 9];
+    let mut s = [Duration::ZERO; 10];
     for (k, stage) in STAGES[..5].iter().enumerate() {
         s[k] = p
             .timings
@@ -229,12 +233,17 @@ fn stages(path: &Path) -> [Duration; 9] {
             .unwrap_or_default();
     }
     let r = &p.results;
+    // What `mmreport run` does between the pipeline and the report files: the changes since
+    // the previous report (none here, as in the benchmark's fresh output folders).
     let t = Instant::now();
-    std::hint::black_box(mmreport::render::html::render_html(r, cfg).expect("render HTML"));
+    std::hint::black_box(mmreport::changes::Changes::between(None, r));
     s[5] = t.elapsed();
     let t = Instant::now();
-    std::hint::black_box(mmreport::render::xlsx::render_xlsx(r, cfg).expect("render Excel"));
+    std::hint::black_box(mmreport::render::html::render_html(r, cfg).expect("render HTML"));
     s[6] = t.elapsed();
+    let t = Instant::now();
+    std::hint::black_box(mmreport::render::xlsx::render_xlsx(r, cfg).expect("render Excel"));
+    s[7] = t.elapsed();
     // What `report_files` does besides rendering: results.json and the ADaM CSVs.
     let t = Instant::now();
     let d = &r.datasets;
@@ -243,10 +252,10 @@ fn stages(path: &Path) -> [Duration; 9] {
     std::hint::black_box(mmreport::publish::to_csv(&d.adtte, &["USUBJID"]).expect("adtte"));
     std::hint::black_box(mmreport::publish::to_csv(&d.adrs, &["USUBJID"]).expect("adrs"));
     std::hint::black_box(mmreport::publish::to_csv(&d.adae, &["USUBJID"]).expect("adae"));
-    s[7] = t.elapsed();
+    s[8] = t.elapsed();
     let t = Instant::now();
     std::hint::black_box(mmreport::publish::report_files(r, cfg).expect("report files"));
-    s[8] = t.elapsed();
+    s[9] = t.elapsed();
     s
 }
 
@@ -307,26 +316,32 @@ fn main() {
     std::fs::create_dir_all(&data).expect("create <target>/bench-data");
     let load_before = load();
 
-    let rows: Vec<Row> = a
-        .sizes
-        .iter()
-        .map(|&n| measure(&bin, &floor_bin, &data, n, a.reps))
-        .collect();
-
     println!(
-        "mmreport {} scale benchmark, load average before {load_before}, after {}; \
-         times are the minimum of {} runs up to {REPEAT_UP_TO} patients, one run above\n",
+        "mmreport {} scale benchmark; load average at the start {load_before}; times are the \
+         minimum of {} runs up to {REPEAT_UP_TO} patients, one run above; stages in process, \
+         `other` = end to end minus the sequential stages (process start, reading the file, \
+         writing the report directory)\n",
         env!("CARGO_PKG_VERSION"),
-        load(),
         a.reps
     );
     print!("| patients | cells | calamine floor s | end-to-end s | e2e / floor | peak MB |");
     for s in STAGES {
         print!(" {s} ms |");
     }
-    println!(" µs / patient |");
-    println!("|{}", "---:|".repeat(7 + STAGES.len()));
-    for r in &rows {
+    println!(" other ms | µs / patient |");
+    println!("|{}", "---:|".repeat(8 + STAGES.len()));
+    // End-to-end results for `benches/run.sh` (the baseline comparison reuses them).
+    let summary = data.join("e2e.tsv");
+    let mut tsv = String::from("patients\te2e_s\tpeak_kb\n");
+    for &n in &a.sizes {
+        let r = measure(&bin, &floor_bin, &data, n, a.reps);
+        tsv.push_str(&format!(
+            "{}\t{:.3}\t{}\n",
+            r.patients,
+            r.e2e.as_secs_f64(),
+            r.peak_kb
+        ));
+        std::fs::write(&summary, &tsv).expect("write bench-data/e2e.tsv");
         print!(
             "| {} | {} | {:.3} | {:.3} | {:.2} | {:.0} |",
             r.patients,
@@ -339,11 +354,14 @@ fn main() {
         for s in r.stages {
             print!(" {} |", ms(s));
         }
+        let sequential: Duration = SEQUENTIAL.iter().map(|&k| r.stages[k]).sum();
         println!(
-            " {:.0} |",
+            " {} | {:.0} |",
+            ms(r.e2e.saturating_sub(sequential)),
             r.e2e.as_secs_f64() * 1e6 / r.patients.max(1) as f64
         );
     }
+    println!("\nLoad average at the end of the size table: {}.", load());
 
     if a.night > 0 {
         eprintln!("night: preparing {} workbooks ...", a.night);
