@@ -225,6 +225,7 @@ pub struct ReportConfig {
     pub risk_table_step: f64,
     pub findings_in_html: usize,
     pub per_patient_figures_max: usize,
+    pub json_pretty_max_patients: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]

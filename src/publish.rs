@@ -14,6 +14,7 @@
 use crate::results::Results;
 use serde::Serialize;
 use std::fs;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
@@ -47,94 +48,170 @@ pub fn csv_safe(cell: &str) -> std::borrow::Cow<'_, str> {
 
 /// Serialises rows to CSV bytes with a header, every text cell passed through [`csv_safe`].
 pub fn to_csv<T: Serialize>(rows: &[T], header_if_empty: &[&str]) -> Result<Vec<u8>, PublishError> {
+    let mut out = Vec::new();
+    write_csv(&mut out, rows, header_if_empty)?;
+    Ok(out)
+}
+
+/// Streams rows as CSV with a header to `w`, every text cell passed through [`csv_safe`].
+/// Rows are serialised a block at a time and sanitised field by field, so a million-row
+/// listing never sits in memory twice.
+pub fn write_csv<T: Serialize, W: Write>(
+    w: W,
+    rows: &[T],
+    header_if_empty: &[&str],
+) -> Result<(), PublishError> {
     let ser = |e: csv::Error| PublishError::Serialise {
         what: "csv".into(),
         message: e.to_string(),
     };
-    let mut raw = csv::Writer::from_writer(Vec::new());
+    let mut out = csv::Writer::from_writer(w);
     if rows.is_empty() {
-        raw.write_record(header_if_empty).map_err(ser)?;
+        out.write_record(header_if_empty).map_err(ser)?;
     }
-    for r in rows {
-        raw.serialize(r).map_err(ser)?;
+    let mut raw = Vec::new();
+    for (i, block) in rows.chunks(4096).enumerate() {
+        raw.clear();
+        {
+            // The header (from the field names) comes with the first block only.
+            let mut wr = csv::WriterBuilder::new()
+                .has_headers(i == 0)
+                .from_writer(&mut raw);
+            for r in block {
+                wr.serialize(r).map_err(ser)?;
+            }
+            wr.flush().map_err(|e| PublishError::Serialise {
+                what: "csv".into(),
+                message: e.to_string(),
+            })?;
+        }
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(raw.as_slice());
+        let mut rec = csv::StringRecord::new();
+        while reader.read_record(&mut rec).map_err(ser)? {
+            for field in rec.iter() {
+                out.write_field(csv_safe(field).as_bytes()).map_err(ser)?;
+            }
+            out.write_record(std::iter::empty::<&[u8]>()).map_err(ser)?;
+        }
     }
-    let raw = raw.into_inner().map_err(|e| PublishError::Serialise {
-        what: "csv".into(),
-        message: e.to_string(),
-    })?;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .from_reader(raw.as_slice());
-    let mut out = csv::Writer::from_writer(Vec::new());
-    for rec in reader.records() {
-        let rec = rec.map_err(ser)?;
-        out.write_record(rec.iter().map(|c| csv_safe(c).into_owned()))
-            .map_err(ser)?;
-    }
-    out.into_inner().map_err(|e| PublishError::Serialise {
+    out.flush().map_err(|e| PublishError::Serialise {
         what: "csv".into(),
         message: e.to_string(),
     })
 }
 
-/// The files of one report, as bytes, by relative path.
-///
-/// Everything is rendered from `results` alone: the HTML report with its figures, the Excel
-/// report, results.json and the ADaM CSVs. HTML and Excel render in parallel.
-pub fn report_files(
+/// Writes results.json to `w`: indented up to `report.json_pretty_max_patients` patients,
+/// compact above.
+pub fn write_results_json<W: Write>(
+    w: W,
     results: &Results,
     cfg: &crate::config::Config,
-) -> Result<Vec<(PathBuf, Vec<u8>)>, PublishError> {
+) -> Result<(), PublishError> {
+    let pretty = results.cohort.patients_read <= cfg.report.json_pretty_max_patients;
+    let r = if pretty {
+        serde_json::to_writer_pretty(w, results)
+    } else {
+        serde_json::to_writer(w, results)
+    };
+    r.map_err(|e| PublishError::Serialise {
+        what: "results.json".into(),
+        message: e.to_string(),
+    })
+}
+
+/// Creates `path` (and its folder), lets `write` fill it through a buffer, then fsyncs it.
+fn write_file(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<fs::File>) -> Result<(), PublishError>,
+) -> Result<(), PublishError> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).map_err(io(dir))?;
+    }
+    let f = fs::File::create(path).map_err(io(path))?;
+    let mut b = BufWriter::with_capacity(1 << 20, f);
+    write(&mut b)?;
+    let f = b.into_inner().map_err(|e| PublishError::Io {
+        path: path.display().to_string(),
+        source: e.into_error(),
+    })?;
+    f.sync_all().map_err(io(path))
+}
+
+/// Writes `bytes` as the file `path` (fsynced).
+pub fn write_file_bytes(path: &Path, bytes: &[u8]) -> Result<(), PublishError> {
+    write_file(path, |w| w.write_all(bytes).map_err(io(path)))
+}
+
+/// Writes the report of `results` into the folder `dir`: the HTML report with its figures,
+/// the Excel report, results.json and the ADaM CSVs, everything rendered from `results`
+/// alone. HTML ‖ Excel ‖ data files are rendered in parallel and streamed to disk (a
+/// registry's results.json and listings are hundreds of megabytes: none is held in memory
+/// whole). Every file is fsynced.
+pub fn write_report(
+    dir: &Path,
+    results: &Results,
+    cfg: &crate::config::Config,
+) -> Result<(), PublishError> {
     let ser = |what: &str, e: String| PublishError::Serialise {
         what: what.into(),
         message: e,
     };
     let (html, (xlsx, data)) = rayon::join(
-        || crate::render::html::render_html(results, cfg),
+        || -> Result<(), PublishError> {
+            let html = crate::render::html::render_html(results, cfg)
+                .map_err(|e| ser("report.html", e.to_string()))?;
+            write_file_bytes(&dir.join("report.html"), html.html.as_bytes())?;
+            for (name, svg) in &html.figures {
+                write_file_bytes(&dir.join("figures").join(name), svg.as_bytes())?;
+            }
+            Ok(())
+        },
         || {
             rayon::join(
-                || crate::render::xlsx::render_xlsx(results, cfg),
-                || data_files(results),
+                || {
+                    let p = dir.join("report.xlsx");
+                    write_file(&p, |w| {
+                        crate::render::xlsx::write_xlsx(results, cfg, w)
+                            .map_err(|e| ser("report.xlsx", e.to_string()))
+                    })
+                },
+                || data_files(dir, results, cfg),
             )
         },
     );
-    let html = html.map_err(|e| ser("report.html", e.to_string()))?;
-    let xlsx = xlsx.map_err(|e| ser("report.xlsx", e.to_string()))?;
-    let mut files = data?;
-    files.push(("report.html".into(), html.html.into_bytes()));
-    for (name, svg) in html.figures {
-        files.push((PathBuf::from("figures").join(name), svg.into_bytes()));
-    }
-    files.push(("report.xlsx".into(), xlsx));
-    Ok(files)
+    html?;
+    xlsx?;
+    data
 }
 
 /// results.json and the ADaM CSVs.
-fn data_files(results: &Results) -> Result<Vec<(PathBuf, Vec<u8>)>, PublishError> {
-    let json = serde_json::to_vec_pretty(results).map_err(|e| PublishError::Serialise {
-        what: "results.json".into(),
-        message: e.to_string(),
+fn data_files(
+    dir: &Path,
+    results: &Results,
+    cfg: &crate::config::Config,
+) -> Result<(), PublishError> {
+    write_file(&dir.join("results.json"), |w| {
+        write_results_json(w, results, cfg)
     })?;
     let d = &results.datasets;
-    Ok(vec![
-        ("results.json".into(), json),
-        ("adsl.csv".into(), to_csv(&d.adsl, &["USUBJID"])?),
-        (
-            "adtte.csv".into(),
-            to_csv(&d.adtte, &["USUBJID", "PARAMCD", "AVAL", "CNSR"])?,
-        ),
-        (
-            "adrs.csv".into(),
-            to_csv(&d.adrs, &["USUBJID", "AVISITN", "ADT", "AVALC"])?,
-        ),
-        (
-            "adae.csv".into(),
-            to_csv(
-                &d.adae,
-                &["USUBJID", "SOURCE", "AETERM", "AEDECOD", "AETOXGR"],
-            )?,
-        ),
-    ])
+    write_file(&dir.join("adsl.csv"), |w| {
+        write_csv(w, &d.adsl, &["USUBJID"])
+    })?;
+    write_file(&dir.join("adtte.csv"), |w| {
+        write_csv(w, &d.adtte, &["USUBJID", "PARAMCD", "AVAL", "CNSR"])
+    })?;
+    write_file(&dir.join("adrs.csv"), |w| {
+        write_csv(w, &d.adrs, &["USUBJID", "AVISITN", "ADT", "AVALC"])
+    })?;
+    write_file(&dir.join("adae.csv"), |w| {
+        write_csv(
+            w,
+            &d.adae,
+            &["USUBJID", "SOURCE", "AETERM", "AEDECOD", "AETOXGR"],
+        )
+    })
 }
 
 /// Writes `files` as the directory `dest`, atomically: built in a temporary sibling
@@ -211,6 +288,20 @@ pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> Result<(), PublishError> 
 
 /// Stages `files` in a hidden temporary sibling of `dest` (every file fsynced).
 fn stage(dest: &Path, files: &[(PathBuf, Vec<u8>)]) -> Result<PathBuf, PublishError> {
+    stage_with(dest, |dir| {
+        for (rel, bytes) in files {
+            write_file_bytes(&dir.join(rel), bytes)?;
+        }
+        Ok(())
+    })
+}
+
+/// Stages a report directory for `dest`: a hidden temporary sibling that `write` fills
+/// (fsyncing its files), then fsynced itself. On error the staging directory is removed.
+pub fn stage_with(
+    dest: &Path,
+    write: impl FnOnce(&Path) -> Result<(), PublishError>,
+) -> Result<PathBuf, PublishError> {
     let parent = dest.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(parent).map_err(io(parent))?;
     let stem = dest
@@ -221,15 +312,7 @@ fn stage(dest: &Path, files: &[(PathBuf, Vec<u8>)]) -> Result<PathBuf, PublishEr
         .prefix(&format!(".{stem}.tmp-"))
         .tempdir_in(parent)
         .map_err(io(parent))?;
-    for (rel, bytes) in files {
-        let p = tmp.path().join(rel);
-        if let Some(dir) = p.parent() {
-            fs::create_dir_all(dir).map_err(io(dir))?;
-        }
-        let mut f = fs::File::create(&p).map_err(io(&p))?;
-        std::io::Write::write_all(&mut f, bytes).map_err(io(&p))?;
-        f.sync_all().map_err(io(&p))?;
-    }
+    write(tmp.path())?;
     sync_dir(tmp.path());
     Ok(tmp.keep())
 }
@@ -245,6 +328,16 @@ pub fn publish_versioned(
     keep: usize,
 ) -> Result<(), PublishError> {
     let staged = stage(dest, files)?;
+    publish_staged(dest, staged, versions, keep)
+}
+
+/// [`publish_versioned`] for a directory already staged with [`stage_with`].
+pub fn publish_staged(
+    dest: &Path,
+    staged: PathBuf,
+    versions: &Path,
+    keep: usize,
+) -> Result<(), PublishError> {
     let parent = dest.parent().unwrap_or(Path::new("."));
     if dest.exists() {
         if keep > 1 {
@@ -358,6 +451,33 @@ mod tests {
         )
         .unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), "a,b\n'=1+1,-1.5\n");
+    }
+
+    #[test]
+    fn long_csv_has_one_header_and_every_row_sanitised() {
+        #[derive(Serialize)]
+        struct R {
+            id: String,
+            v: usize,
+        }
+        // Three blocks of 4096 rows: the header only once, every block sanitised.
+        let rows: Vec<R> = (0..10_000)
+            .map(|i| R {
+                id: if i % 2 == 0 { format!("=X{i}") } else { format!("P{i}") },
+                v: i,
+            })
+            .collect();
+        let out = String::from_utf8(to_csv(&rows, &[]).unwrap()).unwrap();
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 10_001);
+        assert_eq!(lines[0], "id,v");
+        assert_eq!(lines.iter().filter(|l| **l == "id,v").count(), 1);
+        assert_eq!(lines[1], "'=X0,0");
+        assert_eq!(lines[4097], "'=X4096,4096");
+        assert_eq!(lines[10_000], "P9999,9999");
+        // No rows: the given header.
+        let empty: Vec<R> = Vec::new();
+        assert_eq!(to_csv(&empty, &["id", "v"]).unwrap(), b"id,v\n");
     }
 
     #[test]

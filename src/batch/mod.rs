@@ -397,27 +397,31 @@ impl Run<'_> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let processed = pipeline::process(bytes, &name, self.ctx).map_err(|e| e.to_string())?;
-        let mut results = processed.results;
+        // Only the results go on: the cohort model is freed before the reports are rendered.
+        let mut results = pipeline::process(bytes, &name, self.ctx)
+            .map_err(|e| e.to_string())?
+            .results;
         if let Some(key) = &self.opts.pseudonym_key {
             pseudonym::apply(&mut results, key)?;
         }
         let dir = report_rel(&f.rel);
         let dest = self.output.join(&dir);
-        let previous: Option<Results> = std::fs::read(dest.join("results.json"))
+        let previous: Option<Results> = std::fs::File::open(dest.join("results.json"))
             .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok());
+            .and_then(|f| serde_json::from_reader(std::io::BufReader::new(f)).ok());
         let changes = Changes::between(previous.as_ref(), &results);
+        drop(previous);
         results.changes = Some(changes.clone());
-        let mut files =
-            publish::report_files(&results, &self.ctx.config.config).map_err(|e| e.to_string())?;
-        files.push((
-            "changes.json".into(),
-            serde_json::to_vec_pretty(&changes).map_err(|e| e.to_string())?,
-        ));
-        publish::publish_versioned(
+        let changes_json = serde_json::to_vec_pretty(&changes).map_err(|e| e.to_string())?;
+        let cfg = &self.ctx.config.config;
+        let staged = publish::stage_with(&dest, |d| {
+            publish::write_report(d, &results, cfg)?;
+            publish::write_file_bytes(&d.join("changes.json"), &changes_json)
+        })
+        .map_err(|e| format!("cannot write the report: {e}"))?;
+        publish::publish_staged(
             &dest,
-            &files,
+            staged,
             &self.output.join(VERSIONS_DIR).join(&dir),
             self.opts.keep_versions,
         )

@@ -754,3 +754,20 @@ fn a_corrupt_manifest_is_set_aside_and_everything_redone() {
         serde_json::from_slice(&fs::read(output.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(m["entries"]["a.xlsx"]["status"], "reported");
 }
+
+#[test]
+fn results_json_is_compact_above_the_configured_size_and_equal_in_content() {
+    let r = crate::xlsx::fixture();
+    let mut cfg = mmreport::config::Config::defaults().unwrap().config;
+    let mut pretty = Vec::new();
+    mmreport::publish::write_results_json(&mut pretty, &r, &cfg).unwrap();
+    cfg.report.json_pretty_max_patients = r.cohort.patients_read - 1;
+    let mut compact = Vec::new();
+    mmreport::publish::write_results_json(&mut compact, &r, &cfg).unwrap();
+    assert!(pretty.contains(&b'\n'));
+    assert!(!compact.contains(&b'\n'));
+    assert!(compact.len() < pretty.len());
+    let a: serde_json::Value = serde_json::from_slice(&pretty).unwrap();
+    let b: serde_json::Value = serde_json::from_slice(&compact).unwrap();
+    assert_eq!(a, b);
+}

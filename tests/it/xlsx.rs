@@ -954,3 +954,48 @@ fn control_characters_and_overlong_text_are_written_as_text() {
     let long = cells.iter().find(|s| s.starts_with("xxxx")).unwrap();
     assert_eq!(long.chars().count(), 32_767);
 }
+
+#[test]
+fn long_listings_get_a_sheet_filter_and_are_streamed() {
+    let r = fixture();
+    assert!(r.datasets.adsl.len() > 2);
+    let dir = tempfile::tempdir().unwrap();
+    let text = EMBEDDED_LAYOUT.replace("native_table_max_rows = 10000", "native_table_max_rows = 2");
+    assert_ne!(text, EMBEDDED_LAYOUT, "the layout names the threshold");
+    std::fs::write(dir.path().join("xlsx_layout.toml"), text).unwrap();
+    let mut cfg = config(Language::En);
+    cfg.report.template_dir = dir.path().display().to_string();
+    let bytes = render_xlsx(&r, &cfg).unwrap();
+    let entries = zip_entries(&bytes);
+    let book = open(&bytes);
+    let names = book.sheet_names();
+    let sheet_xml = |name: &str| {
+        let i = names.iter().position(|n| n == name).unwrap();
+        entries[&format!("xl/worksheets/sheet{}.xml", i + 1)].clone()
+    };
+    // Above the threshold: a worksheet filter over header + rows, no native table.
+    let adsl = sheet_xml("ADSL");
+    assert!(adsl.contains("<autoFilter ref="), "ADSL has a filter");
+    assert!(!adsl.contains("<tablePart"), "ADSL has no native table");
+    // Listing sheets are streamed (constant memory: inline strings), summary sheets are not.
+    assert!(adsl.contains("t=\"inlineStr\""));
+    assert!(!sheet_xml("Overview").contains("t=\"inlineStr\""));
+    // Every row is still there, with numbers and dates typed.
+    let mut book = book;
+    let range = book.worksheet_range("ADSL").unwrap();
+    let header = (0..range.height())
+        .find(|&i| range.get((i, 0)) == Some(&Data::String("USUBJID".into())))
+        .unwrap();
+    let rows = (header + 1..range.height())
+        .filter(|&i| matches!(range.get((i, 0)), Some(Data::String(_))))
+        .count();
+    assert_eq!(rows, r.datasets.adsl.len());
+    assert!(matches!(
+        range.get((header + 1, 4)),
+        Some(Data::DateTime(_))
+    ));
+    // With the default threshold the same listing is a native table.
+    let plain = zip_entries(&render_xlsx(&r, &config(Language::En)).unwrap());
+    let i = names.iter().position(|n| n == "ADSL").unwrap();
+    assert!(plain[&format!("xl/worksheets/sheet{}.xml", i + 1)].contains("<tablePart"));
+}

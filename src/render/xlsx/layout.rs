@@ -36,6 +36,16 @@ pub enum Section {
 }
 
 impl Section {
+    /// Sections that write one row per record (patients, assessments, events, findings):
+    /// their sheets are streamed to disk as they are written (constant-memory worksheets),
+    /// so a registry-size report does not hold millions of cells in memory.
+    pub fn is_listing(self) -> bool {
+        matches!(
+            self,
+            Section::Findings | Section::Adsl | Section::Adtte | Section::Adrs | Section::Adae
+        )
+    }
+
     /// Every section with its id in the layout.
     pub const ALL: [(Section, &'static str); 18] = [
         (Section::Overview, "overview"),
@@ -133,6 +143,15 @@ pub struct StylesDef {
     pub chart_height: u32,
     pub chart_colors: Vec<String>,
     pub native_table_style: String,
+    /// Tables longer than this get a worksheet filter on the header row instead of a native
+    /// Excel table: rust_xlsxwriter records every cell of a native table in a hash map (about
+    /// 40 bytes and a hash per cell: half a gigabyte for a registry's listings).
+    #[serde(default = "default_native_table_max_rows")]
+    pub native_table_max_rows: usize,
+}
+
+fn default_native_table_max_rows() -> usize {
+    10_000
 }
 
 #[derive(Debug, Clone, Deserialize)]

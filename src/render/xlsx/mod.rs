@@ -72,10 +72,24 @@ fn template_dir(cfg: &Config) -> Option<PathBuf> {
 /// Renders the workbook to bytes. Reads only `Results`, the configuration and the template
 /// overrides in `cfg.report.template_dir`; writes no file.
 pub fn render_xlsx(results: &Results, cfg: &Config) -> Result<Vec<u8>, XlsxRenderError> {
+    Ok(build(results, cfg)?.save_to_buffer()?)
+}
+
+/// Renders the workbook into `w` (the report file): the listing sheets were streamed to
+/// temporary files while written and are compressed straight into `w`.
+pub fn write_xlsx<W: std::io::Write + Send>(
+    results: &Results,
+    cfg: &Config,
+    w: W,
+) -> Result<(), XlsxRenderError> {
+    Ok(build(results, cfg)?.save_to_writer(w)?)
+}
+
+fn build(results: &Results, cfg: &Config) -> Result<Workbook, XlsxRenderError> {
     let dir = template_dir(cfg);
     let layout = Layout::load(dir.as_deref())?;
     let labels = Labels::load(cfg.study.language, dir.as_deref())?;
-    render_with(results, cfg, &layout, &labels)
+    build_with(results, cfg, &layout, &labels)
 }
 
 /// Renders with an already loaded layout and label catalog.
@@ -85,6 +99,15 @@ pub fn render_with(
     layout: &Layout,
     labels: &Labels,
 ) -> Result<Vec<u8>, XlsxRenderError> {
+    Ok(build_with(results, cfg, layout, labels)?.save_to_buffer()?)
+}
+
+fn build_with(
+    results: &Results,
+    cfg: &Config,
+    layout: &Layout,
+    labels: &Labels,
+) -> Result<Workbook, XlsxRenderError> {
     let styles = writer::Styles::new(layout, &labels.lang)?;
     let ctx = sections::Ctx {
         r: results,
@@ -99,7 +122,13 @@ pub fn render_with(
     for sheet in &layout.sheets {
         let name = labels.get(&sheet.name).to_string();
         check_sheet_name(&sheet.name, &name)?;
-        let ws = wb.add_worksheet();
+        // A sheet of listings is written row by row to a temporary file (unnamed, removed on
+        // close) instead of being held in memory; other sheets stay in memory.
+        let ws = if sheet.sections.iter().any(|s| s.is_listing()) {
+            wb.add_worksheet_with_constant_memory()?
+        } else {
+            wb.add_worksheet()
+        };
         ws.set_name(&name).map_err(|e| XlsxRenderError::SheetName {
             key: sheet.name.clone(),
             name: name.clone(),
@@ -117,7 +146,7 @@ pub fn render_with(
         }
         w.finish(sheet.freeze)?;
     }
-    Ok(wb.save_to_buffer()?)
+    Ok(wb)
 }
 
 /// Rejects names Excel cannot hold, naming the label key (rust_xlsxwriter checks too, but

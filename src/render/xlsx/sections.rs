@@ -2,7 +2,7 @@
 //! the current sheet. Words come from the label catalogs, numbers from `Results`.
 
 use super::layout::{Kind, Section};
-use super::writer::{col, Cell, SheetWriter, TableData};
+use super::writer::{col, Cell, Field, SheetWriter, TableData};
 use super::XlsxRenderError;
 use crate::config::Config;
 use crate::model::Severity;
@@ -387,42 +387,37 @@ fn findings(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
         c.t("xlsx_title.findings"),
         c.r.findings.len()
     ))?;
-    let rows =
-        c.r.findings
-            .iter()
-            .map(|f| {
-                vec![
-                    Cell::text(c.severity(&f.severity)),
-                    Cell::text(&f.rule),
-                    Cell::opt_text(f.sheet.as_deref()),
-                    f.row
-                        .map(|r| Cell::num(f64::from(r)))
-                        .unwrap_or(Cell::Blank),
-                    Cell::opt_text(f.column.as_deref()),
-                    Cell::opt_text(f.cell.as_deref()),
-                    Cell::opt_text(f.patient_id.as_deref()),
-                    Cell::opt_text(f.value.as_deref()),
-                    Cell::text(&f.message),
-                ]
-            })
-            .collect();
-    w.table(&TableData {
-        columns: vec![
-            col(c.t("xlsx_col.severity"), Kind::Code),
-            col(c.t("xlsx_col.rule"), Kind::Text),
-            col(c.t("xlsx_col.sheet"), Kind::Text),
-            col(c.t("xlsx_col.row"), Kind::Count),
-            col(c.t("xlsx_col.column"), Kind::Text),
-            col(c.t("xlsx_col.cell"), Kind::Code),
-            col(c.t("xlsx_col.patient"), Kind::Id),
-            col(c.t("xlsx_col.value"), Kind::Text),
-            col(c.t("xlsx_col.message"), Kind::LongText),
-        ],
-        rows,
-        native: true,
-        empty_note: c.empty(),
-        ..Default::default()
-    })?;
+    let sev = [Severity::Error, Severity::Warning, Severity::Info].map(|s| c.severity(&s));
+    let severity = |s: &Severity| match s {
+        Severity::Error => sev[0].as_str(),
+        Severity::Warning => sev[1].as_str(),
+        Severity::Info => sev[2].as_str(),
+    };
+    let rows = c.r.findings.iter().map(|f| {
+        [
+            Field::Text(severity(&f.severity)),
+            Field::Text(&f.rule),
+            Field::opt_text(f.sheet.as_deref()),
+            Field::opt(f.row.map(f64::from)),
+            Field::opt_text(f.column.as_deref()),
+            Field::opt_text(f.cell.as_deref()),
+            Field::opt_text(f.patient_id.as_deref()),
+            Field::opt_text(f.value.as_deref()),
+            Field::Text(&f.message),
+        ]
+    });
+    let columns = [
+        col(c.t("xlsx_col.severity"), Kind::Code),
+        col(c.t("xlsx_col.rule"), Kind::Text),
+        col(c.t("xlsx_col.sheet"), Kind::Text),
+        col(c.t("xlsx_col.row"), Kind::Count),
+        col(c.t("xlsx_col.column"), Kind::Text),
+        col(c.t("xlsx_col.cell"), Kind::Code),
+        col(c.t("xlsx_col.patient"), Kind::Id),
+        col(c.t("xlsx_col.value"), Kind::Text),
+        col(c.t("xlsx_col.message"), Kind::LongText),
+    ];
+    w.listing(None, &columns, rows, true, c.empty().as_deref())?;
     Ok(())
 }
 
@@ -1020,198 +1015,191 @@ fn methods(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
     Ok(())
 }
 
-fn yn(b: bool) -> Cell {
-    Cell::text(if b { "Y" } else { "N" })
+fn yn(b: bool) -> Field<'static> {
+    Field::Text(if b { "Y" } else { "N" })
+}
+
+fn opt_yn(b: Option<bool>) -> Field<'static> {
+    b.map(yn).unwrap_or(Field::Blank)
+}
+
+/// Writes a titled listing of `items`, one row each, streamed (see [`SheetWriter::listing`]).
+fn listing<'r, T, const N: usize>(
+    w: &mut SheetWriter,
+    c: &Ctx,
+    title: &str,
+    columns: [(&str, Kind); N],
+    items: &'r [T],
+    row: impl Fn(&'r T) -> [Field<'r>; N],
+) -> Result<(), XlsxRenderError> {
+    w.title(title)?;
+    let columns: Vec<_> = columns.iter().map(|(n, k)| col(*n, *k)).collect();
+    w.listing(
+        None,
+        &columns,
+        items.iter().map(row),
+        true,
+        c.empty().as_deref(),
+    )?;
+    Ok(())
 }
 
 fn adsl(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
-    w.title(&c.t("xlsx_title.adsl"))?;
-    let rows =
-        c.r.datasets
-            .adsl
-            .iter()
-            .map(|a| {
-                vec![
-                    Cell::text(&a.usubjid),
-                    Cell::opt_text(a.sex.as_deref()),
-                    Cell::opt(a.age),
-                    yn(a.age_derived),
-                    Cell::Date(a.index_date.clone()),
-                    Cell::opt_text(a.regimen.as_deref()),
-                    Cell::opt(a.cycles_completed.map(f64::from)),
-                    Cell::opt(a.prior_lines.map(f64::from)),
-                    Cell::text(&a.response_evaluable),
-                    Cell::opt_text(a.final_response.as_deref()),
-                    Cell::opt_text(a.best_response.as_deref()),
-                    Cell::num(a.pfs_time),
-                    Cell::text(&a.pfs_event),
-                    Cell::num(a.os_time),
-                    Cell::text(&a.os_event),
-                    Cell::num(a.followup_time),
-                    Cell::text(&a.alive),
-                    Cell::text(&a.groups),
-                    Cell::text(&a.checkpoints),
-                ]
-            })
-            .collect();
-    let k = |n: &str, kind| col(n, kind);
-    w.table(&TableData {
-        columns: vec![
-            k("USUBJID", Kind::Id),
-            k("SEX", Kind::Code),
-            k("AGE", Kind::Decimal1),
-            k("AGEDERIV", Kind::Flag),
-            k("TRTSDT", Kind::Date),
-            k("REGIMEN", Kind::Text),
-            k("CYCLES", Kind::Count),
-            k("PRIORLN", Kind::Count),
-            k("EVALFL", Kind::Flag),
-            k("FINALRSP", Kind::Code),
-            k("BESTRSP", Kind::Code),
-            k("PFSMO", Kind::Decimal2),
-            k("PFSEVFL", Kind::Flag),
-            k("OSMO", Kind::Decimal2),
-            k("OSEVFL", Kind::Flag),
-            k("FUMO", Kind::Decimal2),
-            k("ALIVEFL", Kind::Flag),
-            k("GROUPS", Kind::Text),
-            k("CHECKPTS", Kind::Text),
-        ],
-        rows,
-        native: true,
-        empty_note: c.empty(),
-        ..Default::default()
-    })?;
-    Ok(())
+    let columns = [
+        ("USUBJID", Kind::Id),
+        ("SEX", Kind::Code),
+        ("AGE", Kind::Decimal1),
+        ("AGEDERIV", Kind::Flag),
+        ("TRTSDT", Kind::Date),
+        ("REGIMEN", Kind::Text),
+        ("CYCLES", Kind::Count),
+        ("PRIORLN", Kind::Count),
+        ("EVALFL", Kind::Flag),
+        ("FINALRSP", Kind::Code),
+        ("BESTRSP", Kind::Code),
+        ("PFSMO", Kind::Decimal2),
+        ("PFSEVFL", Kind::Flag),
+        ("OSMO", Kind::Decimal2),
+        ("OSEVFL", Kind::Flag),
+        ("FUMO", Kind::Decimal2),
+        ("ALIVEFL", Kind::Flag),
+        ("GROUPS", Kind::Text),
+        ("CHECKPTS", Kind::Text),
+    ];
+    listing(
+        w,
+        c,
+        &c.t("xlsx_title.adsl"),
+        columns,
+        &c.r.datasets.adsl,
+        |a| {
+            [
+                Field::Text(&a.usubjid),
+                Field::opt_text(a.sex.as_deref()),
+                Field::opt(a.age),
+                yn(a.age_derived),
+                Field::Date(&a.index_date),
+                Field::opt_text(a.regimen.as_deref()),
+                Field::opt(a.cycles_completed.map(f64::from)),
+                Field::opt(a.prior_lines.map(f64::from)),
+                Field::Text(&a.response_evaluable),
+                Field::opt_text(a.final_response.as_deref()),
+                Field::opt_text(a.best_response.as_deref()),
+                Field::num(a.pfs_time),
+                Field::Text(&a.pfs_event),
+                Field::num(a.os_time),
+                Field::Text(&a.os_event),
+                Field::num(a.followup_time),
+                Field::Text(&a.alive),
+                Field::Text(&a.groups),
+                Field::Text(&a.checkpoints),
+            ]
+        },
+    )
 }
 
 fn adtte(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
-    w.title(&c.t("xlsx_title.adtte"))?;
-    let rows =
-        c.r.datasets
-            .adtte
-            .iter()
-            .map(|a| {
-                vec![
-                    Cell::text(&a.usubjid),
-                    Cell::text(&a.paramcd),
-                    Cell::num(a.aval),
-                    Cell::text(&a.avalu),
-                    Cell::num(a.days as f64),
-                    Cell::num(f64::from(a.cnsr)),
-                    Cell::Date(a.start_date.clone()),
-                    Cell::opt_date(a.event_date.as_deref()),
-                    Cell::opt_date(a.censor_date.as_deref()),
-                    Cell::text(&a.description),
-                ]
-            })
-            .collect();
-    let k = |n: &str, kind| col(n, kind);
-    w.table(&TableData {
-        columns: vec![
-            k("USUBJID", Kind::Id),
-            k("PARAMCD", Kind::Code),
-            k("AVAL", Kind::Decimal2),
-            k("AVALU", Kind::Code),
-            k("ADY", Kind::Count),
-            k("CNSR", Kind::Count),
-            k("STARTDT", Kind::Date),
-            k("EVNTDT", Kind::Date),
-            k("CNSDT", Kind::Date),
-            k("EVNTDESC", Kind::Text),
-        ],
-        rows,
-        native: true,
-        empty_note: c.empty(),
-        ..Default::default()
-    })?;
-    Ok(())
-}
-
-fn opt_yn(b: Option<bool>) -> Cell {
-    b.map(yn).unwrap_or(Cell::Blank)
+    let columns = [
+        ("USUBJID", Kind::Id),
+        ("PARAMCD", Kind::Code),
+        ("AVAL", Kind::Decimal2),
+        ("AVALU", Kind::Code),
+        ("ADY", Kind::Count),
+        ("CNSR", Kind::Count),
+        ("STARTDT", Kind::Date),
+        ("EVNTDT", Kind::Date),
+        ("CNSDT", Kind::Date),
+        ("EVNTDESC", Kind::Text),
+    ];
+    listing(
+        w,
+        c,
+        &c.t("xlsx_title.adtte"),
+        columns,
+        &c.r.datasets.adtte,
+        |a| {
+            [
+                Field::Text(&a.usubjid),
+                Field::Text(&a.paramcd),
+                Field::num(a.aval),
+                Field::Text(&a.avalu),
+                Field::num(a.days as f64),
+                Field::num(f64::from(a.cnsr)),
+                Field::Date(&a.start_date),
+                Field::opt_date(a.event_date.as_deref()),
+                Field::opt_date(a.censor_date.as_deref()),
+                Field::Text(&a.description),
+            ]
+        },
+    )
 }
 
 fn adrs(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
-    w.title(&c.t("xlsx_title.adrs"))?;
-    let rows =
-        c.r.datasets
-            .adrs
-            .iter()
-            .map(|a| {
-                vec![
-                    Cell::text(&a.usubjid),
-                    Cell::opt(a.after_cycle.map(f64::from)),
-                    Cell::opt_date(a.date.as_deref()),
-                    Cell::opt_text(a.response.as_deref()),
-                    Cell::opt(a.serum_m_protein),
-                    Cell::opt(a.urine_m_protein),
-                    Cell::opt(a.involved_flc),
-                    Cell::opt(a.uninvolved_flc),
-                    opt_yn(a.immunofixation_negative),
-                    Cell::opt(a.bm_plasma_cell_pct),
-                ]
-            })
-            .collect();
-    let k = |n: &str, kind| col(n, kind);
-    w.table(&TableData {
-        columns: vec![
-            k("USUBJID", Kind::Id),
-            k("AVISITN", Kind::Count),
-            k("ADT", Kind::Date),
-            k("AVALC", Kind::Code),
-            k("SPROT", Kind::Decimal2),
-            k("UPROT", Kind::Decimal2),
-            k("IFLC", Kind::Decimal2),
-            k("UFLC", Kind::Decimal2),
-            k("IFENEG", Kind::Flag),
-            k("BMPC", Kind::Decimal1),
-        ],
-        rows,
-        native: true,
-        empty_note: c.empty(),
-        ..Default::default()
-    })?;
-    Ok(())
+    let columns = [
+        ("USUBJID", Kind::Id),
+        ("AVISITN", Kind::Count),
+        ("ADT", Kind::Date),
+        ("AVALC", Kind::Code),
+        ("SPROT", Kind::Decimal2),
+        ("UPROT", Kind::Decimal2),
+        ("IFLC", Kind::Decimal2),
+        ("UFLC", Kind::Decimal2),
+        ("IFENEG", Kind::Flag),
+        ("BMPC", Kind::Decimal1),
+    ];
+    listing(
+        w,
+        c,
+        &c.t("xlsx_title.adrs"),
+        columns,
+        &c.r.datasets.adrs,
+        |a| {
+            [
+                Field::Text(&a.usubjid),
+                Field::opt(a.after_cycle.map(f64::from)),
+                Field::opt_date(a.date.as_deref()),
+                Field::opt_text(a.response.as_deref()),
+                Field::opt(a.serum_m_protein),
+                Field::opt(a.urine_m_protein),
+                Field::opt(a.involved_flc),
+                Field::opt(a.uninvolved_flc),
+                opt_yn(a.immunofixation_negative),
+                Field::opt(a.bm_plasma_cell_pct),
+            ]
+        },
+    )
 }
 
 fn adae(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
-    w.title(&c.t("xlsx_title.adae"))?;
-    let rows =
-        c.r.datasets
-            .adae
-            .iter()
-            .map(|a| {
-                vec![
-                    Cell::text(&a.usubjid),
-                    Cell::text(&a.source),
-                    Cell::opt_text(a.term.as_deref()),
-                    Cell::opt_text(a.decod.as_deref()),
-                    Cell::opt(a.grade.map(f64::from)),
-                    Cell::opt(a.baseline_grade.map(f64::from)),
-                    Cell::opt(a.cycle.map(f64::from)),
-                    Cell::opt_date(a.onset_date.as_deref()),
-                    opt_yn(a.serious),
-                ]
-            })
-            .collect();
-    let k = |n: &str, kind| col(n, kind);
-    w.table(&TableData {
-        columns: vec![
-            k("USUBJID", Kind::Id),
-            k("SOURCE", Kind::Code),
-            k("AETERM", Kind::Text),
-            k("AEDECOD", Kind::Text),
-            k("AETOXGR", Kind::Count),
-            k("BTOXGR", Kind::Count),
-            k("ACYCLE", Kind::Count),
-            k("ASTDT", Kind::Date),
-            k("AESER", Kind::Flag),
-        ],
-        rows,
-        native: true,
-        empty_note: c.empty(),
-        ..Default::default()
-    })?;
-    Ok(())
+    let columns = [
+        ("USUBJID", Kind::Id),
+        ("SOURCE", Kind::Code),
+        ("AETERM", Kind::Text),
+        ("AEDECOD", Kind::Text),
+        ("AETOXGR", Kind::Count),
+        ("BTOXGR", Kind::Count),
+        ("ACYCLE", Kind::Count),
+        ("ASTDT", Kind::Date),
+        ("AESER", Kind::Flag),
+    ];
+    listing(
+        w,
+        c,
+        &c.t("xlsx_title.adae"),
+        columns,
+        &c.r.datasets.adae,
+        |a| {
+            [
+                Field::Text(&a.usubjid),
+                Field::Text(&a.source),
+                Field::opt_text(a.term.as_deref()),
+                Field::opt_text(a.decod.as_deref()),
+                Field::opt(a.grade.map(f64::from)),
+                Field::opt(a.baseline_grade.map(f64::from)),
+                Field::opt(a.cycle.map(f64::from)),
+                Field::opt_date(a.onset_date.as_deref()),
+                opt_yn(a.serious),
+            ]
+        },
+    )
 }

@@ -28,6 +28,7 @@ pub struct Styles {
     pub chart_height: u32,
     pub chart_colors: Vec<Color>,
     table_style: TableStyle,
+    native_table_max_rows: usize,
     kinds: BTreeMap<Kind, KindDef>,
 }
 
@@ -133,6 +134,7 @@ impl Styles {
             chart_height: s.chart_height.max(150),
             chart_colors,
             table_style: table_style(&s.native_table_style)?,
+            native_table_max_rows: s.native_table_max_rows,
             kinds: layout.kinds.clone(),
         })
     }
@@ -266,6 +268,40 @@ impl Cell {
     }
 }
 
+/// One borrowed cell of a listing row: a listing of a million rows allocates nothing per
+/// cell before the Excel writer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Field<'a> {
+    /// Text, always written as a string cell.
+    Text(&'a str),
+    Num(f64),
+    /// An ISO date written as an Excel date; text when it does not parse.
+    Date(&'a str),
+    Blank,
+}
+
+impl<'a> Field<'a> {
+    pub fn opt_text(s: Option<&'a str>) -> Field<'a> {
+        s.map(Field::Text).unwrap_or(Field::Blank)
+    }
+
+    /// A number, or blank when absent or not finite.
+    pub fn opt(x: Option<f64>) -> Field<'a> {
+        match x {
+            Some(v) if v.is_finite() => Field::Num(v),
+            _ => Field::Blank,
+        }
+    }
+
+    pub fn num(x: f64) -> Field<'a> {
+        Field::opt(Some(x))
+    }
+
+    pub fn opt_date(s: Option<&'a str>) -> Field<'a> {
+        s.map(Field::Date).unwrap_or(Field::Blank)
+    }
+}
+
 /// A column: its header text and kind.
 #[derive(Debug, Clone)]
 pub struct Column {
@@ -306,6 +342,8 @@ pub struct SheetWriter<'a> {
     pub row: u32,
     widths: BTreeMap<u16, f64>,
     first_header: Option<u32>,
+    /// Whether the sheet's one worksheet filter is taken.
+    has_autofilter: bool,
     /// Formats built once per (kind, role): a large listing writes millions of cells.
     formats: std::collections::HashMap<(Kind, Role), Format>,
 }
@@ -318,7 +356,7 @@ pub fn write_text(
     s: &str,
     f: &Format,
 ) -> Result<(), XlsxRenderError> {
-    if s.chars().count() > MAX_CELL_CHARS {
+    if s.len() > MAX_CELL_CHARS && s.chars().count() > MAX_CELL_CHARS {
         let cut: String = s.chars().take(MAX_CELL_CHARS - 1).collect();
         ws.write_string_with_format(row, col, format!("{cut}…"), f)?;
     } else {
@@ -336,6 +374,7 @@ impl<'a> SheetWriter<'a> {
             row: 0,
             widths: BTreeMap::new(),
             first_header: None,
+            has_autofilter: false,
             formats: std::collections::HashMap::new(),
         }
     }
@@ -373,6 +412,15 @@ impl<'a> SheetWriter<'a> {
         self.row += rows;
     }
 
+    /// The cached format of a cell of `kind` in `role` (built once: a listing writes
+    /// millions of cells).
+    fn format(&mut self, kind: Kind, role: Role) -> &Format {
+        let st = self.st;
+        self.formats
+            .entry((kind, role))
+            .or_insert_with(|| st.cell(kind, role))
+    }
+
     /// Writes one cell of `kind` in `role`.
     pub fn cell(
         &mut self,
@@ -382,27 +430,83 @@ impl<'a> SheetWriter<'a> {
         kind: Kind,
         role: Role,
     ) -> Result<(), XlsxRenderError> {
-        let f = self
-            .formats
-            .entry((kind, role))
-            .or_insert_with(|| self.st.cell(kind, role))
-            .clone();
-        match cell {
-            Cell::Text(s) => write_text(self.ws, row, c, s, &f)?,
-            Cell::Num(x) => {
+        let field = match cell {
+            Cell::Text(s) => Field::Text(s),
+            Cell::Num(x) => Field::Num(*x),
+            Cell::Date(s) => Field::Date(s),
+            Cell::Blank => Field::Blank,
+        };
+        self.field(row, c, &field, kind, role)
+    }
+
+    /// Writes one borrowed cell of `kind` in `role`, with its format.
+    fn field(
+        &mut self,
+        row: u32,
+        c: u16,
+        field: &Field,
+        kind: Kind,
+        role: Role,
+    ) -> Result<(), XlsxRenderError> {
+        match field {
+            Field::Text(s) => {
+                let f = self.format(kind, role).clone();
+                write_text(self.ws, row, c, s, &f)?
+            }
+            Field::Num(x) => {
+                let f = self.format(kind, role).clone();
                 self.ws.write_number_with_format(row, c, *x, &f)?;
             }
-            Cell::Date(s) => match ExcelDateTime::parse_from_str(s.trim()) {
+            Field::Date(s) => match ExcelDateTime::parse_from_str(s.trim()) {
                 Ok(d) => {
                     // A date keeps the date format whatever the column's kind.
-                    let f = self.st.cell(Kind::Date, role);
+                    let f = self.format(Kind::Date, role).clone();
                     self.ws.write_datetime_with_format(row, c, &d, &f)?;
                 }
-                Err(_) => write_text(self.ws, row, c, s, &f)?,
+                Err(_) => {
+                    let f = self.format(kind, role).clone();
+                    write_text(self.ws, row, c, s, &f)?
+                }
             },
-            Cell::Blank => {
+            Field::Blank => {
+                let f = self.format(kind, role).clone();
                 self.ws.write_blank(row, c, &f)?;
             }
+        }
+        Ok(())
+    }
+
+    /// Writes a body cell of a listing without a cell format: the column format set by
+    /// [`SheetWriter::listing`] styles it. rust_xlsxwriter hashes a cell's whole `Format` to
+    /// find its style index, which was a tenth of a large report's time.
+    fn plain_field(
+        &mut self,
+        row: u32,
+        c: u16,
+        field: &Field,
+        kind: Kind,
+    ) -> Result<(), XlsxRenderError> {
+        match field {
+            Field::Text(s) => {
+                if s.len() > MAX_CELL_CHARS {
+                    // Rare: the truncating path, with its format.
+                    return self.field(row, c, field, kind, Role::Body);
+                }
+                self.ws.write_string(row, c, *s)?;
+            }
+            Field::Num(x) => {
+                if x.is_finite() {
+                    self.ws.write_number(row, c, *x)?;
+                }
+            }
+            Field::Date(s) if kind == Kind::Date => match ExcelDateTime::parse_from_str(s.trim()) {
+                Ok(d) => {
+                    self.ws.write_datetime(row, c, &d)?;
+                }
+                Err(_) => write_text(self.ws, row, c, s, &Format::new())?,
+            },
+            Field::Date(_) => return self.field(row, c, field, kind, Role::Body),
+            Field::Blank => {}
         }
         Ok(())
     }
@@ -410,16 +514,84 @@ impl<'a> SheetWriter<'a> {
     /// Writes a three-line table at the cursor (caption first when given) and moves the
     /// cursor one blank row below it.
     pub fn table(&mut self, t: &TableData) -> Result<Placed, XlsxRenderError> {
-        if let Some(c) = &t.caption {
+        let (header_row, headers) = self.header(t.caption.as_deref(), &t.columns)?;
+        let first_row = header_row + 1;
+        let n = t.rows.len();
+        if t.native {
+            self.native_table(header_row, &headers, &t.columns, n)?;
+        }
+        for (ri, cells) in t.rows.iter().enumerate() {
+            let role = if ri + 1 == n { Role::Last } else { Role::Body };
+            let r = first_row + ri as u32;
+            for (ci, c) in t.columns.iter().enumerate() {
+                let cell = cells.get(ci).unwrap_or(&Cell::Blank);
+                self.cell(r, ci as u16, cell, c.kind, role)?;
+            }
+        }
+        self.close(header_row, &headers, &t.columns, n, t.empty_note.as_deref())?;
+        Ok(Placed { first_row })
+    }
+
+    /// Writes a listing (a table of one row per record, possibly millions) streamed from
+    /// `rows`: no row is held in memory, and body cells carry no cell format of their own
+    /// (each column gets its body format once; the last row gets the bottom rule). Used on
+    /// constant-memory worksheets, which need rows in order.
+    pub fn listing<'r, I>(
+        &mut self,
+        caption: Option<&str>,
+        columns: &[Column],
+        rows: I,
+        native: bool,
+        empty_note: Option<&str>,
+    ) -> Result<Placed, XlsxRenderError>
+    where
+        I: ExactSizeIterator,
+        I::Item: AsRef<[Field<'r>]>,
+    {
+        let (header_row, headers) = self.header(caption, columns)?;
+        let first_row = header_row + 1;
+        let n = rows.len();
+        if native {
+            self.native_table(header_row, &headers, columns, n)?;
+        }
+        for (ci, c) in columns.iter().enumerate() {
+            let f = self.format(c.kind, Role::Body).clone();
+            self.ws.set_column_format(ci as u16, &f)?;
+        }
+        for (ri, cells) in rows.enumerate() {
+            let r = first_row + ri as u32;
+            let cells = cells.as_ref();
+            let last = ri + 1 == n;
+            for (ci, c) in columns.iter().enumerate() {
+                let field = cells.get(ci).unwrap_or(&Field::Blank);
+                if last {
+                    self.field(r, ci as u16, field, c.kind, Role::Last)?;
+                } else {
+                    self.plain_field(r, ci as u16, field, c.kind)?;
+                }
+            }
+        }
+        self.close(header_row, &headers, columns, n, empty_note)?;
+        Ok(Placed { first_row })
+    }
+
+    /// Writes the caption and header row of a table; returns the header row and the
+    /// (unique) header texts.
+    fn header(
+        &mut self,
+        caption: Option<&str>,
+        columns: &[Column],
+    ) -> Result<(u32, Vec<String>), XlsxRenderError> {
+        if let Some(c) = caption {
             self.caption(c)?;
         }
         let header_row = self.row;
         if self.first_header.is_none() {
             self.first_header = Some(header_row);
         }
-        let headers = unique_headers(&t.columns);
+        let headers = unique_headers(columns);
         let mut lines = 1usize;
-        for (i, (c, h)) in t.columns.iter().zip(&headers).enumerate() {
+        for (i, (c, h)) in columns.iter().zip(&headers).enumerate() {
             let ci = i as u16;
             let f = self.st.cell(c.kind, Role::Header);
             write_text(self.ws, header_row, ci, h, &f)?;
@@ -431,21 +603,34 @@ impl<'a> SheetWriter<'a> {
             self.ws
                 .set_row_height(header_row, lines as f64 * (self.st.size * 1.35) + 3.0)?;
         }
-        let first_row = header_row + 1;
-        let n = t.rows.len();
-        for (ri, cells) in t.rows.iter().enumerate() {
-            let role = if ri + 1 == n { Role::Last } else { Role::Body };
-            let r = first_row + ri as u32;
-            for (ci, c) in t.columns.iter().enumerate() {
-                let cell = cells.get(ci).unwrap_or(&Cell::Blank);
-                self.cell(r, ci as u16, cell, c.kind, role)?;
-            }
+        Ok((header_row, headers))
+    }
+
+    /// Makes the table a native Excel table (filters) of `n` rows under `header_row`, when it
+    /// has rows; a table longer than the layout's `native_table_max_rows` gets the sheet's
+    /// worksheet filter instead (the first such table on the sheet). Called before the rows are written: the table rewrites its header cells,
+    /// which a constant-memory worksheet accepts only while the header is the current row.
+    fn native_table(
+        &mut self,
+        header_row: u32,
+        headers: &[String],
+        columns: &[Column],
+        n: usize,
+    ) -> Result<(), XlsxRenderError> {
+        if n == 0 || columns.is_empty() {
+            return Ok(());
         }
-        if t.native && n > 0 && !t.columns.is_empty() {
-            let cols: Vec<TableColumn> = t
-                .columns
+        let last_col = (columns.len() - 1) as u16;
+        if n > self.st.native_table_max_rows && !self.has_autofilter {
+            self.ws
+                .autofilter(header_row, 0, header_row + n as u32, last_col)?;
+            self.has_autofilter = true;
+            return Ok(());
+        }
+        {
+            let cols: Vec<TableColumn> = columns
                 .iter()
-                .zip(&headers)
+                .zip(headers)
                 .map(|(c, h)| {
                     TableColumn::new()
                         .set_header(h.as_str())
@@ -456,30 +641,39 @@ impl<'a> SheetWriter<'a> {
                 .set_columns(&cols)
                 .set_style(self.st.table_style)
                 .set_banded_rows(false);
-            self.ws.add_table(
-                header_row,
-                0,
-                header_row + n as u32,
-                (t.columns.len() - 1) as u16,
-                &table,
-            )?;
+            self.ws
+                .add_table(header_row, 0, header_row + n as u32, last_col, &table)?;
         }
+        Ok(())
+    }
+
+    /// Ends a table of `n` rows under `header_row`: for an empty table the bottom rule under
+    /// the header and the note; moves the cursor one blank row below.
+    fn close(
+        &mut self,
+        header_row: u32,
+        headers: &[String],
+        columns: &[Column],
+        n: usize,
+        empty_note: Option<&str>,
+    ) -> Result<(), XlsxRenderError> {
+        let first_row = header_row + 1;
         self.row = first_row + n as u32;
         if n == 0 {
             // The header is also the last row: close the table with the bottom rule.
-            for (ci, (c, h)) in t.columns.iter().zip(&headers).enumerate() {
+            for (ci, (c, h)) in columns.iter().zip(headers).enumerate() {
                 let f = self
                     .st
                     .cell(c.kind, Role::Header)
                     .set_border_bottom(self.st.rule_bottom);
                 write_text(self.ws, header_row, ci as u16, h, &f)?;
             }
-            if let Some(note) = &t.empty_note {
+            if let Some(note) = empty_note {
                 self.note(note)?;
             }
         }
         self.row += 1;
-        Ok(Placed { first_row })
+        Ok(())
     }
 
     /// Sets column widths and freezes the panes under the first table header.
