@@ -2,6 +2,10 @@
 //! benchmark suite in `benches/` is the measured record).
 use std::time::Instant;
 
+// The allocator `mmreport` itself uses, so stage times match the binary's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     let path = std::env::args()
         .nth(1)

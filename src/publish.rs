@@ -463,7 +463,11 @@ mod tests {
         // Three blocks of 4096 rows: the header only once, every block sanitised.
         let rows: Vec<R> = (0..10_000)
             .map(|i| R {
-                id: if i % 2 == 0 { format!("=X{i}") } else { format!("P{i}") },
+                id: if i % 2 == 0 {
+                    format!("=X{i}")
+                } else {
+                    format!("P{i}")
+                },
                 v: i,
             })
             .collect();

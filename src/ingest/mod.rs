@@ -13,7 +13,7 @@ pub mod sheet;
 
 use crate::config::Config;
 use crate::model::{Cohort, Finding, Severity};
-use calamine::{Data, Range, Reader, Sheets};
+use calamine::{Data, DataRef, Range, Reader, Sheets};
 use cells::{DateSystem, RawCell, Spellings};
 use names::{key, wide_pattern_keys};
 use sheet::{Grid, HeaderMatcher, SheetKind, Table};
@@ -115,6 +115,136 @@ impl Grid for RangeGrid<'_> {
     }
 }
 
+/// A sheet's non-empty cells as calamine's cell reader streams them: no dense rectangle is
+/// allocated (memory follows the cells present, so a stray value in XFD1048576 costs one
+/// cell), shared strings are borrowed rather than copied, and the sheet is read once (its
+/// size is known when the stream ends).
+struct SparseGrid<'a> {
+    origin: (u32, u32),
+    height: usize,
+    width: usize,
+    /// Index into `cells` where each row (relative to the origin) starts, then the end.
+    row_start: Vec<usize>,
+    /// (absolute row, absolute column, value), sorted by row then column.
+    cells: Vec<(u32, u32, DataRef<'a>)>,
+}
+
+impl<'a> SparseGrid<'a> {
+    /// Streams the non-empty cells from `next`, refusing a sheet with more than
+    /// `max_cells` of them before it can fill memory.
+    fn stream<E: std::fmt::Display>(
+        name: &str,
+        max_cells: u64,
+        mut next: impl FnMut() -> Result<Option<calamine::Cell<DataRef<'a>>>, E>,
+    ) -> Result<Result<SparseGrid<'a>, String>, IngestError> {
+        let mut cells: Vec<(u32, u32, DataRef<'a>)> = Vec::new();
+        loop {
+            match next() {
+                Ok(Some(cell)) => {
+                    let v = cell.get_value();
+                    if matches!(v, DataRef::Empty) {
+                        continue;
+                    }
+                    if cells.len() as u64 >= max_cells {
+                        let g = SparseGrid::from_cells(cells);
+                        return Err(IngestError::TooLarge {
+                            sheet: name.to_string(),
+                            rows: g.height as u64,
+                            cols: g.width as u64,
+                            cells: g.cells.len() as u64 + 1,
+                            limit: max_cells,
+                        });
+                    }
+                    let (r, c) = cell.get_position();
+                    cells.push((r, c, v.clone()));
+                }
+                Ok(None) => break,
+                Err(e) => return Ok(Err(e.to_string())),
+            }
+        }
+        Ok(Ok(SparseGrid::from_cells(cells)))
+    }
+
+    fn from_cells(mut cells: Vec<(u32, u32, DataRef<'a>)>) -> SparseGrid<'a> {
+        // Excel writes rows and cells in order; other writers need not.
+        if !cells
+            .windows(2)
+            .all(|w| (w[0].0, w[0].1) <= (w[1].0, w[1].1))
+        {
+            cells.sort_by_key(|c| (c.0, c.1));
+        }
+        let Some(r0) = cells.first().map(|c| c.0) else {
+            return SparseGrid {
+                origin: (0, 0),
+                height: 0,
+                width: 0,
+                row_start: vec![0],
+                cells,
+            };
+        };
+        let r1 = cells.last().map(|c| c.0).unwrap_or(r0);
+        let (c0, c1) = cells
+            .iter()
+            .fold((u32::MAX, 0), |(lo, hi), c| (lo.min(c.1), hi.max(c.1)));
+        let height = (r1 - r0) as usize + 1;
+        let mut row_start = Vec::with_capacity(height + 1);
+        let mut i = 0;
+        for r in 0..height {
+            while i < cells.len() && ((cells[i].0 - r0) as usize) < r {
+                i += 1;
+            }
+            row_start.push(i);
+        }
+        row_start.push(cells.len());
+        SparseGrid {
+            origin: (r0, c0),
+            height,
+            width: (c1 - c0) as usize + 1,
+            row_start,
+            cells,
+        }
+    }
+}
+
+impl Grid for SparseGrid<'_> {
+    fn origin(&self) -> (u32, u32) {
+        self.origin
+    }
+    fn height(&self) -> usize {
+        self.height
+    }
+    fn width(&self) -> usize {
+        self.width
+    }
+    fn cell(&self, r: usize, c: usize) -> RawCell<'_> {
+        let (Some(&s), Some(&e)) = (self.row_start.get(r), self.row_start.get(r + 1)) else {
+            return RawCell::Empty;
+        };
+        let col = self.origin.1 as usize + c;
+        let row = &self.cells[s..e];
+        match row.binary_search_by_key(&col, |x| x.1 as usize) {
+            Ok(i) => raw_ref(&row[i].2),
+            Err(_) => RawCell::Empty,
+        }
+    }
+}
+
+fn raw_ref<'b>(d: &'b DataRef<'_>) -> RawCell<'b> {
+    match d {
+        DataRef::Empty => RawCell::Empty,
+        DataRef::Int(i) => RawCell::Int(*i),
+        DataRef::Float(f) => RawCell::Float(*f),
+        DataRef::String(s) => RawCell::Str(s),
+        DataRef::SharedString(s) => RawCell::Str(s),
+        DataRef::Bool(b) => RawCell::Bool(*b),
+        DataRef::DateTime(d) if d.is_datetime() => RawCell::DateSerial(d.as_f64()),
+        DataRef::DateTime(d) => RawCell::Float(d.as_f64()),
+        DataRef::DateTimeIso(s) => RawCell::DateIso(s),
+        DataRef::DurationIso(s) => RawCell::Str(s),
+        DataRef::Error(e) => RawCell::Error(e.to_string()),
+    }
+}
+
 /// Reads a workbook from its bytes. Never panics: a reader panic becomes
 /// [`IngestError::Panicked`].
 pub fn read_workbook(bytes: &[u8], cfg: &Config, limits: Limits) -> Result<Cohort, IngestError> {
@@ -212,45 +342,6 @@ fn check_zip(bytes: &[u8], limits: Limits) -> Result<(), IngestError> {
     Ok(())
 }
 
-/// The bounding box (rows, columns) of a sheet's non-empty cells, streamed so that memory
-/// stays constant whatever the sheet claims. `None` when the format has no cell reader
-/// (xls: at most 65,536 x 256 by format; ods) or the sheet cannot be streamed.
-fn streamed_size<RS: std::io::Read + std::io::Seek>(
-    wb: &mut Sheets<RS>,
-    name: &str,
-) -> Option<(u64, u64)> {
-    let mut bbox: Option<(u32, u32, u32, u32)> = None;
-    let mut add = |(r, c): (u32, u32)| {
-        bbox = Some(match bbox {
-            None => (r, c, r, c),
-            Some((r0, c0, r1, c1)) => (r0.min(r), c0.min(c), r1.max(r), c1.max(c)),
-        });
-    };
-    match wb {
-        Sheets::Xlsx(x) => {
-            let mut rd = x.worksheet_cells_reader(name).ok()?;
-            while let Ok(Some(cell)) = rd.next_cell() {
-                if !matches!(cell.get_value(), calamine::DataRef::Empty) {
-                    add(cell.get_position());
-                }
-            }
-        }
-        Sheets::Xlsb(x) => {
-            let mut rd = x.worksheet_cells_reader(name).ok()?;
-            while let Ok(Some(cell)) = rd.next_cell() {
-                if !matches!(cell.get_value(), calamine::DataRef::Empty) {
-                    add(cell.get_position());
-                }
-            }
-        }
-        _ => return None,
-    }
-    Some(match bbox {
-        None => (0, 0),
-        Some((r0, c0, r1, c1)) => (u64::from(r1 - r0) + 1, u64::from(c1 - c0) + 1),
-    })
-}
-
 fn read_workbook_inner(bytes: &[u8], cfg: &Config, limits: Limits) -> Result<Cohort, IngestError> {
     check_zip(bytes, limits)?;
     let mut wb = calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
@@ -316,71 +407,99 @@ fn read_workbook_inner(bytes: &[u8], cfg: &Config, limits: Limits) -> Result<Coh
             );
             continue;
         };
-        if let Some((rows, cols)) = streamed_size(&mut wb, name) {
-            check_size(name, rows, cols, &mut total_cells, limits)?;
-        }
         wanted.push((idx, name, kind));
     }
     let streamed = matches!(wb, Sheets::Xlsx(_) | Sheets::Xlsb(_));
-    // One sheet: load it and turn it into typed rows, with its own findings.
-    let read_one = |wb: &mut Sheets<Cursor<&[u8]>>, idx: u16, name: &String, kind: SheetKind| {
+    let unreadable = |name: &String, e: String| -> SheetRead {
+        (
+            None,
+            vec![Finding::general(
+                Severity::Error,
+                rule::UNREADABLE_SHEET,
+                format!("sheet could not be read: {e}"),
+            )
+            .with_sheet(name.clone())],
+            (0, 0),
+        )
+    };
+    // One sheet: read it (streamed where calamine can) and turn it into typed rows, with its
+    // own findings. The dense size is checked against the per-sheet limit before parsing.
+    let read_one = |wb: &mut Sheets<Cursor<&[u8]>>,
+                    idx: u16,
+                    name: &String,
+                    kind: SheetKind|
+     -> Result<SheetRead, IngestError> {
         let mut found = Vec::new();
-        let range = match wb.worksheet_range(name) {
-            Ok(r) => r,
-            Err(e) => {
-                found.push(
-                    Finding::general(
-                        Severity::Error,
-                        rule::UNREADABLE_SHEET,
-                        format!("sheet could not be read: {e}"),
-                    )
-                    .with_sheet(name.clone()),
-                );
-                return (None, found, (0, 0));
-            }
-        };
-        let size = range.get_size();
         let matcher = match kind {
             SheetKind::Patients | SheetKind::Treatment => &patient_m,
             SheetKind::Assessments => &assess_m,
             SheetKind::AdverseEvents => &ae_m,
             SheetKind::Labs => &lab_m,
         };
-        let table = sheet::read_table(
-            &RangeGrid(&range),
-            idx,
-            name,
-            kind,
-            matcher,
-            &sp,
-            ds,
-            &cfg.values.note_markers,
-            &mut found,
-        );
-        (table, found, size)
+        let parse = |grid: &dyn Grid, found: &mut Vec<Finding>| {
+            check_size(
+                name,
+                grid.height() as u64,
+                grid.width() as u64,
+                &mut 0,
+                limits,
+            )?;
+            let table = sheet::read_table(
+                grid,
+                idx,
+                name,
+                kind,
+                matcher,
+                &sp,
+                ds,
+                &cfg.values.note_markers,
+                found,
+            );
+            Ok::<_, IngestError>((table, (grid.height(), grid.width())))
+        };
+        let max = limits.max_cells_per_sheet;
+        let grid = match wb {
+            Sheets::Xlsx(x) => match x.worksheet_cells_reader(name) {
+                Ok(mut rd) => SparseGrid::stream(name, max, || rd.next_cell())?,
+                Err(e) => Err(e.to_string()),
+            },
+            Sheets::Xlsb(x) => match x.worksheet_cells_reader(name) {
+                Ok(mut rd) => SparseGrid::stream(name, max, || rd.next_cell())?,
+                Err(e) => Err(e.to_string()),
+            },
+            _ => match wb.worksheet_range(name) {
+                Ok(range) => {
+                    let (table, size) = parse(&RangeGrid(&range), &mut found)?;
+                    return Ok((table, found, size));
+                }
+                Err(e) => Err(e.to_string()),
+            },
+        };
+        match grid {
+            Ok(g) => {
+                let (table, size) = parse(&g, &mut found)?;
+                Ok((table, found, size))
+            }
+            Err(e) => Ok(unreadable(name, e)),
+        }
     };
     // Large streamed workbooks read their sheets in parallel, each on its own reader of the
     // same bytes (sizes were checked above); small ones stay on one thread.
     let parallel = streamed && bytes.len() > PARALLEL_SHEETS_MIN_BYTES && wanted.len() > 1;
-    let per_sheet: Vec<SheetRead> = if parallel {
+    let per_sheet: Vec<Result<SheetRead, IngestError>> = if parallel {
         use rayon::prelude::*;
         wanted
             .par_iter()
-            .map(|(idx, name, kind)| {
-                match calamine::open_workbook_auto_from_rs(Cursor::new(bytes)) {
-                    Ok(mut own) => read_one(&mut own, *idx, name, *kind),
-                    Err(e) => (
-                        None,
-                        vec![Finding::general(
-                            Severity::Error,
-                            rule::UNREADABLE_SHEET,
-                            format!("sheet could not be read: {e}"),
-                        )
-                        .with_sheet((*name).clone())],
-                        (0, 0),
-                    ),
-                }
-            })
+            .map_init(
+                || {
+                    calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
+                        .map_err(|e| e.to_string())
+                },
+                |own, (idx, name, kind)| match own {
+                    Ok(own) => read_one(own, *idx, name, *kind),
+                    Err(e) => Ok(unreadable(name, e.clone())),
+                },
+            )
             .collect()
     } else {
         wanted
@@ -388,10 +507,9 @@ fn read_workbook_inner(bytes: &[u8], cfg: &Config, limits: Limits) -> Result<Coh
             .map(|(idx, name, kind)| read_one(&mut wb, *idx, name, *kind))
             .collect()
     };
-    for ((_, name, _), (table, found, (h, w))) in wanted.iter().zip(per_sheet) {
-        if !streamed {
-            check_size(name, h as u64, w as u64, &mut total_cells, limits)?;
-        }
+    for ((_, name, _), read) in wanted.iter().zip(per_sheet) {
+        let (table, found, (h, w)) = read?;
+        check_size(name, h as u64, w as u64, &mut total_cells, limits)?;
         findings.extend(found);
         tables.extend(table);
     }
@@ -415,4 +533,56 @@ fn read_workbook_inner(bytes: &[u8], cfg: &Config, limits: Limits) -> Result<Coh
     let mut cohort = records::build(tables, &names, cfg, findings);
     Cohort::resolve_findings(&cohort.sheets, &mut cohort.findings);
     Ok(cohort)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell<'a>(r: u32, c: u32, v: DataRef<'a>) -> calamine::Cell<DataRef<'a>> {
+        calamine::Cell::new((r, c), v)
+    }
+
+    #[test]
+    fn sparse_grid_reads_cells_in_any_order_with_gaps() {
+        // Out of order, an empty cell, a gap row and a gap column; origin at (2, 1).
+        let cells = vec![
+            cell(4, 3, DataRef::Float(2.5)),
+            cell(2, 1, DataRef::SharedString("id")),
+            cell(2, 2, DataRef::Empty),
+            cell(2, 3, DataRef::String("x".into())),
+            cell(4, 1, DataRef::Int(7)),
+        ];
+        let mut it = cells.into_iter();
+        let g = SparseGrid::stream("s", 100, || Ok::<_, String>(it.next()))
+            .unwrap()
+            .unwrap();
+        assert_eq!(g.origin(), (2, 1));
+        assert_eq!((g.height(), g.width()), (3, 3));
+        assert!(matches!(g.cell(0, 0), RawCell::Str("id")));
+        assert!(matches!(g.cell(0, 1), RawCell::Empty));
+        assert!(matches!(g.cell(0, 2), RawCell::Str("x")));
+        assert!(matches!(g.cell(1, 0), RawCell::Empty));
+        assert!(matches!(g.cell(2, 0), RawCell::Int(7)));
+        assert!(matches!(g.cell(2, 2), RawCell::Float(f) if f == 2.5));
+        assert!(matches!(g.cell(3, 0), RawCell::Empty), "past the last row");
+        assert!(
+            matches!(g.cell(0, 9), RawCell::Empty),
+            "past the last column"
+        );
+    }
+
+    #[test]
+    fn sparse_grid_refuses_a_sheet_over_the_cell_limit_while_streaming() {
+        let mut n = 0u32;
+        let r = SparseGrid::stream("big", 10, || {
+            n += 1;
+            Ok::<_, String>(Some(cell(n, 0, DataRef::Int(1))))
+        });
+        assert!(matches!(r, Err(IngestError::TooLarge { limit: 10, .. })));
+        assert_eq!(n, 11, "stops at the first cell over the limit");
+        // A reader error is the sheet's error, not the workbook's.
+        let r = SparseGrid::stream("bad", 10, || Err::<Option<_>, _>("broken xml".to_string()));
+        assert!(matches!(r, Ok(Err(e)) if e == "broken xml"));
+    }
 }

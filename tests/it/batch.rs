@@ -279,15 +279,28 @@ fn sigkill_at_random_moments_never_leaves_half_a_report() {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(20);
     let mut killed_running = 0;
     for _ in 0..20 {
-        let mut child = std::process::Command::new(&exe)
-            .arg("run")
-            .arg("--input")
-            .arg(&input)
-            .arg("--output")
-            .arg(&output)
-            .args(["--settle-seconds", "0", "--force", "--wait"])
-            .stderr(std::process::Stdio::null())
-            .spawn()
+        let spawn = || {
+            std::process::Command::new(&exe)
+                .arg("run")
+                .arg("--input")
+                .arg(&input)
+                .arg("--output")
+                .arg(&output)
+                .args(["--settle-seconds", "0", "--force", "--wait"])
+                .stderr(std::process::Stdio::null())
+                .spawn()
+        };
+        // ETXTBSY: a test thread forking elsewhere in this process can briefly hold the
+        // copied binary's write descriptor; retry rather than fail on the race.
+        let mut child = spawn()
+            .or_else(|_| {
+                std::thread::sleep(Duration::from_millis(50));
+                spawn()
+            })
+            .or_else(|_| {
+                std::thread::sleep(Duration::from_millis(200));
+                spawn()
+            })
             .unwrap();
         std::thread::sleep(Duration::from_millis(rng.random_range(0..300)));
         if child.try_wait().unwrap().is_none() {

@@ -960,7 +960,8 @@ fn long_listings_get_a_sheet_filter_and_are_streamed() {
     let r = fixture();
     assert!(r.datasets.adsl.len() > 2);
     let dir = tempfile::tempdir().unwrap();
-    let text = EMBEDDED_LAYOUT.replace("native_table_max_rows = 10000", "native_table_max_rows = 2");
+    let text =
+        EMBEDDED_LAYOUT.replace("native_table_max_rows = 10000", "native_table_max_rows = 2");
     assert_ne!(text, EMBEDDED_LAYOUT, "the layout names the threshold");
     std::fs::write(dir.path().join("xlsx_layout.toml"), text).unwrap();
     let mut cfg = config(Language::En);
