@@ -35,6 +35,10 @@ struct Args {
     reps: usize,
 }
 
+// The allocator `mmreport` itself uses, so the in-process stage times match the binary's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn args() -> Args {
     let mut a = Args {
         sizes: vec![32, 1_000, 20_000, 100_000],

@@ -21,6 +21,7 @@ fn main() -> anyhow::Result<()> {
     for (name, d) in &p.timings {
         println!("{name:>10}: {:8.1} ms", d.as_secs_f64() * 1000.0);
     }
+    println!("{:>10}: {} MB peak after the pipeline", "memory", peak_mb());
     let cfg = &ctx.config.config;
     let t = Instant::now();
     let html = mmreport::render::html::render_html(&p.results, cfg)?;
@@ -53,9 +54,10 @@ fn main() -> anyhow::Result<()> {
     let t = Instant::now();
     mmreport::publish::write_report(dir.path(), &p.results, cfg)?;
     println!(
-        "{:>10}: {:8.1} ms",
+        "{:>10}: {:8.1} ms ({} MB peak)",
         "report",
         t.elapsed().as_secs_f64() * 1000.0,
+        peak_mb()
     );
     println!(
         "{:>10}: {:8.1} ms",
@@ -63,4 +65,17 @@ fn main() -> anyhow::Result<()> {
         t0.elapsed().as_secs_f64() * 1000.0
     );
     Ok(())
+}
+
+/// Peak resident memory of this process so far (Linux; 0 elsewhere).
+fn peak_mb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .map(|kb| kb / 1024)
+        .unwrap_or(0)
 }

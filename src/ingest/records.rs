@@ -280,8 +280,13 @@ pub fn build(
 ) -> Cohort {
     let dict = &cfg.dictionary;
     // Cell findings raised before ids were known get the id of their row.
+    // Only the rows that have such a finding are looked up.
+    let wanted: HashSet<(u16, u32)> = findings
+        .iter()
+        .filter_map(|f| f.at.map(|a| (a.sheet, a.row)))
+        .collect();
     let mut row_ids: HashMap<(u16, u32), String> = HashMap::new();
-    for t in &tables {
+    for t in tables.iter().filter(|_| !wanted.is_empty()) {
         let defs = match t.kind {
             SheetKind::Patients | SheetKind::Treatment => &dict.patient,
             SheetKind::Assessments => &dict.assessment,
@@ -289,7 +294,10 @@ pub fn build(
             SheetKind::Labs => &dict.lab,
         };
         let ix = Ix::new(defs);
-        for row in &t.rows {
+        for row in t.rows.iter() {
+            if !wanted.contains(&(t.sheet, row.excel_row)) {
+                continue;
+            }
             if let Some((id, _)) = id_of(&ix, &row.values) {
                 row_ids.insert((t.sheet, row.excel_row), id);
             }
@@ -450,14 +458,16 @@ pub fn build(
     let mut assessments = Vec::new();
     let mut adverse_events = Vec::new();
     let mut labs = Vec::new();
-    for t in tables.iter_mut().filter(|t| !t.kind.patient_level()) {
+    // The tables are consumed: each row's cells are freed once it is a record, so the
+    // typed sheet and the records built from it are not both held whole.
+    for t in tables.into_iter().filter(|t| !t.kind.patient_level()) {
         let defs = match t.kind {
             SheetKind::Assessments => &dict.assessment,
             SheetKind::AdverseEvents => &dict.adverse_event,
             _ => &dict.lab,
         };
         let ix = Ix::new(defs);
-        for row in t.rows.iter_mut() {
+        for mut row in t.rows {
             let Some((id, at)) = id_of(&ix, &row.values) else {
                 let at = row.values.iter().flatten().next().map(|v| v.at);
                 if let Some(at) = at {
