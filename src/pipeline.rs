@@ -13,10 +13,79 @@ use crate::validate;
 use std::collections::HashMap;
 
 /// Rule outputs as JSON values in `Results` (which stays `Deserialize` for run-to-run diffs).
-fn to_json<T: serde::Serialize>(xs: &[T]) -> Vec<serde_json::Value> {
-    xs.iter()
-        .map(|x| serde_json::to_value(x).unwrap_or(serde_json::Value::Null))
-        .collect()
+/// A rule set's serialised code of an enum value (`SD`, `relapsed`, `m_protein`).
+fn code<T: serde::Serialize>(x: &T) -> String {
+    match serde_json::to_value(x) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+fn strings(xs: &[&str]) -> Vec<String> {
+    xs.iter().map(|s| s.to_string()).collect()
+}
+
+fn imwg_row(x: &crate::rules::disease_state::ImwgRecord) -> crate::results::ImwgRow {
+    crate::results::ImwgRow {
+        agrees: x.agrees,
+        basis: x.basis.clone(),
+        derived: x.derived.clone(),
+        missing: strings(&x.missing),
+        patient_id: x.patient_id.clone(),
+        recorded: x.recorded.clone(),
+        relapse_evidence: x.relapse_evidence.clone(),
+        relapse_evidence_rules: strings(&x.relapse_evidence_rules),
+        rule: x.rule.to_string(),
+    }
+}
+
+fn response_check(x: &crate::rules::response::DerivedResponse) -> crate::results::ResponseCheck {
+    crate::results::ResponseCheck {
+        after_cycle: x.after_cycle,
+        agrees: x.agrees,
+        basis: x.basis.clone(),
+        confirmed: x.confirmed,
+        date: x.date.map(|d| d.to_string()),
+        derived: x.derived.as_ref().map(code),
+        measure: x.measure.as_ref().map(code),
+        patient_id: x.patient_id.clone(),
+        recorded: x.recorded.as_ref().map(code),
+        rule: x.rule.to_string(),
+    }
+}
+
+fn staging_row(x: &crate::rules::staging::PatientStaging) -> crate::results::StagingRow {
+    crate::results::StagingRow {
+        ds_subclass_agrees: x.ds_subclass_agrees,
+        ds_subclass_derived: x.ds_subclass_derived.clone(),
+        ds_subclass_recorded: x.ds_subclass_recorded.clone(),
+        high_risk_count: x.high_risk_count,
+        high_risk_fish: x.high_risk_fish,
+        high_risk_markers: x.high_risk_markers.clone(),
+        iss_agrees: x.iss_agrees,
+        iss_basis: x.iss_basis.clone(),
+        iss_derived: x.iss_derived,
+        iss_recorded: x.iss_recorded,
+        note_newly_diagnosed: x.note_newly_diagnosed,
+        patient_id: x.patient_id.clone(),
+        r2_iss: x.r2_iss,
+        r2_iss_basis: x.r2_iss_basis.clone(),
+        r_iss: x.r_iss,
+        r_iss_basis: x.r_iss_basis.clone(),
+    }
+}
+
+fn diagnosis_row(x: &crate::rules::diagnosis::DiagnosisCheck) -> crate::results::DiagnosisRow {
+    crate::results::DiagnosisRow {
+        basis: x.basis.clone(),
+        criteria_met: x.criteria_met.clone(),
+        label: x.label.to_string(),
+        missing: strings(&x.missing),
+        outcome: code(&x.outcome),
+        patient_id: x.patient_id.clone(),
+        rule: x.rule.to_string(),
+    }
 }
 use sha2::{Digest, Sha256};
 
@@ -191,12 +260,16 @@ pub fn process(bytes: &[u8], file_name: &str, ctx: &Context) -> Result<Processed
         cohort: cohort_summary,
         finding_counts: FindingCounts::of(&findings),
         findings,
-        imwg: to_json(&outcome.imwg),
+        imwg: outcome.imwg.iter().map(imwg_row).collect(),
         validation: Validation {
             summary: serde_json::to_value(&outcome.summary).unwrap_or_default(),
-            derived_responses: to_json(&outcome.derived_responses),
-            staging: to_json(&outcome.staging),
-            diagnosis: to_json(&outcome.diagnosis),
+            derived_responses: outcome
+                .derived_responses
+                .iter()
+                .map(response_check)
+                .collect(),
+            staging: outcome.staging.iter().map(staging_row).collect(),
+            diagnosis: outcome.diagnosis.iter().map(diagnosis_row).collect(),
         },
         changes: None,
         analyses,

@@ -61,7 +61,7 @@ pub struct Results {
     pub findings: Vec<Finding>,
     /// IMWG disease-state classification per patient (see `rules`).
     #[serde(default)]
-    pub imwg: Vec<serde_json::Value>,
+    pub imwg: Vec<ImwgRow>,
     /// Rule-set outputs: summary, derived responses, staging, diagnosis checks.
     #[serde(default)]
     pub validation: Validation,
@@ -93,9 +93,89 @@ impl FindingCounts {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Validation {
     pub summary: serde_json::Value,
-    pub derived_responses: Vec<serde_json::Value>,
-    pub staging: Vec<serde_json::Value>,
-    pub diagnosis: Vec<serde_json::Value>,
+    pub derived_responses: Vec<ResponseCheck>,
+    pub staging: Vec<StagingRow>,
+    pub diagnosis: Vec<DiagnosisRow>,
+}
+
+// The per-patient and per-assessment rule outputs below are typed rather than JSON trees:
+// a registry holds hundreds of thousands of them, and a `serde_json::Value` object costs
+// several times its typed size. Their fields are in alphabetical order, the order these
+// objects have always had in results.json. Codes (responses, statuses, measures) are the
+// rule sets' serialised codes.
+
+/// One patient's IMWG disease-state check (`rules::disease_state::ImwgRecord`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ImwgRow {
+    pub agrees: Option<bool>,
+    pub basis: String,
+    /// Derived disease-state code; `None` = not derivable.
+    pub derived: Option<String>,
+    pub missing: Vec<String>,
+    pub patient_id: String,
+    /// Recorded `disease_status` code.
+    pub recorded: Option<String>,
+    /// Relapse criteria documented at entry (descriptions).
+    pub relapse_evidence: Vec<String>,
+    /// Rule ids of those criteria, parallel to `relapse_evidence`.
+    pub relapse_evidence_rules: Vec<String>,
+    pub rule: String,
+}
+
+/// One post-baseline assessment: recorded vs IMWG-derived response
+/// (`rules::response::DerivedResponse`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ResponseCheck {
+    pub after_cycle: Option<u32>,
+    /// `None` when either side is missing or the derived response is NE.
+    pub agrees: Option<bool>,
+    pub basis: String,
+    pub confirmed: bool,
+    /// ISO date.
+    pub date: Option<String>,
+    /// Derived response code; `None` = not derivable.
+    pub derived: Option<String>,
+    pub measure: Option<String>,
+    pub patient_id: String,
+    pub recorded: Option<String>,
+    pub rule: String,
+}
+
+/// One patient's staging (`rules::staging::PatientStaging`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StagingRow {
+    pub ds_subclass_agrees: Option<bool>,
+    pub ds_subclass_derived: Option<String>,
+    pub ds_subclass_recorded: Option<String>,
+    pub high_risk_count: u32,
+    pub high_risk_fish: Option<bool>,
+    pub high_risk_markers: Vec<String>,
+    pub iss_agrees: Option<bool>,
+    pub iss_basis: String,
+    pub iss_derived: Option<u8>,
+    pub iss_recorded: Option<u8>,
+    pub note_newly_diagnosed: bool,
+    pub patient_id: String,
+    pub r2_iss: Option<u8>,
+    pub r2_iss_basis: String,
+    pub r_iss: Option<u8>,
+    pub r_iss_basis: String,
+}
+
+/// One patient's IMWG 2014 diagnosis check (`rules::diagnosis::DiagnosisCheck`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DiagnosisRow {
+    pub basis: String,
+    pub criteria_met: Vec<String>,
+    pub label: String,
+    pub missing: Vec<String>,
+    pub outcome: String,
+    pub patient_id: String,
+    pub rule: String,
 }
 
 // ---------------------------------------------------------------------------------------

@@ -328,15 +328,15 @@ pub fn fixture() -> Results {
         finding_counts: FindingCounts::of(&findings),
         findings,
         imwg: vec![
-            json!({"patient_id": "P01", "recorded": "refractory", "derived": "refractory", "agrees": true, "basis": "progression 35 days after the last dose", "relapse_evidence": []}),
-            json!({"patient_id": "P02", "recorded": "relapsed", "derived": "refractory", "agrees": false, "basis": XSS, "relapse_evidence": ["M-protein rise ≥ 25%"]}),
-            json!({"patient_id": "P03", "recorded": null, "derived": null, "agrees": null, "basis": "no prior-line dates", "relapse_evidence": []}),
+            typed(json!({"patient_id": "P01", "recorded": "refractory", "derived": "refractory", "agrees": true, "basis": "progression 35 days after the last dose", "relapse_evidence": []})),
+            typed(json!({"patient_id": "P02", "recorded": "relapsed", "derived": "refractory", "agrees": false, "basis": XSS, "relapse_evidence": ["M-protein rise ≥ 25%"]})),
+            typed(json!({"patient_id": "P03", "recorded": null, "derived": null, "agrees": null, "basis": "no prior-line dates", "relapse_evidence": []})),
         ],
         validation: Validation {
             summary: json!({"criteria_version": "IMWG 2016", "ctcae_version": "CTCAE v5", "patients": 32, "responses_disagree": 1}),
             derived_responses: vec![
-                json!({"patient_id": "P04", "after_cycle": 2, "date": "2020-05-01", "recorded": "PR", "derived": "SD", "agrees": false, "basis": "serum M -31%", "rule": "imwg2016.response.pr"}),
-                json!({"patient_id": "P05", "after_cycle": 2, "date": "2020-06-01", "recorded": "PR", "derived": "PR", "agrees": true, "basis": "serum M -61%", "rule": "imwg2016.response.pr"}),
+                typed(json!({"patient_id": "P04", "after_cycle": 2, "date": "2020-05-01", "recorded": "PR", "derived": "SD", "agrees": false, "basis": "serum M -31%", "rule": "imwg2016.response.pr"})),
+                typed(json!({"patient_id": "P05", "after_cycle": 2, "date": "2020-06-01", "recorded": "PR", "derived": "PR", "agrees": true, "basis": "serum M -61%", "rule": "imwg2016.response.pr"})),
             ],
             staging: vec![],
             diagnosis: vec![],
@@ -817,4 +817,9 @@ fn chromium_screenshot() {
             let _ = std::fs::copy(&png, format!("{keep}/report-{lang:?}.png"));
         }
     }
+}
+
+/// A typed results row from its JSON form (the shape results.json has).
+fn typed<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> T {
+    serde_json::from_value(v).unwrap()
 }

@@ -540,19 +540,21 @@ pub fn fixture() -> Results {
         },
         finding_counts: FindingCounts::of(&findings),
         findings,
-        imwg: vec![serde_json::json!({
+        imwg: vec![serde_json::from_value(serde_json::json!({
             "patient_id": "P01", "recorded": "refractory", "derived": "relapsed",
             "agrees": false, "basis": "progression 90 days after the last dose",
             "rule": "imwg2016.relapsed", "missing": [], "relapse_evidence": ["new bone lesion"],
             "relapse_evidence_rules": ["new_bone_lesion"]
-        })],
+        }))
+        .unwrap()],
         validation: Validation {
             summary: serde_json::json!({"patients": 5, "responses_disagree": 1, "criteria_version": "IMWG 2016"}),
-            derived_responses: vec![serde_json::json!({
+            derived_responses: vec![serde_json::from_value(serde_json::json!({
                 "patient_id": "P02", "after_cycle": 2, "date": "2020-05-01", "recorded": "PR",
                 "derived": "SD", "confirmed": true, "basis": "serum M 20 -> 15 (-25%)",
                 "agrees": false, "rule": "imwg2016.sd", "measure": "serum"
-            })],
+            }))
+            .unwrap()],
             staging: vec![],
             diagnosis: vec![],
         },

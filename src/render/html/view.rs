@@ -7,7 +7,9 @@ use super::{inline_svg, HtmlError};
 use crate::config::Config;
 use crate::render::figures::{self, km, FigCtx};
 use crate::render::format::{ci, fixed, p_value, pct};
-use crate::results::{KmMedian, Level, Rate, ResponseCounts, Results, Survival};
+use crate::results::{
+    ImwgRow, KmMedian, Level, Rate, ResponseCheck, ResponseCounts, Results, Survival,
+};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -175,20 +177,9 @@ impl V<'_> {
     }
 }
 
-fn s(v: &Value, key: &str) -> String {
-    match v.get(key) {
-        None | Some(Value::Null) => "—".into(),
-        Some(Value::String(x)) => x.clone(),
-        Some(Value::Array(a)) => a
-            .iter()
-            .map(|x| match x {
-                Value::String(s) => s.clone(),
-                o => o.to_string(),
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
-        Some(o) => o.to_string(),
-    }
+/// The text of an optional value, `—` when absent.
+fn or_dash(x: &Option<String>) -> &str {
+    x.as_deref().unwrap_or("—")
 }
 
 /// Builds the view model.
@@ -306,14 +297,14 @@ fn flow(v: &mut V) -> Vec<Block> {
 
 /// The IMWG rows the HTML lists: every patient of a small cohort; in a large one only those
 /// whose recorded state is not confirmed, up to `report.findings_in_html`.
-fn imwg_rows<'a>(v: &V<'a>) -> Vec<&'a Value> {
+fn imwg_rows<'a>(v: &V<'a>) -> Vec<&'a ImwgRow> {
     let max = v.cfg.report.findings_in_html;
     let all = &v.r.imwg;
     if all.len() <= max {
         return all.iter().collect();
     }
     all.iter()
-        .filter(|x| x.get("agrees").and_then(Value::as_bool) != Some(true))
+        .filter(|x| x.agrees != Some(true))
         .take(max)
         .collect()
 }
@@ -323,10 +314,7 @@ fn imwg_note(v: &V) -> Vec<String> {
     if all.len() <= v.cfg.report.findings_in_html {
         return vec![];
     }
-    let agree = all
-        .iter()
-        .filter(|x| x.get("agrees").and_then(Value::as_bool) == Some(true))
-        .count();
+    let agree = all.iter().filter(|x| x.agrees == Some(true)).count();
     vec![v
         .l("html.imwg_capped")
         .replace("{n}", &all.len().to_string())
@@ -427,7 +415,7 @@ fn validation(v: &mut V) -> Vec<Block> {
         out.push(v.no_data());
     } else {
         let status = |code: &str| v.label_or(&[format!("status.{code}")], code);
-        let yn = |x: Option<&Value>| match x.and_then(Value::as_bool) {
+        let yn = |x: Option<bool>| match x {
             Some(true) => v.l("variable.yes"),
             Some(false) => v.l("variable.no"),
             None => "—".into(),
@@ -447,12 +435,12 @@ fn validation(v: &mut V) -> Vec<Block> {
                 .iter()
                 .map(|x| {
                     row(vec![
-                        s(x, "patient_id"),
-                        status(&s(x, "recorded")),
-                        status(&s(x, "derived")),
-                        yn(x.get("agrees")),
-                        s(x, "basis"),
-                        s(x, "relapse_evidence"),
+                        x.patient_id.clone(),
+                        status(or_dash(&x.recorded)),
+                        status(or_dash(&x.derived)),
+                        yn(x.agrees),
+                        x.basis.clone(),
+                        x.relapse_evidence.join("; "),
                     ])
                 })
                 .collect(),
@@ -462,11 +450,11 @@ fn validation(v: &mut V) -> Vec<Block> {
     out.push(Block::H3 {
         text: v.l("html.disagree_heading"),
     });
-    let dis: Vec<&Value> = r
+    let dis: Vec<&ResponseCheck> = r
         .validation
         .derived_responses
         .iter()
-        .filter(|x| x.get("agrees").and_then(Value::as_bool) == Some(false))
+        .filter(|x| x.agrees == Some(false))
         .collect();
     if dis.is_empty() {
         out.push(Block::Note {
@@ -491,13 +479,13 @@ fn validation(v: &mut V) -> Vec<Block> {
                 .take(v.cfg.report.findings_in_html)
                 .map(|x| {
                     row(vec![
-                        s(x, "patient_id"),
-                        s(x, "after_cycle"),
-                        s(x, "date"),
-                        v.level(&s(x, "recorded")),
-                        v.level(&s(x, "derived")),
-                        s(x, "basis"),
-                        s(x, "rule"),
+                        x.patient_id.clone(),
+                        x.after_cycle.map_or("—".into(), |c| c.to_string()),
+                        or_dash(&x.date).to_string(),
+                        v.level(or_dash(&x.recorded)),
+                        v.level(or_dash(&x.derived)),
+                        x.basis.clone(),
+                        x.rule.clone(),
                     ])
                 })
                 .collect(),

@@ -241,11 +241,10 @@ fn json_text(v: Option<&serde_json::Value>) -> Cell {
     }
 }
 
-fn json_code(c: &Ctx, v: Option<&serde_json::Value>) -> Cell {
-    match v {
-        Some(serde_json::Value::String(s)) => Cell::text(c.value_label(s)),
-        other => json_text(other),
-    }
+/// A rule set's code (response, disease state) as its catalog label; blank when absent.
+fn code_cell(c: &Ctx, v: Option<&str>) -> Cell {
+    v.map(|s| Cell::text(c.value_label(s)))
+        .unwrap_or(Cell::Blank)
 }
 
 fn validation(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
@@ -315,13 +314,13 @@ fn validation(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
             .iter()
             .map(|v| {
                 vec![
-                    json_text(v.get("patient_id")),
-                    json_code(c, v.get("recorded")),
-                    json_code(c, v.get("derived")),
-                    c.yes_no(v.get("agrees").and_then(|x| x.as_bool())),
-                    json_text(v.get("rule")),
-                    json_text(v.get("basis")),
-                    json_text(v.get("relapse_evidence")),
+                    Cell::text(&v.patient_id),
+                    code_cell(c, v.recorded.as_deref()),
+                    code_cell(c, v.derived.as_deref()),
+                    c.yes_no(v.agrees),
+                    Cell::text(&v.rule),
+                    Cell::text(&v.basis),
+                    Cell::text(v.relapse_evidence.join("; ")),
                 ]
             })
             .collect();
@@ -345,20 +344,17 @@ fn validation(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
         c.r.validation
             .derived_responses
             .iter()
-            .filter(|v| v.get("agrees").and_then(|x| x.as_bool()) == Some(false))
+            .filter(|v| v.agrees == Some(false))
             .map(|v| {
                 vec![
-                    json_text(v.get("patient_id")),
-                    v.get("after_cycle")
-                        .and_then(|x| x.as_f64())
-                        .map(Cell::num)
-                        .unwrap_or(Cell::Blank),
-                    Cell::opt_date(v.get("date").and_then(|x| x.as_str())),
-                    json_code(c, v.get("recorded")),
-                    json_code(c, v.get("derived")),
-                    c.yes_no(v.get("confirmed").and_then(|x| x.as_bool())),
-                    json_text(v.get("rule")),
-                    json_text(v.get("basis")),
+                    Cell::text(&v.patient_id),
+                    Cell::opt(v.after_cycle.map(f64::from)),
+                    Cell::opt_date(v.date.as_deref()),
+                    code_cell(c, v.recorded.as_deref()),
+                    code_cell(c, v.derived.as_deref()),
+                    c.yes_no(Some(v.confirmed)),
+                    Cell::text(&v.rule),
+                    Cell::text(&v.basis),
                 ]
             })
             .collect();
