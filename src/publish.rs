@@ -2,9 +2,13 @@
 //! written into a temporary directory beside the final one and renamed into place only when
 //! complete; the previous report stays until then.
 //!
-//! [`publish_versioned`] additionally keeps the last N reports of a workbook under a
-//! versions folder, and [`write_file_atomic`] writes one file (the manifest, the index, a run
-//! log) by the same write-beside-then-rename rule. Anything removed is first renamed to a
+//! [`write_report`] renders a report straight into the staging directory ([`stage_with`]):
+//! every file is streamed to disk as it is produced, so a registry's hundreds of megabytes
+//! of results.json, CSV and Excel listings are never held in memory whole.
+//!
+//! [`publish_versioned`] / [`publish_staged`] additionally keep the last N reports of a
+//! workbook under a versions folder, and [`write_file_atomic`] writes one file (the manifest,
+//! the index, a run log) by the same write-beside-then-rename rule. Anything removed is first renamed to a
 //! hidden `.trash-` name, so an interrupted removal never leaves a half-deleted report in
 //! sight; [`sweep_leftovers`] clears such hidden debris at the start of the next run.
 //!
