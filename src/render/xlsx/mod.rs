@@ -119,11 +119,12 @@ fn build_with(
     // for a file only slightly smaller.
     wb.set_zip_compression_level(1);
     wb.set_properties(&properties(results, labels));
+    // Create every sheet in layout order; a sheet of listings is written row by row to a
+    // temporary file (unnamed, removed on close) instead of being held in memory.
+    let mut names = Vec::with_capacity(layout.sheets.len());
     for sheet in &layout.sheets {
         let name = labels.get(&sheet.name).to_string();
         check_sheet_name(&sheet.name, &name)?;
-        // A sheet of listings is written row by row to a temporary file (unnamed, removed on
-        // close) instead of being held in memory; other sheets stay in memory.
         let ws = if sheet.sections.iter().any(|s| s.is_listing()) {
             wb.add_worksheet_with_constant_memory()?
         } else {
@@ -140,11 +141,50 @@ fn build_with(
         ws.set_paper_size(9); // A4
         ws.set_print_fit_to_pages(1, 0); // one page wide, as many tall as needed
         ws.set_screen_gridlines(false);
-        let mut w = writer::SheetWriter::new(ws, name, &styles);
+        names.push(name);
+    }
+    let render = |ws: &mut rust_xlsxwriter::Worksheet,
+                  sheet: &layout::SheetSpec,
+                  name: &str|
+     -> Result<(), XlsxRenderError> {
+        let mut w = writer::SheetWriter::new(ws, name.to_string(), &styles);
         for section in &sheet.sections {
             sections::render(*section, &mut w, &ctx)?;
         }
-        w.finish(sheet.freeze)?;
+        w.finish(sheet.freeze)
+    };
+    // Sheets holding only listings (millions of rows in a registry) are written in
+    // parallel, the others first, one after the other. Constant-memory sheets number their
+    // cell formats in one workbook-wide table in order of first use; every format a listing
+    // can use is registered first, in a fixed order, so that the parallel writers only look
+    // formats up and the same results still give the same bytes.
+    let parallel = |sheet: &layout::SheetSpec| sheet.sections.iter().all(|s| s.is_listing());
+    {
+        let sheets = wb.worksheets_mut();
+        for ((ws, sheet), name) in sheets.iter_mut().zip(&layout.sheets).zip(&names) {
+            if !parallel(sheet) {
+                render(ws, sheet, name)?;
+            }
+        }
+    }
+    // `register_format` is public but hidden in rust_xlsxwriter's docs; its doc comment
+    // names this use ("multi-threaded constant memory programs"). Without it the
+    // reproducibility test `same_results_give_identical_bytes` fails.
+    for f in styles.listing_formats() {
+        wb.register_format(&f);
+    }
+    {
+        use rayon::prelude::*;
+        let jobs: Vec<_> = wb
+            .worksheets_mut()
+            .iter_mut()
+            .zip(&layout.sheets)
+            .zip(&names)
+            .filter(|((_, sheet), _)| parallel(sheet))
+            .collect();
+        jobs.into_par_iter()
+            .map(|((ws, sheet), name)| render(ws, sheet, name))
+            .collect::<Result<Vec<()>, _>>()?;
     }
     Ok(wb)
 }

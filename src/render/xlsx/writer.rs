@@ -165,6 +165,23 @@ impl Styles {
             .set_align(FormatAlign::Left)
     }
 
+    /// Every format a listing section can write, in a fixed order: titles, captions, notes,
+    /// then per column kind its header (also closing an empty table), body and last-row
+    /// formats. Registered before listing sheets are written in parallel.
+    pub fn listing_formats(&self) -> Vec<Format> {
+        let mut out = vec![self.title(), self.caption(), self.note(), Format::new()];
+        for (kind, _) in Kind::ALL {
+            out.push(self.cell(kind, Role::Header));
+            out.push(
+                self.cell(kind, Role::Header)
+                    .set_border_bottom(self.rule_bottom),
+            );
+            out.push(self.cell(kind, Role::Body));
+            out.push(self.cell(kind, Role::Last));
+        }
+        out
+    }
+
     pub fn width(&self, kind: Kind) -> f64 {
         self.kinds.get(&kind).map(|k| k.width).unwrap_or(12.0)
     }
