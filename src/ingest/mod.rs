@@ -17,6 +17,7 @@ use calamine::{Data, DataRef, Range, Reader, Sheets};
 use cells::{DateSystem, RawCell, Spellings};
 use names::{key, wide_pattern_keys};
 use sheet::{Grid, HeaderMatcher, SheetKind, Table};
+use std::collections::HashSet;
 use std::io::Cursor;
 
 /// Why a workbook could not be read at all.
@@ -55,8 +56,15 @@ pub mod rule {
     pub const UNREADABLE_SHEET: &str = "workbook.unreadable_sheet";
 }
 
-/// One sheet's outcome: its table (when it has a header), its findings, its size.
-type SheetRead = (Option<Table>, Vec<Finding>, (usize, usize));
+/// A sheet once read: a patient-level sheet's typed rows (joined with the other patient-level
+/// sheets later), or an event sheet already turned into records.
+enum SheetData {
+    PatientLevel(Table),
+    Events(records::EventSheet),
+}
+
+/// One sheet's outcome: its data (when it has a header), its findings, its size.
+type SheetRead = (Option<SheetData>, Vec<Finding>, (usize, usize));
 
 /// Workbooks larger than this read their sheets in parallel.
 const PARALLEL_SHEETS_MIN_BYTES: usize = 1 << 20;
@@ -455,7 +463,20 @@ fn read_workbook_inner(bytes: &[u8], cfg: &Config, limits: Limits) -> Result<Coh
                 &cfg.values.note_markers,
                 found,
             );
-            Ok::<_, IngestError>((table, (grid.height(), grid.width())))
+            let data = table.map(|t| {
+                if t.kind.patient_level() {
+                    SheetData::PatientLevel(t)
+                } else {
+                    let rows: HashSet<u32> = found
+                        .iter()
+                        .filter_map(|f| f.at)
+                        .filter(|a| a.sheet == idx)
+                        .map(|a| a.row)
+                        .collect();
+                    SheetData::Events(records::event_sheet(t, cfg, &rows, found))
+                }
+            });
+            Ok::<_, IngestError>((data, (grid.height(), grid.width())))
         };
         let max = limits.max_cells_per_sheet;
         let grid = match wb {
@@ -507,11 +528,16 @@ fn read_workbook_inner(bytes: &[u8], cfg: &Config, limits: Limits) -> Result<Coh
             .map(|(idx, name, kind)| read_one(&mut wb, *idx, name, *kind))
             .collect()
     };
+    let mut events = Vec::new();
     for ((_, name, _), read) in wanted.iter().zip(per_sheet) {
-        let (table, found, (h, w)) = read?;
+        let (data, found, (h, w)) = read?;
         check_size(name, h as u64, w as u64, &mut total_cells, limits)?;
         findings.extend(found);
-        tables.extend(table);
+        match data {
+            Some(SheetData::PatientLevel(t)) => tables.push(t),
+            Some(SheetData::Events(e)) => events.push(e),
+            None => {}
+        }
     }
     if !tables.iter().any(|t| t.kind == SheetKind::Patients) {
         if let Some(f) = findings.iter().find(|f| f.rule == sheet::rule::NO_HEADER) {
@@ -530,7 +556,7 @@ fn read_workbook_inner(bytes: &[u8], cfg: &Config, limits: Limits) -> Result<Coh
             looked.join(", ")
         )));
     }
-    let mut cohort = records::build(tables, &names, cfg, findings);
+    let mut cohort = records::build(tables, events, &names, cfg, findings);
     Cohort::resolve_findings(&cohort.sheets, &mut cohort.findings);
     Ok(cohort)
 }

@@ -270,10 +270,86 @@ fn id_of(ix: &Ix, row: &Values) -> Option<(String, CellRef)> {
     (!s.is_empty()).then_some((s, v.at))
 }
 
-/// Builds the cohort from the sheets' tables (patients sheet first, then other patient-level
-/// sheets in workbook order, then the long sheets).
+/// The records of one event sheet (assessments, adverse events or labs).
+#[derive(Debug)]
+pub enum EventRecords {
+    Assessments(Vec<Assessment>),
+    AdverseEvents(Vec<AdverseEvent>),
+    Labs(Vec<LabDraw>),
+}
+
+/// An event sheet turned into records on the thread that read it, so that its typed rows
+/// are freed there, sheet by sheet, instead of every sheet's rows waiting for the join.
+/// Whether each record's patient exists is decided later, in [`build`].
+#[derive(Debug)]
+pub struct EventSheet {
+    pub sheet: u16,
+    pub records: EventRecords,
+    /// (Excel row, patient id) of the rows named in `rows_with_findings`, so that a cell
+    /// finding raised before ids were known can name its patient.
+    pub row_ids: Vec<(u32, String)>,
+}
+
+/// Turns an event sheet's typed rows into records. A row without a `patient_id` is left
+/// out with a finding (pushed to `findings`); `rows_with_findings` are the Excel rows of
+/// this sheet that already have a cell finding.
+pub fn event_sheet(
+    t: Table,
+    cfg: &Config,
+    rows_with_findings: &HashSet<u32>,
+    findings: &mut Vec<Finding>,
+) -> EventSheet {
+    let dict = &cfg.dictionary;
+    let defs = match t.kind {
+        SheetKind::Assessments => &dict.assessment,
+        SheetKind::AdverseEvents => &dict.adverse_event,
+        _ => &dict.lab,
+    };
+    let ix = Ix::new(defs);
+    let mut records = match t.kind {
+        SheetKind::Assessments => EventRecords::Assessments(Vec::with_capacity(t.rows.len())),
+        SheetKind::AdverseEvents => EventRecords::AdverseEvents(Vec::with_capacity(t.rows.len())),
+        _ => EventRecords::Labs(Vec::with_capacity(t.rows.len())),
+    };
+    let mut row_ids = Vec::new();
+    // Rows are consumed one by one: each row's cells are freed once it is a record.
+    for mut row in t.rows {
+        let Some((id, at)) = id_of(&ix, &row.values) else {
+            let at = row.values.iter().flatten().next().map(|v| v.at);
+            if let Some(at) = at {
+                findings.push(Finding::at_cell(
+                    Severity::Warning,
+                    rule::ORPHAN_ROW,
+                    at,
+                    "patient_id",
+                    "row has no patient_id: it is left out",
+                ));
+            }
+            continue;
+        };
+        if rows_with_findings.contains(&row.excel_row) {
+            row_ids.push((row.excel_row, id.clone()));
+        }
+        match &mut records {
+            EventRecords::Assessments(v) => v.push(assessment_from(&ix, id, at, &mut row.values)),
+            EventRecords::AdverseEvents(v) => v.push(ae_from(&ix, id, at, &mut row.values)),
+            EventRecords::Labs(v) => v.push(lab_from(&ix, id, at, &mut row.values)),
+        }
+    }
+    EventSheet {
+        sheet: t.sheet,
+        records,
+        row_ids,
+    }
+}
+
+/// Builds the cohort from the patient-level sheets' tables (patients sheet first, then the
+/// other patient-level sheets in workbook order) and the event sheets' records (in workbook
+/// order; a record whose patient has no row in the patients sheet is left out with a
+/// finding).
 pub fn build(
     mut tables: Vec<Table>,
+    mut events: Vec<EventSheet>,
     sheet_names: &[String],
     cfg: &Config,
     mut findings: Vec<Finding>,
@@ -301,6 +377,11 @@ pub fn build(
             if let Some((id, _)) = id_of(&ix, &row.values) {
                 row_ids.insert((t.sheet, row.excel_row), id);
             }
+        }
+    }
+    for e in &events {
+        for (row, id) in &e.row_ids {
+            row_ids.insert((e.sheet, *row), id.clone());
         }
     }
     let pix = Ix::new(&dict.patient);
@@ -458,53 +539,43 @@ pub fn build(
     let mut assessments = Vec::new();
     let mut adverse_events = Vec::new();
     let mut labs = Vec::new();
-    // The tables are consumed: each row's cells are freed once it is a record, so the
-    // typed sheet and the records built from it are not both held whole.
-    for t in tables.into_iter().filter(|t| !t.kind.patient_level()) {
-        let defs = match t.kind {
-            SheetKind::Assessments => &dict.assessment,
-            SheetKind::AdverseEvents => &dict.adverse_event,
-            _ => &dict.lab,
-        };
-        let ix = Ix::new(defs);
-        for mut row in t.rows {
-            let Some((id, at)) = id_of(&ix, &row.values) else {
-                let at = row.values.iter().flatten().next().map(|v| v.at);
-                if let Some(at) = at {
-                    findings.push(Finding::at_cell(
+    events.sort_by_key(|e| e.sheet);
+    for e in events {
+        // A record whose patient is not in the patients sheet is an orphan: reported (unless
+        // the patient was excluded as a duplicate) and left out.
+        let mut keep = |patient_id: &str, at: Option<CellRef>| {
+            if known.contains(patient_id) {
+                return true;
+            }
+            if !duplicate.contains(patient_id) {
+                let at = at.unwrap_or(CellRef {
+                    sheet: e.sheet,
+                    row: 0,
+                    col: 0,
+                });
+                findings.push(
+                    Finding::at_cell(
                         Severity::Warning,
                         rule::ORPHAN_ROW,
                         at,
                         "patient_id",
-                        "row has no patient_id: it is left out",
-                    ));
-                }
-                continue;
-            };
-            if !known.contains(id.as_str()) {
-                if !duplicate.contains(&id) {
-                    findings.push(
-                        Finding::at_cell(
-                            Severity::Warning,
-                            rule::ORPHAN_ROW,
-                            at,
-                            "patient_id",
-                            "patient_id has no row in the patients sheet: this row is left out of every count",
-                        )
-                        .with_patient(id.clone())
-                        .with_value(id),
-                    );
-                }
-                continue;
+                        "patient_id has no row in the patients sheet: this row is left out of every count",
+                    )
+                    .with_patient(patient_id.to_string())
+                    .with_value(patient_id.to_string()),
+                );
             }
-            match t.kind {
-                SheetKind::Assessments => {
-                    assessments.push(assessment_from(&ix, id, at, &mut row.values))
-                }
-                SheetKind::AdverseEvents => {
-                    adverse_events.push(ae_from(&ix, id, at, &mut row.values))
-                }
-                _ => labs.push(lab_from(&ix, id, at, &mut row.values)),
+            false
+        };
+        match e.records {
+            EventRecords::Assessments(v) => {
+                assessments.extend(v.into_iter().filter(|r| keep(&r.patient_id, r.at)))
+            }
+            EventRecords::AdverseEvents(v) => {
+                adverse_events.extend(v.into_iter().filter(|r| keep(&r.patient_id, r.at)))
+            }
+            EventRecords::Labs(v) => {
+                labs.extend(v.into_iter().filter(|r| keep(&r.patient_id, r.at)))
             }
         }
     }
