@@ -177,7 +177,7 @@ pub fn write_report(
                 || {
                     let p = dir.join("report.xlsx");
                     write_file(&p, |w| {
-                        crate::render::xlsx::write_xlsx(results, cfg, w)
+                        crate::render::xlsx::write_xlsx(results, cfg, w, dir)
                             .map_err(|e| ser("report.xlsx", e.to_string()))
                     })
                 },

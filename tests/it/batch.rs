@@ -784,3 +784,33 @@ fn results_json_is_compact_above_the_configured_size_and_equal_in_content() {
     let b: serde_json::Value = serde_json::from_slice(&compact).unwrap();
     assert_eq!(a, b);
 }
+
+#[test]
+fn write_report_leaves_only_the_report_files_in_its_folder() {
+    // The Excel listings are streamed through temporary files in this same folder: none
+    // may be left behind.
+    let r = crate::xlsx::fixture();
+    let cfg = mmreport::config::Config::defaults().unwrap().config;
+    let t = tempfile::tempdir().unwrap();
+    mmreport::publish::write_report(t.path(), &r, &cfg).unwrap();
+    let mut names: Vec<String> = fs::read_dir(t.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "adae.csv",
+            "adrs.csv",
+            "adsl.csv",
+            "adtte.csv",
+            "figures",
+            "report.html",
+            "report.xlsx",
+            "results.json"
+        ]
+    );
+    let book = calamine::open_workbook_auto(t.path().join("report.xlsx")).unwrap();
+    assert!(calamine::Reader::sheet_names(&book).contains(&"ADSL".to_string()));
+}

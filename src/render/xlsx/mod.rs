@@ -72,24 +72,31 @@ fn template_dir(cfg: &Config) -> Option<PathBuf> {
 /// Renders the workbook to bytes. Reads only `Results`, the configuration and the template
 /// overrides in `cfg.report.template_dir`; writes no file.
 pub fn render_xlsx(results: &Results, cfg: &Config) -> Result<Vec<u8>, XlsxRenderError> {
-    Ok(build(results, cfg)?.save_to_buffer()?)
+    Ok(build(results, cfg, None)?.save_to_buffer()?)
 }
 
-/// Renders the workbook into `w` (the report file): the listing sheets were streamed to
-/// temporary files while written and are compressed straight into `w`.
+/// Renders the workbook into `w` (the report file): the listing sheets are streamed to
+/// unnamed temporary files in `temp_dir` while written (the report's staging folder: on the
+/// output disk, under its access rules, rather than a `/tmp` that may be memory-backed) and
+/// compressed straight into `w`.
 pub fn write_xlsx<W: std::io::Write + Send>(
     results: &Results,
     cfg: &Config,
     w: W,
+    temp_dir: &Path,
 ) -> Result<(), XlsxRenderError> {
-    Ok(build(results, cfg)?.save_to_writer(w)?)
+    Ok(build(results, cfg, Some(temp_dir))?.save_to_writer(w)?)
 }
 
-fn build(results: &Results, cfg: &Config) -> Result<Workbook, XlsxRenderError> {
+fn build(
+    results: &Results,
+    cfg: &Config,
+    temp_dir: Option<&Path>,
+) -> Result<Workbook, XlsxRenderError> {
     let dir = template_dir(cfg);
     let layout = Layout::load(dir.as_deref())?;
     let labels = Labels::load(cfg.study.language, dir.as_deref())?;
-    build_with(results, cfg, &layout, &labels)
+    build_with(results, cfg, &layout, &labels, temp_dir)
 }
 
 /// Renders with an already loaded layout and label catalog.
@@ -99,7 +106,7 @@ pub fn render_with(
     layout: &Layout,
     labels: &Labels,
 ) -> Result<Vec<u8>, XlsxRenderError> {
-    Ok(build_with(results, cfg, layout, labels)?.save_to_buffer()?)
+    Ok(build_with(results, cfg, layout, labels, None)?.save_to_buffer()?)
 }
 
 fn build_with(
@@ -107,6 +114,7 @@ fn build_with(
     cfg: &Config,
     layout: &Layout,
     labels: &Labels,
+    temp_dir: Option<&Path>,
 ) -> Result<Workbook, XlsxRenderError> {
     let styles = writer::Styles::new(layout, &labels.lang)?;
     let ctx = sections::Ctx {
@@ -115,6 +123,9 @@ fn build_with(
         l: labels,
     };
     let mut wb = Workbook::new();
+    if let Some(d) = temp_dir {
+        wb.set_tempdir(d)?;
+    }
     // Fast deflate: registry-sized listings otherwise spend most of their time compressing,
     // for a file only slightly smaller.
     wb.set_zip_compression_level(1);
