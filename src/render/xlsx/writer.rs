@@ -575,17 +575,29 @@ impl<'a> SheetWriter<'a> {
             let f = self.format(c.kind, Role::Body).clone();
             self.ws.set_column_format(ci as u16, &f)?;
         }
+        // The widest text of each column, to widen it past its kind's width (a term such as
+        // "White blood cell decreased" would otherwise be cut by the next column).
+        let mut widest = vec![0usize; columns.len()];
         for (ri, cells) in rows.enumerate() {
             let r = first_row + ri as u32;
             let cells = cells.as_ref();
             let last = ri + 1 == n;
             for (ci, c) in columns.iter().enumerate() {
                 let field = cells.get(ci).unwrap_or(&Field::Blank);
+                if let Field::Text(s) = field {
+                    widest[ci] = widest[ci].max(display_width(s));
+                }
                 if last {
                     self.field(r, ci as u16, field, c.kind, Role::Last)?;
                 } else {
                     self.plain_field(r, ci as u16, field, c.kind)?;
                 }
+            }
+        }
+        for (ci, c) in columns.iter().enumerate() {
+            if c.kind != Kind::LongText {
+                let w = (widest[ci] as f64 + 2.0).min(MAX_LISTING_WIDTH);
+                self.widen(ci as u16, w);
             }
         }
         self.close(header_row, &headers, columns, n, empty_note)?;
@@ -704,6 +716,20 @@ impl<'a> SheetWriter<'a> {
             }
         }
         Ok(())
+    }
+}
+
+/// Widest a listing column grows to fit its text (long text wraps in `LongText` columns).
+const MAX_LISTING_WIDTH: f64 = 40.0;
+
+/// Columns a text needs (CJK characters count double).
+fn display_width(s: &str) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars()
+            .map(|c| if (c as u32) >= 0x2E80 { 2 } else { 1 })
+            .sum()
     }
 }
 
