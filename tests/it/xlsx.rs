@@ -1006,3 +1006,44 @@ fn long_listings_get_a_sheet_filter_and_are_streamed() {
     let i = names.iter().position(|n| n == "ADSL").unwrap();
     assert!(plain[&format!("xl/worksheets/sheet{}.xml", i + 1)].contains("<tablePart"));
 }
+
+/// Column widths of a worksheet's XML, by 1-based column.
+fn col_widths(xml: &str) -> BTreeMap<u32, f64> {
+    let mut out = BTreeMap::new();
+    for part in xml.split("<col ").skip(1) {
+        let attr = |name: &str| -> Option<&str> {
+            let i = part.find(&format!("{name}=\""))? + name.len() + 2;
+            part[i..].split('"').next()
+        };
+        let (Some(min), Some(max), Some(w)) = (attr("min"), attr("max"), attr("width")) else {
+            continue;
+        };
+        let (min, max): (u32, u32) = (min.parse().unwrap(), max.parse().unwrap());
+        for c in min..=max {
+            out.insert(c, w.parse().unwrap());
+        }
+    }
+    out
+}
+
+#[test]
+fn listing_text_columns_widen_to_their_text_up_to_a_cap() {
+    let mut r = fixture();
+    let long = "Peripheral sensory neuropathy";
+    r.datasets.adae[0].term = Some(long.into());
+    r.datasets.adae[0].decod = Some("x".repeat(80));
+    let bytes = render_xlsx(&r, &config(Language::En)).unwrap();
+    let entries = zip_entries(&bytes);
+    let book = open(&bytes);
+    let i = book.sheet_names().iter().position(|n| n == "ADAE").unwrap();
+    let widths = col_widths(&entries[&format!("xl/worksheets/sheet{}.xml", i + 1)]);
+    // rust_xlsxwriter adds Excel's 0.71 character padding to the width it is given.
+    let pad = 0.7109375;
+    assert_eq!(
+        widths[&3],
+        long.len() as f64 + 2.0 + pad,
+        "AETERM fits its term"
+    );
+    assert_eq!(widths[&4], 40.0 + pad, "AEDECOD is capped");
+    assert_eq!(widths[&1], 12.0 + pad, "USUBJID keeps its kind's width");
+}
