@@ -139,7 +139,9 @@ struct SparseGrid<'a> {
 
 impl<'a> SparseGrid<'a> {
     /// Streams the non-empty cells from `next`, refusing a sheet with more than
-    /// `max_cells` of them before it can fill memory.
+    /// `max_cells` of them before it can fill memory. The outer error refuses the workbook
+    /// (too large); the inner one is the reader's message for this sheet alone (the sheet is
+    /// reported unreadable and the others are still read).
     fn stream<E: std::fmt::Display>(
         name: &str,
         max_cells: u64,
