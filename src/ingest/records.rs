@@ -348,6 +348,7 @@ pub fn event_sheet(
 /// order; a record whose patient has no row in the patients sheet is left out with a
 /// finding).
 pub fn build(
+    // Patient-level sheets only (patients, treatment).
     mut tables: Vec<Table>,
     mut events: Vec<EventSheet>,
     sheet_names: &[String],
@@ -362,19 +363,13 @@ pub fn build(
         .filter_map(|f| f.at.map(|a| (a.sheet, a.row)))
         .collect();
     let mut row_ids: HashMap<(u16, u32), String> = HashMap::new();
+    let pix = Ix::new(&dict.patient);
     for t in tables.iter().filter(|_| !wanted.is_empty()) {
-        let defs = match t.kind {
-            SheetKind::Patients | SheetKind::Treatment => &dict.patient,
-            SheetKind::Assessments => &dict.assessment,
-            SheetKind::AdverseEvents => &dict.adverse_event,
-            SheetKind::Labs => &dict.lab,
-        };
-        let ix = Ix::new(defs);
         for row in t.rows.iter() {
             if !wanted.contains(&(t.sheet, row.excel_row)) {
                 continue;
             }
-            if let Some((id, _)) = id_of(&ix, &row.values) {
+            if let Some((id, _)) = id_of(&pix, &row.values) {
                 row_ids.insert((t.sheet, row.excel_row), id);
             }
         }
@@ -384,7 +379,6 @@ pub fn build(
             row_ids.insert((e.sheet, *row), id.clone());
         }
     }
-    let pix = Ix::new(&dict.patient);
     let mut order: Vec<String> = Vec::new();
     let mut merged: HashMap<String, (CellRef, Values)> = HashMap::new();
     let mut excluded: Vec<(String, Vec<String>)> = Vec::new();
@@ -393,17 +387,10 @@ pub fn build(
     let sheet_name = |i: u16| sheet_names.get(usize::from(i)).cloned().unwrap_or_default();
 
     // The patients sheet first, then the other one-row-per-patient sheets in workbook order.
-    tables.sort_by_key(|t| {
-        (
-            t.kind != SheetKind::Patients,
-            !t.kind.patient_level(),
-            t.sheet,
-        )
-    });
-    let n_patient_tables = tables.iter().filter(|t| t.kind.patient_level()).count();
+    tables.sort_by_key(|t| (t.kind != SheetKind::Patients, t.sheet));
     let mut wide_rows: Vec<WideRow> = Vec::new();
 
-    for (ti, t) in tables.iter_mut().take(n_patient_tables).enumerate() {
+    for (ti, t) in tables.iter_mut().enumerate() {
         let primary = ti == 0 || t.kind == SheetKind::Patients;
         // Duplicate ids within this sheet: every row with the id is flagged, the patient excluded.
         let mut seen: HashMap<String, Vec<(u32, CellRef)>> = HashMap::new();
