@@ -465,29 +465,32 @@ impl<'a> SheetWriter<'a> {
         kind: Kind,
         role: Role,
     ) -> Result<(), XlsxRenderError> {
-        match field {
-            Field::Text(s) => {
-                let f = self.format(kind, role).clone();
-                write_text(self.ws, row, c, s, &f)?
+        // A date keeps the date format whatever the column's kind.
+        let date = match field {
+            Field::Date(s) => ExcelDateTime::parse_from_str(s.trim()).ok(),
+            _ => None,
+        };
+        let key = if date.is_some() {
+            (Kind::Date, role)
+        } else {
+            (kind, role)
+        };
+        // The cached format, borrowed beside the worksheet (no clone per cell).
+        let st = self.st;
+        let f = self
+            .formats
+            .entry(key)
+            .or_insert_with(|| st.cell(key.0, key.1));
+        match (field, date) {
+            (Field::Date(_), Some(d)) => {
+                self.ws.write_datetime_with_format(row, c, &d, f)?;
             }
-            Field::Num(x) => {
-                let f = self.format(kind, role).clone();
-                self.ws.write_number_with_format(row, c, *x, &f)?;
+            (Field::Text(s) | Field::Date(s), _) => write_text(self.ws, row, c, s, f)?,
+            (Field::Num(x), _) => {
+                self.ws.write_number_with_format(row, c, *x, f)?;
             }
-            Field::Date(s) => match ExcelDateTime::parse_from_str(s.trim()) {
-                Ok(d) => {
-                    // A date keeps the date format whatever the column's kind.
-                    let f = self.format(Kind::Date, role).clone();
-                    self.ws.write_datetime_with_format(row, c, &d, &f)?;
-                }
-                Err(_) => {
-                    let f = self.format(kind, role).clone();
-                    write_text(self.ws, row, c, s, &f)?
-                }
-            },
-            Field::Blank => {
-                let f = self.format(kind, role).clone();
-                self.ws.write_blank(row, c, &f)?;
+            (Field::Blank, _) => {
+                self.ws.write_blank(row, c, f)?;
             }
         }
         Ok(())
