@@ -72,7 +72,9 @@ impl Default for CoxControl {
 pub struct CoxFit {
     /// Coefficients (log hazard ratios).
     pub coef: Vec<f64>,
-    /// Standard errors (`sqrt(diag(var))`).
+    /// Standard errors (`sqrt(diag(var))`); NaN (R's NA) for a coefficient whose
+    /// information collapsed at the estimate (see `monotone_likelihood`), as are its z,
+    /// Wald p-value and limits, and then the global Wald test.
     pub se: Vec<f64>,
     /// Hazard ratios `exp(coef)`.
     pub hr: Vec<f64>,
@@ -418,11 +420,15 @@ pub fn cox_with(
     }
     let iterations = iter.min(control.iter_max);
 
-    if vmat.iter().enumerate().any(|(i, r)| !(r[i] > 0.0)) {
-        return Err(StatsError::Singular(
-            "information matrix at the estimate is not of full rank".into(),
-        ));
-    }
+    // The information matrix was of full rank at beta = 0 (checked above). If it is not at
+    // the estimate, the weights have collapsed onto single subjects: the coefficients with
+    // no variance left ran off to infinity (monotone likelihood, as with separated data).
+    // R's coxph.fit reports such coefficients as NA with zero variance; here the fit is
+    // returned flagged, those coefficients (the last iterate) marked infinite and their
+    // standard errors, z, Wald p-values and the global Wald test NaN. The analyses never
+    // report a monotone fit's hazard ratio.
+    let collapsed: Vec<bool> = (0..nvar).map(|j| !(vmat[j][j] > 0.0)).collect();
+    let singular_at_estimate = collapsed.iter().any(|&c| c);
 
     // Infinite-coefficient check (coxph.fit).
     let infinite_coef: Vec<bool> = (0..nvar)
@@ -431,17 +437,31 @@ pub fn cox_with(
                 .map(|i| final_u[i] * vmat[i][j])
                 .sum::<f64>()
                 .abs();
-            inc > control.eps && inc > control.toler_inf * beta[j].abs()
+            collapsed[j] || (inc > control.eps && inc > control.toler_inf * beta[j].abs())
         })
         .collect();
     let monotone_likelihood = infinite_coef.iter().any(|&b| b);
 
     let zq = qnorm(1.0 - (1.0 - control.level) / 2.0)?;
-    let se: Vec<f64> = (0..nvar).map(|i| vmat[i][i].sqrt()).collect();
+    let se: Vec<f64> = (0..nvar)
+        .map(|i| {
+            if collapsed[i] {
+                f64::NAN
+            } else {
+                vmat[i][i].sqrt()
+            }
+        })
+        .collect();
     let z: Vec<f64> = beta.iter().zip(se.iter()).map(|(b, s)| b / s).collect();
     let p_wald = z
         .iter()
-        .map(|zi| pnorm_upper(zi.abs()).map(|p| (2.0 * p).min(1.0)))
+        .map(|zi| {
+            if zi.is_nan() {
+                Ok(f64::NAN)
+            } else {
+                pnorm_upper(zi.abs()).map(|p| (2.0 * p).min(1.0))
+            }
+        })
         .collect::<Result<Vec<f64>>>()?;
     let hr: Vec<f64> = beta.iter().map(|b| b.exp()).collect();
     let hr_lower: Vec<f64> = beta
@@ -460,14 +480,22 @@ pub fn cox_with(
     cholesky2(&mut vchol, control.toler_chol);
     let mut sol = beta.clone();
     chsolve2(&vchol, &mut sol);
-    let wald_chisq: f64 = beta.iter().zip(sol.iter()).map(|(a, b)| a * b).sum();
+    let wald_chisq: f64 = if singular_at_estimate {
+        f64::NAN
+    } else {
+        beta.iter().zip(sol.iter()).map(|(a, b)| a * b).sum()
+    };
 
     let df = nvar;
     let lrt_chisq = 2.0 * (loglik1 - loglik0);
     let dff = df as f64;
     Ok(CoxFit {
         lrt_p: pchisq_upper(lrt_chisq, dff)?,
-        wald_p: pchisq_upper(wald_chisq, dff)?,
+        wald_p: if singular_at_estimate {
+            f64::NAN
+        } else {
+            pchisq_upper(wald_chisq, dff)?
+        },
         score_p: pchisq_upper(sctest, dff)?,
         coef: beta,
         se,

@@ -105,3 +105,38 @@ fn cox_matches_coxph() {
     }
     ck.report();
 }
+
+/// Found by `props::cox_separation_is_flagged`: both covariates separate the one event
+/// from everyone else at risk, the information matrix collapses at the estimate (full
+/// rank at beta = 0). R's coxph gives both coefficients NA with zero variance (checked
+/// with R 4.x / survival); this fit is returned flagged, never as an error.
+#[test]
+fn information_collapsing_at_the_estimate_is_a_flagged_fit() {
+    let time = [11.0, 37.0, 0.0, 0.0, 12.0, 0.0];
+    // Generated as event = x1 && time % 3 != 0: the x1 = 1 subject at 12 is censored.
+    let event = [true, false, false, false, false, false];
+    let x: Vec<Vec<f64>> = [
+        (1.0, -0.40),
+        (0.0, 2.37),
+        (0.0, 0.0),
+        (0.0, 0.0),
+        (1.0, -0.39),
+        (0.0, 0.0),
+    ]
+    .iter()
+    .map(|&(a, b)| vec![a, b])
+    .collect();
+    let fit = cox(&time, &event, &x, Ties::Breslow).unwrap();
+    assert!(fit.monotone_likelihood);
+    assert!(fit.infinite_coef.iter().any(|&b| b));
+    assert!(fit.loglik.is_finite() && fit.loglik >= fit.loglik_null);
+    assert!(fit.coef.iter().all(|c| c.is_finite()));
+    assert!(fit.se.iter().any(|s| s.is_nan()), "{:?}", fit.se);
+    assert!(fit.wald_p.is_nan());
+    for (j, inf) in fit.infinite_coef.iter().enumerate() {
+        if fit.se[j].is_nan() {
+            assert!(inf, "a coefficient without variance is flagged infinite");
+            assert!(fit.p_wald[j].is_nan());
+        }
+    }
+}
