@@ -32,14 +32,17 @@ pub struct AdslRow {
     #[serde(rename = "BESTRSP")]
     pub best_response: Option<String>,
     #[serde(rename = "PFSMO")]
+    #[serde(deserialize_with = "crate::results::f64_or_nan")]
     pub pfs_time: f64,
     #[serde(rename = "PFSEVFL")]
     pub pfs_event: String,
     #[serde(rename = "OSMO")]
+    #[serde(deserialize_with = "crate::results::f64_or_nan")]
     pub os_time: f64,
     #[serde(rename = "OSEVFL")]
     pub os_event: String,
     #[serde(rename = "FUMO")]
+    #[serde(deserialize_with = "crate::results::f64_or_nan")]
     pub followup_time: f64,
     #[serde(rename = "ALIVEFL")]
     pub alive: String,
@@ -59,6 +62,7 @@ pub struct AdtteRow {
     pub paramcd: String,
     /// Time in the report's unit (months).
     #[serde(rename = "AVAL")]
+    #[serde(deserialize_with = "crate::results::f64_or_nan")]
     pub aval: f64,
     #[serde(rename = "AVALU")]
     pub avalu: String,

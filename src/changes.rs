@@ -67,6 +67,10 @@ pub struct Changes {
     pub findings: FindingChanges,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub measures: Vec<MeasureChange>,
+    /// Set when a previous report exists but could not be read: why the comparison was not
+    /// possible (the report says so instead of calling itself the first one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_compared: Option<String>,
 }
 
 /// The headline numbers of a report by name: survival medians per group, log-rank p per
@@ -164,11 +168,24 @@ impl Changes {
                 after: new.finding_counts.clone(),
             },
             measures: prev.map(|p| measures(p, new)).unwrap_or_default(),
+            not_compared: None,
+        }
+    }
+
+    /// The previous report exists but cannot be read (`reason`): nothing is compared, and
+    /// the report says why.
+    pub fn not_compared(new: &Results, reason: String) -> Self {
+        Changes {
+            not_compared: Some(reason),
+            ..Changes::between(None, new)
         }
     }
 
     /// One line for the index and the run log, e.g. `+2 patients, 1 new PFS event`.
     pub fn summary(&self) -> String {
+        if let Some(reason) = &self.not_compared {
+            return format!("not compared with the previous report: {reason}");
+        }
         if self.previous.is_none() {
             return format!("first report ({} patients)", self.patients.after);
         }

@@ -10,6 +10,7 @@ pub mod analysis;
 pub mod batch;
 pub mod changes;
 pub mod config;
+pub mod cutoff;
 pub mod demo;
 pub mod derive;
 pub mod dictionary;

@@ -113,12 +113,21 @@ fn init_logging(format: LogFormat) {
     }
 }
 
+/// The configuration resolved once, with the `[batch]` limits every command applies (`run`
+/// and `check` read a workbook under the same limits).
 fn context(config: Option<&std::path::Path>) -> anyhow::Result<Context> {
     let loaded = Config::load(config)?;
+    let b = &loaded.config.batch;
+    let defaults = Limits::default();
+    let limits = Limits {
+        max_cells: b.max_cells,
+        max_cells_per_sheet: b.max_cells.min(defaults.max_cells_per_sheet),
+        max_decompressed_bytes: b.max_decompressed_bytes,
+    };
     Ok(Context {
         config: loaded,
         run_date: chrono::Local::now().date_naive(),
-        limits: Limits::default(),
+        limits,
     })
 }
 
@@ -179,13 +188,8 @@ const EXIT_LOCKED: u8 = 3;
 fn cmd_run(a: &RunArgs) -> anyhow::Result<ExitCode> {
     use fs4::FileExt;
     let (input, output) = (a.input.as_path(), a.output.as_path());
-    let mut ctx = context(a.config.as_deref())?;
+    let ctx = context(a.config.as_deref())?;
     let b = ctx.config.config.batch.clone();
-    ctx.limits = Limits {
-        max_cells: b.max_cells,
-        max_cells_per_sheet: b.max_cells.min(ctx.limits.max_cells_per_sheet),
-        max_decompressed_bytes: b.max_decompressed_bytes,
-    };
     let shard: batch::Shard = match &a.shard {
         Some(s) => s.parse()?,
         None => batch::Shard { index: 0, count: 1 },
@@ -215,6 +219,7 @@ fn cmd_run(a: &RunArgs) -> anyhow::Result<ExitCode> {
     }
     std::fs::create_dir_all(output)
         .with_context(|| format!("cannot create {}", output.display()))?;
+    refuse_overlap(input, output)?;
     let lock_path = batch::lock_path(output, shard);
     let lock = std::fs::OpenOptions::new()
         .create(true)
@@ -298,6 +303,23 @@ fn cmd_run(a: &RunArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// An output folder that is the input folder, or holds it, would read its own reports as
+/// input. (An output folder inside the input is fine: discovery skips it.)
+fn refuse_overlap(input: &std::path::Path, output: &std::path::Path) -> anyhow::Result<()> {
+    let canonical = |p: &std::path::Path| {
+        std::fs::canonicalize(p).with_context(|| format!("cannot resolve {}", p.display()))
+    };
+    let (i, o) = (canonical(input)?, canonical(output)?);
+    if i.starts_with(&o) {
+        anyhow::bail!(
+            "the output folder {} is the input folder or contains it; choose an output folder outside {}",
+            output.display(),
+            input.display()
+        );
+    }
+    Ok(())
 }
 
 fn cmd_check(file: &std::path::Path, config: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {

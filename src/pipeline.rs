@@ -4,6 +4,7 @@
 use crate::adam;
 use crate::analysis;
 use crate::config::Loaded;
+use crate::cutoff;
 use crate::derive;
 use crate::ingest::{self, IngestError, Limits};
 use crate::model::{Assessment, Cohort, Date, Finding, Response};
@@ -131,6 +132,35 @@ fn sort_findings(findings: &mut [Finding]) {
     });
 }
 
+/// Adds the patients the cut-off excludes to the validation's exclusions.
+fn exclude(cohort: &Cohort, v: &mut validate::Validation, excluded: Vec<(String, Vec<String>)>) {
+    if excluded.is_empty() {
+        return;
+    }
+    let ids: std::collections::HashSet<&str> = excluded.iter().map(|(id, _)| id.as_str()).collect();
+    v.analysed.retain(|&i| {
+        cohort
+            .patients
+            .get(i)
+            .is_none_or(|p| !ids.contains(p.patient_id.as_str()))
+    });
+    let mut index: HashMap<String, usize> = v
+        .excluded
+        .iter()
+        .enumerate()
+        .map(|(i, (id, _))| (id.clone(), i))
+        .collect();
+    for (id, reasons) in excluded {
+        match index.get(&id) {
+            Some(&i) => v.excluded[i].1.extend(reasons),
+            None => {
+                index.insert(id.clone(), v.excluded.len());
+                v.excluded.push((id, reasons));
+            }
+        }
+    }
+}
+
 /// Runs every stage on one workbook's bytes.
 pub fn process(bytes: &[u8], file_name: &str, ctx: &Context) -> Result<Processed, IngestError> {
     let cfg = &ctx.config.config;
@@ -141,10 +171,13 @@ pub fn process(bytes: &[u8], file_name: &str, ctx: &Context) -> Result<Processed
         timings.push((name, now - clock));
         clock = now;
     };
-    let cohort = ingest::read_workbook(bytes, cfg, ctx.limits)?;
+    let mut cohort = ingest::read_workbook(bytes, cfg, ctx.limits)?;
     lap("ingest");
     let cutoff = ctx.cutoff();
-    let v = validate::validate(&cohort, cutoff);
+    let mut v = validate::validate(&cohort, ctx.run_date);
+    let cut = cutoff::apply(&mut cohort, cutoff);
+    exclude(&cohort, &mut v, cut.excluded);
+    v.findings.extend(cut.findings);
     lap("validate");
     let outcome = rules::evaluate(
         &cohort.patients,
@@ -242,6 +275,13 @@ pub fn process(bytes: &[u8], file_name: &str, ctx: &Context) -> Result<Processed
         analysis::analyse(&input)
     };
     lap("analyse");
+    // One count everywhere: the rules summary counts every finding of the workbook (reading,
+    // validation and rules), as the report, the Excel workbook, `check` and the index do.
+    let finding_counts = FindingCounts::of(&findings);
+    let mut summary = outcome.summary.clone();
+    summary.findings_error = finding_counts.error;
+    summary.findings_warning = finding_counts.warning;
+    summary.findings_info = finding_counts.info;
     let results = Results {
         schema_version: SCHEMA_VERSION,
         generator: Generator {
@@ -258,11 +298,11 @@ pub fn process(bytes: &[u8], file_name: &str, ctx: &Context) -> Result<Processed
         run_date: ctx.run_date.to_string(),
         language: format!("{:?}", cfg.study.language).to_lowercase(),
         cohort: cohort_summary,
-        finding_counts: FindingCounts::of(&findings),
+        finding_counts,
         findings,
         imwg: outcome.imwg.iter().map(imwg_row).collect(),
         validation: Validation {
-            summary: serde_json::to_value(&outcome.summary).unwrap_or_default(),
+            summary: serde_json::to_value(&summary).unwrap_or_default(),
             derived_responses: outcome
                 .derived_responses
                 .iter()
@@ -278,7 +318,7 @@ pub fn process(bytes: &[u8], file_name: &str, ctx: &Context) -> Result<Processed
     Ok(Processed {
         results,
         cohort,
-        rules_summary: outcome.summary,
+        rules_summary: summary,
         timings,
     })
 }

@@ -6,6 +6,14 @@ use crate::adam::Datasets;
 use crate::model::Finding;
 use serde::{Deserialize, Serialize};
 
+/// Reads `null` back as NaN: `serde_json` writes a non-finite `f64` (an infinite standard
+/// error where a Kaplan-Meier curve reaches 0, a 0/0 fraction) as `null`, and every
+/// `results.json` mmreport writes must read back (the run-to-run comparison reads the previous
+/// one). Applied to every plain `f64` reachable from [`Results`].
+pub fn f64_or_nan<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+}
+
 /// Bumped on any breaking change of the shape.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -210,6 +218,7 @@ pub struct Analyses {
 pub struct Level {
     pub level: String,
     pub count: usize,
+    #[serde(deserialize_with = "f64_or_nan")]
     pub fraction: f64,
 }
 
@@ -343,11 +352,14 @@ pub struct ResponseSection {
 /// One KM table row (survfit conventions).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct KmPoint {
+    #[serde(deserialize_with = "f64_or_nan")]
     pub time: f64,
     pub n_risk: usize,
     pub n_event: usize,
     pub n_censor: usize,
+    #[serde(deserialize_with = "f64_or_nan")]
     pub surv: f64,
+    #[serde(deserialize_with = "f64_or_nan")]
     pub std_err: f64,
     pub lower: Option<f64>,
     pub upper: Option<f64>,
@@ -355,6 +367,7 @@ pub struct KmPoint {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Landmark {
+    #[serde(deserialize_with = "f64_or_nan")]
     pub time: f64,
     pub surv: Option<f64>,
     pub lower: Option<f64>,
@@ -377,8 +390,10 @@ pub struct SurvGroup {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LogRankResult {
+    #[serde(deserialize_with = "f64_or_nan")]
     pub chisq: f64,
     pub df: usize,
+    #[serde(deserialize_with = "f64_or_nan")]
     pub p: f64,
 }
 
@@ -407,6 +422,10 @@ pub struct Survival {
     pub risk_times: Vec<f64>,
     pub logrank: Option<LogRankResult>,
     pub cox: Option<CoxResult>,
+    /// Why nothing could be estimated (e.g. `no patient has molecular_group`): the report
+    /// shows this line instead of an empty figure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_estimable: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -431,6 +450,7 @@ pub struct Followup {
 pub struct Deaths {
     pub n: usize,
     pub of: usize,
+    #[serde(deserialize_with = "f64_or_nan")]
     pub fraction: f64,
     pub causes: Vec<Level>,
 }
@@ -466,6 +486,7 @@ pub struct AeRow {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct HbDrop {
+    #[serde(deserialize_with = "f64_or_nan")]
     pub threshold: f64,
     pub n: usize,
     pub of: usize,
@@ -473,6 +494,7 @@ pub struct HbDrop {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SwimmerMark {
+    #[serde(deserialize_with = "f64_or_nan")]
     pub time: f64,
     /// Response code, or `PD` / `death`.
     pub kind: String,
@@ -483,6 +505,7 @@ pub struct SwimmerRow {
     pub patient_id: String,
     pub regimen: Option<String>,
     /// Bar length: index to last contact.
+    #[serde(deserialize_with = "f64_or_nan")]
     pub end: f64,
     pub ongoing: bool,
     pub marks: Vec<SwimmerMark>,
@@ -492,6 +515,7 @@ pub struct SwimmerRow {
 pub struct WaterfallRow {
     pub patient_id: String,
     /// Best % change from baseline (negative = decrease).
+    #[serde(deserialize_with = "f64_or_nan")]
     pub change_pct: f64,
     /// `serum`, `urine` or `dflc`.
     pub measure: String,

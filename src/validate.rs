@@ -13,7 +13,7 @@ use std::collections::HashMap;
 pub mod rule {
     pub const REQUIRED: &str = "cohort.required_field";
     pub const DATE_ORDER: &str = "cohort.date_order";
-    pub const AFTER_CUTOFF: &str = "cohort.after_cutoff";
+    pub const FUTURE_DATE: &str = "cohort.future_date";
     pub const VITAL_STATUS: &str = "cohort.vital_status";
     pub const CYCLES: &str = "cohort.cycles_vs_assessments";
 }
@@ -41,8 +41,8 @@ fn date_finding(
         .with_value(value.to_string())
 }
 
-/// Checks every patient. `cutoff` is the data cut-off date.
-pub fn validate(cohort: &Cohort, cutoff: Date) -> Validation {
+/// Checks every patient. `run_date` is the day of the run: a later date is in the future.
+pub fn validate(cohort: &Cohort, run_date: Date) -> Validation {
     let mut out = Validation::default();
     let mut assessments: HashMap<&str, Vec<&Assessment>> = HashMap::new();
     for a in &cohort.assessments {
@@ -210,7 +210,7 @@ pub fn validate(cohort: &Cohort, cutoff: Date) -> Validation {
             reasons.push("follow-up ends before index_date".into());
         }
 
-        // Nothing after the data cut-off.
+        // Nothing in the future.
         let mut all_dates: Vec<(&Val<Date>, &str)> = after_index;
         for (d, c) in [
             (&p.index_date, "index_date"),
@@ -224,14 +224,17 @@ pub fn validate(cohort: &Cohort, cutoff: Date) -> Validation {
             }
         }
         for (d, c) in all_dates {
-            if d.v > cutoff {
+            if d.v > run_date {
                 out.findings.push(date_finding(
-                    rule::AFTER_CUTOFF,
+                    rule::FUTURE_DATE,
                     p,
                     d.at,
                     c,
                     d.v,
-                    format!("{c} {} is after the data cut-off {cutoff}", d.v),
+                    format!(
+                        "{c} {} is in the future (after the run date {run_date})",
+                        d.v
+                    ),
                 ));
             }
         }
@@ -392,16 +395,16 @@ mod tests {
     }
 
     #[test]
-    fn dates_after_cutoff() {
+    fn dates_in_the_future() {
         let p = patient("P1");
         let v = validate(&cohort(vec![p]), d("2020-12-31"));
         let f = v
             .findings
             .iter()
-            .find(|f| f.rule == rule::AFTER_CUTOFF)
+            .find(|f| f.rule == rule::FUTURE_DATE)
             .unwrap();
         assert_eq!(f.column.as_deref(), Some("last_followup_date"));
-        // exactly on the cut-off is allowed
+        // exactly on the run date is allowed
         assert!(validate(&cohort(vec![patient("P2")]), d("2021-01-01"))
             .findings
             .is_empty());

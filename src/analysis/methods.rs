@@ -41,7 +41,16 @@ pub fn methods(cfg: &Config) -> Methods {
             "分析当日".to_string(),
         )
     } else {
-        (cfg.dates.data_cutoff.clone(), cfg.dates.data_cutoff.clone())
+        (
+            format!(
+                "{}; data after it were not analysed, and patients with an event after it were censored at it (administrative censoring)",
+                cfg.dates.data_cutoff
+            ),
+            format!(
+                "{}；截止日期之后的数据不纳入分析，截止日期之后发生事件者于截止日期删失（行政删失）",
+                cfg.dates.data_cutoff
+            ),
+        )
     };
     let orr = cfg.response.orr.join(" + ");
     let dcr = cfg.response.dcr.join(" + ");

@@ -208,8 +208,11 @@ pub fn survival(input: &Input<'_>, job: &crate::config::SurvivalJob) -> Survival
                     reference,
                     note: None,
                 },
-                Ok(_) => CoxResult {
+                // The HR runs off to 0 or infinity, but the likelihood converges: R's coxph
+                // still reports the likelihood-ratio test, and so do we.
+                Ok(fit) => CoxResult {
                     reference,
+                    p_lrt: Some(fit.lrt_p),
                     note: Some(
                         "monotone likelihood (a group without events): HR not estimable".into(),
                     ),
@@ -231,7 +234,19 @@ pub fn survival(input: &Input<'_>, job: &crate::config::SurvivalJob) -> Survival
             None => g.column.clone(),
         },
     };
+    let not_estimable = match grouping {
+        Some(g) if parts.iter().all(|(_, m)| m.is_empty()) => {
+            Some(format!("no patient has {}", g.column))
+        }
+        _ => None,
+    };
+    let groups = if not_estimable.is_some() {
+        Vec::new()
+    } else {
+        groups
+    };
     Survival {
+        not_estimable,
         id: job.id.clone(),
         endpoint: match job.endpoint {
             EndpointKind::Pfs => "pfs".into(),

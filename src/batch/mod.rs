@@ -121,6 +121,19 @@ pub enum Status {
     Failed,
 }
 
+/// The previous report's results: `None` when there is none, an error (in words, for the
+/// report and the log) when it exists but cannot be read back.
+fn read_previous(path: &Path) -> Result<Option<Results>, String> {
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot open the previous results.json: {e}")),
+    };
+    serde_json::from_reader(std::io::BufReader::new(file))
+        .map(Some)
+        .map_err(|e| format!("the previous results.json cannot be read ({e})"))
+}
+
 /// True for names a person or Office leaves behind: `~$lock.xlsx`, `.hidden`, `x.tmp`.
 pub fn ignored_name(name: &str) -> bool {
     name.starts_with("~$")
@@ -177,8 +190,64 @@ fn rel_string(rel: &Path) -> String {
         .join("/")
 }
 
-/// Workbooks under `input` (a file or a directory, searched recursively, hidden folders
-/// skipped), sorted, that have settled and belong to `shard`.
+/// True when `path` ends with a complete zip directory (xlsx, xlsm, xlsb and ods are zips):
+/// the end-of-central-directory record sits exactly at the end of the file and the central
+/// directory ends where it starts. A copy in progress writes that record last, so a complete
+/// one is a finished file whatever its age (APPNOTE.TXT 4.3.16).
+fn zip_complete(path: &Path) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    const EOCD: [u8; 4] = [0x50, 0x4b, 0x05, 0x06];
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let Ok(len) = file.seek(SeekFrom::End(0)) else {
+        return false;
+    };
+    let tail_len = len.min(22 + 65_535);
+    let mut tail = vec![0u8; tail_len as usize];
+    if file.seek(SeekFrom::Start(len - tail_len)).is_err() || file.read_exact(&mut tail).is_err() {
+        return false;
+    }
+    let u16_at = |i: usize| u64::from(u16::from_le_bytes([tail[i], tail[i + 1]]));
+    let u32_at = |i: usize| {
+        u64::from(u32::from_le_bytes([
+            tail[i],
+            tail[i + 1],
+            tail[i + 2],
+            tail[i + 3],
+        ]))
+    };
+    (0..tail.len().saturating_sub(21)).rev().any(|i| {
+        if tail[i..i + 4] != EOCD || i + 22 + u16_at(i + 20) as usize != tail.len() {
+            return false;
+        }
+        let eocd_at = len - tail_len + i as u64;
+        let (size, offset) = (u32_at(i + 12), u32_at(i + 16));
+        // Zip64 keeps the real values elsewhere; its sentinel still marks a finished file.
+        offset == 0xFFFF_FFFF || offset + size == eocd_at
+    })
+}
+
+/// Whether a file changed `age` ago has settled: old enough, or (when it is not) a zip whose
+/// directory is complete.
+fn settled(path: &Path, age: Option<Duration>, settle: Duration) -> bool {
+    settle == Duration::ZERO || matches!(age, Some(a) if a >= settle) || zip_complete(path)
+}
+
+/// True for a folder mmreport writes reports into (it holds the run lock file): an output
+/// folder inside the input is never read as input.
+fn is_output_folder(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries.flatten().any(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with(".mmreport") && name.ends_with(".lock")
+        })
+    })
+}
+
+/// Workbooks under `input` (a file or a directory, searched recursively, hidden folders and
+/// mmreport output folders skipped), sorted, that have settled and belong to `shard`.
 pub fn discover(input: &Path, settle: Duration, shard: Shard) -> Result<Discovery, BatchError> {
     let now = SystemTime::now();
     let mut d = Discovery::default();
@@ -188,7 +257,7 @@ pub fn discover(input: &Path, settle: Duration, shard: Shard) -> Result<Discover
             return;
         }
         let age = modified.and_then(|m| now.duration_since(m).ok());
-        if settle > Duration::ZERO && !matches!(age, Some(a) if a >= settle) {
+        if !settled(path, age, settle) {
             d.unsettled.push(rel);
             return;
         }
@@ -216,7 +285,11 @@ pub fn discover(input: &Path, settle: Duration, shard: Shard) -> Result<Discover
         .follow_links(false)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !ignored_name(&e.file_name().to_string_lossy()));
+        .filter_entry(|e| {
+            e.depth() == 0
+                || !(ignored_name(&e.file_name().to_string_lossy())
+                    || e.file_type().is_dir() && is_output_folder(e.path()))
+        });
     for entry in walker {
         let entry = match entry {
             Ok(e) => e,
@@ -406,11 +479,13 @@ impl Run<'_> {
         }
         let dir = report_rel(&f.rel);
         let dest = self.output.join(&dir);
-        let previous: Option<Results> = std::fs::File::open(dest.join("results.json"))
-            .ok()
-            .and_then(|f| serde_json::from_reader(std::io::BufReader::new(f)).ok());
-        let changes = Changes::between(previous.as_ref(), &results);
-        drop(previous);
+        let changes = match read_previous(&dest.join("results.json")) {
+            Ok(previous) => Changes::between(previous.as_ref(), &results),
+            Err(reason) => {
+                tracing::warn!(file = %f.rel, %reason, "previous report unreadable; not compared");
+                Changes::not_compared(&results, reason)
+            }
+        };
         results.changes = Some(changes.clone());
         let changes_json = serde_json::to_vec_pretty(&changes).map_err(|e| e.to_string())?;
         let cfg = &self.ctx.config.config;
@@ -534,7 +609,35 @@ pub struct RunLog {
     pub failed: usize,
     /// Left for the next run: modified less than the settle time ago.
     pub unsettled: Vec<String>,
+    /// What a person should know about the run as a whole (nothing found, everything left
+    /// to settle), also logged as warnings.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     pub outcomes: Vec<FileOutcome>,
+}
+
+/// The run-level warnings of a discovery: a run that reports nothing says why.
+fn discovery_warnings(input: &Path, d: &Discovery, settle: Duration) -> Vec<String> {
+    if !d.files.is_empty() {
+        return Vec::new();
+    }
+    let warning = if d.unsettled.is_empty() && d.other_shards == 0 {
+        format!(
+            "no workbook found under {} (looked for {})",
+            input.display(),
+            EXTENSIONS.map(|e| format!(".{e}")).join(", ")
+        )
+    } else if !d.unsettled.is_empty() {
+        format!(
+            "every workbook found ({}) was modified less than {} s ago and is left for the next run; use --settle-seconds 0 to report them now",
+            d.unsettled.len(),
+            settle.as_secs()
+        )
+    } else {
+        return Vec::new();
+    };
+    tracing::warn!("{warning}");
+    vec![warning]
 }
 
 /// Everything a finished run produced.
@@ -679,6 +782,7 @@ pub fn run(
         reported: count(Status::Reported),
         skipped: count(Status::Skipped),
         failed: count(Status::Failed),
+        warnings: discovery_warnings(input, &discovery, opts.settle),
         unsettled: discovery.unsettled,
         outcomes,
     };

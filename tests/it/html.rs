@@ -118,6 +118,7 @@ fn survival(
             .map(|(l, d)| group(l, d, &risk_times))
             .collect(),
         risk_times,
+        not_estimable: None,
         logrank: two.then_some(LogRankResult {
             chisq: 5.43,
             df: 1,

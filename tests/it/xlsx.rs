@@ -198,6 +198,7 @@ pub fn fixture() -> Results {
             ],
         )],
         risk_times: vec![0.0, 6.0, 12.0],
+        not_estimable: None,
         logrank: None,
         cox: None,
     };
@@ -218,6 +219,7 @@ pub fn fixture() -> Results {
             ),
         ],
         risk_times: vec![0.0, 6.0, 12.0],
+        not_estimable: None,
         logrank: Some(LogRankResult {
             chisq: 3.21,
             df: 1,

@@ -884,6 +884,12 @@ fn survival(v: &mut V) -> Result<Vec<Block>, HtmlError> {
         out.push(Block::H3 {
             text: title.clone(),
         });
+        if let Some(why) = &s.not_estimable {
+            out.push(Block::Note {
+                text: format!("{}: {why}", v.l("html.not_estimable")),
+            });
+            continue;
+        }
         let svg = km::km_svg(s, v.c)?;
         let fig_caption = format!("{}{title}", v.l("html.figure_prefix"));
         out.push(v.figure(&s.id, fig_caption, svg));
@@ -1110,6 +1116,11 @@ fn changes(v: &mut V) -> Vec<Block> {
             text: v.l("html.changes_none"),
         }];
     };
+    if let Some(reason) = &c.not_compared {
+        return vec![Block::Note {
+            text: v.l("html.changes_not_compared").replace("{reason}", reason),
+        }];
+    }
     if c.previous.is_none() {
         return vec![Block::Para {
             text: v

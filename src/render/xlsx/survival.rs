@@ -109,6 +109,9 @@ fn one(w: &mut SheetWriter, c: &Ctx, s: &Survival) -> Result<(), XlsxRenderError
         grouping
     );
     let title_row = w.caption(&title)?;
+    if let Some(why) = &s.not_estimable {
+        return w.note(&format!("{}: {why}", c.t("xlsx_text.not_estimable")));
+    }
     let sheet = w.sheet_name.clone();
     let nr = c.nr();
     let na = c.t("xlsx_text.na");
