@@ -310,9 +310,22 @@ pub fn cox_with(
         return Err(StatsError::Degenerate("no events".into()));
     }
 
-    // Sort by time.
+    // Sort by time, then by status and covariates: a canonical order, so that every sum runs
+    // in the same order whatever the order of the input rows (a permutation of the rows gives
+    // the same bits; only identical rows are interchangeable).
     let mut order: Vec<usize> = (0..n).collect();
-    order.sort_unstable_by(|&a, &b| time[a].total_cmp(&time[b]));
+    order.sort_unstable_by(|&a, &b| {
+        time[a]
+            .total_cmp(&time[b])
+            .then(event[a].cmp(&event[b]))
+            .then_with(|| {
+                x[a].iter()
+                    .zip(&x[b])
+                    .map(|(p, q)| p.total_cmp(q))
+                    .find(|o| o.is_ne())
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            })
+    });
     let mut stime: Vec<f64> = order.iter().map(|&i| time[i]).collect();
     timefix_sorted(&mut stime);
     let sstat: Vec<bool> = order.iter().map(|&i| event[i]).collect();

@@ -877,3 +877,145 @@ fn write_report_leaves_only_the_report_files_in_its_folder() {
     let book = calamine::open_workbook_auto(t.path().join("report.xlsx")).unwrap();
     assert!(calamine::Reader::sheet_names(&book).contains(&"ADSL".to_string()));
 }
+
+/// The bundled example reported twice: the second report compares with the first (its
+/// results.json reads back, KM curves reaching 0 included) instead of calling itself the first.
+#[test]
+fn a_rerun_of_the_example_is_compared_with_the_previous_report() {
+    let t = tempfile::tempdir().unwrap();
+    let (input, output) = (t.path().join("in"), t.path().join("out"));
+    fs::create_dir_all(&input).unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for name in ["bendamustine-32.xlsx", "bendamustine-32-zh-messy.xlsx"] {
+        fs::copy(root.join("examples").join(name), input.join(name)).unwrap();
+    }
+    let cfg = root.join("examples/bendamustine.toml");
+    let cfg = cfg.to_str().unwrap();
+    assert_eq!(run(&input, &output, &["--config", cfg]).code, 0);
+    assert_eq!(run(&input, &output, &["--config", cfg, "--force"]).code, 0);
+    for dir in ["bendamustine-32", "bendamustine-32-zh-messy"] {
+        let changes: serde_json::Value =
+            serde_json::from_slice(&fs::read(output.join(dir).join("changes.json")).unwrap())
+                .unwrap();
+        assert!(changes["previous"].is_object(), "{dir}: {changes}");
+        assert!(changes["not_compared"].is_null(), "{dir}: {changes}");
+        let html = fs::read_to_string(output.join(dir).join("report.html")).unwrap();
+        assert!(
+            !html.contains("First report") && !html.contains("首份报告"),
+            "{dir}"
+        );
+    }
+}
+
+#[test]
+fn an_unreadable_previous_report_is_said_not_compared() {
+    let t = tempfile::tempdir().unwrap();
+    let (input, output) = (t.path().join("in"), t.path().join("out"));
+    fs::create_dir_all(&input).unwrap();
+    fs::write(input.join("a.xlsx"), good("A")).unwrap();
+    assert_eq!(run(&input, &output, &[]).code, 0);
+    fs::write(output.join("a/results.json"), "{\"truncated\": ").unwrap();
+    let out = run(&input, &output, &["--force"]);
+    assert_eq!(out.code, 0);
+    assert!(
+        out.stderr.contains("previous report unreadable"),
+        "{}",
+        out.stderr
+    );
+    let changes: serde_json::Value =
+        serde_json::from_slice(&fs::read(output.join("a/changes.json")).unwrap()).unwrap();
+    let why = changes["not_compared"].as_str().unwrap();
+    assert!(why.contains("cannot be read"), "{why}");
+    let html = fs::read_to_string(output.join("a/report.html")).unwrap();
+    assert!(html.contains("Not compared with the previous report"));
+}
+
+#[test]
+fn an_output_folder_inside_the_input_is_never_read_and_the_input_itself_is_refused() {
+    let t = tempfile::tempdir().unwrap();
+    let input = t.path().join("in");
+    let output = input.join("reports");
+    fs::create_dir_all(&input).unwrap();
+    fs::write(input.join("a.xlsx"), good("A")).unwrap();
+    for _ in 0..2 {
+        let out = run(&input, &output, &["--force"]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+    }
+    let log = run_logs(&output).pop().unwrap();
+    assert_eq!(
+        statuses(&log),
+        vec![("a.xlsx".to_string(), "reported".to_string())]
+    );
+    assert!(!output.join("_failed").exists());
+    // The same folder for both, or an output folder holding the input: refused (exit 2).
+    for out_dir in [input.clone(), t.path().to_path_buf()] {
+        let out = run(&input, &out_dir, &[]);
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        assert!(out.stderr.contains("contains it"), "{}", out.stderr);
+    }
+}
+
+/// `deploy/cron.txt` runs its line with bash: a failing mmreport's exit status reaches the
+/// output cron mails, though the log goes through `logger`.
+#[test]
+fn the_cron_line_keeps_the_exit_status() {
+    let t = tempfile::tempdir().unwrap();
+    let cron =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/cron.txt")).unwrap();
+    assert!(cron.contains("SHELL=/bin/bash"));
+    let line = cron.lines().find(|l| l.starts_with("30 2 ")).unwrap();
+    let command = line.splitn(7, ' ').nth(6).unwrap();
+    let fake = t.path().join("mmreport");
+    fs::write(&fake, "#!/bin/sh\necho 'a log line' >&2\nexit 3\n").unwrap();
+    fs::write(t.path().join("logger"), "#!/bin/sh\ncat >/dev/null\n").unwrap();
+    for f in ["mmreport", "logger"] {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(t.path().join(f), fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let command = command.replace("/usr/local/bin/mmreport", fake.to_str().unwrap());
+    let path = format!(
+        "{}:{}",
+        t.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let o = std::process::Command::new("bash")
+        .args(["-c", &command])
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("exited with status 3"), "{stdout}");
+}
+
+/// A grouping over a column the workbook lacks: the workbook is reported, and the analysis
+/// says it is not estimable instead of quarantining a good workbook.
+#[test]
+fn a_grouping_without_data_is_not_estimable_not_a_quarantine() {
+    let t = tempfile::tempdir().unwrap();
+    let (input, output) = (t.path().join("in"), t.path().join("out"));
+    fs::create_dir_all(&input).unwrap();
+    fs::write(input.join("a.xlsx"), good("A")).unwrap();
+    // Arrays replace the defaults: the defaults' own arrays, then the new entries.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut site = fs::read_to_string(root.join("config/analysis.toml")).unwrap();
+    site.push_str(
+        "\n[[groupings]]\nid = \"mprotein\"\ncolumn = \"m_protein_type\"\nlevels = true\n\
+         label = \"M-protein type\"\nlabel_yes = \"\"\nlabel_no = \"\"\n\
+         \n[[survival]]\nid = \"os_by_mprotein\"\nendpoint = \"os\"\ngrouping = \"mprotein\"\n",
+    );
+    let cfg = t.path().join("site.toml");
+    fs::write(&cfg, site).unwrap();
+    let out = run(&input, &output, &["--config", cfg.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let r: serde_json::Value =
+        serde_json::from_slice(&fs::read(output.join("a/results.json")).unwrap()).unwrap();
+    let s = r["analyses"]["survival"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "os_by_mprotein")
+        .unwrap();
+    assert_eq!(s["not_estimable"], "no patient has m_protein_type");
+    let html = fs::read_to_string(output.join("a/report.html")).unwrap();
+    assert!(html.contains("no patient has m_protein_type"));
+}

@@ -252,3 +252,54 @@ fn check_summarises_imwg_agreement_on_the_example() {
     assert!(out.contains("recorded agrees 56, disagrees 3"), "{out}");
     assert!(out.contains("none documented for 1 patients"), "{out}");
 }
+
+/// `check` prints one count of findings: its first line and the rules summary's last line
+/// agree on the messy Chinese example (whose suspicious-text warnings once went uncounted).
+#[test]
+fn check_counts_findings_once() {
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/bendamustine-32-zh-messy.xlsx"
+    );
+    let cfg = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/bendamustine.toml");
+    let o = Command::cargo_bin("mmreport")
+        .unwrap()
+        .args(["check", example, "--config", cfg])
+        .output()
+        .unwrap();
+    let out = String::from_utf8(o.stdout).unwrap();
+    let first = out.lines().next().unwrap();
+    let counts = |s: &str, words: [&str; 3]| -> Vec<String> {
+        words
+            .iter()
+            .map(|w| {
+                let end = s.find(w).unwrap_or_else(|| panic!("{w} in {s}"));
+                s[..end].trim_end().rsplit(' ').next().unwrap().to_string()
+            })
+            .collect()
+    };
+    let last = out.lines().rfind(|l| l.contains("Findings:")).unwrap();
+    assert_eq!(
+        counts(first, ["errors", "warnings", "notes"]),
+        counts(last, ["errors", "warnings", "info"]),
+        "{first}\n{last}"
+    );
+}
+
+/// `check` reads a workbook under the configured `[batch]` limits, as `run` does.
+#[test]
+fn check_applies_the_configured_limits() {
+    let t = tempfile::tempdir().unwrap();
+    let cfg = t.path().join("small.toml");
+    fs::write(&cfg, "[batch]\nmax_cells = 50\n").unwrap();
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/bendamustine-32.xlsx");
+    let o = Command::cargo_bin("mmreport")
+        .unwrap()
+        .args(["check", example, "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("cells"), "{out}");
+}

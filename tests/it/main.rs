@@ -8,8 +8,14 @@ mod html;
 mod ingest;
 mod paper;
 mod report;
+mod rgolden;
 mod rules;
 mod snapshot;
 mod stats;
 mod util;
 mod xlsx;
+
+/// `tests/golden/`: R's expected values and the R scripts that made them.
+fn golden_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+}

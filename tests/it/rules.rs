@@ -2199,7 +2199,7 @@ mod cohort {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(300))]
+        #![proptest_config(crate::util::proptest_config(300))]
         /// No rule panics on any combination of missing or odd inputs, and every
         /// not-derivable outcome says why.
         #[test]

@@ -4,7 +4,7 @@
 use super::util::*;
 use mmreport::pipeline;
 
-fn small_cohort() -> Vec<u8> {
+pub fn small_cohort() -> Vec<u8> {
     xlsx(&[
         (
             "patients",

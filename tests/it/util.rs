@@ -118,3 +118,21 @@ pub fn chromium_args(profile: &std::path::Path) -> Vec<String> {
     .chain([format!("--user-data-dir={}", profile.display())])
     .collect()
 }
+
+/// Property-test configuration for CI: a fixed seed (the same cases on every run, so a
+/// failure reproduces and a pass means the same as yesterday's pass) and no failure file
+/// written into the tree (a regression found is pinned as an ordinary test instead).
+/// `PROPTEST_RNG_SEED` in the environment still explores other cases locally.
+pub fn proptest_config(cases: u32) -> proptest::test_runner::Config {
+    use proptest::test_runner::{Config, RngSeed};
+    let seed = std::env::var("PROPTEST_RNG_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20_261_207);
+    Config {
+        cases,
+        rng_seed: RngSeed::Fixed(seed),
+        failure_persistence: None,
+        ..Config::default()
+    }
+}

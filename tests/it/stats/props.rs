@@ -34,8 +34,15 @@ fn close(a: Option<f64>, b: Option<f64>, tol: f64) -> bool {
     }
 }
 
+/// Closeness for a sum of squares such as a chi-square statistic: relative for values of
+/// ordinary size, absolute near zero, where a sum in another order leaves rounding residue
+/// (0 against 5e-33 is agreement, not a relative error of 1).
+fn close_chisq(x: f64, y: f64, tol: f64) -> bool {
+    (x - y).abs() <= tol * x.abs().max(y.abs()) + 1e-12
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(200))]
+    #![proptest_config(crate::util::proptest_config(200))]
 
     #[test]
     fn km_is_monotone_bounded_and_inside_band(d in surv_data(80), ct in conf()) {
@@ -107,19 +114,16 @@ proptest! {
         match (logrank(&t, &e, &g, 0.0), logrank(&pt, &pe, &pg, 0.0)) {
             (Ok(a), Ok(b)) => {
                 prop_assert_eq!(&a.observed, &b.observed);
-                prop_assert!(close(Some(a.chisq), Some(b.chisq), 1e-9));
+                prop_assert!(close_chisq(a.chisq, b.chisq, 1e-9));
             }
             (Err(a), Err(b)) => prop_assert_eq!(a, b),
             (a, b) => prop_assert!(false, "{:?} vs {:?}", a, b),
         }
 
         match (cox(&t, &e, &x, Ties::Efron), cox(&pt, &pe, &px, Ties::Efron)) {
-            (Ok(a), Ok(b)) => {
-                prop_assert!(close(Some(a.loglik), Some(b.loglik), 1e-9));
-                for (ca, cb) in a.coef.iter().zip(b.coef.iter()) {
-                    prop_assert!((ca - cb).abs() <= 1e-6 * (1.0 + ca.abs()));
-                }
-            }
+            // Rows are fitted in a canonical order: a permutation gives the same bits.
+            // (Compared as text: a monotone fit's NaN standard errors are equal there.)
+            (Ok(a), Ok(b)) => prop_assert_eq!(format!("{a:?}"), format!("{b:?}")),
             (Err(a), Err(b)) => prop_assert_eq!(a, b),
             (a, b) => prop_assert!(false, "{:?} vs {:?}", a, b),
         }
@@ -157,13 +161,13 @@ proptest! {
         let g: Vec<usize> = v.iter().map(|p| usize::from(p.1)).collect();
         let x: Vec<Vec<f64>> = g.iter().map(|&gi| vec![gi as f64]).collect();
         if let (Ok(lr), Ok(fit)) = (logrank(&time, &event, &g, 0.0), cox(&time, &event, &x, Ties::Breslow)) {
-            prop_assert!(close(Some(lr.chisq), Some(fit.score_chisq), 1e-9), "{} {}", lr.chisq, fit.score_chisq);
+            prop_assert!(close_chisq(lr.chisq, fit.score_chisq, 1e-9), "{} {}", lr.chisq, fit.score_chisq);
         }
     }
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
+    #![proptest_config(crate::util::proptest_config(300))]
 
     /// Separated data: every event has x1 = 1 and every x1 = 0 subject is
     /// censored. The fit must terminate, stay finite and flag monotone likelihood.
