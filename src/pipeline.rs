@@ -142,7 +142,7 @@ fn exclude(cohort: &Cohort, v: &mut validate::Validation, excluded: Vec<(String,
         cohort
             .patients
             .get(i)
-            .is_none_or(|p| !ids.contains(p.patient_id.as_str()))
+            .map_or(true, |p| !ids.contains(p.patient_id.as_str()))
     });
     let mut index: HashMap<String, usize> = v
         .excluded

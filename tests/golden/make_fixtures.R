@@ -113,6 +113,24 @@ near <- c(1, 1 + 1e-12, 2, 2 * (1 + 1e-10), 3, 3, 4 + 1e-9, 4, 5, 0, 1e-10, 6)
 km[[length(km) + 1]] <- km_case("near_ties_timefix", near, c(1, 0, 1, 1, 0, 1, 1, 0, 1, 1, 1, 0))
 days <- sample(1:2000, 150, TRUE)  # months = days / 30.4375, as the app does
 km[[length(km) + 1]] <- km_case("months_from_days", days / 30.4375, rbinom(150, 1, 0.5))
+# Issue 11: survival equal to 0.5 within floating-point tolerance over an interval (midpoint
+# median) in a group of 26 with 23 events whose curve ends at 0; the median's upper limit is
+# where the upper band first reaches 0.5. Drawn from their own seed, leaving the random
+# stream of the cases after them unchanged.
+saved_seed <- .Random.seed
+set.seed(11)
+flat_ends <- 0
+while (flat_ends < 25) {
+  days <- sample(1:(30 * sample(c(3, 6, 12, 24, 48), 1)), 26, replace = TRUE)
+  ev <- rep(1, 26); ev[sample(1:26, 3)] <- 0
+  if (ev[which.max(days)] == 0) next
+  f <- survfit(Surv(days / 30.4375, ev) ~ 1)
+  if (any(abs(f$surv - 0.5) < sqrt(.Machine$double.eps)) && tail(f$surv, 1) == 0) {
+    flat_ends <- flat_ends + 1
+    km[[length(km) + 1]] <- km_case(sprintf("flat_half_ends_at_zero_n26_%02d", flat_ends), days / 30.4375, ev)
+  }
+}
+.Random.seed <- saved_seed
 write_fixture("km", km)
 
 # ---------------------------------------------------------------- log-rank
