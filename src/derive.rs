@@ -3,7 +3,7 @@
 //! and the configured groupings. Pure: no I/O.
 //!
 //! Endpoint definitions follow Kumar, Lancet Oncol 2016;17:e328 (IMWG 2016) and
-//! `results-json.md`: time zero is `index_date`; months = days / 30.4375; OS events are deaths
+//! `docs/results-json.md`: time zero is `index_date`; months = days / 30.4375; OS events are deaths
 //! from any cause, others censored at last follow-up; PFS events are progression or death
 //! (config: progression only), censored at last follow-up (config: last assessment).
 

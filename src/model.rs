@@ -1,5 +1,5 @@
 //! The typed records every later stage works on: patients, assessments, adverse events and
-//! lab draws as the data dictionary (`case-record-format.md`) defines them, each value
+//! lab draws as the data dictionary (`docs/input-format.md`) defines them, each value
 //! carrying the cell it came from, plus the `Finding` every stage reports problems with.
 //!
 //! Provenance is a compact [`CellRef`] (sheet index, row, column) so that a 100,000-patient
@@ -82,7 +82,7 @@ impl fmt::Display for Severity {
 }
 
 /// One problem in the input, located as precisely as the problem allows
-/// (`results-json.md`: severity, rule, sheet, row, column, patient_id, value, message).
+/// (`docs/results-json.md`: severity, rule, sheet, row, column, patient_id, value, message).
 ///
 /// Stages create findings with a [`CellRef`] (`at`); `sheet`, `row` and `cell` are filled from
 /// it by [`Cohort::resolve_findings`] before anything is written.

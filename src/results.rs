@@ -1,5 +1,5 @@
 //! `Results`: everything one workbook's report shows, computed once and written as
-//! `results.json` (`results-json.md`). Renderers read it and never compute; its shape is a
+//! `results.json` (`docs/results-json.md`). Renderers read it and never compute; its shape is a
 //! public interface, versioned by [`SCHEMA_VERSION`].
 
 use crate::adam::Datasets;
@@ -76,7 +76,7 @@ pub struct Results {
     /// What changed since the previous report of this workbook (set by the batch run).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changes: Option<crate::changes::Changes>,
-    /// Every table and figure (report-contents.md).
+    /// Every table and figure (docs/report-contents.md).
     #[serde(default)]
     pub analyses: Analyses,
     /// Derived per-patient datasets (ADSL, ADTTE, ADRS, ADAE).
@@ -187,7 +187,7 @@ pub struct DiagnosisRow {
 }
 
 // ---------------------------------------------------------------------------------------
-// Analyses (report-contents.md sections 2-10). Every renderer reads only these.
+// Analyses (docs/report-contents.md sections 2-10). Every renderer reads only these.
 // Times are in `time_unit` (months); proportions are fractions in [0, 1]; a value that cannot
 // be estimated is `null`.
 // ---------------------------------------------------------------------------------------
@@ -411,7 +411,7 @@ pub struct CoxResult {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Survival {
-    /// `pfs_all`, `os_all`, `pfs_by_prior_lines`, … (results-json.md).
+    /// `pfs_all`, `os_all`, `pfs_by_prior_lines`, … (docs/results-json.md).
     pub id: String,
     /// `pfs` or `os`.
     pub endpoint: String,

@@ -1,4 +1,4 @@
-//! Cohort rules of `case-record-format.md` ("Cohort rules"): who can be analysed, and whether
+//! Cohort rules of `docs/input-format.md` ("Cohort rules"): who can be analysed, and whether
 //! the dates of each patient are in order. Pure: no I/O, tested on hand-made cohorts.
 //!
 //! A patient is analysed when `patient_id`, `index_date` and either `last_followup_date` or

@@ -2,7 +2,7 @@
 //! as the paper reports it) and best response over the response-evaluable patients; ORR and
 //! DCR with exact Clopper-Pearson CIs (`binom.test`); final response by subgroup with
 //! Fisher's exact test of ORR between levels; time to response and duration of response (KM)
-//! among responders. Categories counted in ORR/DCR are config (clinical-rules.md section 3).
+//! among responders. Categories counted in ORR/DCR are config (docs/clinical-rules.md section 3).
 
 use super::survival::km_median;
 use super::Input;

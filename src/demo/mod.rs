@@ -13,7 +13,7 @@
 //!   distributions for tests and benchmarks, generated patient by patient from a seeded
 //!   ChaCha8 stream, so the same seed gives the same data on every platform.
 //! * [`write_workbook`] writes a cohort in the canonical English layout or in the messy
-//!   Chinese layout of `case-record-format.md`; both carry the same information.
+//!   Chinese layout of `docs/input-format.md`; both carry the same information.
 //!
 //! All workbooks carry a fixed creation time, so the same input gives byte-identical files.
 
@@ -361,7 +361,7 @@ pub enum Layout {
     /// English sheet and column names, typed cells.
     Canonical,
     /// Chinese sheet/column aliases, title rows, text dates, units in headers, wide
-    /// per-cycle responses: everything `case-record-format.md` allows.
+    /// per-cycle responses: everything `docs/input-format.md` allows.
     MessyChinese,
 }
 

@@ -2,7 +2,7 @@
 //!
 //! Both layouts are produced from the same per-column functions, so they cannot drift
 //! apart: each column knows its canonical name, its Chinese alias (from
-//! `case-record-format.md`) and how to render a value in either layout. The messy layout
+//! `docs/input-format.md`) and how to render a value in either layout. The messy layout
 //! then adds what real clinical spreadsheets do: a merged title row, text dates in every
 //! allowed format, serial-number dates, Chinese booleans, units in headers with converted
 //! values, text and full-width numbers, `未查`/`不详` for missing values, per-cycle

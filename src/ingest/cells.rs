@@ -1,5 +1,5 @@
 //! Turning one spreadsheet cell into one typed value, by the column's type, accepting every
-//! spelling of `case-record-format.md` ("Values") and nothing else: anything that does not
+//! spelling of `docs/input-format.md` ("Values") and nothing else: anything that does not
 //! parse is an [`Issue`] (the caller makes it a finding with the cell's location), never a
 //! guess and never a panic.
 

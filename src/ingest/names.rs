@@ -1,6 +1,6 @@
 //! Matching sheet and column names as clinicians write them: case, spaces, `_`/`-`,
 //! full-width forms (`（`, `ＩＤ`) and a trailing unit in brackets are ignored
-//! (`case-record-format.md`, "Sheets" and "Columns").
+//! (`docs/input-format.md`, "Sheets" and "Columns").
 
 use unicode_normalization::UnicodeNormalization;
 

@@ -405,7 +405,7 @@ fn raw_text(raw: &RawCell<'_>) -> String {
 
 /// With no unit in the header: a column whose values are implausible in the canonical unit
 /// but plausible in the alternative one (creatinine 0.5-15 mg/dL, calcium 6-20 mg/dL, Hb
-/// 3-20 g/dL) gets one finding suggesting the unit (`case-record-format.md`).
+/// 3-20 g/dL) gets one finding suggesting the unit (`docs/input-format.md`).
 fn suspect_units(
     rows: &mut [Row],
     unitless: &[usize],

@@ -4,7 +4,7 @@
 //! Kumar, Lancet Oncol 2016;17:e328), compared with the recorded `disease_status`; and the
 //! clinical / biochemical relapse evidence documented at entry.
 //!
-//! Decision order (spec `clinical-rules.md` §2):
+//! Decision order (`docs/clinical-rules.md` §2):
 //! 1. `prior_best_response` SD or PD (never MR or better) → primary refractory; no dates needed.
 //! 2. Otherwise the days from the last dose of the prior line to progression decide:
 //!    `<= refractory_window_days` (60; progression on therapy counts, days <= 0) → refractory,
@@ -41,10 +41,10 @@ pub const RELAPSED_AND_REFRACTORY: &str =
 /// Source: Rajkumar, Blood 2011;117:4691. Version imwg2016.
 pub const RELAPSED_AFTER_60_DAYS: &str = "imwg2016.relapsed.after_60_days";
 /// The state cannot be derived: the missing inputs are named.
-/// Source: spec clinical-rules.md §2. Version imwg2016.
+/// Source: docs/clinical-rules.md §2. Version imwg2016.
 pub const NOT_DERIVABLE: &str = "imwg2016.disease_state.not_derivable";
 /// The recorded `disease_status` disagrees with the derived state (warning).
-/// Source: spec clinical-rules.md §2. Version imwg2016.
+/// Source: docs/clinical-rules.md §2. Version imwg2016.
 pub const DISAGREES: &str = "imwg2016.disease_state.disagrees";
 
 /// Clinical relapse: new bone lesion (osteoporotic fractures excluded). Kumar 2016. imwg2016.

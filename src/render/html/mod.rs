@@ -32,7 +32,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("report.css", include_str!("../../../templates/report.css")),
 ];
 
-/// Section ids, in report order (`report-contents.md`); each has a `section.<id>` label.
+/// Section ids, in report order (`docs/report-contents.md`); each has a `section.<id>` label.
 pub const SECTIONS: &[&str] = &[
     "header",
     "changes",

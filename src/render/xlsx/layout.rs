@@ -12,7 +12,7 @@ pub const LAYOUT_FILE: &str = "xlsx_layout.toml";
 /// The embedded default layout.
 pub const EMBEDDED_LAYOUT: &str = include_str!("../../../templates/xlsx_layout.toml");
 
-/// What a sheet can hold (report-contents.md sections 1-11).
+/// What a sheet can hold (docs/report-contents.md sections 1-11).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Section {
     Overview,
