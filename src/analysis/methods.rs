@@ -67,7 +67,7 @@ Shapiro-Wilk test (alpha = {alpha}) and are given as mean ± SD when normal and 
 Welch's t test or the Mann-Whitney U test, and proportions with Fisher's exact test. Exact {level:.0}% confidence \
 intervals of proportions are Clopper-Pearson intervals. Survival was estimated by the Kaplan-Meier method with \
 Greenwood variance and log-transformed pointwise {level:.0}% confidence intervals; medians and their confidence \
-intervals follow R's survfit; median follow-up was also estimated by the reverse Kaplan-Meier method. Survival \
+intervals are those R's print.survfit reports; median follow-up was also estimated by the reverse Kaplan-Meier method. Survival \
 curves were compared with the log-rank test, and hazard ratios estimated by Cox proportional hazards regression \
 with Efron's method for ties (Wald {level:.0}% CI). Two-sided P < 0.05 was considered significant. Analyses were \
 produced by mmreport {version}.",
@@ -80,7 +80,7 @@ produced by mmreport {version}.",
 以研究方案首日为起点。无进展生存期（PFS）定义为至{pfs_zh}的时间；总生存期（OS）定义为至任何原因死亡的时间；未发生事件者于{cens_zh}删失（OS为末次随访日期）。\
 随访截止日期：{co}。计量资料采用Shapiro-Wilk法检验正态性（α = {alpha}），符合正态分布者以x̄ ± s表示，否则以M（Q25，Q75）表示（四分位数定义{q}{spss}）；\
 计数资料以例（%）表示。组间比较采用t检验（Student或Welch）或Mann-Whitney U检验，率的比较采用Fisher精确检验。率的{level:.0}%置信区间采用Clopper-Pearson精确法。\
-生存分析采用Kaplan-Meier法（Greenwood方差，对数变换的逐点{level:.0}%置信区间），中位生存期及其置信区间按R survfit计算；中位随访时间另以反向Kaplan-Meier法估计。\
+生存分析采用Kaplan-Meier法（Greenwood方差，对数变换的逐点{level:.0}%置信区间），中位生存期及其置信区间与R print.survfit的输出一致；中位随访时间另以反向Kaplan-Meier法估计。\
 生存曲线比较采用log-rank检验，风险比采用Cox比例风险回归（Efron法处理结点，Wald {level:.0}%置信区间）估计。以双侧P < 0.05为差异有统计学意义。分析由mmreport {version}完成。",
         co = cutoff.1,
         spss = if q == 6 { "，同SPSS" } else { "，同R默认" },

@@ -309,6 +309,24 @@ fn findq(x: &[f64], y: &[Option<f64>], p: f64, tol: f64) -> Option<f64> {
     quant
 }
 
+/// `survival:::survmean`'s `minmin(y, x)`: among the times whose `y` is known and below
+/// `0.5 + sqrt(eps)`, the first; when its `y` is 0.5 within that tolerance and a later kept
+/// `y` is smaller, the midpoint of the two times (the flat stretch at 0.5).
+fn minmin(time: &[f64], y: &[Option<f64>]) -> Option<f64> {
+    let tol = f64::EPSILON.sqrt();
+    let mut kept = time
+        .iter()
+        .zip(y)
+        .filter_map(|(&t, &v)| v.filter(|v| *v < 0.5 + tol).map(|v| (t, v)));
+    let (x1, y1) = kept.next()?;
+    if (y1 - 0.5).abs() < tol {
+        if let Some((x2, _)) = kept.find(|&(_, v)| v < y1) {
+            return Some((x1 + x2) / 2.0);
+        }
+    }
+    Some(x1)
+}
+
 impl KmFit {
     /// The z value of the confidence level.
     pub fn z(&self) -> f64 {
@@ -385,13 +403,22 @@ impl KmFit {
         })
     }
 
-    /// Median survival with its CI (`quantile(fit, 0.5)`; as printed by `print.survfit`).
+    /// Median survival with its CI as R prints it (`print.survfit`, `summary(fit)$table`,
+    /// and so survminer's `surv_median`): `survival:::survmean`'s rule, applied to the curve
+    /// and to each band, is the first time the value is at most 0.5 (midpoint when it equals
+    /// 0.5 within `sqrt(eps)` and later drops below). Where a band is not monotone this can
+    /// be earlier than [`KmFit::quantile`]`(0.5)`, which follows `quantile.survfit`; the two
+    /// R functions then disagree, and the printed value is the one papers report.
     pub fn median(&self) -> Quantile {
-        self.quantile(0.5).unwrap_or(Quantile {
+        let time: Vec<f64> = self.rows.iter().map(|r| r.time).collect();
+        let band = |f: &dyn Fn(&KmRow) -> Option<f64>| -> Vec<Option<f64>> {
+            self.rows.iter().map(f).collect()
+        };
+        Quantile {
             p: 0.5,
-            estimate: None,
-            lower: None,
-            upper: None,
-        })
+            estimate: minmin(&time, &band(&|r| Some(r.surv))),
+            lower: minmin(&time, &band(&|r| r.lower)),
+            upper: minmin(&time, &band(&|r| r.upper)),
+        }
     }
 }

@@ -6,7 +6,7 @@
 # with the cut-off. The cut-off truncates the uncut times (administrative censoring):
 #   days <- pmin(days, cutoff - start); event <- event & days_uncut <= cutoff - start;
 # patients who start after the cut-off are left out.
-# Per job: n, events, median and its CI (quantile.survfit), log-rank (survdiff, rho = 0),
+# Per job: n, events, median and its CI (as print.survfit: summary(fit)$table), log-rank (survdiff, rho = 0),
 # Cox (coxph, Efron): HR of the first level against the second, Wald CI and P, LRT P.
 # Run from the repository root: Rscript tests/golden/make_analysis_fixtures.R
 # Needs R with 'survival' and 'jsonlite'.
@@ -31,9 +31,9 @@ job_result <- function(d, job, dpm) {
     s <- d[d$g == l, ]
     if (nrow(s) == 0) return(list(level = l, n = 0, events = 0, median = NA, lower = NA, upper = NA))
     f <- survfit(Surv(time, event) ~ 1, data = s)
-    q <- quantile(f, 0.5)
-    list(level = l, n = nrow(s), events = sum(s$event), median = num(q$quantile),
-         lower = num(q$lower), upper = num(q$upper))
+    tb <- summary(f)$table  # the median as print.survfit gives it
+    list(level = l, n = nrow(s), events = sum(s$event), median = num(tb["median"]),
+         lower = num(tb["0.95LCL"]), upper = num(tb["0.95UCL"]))
   })
   present <- levels(droplevels(d$g))
   out <- list(groups = groups, logrank = NULL, cox = NULL)

@@ -228,7 +228,8 @@ fn median_rules_by_hand() {
     )
     .unwrap();
     assert_eq!(fit.median().estimate, Some(4.0));
-    // Curve ends at 0.5: midpoint of the last drop and the last follow-up.
+    // Curve ends at 0.5: print.survfit gives the time it reached 0.5 (quantile.survfit the
+    // midpoint of that time and the last follow-up).
     let fit = kaplan_meier(
         &[1.0, 2.0, 3.0, 4.0],
         &[true, true, false, false],
@@ -236,7 +237,8 @@ fn median_rules_by_hand() {
         0.95,
     )
     .unwrap();
-    assert_eq!(fit.median().estimate, Some(3.0));
+    assert_eq!(fit.median().estimate, Some(2.0));
+    assert_eq!(fit.quantile(0.5).unwrap().estimate, Some(3.0));
     // Never reaches 0.5.
     let fit = kaplan_meier(&[1.0, 2.0, 3.0], &[true, false, false], ConfType::Log, 0.95).unwrap();
     assert_eq!(fit.median().estimate, None);

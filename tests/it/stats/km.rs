@@ -91,9 +91,12 @@ fn km_matches_survfit() {
                 ck.opt(&w(&format!("quantile {p} lower")), got.lower, lo[i], CLOSED);
                 ck.opt(&w(&format!("quantile {p} upper")), got.upper, up[i], CLOSED);
             }
+            // The median as print.survfit gives it.
             let med = km.median();
-            let i = probs.iter().position(|&p| p == 0.5).unwrap();
-            ck.opt(&w("median"), med.estimate, est[i], CLOSED);
+            let pm = &fit["print_median"];
+            ck.opt(&w("median"), med.estimate, opts(&pm["estimate"])[0], CLOSED);
+            ck.opt(&w("median lower"), med.lower, opts(&pm["lower"])[0], CLOSED);
+            ck.opt(&w("median upper"), med.upper, opts(&pm["upper"])[0], CLOSED);
 
             // Landmarks.
             let l = &fit["landmarks"];
