@@ -240,7 +240,7 @@ fn stages(path: &Path) -> [Duration; 10] {
     // What `mmreport run` does between the pipeline and the report files: the changes since
     // the previous report (none here, as in the benchmark's fresh output folders).
     let t = Instant::now();
-    std::hint::black_box(mmreport::changes::Changes::between(None, r));
+    std::hint::black_box(mmreport::changes::compare(None, r));
     s[5] = t.elapsed();
     let t = Instant::now();
     std::hint::black_box(mmreport::render::html::render_html(r, cfg).expect("render HTML"));

@@ -11,7 +11,7 @@ pub mod index;
 pub mod manifest;
 pub mod pseudonym;
 
-use crate::changes::Changes;
+use crate::changes;
 use crate::pipeline::{self, Context};
 use crate::publish;
 use crate::results::{FindingCounts, Results};
@@ -480,10 +480,10 @@ impl Run<'_> {
         let dir = report_rel(&f.rel);
         let dest = self.output.join(&dir);
         let changes = match read_previous(&dest.join("results.json")) {
-            Ok(previous) => Changes::between(previous.as_ref(), &results),
+            Ok(previous) => changes::compare(previous.as_ref(), &results),
             Err(reason) => {
                 tracing::warn!(file = %f.rel, %reason, "previous report unreadable; not compared");
-                Changes::not_compared(&results, reason)
+                changes::not_compared(&results, reason)
             }
         };
         results.changes = Some(changes.clone());

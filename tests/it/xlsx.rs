@@ -887,7 +887,7 @@ fn unknown_section_is_an_error_naming_it() {
 
 #[test]
 fn every_xlsx_label_exists_in_both_languages() {
-    let doc: toml::Table = include_str!("../../templates/labels/xlsx.toml")
+    let doc: toml::Table = include_str!("../../crates/core/labels/xlsx.toml")
         .parse()
         .unwrap();
     let mut n = 0;
@@ -932,7 +932,7 @@ fn empty_results_still_render() {
 fn invalid_sheet_name_from_a_label_override_is_an_error_naming_the_key() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("labels")).unwrap();
-    let text = include_str!("../../templates/labels/xlsx.toml").replace(
+    let text = include_str!("../../crates/core/labels/xlsx.toml").replace(
         "validation = { en = \"Validation\", zh = \"数据核查\" }",
         "validation = { en = \"Data/Validation\", zh = \"数据核查\" }",
     );

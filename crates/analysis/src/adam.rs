@@ -1,0 +1,158 @@
+//! Builds the ADaM-named datasets (ADSL, ADTTE, ADRS, ADAE; types in
+//! [`mmreport_core::adam`]) from the derived patients, for re-analysis in R or SAS.
+
+use crate::derive::{Derived, Endpoint};
+pub use mmreport_core::adam::*;
+use mmreport_core::model::{Cohort, Response};
+use std::collections::HashSet;
+
+fn yn(b: bool) -> String {
+    if b { "Y" } else { "N" }.into()
+}
+
+fn tte(d: &Derived, code: &str, e: &Endpoint, unit: &str) -> AdtteRow {
+    AdtteRow {
+        usubjid: d.patient_id.clone(),
+        paramcd: code.into(),
+        aval: e.time,
+        avalu: unit.into(),
+        days: e.days,
+        cnsr: u8::from(!e.event),
+        start_date: d.index_date.to_string(),
+        event_date: e.event.then(|| e.date.to_string()),
+        censor_date: (!e.event).then(|| e.date.to_string()),
+        description: e.reason.into(),
+    }
+}
+
+/// Builds the datasets for the analysed patients (`derived`, in cohort order). `ae_terms`
+/// gives the CTCAE term of each recorded adverse event row (same order as
+/// `cohort.adverse_events`), `lab_aes` the lab-derived rows already built by the rules.
+pub fn build(
+    cohort: &Cohort,
+    derived: &[Derived],
+    unit: &str,
+    ae_terms: &[Option<String>],
+    lab_aes: Vec<AdaeRow>,
+    response_of: &dyn Fn(&mmreport_core::model::Assessment) -> Option<Response>,
+) -> Datasets {
+    let analysed: HashSet<&str> = derived.iter().map(|d| d.patient_id.as_str()).collect();
+    let adsl = derived
+        .iter()
+        .map(|d| AdslRow {
+            usubjid: d.patient_id.clone(),
+            sex: d.sex.map(|s| format!("{s:?}").to_lowercase()),
+            age: d.age,
+            age_derived: d.age_derived,
+            index_date: d.index_date.to_string(),
+            regimen: d.regimen.clone(),
+            cycles_completed: d.cycles_completed,
+            prior_lines: d.prior_lines,
+            response_evaluable: yn(d.response_evaluable),
+            final_response: d.final_response.map(|r| r.code().into()),
+            best_response: d.best_response.map(|r| r.code().into()),
+            pfs_time: d.pfs.time,
+            pfs_event: yn(d.pfs.event),
+            os_time: d.os.time,
+            os_event: yn(d.os.event),
+            followup_time: d.followup.time,
+            alive: yn(d.alive_at_last_contact),
+            groups: d
+                .groups
+                .iter()
+                .map(|(k, v)| format!("{k}={}", v.clone().unwrap_or_default()))
+                .collect::<Vec<_>>()
+                .join(";"),
+            checkpoints: d
+                .checkpoints
+                .iter()
+                .map(|(c, r)| format!("C{c}={}", r.map(|r| r.code()).unwrap_or("")))
+                .collect::<Vec<_>>()
+                .join(";"),
+        })
+        .collect();
+    let mut adtte = Vec::with_capacity(derived.len() * 3);
+    for d in derived {
+        adtte.push(tte(d, "PFS", &d.pfs, unit));
+        adtte.push(tte(d, "OS", &d.os, unit));
+        adtte.push(tte(d, "TTP", &d.ttp, unit));
+    }
+    // ADRS: cohort order of patients, then cycle, then date (input row order does not matter).
+    let order: std::collections::HashMap<&str, usize> = derived
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.patient_id.as_str(), i))
+        .collect();
+    let mut asm: Vec<&mmreport_core::model::Assessment> = cohort
+        .assessments
+        .iter()
+        .filter(|a| analysed.contains(a.patient_id.as_str()))
+        .collect();
+    asm.sort_by_key(|a| {
+        (
+            order.get(a.patient_id.as_str()).copied(),
+            a.after_cycle.as_ref().map(|c| c.v),
+            a.assessment_date.as_ref().map(|d| d.v),
+        )
+    });
+    let adrs = asm
+        .into_iter()
+        .map(|a| AdrsRow {
+            usubjid: a.patient_id.clone(),
+            after_cycle: a.after_cycle.as_ref().map(|c| c.v),
+            date: a.assessment_date.as_ref().map(|d| d.v.to_string()),
+            response: response_of(a).map(|r| r.code().into()),
+            serum_m_protein: a.serum_m_protein.as_ref().map(|v| v.v),
+            urine_m_protein: a.urine_m_protein.as_ref().map(|v| v.v),
+            involved_flc: a.involved_flc.as_ref().map(|v| v.v),
+            uninvolved_flc: a.uninvolved_flc.as_ref().map(|v| v.v),
+            immunofixation_negative: a.immunofixation_negative.as_ref().map(|v| v.v),
+            bm_plasma_cell_pct: a.bm_plasma_cell_pct.as_ref().map(|v| v.v),
+        })
+        .collect();
+    let mut ae_rows: Vec<(usize, AdaeRow)> = cohort
+        .adverse_events
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| analysed.contains(e.patient_id.as_str()))
+        .map(|(i, e)| {
+            (
+                order
+                    .get(e.patient_id.as_str())
+                    .copied()
+                    .unwrap_or(usize::MAX),
+                AdaeRow {
+                    usubjid: e.patient_id.clone(),
+                    source: "recorded".into(),
+                    term: e.term.as_ref().map(|t| t.v.clone()),
+                    decod: ae_terms.get(i).cloned().flatten(),
+                    grade: e.grade.as_ref().map(|g| g.v),
+                    baseline_grade: None,
+                    cycle: e.cycle.as_ref().map(|c| c.v),
+                    onset_date: e.onset_date.as_ref().map(|d| d.v.to_string()),
+                    serious: e.serious.as_ref().map(|s| s.v),
+                },
+            )
+        })
+        .collect();
+    ae_rows.sort_by(|a, b| {
+        (a.0, &a.1.onset_date, a.1.cycle, &a.1.decod).cmp(&(
+            b.0,
+            &b.1.onset_date,
+            b.1.cycle,
+            &b.1.decod,
+        ))
+    });
+    let mut adae: Vec<AdaeRow> = ae_rows.into_iter().map(|(_, r)| r).collect();
+    adae.extend(
+        lab_aes
+            .into_iter()
+            .filter(|r| analysed.contains(r.usubjid.as_str())),
+    );
+    Datasets {
+        adsl,
+        adtte,
+        adrs,
+        adae,
+    }
+}

@@ -1,0 +1,597 @@
+//! Configuration as data: the data dictionary, value spellings, analysis defaults and clinical
+//! thresholds live in `config/*.toml`, are compiled into the binary (so it runs with no config
+//! file), and a user file given with `--config` is deep-merged over them.
+//!
+//! The merged document is deserialised once into [`Config`], with unknown keys rejected and
+//! every error naming its key path (`response.checkpoints[1]: invalid type …`). Its SHA-256
+//! (`config_sha256` in results.json) is taken over the merged document in a canonical form, so
+//! that two runs with the same effective configuration have the same hash.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The embedded defaults, one file per topic.
+pub const DEFAULT_COLUMNS: &str = include_str!("../../../config/columns.toml");
+pub const DEFAULT_VALUES: &str = include_str!("../../../config/values.toml");
+pub const DEFAULT_ANALYSIS: &str = include_str!("../../../config/analysis.toml");
+pub const DEFAULT_RULES: &str = include_str!("../../../config/rules.toml");
+
+/// Why a configuration could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("config file {path} is not valid TOML: {message}")]
+    Syntax { path: String, message: String },
+    #[error("config key `{key}`: {message}")]
+    Key { key: String, message: String },
+    #[error("config key `{key}`: {message}")]
+    Invalid { key: String, message: String },
+}
+
+/// The whole effective configuration.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub study: Study,
+    pub dates: Dates,
+    pub time: TimeConfig,
+    pub endpoints: Endpoints,
+    pub response: ResponseConfig,
+    pub descriptive: Descriptive,
+    #[serde(default)]
+    pub regimens: BTreeMap<String, Regimen>,
+    #[serde(default)]
+    pub groupings: Vec<Grouping>,
+    #[serde(default)]
+    pub survival: Vec<SurvivalJob>,
+    pub analysis: AnalysisPlan,
+    pub report: ReportConfig,
+    pub dictionary: Dictionary,
+    pub values: Values,
+    /// Clinical thresholds and rule-set choice (`config/rules.toml`), read by `rules`.
+    pub rules: crate::rules_config::RulesConfig,
+    /// The nightly batch run (`[batch]` in `config/analysis.toml`).
+    pub batch: Batch,
+}
+
+/// Settings of `mmreport run`; each key is documented with its reason in
+/// `config/analysis.toml`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Batch {
+    /// Files modified less recently than this are left alone: they may still be copying.
+    pub settle_seconds: u64,
+    /// Report versions kept per workbook, the current one included (at least 1).
+    pub keep_versions: usize,
+    /// Largest unpacked size of one workbook (zip bombs are refused, not expanded).
+    pub max_decompressed_bytes: u64,
+    /// Largest number of cells read from one workbook (bounds memory).
+    pub max_cells: u64,
+    /// Command run once per run with the run log's path; empty for none.
+    pub on_complete: String,
+    /// Key file for `--pseudonymize`; empty when not configured.
+    pub pseudonymize_key_file: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Study {
+    pub title: String,
+    pub language: Language,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    En,
+    Zh,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dates {
+    /// Order of `05/01/2020`-style dates: `day_first`, `month_first` or `none` (ambiguous:
+    /// such dates are findings).
+    pub slash_order: SlashOrder,
+    /// `run_date` or an ISO date.
+    pub data_cutoff: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlashOrder {
+    None,
+    DayFirst,
+    MonthFirst,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeConfig {
+    pub unit: String,
+    pub days_per_month: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Endpoints {
+    pub pfs_events: PfsEvents,
+    pub pfs_censor_at: PfsCensor,
+}
+
+/// What counts as a PFS event (Kumar 2016: progression or death; the paper: progression).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PfsEvents {
+    ProgressionOrDeath,
+    Progression,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PfsCensor {
+    LastFollowup,
+    LastAssessment,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResponseConfig {
+    pub checkpoints: Vec<u32>,
+    pub evaluable_min_cycles: u32,
+    pub orr: Vec<String>,
+    pub dcr: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Descriptive {
+    pub quantile_type: u8,
+    pub normality_alpha: f64,
+    pub confidence_level: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Regimen {
+    pub drugs: Vec<String>,
+}
+
+/// A grouping of patients (survival comparisons, response subgroups, forest plot).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Grouping {
+    pub id: String,
+    pub column: String,
+    /// Two-level split of a number: yes = value >= at_least.
+    #[serde(default)]
+    pub at_least: Option<f64>,
+    /// Multi-level: every value of a category column is a level.
+    #[serde(default)]
+    pub levels: bool,
+    pub label: String,
+    #[serde(default)]
+    pub label_yes: String,
+    #[serde(default)]
+    pub label_no: String,
+}
+
+/// One survival analysis (a figure and its table).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SurvivalJob {
+    pub id: String,
+    pub endpoint: EndpointKind,
+    #[serde(default)]
+    pub grouping: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EndpointKind {
+    Pfs,
+    Os,
+}
+
+/// Which tables the analysis stage computes beyond the fixed ones.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnalysisPlan {
+    pub response_subgroups: Vec<String>,
+    pub forest: Vec<String>,
+    pub hematologic_terms: Vec<String>,
+    pub hb_drop_threshold: f64,
+    /// Largest r x c table (in patients) tested with Fisher's exact test; above it, Pearson's
+    /// chi-square. 2 x 2 tables are always exact.
+    pub exact_test_max_n: u64,
+}
+
+/// How reports look (`[report]` in analysis.toml).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportConfig {
+    pub template_dir: String,
+    pub p_value_style: PValueStyle,
+    pub p_digits: u8,
+    pub km_ci_band: bool,
+    pub landmarks: Vec<f64>,
+    pub risk_table_step: f64,
+    pub findings_in_html: usize,
+    pub per_patient_figures_max: usize,
+    pub json_pretty_max_patients: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PValueStyle {
+    Journal,
+    Exact,
+}
+
+/// The data dictionary (`config/columns.toml`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dictionary {
+    /// Canonical sheet name → aliases.
+    pub sheets: BTreeMap<String, Vec<String>>,
+    pub wide_responses: WideResponses,
+    pub patient: Vec<ColumnDef>,
+    pub assessment: Vec<ColumnDef>,
+    pub adverse_event: Vec<ColumnDef>,
+    pub lab: Vec<ColumnDef>,
+    /// Extra aliases a hospital adds without restating the dictionary: column name → aliases
+    /// (applies to that column in every table).
+    #[serde(default)]
+    pub extra_aliases: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WideResponses {
+    pub patterns: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ColumnType {
+    Text,
+    Number,
+    Integer,
+    Date,
+    Boolean,
+    Sex,
+    Response,
+    Category,
+    List,
+    Stage,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnDef {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: ColumnType,
+    #[serde(default)]
+    pub unit: Option<String>,
+    #[serde(default)]
+    pub alt_units: BTreeMap<String, f64>,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub map: Option<String>,
+    #[serde(default)]
+    pub open: bool,
+    #[serde(default)]
+    pub plausible: Option<[f64; 2]>,
+    #[serde(default)]
+    pub alt_plausible: Option<[f64; 2]>,
+}
+
+/// Value spellings (`config/values.toml`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Values {
+    pub missing: Vec<String>,
+    pub note_markers: Vec<String>,
+    pub boolean: BoolSpellings,
+    pub sex: SexSpellings,
+    /// Response code → spellings.
+    pub response: BTreeMap<String, Vec<String>>,
+    /// Category map name → canonical value → spellings.
+    pub categories: BTreeMap<String, BTreeMap<String, Vec<String>>>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct BoolSpellings {
+    pub yes: Vec<String>,
+    pub no: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SexSpellings {
+    pub male: Vec<String>,
+    pub female: Vec<String>,
+}
+
+/// A loaded configuration with its canonical hash.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub config: Config,
+    pub sha256: String,
+}
+
+fn parse_doc(text: &str, path: &str) -> Result<toml::Table, ConfigError> {
+    text.parse::<toml::Table>()
+        .map_err(|e| ConfigError::Syntax {
+            path: path.to_string(),
+            message: e.to_string(),
+        })
+}
+
+/// The default document: analysis.toml at top level, the other files under their keys.
+fn default_document() -> Result<toml::Table, ConfigError> {
+    let mut doc = parse_doc(DEFAULT_ANALYSIS, "config/analysis.toml")?;
+    doc.insert(
+        "dictionary".into(),
+        toml::Value::Table(parse_doc(DEFAULT_COLUMNS, "config/columns.toml")?),
+    );
+    doc.insert(
+        "values".into(),
+        toml::Value::Table(parse_doc(DEFAULT_VALUES, "config/values.toml")?),
+    );
+    doc.insert(
+        "rules".into(),
+        toml::Value::Table(parse_doc(DEFAULT_RULES, "config/rules.toml")?),
+    );
+    Ok(doc)
+}
+
+/// A finite number above zero (NaN is not).
+fn positive(x: f64) -> bool {
+    x.is_finite() && x > 0.0
+}
+
+/// Merge `over` into `base`: tables merge key by key, anything else replaces.
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (k, v) in over {
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+impl Config {
+    /// The built-in defaults (they reproduce the seed paper).
+    pub fn defaults() -> Result<Loaded, ConfigError> {
+        Self::from_document(default_document()?)
+    }
+
+    /// Defaults with a user TOML text merged over them.
+    pub fn with_override(text: &str, path: &str) -> Result<Loaded, ConfigError> {
+        let mut doc = default_document()?;
+        merge(&mut doc, parse_doc(text, path)?);
+        Self::from_document(doc)
+    }
+
+    /// Defaults with the file at `path` merged over them.
+    pub fn load(path: Option<&Path>) -> Result<Loaded, ConfigError> {
+        match path {
+            None => Self::defaults(),
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
+                    path: p.display().to_string(),
+                    source,
+                })?;
+                Self::with_override(&text, &p.display().to_string())
+            }
+        }
+    }
+
+    fn from_document(doc: toml::Table) -> Result<Loaded, ConfigError> {
+        let canonical = serde_json::to_string(&doc).map_err(|e| ConfigError::Invalid {
+            key: "(document)".into(),
+            message: e.to_string(),
+        })?;
+        let sha256 = hex::encode(Sha256::digest(canonical.as_bytes()));
+        let config: Config =
+            serde_path_to_error::deserialize(toml::Value::Table(doc)).map_err(|e| {
+                ConfigError::Key {
+                    key: e.path().to_string(),
+                    message: e.inner().to_string(),
+                }
+            })?;
+        config.check()?;
+        Ok(Loaded { config, sha256 })
+    }
+
+    /// Semantic checks serde cannot express.
+    fn check(&self) -> Result<(), ConfigError> {
+        let bad = |key: &str, message: &str| {
+            Err(ConfigError::Invalid {
+                key: key.to_string(),
+                message: message.to_string(),
+            })
+        };
+        if self.batch.keep_versions == 0 {
+            return bad(
+                "batch.keep_versions",
+                "must be at least 1 (the current report)",
+            );
+        }
+        if !positive(self.time.days_per_month) {
+            return bad("time.days_per_month", "must be a positive number of days");
+        }
+        if self.descriptive.quantile_type != 6 && self.descriptive.quantile_type != 7 {
+            return bad(
+                "descriptive.quantile_type",
+                "must be 6 (SPSS) or 7 (R default)",
+            );
+        }
+        let a = self.descriptive.normality_alpha;
+        if !(a > 0.0 && a < 1.0) {
+            return bad("descriptive.normality_alpha", "must lie between 0 and 1");
+        }
+        let c = self.descriptive.confidence_level;
+        if !(c > 0.0 && c < 1.0) {
+            return bad("descriptive.confidence_level", "must lie between 0 and 1");
+        }
+        if self.dates.data_cutoff != "run_date"
+            && chrono::NaiveDate::parse_from_str(&self.dates.data_cutoff, "%Y-%m-%d").is_err()
+        {
+            return bad(
+                "dates.data_cutoff",
+                "must be \"run_date\" or a date like 2022-12-09",
+            );
+        }
+        for (i, code) in self
+            .response
+            .orr
+            .iter()
+            .chain(&self.response.dcr)
+            .enumerate()
+        {
+            if crate::model::Response::from_code(code).is_none() {
+                return bad(
+                    &format!("response.orr/dcr[{i}]"),
+                    &format!("unknown response category {code:?}"),
+                );
+            }
+        }
+        for (i, g) in self.groupings.iter().enumerate() {
+            if g.id.is_empty() {
+                return bad(&format!("groupings[{i}].id"), "must not be empty");
+            }
+            if !g.levels && g.label_yes.is_empty() {
+                return bad(
+                    &format!("groupings[{i}].label_yes"),
+                    "a two-level grouping needs label_yes and label_no",
+                );
+            }
+        }
+        let known = |id: &str| self.groupings.iter().any(|g| g.id == id);
+        for (i, j) in self.survival.iter().enumerate() {
+            if let Some(g) = &j.grouping {
+                if !known(g) {
+                    return bad(
+                        &format!("survival[{i}].grouping"),
+                        &format!("no grouping with id {g:?}"),
+                    );
+                }
+            }
+        }
+        for (i, id) in self.analysis.response_subgroups.iter().enumerate() {
+            if !known(id) {
+                return bad(
+                    &format!("analysis.response_subgroups[{i}]"),
+                    &format!("no grouping with id {id:?}"),
+                );
+            }
+        }
+        for (i, id) in self.analysis.forest.iter().enumerate() {
+            if !known(id) {
+                return bad(
+                    &format!("analysis.forest[{i}]"),
+                    &format!("no grouping with id {id:?}"),
+                );
+            }
+        }
+        for table in [
+            ("dictionary.patient", &self.dictionary.patient),
+            ("dictionary.assessment", &self.dictionary.assessment),
+            ("dictionary.adverse_event", &self.dictionary.adverse_event),
+            ("dictionary.lab", &self.dictionary.lab),
+        ] {
+            for (i, c) in table.1.iter().enumerate() {
+                if let Some(m) = &c.map {
+                    if !self.values.categories.contains_key(m) {
+                        return bad(
+                            &format!("{}[{i}].map", table.0),
+                            &format!("names no table values.categories.{m}"),
+                        );
+                    }
+                }
+                if c.kind == ColumnType::Category && c.map.is_none() && !c.open {
+                    return bad(
+                        &format!("{}[{i}]", table.0),
+                        "a closed category column needs a `map`",
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_load_and_hash_is_stable() {
+        let a = Config::defaults().unwrap();
+        let b = Config::defaults().unwrap();
+        assert_eq!(a.sha256, b.sha256);
+        assert_eq!(a.config.response.checkpoints, vec![2, 4, 6, 8]);
+        assert_eq!(a.config.endpoints.pfs_events, PfsEvents::ProgressionOrDeath);
+    }
+
+    #[test]
+    fn override_merges_and_changes_hash() {
+        let base = Config::defaults().unwrap();
+        let o =
+            Config::with_override("[endpoints]\npfs_events = \"progression\"\n", "x.toml").unwrap();
+        assert_eq!(o.config.endpoints.pfs_events, PfsEvents::Progression);
+        assert_eq!(o.config.endpoints.pfs_censor_at, PfsCensor::LastFollowup);
+        assert_ne!(o.sha256, base.sha256);
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let e = Config::with_override("[endpoints]\npfs_event = \"progression\"\n", "x.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("endpoints"), "{e}");
+        assert!(e.contains("pfs_event"), "{e}");
+    }
+
+    #[test]
+    fn bad_type_is_named() {
+        let e = Config::with_override("[response]\ncheckpoints = [2, \"x\"]\n", "x.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("response.checkpoints"), "{e}");
+    }
+
+    #[test]
+    fn bad_value_is_named() {
+        let e = Config::with_override("[descriptive]\nquantile_type = 5\n", "x.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("descriptive.quantile_type"), "{e}");
+        let e = Config::with_override("[dates]\ndata_cutoff = \"yesterday\"\n", "x.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("dates.data_cutoff"), "{e}");
+    }
+
+    #[test]
+    fn syntax_error_names_file() {
+        let e = Config::with_override("[dates\n", "my.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("my.toml"), "{e}");
+    }
+}

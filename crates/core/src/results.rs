@@ -1,0 +1,508 @@
+//! `Results`: everything one workbook's report shows, computed once and written as
+//! `results.json` (`docs/results-json.md`). Renderers read it and never compute; its shape is a
+//! public interface, versioned by [`SCHEMA_VERSION`].
+
+use crate::adam::Datasets;
+use crate::model::Finding;
+pub use crate::model::FindingCounts;
+use serde::{Deserialize, Serialize};
+
+/// Reads `null` back as NaN: `serde_json` writes a non-finite `f64` (an infinite standard
+/// error where a Kaplan-Meier curve reaches 0, a 0/0 fraction) as `null`, and every
+/// `results.json` mmreport writes must read back (the run-to-run comparison reads the previous
+/// one). Applied to every plain `f64` reachable from [`Results`].
+pub fn f64_or_nan<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+}
+
+/// Bumped on any breaking change of the shape.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Generator {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Input {
+    pub file: String,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Excluded {
+    pub patient_id: String,
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CohortSummary {
+    pub patients_read: usize,
+    pub patients_analysed: usize,
+    pub excluded: Vec<Excluded>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Results {
+    pub schema_version: u32,
+    pub generator: Generator,
+    pub input: Input,
+    pub config_sha256: String,
+    pub time_unit: String,
+    pub data_cutoff: String,
+    /// The day of the run (a date, not a time, so that a re-run of unchanged inputs on the
+    /// same day gives byte-identical reports). Defaulted so that an older results.json still
+    /// loads for the run-to-run comparison.
+    #[serde(default)]
+    pub run_date: String,
+    pub language: String,
+    pub cohort: CohortSummary,
+    pub finding_counts: FindingCounts,
+    pub findings: Vec<Finding>,
+    /// IMWG disease-state classification per patient (see `rules`).
+    #[serde(default)]
+    pub imwg: Vec<ImwgRow>,
+    /// Rule-set outputs: summary, derived responses, staging, diagnosis checks.
+    #[serde(default)]
+    pub validation: Validation,
+    /// What changed since the previous report of this workbook (set by the batch run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes: Option<crate::changes::Changes>,
+    /// Every table and figure (docs/report-contents.md).
+    #[serde(default)]
+    pub analyses: Analyses,
+    /// Derived per-patient datasets (ADSL, ADTTE, ADRS, ADAE).
+    pub datasets: Datasets,
+}
+
+/// The validation section: what the IMWG/CTCAE/staging rule sets derived.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Validation {
+    pub summary: serde_json::Value,
+    pub derived_responses: Vec<ResponseCheck>,
+    pub staging: Vec<StagingRow>,
+    pub diagnosis: Vec<DiagnosisRow>,
+}
+
+// The per-patient and per-assessment rule outputs below are typed rather than JSON trees:
+// a registry holds hundreds of thousands of them, and a `serde_json::Value` object costs
+// several times its typed size. Their fields are in alphabetical order, the order these
+// objects have always had in results.json. Codes (responses, statuses, measures) are the
+// rule sets' serialised codes.
+
+/// One patient's IMWG disease-state check (`rules::disease_state::ImwgRecord`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ImwgRow {
+    pub agrees: Option<bool>,
+    pub basis: String,
+    /// Derived disease-state code; `None` = not derivable.
+    pub derived: Option<String>,
+    pub missing: Vec<String>,
+    pub patient_id: String,
+    /// Recorded `disease_status` code.
+    pub recorded: Option<String>,
+    /// Relapse criteria documented at entry (descriptions).
+    pub relapse_evidence: Vec<String>,
+    /// Rule ids of those criteria, parallel to `relapse_evidence`.
+    pub relapse_evidence_rules: Vec<String>,
+    pub rule: String,
+}
+
+/// One post-baseline assessment: recorded vs IMWG-derived response
+/// (`rules::response::DerivedResponse`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ResponseCheck {
+    pub after_cycle: Option<u32>,
+    /// `None` when either side is missing or the derived response is NE.
+    pub agrees: Option<bool>,
+    pub basis: String,
+    pub confirmed: bool,
+    /// ISO date.
+    pub date: Option<String>,
+    /// Derived response code; `None` = not derivable.
+    pub derived: Option<String>,
+    pub measure: Option<String>,
+    pub patient_id: String,
+    pub recorded: Option<String>,
+    pub rule: String,
+}
+
+/// One patient's staging (`rules::staging::PatientStaging`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StagingRow {
+    pub ds_subclass_agrees: Option<bool>,
+    pub ds_subclass_derived: Option<String>,
+    pub ds_subclass_recorded: Option<String>,
+    pub high_risk_count: u32,
+    pub high_risk_fish: Option<bool>,
+    pub high_risk_markers: Vec<String>,
+    pub iss_agrees: Option<bool>,
+    pub iss_basis: String,
+    pub iss_derived: Option<u8>,
+    pub iss_recorded: Option<u8>,
+    pub note_newly_diagnosed: bool,
+    pub patient_id: String,
+    pub r2_iss: Option<u8>,
+    pub r2_iss_basis: String,
+    pub r_iss: Option<u8>,
+    pub r_iss_basis: String,
+}
+
+/// One patient's IMWG 2014 diagnosis check (`rules::diagnosis::DiagnosisCheck`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DiagnosisRow {
+    pub basis: String,
+    pub criteria_met: Vec<String>,
+    pub label: String,
+    pub missing: Vec<String>,
+    pub outcome: String,
+    pub patient_id: String,
+    pub rule: String,
+}
+
+// ---------------------------------------------------------------------------------------
+// Analyses (docs/report-contents.md sections 2-10). Every renderer reads only these.
+// Times are in `time_unit` (months); proportions are fractions in [0, 1]; a value that cannot
+// be estimated is `null`.
+// ---------------------------------------------------------------------------------------
+
+/// All analyses of one workbook.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Analyses {
+    pub study_title: String,
+    pub flow: Flow,
+    pub baseline: Vec<BaselineRow>,
+    pub exposure: Exposure,
+    pub response: ResponseSection,
+    pub survival: Vec<Survival>,
+    pub followup: Followup,
+    pub deaths: Deaths,
+    /// PFS hazard ratios of every configured two-level grouping.
+    pub forest: Vec<ForestRow>,
+    pub adverse_events: Vec<AeRow>,
+    /// Hemoglobin fall of more than `threshold` g/L from baseline (the paper: > 10 g/L).
+    pub hb_drop: HbDrop,
+    pub swimmer: Vec<SwimmerRow>,
+    pub waterfall: Vec<WaterfallRow>,
+    pub methods: Methods,
+}
+
+/// A count with its fraction of a denominator.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Level {
+    pub level: String,
+    pub count: usize,
+    #[serde(deserialize_with = "f64_or_nan")]
+    pub fraction: f64,
+}
+
+/// CONSORT-style cohort flow.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Flow {
+    pub read: usize,
+    /// Exclusion reasons with counts (a patient with two reasons counts under both).
+    pub excluded: Vec<Level>,
+    pub excluded_patients: usize,
+    pub analysed: usize,
+    /// Patients who completed at least `cycles` cycles (2: response-evaluable, 4, 6, 8).
+    pub completed: Vec<CyclesStep>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CyclesStep {
+    pub cycles: u32,
+    pub n: usize,
+}
+
+/// One Table 1 row. `summary` is `mean_sd`, `median_iqr` or `counts`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BaselineRow {
+    pub variable: String,
+    pub label: String,
+    /// Table section (`demographics`, `disease`, `labs`, `fish`, `emd`, `prior`, `treatment`,
+    /// `derived`).
+    pub section: String,
+    pub summary: String,
+    /// Patients with a value (the denominator of `levels`).
+    pub n: usize,
+    pub missing: usize,
+    pub unit: Option<String>,
+    pub mean: Option<f64>,
+    pub sd: Option<f64>,
+    pub median: Option<f64>,
+    pub q1: Option<f64>,
+    pub q3: Option<f64>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub shapiro_w: Option<f64>,
+    pub shapiro_p: Option<f64>,
+    pub levels: Vec<Level>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Exposure {
+    pub n: usize,
+    pub cycles_median: Option<f64>,
+    pub cycles_min: Option<u32>,
+    pub cycles_max: Option<u32>,
+    /// Patients by number of cycles completed.
+    pub cycles_distribution: Vec<Level>,
+    pub regimens: Vec<Level>,
+    pub dose_median: Option<f64>,
+    pub dose_min: Option<f64>,
+    pub dose_max: Option<f64>,
+}
+
+/// A proportion with its exact Clopper-Pearson CI.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Rate {
+    pub k: usize,
+    pub n: usize,
+    pub fraction: Option<f64>,
+    pub ci: [Option<f64>; 2],
+}
+
+/// Response counts over a denominator.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ResponseCounts {
+    pub n: usize,
+    /// Every category `sCR … NE`, in that order (a map keeps JSON readable; order is fixed by
+    /// `Response::ALL`).
+    pub counts: std::collections::BTreeMap<String, usize>,
+    pub orr: Rate,
+    pub dcr: Rate,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    pub after_cycle: u32,
+    #[serde(flatten)]
+    pub counts: ResponseCounts,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Subgroup {
+    /// Grouping id: `emd`, `cycles_ge4`, `prior_lines_ge3`, `high_risk_cytogenetics`, `regimen`.
+    pub id: String,
+    pub label: String,
+    pub level: String,
+    #[serde(rename = "final")]
+    pub final_: ResponseCounts,
+}
+
+/// Fisher's exact test of ORR between the levels of one grouping.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SubgroupTest {
+    pub id: String,
+    /// `fisher` (exact) or `chisq` (Pearson, for r x c tables above `exact_test_max_n`).
+    pub test: String,
+    pub p: Option<f64>,
+    pub note: Option<String>,
+}
+
+/// Median of a KM estimate with its CI.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct KmMedian {
+    pub n: usize,
+    pub events: usize,
+    pub median: Option<f64>,
+    pub ci: [Option<f64>; 2],
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ResponseSection {
+    pub checkpoints: Vec<Checkpoint>,
+    #[serde(rename = "final")]
+    pub final_: ResponseCounts,
+    pub best: ResponseCounts,
+    pub subgroups: Vec<Subgroup>,
+    pub subgroup_tests: Vec<SubgroupTest>,
+    /// Among responders: KM of time to first response (every responder has the event).
+    pub time_to_response: KmMedian,
+    /// Among responders: KM of duration of response.
+    pub duration_of_response: KmMedian,
+}
+
+/// One KM table row (survfit conventions).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct KmPoint {
+    #[serde(deserialize_with = "f64_or_nan")]
+    pub time: f64,
+    pub n_risk: usize,
+    pub n_event: usize,
+    pub n_censor: usize,
+    #[serde(deserialize_with = "f64_or_nan")]
+    pub surv: f64,
+    #[serde(deserialize_with = "f64_or_nan")]
+    pub std_err: f64,
+    pub lower: Option<f64>,
+    pub upper: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Landmark {
+    #[serde(deserialize_with = "f64_or_nan")]
+    pub time: f64,
+    pub surv: Option<f64>,
+    pub lower: Option<f64>,
+    pub upper: Option<f64>,
+    pub n_risk: usize,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SurvGroup {
+    pub label: String,
+    pub n: usize,
+    pub events: usize,
+    pub median: Option<f64>,
+    pub median_ci: [Option<f64>; 2],
+    pub landmarks: Vec<Landmark>,
+    pub km: Vec<KmPoint>,
+    /// Number at risk at each of the parent's `risk_times` (same order).
+    pub at_risk: Vec<usize>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LogRankResult {
+    #[serde(deserialize_with = "f64_or_nan")]
+    pub chisq: f64,
+    pub df: usize,
+    #[serde(deserialize_with = "f64_or_nan")]
+    pub p: f64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CoxResult {
+    pub hr: Option<f64>,
+    pub ci: [Option<f64>; 2],
+    pub p_wald: Option<f64>,
+    pub p_lrt: Option<f64>,
+    /// The reference group's label.
+    pub reference: String,
+    /// Set when the likelihood is monotone (a group without events): HR not estimable.
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Survival {
+    /// `pfs_all`, `os_all`, `pfs_by_prior_lines`, … (docs/results-json.md).
+    pub id: String,
+    /// `pfs` or `os`.
+    pub endpoint: String,
+    /// `all` or the grouping's description (`prior_lines >= 3`).
+    pub grouping: String,
+    pub groups: Vec<SurvGroup>,
+    /// Times of the number-at-risk table; also the x-axis ticks of the figure.
+    pub risk_times: Vec<f64>,
+    pub logrank: Option<LogRankResult>,
+    pub cox: Option<CoxResult>,
+    /// Why nothing could be estimated (e.g. `no patient has molecular_group`): the report
+    /// shows this line instead of an empty figure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_estimable: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MedianRange {
+    pub n: usize,
+    pub median: Option<f64>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Followup {
+    /// Observation time (index to last contact) of all patients.
+    pub all: MedianRange,
+    /// Of those alive at last contact (the seed paper's "13 (3-27) months").
+    pub survivors: MedianRange,
+    /// Reverse Kaplan-Meier median (deaths censored).
+    pub reverse_km: KmMedian,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Deaths {
+    pub n: usize,
+    pub of: usize,
+    #[serde(deserialize_with = "f64_or_nan")]
+    pub fraction: f64,
+    pub causes: Vec<Level>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ForestRow {
+    pub id: String,
+    pub label: String,
+    pub comparison: String,
+    pub n: usize,
+    pub events: usize,
+    pub hr: Option<f64>,
+    pub ci: [Option<f64>; 2],
+    pub p: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AeRow {
+    pub term: String,
+    /// `recorded` or `labs`.
+    pub source: String,
+    /// `hematologic` or `non_hematologic`.
+    pub category: String,
+    /// Denominator: patients analysed (recorded) or with a post-baseline draw (labs).
+    pub n: usize,
+    /// Patients with the event at any grade (worst grade per patient).
+    pub any: usize,
+    pub grade: std::collections::BTreeMap<String, usize>,
+    pub grade3plus: usize,
+    /// Labs: patients already abnormal (grade >= 1) at baseline among those with the event.
+    pub baseline_abnormal: Option<usize>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HbDrop {
+    #[serde(deserialize_with = "f64_or_nan")]
+    pub threshold: f64,
+    pub n: usize,
+    pub of: usize,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SwimmerMark {
+    #[serde(deserialize_with = "f64_or_nan")]
+    pub time: f64,
+    /// Response code, or `PD` / `death`.
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SwimmerRow {
+    pub patient_id: String,
+    pub regimen: Option<String>,
+    /// Bar length: index to last contact.
+    #[serde(deserialize_with = "f64_or_nan")]
+    pub end: f64,
+    pub ongoing: bool,
+    pub marks: Vec<SwimmerMark>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WaterfallRow {
+    pub patient_id: String,
+    /// Best % change from baseline (negative = decrease).
+    #[serde(deserialize_with = "f64_or_nan")]
+    pub change_pct: f64,
+    /// `serum`, `urine` or `dflc`.
+    pub measure: String,
+    pub best_response: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Methods {
+    pub en: String,
+    pub zh: String,
+}

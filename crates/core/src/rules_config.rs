@@ -1,0 +1,750 @@
+//! [`RulesConfig`]: every threshold of the clinical rule sets as data.
+//!
+//! The defaults live in `config/rules.toml` (embedded at compile time and parsed by
+//! [`RulesConfig::default`]); each TOML section names its source. Unknown keys are rejected
+//! (`deny_unknown_fields`) so that a misspelt threshold is an error, not a silent default.
+//! The criteria version is chosen here (`criteria_version = "imwg2016"`): a later IMWG update
+//! is a new rule set and a new variant of [`CriteriaVersion`], not an edit of these numbers.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The default configuration, as shipped.
+pub const EMBEDDED_RULES_TOML: &str = include_str!("../../../config/rules.toml");
+
+/// Error reading a rules configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum RulesConfigError {
+    #[error("rules configuration: {0}")]
+    Parse(#[from] toml::de::Error),
+    #[error("rules configuration: {0}")]
+    Invalid(String),
+}
+
+/// Response / disease-state criteria version (rule-set id prefix).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CriteriaVersion {
+    /// IMWG 2016 (Kumar, Lancet Oncol 2016;17:e328) with IMWG 2014 diagnosis
+    /// (Rajkumar, Lancet Oncol 2014;15:e538).
+    #[serde(rename = "imwg2016")]
+    Imwg2016,
+}
+
+impl CriteriaVersion {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            CriteriaVersion::Imwg2016 => "imwg2016",
+        }
+    }
+}
+
+/// CTCAE version (rule-set id prefix).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CtcaeVersion {
+    /// NCI CTCAE v5.0 (2017).
+    #[serde(rename = "ctcae5")]
+    Ctcae5,
+}
+
+impl CtcaeVersion {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            CtcaeVersion::Ctcae5 => "ctcae5",
+        }
+    }
+}
+
+/// Which response the analyses use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResponseSource {
+    /// The clinician's recorded response (default).
+    Recorded,
+    /// The response derived from the measurements by the IMWG 2016 table.
+    Derived,
+}
+
+/// A FISH abnormality that can be named in a high-risk list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum FishMarker {
+    #[serde(rename = "del17p")]
+    Del17p,
+    #[serde(rename = "t4_14")]
+    T4_14,
+    #[serde(rename = "t14_16")]
+    T14_16,
+    #[serde(rename = "t14_20")]
+    T14_20,
+    #[serde(rename = "gain1q", alias = "1q_gain")]
+    Gain1q,
+    #[serde(rename = "del13q")]
+    Del13q,
+    #[serde(rename = "t11_14")]
+    T11_14,
+    #[serde(rename = "igh")]
+    Igh,
+}
+
+impl FishMarker {
+    /// Name as a clinician writes it.
+    pub fn label(&self) -> &'static str {
+        match self {
+            FishMarker::Del17p => "del(17p)",
+            FishMarker::T4_14 => "t(4;14)",
+            FishMarker::T14_16 => "t(14;16)",
+            FishMarker::T14_20 => "t(14;20)",
+            FishMarker::Gain1q => "1q gain",
+            FishMarker::Del13q => "del(13q)",
+            FishMarker::T11_14 => "t(11;14)",
+            FishMarker::Igh => "IgH",
+        }
+    }
+}
+
+/// Everything the rule sets need, with the defaults of `config/rules.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default = "RulesConfig::builtin")]
+pub struct RulesConfig {
+    pub criteria_version: CriteriaVersion,
+    pub ctcae_version: CtcaeVersion,
+    pub response_source: ResponseSource,
+    pub disease_state: DiseaseStateConfig,
+    pub relapse_evidence: RelapseEvidenceConfig,
+    pub diagnosis: DiagnosisConfig,
+    pub response: ResponseConfig,
+    pub ctcae: CtcaeConfig,
+    pub staging: StagingConfig,
+    pub plausibility: PlausibilityConfig,
+    pub ae_terms: AeTermsConfig,
+}
+
+/// Rajkumar, Blood 2011;117:4691; Kumar 2016.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default = "DiseaseStateConfig::builtin")]
+pub struct DiseaseStateConfig {
+    pub refractory_window_days: i64,
+    pub progression_date_window_days: i64,
+}
+
+/// Kumar 2016, clinical relapse criteria.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default = "RelapseEvidenceConfig::builtin")]
+pub struct RelapseEvidenceConfig {
+    pub calcium_mmol_l: f64,
+    pub hb_drop_g_l: f64,
+    pub creatinine_rise_umol_l: f64,
+}
+
+/// Rajkumar, Lancet Oncol 2014;15:e538.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default = "DiagnosisConfig::builtin")]
+pub struct DiagnosisConfig {
+    pub clonal_bm_pct: f64,
+    pub calcium_mmol_l: f64,
+    pub calcium_above_uln_mmol_l: f64,
+    #[serde(default)]
+    pub calcium_uln_mmol_l: Option<f64>,
+    pub creatinine_umol_l: f64,
+    pub crcl_ml_min: f64,
+    pub hb_g_l: f64,
+    pub hb_below_lln_g_l: f64,
+    pub bm_pct_s: f64,
+    pub flc_ratio: f64,
+    pub involved_flc_mg_l: f64,
+}
+
+/// Kumar, Lancet Oncol 2016;17:e328.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default = "ResponseConfig::builtin")]
+pub struct ResponseConfig {
+    pub measurable_serum_g_l: f64,
+    pub measurable_urine_mg_24h: f64,
+    pub measurable_flc_mg_l: f64,
+    pub flc_ratio_lower: f64,
+    pub flc_ratio_upper: f64,
+    pub marrow_baseline_min_pct: f64,
+    pub cr_bm_pct_below: f64,
+    pub scr_clonal_bm_pct_max: f64,
+    pub vgpr_serum_reduction_pct: f64,
+    pub vgpr_urine_below_mg_24h: f64,
+    pub vgpr_dflc_reduction_pct: f64,
+    pub pr_serum_reduction_pct: f64,
+    pub pr_urine_reduction_pct: f64,
+    pub pr_urine_below_mg_24h: f64,
+    pub pr_dflc_reduction_pct: f64,
+    pub pr_marrow_reduction_pct: f64,
+    pub pr_spd_reduction_pct: f64,
+    pub mr_serum_reduction_pct: f64,
+    pub mr_urine_reduction_pct: f64,
+    pub mr_spd_reduction_pct: f64,
+    pub pd_increase_pct: f64,
+    pub pd_serum_abs_g_l: f64,
+    pub pd_serum_abs_high_nadir_g_l: f64,
+    pub pd_serum_high_nadir_g_l: f64,
+    pub pd_urine_abs_mg_24h: f64,
+    pub pd_dflc_abs_mg_l: f64,
+    pub pd_marrow_abs_points: f64,
+    pub pd_spd_increase_pct: f64,
+    pub confirmation_assessments: u32,
+}
+
+/// A "decreased" CTCAE lab term: grade 1 below the LLN, grades 2-4 below fixed cut-offs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecreasedTermConfig {
+    #[serde(default)]
+    pub lln_female: Option<f64>,
+    #[serde(default)]
+    pub lln_male: Option<f64>,
+    pub g2_below: f64,
+    pub g3_below: f64,
+    #[serde(default)]
+    pub g4_below: Option<f64>,
+}
+
+/// "Creatinine increased": multiples of the ULN and of the baseline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreatinineTermConfig {
+    #[serde(default)]
+    pub uln_female: Option<f64>,
+    #[serde(default)]
+    pub uln_male: Option<f64>,
+    pub g2_uln_multiple: f64,
+    pub g3_uln_multiple: f64,
+    pub g4_uln_multiple: f64,
+    pub g2_baseline_multiple: f64,
+    pub g3_baseline_multiple: f64,
+}
+
+/// NCI CTCAE v5.0 (2017).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default = "CtcaeConfig::builtin")]
+pub struct CtcaeConfig {
+    pub wbc: DecreasedTermConfig,
+    pub neutrophils: DecreasedTermConfig,
+    pub lymphocytes: DecreasedTermConfig,
+    pub platelets: DecreasedTermConfig,
+    pub hemoglobin: DecreasedTermConfig,
+    pub creatinine: CreatinineTermConfig,
+}
+
+/// D'Agostino, JCO 2022;40:3406.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default = "R2IssConfig::builtin")]
+pub struct R2IssConfig {
+    pub iss2: f64,
+    pub iss3: f64,
+    pub del17p: f64,
+    pub ldh_high: f64,
+    pub t4_14: f64,
+    pub gain1q: f64,
+    pub group2_min: f64,
+    pub group3_min: f64,
+    pub group4_min: f64,
+}
+
+/// Greipp 2005, Palumbo 2015, D'Agostino 2022, Durie & Salmon 1975, Sonneveld 2016.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default = "StagingConfig::builtin")]
+pub struct StagingConfig {
+    pub iss_b2m_low_mg_l: f64,
+    pub iss_albumin_g_l: f64,
+    pub iss_b2m_high_mg_l: f64,
+    pub ldh_uln_u_l: f64,
+    pub r_iss_high_risk_fish: Vec<FishMarker>,
+    pub high_risk_fish: Vec<FishMarker>,
+    pub ds_creatinine_umol_l: f64,
+    pub r2_iss: R2IssConfig,
+}
+
+/// An inclusive plausible range.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Range {
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Range {
+    pub fn contains(&self, v: f64) -> bool {
+        v >= self.min && v <= self.max
+    }
+}
+
+/// Physiological plausibility ranges, canonical units.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default = "PlausibilityConfig::builtin")]
+pub struct PlausibilityConfig {
+    pub calcium: Range,
+    pub creatinine: Range,
+    pub crcl: Range,
+    pub beta2_microglobulin: Range,
+    pub albumin: Range,
+    pub ldh: Range,
+    pub esr: Range,
+    pub hemoglobin: Range,
+    pub wbc: Range,
+    pub neutrophils: Range,
+    pub lymphocytes: Range,
+    pub platelets: Range,
+    pub bm_plasma_cell_pct: Range,
+    pub serum_m_protein: Range,
+    pub urine_m_protein: Range,
+    pub flc: Range,
+    pub plasmacytoma_spd: Range,
+}
+
+/// CTCAE term list and the map from other spellings (Chinese) to CTCAE terms.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default = "AeTermsConfig::builtin")]
+pub struct AeTermsConfig {
+    pub known: Vec<String>,
+    pub map: BTreeMap<String, String>,
+}
+
+impl DiseaseStateConfig {
+    /// The built-in defaults of this section (missing keys fall back to them).
+    pub fn builtin() -> Self {
+        RulesConfig::builtin().disease_state
+    }
+}
+
+impl RelapseEvidenceConfig {
+    /// The built-in defaults of this section (missing keys fall back to them).
+    pub fn builtin() -> Self {
+        RulesConfig::builtin().relapse_evidence
+    }
+}
+
+impl DiagnosisConfig {
+    /// The built-in defaults of this section (missing keys fall back to them).
+    pub fn builtin() -> Self {
+        RulesConfig::builtin().diagnosis
+    }
+}
+
+impl ResponseConfig {
+    /// The built-in defaults of this section (missing keys fall back to them).
+    pub fn builtin() -> Self {
+        RulesConfig::builtin().response
+    }
+}
+
+impl CtcaeConfig {
+    /// The built-in defaults of this section (missing keys fall back to them).
+    pub fn builtin() -> Self {
+        RulesConfig::builtin().ctcae
+    }
+}
+
+impl StagingConfig {
+    /// The built-in defaults of this section (missing keys fall back to them).
+    pub fn builtin() -> Self {
+        RulesConfig::builtin().staging
+    }
+}
+
+impl R2IssConfig {
+    /// The built-in defaults of this section (missing keys fall back to them).
+    pub fn builtin() -> Self {
+        RulesConfig::builtin().staging.r2_iss
+    }
+}
+
+impl PlausibilityConfig {
+    /// The built-in defaults of this section (missing keys fall back to them).
+    pub fn builtin() -> Self {
+        RulesConfig::builtin().plausibility
+    }
+}
+
+impl AeTermsConfig {
+    /// The built-in defaults of this section (missing keys fall back to them).
+    pub fn builtin() -> Self {
+        RulesConfig::builtin().ae_terms
+    }
+}
+
+impl RulesConfig {
+    /// Parse a rules configuration. Missing sections and keys take the built-in defaults
+    /// (identical to `config/rules.toml`), except inside a `[ctcae.<lab>]` table, which is
+    /// taken as written: all cut-offs required, an omitted LLN/ULN meaning "not configured".
+    /// A given `ae_terms.known` or `ae_terms.map` replaces the default list / map.
+    pub fn from_toml_str(s: &str) -> Result<Self, RulesConfigError> {
+        let cfg: RulesConfig = toml::from_str(s)?;
+        cfg.check()?;
+        Ok(cfg)
+    }
+
+    /// The embedded default (`config/rules.toml`).
+    pub fn embedded() -> Result<Self, RulesConfigError> {
+        Self::from_toml_str(EMBEDDED_RULES_TOML)
+    }
+
+    /// Sanity checks that serde cannot express.
+    pub fn check(&self) -> Result<(), RulesConfigError> {
+        let r = &self.response;
+        if r.flc_ratio_lower <= 0.0 || r.flc_ratio_lower >= r.flc_ratio_upper {
+            return Err(RulesConfigError::Invalid(
+                "response.flc_ratio_lower must be > 0 and below flc_ratio_upper".into(),
+            ));
+        }
+        if r.confirmation_assessments == 0 {
+            return Err(RulesConfigError::Invalid(
+                "response.confirmation_assessments must be at least 1".into(),
+            ));
+        }
+        for (name, t) in [
+            ("wbc", &self.ctcae.wbc),
+            ("neutrophils", &self.ctcae.neutrophils),
+            ("lymphocytes", &self.ctcae.lymphocytes),
+            ("platelets", &self.ctcae.platelets),
+            ("hemoglobin", &self.ctcae.hemoglobin),
+        ] {
+            let g4 = t.g4_below.unwrap_or(f64::NEG_INFINITY);
+            if !(g4 <= t.g3_below && t.g3_below <= t.g2_below) {
+                return Err(RulesConfigError::Invalid(format!(
+                    "ctcae.{name}: cut-offs must satisfy g4_below <= g3_below <= g2_below"
+                )));
+            }
+        }
+        let p = &self.plausibility;
+        for (name, rg) in [
+            ("calcium", p.calcium),
+            ("creatinine", p.creatinine),
+            ("crcl", p.crcl),
+            ("beta2_microglobulin", p.beta2_microglobulin),
+            ("albumin", p.albumin),
+            ("ldh", p.ldh),
+            ("esr", p.esr),
+            ("hemoglobin", p.hemoglobin),
+            ("wbc", p.wbc),
+            ("neutrophils", p.neutrophils),
+            ("lymphocytes", p.lymphocytes),
+            ("platelets", p.platelets),
+            ("bm_plasma_cell_pct", p.bm_plasma_cell_pct),
+            ("serum_m_protein", p.serum_m_protein),
+            ("urine_m_protein", p.urine_m_protein),
+            ("flc", p.flc),
+            ("plasmacytoma_spd", p.plasmacytoma_spd),
+        ] {
+            if rg.min > rg.max {
+                return Err(RulesConfigError::Invalid(format!(
+                    "plausibility.{name}: min is above max"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The same values as `config/rules.toml`, in code: used only if the embedded file
+    /// failed to parse (a test keeps the two identical), so that `Default` cannot panic.
+    pub fn builtin() -> Self {
+        let dec = |lf: f64, lm: f64, g2: f64, g3: f64, g4: Option<f64>| DecreasedTermConfig {
+            lln_female: Some(lf),
+            lln_male: Some(lm),
+            g2_below: g2,
+            g3_below: g3,
+            g4_below: g4,
+        };
+        let rg = |min: f64, max: f64| Range { min, max };
+        RulesConfig {
+            criteria_version: CriteriaVersion::Imwg2016,
+            ctcae_version: CtcaeVersion::Ctcae5,
+            response_source: ResponseSource::Recorded,
+            disease_state: DiseaseStateConfig {
+                refractory_window_days: 60,
+                progression_date_window_days: 14,
+            },
+            relapse_evidence: RelapseEvidenceConfig {
+                calcium_mmol_l: 2.75,
+                hb_drop_g_l: 20.0,
+                creatinine_rise_umol_l: 176.8,
+            },
+            diagnosis: DiagnosisConfig {
+                clonal_bm_pct: 10.0,
+                calcium_mmol_l: 2.75,
+                calcium_above_uln_mmol_l: 0.25,
+                calcium_uln_mmol_l: None,
+                creatinine_umol_l: 177.0,
+                crcl_ml_min: 40.0,
+                hb_g_l: 100.0,
+                hb_below_lln_g_l: 20.0,
+                bm_pct_s: 60.0,
+                flc_ratio: 100.0,
+                involved_flc_mg_l: 100.0,
+            },
+            response: ResponseConfig {
+                measurable_serum_g_l: 10.0,
+                measurable_urine_mg_24h: 200.0,
+                measurable_flc_mg_l: 100.0,
+                flc_ratio_lower: 0.26,
+                flc_ratio_upper: 1.65,
+                marrow_baseline_min_pct: 30.0,
+                cr_bm_pct_below: 5.0,
+                scr_clonal_bm_pct_max: 0.0,
+                vgpr_serum_reduction_pct: 90.0,
+                vgpr_urine_below_mg_24h: 100.0,
+                vgpr_dflc_reduction_pct: 90.0,
+                pr_serum_reduction_pct: 50.0,
+                pr_urine_reduction_pct: 90.0,
+                pr_urine_below_mg_24h: 200.0,
+                pr_dflc_reduction_pct: 50.0,
+                pr_marrow_reduction_pct: 50.0,
+                pr_spd_reduction_pct: 50.0,
+                mr_serum_reduction_pct: 25.0,
+                mr_urine_reduction_pct: 50.0,
+                mr_spd_reduction_pct: 25.0,
+                pd_increase_pct: 25.0,
+                pd_serum_abs_g_l: 5.0,
+                pd_serum_abs_high_nadir_g_l: 10.0,
+                pd_serum_high_nadir_g_l: 50.0,
+                pd_urine_abs_mg_24h: 200.0,
+                pd_dflc_abs_mg_l: 100.0,
+                pd_marrow_abs_points: 10.0,
+                pd_spd_increase_pct: 50.0,
+                confirmation_assessments: 2,
+            },
+            ctcae: CtcaeConfig {
+                wbc: dec(4.0, 4.0, 3.0, 2.0, Some(1.0)),
+                neutrophils: dec(2.0, 2.0, 1.5, 1.0, Some(0.5)),
+                lymphocytes: dec(1.0, 1.0, 0.8, 0.5, Some(0.2)),
+                platelets: dec(100.0, 100.0, 75.0, 50.0, Some(25.0)),
+                hemoglobin: dec(120.0, 130.0, 100.0, 80.0, None),
+                creatinine: CreatinineTermConfig {
+                    uln_female: Some(97.0),
+                    uln_male: Some(111.0),
+                    g2_uln_multiple: 1.5,
+                    g3_uln_multiple: 3.0,
+                    g4_uln_multiple: 6.0,
+                    g2_baseline_multiple: 1.5,
+                    g3_baseline_multiple: 3.0,
+                },
+            },
+            staging: StagingConfig {
+                iss_b2m_low_mg_l: 3.5,
+                iss_albumin_g_l: 35.0,
+                iss_b2m_high_mg_l: 5.5,
+                ldh_uln_u_l: 250.0,
+                r_iss_high_risk_fish: vec![
+                    FishMarker::Del17p,
+                    FishMarker::T4_14,
+                    FishMarker::T14_16,
+                ],
+                high_risk_fish: vec![
+                    FishMarker::Del17p,
+                    FishMarker::T4_14,
+                    FishMarker::T14_16,
+                    FishMarker::T14_20,
+                    FishMarker::Gain1q,
+                ],
+                ds_creatinine_umol_l: 177.0,
+                r2_iss: R2IssConfig {
+                    iss2: 1.0,
+                    iss3: 1.5,
+                    del17p: 1.0,
+                    ldh_high: 1.0,
+                    t4_14: 1.0,
+                    gain1q: 0.5,
+                    group2_min: 0.5,
+                    group3_min: 1.5,
+                    group4_min: 3.0,
+                },
+            },
+            plausibility: PlausibilityConfig {
+                calcium: rg(1.0, 5.0),
+                creatinine: rg(10.0, 2500.0),
+                crcl: rg(0.0, 250.0),
+                beta2_microglobulin: rg(0.3, 150.0),
+                albumin: rg(10.0, 65.0),
+                ldh: rg(20.0, 10000.0),
+                esr: rg(0.0, 200.0),
+                hemoglobin: rg(20.0, 250.0),
+                wbc: rg(0.0, 500.0),
+                neutrophils: rg(0.0, 300.0),
+                lymphocytes: rg(0.0, 400.0),
+                platelets: rg(0.0, 3000.0),
+                bm_plasma_cell_pct: rg(0.0, 100.0),
+                serum_m_protein: rg(0.0, 200.0),
+                urine_m_protein: rg(0.0, 50000.0),
+                flc: rg(0.0, 100000.0),
+                plasmacytoma_spd: rg(0.0, 1000.0),
+            },
+            ae_terms: AeTermsConfig {
+                known: BUILTIN_KNOWN_TERMS.iter().map(|s| s.to_string()).collect(),
+                map: BUILTIN_TERM_MAP
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            },
+        }
+    }
+}
+
+impl Default for RulesConfig {
+    /// The parse of the embedded `config/rules.toml` (falling back to the identical
+    /// [`RulesConfig::builtin`] should the embedded file ever fail to parse).
+    fn default() -> Self {
+        Self::embedded().unwrap_or_else(|_| Self::builtin())
+    }
+}
+
+const BUILTIN_KNOWN_TERMS: &[&str] = &[
+    "White blood cell decreased",
+    "Neutrophil count decreased",
+    "Lymphocyte count decreased",
+    "Platelet count decreased",
+    "Anemia",
+    "Creatinine increased",
+    "Fatigue",
+    "Anorexia",
+    "Diarrhea",
+    "Nausea",
+    "Vomiting",
+    "Fever",
+    "Lung infection",
+    "Peripheral sensory neuropathy",
+    "Constipation",
+    "Febrile neutropenia",
+    "Sepsis",
+    "Upper respiratory infection",
+    "Herpes zoster",
+    "Rash maculo-papular",
+    "Pruritus",
+    "Edema limbs",
+    "Insomnia",
+    "Dizziness",
+    "Headache",
+    "Back pain",
+    "Bone pain",
+    "Hypokalemia",
+    "Hypocalcemia",
+    "Hyperglycemia",
+    "Alanine aminotransferase increased",
+    "Aspartate aminotransferase increased",
+    "Blood bilirubin increased",
+    "Acute kidney injury",
+    "Thromboembolic event",
+    "Hypertension",
+    "Hypotension",
+    "Cough",
+    "Dyspnea",
+    "Mucositis oral",
+    "Alopecia",
+    "Infusion related reaction",
+    "Urinary tract infection",
+    "Hemorrhage",
+    "Myalgia",
+    "Arthralgia",
+];
+
+const BUILTIN_TERM_MAP: &[(&str, &str)] = &[
+    ("白细胞减少", "White blood cell decreased"),
+    ("白细胞降低", "White blood cell decreased"),
+    ("血小板减少", "Platelet count decreased"),
+    ("血小板降低", "Platelet count decreased"),
+    ("中性粒细胞减少", "Neutrophil count decreased"),
+    ("中性粒细胞降低", "Neutrophil count decreased"),
+    ("淋巴细胞减少", "Lymphocyte count decreased"),
+    ("贫血", "Anemia"),
+    ("肌酐升高", "Creatinine increased"),
+    ("乏力", "Fatigue"),
+    ("疲乏", "Fatigue"),
+    ("食欲不振", "Anorexia"),
+    ("食欲减退", "Anorexia"),
+    ("腹泻", "Diarrhea"),
+    ("恶心", "Nausea"),
+    ("呕吐", "Vomiting"),
+    ("发热", "Fever"),
+    ("肺部感染", "Lung infection"),
+    ("周围神经病变", "Peripheral sensory neuropathy"),
+    ("便秘", "Constipation"),
+    ("粒细胞缺乏伴发热", "Febrile neutropenia"),
+    ("带状疱疹", "Herpes zoster"),
+    ("皮疹", "Rash maculo-papular"),
+    ("上呼吸道感染", "Upper respiratory infection"),
+    ("转氨酶升高", "Alanine aminotransferase increased"),
+    ("低钾血症", "Hypokalemia"),
+    ("失眠", "Insomnia"),
+    ("头晕", "Dizziness"),
+    ("水肿", "Edema limbs"),
+    ("泌尿系感染", "Urinary tract infection"),
+    ("出血", "Hemorrhage"),
+    ("血栓", "Thromboembolic event"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_parses_and_equals_builtin() {
+        let cfg = RulesConfig::embedded().unwrap();
+        assert_eq!(cfg, RulesConfig::builtin());
+        assert_eq!(RulesConfig::default(), cfg);
+        assert_eq!(cfg.disease_state.refractory_window_days, 60);
+        assert_eq!(cfg.criteria_version, CriteriaVersion::Imwg2016);
+        assert_eq!(cfg.response_source, ResponseSource::Recorded);
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        let bad = EMBEDDED_RULES_TOML.replace(
+            "refractory_window_days = 60",
+            "refractory_window_days = 60\nrefractory_windw = 3",
+        );
+        assert!(RulesConfig::from_toml_str(&bad).is_err());
+        let bad_version = EMBEDDED_RULES_TOML.replace(
+            "criteria_version = \"imwg2016\"",
+            "criteria_version = \"imwg2030\"",
+        );
+        assert!(RulesConfig::from_toml_str(&bad_version).is_err());
+    }
+
+    #[test]
+    fn partial_configuration_keeps_other_defaults() {
+        let cfg = RulesConfig::from_toml_str(
+            "response_source = \"derived\"\n[response]\npd_increase_pct = 20.0\n\
+             [staging.r2_iss]\ngain1q = 1.0\n",
+        )
+        .unwrap();
+        assert_eq!(cfg.response_source, ResponseSource::Derived);
+        assert_eq!(cfg.response.pd_increase_pct, 20.0);
+        assert_eq!(cfg.response.pd_serum_abs_g_l, 5.0);
+        assert_eq!(cfg.staging.r2_iss.gain1q, 1.0);
+        assert_eq!(cfg.staging.r2_iss.iss3, 1.5);
+        assert_eq!(cfg.ctcae, RulesConfig::builtin().ctcae);
+        assert_eq!(
+            RulesConfig::from_toml_str("").unwrap(),
+            RulesConfig::builtin()
+        );
+        assert!(RulesConfig::from_toml_str("[response]\npd_increse_pct = 20.0").is_err());
+        // a written [ctcae.<lab>] table is taken as written: no LLN = not configured
+        let cfg = RulesConfig::from_toml_str(
+            "[ctcae.platelets]\ng2_below = 75.0\ng3_below = 50.0\ng4_below = 25.0\n",
+        )
+        .unwrap();
+        assert_eq!(cfg.ctcae.platelets.lln_male, None);
+        assert_eq!(cfg.ctcae.wbc, RulesConfig::builtin().ctcae.wbc);
+    }
+
+    #[test]
+    fn response_source_switch() {
+        let s = EMBEDDED_RULES_TOML.replace(
+            "response_source = \"recorded\"",
+            "response_source = \"derived\"",
+        );
+        let cfg = RulesConfig::from_toml_str(&s).unwrap();
+        assert_eq!(cfg.response_source, ResponseSource::Derived);
+    }
+
+    #[test]
+    fn inverted_cutoffs_are_rejected() {
+        let s = EMBEDDED_RULES_TOML.replace("g2_below = 75.0", "g2_below = 45.0");
+        assert!(matches!(
+            RulesConfig::from_toml_str(&s),
+            Err(RulesConfigError::Invalid(_))
+        ));
+    }
+}

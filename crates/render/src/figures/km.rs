@@ -1,0 +1,280 @@
+//! Kaplan-Meier figure: step curves, censoring `+` ticks, optional pointwise CI band, median
+//! drop lines, a legend with n / events / median per group, the log-rank P and Cox HR, and the
+//! number-at-risk table under the x axis.
+//!
+//! The risk table is aligned by construction: the x axis takes its ticks from
+//! `Survival.risk_times` (plotters `with_key_points`), and each risk number is drawn at
+//! `chart.backend_coord(time)`, the same mapping as the plot area.
+
+use super::{est_width, linear, palette, tick, FigCtx, FigureError, FONT, GREY, INK};
+use crate::format::{ci, fixed};
+use crate::results::{KmPoint, Survival};
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+const W: u32 = 760;
+const CHART_H: u32 = 380;
+const ROW: u32 = 18;
+/// Width of the y tick labels and title.
+const Y_AREA: u32 = 64;
+
+/// The legend text of one group: `All patients: n = 32, 20 events, median 11.0 (8.1, 16.0)`.
+pub fn legend_text(
+    ctx: &FigCtx,
+    label: &str,
+    n: usize,
+    events: usize,
+    median: Option<f64>,
+    mci: [Option<f64>; 2],
+) -> String {
+    let nr = ctx.l("endpoint.not_reached");
+    let med = match median {
+        Some(m) => format!(
+            "{} ({})",
+            fixed(Some(m), 1, &nr),
+            ci(mci[0], mci[1], 1, &nr)
+        ),
+        None => nr,
+    };
+    format!(
+        "{label}: n = {n}, {} {events}, {} {med}",
+        ctx.l("endpoint.events"),
+        ctx.l("endpoint.median")
+    )
+}
+
+/// The group label shown for a `SurvGroup` (`All` becomes the catalog's "All patients").
+pub fn group_label(ctx: &FigCtx, label: &str) -> String {
+    if label.eq_ignore_ascii_case("all") {
+        ctx.l("endpoint.all")
+    } else {
+        label.to_string()
+    }
+}
+
+/// The statistics line: `Log-rank P = 0.02 · HR 0.21 (95% CI 0.08, 0.52), P < 0.001`.
+pub fn stats_text(ctx: &FigCtx, s: &Survival) -> String {
+    let mut parts = Vec::new();
+    if let Some(lr) = &s.logrank {
+        parts.push(format!("{} {}", ctx.l("html.logrank"), ctx.p(lr.p)));
+    }
+    if let Some(c) = &s.cox {
+        match c.hr {
+            Some(hr) => {
+                let mut t = format!(
+                    "{} {} ({} {})",
+                    ctx.l("endpoint.hr"),
+                    fixed(Some(hr), 2, "NA"),
+                    ctx.l("html.ci95"),
+                    ci(c.ci[0], c.ci[1], 2, "NA")
+                );
+                if let Some(p) = c.p_wald {
+                    t.push_str(&format!(", {}", ctx.p(p)));
+                }
+                parts.push(t);
+            }
+            None => parts.push(format!(
+                "{} {}",
+                ctx.l("endpoint.hr"),
+                ctx.l("html.not_estimable")
+            )),
+        }
+    }
+    parts.join(" · ")
+}
+
+/// The step curve of one group: `(0, 1)` then a horizontal and a vertical segment per row.
+fn steps(km: &[KmPoint], value: impl Fn(&KmPoint) -> f64, start: f64) -> Vec<(f64, f64)> {
+    let mut pts = vec![(0.0, start)];
+    let mut prev = start;
+    for p in km {
+        let v = value(p);
+        pts.push((p.time, prev));
+        pts.push((p.time, v));
+        prev = v;
+    }
+    pts
+}
+
+/// The x range and ticks: ticks are the risk-table times (or every 6 units when absent).
+fn x_axis(s: &Survival) -> (f64, Vec<f64>) {
+    let last_km = s
+        .groups
+        .iter()
+        .flat_map(|g| g.km.iter().map(|p| p.time))
+        .fold(0.0_f64, f64::max);
+    let mut ticks: Vec<f64> = s
+        .risk_times
+        .iter()
+        .copied()
+        .filter(|t| t.is_finite())
+        .collect();
+    if ticks.is_empty() {
+        let mut t = 0.0;
+        while t <= last_km + 1e-9 {
+            ticks.push(t);
+            t += 6.0;
+        }
+    }
+    let last_tick = ticks.iter().copied().fold(0.0_f64, f64::max);
+    let xmax = last_tick.max(last_km).max(1.0);
+    (xmax, ticks)
+}
+
+/// Draws one survival analysis as a standalone SVG document.
+pub fn km_svg(s: &Survival, ctx: &FigCtx) -> Result<String, FigureError> {
+    let fig = s.id.as_str();
+    let err = |e: &dyn std::fmt::Display| FigureError::draw(fig, e);
+    let ng = s.groups.len() as u32;
+    let stats = stats_text(ctx, s);
+    let legend_h = 12 + ROW * ng + if stats.is_empty() { 0 } else { ROW } + 6;
+    let risk_h = 12 + ROW * (ng + 1) + 8;
+    let h = legend_h + CHART_H + risk_h;
+    let labels: Vec<String> = s
+        .groups
+        .iter()
+        .map(|g| group_label(ctx, &g.label))
+        .collect();
+    let left = labels
+        .iter()
+        .map(|l| est_width(l, 12.0) + 24)
+        .max()
+        .unwrap_or(60)
+        .clamp(Y_AREA as i32 + 8, 260) as u32;
+    let (xmax, ticks) = x_axis(s);
+
+    let mut buf = String::new();
+    {
+        let root = SVGBackend::with_string(&mut buf, (W, h)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| err(&e))?;
+        let (_, rest) = root.split_vertically(legend_h);
+        let (plot_area, _) = rest.split_vertically(CHART_H);
+        let font = (FONT, 13).into_font().color(&INK);
+        let mut chart = ChartBuilder::on(&plot_area)
+            .margin_right(24)
+            .margin_top(6)
+            // Risk-table labels need room left of the axis; the y title stays near the axis.
+            .margin_left(left.saturating_sub(Y_AREA))
+            .x_label_area_size(44)
+            .y_label_area_size(Y_AREA)
+            .build_cartesian_2d(
+                linear(0.0..xmax, ticks.clone()),
+                linear(0.0..1.02, vec![0.0, 0.2, 0.4, 0.6, 0.8, 1.0]),
+            )
+            .map_err(|e| err(&e))?;
+        let unit = ctx.time_axis();
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .disable_y_mesh()
+            .x_desc(unit.as_str())
+            .y_desc(ctx.l("html.survival_probability"))
+            .label_style(font.clone())
+            .axis_desc_style(font.clone())
+            .x_label_formatter(&|v| tick(*v))
+            .y_label_formatter(&|v| format!("{v:.1}"))
+            .axis_style(INK)
+            .draw()
+            .map_err(|e| err(&e))?;
+
+        for (i, g) in s.groups.iter().enumerate() {
+            let c = palette(if ng == 1 { 0 } else { i });
+            if ctx.km_ci_band && !g.km.is_empty() {
+                let up = steps(&g.km, |p| p.upper.unwrap_or(p.surv).min(1.0), 1.0);
+                let lo = steps(&g.km, |p| p.lower.unwrap_or(p.surv).max(0.0), 1.0);
+                let mut poly = up;
+                poly.extend(lo.into_iter().rev());
+                chart
+                    .draw_series(std::iter::once(Polygon::new(poly, c.mix(0.15).filled())))
+                    .map_err(|e| err(&e))?;
+            }
+            let curve = steps(&g.km, |p| p.surv, 1.0);
+            chart
+                .draw_series(std::iter::once(PathElement::new(curve, c.stroke_width(2))))
+                .map_err(|e| err(&e))?;
+            let ticks_style = c.stroke_width(1);
+            chart
+                .draw_series(g.km.iter().filter(|p| p.n_censor > 0).map(|p| {
+                    EmptyElement::at((p.time, p.surv))
+                        + PathElement::new(vec![(0, -5), (0, 5)], ticks_style)
+                        + PathElement::new(vec![(-4, 0), (4, 0)], ticks_style)
+                }))
+                .map_err(|e| err(&e))?;
+            if let Some(m) = g.median {
+                let dash = GREY.stroke_width(1);
+                chart
+                    .draw_series(std::iter::once(DashedPathElement::new(
+                        vec![(0.0, 0.5), (m, 0.5), (m, 0.0)],
+                        4,
+                        3,
+                        dash,
+                    )))
+                    .map_err(|e| err(&e))?;
+            }
+        }
+
+        // Legend and statistics above the plot (fixed positions; no text measurement).
+        let (x0, _) = chart.backend_coord(&(0.0, 1.0));
+        let (x1, _) = chart.backend_coord(&(xmax, 1.0));
+        for (i, g) in s.groups.iter().enumerate() {
+            let c = palette(if ng == 1 { 0 } else { i });
+            let y = 12 + (ROW * i as u32) as i32 + ROW as i32 / 2;
+            root.draw(&PathElement::new(
+                vec![(x0, y), (x0 + 24, y)],
+                c.stroke_width(3),
+            ))
+            .map_err(|e| err(&e))?;
+            let mut t = legend_text(ctx, &labels[i], g.n, g.events, g.median, g.median_ci);
+            if ng > 1 && s.cox.as_ref().is_some_and(|c| c.reference == g.label) {
+                t.push_str(&format!(" ({})", ctx.l("html.reference_group")));
+            }
+            root.draw(&Text::new(
+                t,
+                (x0 + 32, y),
+                font.clone().pos(Pos::new(HPos::Left, VPos::Center)),
+            ))
+            .map_err(|e| err(&e))?;
+        }
+        if !stats.is_empty() {
+            let y = 12 + (ROW * ng) as i32 + ROW as i32 / 2;
+            root.draw(&Text::new(
+                stats,
+                (x1, y),
+                font.clone().pos(Pos::new(HPos::Right, VPos::Center)),
+            ))
+            .map_err(|e| err(&e))?;
+        }
+
+        // Number-at-risk table: same x mapping as the plot.
+        let top = (legend_h + CHART_H) as i32 + 12;
+        root.draw(&Text::new(
+            ctx.l("endpoint.at_risk"),
+            (8, top),
+            font.clone().pos(Pos::new(HPos::Left, VPos::Center)),
+        ))
+        .map_err(|e| err(&e))?;
+        for (i, g) in s.groups.iter().enumerate() {
+            let c = palette(if ng == 1 { 0 } else { i });
+            let y = top + (ROW * (i as u32 + 1)) as i32;
+            let row_font = (FONT, 13).into_font().color(&c);
+            root.draw(&Text::new(
+                labels[i].clone(),
+                (x0 - 16, y),
+                row_font.clone().pos(Pos::new(HPos::Right, VPos::Center)),
+            ))
+            .map_err(|e| err(&e))?;
+            for (t, n) in ticks.iter().zip(g.at_risk.iter()) {
+                let (x, _) = chart.backend_coord(&(*t, 0.0));
+                root.draw(&Text::new(
+                    n.to_string(),
+                    (x, y),
+                    font.clone().pos(Pos::new(HPos::Center, VPos::Center)),
+                ))
+                .map_err(|e| err(&e))?;
+            }
+        }
+        root.present().map_err(|e| err(&e))?;
+    }
+    Ok(buf)
+}

@@ -1,0 +1,198 @@
+//! The HTML report: one self-contained file (inline CSS and SVG, no script, no network) in
+//! journal style, rendered with tera from templates embedded in the binary. A file of the same
+//! name in `report.template_dir` replaces an embedded template, as zola and mdBook do.
+//!
+//! Rust builds a view model of preformatted text (numbers through [`crate::format`],
+//! words through the label catalogs) and figures (through [`crate::figures`]); the
+//! templates only lay it out. Autoescaping is on (every template name ends in `.html`), so a
+//! cell holding `<script>` shows as text; only the SVG figures are inserted raw.
+
+mod view;
+
+use crate::config::{Config, Language};
+use crate::figures::FigCtx;
+use crate::labels::{LabelError, Labels};
+use crate::results::Results;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub use view::{Block, Figure, Row, Table};
+
+/// The embedded templates, by file name.
+pub const TEMPLATES: &[(&str, &str)] = &[
+    ("report.html", include_str!("../../templates/report.html")),
+    ("macros.html", include_str!("../../templates/macros.html")),
+    ("report.css", include_str!("../../templates/report.css")),
+];
+
+/// Section ids, in report order (`docs/report-contents.md`); each has a `section.<id>` label.
+pub const SECTIONS: &[&str] = &[
+    "header",
+    "changes",
+    "flow",
+    "validation",
+    "baseline",
+    "exposure",
+    "response",
+    "survival",
+    "adverse_events",
+    "swimmer",
+    "waterfall",
+    "methods",
+    "provenance",
+];
+
+/// The rendered report: the HTML document and every figure as a standalone SVG file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderedHtml {
+    pub html: String,
+    /// `(file name, SVG document)`, e.g. `("pfs_all.svg", "<svg …")`.
+    pub figures: Vec<(String, String)>,
+}
+
+/// Why the report could not be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum HtmlError {
+    #[error(transparent)]
+    Labels(#[from] LabelError),
+    #[error("cannot read template override {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("template error: {0}")]
+    Template(String),
+    #[error(transparent)]
+    Figure(#[from] crate::figures::FigureError),
+}
+
+impl From<tera::Error> for HtmlError {
+    fn from(e: tera::Error) -> Self {
+        // tera's Display is only the outermost message; keep the whole chain.
+        let mut msg = e.to_string();
+        let mut src = std::error::Error::source(&e);
+        while let Some(s) = src {
+            msg.push_str(": ");
+            msg.push_str(&s.to_string());
+            src = s.source();
+        }
+        HtmlError::Template(msg)
+    }
+}
+
+/// The override directory, when configured.
+fn override_dir(cfg: &Config) -> Option<PathBuf> {
+    let d = cfg.report.template_dir.trim();
+    (!d.is_empty()).then(|| PathBuf::from(d))
+}
+
+/// Embedded templates, each replaced by a file of the same name in `dir` when present.
+fn load_templates(dir: Option<&Path>) -> Result<Vec<(String, String)>, HtmlError> {
+    TEMPLATES
+        .iter()
+        .map(|(name, text)| match dir.map(|d| d.join(name)) {
+            Some(p) if p.is_file() => std::fs::read_to_string(&p)
+                .map(|t| (name.to_string(), t))
+                .map_err(|source| HtmlError::Read {
+                    path: p.display().to_string(),
+                    source,
+                }),
+            _ => Ok((name.to_string(), text.to_string())),
+        })
+        .collect()
+}
+
+/// Labels as nested maps (`L.section.flow` in templates); `labels` over `base`.
+fn nested_labels(labels: &Labels, base: &Labels) -> BTreeMap<String, BTreeMap<String, String>> {
+    let mut out: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for (k, v) in base.all().iter().chain(labels.all()) {
+        if let Some((sec, key)) = k.split_once('.') {
+            out.entry(sec.to_string())
+                .or_default()
+                .insert(key.to_string(), v.clone());
+        }
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct TocEntry {
+    id: &'static str,
+    title: String,
+}
+
+/// Removes the XML namespace declaration that a standalone SVG file needs but inline SVG in
+/// HTML does not (it would be the only URL in the report).
+fn inline_svg(svg: &str) -> String {
+    svg.replace(r#" xmlns="http://www.w3.org/2000/svg""#, "")
+        .replace(r#" xmlns:xlink="http://www.w3.org/1999/xlink""#, "")
+}
+
+/// Renders the HTML report and its figures. Pure except for reading template overrides.
+pub fn render_html(results: &Results, cfg: &Config) -> Result<RenderedHtml, HtmlError> {
+    let dir = override_dir(cfg);
+    let labels = Labels::load(cfg.study.language, dir.as_deref())?;
+    let base = Labels::load(cfg.study.language, None)?;
+    let ctx = FigCtx {
+        labels: &labels,
+        base: &base,
+        p_style: cfg.report.p_value_style,
+        p_digits: cfg.report.p_digits,
+        km_ci_band: cfg.report.km_ci_band,
+        time_unit: &results.time_unit,
+    };
+    let built = view::build(results, cfg, &ctx)?;
+
+    let mut tera = tera::Tera::default();
+    tera.autoescape_on(vec![".html"]);
+    tera.add_raw_templates(load_templates(dir.as_deref())?)?;
+    let toc: Vec<TocEntry> = SECTIONS
+        .iter()
+        .map(|id| TocEntry {
+            id,
+            title: ctx.l(&format!("section.{id}")),
+        })
+        .collect();
+    let mut context = tera::Context::new();
+    context.insert("L", &nested_labels(&labels, &base));
+    context.insert(
+        "lang",
+        if cfg.study.language == Language::Zh {
+            "zh-CN"
+        } else {
+            "en"
+        },
+    );
+    context.insert("toc", &toc);
+    context.insert("meta", &built.meta);
+    context.insert("s", &built.sections);
+    let html = tera.render("report.html", &context)?;
+    let html = inline_svg(&html);
+    Ok(RenderedHtml {
+        html,
+        figures: built.figures,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_section_has_a_label_in_both_languages() {
+        for lang in [Language::En, Language::Zh] {
+            let l = Labels::load(lang, None).unwrap();
+            for id in SECTIONS {
+                assert!(l.has(&format!("section.{id}")), "{id}");
+            }
+        }
+    }
+
+    #[test]
+    fn inline_svg_drops_namespace() {
+        let s = r#"<svg width="1" xmlns="http://www.w3.org/2000/svg"></svg>"#;
+        assert_eq!(inline_svg(s), r#"<svg width="1"></svg>"#);
+    }
+}

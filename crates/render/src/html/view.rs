@@ -1,0 +1,1191 @@
+//! The view model of the HTML report: every section as a list of blocks (subheadings,
+//! paragraphs, notes, three-line tables, figures) of preformatted text. Numbers go through
+//! [`crate::format`], words through the label catalogs; nothing is computed here
+//! beyond counting findings by rule for display.
+
+use super::{inline_svg, HtmlError};
+use crate::config::Config;
+use crate::figures::{self, km, FigCtx};
+use crate::format::{ci, fixed, p_value, pct};
+use crate::results::{
+    ImwgRow, KmMedian, Level, Rate, ResponseCheck, ResponseCounts, Results, Survival,
+};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// One table row; `kind` is `""`, `group` (a spanning section row) or `sub` (indented).
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub cells: Vec<String>,
+    pub kind: &'static str,
+}
+
+/// A three-line journal table.
+#[derive(Debug, Clone, Serialize)]
+pub struct Table {
+    pub id: String,
+    pub caption: String,
+    pub head: Vec<String>,
+    pub rows: Vec<Row>,
+    pub notes: Vec<String>,
+}
+
+/// An inline figure (the same SVG is also written as `figures/<file>`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Figure {
+    pub id: String,
+    pub file: String,
+    pub caption: String,
+    pub svg: String,
+}
+
+/// A piece of a section.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Block {
+    H3 { text: String },
+    Para { text: String },
+    Note { text: String },
+    Table(Table),
+    Figure(Figure),
+}
+
+/// Header facts.
+#[derive(Debug, Clone, Serialize)]
+pub struct Meta {
+    pub title: String,
+    pub file: String,
+    pub sha256: String,
+    pub data_cutoff: String,
+    pub run_date: String,
+    pub generator: String,
+    pub version: String,
+    pub config_sha256: String,
+    pub language: String,
+    pub time_unit: String,
+}
+
+pub struct Built {
+    pub meta: Meta,
+    pub sections: BTreeMap<&'static str, Vec<Block>>,
+    pub figures: Vec<(String, String)>,
+}
+
+fn row(cells: Vec<String>) -> Row {
+    Row { cells, kind: "" }
+}
+fn sub(cells: Vec<String>) -> Row {
+    Row { cells, kind: "sub" }
+}
+fn group(text: String, width: usize) -> Row {
+    let mut cells = vec![text];
+    cells.resize(width.max(1), String::new());
+    Row {
+        cells,
+        kind: "group",
+    }
+}
+
+/// `22 (69)`: a count and its whole percent.
+fn n_pct(count: usize, fraction: f64) -> String {
+    format!("{count} ({})", pct(fraction))
+}
+
+/// `count (pct)` of a denominator (`-` for an empty denominator).
+fn n_of(count: usize, n: usize) -> String {
+    if n == 0 {
+        count.to_string()
+    } else {
+        n_pct(count, count as f64 / n as f64)
+    }
+}
+
+struct V<'a> {
+    r: &'a Results,
+    cfg: &'a Config,
+    c: &'a FigCtx<'a>,
+    figures: Vec<(String, String)>,
+}
+
+impl V<'_> {
+    fn l(&self, key: &str) -> String {
+        self.c.l(key)
+    }
+    fn nr(&self) -> String {
+        self.l("endpoint.not_reached")
+    }
+    fn pv(&self, p: Option<f64>) -> String {
+        match p {
+            Some(p) => p_value(p, self.cfg.report.p_value_style, self.cfg.report.p_digits),
+            None => "—".into(),
+        }
+    }
+    fn no_data(&self) -> Block {
+        Block::Note {
+            text: self.l("html.no_data"),
+        }
+    }
+    /// A catalog label when there is one, else the text itself.
+    fn label_or(&self, keys: &[String], fallback: &str) -> String {
+        keys.iter()
+            .find(|k| self.c.has(k))
+            .map(|k| self.l(k))
+            .unwrap_or_else(|| fallback.to_string())
+    }
+    fn level(&self, level: &str) -> String {
+        self.label_or(
+            &[
+                format!("category.{level}"),
+                format!("variable.{level}"),
+                format!("response.{level}"),
+            ],
+            level,
+        )
+    }
+    /// `11/29 (38)` and `24, 58` (percent).
+    fn rate(&self, r: &Rate) -> (String, String) {
+        let main = match r.fraction {
+            Some(f) => format!("{}/{} ({})", r.k, r.n, pct(f)),
+            None => format!("{}/{}", r.k, r.n),
+        };
+        let p = |x: Option<f64>| x.map(|v| v * 100.0);
+        (main, ci(p(r.ci[0]), p(r.ci[1]), 0, "NA"))
+    }
+    fn median_ci(&self, m: Option<f64>, c: [Option<f64>; 2]) -> String {
+        match m {
+            Some(_) => format!("{} ({})", fixed(m, 1, "NA"), ci(c[0], c[1], 1, &self.nr())),
+            None => self.nr(),
+        }
+    }
+    fn figure(&mut self, id: &str, caption: String, svg: String) -> Block {
+        let file = format!("{id}.svg");
+        self.figures.push((file.clone(), svg.clone()));
+        Block::Figure(Figure {
+            id: format!("fig-{id}"),
+            file,
+            svg: inline_svg(&svg).replacen(
+                "<svg ",
+                &format!(
+                    r#"<svg role="img" aria-label="{}" "#,
+                    figures::esc(&caption)
+                ),
+                1,
+            ),
+            caption,
+        })
+    }
+}
+
+/// The text of an optional value, `—` when absent.
+fn or_dash(x: &Option<String>) -> &str {
+    x.as_deref().unwrap_or("—")
+}
+
+/// Builds the view model.
+pub fn build(r: &Results, cfg: &Config, c: &FigCtx) -> Result<Built, HtmlError> {
+    let mut v = V {
+        r,
+        cfg,
+        c,
+        figures: Vec::new(),
+    };
+    let a = &r.analyses;
+    let title = if a.study_title.is_empty() {
+        cfg.study.title.clone()
+    } else {
+        a.study_title.clone()
+    };
+    let meta = Meta {
+        title,
+        file: r.input.file.clone(),
+        sha256: r.input.sha256.clone(),
+        data_cutoff: r.data_cutoff.clone(),
+        run_date: r.run_date.clone(),
+        generator: r.generator.name.clone(),
+        version: r.generator.version.clone(),
+        config_sha256: r.config_sha256.clone(),
+        language: v.l(&format!("html.lang_{}", v.c.labels.lang)),
+        time_unit: v.label_or(&[format!("endpoint.{}", r.time_unit)], &r.time_unit),
+    };
+    let mut sections = BTreeMap::new();
+    sections.insert("changes", changes(&mut v));
+    sections.insert("flow", flow(&mut v));
+    sections.insert("validation", validation(&mut v));
+    sections.insert("baseline", baseline(&mut v));
+    sections.insert("exposure", exposure(&mut v));
+    sections.insert("response", response(&mut v));
+    sections.insert("survival", survival(&mut v)?);
+    sections.insert("adverse_events", adverse_events(&mut v));
+    sections.insert("swimmer", swimmer(&mut v)?);
+    sections.insert("waterfall", waterfall(&mut v)?);
+    sections.insert("methods", methods(&mut v));
+    Ok(Built {
+        meta,
+        sections,
+        figures: v.figures,
+    })
+}
+
+fn flow(v: &mut V) -> Vec<Block> {
+    let f = &v.r.analyses.flow;
+    let mut out = Vec::new();
+    if f.read == 0 && f.analysed == 0 {
+        // Analyses absent: fall back on the cohort summary.
+        let co = &v.r.cohort;
+        if co.patients_read == 0 {
+            return vec![v.no_data()];
+        }
+        let mut rows = vec![
+            row(vec![
+                v.l("html.flow_read_row"),
+                co.patients_read.to_string(),
+            ]),
+            row(vec![
+                v.l("html.flow_excluded_row"),
+                co.excluded.len().to_string(),
+            ]),
+        ];
+        for e in &co.excluded {
+            rows.push(sub(vec![
+                format!("{}: {}", e.patient_id, e.reasons.join("; ")),
+                String::new(),
+            ]));
+        }
+        rows.push(row(vec![
+            v.l("html.flow_analysed_row"),
+            co.patients_analysed.to_string(),
+        ]));
+        out.push(Block::Table(Table {
+            id: "tab-flow".into(),
+            caption: v.l("html.tab_flow"),
+            head: vec![v.l("html.step"), "n".into()],
+            rows,
+            notes: vec![],
+        }));
+        return out;
+    }
+    let svg = figures::flow::flow_svg(f, v.c);
+    out.push(v.figure("flow", v.l("html.fig_flow"), svg));
+    let mut rows = vec![row(vec![v.l("html.flow_read_row"), f.read.to_string()])];
+    rows.push(row(vec![
+        v.l("html.flow_excluded_row"),
+        f.excluded_patients.to_string(),
+    ]));
+    for e in &f.excluded {
+        rows.push(sub(vec![e.level.clone(), e.count.to_string()]));
+    }
+    rows.push(row(vec![
+        v.l("html.flow_analysed_row"),
+        f.analysed.to_string(),
+    ]));
+    for s in &f.completed {
+        rows.push(row(vec![
+            figures::flow::fill(&v.l("html.flow_completed_row"), s.n, Some(s.cycles)),
+            s.n.to_string(),
+        ]));
+    }
+    out.push(Block::Table(Table {
+        id: "tab-flow".into(),
+        caption: v.l("html.tab_flow"),
+        head: vec![v.l("html.step"), "n".into()],
+        rows,
+        notes: vec![v.l("html.note_flow")],
+    }));
+    out
+}
+
+/// The IMWG rows the HTML lists: every patient of a small cohort; in a large one only those
+/// whose recorded state is not confirmed, up to `report.findings_in_html`.
+fn imwg_rows<'a>(v: &V<'a>) -> Vec<&'a ImwgRow> {
+    let max = v.cfg.report.findings_in_html;
+    let all = &v.r.imwg;
+    if all.len() <= max {
+        return all.iter().collect();
+    }
+    all.iter()
+        .filter(|x| x.agrees != Some(true))
+        .take(max)
+        .collect()
+}
+
+fn imwg_note(v: &V) -> Vec<String> {
+    let all = &v.r.imwg;
+    if all.len() <= v.cfg.report.findings_in_html {
+        return vec![];
+    }
+    let agree = all.iter().filter(|x| x.agrees == Some(true)).count();
+    vec![v
+        .l("html.imwg_capped")
+        .replace("{n}", &all.len().to_string())
+        .replace("{agree}", &agree.to_string())
+        .replace("{max}", &v.cfg.report.findings_in_html.to_string())]
+}
+
+/// A note when a listing shows only its first rows.
+fn capped_note(v: &V, total: usize) -> Vec<String> {
+    let max = v.cfg.report.findings_in_html;
+    if total <= max {
+        return vec![];
+    }
+    vec![v
+        .l("html.listing_capped")
+        .replace("{n}", &total.to_string())
+        .replace("{max}", &max.to_string())]
+}
+
+fn validation(v: &mut V) -> Vec<Block> {
+    let r = v.r;
+    let mut out = Vec::new();
+    let c = &r.finding_counts;
+    out.push(Block::H3 {
+        text: v.l("html.findings_by_severity"),
+    });
+    out.push(Block::Table(Table {
+        id: "tab-severity".into(),
+        caption: v.l("html.tab_severity"),
+        head: vec![v.l("html.severity"), "n".into()],
+        rows: vec![
+            row(vec![v.l("html.sev_error"), c.error.to_string()]),
+            row(vec![v.l("html.sev_warning"), c.warning.to_string()]),
+            row(vec![v.l("html.sev_info"), c.info.to_string()]),
+        ],
+        notes: vec![],
+    }));
+    if !r.findings.is_empty() {
+        let mut by_rule: BTreeMap<(String, &str), usize> = BTreeMap::new();
+        for f in &r.findings {
+            *by_rule
+                .entry((f.rule.clone(), f.severity.as_str()))
+                .or_default() += 1;
+        }
+        out.push(Block::Table(Table {
+            id: "tab-rules".into(),
+            caption: v.l("html.tab_rules"),
+            head: vec![v.l("html.rule"), v.l("html.severity"), "n".into()],
+            rows: by_rule
+                .into_iter()
+                .map(|((rule, sev), n)| {
+                    row(vec![rule, v.l(&format!("html.sev_{sev}")), n.to_string()])
+                })
+                .collect(),
+            notes: vec![],
+        }));
+        let shown = v.cfg.report.findings_in_html.min(r.findings.len());
+        let rows = r.findings[..shown]
+            .iter()
+            .map(|f| {
+                let o = |x: &Option<String>| x.clone().unwrap_or_default();
+                row(vec![
+                    v.l(&format!("html.sev_{}", f.severity.as_str())),
+                    f.rule.clone(),
+                    o(&f.sheet),
+                    f.row.map(|x| x.to_string()).unwrap_or_default(),
+                    o(&f.column),
+                    o(&f.patient_id),
+                    o(&f.value),
+                    f.message.clone(),
+                ])
+            })
+            .collect();
+        out.push(Block::Table(Table {
+            id: "tab-findings".into(),
+            caption: v.l("html.tab_findings"),
+            head: vec![
+                v.l("html.severity"),
+                v.l("html.rule"),
+                v.l("html.sheet"),
+                v.l("html.row"),
+                v.l("html.column"),
+                v.l("html.patient"),
+                v.l("html.value"),
+                v.l("html.message"),
+            ],
+            rows,
+            notes: vec![v
+                .l("html.note_findings")
+                .replace("{shown}", &shown.to_string())
+                .replace("{total}", &r.findings.len().to_string())],
+        }));
+    }
+    out.push(Block::H3 {
+        text: v.l("html.imwg_heading"),
+    });
+    if r.imwg.is_empty() {
+        out.push(v.no_data());
+    } else {
+        let status = |code: &str| v.label_or(&[format!("status.{code}")], code);
+        let yn = |x: Option<bool>| match x {
+            Some(true) => v.l("variable.yes"),
+            Some(false) => v.l("variable.no"),
+            None => "—".into(),
+        };
+        out.push(Block::Table(Table {
+            id: "tab-imwg".into(),
+            caption: v.l("html.tab_imwg"),
+            head: vec![
+                v.l("html.patient"),
+                v.l("html.recorded"),
+                v.l("html.derived"),
+                v.l("html.agrees"),
+                v.l("html.basis"),
+                v.l("html.relapse_evidence"),
+            ],
+            rows: imwg_rows(v)
+                .iter()
+                .map(|x| {
+                    row(vec![
+                        x.patient_id.clone(),
+                        status(or_dash(&x.recorded)),
+                        status(or_dash(&x.derived)),
+                        yn(x.agrees),
+                        x.basis.clone(),
+                        x.relapse_evidence.join("; "),
+                    ])
+                })
+                .collect(),
+            notes: imwg_note(v),
+        }));
+    }
+    out.push(Block::H3 {
+        text: v.l("html.disagree_heading"),
+    });
+    let dis: Vec<&ResponseCheck> = r
+        .validation
+        .derived_responses
+        .iter()
+        .filter(|x| x.agrees == Some(false))
+        .collect();
+    if dis.is_empty() {
+        out.push(Block::Note {
+            text: v.l("html.no_disagreements"),
+        });
+    } else {
+        out.push(Block::Table(Table {
+            id: "tab-disagree".into(),
+            caption: v.l("html.tab_disagree"),
+            head: vec![
+                v.l("html.patient"),
+                v.l("html.after_cycle"),
+                v.l("html.date"),
+                v.l("html.recorded"),
+                v.l("html.derived"),
+                v.l("html.basis"),
+                v.l("html.rule"),
+            ],
+            notes: capped_note(v, dis.len()),
+            rows: dis
+                .iter()
+                .take(v.cfg.report.findings_in_html)
+                .map(|x| {
+                    row(vec![
+                        x.patient_id.clone(),
+                        x.after_cycle.map_or("—".into(), |c| c.to_string()),
+                        or_dash(&x.date).to_string(),
+                        v.level(or_dash(&x.recorded)),
+                        v.level(or_dash(&x.derived)),
+                        x.basis.clone(),
+                        x.rule.clone(),
+                    ])
+                })
+                .collect(),
+        }));
+    }
+    if let Value::Object(m) = &r.validation.summary {
+        if !m.is_empty() {
+            out.push(Block::H3 {
+                text: v.l("html.summary_heading"),
+            });
+            out.push(Block::Table(Table {
+                id: "tab-vsummary".into(),
+                caption: v.l("html.tab_vsummary"),
+                head: vec![v.l("html.item"), v.l("html.value")],
+                rows: m
+                    .iter()
+                    .map(|(k, x)| {
+                        let name = v.label_or(&[format!("summary.{k}")], &k.replace('_', " "));
+                        let val = match x {
+                            Value::String(s) => s.clone(),
+                            o => o.to_string(),
+                        };
+                        row(vec![name, val])
+                    })
+                    .collect(),
+                notes: vec![],
+            }));
+        }
+    }
+    out
+}
+
+fn baseline(v: &mut V) -> Vec<Block> {
+    let rows_in = &v.r.analyses.baseline;
+    if rows_in.is_empty() {
+        return vec![v.no_data()];
+    }
+    let mut rows = Vec::new();
+    let mut last_section = String::new();
+    for b in rows_in {
+        if b.section != last_section {
+            last_section = b.section.clone();
+            let t = v.label_or(&[format!("html.bsec_{}", b.section)], &b.section);
+            rows.push(group(t, 5));
+        }
+        let label = v.label_or(&[format!("variable.{}", b.variable)], &b.label);
+        let label = match &b.unit {
+            Some(u) if !label.contains(u.as_str()) => format!("{label}, {u}"),
+            _ => label,
+        };
+        let n = if b.missing > 0 {
+            v.l("html.n_missing")
+                .replace("{n}", &b.n.to_string())
+                .replace("{missing}", &b.missing.to_string())
+        } else {
+            b.n.to_string()
+        };
+        let stat = v.label_or(&[format!("variable.{}", b.summary)], &b.summary);
+        match b.summary.as_str() {
+            "mean_sd" => rows.push(row(vec![
+                label,
+                stat,
+                n,
+                format!("{} ± {}", fixed(b.mean, 2, "NA"), fixed(b.sd, 2, "NA")),
+                v.pv(b.shapiro_p),
+            ])),
+            "median_iqr" => rows.push(row(vec![
+                label,
+                stat,
+                n,
+                format!(
+                    "{} ({}, {})",
+                    fixed(b.median, 2, "NA"),
+                    fixed(b.q1, 2, "NA"),
+                    fixed(b.q3, 2, "NA")
+                ),
+                v.pv(b.shapiro_p),
+            ])),
+            _ => {
+                rows.push(row(vec![label, stat, n, String::new(), String::new()]));
+                for l in &b.levels {
+                    rows.push(sub(vec![
+                        v.level(&l.level),
+                        String::new(),
+                        String::new(),
+                        n_pct(l.count, l.fraction),
+                        String::new(),
+                    ]));
+                }
+            }
+        }
+    }
+    let alpha = v.cfg.descriptive.normality_alpha;
+    vec![Block::Table(Table {
+        id: "tab-baseline".into(),
+        caption: v
+            .l("html.tab_baseline")
+            .replace("{n}", &v.r.cohort.patients_analysed.to_string()),
+        head: vec![
+            v.l("html.characteristic"),
+            v.l("html.statistic"),
+            "n".into(),
+            v.l("html.value"),
+            v.l("html.shapiro_p"),
+        ],
+        rows,
+        notes: vec![
+            v.l("html.note_shapiro")
+                .replace("{alpha}", &format!("{alpha}")),
+            v.l("html.note_n_missing"),
+        ],
+    })]
+}
+
+fn levels_rows(v: &V, out: &mut Vec<Row>, levels: &[Level]) {
+    for l in levels {
+        out.push(sub(vec![v.level(&l.level), n_pct(l.count, l.fraction)]));
+    }
+}
+
+fn exposure(v: &mut V) -> Vec<Block> {
+    let e = &v.r.analyses.exposure;
+    if e.n == 0 {
+        return vec![v.no_data()];
+    }
+    let mut rows = vec![row(vec![
+        v.l("html.cycles_median_range"),
+        format!(
+            "{} ({}, {})",
+            fixed(e.cycles_median, 0, "NA"),
+            e.cycles_min
+                .map(|x| x.to_string())
+                .unwrap_or_else(|| "NA".into()),
+            e.cycles_max
+                .map(|x| x.to_string())
+                .unwrap_or_else(|| "NA".into())
+        ),
+    ])];
+    rows.push(group(v.l("html.cycles_distribution"), 2));
+    levels_rows(v, &mut rows, &e.cycles_distribution);
+    rows.push(group(v.l("variable.regimen"), 2));
+    levels_rows(v, &mut rows, &e.regimens);
+    if e.dose_median.is_some() {
+        rows.push(row(vec![
+            v.l("html.dose"),
+            format!(
+                "{} ({}, {})",
+                fixed(e.dose_median, 1, "NA"),
+                fixed(e.dose_min, 1, "NA"),
+                fixed(e.dose_max, 1, "NA")
+            ),
+        ]));
+    }
+    vec![Block::Table(Table {
+        id: "tab-exposure".into(),
+        caption: v.l("html.tab_exposure").replace("{n}", &e.n.to_string()),
+        head: vec![v.l("html.item"), v.l("html.value")],
+        rows,
+        notes: vec![v.l("html.note_n_pct")],
+    })]
+}
+
+const CATS: [&str; 8] = ["sCR", "CR", "VGPR", "PR", "MR", "SD", "PD", "NE"];
+
+fn response_row(v: &V, name: String, rc: &ResponseCounts) -> Row {
+    let mut cells = vec![name, rc.n.to_string()];
+    for cat in CATS {
+        cells.push(n_of(rc.counts.get(cat).copied().unwrap_or(0), rc.n));
+    }
+    let (orr, orr_ci) = v.rate(&rc.orr);
+    let (dcr, dcr_ci) = v.rate(&rc.dcr);
+    cells.push(format!("{orr} [{orr_ci}]"));
+    cells.push(format!("{dcr} [{dcr_ci}]"));
+    row(cells)
+}
+
+fn km_median_row(v: &V, name: String, k: &KmMedian) -> Row {
+    row(vec![
+        name,
+        k.n.to_string(),
+        k.events.to_string(),
+        v.median_ci(k.median, k.ci),
+    ])
+}
+
+fn response(v: &mut V) -> Vec<Block> {
+    let rs = &v.r.analyses.response;
+    if rs.checkpoints.is_empty() && rs.final_.n == 0 && rs.best.n == 0 {
+        return vec![v.no_data()];
+    }
+    let mut out = Vec::new();
+    let mut head = vec![v.l("html.assessment"), "n".into()];
+    head.extend(CATS.iter().map(|c| c.to_string()));
+    head.push(format!("{} [{}]", v.l("html.orr_ci"), v.l("html.ci95")));
+    head.push(format!("{} [{}]", v.l("html.dcr_ci"), v.l("html.ci95")));
+    let mut rows: Vec<Row> = rs
+        .checkpoints
+        .iter()
+        .map(|c| {
+            response_row(
+                v,
+                v.l("html.after_cycle_n")
+                    .replace("{cycles}", &c.after_cycle.to_string()),
+                &c.counts,
+            )
+        })
+        .collect();
+    rows.push(response_row(v, v.l("html.final_response"), &rs.final_));
+    rows.push(response_row(v, v.l("html.best_response"), &rs.best));
+    let mut notes = vec![v.l("html.note_response")];
+    notes.push(
+        CATS.iter()
+            .map(|c| format!("{c}: {}", v.l(&format!("response.{c}"))))
+            .collect::<Vec<_>>()
+            .join("; "),
+    );
+    out.push(Block::Table(Table {
+        id: "tab-response".into(),
+        caption: v.l("html.tab_response"),
+        head,
+        rows,
+        notes,
+    }));
+    if !rs.subgroups.is_empty() {
+        let mut rows = Vec::new();
+        let mut last = String::new();
+        for sg in &rs.subgroups {
+            let p = if sg.id != last {
+                last = sg.id.clone();
+                let t = rs.subgroup_tests.iter().find(|t| t.id == sg.id);
+                let label = v.label_or(
+                    &[format!("variable.{}", sg.id), format!("html.sg_{}", sg.id)],
+                    &sg.label,
+                );
+                rows.push(group(label, 6));
+                Some(match t {
+                    Some(t) => match (t.p, &t.note) {
+                        (Some(p), _) => v.pv(Some(p)),
+                        (None, Some(n)) => n.clone(),
+                        _ => "—".into(),
+                    },
+                    None => String::new(),
+                })
+            } else {
+                None
+            };
+            let (orr, orr_ci) = v.rate(&sg.final_.orr);
+            let (dcr, dcr_ci) = v.rate(&sg.final_.dcr);
+            rows.push(sub(vec![
+                v.level(&sg.level),
+                sg.final_.n.to_string(),
+                format!("{orr} [{orr_ci}]"),
+                format!("{dcr} [{dcr_ci}]"),
+                p.unwrap_or_default(),
+                String::new(),
+            ]));
+        }
+        for r in rows.iter_mut() {
+            r.cells.truncate(5);
+        }
+        out.push(Block::Table(Table {
+            id: "tab-subgroups".into(),
+            caption: v.l("html.tab_subgroups"),
+            head: vec![
+                v.l("html.subgroup"),
+                "n".into(),
+                format!("{} [{}]", v.l("html.orr_ci"), v.l("html.ci95")),
+                format!("{} [{}]", v.l("html.dcr_ci"), v.l("html.ci95")),
+                v.l("html.fisher_p"),
+            ],
+            rows,
+            notes: vec![v.l("html.note_fisher")],
+        }));
+    }
+    out.push(Block::Table(Table {
+        id: "tab-ttr".into(),
+        caption: v.l("html.tab_ttr"),
+        head: vec![
+            v.l("html.measure"),
+            "n".into(),
+            v.l("html.events"),
+            v.l("html.median_ci"),
+        ],
+        rows: vec![
+            km_median_row(v, v.l("html.time_to_response"), &rs.time_to_response),
+            km_median_row(
+                v,
+                v.l("html.duration_of_response"),
+                &rs.duration_of_response,
+            ),
+        ],
+        notes: vec![v.l("html.note_months")],
+    }));
+    out
+}
+
+fn survival_title(v: &V, s: &Survival) -> String {
+    let ep = v.label_or(&[format!("endpoint.{}", s.endpoint)], &s.endpoint);
+    if s.grouping.is_empty() || s.grouping == "all" {
+        format!("{ep}: {}", v.l("endpoint.all"))
+    } else {
+        format!("{ep}: {} {}", v.l("html.by"), s.grouping)
+    }
+}
+
+fn survival_table(v: &V, s: &Survival, title: &str) -> Table {
+    let times: Vec<f64> = s
+        .groups
+        .first()
+        .map(|g| g.landmarks.iter().map(|l| l.time).collect())
+        .unwrap_or_default();
+    let mut head = vec![
+        v.l("html.group"),
+        "n".into(),
+        v.l("html.events"),
+        v.l("html.median_ci"),
+    ];
+    for t in &times {
+        head.push(v.l("html.landmark").replace("{t}", &figures::tick(*t)));
+    }
+    let rows = s
+        .groups
+        .iter()
+        .map(|g| {
+            let mut cells = vec![
+                km::group_label(v.c, &g.label),
+                g.n.to_string(),
+                g.events.to_string(),
+                v.median_ci(g.median, g.median_ci),
+            ];
+            for t in &times {
+                let lm = g.landmarks.iter().find(|l| (l.time - t).abs() < 1e-9);
+                cells.push(match lm.and_then(|l| l.surv.map(|s| (s, l))) {
+                    Some((sv, l)) if l.lower.is_none() && l.upper.is_none() => pct(sv),
+                    Some((sv, l)) => {
+                        let p = |x: Option<f64>| x.map(|v| v * 100.0);
+                        format!("{} ({})", pct(sv), ci(p(l.lower), p(l.upper), 0, "NA"))
+                    }
+                    None => "NA".into(),
+                });
+            }
+            row(cells)
+        })
+        .collect();
+    let mut notes = Vec::new();
+    if let Some(lr) = &s.logrank {
+        notes.push(format!(
+            "{}: χ² = {}, df = {}, {}",
+            v.l("html.logrank_test"),
+            fixed(Some(lr.chisq), 2, "NA"),
+            lr.df,
+            v.c.p(lr.p)
+        ));
+    }
+    if let Some(c) = &s.cox {
+        let mut t = match c.hr {
+            Some(hr) => format!(
+                "{} ({} {}): {} ({}) ",
+                v.l("html.cox_hr"),
+                v.l("html.reference"),
+                c.reference,
+                fixed(Some(hr), 2, "NA"),
+                ci(c.ci[0], c.ci[1], 2, "NA")
+            ),
+            None => format!("{}: {} ", v.l("html.cox_hr"), v.l("html.not_estimable")),
+        };
+        if let Some(p) = c.p_wald {
+            t.push_str(&format!("{} {}", v.l("html.wald"), v.c.p(p)));
+        }
+        if let Some(p) = c.p_lrt {
+            t.push_str(&format!("; {} {}", v.l("html.lrt"), v.c.p(p)));
+        }
+        if let Some(n) = &c.note {
+            t.push_str(&format!(" ({n})"));
+        }
+        notes.push(t.trim().to_string());
+    }
+    notes.push(v.l("html.note_km"));
+    Table {
+        id: format!("tab-{}", s.id),
+        caption: title.to_string(),
+        head,
+        rows,
+        notes,
+    }
+}
+
+fn survival(v: &mut V) -> Result<Vec<Block>, HtmlError> {
+    let a = &v.r.analyses;
+    let mut out = Vec::new();
+    if a.survival.is_empty() {
+        out.push(v.no_data());
+    }
+    for s in &a.survival {
+        let title = survival_title(v, s);
+        out.push(Block::H3 {
+            text: title.clone(),
+        });
+        if let Some(why) = &s.not_estimable {
+            out.push(Block::Note {
+                text: format!("{}: {why}", v.l("html.not_estimable")),
+            });
+            continue;
+        }
+        let svg = km::km_svg(s, v.c)?;
+        let fig_caption = format!("{}{title}", v.l("html.figure_prefix"));
+        out.push(v.figure(&s.id, fig_caption, svg));
+        let tab_caption = format!("{}{title}", v.l("html.table_prefix"));
+        out.push(Block::Table(survival_table(v, s, &tab_caption)));
+    }
+    let f = &a.followup;
+    if f.all.n > 0 {
+        let mr = |m: &crate::results::MedianRange| {
+            format!(
+                "{} ({}, {})",
+                fixed(m.median, 1, "NA"),
+                fixed(m.min, 1, "NA"),
+                fixed(m.max, 1, "NA")
+            )
+        };
+        out.push(Block::H3 {
+            text: v.l("html.followup_heading"),
+        });
+        out.push(Block::Table(Table {
+            id: "tab-followup".into(),
+            caption: v.l("html.tab_followup"),
+            head: vec![v.l("html.measure"), "n".into(), v.l("html.value")],
+            rows: vec![
+                row(vec![
+                    v.l("html.followup_all"),
+                    f.all.n.to_string(),
+                    mr(&f.all),
+                ]),
+                row(vec![
+                    v.l("html.followup_survivors"),
+                    f.survivors.n.to_string(),
+                    mr(&f.survivors),
+                ]),
+                row(vec![
+                    v.l("html.followup_reverse_km"),
+                    f.reverse_km.n.to_string(),
+                    v.median_ci(f.reverse_km.median, f.reverse_km.ci),
+                ]),
+            ],
+            notes: vec![v.l("html.note_followup")],
+        }));
+    }
+    let d = &a.deaths;
+    if d.of > 0 {
+        out.push(Block::H3 {
+            text: v.l("html.deaths_heading"),
+        });
+        let mut rows = vec![row(vec![
+            v.l("html.deaths"),
+            format!("{}/{} ({})", d.n, d.of, pct(d.fraction)),
+        ])];
+        for c in &d.causes {
+            rows.push(sub(vec![v.level(&c.level), n_pct(c.count, c.fraction)]));
+        }
+        out.push(Block::Table(Table {
+            id: "tab-deaths".into(),
+            caption: v.l("html.tab_deaths"),
+            head: vec![v.l("html.item"), v.l("html.value")],
+            rows,
+            notes: vec![v.l("html.note_causes")],
+        }));
+    }
+    if !a.forest.is_empty() {
+        out.push(Block::H3 {
+            text: v.l("html.forest_heading"),
+        });
+        let svg = figures::forest::forest_svg(&a.forest, v.c)?;
+        out.push(v.figure("forest", v.l("html.fig_forest"), svg));
+        out.push(Block::Table(Table {
+            id: "tab-forest".into(),
+            caption: v.l("html.tab_forest"),
+            head: vec![
+                v.l("html.subgroup"),
+                v.l("html.comparison"),
+                "n".into(),
+                v.l("html.events"),
+                format!("{} ({})", v.l("endpoint.hr"), v.l("html.ci95")),
+                "P".into(),
+            ],
+            rows: a
+                .forest
+                .iter()
+                .map(|f| {
+                    row(vec![
+                        f.label.clone(),
+                        f.comparison.clone(),
+                        f.n.to_string(),
+                        f.events.to_string(),
+                        match f.hr {
+                            Some(hr) => format!(
+                                "{} ({})",
+                                fixed(Some(hr), 2, "NA"),
+                                ci(f.ci[0], f.ci[1], 2, "NA")
+                            ),
+                            None => v.l("html.not_estimable"),
+                        },
+                        v.pv(f.p),
+                    ])
+                })
+                .collect(),
+            notes: vec![],
+        }));
+    }
+    Ok(out)
+}
+
+fn adverse_events(v: &mut V) -> Vec<Block> {
+    let a = &v.r.analyses;
+    let mut out = Vec::new();
+    if a.adverse_events.is_empty() {
+        out.push(v.no_data());
+    }
+    for cat in ["hematologic", "non_hematologic"] {
+        let mut rows: Vec<&crate::results::AeRow> = a
+            .adverse_events
+            .iter()
+            .filter(|r| r.category == cat)
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        // Recorded and lab-derived rows of a term side by side.
+        rows.sort_by(|x, y| x.term.cmp(&y.term).then(y.source.cmp(&x.source)));
+        let mut head = vec![
+            v.l("html.ae_term"),
+            v.l("html.source"),
+            "n".into(),
+            v.l("html.any_grade"),
+        ];
+        for g in 1..=5 {
+            head.push(v.l("html.grade_n").replace("{g}", &g.to_string()));
+        }
+        head.push(v.l("html.grade3plus"));
+        head.push(v.l("html.baseline_abnormal"));
+        out.push(Block::Table(Table {
+            id: format!("tab-ae-{cat}"),
+            caption: v.l(&format!("html.tab_ae_{cat}")),
+            head,
+            rows: rows
+                .iter()
+                .map(|r| {
+                    let mut cells = vec![
+                        r.term.clone(),
+                        v.l(&format!("html.source_{}", r.source)),
+                        r.n.to_string(),
+                        n_of(r.any, r.n),
+                    ];
+                    for g in 1..=5 {
+                        cells.push(
+                            r.grade
+                                .get(&g.to_string())
+                                .copied()
+                                .unwrap_or(0)
+                                .to_string(),
+                        );
+                    }
+                    cells.push(n_of(r.grade3plus, r.n));
+                    cells.push(
+                        r.baseline_abnormal
+                            .map(|x| x.to_string())
+                            .unwrap_or_else(|| "—".into()),
+                    );
+                    row(cells)
+                })
+                .collect(),
+            notes: vec![v.l("html.note_ae")],
+        }));
+    }
+    let hb = &a.hb_drop;
+    if hb.of > 0 {
+        out.push(Block::Para {
+            text: v
+                .l("html.hb_drop")
+                .replace("{threshold}", &figures::tick(hb.threshold))
+                .replace("{n}", &hb.n.to_string())
+                .replace("{of}", &hb.of.to_string())
+                .replace("{pct}", &pct(hb.n as f64 / hb.of as f64)),
+        });
+    }
+    out
+}
+
+/// Per-patient figures are drawn up to `report.per_patient_figures_max` patients, so that the
+/// HTML does not grow with the cohort; above it the data are in the Excel report.
+fn too_many(v: &V, n: usize) -> Option<Block> {
+    let max = v.cfg.report.per_patient_figures_max;
+    (n > max).then(|| Block::Note {
+        text: v
+            .l("html.figure_capped")
+            .replace("{n}", &n.to_string())
+            .replace("{max}", &max.to_string()),
+    })
+}
+
+fn swimmer(v: &mut V) -> Result<Vec<Block>, HtmlError> {
+    let rows = &v.r.analyses.swimmer;
+    if rows.is_empty() {
+        return Ok(vec![v.no_data()]);
+    }
+    if let Some(note) = too_many(v, rows.len()) {
+        return Ok(vec![note]);
+    }
+    let svg = figures::swimmer::swimmer_svg(rows, v.c)?;
+    Ok(vec![v.figure("swimmer", v.l("html.fig_swimmer"), svg)])
+}
+
+fn waterfall(v: &mut V) -> Result<Vec<Block>, HtmlError> {
+    let rows = &v.r.analyses.waterfall;
+    if rows.is_empty() {
+        return Ok(vec![v.no_data()]);
+    }
+    if let Some(note) = too_many(v, rows.len()) {
+        return Ok(vec![note]);
+    }
+    let svg = figures::waterfall::waterfall_svg(rows, v.c)?;
+    Ok(vec![v.figure("waterfall", v.l("html.fig_waterfall"), svg)])
+}
+
+/// What changed since the previous report of this workbook (`Results.changes`).
+fn changes(v: &mut V) -> Vec<Block> {
+    let Some(c) = &v.r.changes else {
+        return vec![Block::Note {
+            text: v.l("html.changes_none"),
+        }];
+    };
+    if let Some(reason) = &c.not_compared {
+        return vec![Block::Note {
+            text: v.l("html.changes_not_compared").replace("{reason}", reason),
+        }];
+    }
+    if c.previous.is_none() {
+        return vec![Block::Para {
+            text: v
+                .l("html.changes_first")
+                .replace("{n}", &c.patients.after.to_string()),
+        }];
+    }
+    let mut rows = vec![
+        row(vec![
+            v.l("html.changes_patients"),
+            format!("{} → {}", c.patients.before, c.patients.after),
+        ]),
+        row(vec![v.l("html.changes_added"), c.patients.added.join(", ")]),
+        row(vec![
+            v.l("html.changes_removed"),
+            c.patients.removed.join(", "),
+        ]),
+    ];
+    for e in &c.new_events {
+        rows.push(row(vec![
+            format!("{} {}", v.l("html.changes_new_event"), e.endpoint),
+            format!(
+                "{} ({})",
+                e.patient_id,
+                e.event_date.clone().unwrap_or_default()
+            ),
+        ]));
+    }
+    let (b, a) = (&c.findings.before, &c.findings.after);
+    rows.push(row(vec![
+        v.l("html.changes_findings"),
+        format!(
+            "{}/{}/{} → {}/{}/{}",
+            b.error, b.warning, b.info, a.error, a.warning, a.info
+        ),
+    ]));
+    for m in &c.measures {
+        rows.push(row(vec![
+            m.name.clone(),
+            format!("{} → {}", fixed(m.before, 3, "NA"), fixed(m.after, 3, "NA")),
+        ]));
+    }
+    vec![Block::Table(Table {
+        id: "tab-changes".into(),
+        caption: v.l("section.changes"),
+        head: vec![v.l("html.item"), v.l("html.value")],
+        rows,
+        notes: vec![],
+    })]
+}
+
+fn methods(v: &mut V) -> Vec<Block> {
+    let m = &v.r.analyses.methods;
+    let text = if v.c.labels.lang == "zh" && !m.zh.is_empty() {
+        &m.zh
+    } else {
+        &m.en
+    };
+    if text.trim().is_empty() {
+        return vec![v.no_data()];
+    }
+    text.split("\n\n")
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| Block::Para {
+            text: p.trim().to_string(),
+        })
+        .collect()
+}

@@ -1,0 +1,1201 @@
+//! One function per layout section: each turns its part of [`Results`] into titled tables on
+//! the current sheet. Words come from the label catalogs, numbers from `Results`.
+
+use super::layout::{Kind, Section};
+use super::writer::{col, Cell, Field, SheetWriter, TableData};
+use super::XlsxRenderError;
+use crate::config::Config;
+use crate::format;
+use crate::labels::Labels;
+use crate::model::Severity;
+use crate::results::{KmMedian, Level, Rate, ResponseCounts, Results};
+use std::collections::BTreeMap;
+
+/// Everything a section reads.
+pub struct Ctx<'a> {
+    pub r: &'a Results,
+    pub cfg: &'a Config,
+    pub l: &'a Labels,
+}
+
+impl Ctx<'_> {
+    /// A label as an owned string.
+    pub fn t(&self, key: &str) -> String {
+        self.l.get(key).to_string()
+    }
+
+    /// The catalog's text for a category value (`male`, `IgG`, `PR`), or the value itself.
+    pub fn value_label(&self, v: &str) -> String {
+        for sec in ["response", "category", "variable"] {
+            let key = format!("{sec}.{v}");
+            if self.l.has(&key) {
+                return self.t(&key);
+            }
+        }
+        v.to_string()
+    }
+
+    /// A p-value in the configured journal style (text cell).
+    pub fn p(&self, p: Option<f64>) -> Cell {
+        match p {
+            Some(p) => Cell::text(format::p_value(
+                p,
+                self.cfg.report.p_value_style,
+                self.cfg.report.p_digits,
+            )),
+            None => Cell::Blank,
+        }
+    }
+
+    pub fn nr(&self) -> String {
+        self.t("xlsx_text.nr")
+    }
+
+    pub fn yes_no(&self, b: Option<bool>) -> Cell {
+        match b {
+            Some(true) => Cell::text(self.t("variable.yes")),
+            Some(false) => Cell::text(self.t("variable.no")),
+            None => Cell::Blank,
+        }
+    }
+
+    fn empty(&self) -> Option<String> {
+        Some(self.t("xlsx_text.no_data"))
+    }
+
+    fn severity(&self, s: &Severity) -> String {
+        self.t(&format!("xlsx_text.sev_{}", s.as_str()))
+    }
+}
+
+/// Renders `section` at the writer's cursor.
+pub fn render(sec: Section, w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
+    match sec {
+        Section::Overview => overview(w, c),
+        Section::Flow => flow(w, c),
+        Section::Validation => validation(w, c),
+        Section::Findings => findings(w, c),
+        Section::Baseline => baseline(w, c),
+        Section::Exposure => exposure(w, c),
+        Section::Response => response(w, c),
+        Section::Survival => super::survival::survival(w, c),
+        Section::FollowupDeaths => followup_deaths(w, c),
+        Section::Forest => forest(w, c),
+        Section::AdverseEvents => adverse_events(w, c),
+        Section::Swimmer => swimmer(w, c),
+        Section::Waterfall => waterfall(w, c),
+        Section::Methods => methods(w, c),
+        Section::Adsl => adsl(w, c),
+        Section::Adtte => adtte(w, c),
+        Section::Adrs => adrs(w, c),
+        Section::Adae => adae(w, c),
+    }
+}
+
+fn kv_table(c: &Ctx, rows: Vec<(String, Cell)>, value_kind: Kind) -> TableData {
+    TableData {
+        columns: vec![
+            col(c.t("xlsx_col.item"), Kind::Label),
+            col(c.t("xlsx_col.value"), value_kind),
+        ],
+        rows: rows
+            .into_iter()
+            .map(|(k, v)| vec![Cell::text(k), v])
+            .collect(),
+        ..Default::default()
+    }
+}
+
+fn overview(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
+    let r = c.r;
+    let title = if r.analyses.study_title.is_empty() {
+        c.t("xlsx_text.report_title")
+    } else {
+        r.analyses.study_title.clone()
+    };
+    w.title(&title)?;
+    let s = |x: &str| Cell::text(x);
+    let rows = vec![
+        (c.t("xlsx_col.input_file"), s(&r.input.file)),
+        (c.t("xlsx_col.input_sha256"), s(&r.input.sha256)),
+        (
+            c.t("xlsx_col.data_cutoff"),
+            Cell::Date(r.data_cutoff.clone()),
+        ),
+        (c.t("xlsx_col.run_date"), Cell::Date(r.run_date.clone())),
+        (
+            c.t("xlsx_col.program"),
+            s(&format!("{} {}", r.generator.name, r.generator.version)),
+        ),
+        (c.t("xlsx_col.config_sha256"), s(&r.config_sha256)),
+        (c.t("xlsx_col.language"), s(&r.language)),
+        (c.t("xlsx_col.time_unit"), s(&r.time_unit)),
+        (
+            c.t("xlsx_col.schema_version"),
+            s(&r.schema_version.to_string()),
+        ),
+        (
+            c.t("xlsx_col.patients_read"),
+            s(&r.cohort.patients_read.to_string()),
+        ),
+        (
+            c.t("xlsx_col.patients_analysed"),
+            s(&r.cohort.patients_analysed.to_string()),
+        ),
+        (
+            c.t("xlsx_col.patients_excluded"),
+            s(&r.cohort.excluded.len().to_string()),
+        ),
+        (
+            c.t("xlsx_text.severity_error"),
+            s(&r.finding_counts.error.to_string()),
+        ),
+        (
+            c.t("xlsx_text.severity_warning"),
+            s(&r.finding_counts.warning.to_string()),
+        ),
+        (
+            c.t("xlsx_text.severity_info"),
+            s(&r.finding_counts.info.to_string()),
+        ),
+    ];
+    let mut t = kv_table(c, rows, Kind::Hash);
+    t.caption = Some(c.t("xlsx_caption.provenance"));
+    w.table(&t)?;
+    Ok(())
+}
+
+fn flow(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
+    let f = &c.r.analyses.flow;
+    w.title(&c.t("xlsx_title.flow"))?;
+    let mut rows = vec![vec![
+        Cell::text(c.t("xlsx_text.flow_read")),
+        Cell::count(f.read),
+    ]];
+    rows.push(vec![
+        Cell::text(c.t("xlsx_text.flow_excluded")),
+        Cell::count(f.excluded_patients),
+    ]);
+    for e in &f.excluded {
+        rows.push(vec![
+            Cell::text(format!("    {}", e.level)),
+            Cell::count(e.count),
+        ]);
+    }
+    rows.push(vec![
+        Cell::text(c.t("xlsx_text.flow_analysed")),
+        Cell::count(f.analysed),
+    ]);
+    for s in &f.completed {
+        rows.push(vec![
+            Cell::text(
+                c.t("xlsx_text.flow_completed")
+                    .replace("{n}", &s.cycles.to_string()),
+            ),
+            Cell::count(s.n),
+        ]);
+    }
+    w.table(&TableData {
+        caption: Some(c.t("xlsx_caption.flow")),
+        columns: vec![
+            col(c.t("xlsx_col.step"), Kind::Label),
+            col(c.t("xlsx_col.n"), Kind::Count),
+        ],
+        rows,
+        ..Default::default()
+    })?;
+    let ex: Vec<Vec<Cell>> =
+        c.r.cohort
+            .excluded
+            .iter()
+            .map(|e| vec![Cell::text(&e.patient_id), Cell::text(e.reasons.join("; "))])
+            .collect();
+    w.table(&TableData {
+        caption: Some(c.t("xlsx_caption.excluded")),
+        columns: vec![
+            col(c.t("xlsx_col.patient"), Kind::Id),
+            col(c.t("xlsx_col.reasons"), Kind::LongText),
+        ],
+        rows: ex,
+        empty_note: c.empty(),
+        ..Default::default()
+    })?;
+    Ok(())
+}
+
+/// A JSON value as cell text (strings bare, arrays joined with `; `).
+fn json_text(v: Option<&serde_json::Value>) -> Cell {
+    match v {
+        None | Some(serde_json::Value::Null) => Cell::Blank,
+        Some(serde_json::Value::String(s)) => Cell::text(s),
+        Some(serde_json::Value::Array(a)) => Cell::text(
+            a.iter()
+                .map(|x| match x {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        Some(other) => Cell::text(other.to_string()),
+    }
+}
+
+/// A rule set's code (response, disease state) as its catalog label; blank when absent.
+fn code_cell(c: &Ctx, v: Option<&str>) -> Cell {
+    v.map(|s| Cell::text(c.value_label(s)))
+        .unwrap_or(Cell::Blank)
+}
+
+fn validation(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
+    w.title(&c.t("xlsx_title.validation"))?;
+    // Findings by severity and rule.
+    let mut by_rule: BTreeMap<&str, [usize; 3]> = BTreeMap::new();
+    for f in &c.r.findings {
+        let e = by_rule.entry(f.rule.as_str()).or_default();
+        match f.severity {
+            Severity::Error => e[0] += 1,
+            Severity::Warning => e[1] += 1,
+            Severity::Info => e[2] += 1,
+        }
+    }
+    let fc = &c.r.finding_counts;
+    let mut rows: Vec<Vec<Cell>> = by_rule
+        .iter()
+        .map(|(rule, n)| {
+            vec![
+                Cell::text(*rule),
+                Cell::count(n[0]),
+                Cell::count(n[1]),
+                Cell::count(n[2]),
+            ]
+        })
+        .collect();
+    rows.push(vec![
+        Cell::text(c.t("xlsx_text.total")),
+        Cell::count(fc.error),
+        Cell::count(fc.warning),
+        Cell::count(fc.info),
+    ]);
+    w.table(&TableData {
+        caption: Some(c.t("xlsx_caption.findings_by_rule")),
+        columns: vec![
+            col(c.t("xlsx_col.rule"), Kind::Label),
+            col(c.t("xlsx_text.severity_error"), Kind::Count),
+            col(c.t("xlsx_text.severity_warning"), Kind::Count),
+            col(c.t("xlsx_text.severity_info"), Kind::Count),
+        ],
+        rows,
+        ..Default::default()
+    })?;
+    // Rule-set summary.
+    if let serde_json::Value::Object(m) = &c.r.validation.summary {
+        let rows: Vec<(String, Cell)> = m
+            .iter()
+            .map(|(k, v)| {
+                let key = format!("xlsx_summary.{k}");
+                let label = if c.l.has(&key) { c.t(&key) } else { k.clone() };
+                let cell = match v {
+                    serde_json::Value::Number(n) => {
+                        n.as_f64().map(Cell::num).unwrap_or(Cell::Blank)
+                    }
+                    other => json_text(Some(other)),
+                };
+                (label, cell)
+            })
+            .collect();
+        let mut t = kv_table(c, rows, Kind::Text);
+        t.caption = Some(c.t("xlsx_caption.rules_summary"));
+        w.table(&t)?;
+    }
+    // IMWG classification per patient.
+    let rows: Vec<Vec<Cell>> =
+        c.r.imwg
+            .iter()
+            .map(|v| {
+                vec![
+                    Cell::text(&v.patient_id),
+                    code_cell(c, v.recorded.as_deref()),
+                    code_cell(c, v.derived.as_deref()),
+                    c.yes_no(v.agrees),
+                    Cell::text(&v.rule),
+                    Cell::text(&v.basis),
+                    Cell::text(v.relapse_evidence.join("; ")),
+                ]
+            })
+            .collect();
+    w.table(&TableData {
+        caption: Some(c.t("xlsx_caption.imwg")),
+        columns: vec![
+            col(c.t("xlsx_col.patient"), Kind::Id),
+            col(c.t("xlsx_col.recorded"), Kind::Text),
+            col(c.t("xlsx_col.derived"), Kind::Text),
+            col(c.t("xlsx_col.agrees"), Kind::Flag),
+            col(c.t("xlsx_col.rule"), Kind::Text),
+            col(c.t("xlsx_col.basis"), Kind::LongText),
+            col(c.t("xlsx_col.relapse_evidence"), Kind::LongText),
+        ],
+        rows,
+        empty_note: c.empty(),
+        ..Default::default()
+    })?;
+    // Recorded responses that disagree with the derived ones.
+    let rows: Vec<Vec<Cell>> =
+        c.r.validation
+            .derived_responses
+            .iter()
+            .filter(|v| v.agrees == Some(false))
+            .map(|v| {
+                vec![
+                    Cell::text(&v.patient_id),
+                    Cell::opt(v.after_cycle.map(f64::from)),
+                    Cell::opt_date(v.date.as_deref()),
+                    code_cell(c, v.recorded.as_deref()),
+                    code_cell(c, v.derived.as_deref()),
+                    c.yes_no(Some(v.confirmed)),
+                    Cell::text(&v.rule),
+                    Cell::text(&v.basis),
+                ]
+            })
+            .collect();
+    w.table(&TableData {
+        caption: Some(c.t("xlsx_caption.response_disagreements")),
+        columns: vec![
+            col(c.t("xlsx_col.patient"), Kind::Id),
+            col(c.t("xlsx_col.after_cycle"), Kind::Count),
+            col(c.t("xlsx_col.date"), Kind::Date),
+            col(c.t("xlsx_col.recorded"), Kind::Text),
+            col(c.t("xlsx_col.derived"), Kind::Text),
+            col(c.t("xlsx_col.confirmed"), Kind::Flag),
+            col(c.t("xlsx_col.rule"), Kind::Text),
+            col(c.t("xlsx_col.basis"), Kind::LongText),
+        ],
+        rows,
+        empty_note: c.empty(),
+        ..Default::default()
+    })?;
+    Ok(())
+}
+
+fn findings(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
+    w.title(&format!(
+        "{} ({})",
+        c.t("xlsx_title.findings"),
+        c.r.findings.len()
+    ))?;
+    let sev = [Severity::Error, Severity::Warning, Severity::Info].map(|s| c.severity(&s));
+    let severity = |s: &Severity| match s {
+        Severity::Error => sev[0].as_str(),
+        Severity::Warning => sev[1].as_str(),
+        Severity::Info => sev[2].as_str(),
+    };
+    let rows = c.r.findings.iter().map(|f| {
+        [
+            Field::Text(severity(&f.severity)),
+            Field::Text(&f.rule),
+            Field::opt_text(f.sheet.as_deref()),
+            Field::opt(f.row.map(f64::from)),
+            Field::opt_text(f.column.as_deref()),
+            Field::opt_text(f.cell.as_deref()),
+            Field::opt_text(f.patient_id.as_deref()),
+            Field::opt_text(f.value.as_deref()),
+            Field::Text(&f.message),
+        ]
+    });
+    let columns = [
+        col(c.t("xlsx_col.severity"), Kind::Code),
+        col(c.t("xlsx_col.rule"), Kind::Text),
+        col(c.t("xlsx_col.sheet"), Kind::Text),
+        col(c.t("xlsx_col.row"), Kind::Count),
+        col(c.t("xlsx_col.column"), Kind::Text),
+        col(c.t("xlsx_col.cell"), Kind::Code),
+        col(c.t("xlsx_col.patient"), Kind::Id),
+        col(c.t("xlsx_col.value"), Kind::Text),
+        col(c.t("xlsx_col.message"), Kind::LongText),
+    ];
+    w.listing(None, &columns, rows, true, c.empty().as_deref())?;
+    Ok(())
+}
+
+fn baseline(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
+    w.title(&c.t("xlsx_title.baseline"))?;
+    let mut rows = Vec::new();
+    let mut section = "";
+    for b in &c.r.analyses.baseline {
+        if b.section != section {
+            section = b.section.as_str();
+            let key = format!("xlsx_baseline.{section}");
+            let label = if c.l.has(&key) {
+                c.t(&key)
+            } else {
+                section.to_string()
+            };
+            rows.push(vec![Cell::text(label)]);
+        }
+        let vkey = format!("variable.{}", b.variable);
+        let mut label = if c.l.has(&vkey) {
+            c.t(&vkey)
+        } else {
+            b.label.clone()
+        };
+        if let Some(u) = &b.unit {
+            if !label.contains(u.as_str()) {
+                label = format!("{label}, {u}");
+            }
+        }
+        let summary = c.t(&format!("variable.{}", b.summary));
+        rows.push(vec![
+            Cell::text(format!("  {label}")),
+            Cell::text(summary),
+            Cell::count(b.n),
+            Cell::count(b.missing),
+            Cell::Blank,
+            Cell::Blank,
+            Cell::opt(b.mean),
+            Cell::opt(b.sd),
+            Cell::opt(b.median),
+            Cell::opt(b.q1),
+            Cell::opt(b.q3),
+            Cell::opt(b.min),
+            Cell::opt(b.max),
+            c.p(b.shapiro_p),
+        ]);
+        for lv in &b.levels {
+            rows.push(vec![
+                Cell::text(format!("    {}", c.value_label(&lv.level))),
+                Cell::Blank,
+                Cell::Blank,
+                Cell::Blank,
+                Cell::count(lv.count),
+                Cell::num(lv.fraction),
+            ]);
+        }
+    }
+    w.table(&TableData {
+        columns: vec![
+            col(c.t("xlsx_col.characteristic"), Kind::Label),
+            col(c.t("xlsx_col.statistic"), Kind::Text),
+            col(c.t("xlsx_col.n"), Kind::Count),
+            col(c.t("xlsx_col.missing"), Kind::Count),
+            col(c.t("xlsx_col.count"), Kind::Count),
+            col(c.t("xlsx_col.percent"), Kind::Percent),
+            col(c.t("xlsx_col.mean"), Kind::Decimal2),
+            col(c.t("xlsx_col.sd"), Kind::Decimal2),
+            col(c.t("xlsx_col.median"), Kind::Decimal2),
+            col(c.t("xlsx_col.q1"), Kind::Decimal2),
+            col(c.t("xlsx_col.q3"), Kind::Decimal2),
+            col(c.t("xlsx_col.min"), Kind::Decimal2),
+            col(c.t("xlsx_col.max"), Kind::Decimal2),
+            col(c.t("xlsx_col.shapiro_p"), Kind::PValue),
+        ],
+        rows,
+        empty_note: c.empty(),
+        ..Default::default()
+    })?;
+    w.note(&c.t("xlsx_note.baseline"))?;
+    Ok(())
+}
+
+fn level_table(c: &Ctx, caption: &str, first: &str, levels: &[Level]) -> TableData {
+    TableData {
+        caption: Some(caption.to_string()),
+        columns: vec![
+            col(first, Kind::Label),
+            col(c.t("xlsx_col.n"), Kind::Count),
+            col(c.t("xlsx_col.percent"), Kind::Percent),
+        ],
+        rows: levels
+            .iter()
+            .map(|l| {
+                vec![
+                    Cell::text(c.value_label(&l.level)),
+                    Cell::count(l.count),
+                    Cell::num(l.fraction),
+                ]
+            })
+            .collect(),
+        empty_note: c.empty(),
+        ..Default::default()
+    }
+}
+
+fn exposure(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
+    let e = &c.r.analyses.exposure;
+    w.title(&c.t("xlsx_title.exposure"))?;
+    let rows = vec![
+        (c.t("xlsx_col.n"), Cell::count(e.n)),
+        (c.t("xlsx_text.cycles_median"), Cell::opt(e.cycles_median)),
+        (
+            c.t("xlsx_text.cycles_min"),
+            Cell::opt(e.cycles_min.map(f64::from)),
+        ),
+        (
+            c.t("xlsx_text.cycles_max"),
+            Cell::opt(e.cycles_max.map(f64::from)),
+        ),
+        (c.t("xlsx_text.dose_median"), Cell::opt(e.dose_median)),
+        (c.t("xlsx_text.dose_min"), Cell::opt(e.dose_min)),
+        (c.t("xlsx_text.dose_max"), Cell::opt(e.dose_max)),
+    ];
+    let mut t = kv_table(c, rows, Kind::Decimal1);
+    t.caption = Some(c.t("xlsx_caption.exposure"));
+    w.table(&t)?;
+    w.table(&level_table(
+        c,
+        &c.t("xlsx_caption.cycles_distribution"),
+        &c.t("variable.cycles"),
+        &e.cycles_distribution,
+    ))?;
+    w.table(&level_table(
+        c,
+        &c.t("xlsx_caption.regimens"),
+        &c.t("variable.regimen"),
+        &e.regimens,
+    ))?;
+    Ok(())
+}
+
+fn rate_cells(r: &Rate) -> Vec<Cell> {
+    vec![
+        Cell::count(r.k),
+        Cell::opt(r.fraction),
+        Cell::opt(r.ci[0]),
+        Cell::opt(r.ci[1]),
+    ]
+}
+
+fn rate_columns(c: &Ctx, which: &str) -> Vec<super::writer::Column> {
+    let name = c.t(&format!("response.{which}"));
+    vec![
+        col(format!("{name} {}", c.t("xlsx_col.n")), Kind::Count),
+        col(format!("{name} %"), Kind::Percent),
+        col(format!("{name} {}", c.t("xlsx_col.ci_low")), Kind::Percent),
+        col(format!("{name} {}", c.t("xlsx_col.ci_high")), Kind::Percent),
+    ]
+}
+
+fn response(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
+    let rs = &c.r.analyses.response;
+    w.title(&c.t("xlsx_title.response"))?;
+    let mut points: Vec<(String, &ResponseCounts)> = rs
+        .checkpoints
+        .iter()
+        .map(|cp| {
+            (
+                c.t("xlsx_text.after_cycle")
+                    .replace("{n}", &cp.after_cycle.to_string()),
+                &cp.counts,
+            )
+        })
+        .collect();
+    points.push((c.t("xlsx_text.final_response"), &rs.final_));
+    points.push((c.t("xlsx_text.best_response"), &rs.best));
+    // Categories by time point: n and % side by side.
+    let mut columns = vec![col(c.t("xlsx_col.response"), Kind::Label)];
+    for (name, _) in &points {
+        columns.push(col(format!("{name} {}", c.t("xlsx_col.n")), Kind::Count));
+        columns.push(col(format!("{name} %"), Kind::Percent));
+    }
+    let mut rows = vec![{
+        let mut r = vec![Cell::text(c.t("xlsx_text.assessed"))];
+        for (_, p) in &points {
+            r.push(Cell::count(p.n));
+            r.push(Cell::Blank);
+        }
+        r
+    }];
+    for cat in crate::model::Response::ALL.map(|r| r.code()) {
+        let mut r = vec![Cell::text(c.t(&format!("response.{cat}")))];
+        for (_, p) in &points {
+            let k = p.counts.get(cat).copied().unwrap_or(0);
+            r.push(Cell::count(k));
+            r.push(if p.n > 0 {
+                Cell::num(k as f64 / p.n as f64)
+            } else {
+                Cell::Blank
+            });
+        }
+        rows.push(r);
+    }
+    w.table(&TableData {
+        caption: Some(c.t("xlsx_caption.response_categories")),
+        columns,
+        rows,
+        ..Default::default()
+    })?;
+    // ORR and DCR with exact CIs.
+    let mut columns = vec![
+        col(c.t("xlsx_col.timepoint"), Kind::Label),
+        col(c.t("xlsx_col.n"), Kind::Count),
+    ];
+    columns.extend(rate_columns(c, "ORR"));
+    columns.extend(rate_columns(c, "DCR"));
+    let rows = points
+        .iter()
+        .map(|(name, p)| {
+            let mut r = vec![Cell::text(name), Cell::count(p.n)];
+            r.extend(rate_cells(&p.orr));
+            r.extend(rate_cells(&p.dcr));
+            r
+        })
+        .collect();
+    w.table(&TableData {
+        caption: Some(c.t("xlsx_caption.orr_dcr")),
+        columns,
+        rows,
+        ..Default::default()
+    })?;
+    // Subgroups with Fisher's exact p.
+    let mut columns = vec![
+        col(c.t("xlsx_col.subgroup"), Kind::Label),
+        col(c.t("xlsx_col.level"), Kind::Text),
+        col(c.t("xlsx_col.n"), Kind::Count),
+    ];
+    columns.extend(rate_columns(c, "ORR"));
+    columns.push(col(c.t("xlsx_col.fisher_p"), Kind::PValue));
+    columns.push(col(c.t("xlsx_col.note"), Kind::Text));
+    let mut rows = Vec::new();
+    let mut last_id = "";
+    for s in &rs.subgroups {
+        let first = s.id != last_id;
+        last_id = s.id.as_str();
+        let test = rs.subgroup_tests.iter().find(|t| t.id == s.id);
+        let mut r = vec![
+            if first {
+                Cell::text(&s.label)
+            } else {
+                Cell::Blank
+            },
+            Cell::text(c.value_label(&s.level)),
+            Cell::count(s.final_.n),
+        ];
+        r.extend(rate_cells(&s.final_.orr));
+        if first {
+            r.push(c.p(test.and_then(|t| t.p)));
+            r.push(Cell::opt_text(test.and_then(|t| t.note.as_deref())));
+        }
+        rows.push(r);
+    }
+    w.table(&TableData {
+        caption: Some(c.t("xlsx_caption.subgroups")),
+        columns,
+        rows,
+        empty_note: c.empty(),
+        ..Default::default()
+    })?;
+    // Time to response and duration of response.
+    let km = |name: String, k: &KmMedian| {
+        vec![
+            Cell::text(name),
+            Cell::count(k.n),
+            Cell::count(k.events),
+            Cell::opt_or(k.median, &c.nr()),
+            Cell::opt_or(k.ci[0], &c.nr()),
+            Cell::opt_or(k.ci[1], &c.nr()),
+        ]
+    };
+    w.table(&TableData {
+        caption: Some(c.t("xlsx_caption.ttr_dor")),
+        columns: km_median_columns(c),
+        rows: vec![
+            km(c.t("xlsx_text.time_to_response"), &rs.time_to_response),
+            km(
+                c.t("xlsx_text.duration_of_response"),
+                &rs.duration_of_response,
+            ),
+        ],
+        ..Default::default()
+    })?;
+    Ok(())
+}
+
+fn km_median_columns(c: &Ctx) -> Vec<super::writer::Column> {
+    vec![
+        col(c.t("xlsx_col.measure"), Kind::Label),
+        col(c.t("xlsx_col.n"), Kind::Count),
+        col(c.t("xlsx_col.events"), Kind::Count),
+        col(c.t("xlsx_col.median_time"), Kind::Time),
+        col(c.t("xlsx_col.ci_low"), Kind::Time),
+        col(c.t("xlsx_col.ci_high"), Kind::Time),
+    ]
+}
+
+fn followup_deaths(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
+    let f = &c.r.analyses.followup;
+    w.title(&c.t("xlsx_title.followup"))?;
+    let mr = |name: String, m: &crate::results::MedianRange| {
+        vec![
+            Cell::text(name),
+            Cell::count(m.n),
+            Cell::opt(m.median),
+            Cell::opt(m.min),
+            Cell::opt(m.max),
+        ]
+    };
+    w.table(&TableData {
+        caption: Some(c.t("xlsx_caption.followup")),
+        columns: vec![
+            col(c.t("xlsx_col.measure"), Kind::Label),
+            col(c.t("xlsx_col.n"), Kind::Count),
+            col(c.t("xlsx_col.median_time"), Kind::Time),
+            col(c.t("xlsx_col.min"), Kind::Time),
+            col(c.t("xlsx_col.max"), Kind::Time),
+        ],
+        rows: vec![
+            mr(c.t("xlsx_text.followup_all"), &f.all),
+            mr(c.t("xlsx_text.followup_survivors"), &f.survivors),
+        ],
+        ..Default::default()
+    })?;
+    let k = &f.reverse_km;
+    w.table(&TableData {
+        caption: Some(c.t("xlsx_caption.reverse_km")),
+        columns: km_median_columns(c),
+        rows: vec![vec![
+            Cell::text(c.t("xlsx_text.reverse_km")),
+            Cell::count(k.n),
+            Cell::count(k.events),
+            Cell::opt_or(k.median, &c.nr()),
+            Cell::opt_or(k.ci[0], &c.nr()),
+            Cell::opt_or(k.ci[1], &c.nr()),
+        ]],
+        ..Default::default()
+    })?;
+    let d = &c.r.analyses.deaths;
+    w.title(&c.t("xlsx_title.deaths"))?;
+    w.table(&TableData {
+        caption: Some(c.t("xlsx_caption.deaths")),
+        columns: vec![
+            col(c.t("xlsx_col.deaths"), Kind::Label),
+            col(c.t("xlsx_col.n"), Kind::Count),
+            col(c.t("xlsx_col.of"), Kind::Count),
+            col(c.t("xlsx_col.percent"), Kind::Percent),
+        ],
+        rows: vec![vec![
+            Cell::text(c.t("xlsx_text.deaths_all")),
+            Cell::count(d.n),
+            Cell::count(d.of),
+            Cell::num(d.fraction),
+        ]],
+        ..Default::default()
+    })?;
+    w.table(&level_table(
+        c,
+        &c.t("xlsx_caption.death_causes"),
+        &c.t("xlsx_col.cause"),
+        &d.causes,
+    ))?;
+    Ok(())
+}
+
+fn forest(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
+    w.title(&c.t("xlsx_title.forest"))?;
+    let rows =
+        c.r.analyses
+            .forest
+            .iter()
+            .map(|f| {
+                vec![
+                    Cell::text(&f.label),
+                    Cell::text(&f.comparison),
+                    Cell::count(f.n),
+                    Cell::count(f.events),
+                    Cell::opt_or(f.hr, &c.t("xlsx_text.na")),
+                    Cell::opt(f.ci[0]),
+                    Cell::opt(f.ci[1]),
+                    c.p(f.p),
+                ]
+            })
+            .collect();
+    let placed = w.table(&TableData {
+        columns: vec![
+            col(c.t("xlsx_col.subgroup"), Kind::Label),
+            col(c.t("xlsx_col.comparison"), Kind::Text),
+            col(c.t("xlsx_col.n"), Kind::Count),
+            col(c.t("xlsx_col.events"), Kind::Count),
+            col(c.t("endpoint.hr"), Kind::Hr),
+            col(c.t("xlsx_col.ci_low"), Kind::Hr),
+            col(c.t("xlsx_col.ci_high"), Kind::Hr),
+            col(c.t("xlsx_col.p"), Kind::PValue),
+        ],
+        rows,
+        empty_note: c.empty(),
+        ..Default::default()
+    })?;
+    super::survival::forest_chart(w, c, placed.first_row, 9)?;
+    Ok(())
+}
+
+fn adverse_events(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
+    w.title(&c.t("xlsx_title.adverse_events"))?;
+    let ae = &c.r.analyses.adverse_events;
+    let grades = ["1", "2", "3", "4", "5"];
+    for source in ["recorded", "labs"] {
+        let mut rows = Vec::new();
+        for cat in ["hematologic", "non_hematologic"] {
+            let mine: Vec<_> = ae
+                .iter()
+                .filter(|a| a.source == source && a.category == cat)
+                .collect();
+            if mine.is_empty() {
+                continue;
+            }
+            rows.push(vec![Cell::text(c.t(&format!("xlsx_text.ae_{cat}")))]);
+            for a in mine {
+                let frac = |k: usize| {
+                    if a.n > 0 {
+                        Cell::num(k as f64 / a.n as f64)
+                    } else {
+                        Cell::Blank
+                    }
+                };
+                let mut r = vec![
+                    Cell::text(format!("  {}", a.term)),
+                    Cell::count(a.n),
+                    Cell::count(a.any),
+                    frac(a.any),
+                ];
+                for g in grades {
+                    r.push(Cell::count(a.grade.get(g).copied().unwrap_or(0)));
+                }
+                r.push(Cell::count(a.grade3plus));
+                r.push(frac(a.grade3plus));
+                r.push(Cell::opt(a.baseline_abnormal.map(|x| x as f64)));
+                rows.push(r);
+            }
+        }
+        let mut columns = vec![
+            col(c.t("xlsx_col.term"), Kind::Label),
+            col(c.t("xlsx_col.denominator"), Kind::Count),
+            col(c.t("xlsx_col.any_grade"), Kind::Count),
+            col(format!("{} %", c.t("xlsx_col.any_grade")), Kind::Percent),
+        ];
+        for g in grades {
+            columns.push(col(c.t("xlsx_col.grade_n").replace("{n}", g), Kind::Count));
+        }
+        columns.push(col(c.t("xlsx_col.grade3plus"), Kind::Count));
+        columns.push(col(
+            format!("{} %", c.t("xlsx_col.grade3plus")),
+            Kind::Percent,
+        ));
+        columns.push(col(c.t("xlsx_col.baseline_abnormal"), Kind::Count));
+        w.table(&TableData {
+            caption: Some(c.t(&format!("xlsx_caption.ae_{source}"))),
+            columns,
+            rows,
+            empty_note: c.empty(),
+            ..Default::default()
+        })?;
+    }
+    let h = &c.r.analyses.hb_drop;
+    w.table(&TableData {
+        caption: Some(c.t("xlsx_caption.hb_drop")),
+        columns: vec![
+            col(c.t("xlsx_col.threshold"), Kind::Decimal1),
+            col(c.t("xlsx_col.n"), Kind::Count),
+            col(c.t("xlsx_col.of"), Kind::Count),
+        ],
+        rows: vec![vec![
+            Cell::num(h.threshold),
+            Cell::count(h.n),
+            Cell::count(h.of),
+        ]],
+        ..Default::default()
+    })?;
+    Ok(())
+}
+
+fn swimmer(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
+    w.title(&c.t("xlsx_title.swimmer"))?;
+    let rows =
+        c.r.analyses
+            .swimmer
+            .iter()
+            .map(|s| {
+                vec![
+                    Cell::text(&s.patient_id),
+                    Cell::opt_text(s.regimen.as_deref()),
+                    Cell::num(s.end),
+                    c.yes_no(Some(s.ongoing)),
+                    Cell::text(
+                        s.marks
+                            .iter()
+                            .map(|m| {
+                                format!(
+                                    "{} @ {}",
+                                    if m.kind == "death" {
+                                        c.t("xlsx_text.death")
+                                    } else {
+                                        c.value_label(&m.kind)
+                                    },
+                                    format::fixed(Some(m.time), 1, "")
+                                )
+                            })
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    ),
+                ]
+            })
+            .collect();
+    let placed = w.table(&TableData {
+        columns: vec![
+            col(c.t("xlsx_col.patient"), Kind::Id),
+            col(c.t("variable.regimen"), Kind::Text),
+            col(c.t("xlsx_col.end"), Kind::Time),
+            col(c.t("xlsx_col.ongoing"), Kind::Flag),
+            col(c.t("xlsx_col.marks"), Kind::LongText),
+        ],
+        rows,
+        native: true,
+        empty_note: c.empty(),
+        ..Default::default()
+    })?;
+    // A chart per patient is drawn for cohorts up to report.per_patient_figures_max; the
+    // table above always holds every patient.
+    if c.r.analyses.swimmer.len() <= c.cfg.report.per_patient_figures_max {
+        super::survival::swimmer_chart(w, c, placed.first_row, 6)?;
+    }
+    Ok(())
+}
+
+fn waterfall(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
+    w.title(&c.t("xlsx_title.waterfall"))?;
+    let wf = &c.r.analyses.waterfall;
+    let rows = wf
+        .iter()
+        .map(|x| {
+            vec![
+                Cell::text(&x.patient_id),
+                Cell::num(x.change_pct / 100.0),
+                Cell::text(c.t(&format!("xlsx_text.measure_{}", x.measure))),
+                x.best_response
+                    .as_deref()
+                    .map(|b| Cell::text(c.value_label(b)))
+                    .unwrap_or(Cell::Blank),
+            ]
+        })
+        .collect();
+    let placed = w.table(&TableData {
+        columns: vec![
+            col(c.t("xlsx_col.patient"), Kind::Id),
+            col(c.t("xlsx_col.change_pct"), Kind::Percent),
+            col(c.t("xlsx_col.measure"), Kind::Text),
+            col(c.t("xlsx_col.best_response"), Kind::Text),
+        ],
+        rows,
+        native: true,
+        empty_note: c.empty(),
+        ..Default::default()
+    })?;
+    if !wf.is_empty() && wf.len() <= c.cfg.report.per_patient_figures_max {
+        super::survival::waterfall_chart(w, placed.first_row, wf.len() as u32)?;
+    }
+    Ok(())
+}
+
+fn methods(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
+    w.title(&c.t("xlsx_title.methods"))?;
+    let m = &c.r.analyses.methods;
+    let text = if c.l.lang == "zh" { &m.zh } else { &m.en };
+    let f = w.st.paragraph();
+    w.widen(0, 110.0);
+    for para in text.split('\n').filter(|p| !p.trim().is_empty()) {
+        let r = w.row;
+        super::writer::write_text(w.ws, r, 0, para, &f)?;
+        // Excel does not grow rows on opening: size the row for the wrapped text.
+        let per_line = if c.l.lang == "zh" { 55 } else { 105 };
+        let lines = para.chars().count().div_ceil(per_line).max(1);
+        w.ws.set_row_height(r, (lines as f64) * 14.0 + 4.0)?;
+        w.row += 1;
+    }
+    Ok(())
+}
+
+fn yn(b: bool) -> Field<'static> {
+    Field::Text(if b { "Y" } else { "N" })
+}
+
+fn opt_yn(b: Option<bool>) -> Field<'static> {
+    b.map(yn).unwrap_or(Field::Blank)
+}
+
+/// Writes a titled listing of `items`, one row each, streamed (see [`SheetWriter::listing`]).
+fn listing<'r, T, const N: usize>(
+    w: &mut SheetWriter,
+    c: &Ctx,
+    title: &str,
+    columns: [(&str, Kind); N],
+    items: &'r [T],
+    row: impl Fn(&'r T) -> [Field<'r>; N],
+) -> Result<(), XlsxRenderError> {
+    w.title(title)?;
+    let columns: Vec<_> = columns.iter().map(|(n, k)| col(*n, *k)).collect();
+    w.listing(
+        None,
+        &columns,
+        items.iter().map(row),
+        true,
+        c.empty().as_deref(),
+    )?;
+    Ok(())
+}
+
+fn adsl(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
+    let columns = [
+        ("USUBJID", Kind::Id),
+        ("SEX", Kind::Code),
+        ("AGE", Kind::Decimal1),
+        ("AGEDERIV", Kind::Flag),
+        ("TRTSDT", Kind::Date),
+        ("REGIMEN", Kind::Text),
+        ("CYCLES", Kind::Count),
+        ("PRIORLN", Kind::Count),
+        ("EVALFL", Kind::Flag),
+        ("FINALRSP", Kind::Code),
+        ("BESTRSP", Kind::Code),
+        ("PFSMO", Kind::Decimal2),
+        ("PFSEVFL", Kind::Flag),
+        ("OSMO", Kind::Decimal2),
+        ("OSEVFL", Kind::Flag),
+        ("FUMO", Kind::Decimal2),
+        ("ALIVEFL", Kind::Flag),
+        ("GROUPS", Kind::Text),
+        ("CHECKPTS", Kind::Text),
+    ];
+    listing(
+        w,
+        c,
+        &c.t("xlsx_title.adsl"),
+        columns,
+        &c.r.datasets.adsl,
+        |a| {
+            [
+                Field::Text(&a.usubjid),
+                Field::opt_text(a.sex.as_deref()),
+                Field::opt(a.age),
+                yn(a.age_derived),
+                Field::Date(&a.index_date),
+                Field::opt_text(a.regimen.as_deref()),
+                Field::opt(a.cycles_completed.map(f64::from)),
+                Field::opt(a.prior_lines.map(f64::from)),
+                Field::Text(&a.response_evaluable),
+                Field::opt_text(a.final_response.as_deref()),
+                Field::opt_text(a.best_response.as_deref()),
+                Field::num(a.pfs_time),
+                Field::Text(&a.pfs_event),
+                Field::num(a.os_time),
+                Field::Text(&a.os_event),
+                Field::num(a.followup_time),
+                Field::Text(&a.alive),
+                Field::Text(&a.groups),
+                Field::Text(&a.checkpoints),
+            ]
+        },
+    )
+}
+
+fn adtte(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
+    let columns = [
+        ("USUBJID", Kind::Id),
+        ("PARAMCD", Kind::Code),
+        ("AVAL", Kind::Decimal2),
+        ("AVALU", Kind::Code),
+        ("ADY", Kind::Count),
+        ("CNSR", Kind::Count),
+        ("STARTDT", Kind::Date),
+        ("EVNTDT", Kind::Date),
+        ("CNSDT", Kind::Date),
+        ("EVNTDESC", Kind::Text),
+    ];
+    listing(
+        w,
+        c,
+        &c.t("xlsx_title.adtte"),
+        columns,
+        &c.r.datasets.adtte,
+        |a| {
+            [
+                Field::Text(&a.usubjid),
+                Field::Text(&a.paramcd),
+                Field::num(a.aval),
+                Field::Text(&a.avalu),
+                Field::num(a.days as f64),
+                Field::num(f64::from(a.cnsr)),
+                Field::Date(&a.start_date),
+                Field::opt_date(a.event_date.as_deref()),
+                Field::opt_date(a.censor_date.as_deref()),
+                Field::Text(&a.description),
+            ]
+        },
+    )
+}
+
+fn adrs(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
+    let columns = [
+        ("USUBJID", Kind::Id),
+        ("AVISITN", Kind::Count),
+        ("ADT", Kind::Date),
+        ("AVALC", Kind::Code),
+        ("SPROT", Kind::Decimal2),
+        ("UPROT", Kind::Decimal2),
+        ("IFLC", Kind::Decimal2),
+        ("UFLC", Kind::Decimal2),
+        ("IFENEG", Kind::Flag),
+        ("BMPC", Kind::Decimal1),
+    ];
+    listing(
+        w,
+        c,
+        &c.t("xlsx_title.adrs"),
+        columns,
+        &c.r.datasets.adrs,
+        |a| {
+            [
+                Field::Text(&a.usubjid),
+                Field::opt(a.after_cycle.map(f64::from)),
+                Field::opt_date(a.date.as_deref()),
+                Field::opt_text(a.response.as_deref()),
+                Field::opt(a.serum_m_protein),
+                Field::opt(a.urine_m_protein),
+                Field::opt(a.involved_flc),
+                Field::opt(a.uninvolved_flc),
+                opt_yn(a.immunofixation_negative),
+                Field::opt(a.bm_plasma_cell_pct),
+            ]
+        },
+    )
+}
+
+fn adae(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
+    let columns = [
+        ("USUBJID", Kind::Id),
+        ("SOURCE", Kind::Code),
+        ("AETERM", Kind::Text),
+        ("AEDECOD", Kind::Text),
+        ("AETOXGR", Kind::Count),
+        ("BTOXGR", Kind::Count),
+        ("ACYCLE", Kind::Count),
+        ("ASTDT", Kind::Date),
+        ("AESER", Kind::Flag),
+    ];
+    listing(
+        w,
+        c,
+        &c.t("xlsx_title.adae"),
+        columns,
+        &c.r.datasets.adae,
+        |a| {
+            [
+                Field::Text(&a.usubjid),
+                Field::Text(&a.source),
+                Field::opt_text(a.term.as_deref()),
+                Field::opt_text(a.decod.as_deref()),
+                Field::opt(a.grade.map(f64::from)),
+                Field::opt(a.baseline_grade.map(f64::from)),
+                Field::opt(a.cycle.map(f64::from)),
+                Field::opt_date(a.onset_date.as_deref()),
+                opt_yn(a.serious),
+            ]
+        },
+    )
+}
