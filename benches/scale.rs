@@ -262,7 +262,8 @@ fn stages(path: &Path) -> [Duration; 10] {
     // The report directory as the run writes it: HTML ‖ Excel ‖ data, streamed and fsynced.
     let dir = tempfile::tempdir().expect("a temporary directory");
     let t = Instant::now();
-    mmreport::publish::write_report(dir.path(), r, cfg).expect("report files");
+    let renderer = mmreport::render::Renderer::new(cfg).expect("renderer");
+    mmreport::publish::write_report(dir.path(), r, cfg, &renderer).expect("report files");
     s[9] = t.elapsed();
     s
 }

@@ -52,7 +52,8 @@ fn main() -> anyhow::Result<()> {
     drop(json);
     let dir = tempfile::tempdir()?;
     let t = Instant::now();
-    mmreport::publish::write_report(dir.path(), &p.results, cfg)?;
+    let renderer = mmreport::render::Renderer::new(cfg)?;
+    mmreport::publish::write_report(dir.path(), &p.results, cfg, &renderer)?;
     println!(
         "{:>10}: {:8.1} ms ({} MB peak)",
         "report",

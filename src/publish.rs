@@ -157,6 +157,7 @@ pub fn write_report(
     dir: &Path,
     results: &Results,
     cfg: &crate::config::Config,
+    renderer: &crate::render::Renderer,
 ) -> Result<(), PublishError> {
     let ser = |what: &str, e: String| PublishError::Serialise {
         what: what.into(),
@@ -164,7 +165,9 @@ pub fn write_report(
     };
     let (html, (xlsx, data)) = rayon::join(
         || -> Result<(), PublishError> {
-            let html = crate::render::html::render_html(results, cfg)
+            let html = renderer
+                .html
+                .render(results, cfg)
                 .map_err(|e| ser("report.html", e.to_string()))?;
             write_file_bytes(&dir.join("report.html"), html.html.as_bytes())?;
             for (name, svg) in &html.figures {
@@ -177,7 +180,9 @@ pub fn write_report(
                 || {
                     let p = dir.join("report.xlsx");
                     write_file(&p, |w| {
-                        crate::render::xlsx::write_xlsx(results, cfg, w, dir)
+                        renderer
+                            .xlsx
+                            .write(results, cfg, w, dir)
                             .map_err(|e| ser("report.xlsx", e.to_string()))
                     })
                 },

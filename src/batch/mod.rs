@@ -40,6 +40,10 @@ pub enum BatchError {
     Publish(#[from] publish::PublishError),
     #[error("bad --shard {0:?}: expected I/N with 0 <= I < N, e.g. 0/4")]
     Shard(String),
+    /// A template or layout override that does not load: a configuration problem of the
+    /// whole run, not of any workbook (none is quarantined for it).
+    #[error("report templates: {0}")]
+    Renderer(#[from] crate::render::RendererError),
 }
 
 /// `--shard I/N`: this run handles the workbooks whose relative path hashes to `I` modulo
@@ -369,6 +373,8 @@ pub fn html_escape(s: &str) -> String {
 pub struct Run<'a> {
     pub output: &'a Path,
     pub ctx: &'a Context,
+    /// Built once for the run, shared by every workbook.
+    pub renderer: &'a crate::render::Renderer,
     pub opts: &'a Options,
     pub manifest_path: PathBuf,
     pub manifest: Mutex<Manifest>,
@@ -490,7 +496,7 @@ impl Run<'_> {
         let changes_json = serde_json::to_vec_pretty(&changes).map_err(|e| e.to_string())?;
         let cfg = &self.ctx.config.config;
         let staged = publish::stage_with(&dest, |d| {
-            publish::write_report(d, &results, cfg)?;
+            publish::write_report(d, &results, cfg, self.renderer)?;
             publish::write_file_bytes(&d.join("changes.json"), &changes_json)
         })
         .map_err(|e| format!("cannot write the report: {e}"))?;
@@ -685,6 +691,7 @@ pub fn run(
     opts: &Options,
     discovery: Discovery,
 ) -> Result<Summary, BatchError> {
+    let renderer = crate::render::Renderer::new(&ctx.config.config)?;
     let started = chrono::Utc::now();
     let clock = Instant::now();
     // Alone on the folder, all debris is from killed runs; with shards, another shard's
@@ -711,6 +718,7 @@ pub fn run(
     let state = Run {
         output,
         ctx,
+        renderer: &renderer,
         opts,
         manifest_path,
         manifest: Mutex::new(manifest),

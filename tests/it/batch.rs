@@ -855,7 +855,8 @@ fn write_report_leaves_only_the_report_files_in_its_folder() {
     let r = crate::xlsx::fixture();
     let cfg = mmreport::config::Config::defaults().unwrap().config;
     let t = tempfile::tempdir().unwrap();
-    mmreport::publish::write_report(t.path(), &r, &cfg).unwrap();
+    let renderer = mmreport::render::Renderer::new(&cfg).unwrap();
+    mmreport::publish::write_report(t.path(), &r, &cfg, &renderer).unwrap();
     let mut names: Vec<String> = fs::read_dir(t.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

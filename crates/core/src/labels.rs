@@ -29,6 +29,13 @@ pub struct Labels {
 }
 
 impl Labels {
+    /// The embedded English catalogs, parsed once per process and shared: the analyses
+    /// label their machine-readable rows in English for every workbook of a run.
+    pub fn english() -> &'static Labels {
+        static EN: std::sync::OnceLock<Labels> = std::sync::OnceLock::new();
+        EN.get_or_init(|| Labels::load(Language::En, None).unwrap_or_default())
+    }
+
     /// Loads the catalogs for `lang`; files in `override_dir/labels/` replace embedded ones.
     pub fn load(lang: Language, override_dir: Option<&Path>) -> Result<Labels, LabelError> {
         let code = match lang {

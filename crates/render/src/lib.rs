@@ -9,3 +9,29 @@ pub mod text;
 pub mod xlsx;
 
 use mmreport_core::{config, model, results};
+
+/// The renderers of a run: built once from the configuration (templates compiled, labels and
+/// layout loaded) and shared, read-only, by every workbook rendered in parallel.
+pub struct Renderer {
+    pub html: html::HtmlRenderer,
+    pub xlsx: xlsx::XlsxRenderer,
+}
+
+/// Why the renderers of a run could not be built (a template override that does not parse).
+#[derive(Debug, thiserror::Error)]
+pub enum RendererError {
+    #[error("HTML templates: {0}")]
+    Html(#[from] html::HtmlError),
+    #[error("Excel layout: {0}")]
+    Xlsx(#[from] xlsx::XlsxRenderError),
+}
+
+impl Renderer {
+    /// Builds the renderers of `cfg`.
+    pub fn new(cfg: &config::Config) -> Result<Self, RendererError> {
+        Ok(Renderer {
+            html: html::HtmlRenderer::new(cfg)?,
+            xlsx: xlsx::XlsxRenderer::new(cfg)?,
+        })
+    }
+}

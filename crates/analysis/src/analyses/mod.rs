@@ -31,7 +31,7 @@ pub struct Input<'a> {
     /// Confidence level of every interval (config `descriptive.confidence_level`).
     pub level: f64,
     /// English labels: `BaselineRow.label` and other machine-readable labels are English.
-    pub labels_en: Labels,
+    pub labels_en: &'static Labels,
 }
 
 impl<'a> Input<'a> {
@@ -59,7 +59,7 @@ impl<'a> Input<'a> {
             outcome,
             cohort_summary,
             level: cfg.descriptive.confidence_level,
-            labels_en: Labels::load(crate::config::Language::En, None).unwrap_or_default(),
+            labels_en: Labels::english(),
         }
     }
 }

@@ -130,50 +130,76 @@ fn inline_svg(svg: &str) -> String {
         .replace(r#" xmlns:xlink="http://www.w3.org/1999/xlink""#, "")
 }
 
-/// Renders the HTML report and its figures. Pure except for reading template overrides.
-pub fn render_html(results: &Results, cfg: &Config) -> Result<RenderedHtml, HtmlError> {
-    let dir = override_dir(cfg);
-    let labels = Labels::load(cfg.study.language, dir.as_deref())?;
-    let base = Labels::load(cfg.study.language, None)?;
-    let ctx = FigCtx {
-        labels: &labels,
-        base: &base,
-        p_style: cfg.report.p_value_style,
-        p_digits: cfg.report.p_digits,
-        km_ci_band: cfg.report.km_ci_band,
-        time_unit: &results.time_unit,
-    };
-    let built = view::build(results, cfg, &ctx)?;
+/// What the HTML report needs that no workbook changes: the label catalogs and tera's
+/// compiled templates. Built once per run ([`crate::Renderer`]) and shared by every workbook;
+/// a night of many small workbooks otherwise spends its time compiling templates.
+pub struct HtmlRenderer {
+    labels: Labels,
+    base: Labels,
+    nested: BTreeMap<String, BTreeMap<String, String>>,
+    tera: tera::Tera,
+}
 
-    let mut tera = tera::Tera::default();
-    tera.autoescape_on(vec![".html"]);
-    tera.add_raw_templates(load_templates(dir.as_deref())?)?;
-    let toc: Vec<TocEntry> = SECTIONS
-        .iter()
-        .map(|id| TocEntry {
-            id,
-            title: ctx.l(&format!("section.{id}")),
+impl HtmlRenderer {
+    /// Loads the labels and compiles the templates of `cfg` (with its override directory).
+    pub fn new(cfg: &Config) -> Result<Self, HtmlError> {
+        let dir = override_dir(cfg);
+        let labels = Labels::load(cfg.study.language, dir.as_deref())?;
+        let base = Labels::load(cfg.study.language, None)?;
+        let mut tera = tera::Tera::default();
+        tera.autoescape_on(vec![".html"]);
+        tera.add_raw_templates(load_templates(dir.as_deref())?)?;
+        let nested = nested_labels(&labels, &base);
+        Ok(HtmlRenderer {
+            labels,
+            base,
+            nested,
+            tera,
         })
-        .collect();
-    let mut context = tera::Context::new();
-    context.insert("L", &nested_labels(&labels, &base));
-    context.insert(
-        "lang",
-        if cfg.study.language == Language::Zh {
-            "zh-CN"
-        } else {
-            "en"
-        },
-    );
-    context.insert("toc", &toc);
-    context.insert("meta", &built.meta);
-    context.insert("s", &built.sections);
-    let html = tera.render("report.html", &context)?;
-    let html = inline_svg(&html);
-    Ok(RenderedHtml {
-        html,
-        figures: built.figures,
-    })
+    }
+
+    /// Renders the HTML report and its figures from `results` alone.
+    pub fn render(&self, results: &Results, cfg: &Config) -> Result<RenderedHtml, HtmlError> {
+        let ctx = FigCtx {
+            labels: &self.labels,
+            base: &self.base,
+            p_style: cfg.report.p_value_style,
+            p_digits: cfg.report.p_digits,
+            km_ci_band: cfg.report.km_ci_band,
+            time_unit: &results.time_unit,
+        };
+        let built = view::build(results, cfg, &ctx)?;
+        let toc: Vec<TocEntry> = SECTIONS
+            .iter()
+            .map(|id| TocEntry {
+                id,
+                title: ctx.l(&format!("section.{id}")),
+            })
+            .collect();
+        let mut context = tera::Context::new();
+        context.insert("L", &self.nested);
+        context.insert(
+            "lang",
+            if cfg.study.language == Language::Zh {
+                "zh-CN"
+            } else {
+                "en"
+            },
+        );
+        context.insert("toc", &toc);
+        context.insert("meta", &built.meta);
+        context.insert("s", &built.sections);
+        let html = self.tera.render("report.html", &context)?;
+        Ok(RenderedHtml {
+            html: inline_svg(&html),
+            figures: built.figures,
+        })
+    }
+}
+
+/// Renders the HTML report and its figures (one workbook: builds an [`HtmlRenderer`] for it).
+pub fn render_html(results: &Results, cfg: &Config) -> Result<RenderedHtml, HtmlError> {
+    HtmlRenderer::new(cfg)?.render(results, cfg)
 }
 
 #[cfg(test)]

@@ -69,34 +69,44 @@ fn template_dir(cfg: &Config) -> Option<PathBuf> {
     (!d.is_empty()).then(|| PathBuf::from(d))
 }
 
+/// What the Excel report needs that no workbook changes: the layout template and the label
+/// catalog, loaded once per run ([`crate::Renderer`]) and shared by every workbook.
+pub struct XlsxRenderer {
+    layout: Layout,
+    labels: Labels,
+}
+
+impl XlsxRenderer {
+    /// Loads the layout and labels of `cfg` (with its override directory).
+    pub fn new(cfg: &Config) -> Result<Self, XlsxRenderError> {
+        let dir = template_dir(cfg);
+        Ok(XlsxRenderer {
+            layout: Layout::load(dir.as_deref())?,
+            labels: Labels::load(cfg.study.language, dir.as_deref())?,
+        })
+    }
+
+    /// Renders the workbook into `w` (the report file): the listing sheets are streamed to
+    /// unnamed temporary files in `temp_dir` while written (the report's staging folder: on
+    /// the output disk, under its access rules, rather than a `/tmp` that may be
+    /// memory-backed) and compressed straight into `w`.
+    pub fn write<W: std::io::Write + Send>(
+        &self,
+        results: &Results,
+        cfg: &Config,
+        w: W,
+        temp_dir: &Path,
+    ) -> Result<(), XlsxRenderError> {
+        let mut wb = build_with(results, cfg, &self.layout, &self.labels, Some(temp_dir))?;
+        Ok(wb.save_to_writer(w)?)
+    }
+}
+
 /// Renders the workbook to bytes. Reads only `Results`, the configuration and the template
 /// overrides in `cfg.report.template_dir`; writes no file.
 pub fn render_xlsx(results: &Results, cfg: &Config) -> Result<Vec<u8>, XlsxRenderError> {
-    Ok(build(results, cfg, None)?.save_to_buffer()?)
-}
-
-/// Renders the workbook into `w` (the report file): the listing sheets are streamed to
-/// unnamed temporary files in `temp_dir` while written (the report's staging folder: on the
-/// output disk, under its access rules, rather than a `/tmp` that may be memory-backed) and
-/// compressed straight into `w`.
-pub fn write_xlsx<W: std::io::Write + Send>(
-    results: &Results,
-    cfg: &Config,
-    w: W,
-    temp_dir: &Path,
-) -> Result<(), XlsxRenderError> {
-    Ok(build(results, cfg, Some(temp_dir))?.save_to_writer(w)?)
-}
-
-fn build(
-    results: &Results,
-    cfg: &Config,
-    temp_dir: Option<&Path>,
-) -> Result<Workbook, XlsxRenderError> {
-    let dir = template_dir(cfg);
-    let layout = Layout::load(dir.as_deref())?;
-    let labels = Labels::load(cfg.study.language, dir.as_deref())?;
-    build_with(results, cfg, &layout, &labels, temp_dir)
+    let r = XlsxRenderer::new(cfg)?;
+    Ok(build_with(results, cfg, &r.layout, &r.labels, None)?.save_to_buffer()?)
 }
 
 /// Renders with an already loaded layout and label catalog.
