@@ -41,6 +41,53 @@ fn date_finding(
         .with_value(value.to_string())
 }
 
+/// A patient date, read from its column.
+type DateOf = fn(&Patient) -> Option<&Val<Date>>;
+
+/// Pairs of patient dates that must come in order (`docs/input-format.md`, "Cohort rules"):
+/// the first before the second, strictly when `strict`; a violation is a finding on the
+/// first date's cell.
+const DATE_ORDER: [(&str, DateOf, &str, DateOf, bool); 3] = [
+    (
+        "birth_date",
+        |p| p.birth_date.as_ref(),
+        "diagnosis_date",
+        |p| p.diagnosis_date.as_ref(),
+        true,
+    ),
+    (
+        "diagnosis_date",
+        |p| p.diagnosis_date.as_ref(),
+        "index_date",
+        |p| p.index_date.as_ref(),
+        false,
+    ),
+    (
+        "birth_date",
+        |p| p.birth_date.as_ref(),
+        "index_date",
+        |p| p.index_date.as_ref(),
+        true,
+    ),
+];
+
+/// The [`DATE_ORDER`] checks of one patient.
+fn date_order_findings(p: &Patient, findings: &mut Vec<Finding>) {
+    for (first, date_of, second, later_of, strict) in DATE_ORDER {
+        let (Some(a), Some(b)) = (date_of(p), later_of(p)) else {
+            continue;
+        };
+        if a.v > b.v || (strict && a.v == b.v) {
+            let message = if strict {
+                format!("{first} {} is not before {second} {}", a.v, b.v)
+            } else {
+                format!("{first} {} is after {second} {}", a.v, b.v)
+            };
+            findings.push(date_finding(rule::DATE_ORDER, p, a.at, first, a.v, message));
+        }
+    }
+}
+
 /// Checks every patient. `run_date` is the day of the run: a later date is in the future.
 pub fn validate(cohort: &Cohort, run_date: Date) -> Validation {
     let mut out = Validation::default();
@@ -103,42 +150,7 @@ pub fn validate(cohort: &Cohort, run_date: Date) -> Validation {
 
         // Date order.
         let index = p.index_date.as_ref();
-        if let (Some(b), Some(d)) = (&p.birth_date, &p.diagnosis_date) {
-            if b.v >= d.v {
-                out.findings.push(date_finding(
-                    rule::DATE_ORDER,
-                    p,
-                    b.at,
-                    "birth_date",
-                    b.v,
-                    format!("birth_date {} is not before diagnosis_date {}", b.v, d.v),
-                ));
-            }
-        }
-        if let (Some(d), Some(ix)) = (&p.diagnosis_date, index) {
-            if d.v > ix.v {
-                out.findings.push(date_finding(
-                    rule::DATE_ORDER,
-                    p,
-                    d.at,
-                    "diagnosis_date",
-                    d.v,
-                    format!("diagnosis_date {} is after index_date {}", d.v, ix.v),
-                ));
-            }
-        }
-        if let (Some(b), Some(ix)) = (&p.birth_date, index) {
-            if b.v >= ix.v {
-                out.findings.push(date_finding(
-                    rule::DATE_ORDER,
-                    p,
-                    b.at,
-                    "birth_date",
-                    b.v,
-                    format!("birth_date {} is not before index_date {}", b.v, ix.v),
-                ));
-            }
-        }
+        date_order_findings(p, &mut out.findings);
         let mut after_index: Vec<(&Val<Date>, &str)> = Vec::new();
         if let Some(x) = &p.progression_date {
             after_index.push((x, "progression_date"));
