@@ -44,6 +44,9 @@ pub enum BatchError {
     /// whole run, not of any workbook (none is quarantined for it).
     #[error("report templates: {0}")]
     Renderer(#[from] crate::render::RendererError),
+    /// The index page's template (an override) does not render.
+    #[error("index.html: {0}")]
+    Index(#[from] crate::render::html::HtmlError),
 }
 
 /// `--shard I/N`: this run handles the workbooks whose relative path hashes to `I` modulo
@@ -325,7 +328,12 @@ pub fn report_rel(rel: &str) -> String {
     rel_string(&p.with_extension(""))
 }
 
-fn quarantine(output: &Path, rel: &str, reason: &str) -> Result<String, publish::PublishError> {
+fn quarantine(
+    output: &Path,
+    rel: &str,
+    reason: &str,
+    html: &crate::render::html::HtmlRenderer,
+) -> Result<String, publish::PublishError> {
     let dir_rel = format!("{FAILED_DIR}/{rel}");
     let dir = output.join(&dir_rel);
     #[derive(Serialize)]
@@ -343,13 +351,12 @@ fn quarantine(output: &Path, rel: &str, reason: &str) -> Result<String, publish:
         what: "error.json".into(),
         message: e.to_string(),
     })?;
-    let html = format!(
-        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Failed: {0}</title></head>\
-         <body><h1>No report for {0}</h1><p>{1}</p><p>The workbook was not changed. Fix it (or \
-         replace it) and the next run will try again.</p></body></html>",
-        html_escape(rel),
-        html_escape(reason)
-    );
+    let html = html
+        .error_page(rel, reason)
+        .map_err(|e| publish::PublishError::Serialise {
+            what: "error.html".into(),
+            message: e.to_string(),
+        })?;
     publish::write_dir_atomic(
         &dir,
         &[
@@ -358,15 +365,6 @@ fn quarantine(output: &Path, rel: &str, reason: &str) -> Result<String, publish:
         ],
     )?;
     Ok(dir_rel)
-}
-
-/// HTML escaping for the quarantine page and the index.
-pub fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }
 
 /// Shared state of a run: where to write, and the manifest being updated.
@@ -576,7 +574,7 @@ impl Run<'_> {
     /// Quarantines one workbook with `reason` and records it in the manifest.
     fn fail(&self, f: &Found, sha: &str, reason: String, millis: u128) -> FileOutcome {
         tracing::warn!(file = %f.rel, reason = %reason, "failed; quarantined");
-        let q = quarantine(self.output, &f.rel, &reason);
+        let q = quarantine(self.output, &f.rel, &reason, &self.renderer.html);
         if let Err(e) = &q {
             tracing::error!(file = %f.rel, error = %e, "could not write the quarantine entry");
         }
@@ -663,7 +661,11 @@ pub fn lock_path(output: &Path, shard: Shard) -> PathBuf {
 }
 
 /// Rewrites `index.html` from every manifest of the same shard count.
-pub fn write_index(output: &Path, shard: Shard) -> Result<(), BatchError> {
+pub fn write_index(
+    output: &Path,
+    shard: Shard,
+    html: &crate::render::html::HtmlRenderer,
+) -> Result<(), BatchError> {
     let mut all = std::collections::BTreeMap::new();
     for i in 0..shard.count {
         let path = manifest_path(
@@ -677,8 +679,8 @@ pub fn write_index(output: &Path, shard: Shard) -> Result<(), BatchError> {
             all.extend(m.entries);
         }
     }
-    let html = index::render(all.iter(), &chrono::Utc::now().to_rfc3339());
-    publish::write_file_atomic(&output.join("index.html"), html.as_bytes())?;
+    let page = html.index_page(&index::rows(all.iter()), &chrono::Utc::now().to_rfc3339())?;
+    publish::write_file_atomic(&output.join("index.html"), page.as_bytes())?;
     Ok(())
 }
 
@@ -772,7 +774,7 @@ pub fn run(
     if let Ok(m) = state.manifest.lock() {
         m.save(&state.manifest_path)?;
     }
-    write_index(output, opts.shard)?;
+    write_index(output, opts.shard, &renderer.html)?;
     let count = |s: Status| outcomes.iter().filter(|o| o.status == s).count();
     let finished = chrono::Utc::now();
     let log = RunLog {

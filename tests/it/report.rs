@@ -77,8 +77,7 @@ fn every_file_of_the_report_is_there_and_escaped() {
     }
     let html = std::fs::read_to_string(r.join("report.html")).unwrap();
     assert!(
-        html.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;")
-            || html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
         "P008's note is escaped"
     );
     assert!(!html.contains("<script>alert(1)"), "never raw");

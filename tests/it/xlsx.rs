@@ -876,10 +876,9 @@ fn unknown_section_is_an_error_naming_it() {
     // A wrong style value and an unknown key are errors too.
     let bad = EMBEDDED_LAYOUT.replace("rule_top = \"thick\"", "rule_top = \"heavy\"");
     let layout = Layout::parse(&bad, "x.toml").unwrap();
-    let labels = Labels::load(Language::En, None).unwrap();
-    let err =
-        mmreport::render::xlsx::render_with(&fixture(), &config(Language::En), &layout, &labels)
-            .unwrap_err();
+    let cfg = config(Language::En);
+    let catalog = mmreport::render::context::Catalog::load(&cfg).unwrap();
+    let err = mmreport::render::xlsx::render_with(&fixture(), &cfg, &layout, &catalog).unwrap_err();
     assert!(err.to_string().contains("rule_top"), "{err}");
     let err = Layout::parse(&format!("{EMBEDDED_LAYOUT}\nbogus = 1\n"), "x.toml").unwrap_err();
     assert!(err.to_string().contains("bogus"), "{err}");

@@ -12,8 +12,6 @@ pub mod km;
 pub mod swimmer;
 pub mod waterfall;
 
-use crate::config::PValueStyle;
-use crate::labels::Labels;
 use plotters::style::RGBColor;
 
 /// Font stack of every figure: Chinese labels render wherever a CJK font is installed.
@@ -81,51 +79,8 @@ impl FigureError {
     }
 }
 
-/// What every figure needs besides its data: labels and the p-value style.
-#[derive(Debug, Clone, Copy)]
-pub struct FigCtx<'a> {
-    pub labels: &'a Labels,
-    /// The embedded catalogs of the same language: labels missing from a partial override
-    /// (`report.template_dir/labels/*.toml`) come from here.
-    pub base: &'a Labels,
-    pub p_style: PValueStyle,
-    pub p_digits: u8,
-    /// Draw the pointwise CI band of Kaplan-Meier curves.
-    pub km_ci_band: bool,
-    /// `Results.time_unit` (`months`, `days`): the time axes' title is `endpoint.<unit>`.
-    pub time_unit: &'a str,
-}
-
-impl FigCtx<'_> {
-    /// A label from the catalogs.
-    pub fn l(&self, key: &str) -> String {
-        if self.labels.has(key) {
-            self.labels.get(key).to_string()
-        } else {
-            self.base.get(key).to_string()
-        }
-    }
-
-    /// Whether either catalog has `key`.
-    pub fn has(&self, key: &str) -> bool {
-        self.labels.has(key) || self.base.has(key)
-    }
-
-    /// The title of time axes.
-    pub fn time_axis(&self) -> String {
-        let key = format!("endpoint.{}", self.time_unit);
-        if self.has(&key) {
-            self.l(&key)
-        } else {
-            self.time_unit.to_string()
-        }
-    }
-
-    /// `P = 0.02` in the configured style.
-    pub fn p(&self, p: f64) -> String {
-        crate::format::p_label(p, self.p_style, self.p_digits)
-    }
-}
+/// Figures draw with the render context every output shares.
+pub use crate::context::Ctx as FigCtx;
 
 /// Estimated width in pixels of `s` at `size` px (CJK characters are about one em wide, Latin
 /// ones about 0.58 em). Layout uses this instead of font metrics.
@@ -137,21 +92,8 @@ pub fn est_width(s: &str, size: f64) -> i32 {
     (em * size).ceil() as i32
 }
 
-/// Escapes text for SVG/XML written by hand.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+/// Escapes text for SVG/XML written by hand (the escaper of every output).
+pub use crate::escape::escape as esc;
 
 /// A number as a tick label: integers without decimals, otherwise one decimal.
 pub fn tick(v: f64) -> String {
@@ -225,7 +167,8 @@ mod tests {
 mod degenerate {
     //! Figures must not fail (or panic) on empty or odd inputs.
     use super::*;
-    use crate::config::Language;
+    use crate::config::{Language, PValueStyle};
+    use crate::labels::Labels;
     use crate::results::*;
 
     fn ctx(labels: &Labels) -> FigCtx<'_> {

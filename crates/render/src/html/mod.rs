@@ -7,16 +7,18 @@
 //! templates only lay it out. Autoescaping is on (every template name ends in `.html`), so a
 //! cell holding `<script>` shows as text; only the SVG figures are inserted raw.
 
+mod pages;
 mod view;
 
 use crate::config::{Config, Language};
-use crate::figures::FigCtx;
+use crate::context::{template_dir, Catalog};
 use crate::labels::{LabelError, Labels};
 use crate::results::Results;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+pub use pages::{IndexRow, PageStatus};
 pub use view::{Block, Figure, Row, Table};
 
 /// The embedded templates, by file name.
@@ -24,6 +26,8 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("report.html", include_str!("../../templates/report.html")),
     ("macros.html", include_str!("../../templates/macros.html")),
     ("report.css", include_str!("../../templates/report.css")),
+    ("index.html", include_str!("../../templates/index.html")),
+    ("error.html", include_str!("../../templates/error.html")),
 ];
 
 /// Section ids, in report order (`docs/report-contents.md`); each has a `section.<id>` label.
@@ -82,12 +86,6 @@ impl From<tera::Error> for HtmlError {
     }
 }
 
-/// The override directory, when configured.
-fn override_dir(cfg: &Config) -> Option<PathBuf> {
-    let d = cfg.report.template_dir.trim();
-    (!d.is_empty()).then(|| PathBuf::from(d))
-}
-
 /// Embedded templates, each replaced by a file of the same name in `dir` when present.
 fn load_templates(dir: Option<&Path>) -> Result<Vec<(String, String)>, HtmlError> {
     TEMPLATES
@@ -134,40 +132,37 @@ fn inline_svg(svg: &str) -> String {
 /// compiled templates. Built once per run ([`crate::Renderer`]) and shared by every workbook;
 /// a night of many small workbooks otherwise spends its time compiling templates.
 pub struct HtmlRenderer {
-    labels: Labels,
-    base: Labels,
+    catalog: Catalog,
     nested: BTreeMap<String, BTreeMap<String, String>>,
     tera: tera::Tera,
+    /// The `lang` attribute of every page (`en`, `zh-CN`).
+    lang: &'static str,
 }
 
 impl HtmlRenderer {
     /// Loads the labels and compiles the templates of `cfg` (with its override directory).
     pub fn new(cfg: &Config) -> Result<Self, HtmlError> {
-        let dir = override_dir(cfg);
-        let labels = Labels::load(cfg.study.language, dir.as_deref())?;
-        let base = Labels::load(cfg.study.language, None)?;
+        let dir = template_dir(cfg);
+        let catalog = Catalog::load(cfg)?;
         let mut tera = tera::Tera::default();
         tera.autoescape_on(vec![".html"]);
+        tera.set_escape_fn(crate::escape::escape);
         tera.add_raw_templates(load_templates(dir.as_deref())?)?;
-        let nested = nested_labels(&labels, &base);
+        let nested = nested_labels(&catalog.labels, &catalog.base);
         Ok(HtmlRenderer {
-            labels,
-            base,
+            catalog,
             nested,
             tera,
+            lang: match cfg.study.language {
+                Language::Zh => "zh-CN",
+                Language::En => "en",
+            },
         })
     }
 
     /// Renders the HTML report and its figures from `results` alone.
     pub fn render(&self, results: &Results, cfg: &Config) -> Result<RenderedHtml, HtmlError> {
-        let ctx = FigCtx {
-            labels: &self.labels,
-            base: &self.base,
-            p_style: cfg.report.p_value_style,
-            p_digits: cfg.report.p_digits,
-            km_ci_band: cfg.report.km_ci_band,
-            time_unit: &results.time_unit,
-        };
+        let ctx = self.catalog.ctx(cfg, &results.time_unit);
         let built = view::build(results, cfg, &ctx)?;
         let toc: Vec<TocEntry> = SECTIONS
             .iter()
@@ -178,14 +173,7 @@ impl HtmlRenderer {
             .collect();
         let mut context = tera::Context::new();
         context.insert("L", &self.nested);
-        context.insert(
-            "lang",
-            if cfg.study.language == Language::Zh {
-                "zh-CN"
-            } else {
-                "en"
-            },
-        );
+        context.insert("lang", self.lang);
         context.insert("toc", &toc);
         context.insert("meta", &built.meta);
         context.insert("s", &built.sections);
@@ -194,6 +182,13 @@ impl HtmlRenderer {
             html: inline_svg(&html),
             figures: built.figures,
         })
+    }
+}
+
+impl HtmlRenderer {
+    /// The label of `key` in the run's language.
+    fn label(&self, key: &str) -> String {
+        self.catalog.l(key)
     }
 }
 

@@ -5,8 +5,9 @@
 
 use super::{inline_svg, HtmlError};
 use crate::config::Config;
-use crate::figures::{self, km, FigCtx};
-use crate::format::{ci, fixed, p_value, pct};
+use crate::context::Ctx;
+use crate::figures::{self, km};
+use crate::format::{ci, fixed, pct};
 use crate::results::{
     ImwgRow, KmMedian, Level, Rate, ResponseCheck, ResponseCounts, Results, Survival,
 };
@@ -104,7 +105,7 @@ fn n_of(count: usize, n: usize) -> String {
 struct V<'a> {
     r: &'a Results,
     cfg: &'a Config,
-    c: &'a FigCtx<'a>,
+    c: &'a Ctx<'a>,
     figures: Vec<(String, String)>,
 }
 
@@ -117,7 +118,7 @@ impl V<'_> {
     }
     fn pv(&self, p: Option<f64>) -> String {
         match p {
-            Some(p) => p_value(p, self.cfg.report.p_value_style, self.cfg.report.p_digits),
+            Some(p) => self.c.p_value(p),
             None => "—".into(),
         }
     }
@@ -128,20 +129,10 @@ impl V<'_> {
     }
     /// A catalog label when there is one, else the text itself.
     fn label_or(&self, keys: &[String], fallback: &str) -> String {
-        keys.iter()
-            .find(|k| self.c.has(k))
-            .map(|k| self.l(k))
-            .unwrap_or_else(|| fallback.to_string())
+        self.c.label_or(keys, fallback)
     }
     fn level(&self, level: &str) -> String {
-        self.label_or(
-            &[
-                format!("category.{level}"),
-                format!("variable.{level}"),
-                format!("response.{level}"),
-            ],
-            level,
-        )
+        self.c.value_label(level)
     }
     /// `11/29 (38)` and `24, 58` (percent).
     fn rate(&self, r: &Rate) -> (String, String) {
@@ -183,7 +174,7 @@ fn or_dash(x: &Option<String>) -> &str {
 }
 
 /// Builds the view model.
-pub fn build(r: &Results, cfg: &Config, c: &FigCtx) -> Result<Built, HtmlError> {
+pub fn build(r: &Results, cfg: &Config, c: &Ctx) -> Result<Built, HtmlError> {
     let mut v = V {
         r,
         cfg,
@@ -206,7 +197,7 @@ pub fn build(r: &Results, cfg: &Config, c: &FigCtx) -> Result<Built, HtmlError> 
         version: r.generator.version.clone(),
         config_sha256: r.config_sha256.clone(),
         language: v.l(&format!("html.lang_{}", v.c.labels.lang)),
-        time_unit: v.label_or(&[format!("endpoint.{}", r.time_unit)], &r.time_unit),
+        time_unit: v.c.time_axis(),
     };
     let mut sections = BTreeMap::new();
     sections.insert("changes", changes(&mut v));

@@ -24,6 +24,7 @@ pub use layout::{Layout, Section, EMBEDDED_LAYOUT, LAYOUT_FILE};
 pub use survival::{censor_points, ci_steps, step_points};
 
 use crate::config::Config;
+use crate::context::{template_dir, Catalog};
 use crate::labels::{LabelError, Labels};
 use crate::results::Results;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook, XlsxError};
@@ -63,17 +64,11 @@ pub enum XlsxRenderError {
     Xlsx(#[from] XlsxError),
 }
 
-/// The folder of template overrides, when configured.
-fn template_dir(cfg: &Config) -> Option<PathBuf> {
-    let d = cfg.report.template_dir.trim();
-    (!d.is_empty()).then(|| PathBuf::from(d))
-}
-
 /// What the Excel report needs that no workbook changes: the layout template and the label
 /// catalog, loaded once per run ([`crate::Renderer`]) and shared by every workbook.
 pub struct XlsxRenderer {
     layout: Layout,
-    labels: Labels,
+    catalog: Catalog,
 }
 
 impl XlsxRenderer {
@@ -82,7 +77,7 @@ impl XlsxRenderer {
         let dir = template_dir(cfg);
         Ok(XlsxRenderer {
             layout: Layout::load(dir.as_deref())?,
-            labels: Labels::load(cfg.study.language, dir.as_deref())?,
+            catalog: Catalog::load(cfg)?,
         })
     }
 
@@ -97,7 +92,7 @@ impl XlsxRenderer {
         w: W,
         temp_dir: &Path,
     ) -> Result<(), XlsxRenderError> {
-        let mut wb = build_with(results, cfg, &self.layout, &self.labels, Some(temp_dir))?;
+        let mut wb = build_with(results, cfg, &self.layout, &self.catalog, Some(temp_dir))?;
         Ok(wb.save_to_writer(w)?)
     }
 }
@@ -106,7 +101,7 @@ impl XlsxRenderer {
 /// overrides in `cfg.report.template_dir`; writes no file.
 pub fn render_xlsx(results: &Results, cfg: &Config) -> Result<Vec<u8>, XlsxRenderError> {
     let r = XlsxRenderer::new(cfg)?;
-    Ok(build_with(results, cfg, &r.layout, &r.labels, None)?.save_to_buffer()?)
+    Ok(build_with(results, cfg, &r.layout, &r.catalog, None)?.save_to_buffer()?)
 }
 
 /// Renders with an already loaded layout and label catalog.
@@ -114,23 +109,25 @@ pub fn render_with(
     results: &Results,
     cfg: &Config,
     layout: &Layout,
-    labels: &Labels,
+    catalog: &Catalog,
 ) -> Result<Vec<u8>, XlsxRenderError> {
-    Ok(build_with(results, cfg, layout, labels, None)?.save_to_buffer()?)
+    Ok(build_with(results, cfg, layout, catalog, None)?.save_to_buffer()?)
 }
 
 fn build_with(
     results: &Results,
     cfg: &Config,
     layout: &Layout,
-    labels: &Labels,
+    catalog: &Catalog,
     temp_dir: Option<&Path>,
 ) -> Result<Workbook, XlsxRenderError> {
+    let labels = &catalog.labels;
     let styles = writer::Styles::new(layout, &labels.lang)?;
     let ctx = sections::Ctx {
         r: results,
         cfg,
         l: labels,
+        rc: catalog.ctx(cfg, &results.time_unit),
     };
     let mut wb = Workbook::new();
     if let Some(d) = temp_dir {
@@ -144,7 +141,7 @@ fn build_with(
     // temporary file (unnamed, removed on close) instead of being held in memory.
     let mut names = Vec::with_capacity(layout.sheets.len());
     for sheet in &layout.sheets {
-        let name = labels.get(&sheet.name).to_string();
+        let name = ctx.rc.l(&sheet.name);
         check_sheet_name(&sheet.name, &name)?;
         let ws = if sheet.sections.iter().any(|s| s.is_listing()) {
             wb.add_worksheet_with_constant_memory()?

@@ -5,44 +5,37 @@ use super::layout::{Kind, Section};
 use super::writer::{col, Cell, Field, SheetWriter, TableData};
 use super::XlsxRenderError;
 use crate::config::Config;
+use crate::context::Ctx as RenderCtx;
 use crate::format;
 use crate::labels::Labels;
 use crate::model::Severity;
 use crate::results::{KmMedian, Level, Rate, ResponseCounts, Results};
 use std::collections::BTreeMap;
 
-/// Everything a section reads.
+/// Everything a section reads: `Results`, the configuration and the shared render context.
 pub struct Ctx<'a> {
     pub r: &'a Results,
     pub cfg: &'a Config,
+    /// The labels of the report's language (with overrides); lookups go through `rc`.
     pub l: &'a Labels,
+    pub rc: RenderCtx<'a>,
 }
 
 impl Ctx<'_> {
     /// A label as an owned string.
     pub fn t(&self, key: &str) -> String {
-        self.l.get(key).to_string()
+        self.rc.l(key)
     }
 
     /// The catalog's text for a category value (`male`, `IgG`, `PR`), or the value itself.
     pub fn value_label(&self, v: &str) -> String {
-        for sec in ["response", "category", "variable"] {
-            let key = format!("{sec}.{v}");
-            if self.l.has(&key) {
-                return self.t(&key);
-            }
-        }
-        v.to_string()
+        self.rc.value_label(v)
     }
 
     /// A p-value in the configured journal style (text cell).
     pub fn p(&self, p: Option<f64>) -> Cell {
         match p {
-            Some(p) => Cell::text(format::p_value(
-                p,
-                self.cfg.report.p_value_style,
-                self.cfg.report.p_digits,
-            )),
+            Some(p) => Cell::text(self.rc.p_value(p)),
             None => Cell::Blank,
         }
     }

@@ -1,0 +1,170 @@
+//! The one render context of the HTML report, the Excel report and the figures: the label
+//! catalogs of the report's language, the configured number style and the few switches every
+//! renderer reads. Words are looked up and p-values formatted here and nowhere else, so the
+//! three outputs of a workbook print the same words and the same numbers.
+
+use crate::config::{Config, PValueStyle};
+use crate::format;
+use crate::labels::{LabelError, Labels};
+use std::path::PathBuf;
+
+/// The catalog sections a category value (`male`, `IgG`, `PR`, `yes`) may be labelled in, in
+/// lookup order. The embedded catalogs never use a key in two of them (tested), so the order
+/// only matters for a hospital's override that does.
+const VALUE_SECTIONS: [&str; 3] = ["response", "category", "variable"];
+
+/// The label catalogs of one run: the configured language with its overrides
+/// (`report.template_dir/labels/*.toml`) and the embedded catalogs of the same language,
+/// which supply any label a partial override lacks. Loaded once per run.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub labels: Labels,
+    pub base: Labels,
+}
+
+impl Catalog {
+    /// Loads the catalogs of `cfg.study.language`, with `cfg.report.template_dir`.
+    pub fn load(cfg: &Config) -> Result<Catalog, LabelError> {
+        let dir = template_dir(cfg);
+        Ok(Catalog {
+            labels: Labels::load(cfg.study.language, dir.as_deref())?,
+            base: Labels::load(cfg.study.language, None)?,
+        })
+    }
+
+    /// The label of `key`: the language's catalogs (with overrides) over the embedded ones.
+    pub fn l(&self, key: &str) -> String {
+        lookup(&self.labels, &self.base, key)
+    }
+
+    /// The context of one workbook's report.
+    pub fn ctx<'a>(&'a self, cfg: &Config, time_unit: &'a str) -> Ctx<'a> {
+        Ctx {
+            labels: &self.labels,
+            base: &self.base,
+            p_style: cfg.report.p_value_style,
+            p_digits: cfg.report.p_digits,
+            km_ci_band: cfg.report.km_ci_band,
+            time_unit,
+        }
+    }
+}
+
+/// `key` in `labels`, else in `base`, else the key itself.
+fn lookup(labels: &Labels, base: &Labels, key: &str) -> String {
+    if labels.has(key) {
+        labels.get(key).to_string()
+    } else {
+        base.get(key).to_string()
+    }
+}
+
+/// The folder of template and label overrides, when configured (`report.template_dir`).
+pub fn template_dir(cfg: &Config) -> Option<PathBuf> {
+    let d = cfg.report.template_dir.trim();
+    (!d.is_empty()).then(|| PathBuf::from(d))
+}
+
+/// What every renderer needs besides `Results`: labels and the number style.
+#[derive(Debug, Clone, Copy)]
+pub struct Ctx<'a> {
+    pub labels: &'a Labels,
+    /// The embedded catalogs of the same language: labels missing from a partial override
+    /// come from here.
+    pub base: &'a Labels,
+    pub p_style: PValueStyle,
+    pub p_digits: u8,
+    /// Draw the pointwise CI band of Kaplan-Meier curves.
+    pub km_ci_band: bool,
+    /// `Results.time_unit` (`months`, `days`): the time axes' title is `endpoint.<unit>`.
+    pub time_unit: &'a str,
+}
+
+impl Ctx<'_> {
+    /// The label of `key` (`section.key`); the key itself when no catalog has it.
+    pub fn l(&self, key: &str) -> String {
+        lookup(self.labels, self.base, key)
+    }
+
+    /// Whether either catalog has `key`.
+    pub fn has(&self, key: &str) -> bool {
+        self.labels.has(key) || self.base.has(key)
+    }
+
+    /// The first of `keys` a catalog has, else `fallback` as written.
+    pub fn label_or(&self, keys: &[String], fallback: &str) -> String {
+        keys.iter()
+            .find(|k| self.has(k))
+            .map(|k| self.l(k))
+            .unwrap_or_else(|| fallback.to_string())
+    }
+
+    /// The catalog's text for a category value (`male`, `IgG`, `PR`), or the value itself.
+    pub fn value_label(&self, v: &str) -> String {
+        let keys = VALUE_SECTIONS.map(|sec| format!("{sec}.{v}"));
+        self.label_or(&keys, v)
+    }
+
+    /// The title of time axes and time columns (`Months`).
+    pub fn time_axis(&self) -> String {
+        self.label_or(&[format!("endpoint.{}", self.time_unit)], self.time_unit)
+    }
+
+    /// A p-value in the configured style, without the `P` (`< 0.001`, `0.02`).
+    pub fn p_value(&self, p: f64) -> String {
+        format::p_value(p, self.p_style, self.p_digits)
+    }
+
+    /// `P = 0.02` / `P < 0.001` in the configured style.
+    pub fn p(&self, p: f64) -> String {
+        format::p_label(p, self.p_style, self.p_digits)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Language;
+
+    /// The lookup order of [`VALUE_SECTIONS`] cannot change a word of the embedded catalogs.
+    #[test]
+    fn no_value_key_in_two_sections() {
+        for lang in [Language::En, Language::Zh] {
+            let l = Labels::load(lang, None).unwrap();
+            for key in l.all().keys() {
+                let Some((sec, name)) = key.split_once('.') else {
+                    continue;
+                };
+                if !VALUE_SECTIONS.contains(&sec) {
+                    continue;
+                }
+                let elsewhere: Vec<_> = VALUE_SECTIONS
+                    .iter()
+                    .filter(|s| **s != sec && l.has(&format!("{s}.{name}")))
+                    .collect();
+                assert!(elsewhere.is_empty(), "{key} also in {elsewhere:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn override_falls_back_to_base_and_values_to_themselves() {
+        let en = Labels::load(Language::En, None).unwrap();
+        let empty = Labels::default();
+        let c = Ctx {
+            labels: &empty,
+            base: &en,
+            p_style: PValueStyle::Journal,
+            p_digits: 2,
+            km_ci_band: false,
+            time_unit: "weeks",
+        };
+        assert_eq!(c.value_label("PR"), "PR");
+        assert_eq!(c.value_label("male"), en.get("category.male"));
+        assert_eq!(c.value_label("腰骶部疼痛"), "腰骶部疼痛");
+        assert_eq!(c.l("endpoint.os"), "Overall survival");
+        assert_eq!(c.time_axis(), "weeks");
+        assert_eq!(c.p(0.0001), "P < 0.001");
+        assert_eq!(c.p_value(0.0213), "0.021");
+    }
+}
