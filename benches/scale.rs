@@ -18,7 +18,6 @@
 
 use mmreport::config::Config;
 use mmreport::demo::{write_paper, write_synthetic, Layout};
-use mmreport::ingest::Limits;
 use mmreport::pipeline::{process, Context};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -213,17 +212,10 @@ fn min_d(a: Duration, b: Duration) -> Duration {
 /// The stages in process, as `mmreport run` configures them.
 fn stages(path: &Path) -> [Duration; 10] {
     let bytes = std::fs::read(path).expect("read the workbook");
-    let mut ctx = Context {
-        config: Config::defaults().expect("default configuration"),
-        run_date: chrono::Local::now().date_naive(),
-        limits: Limits::default(),
-    };
-    let b = ctx.config.config.batch.clone();
-    ctx.limits = Limits {
-        max_cells: b.max_cells,
-        max_cells_per_sheet: b.max_cells.min(ctx.limits.max_cells_per_sheet),
-        max_decompressed_bytes: b.max_decompressed_bytes,
-    };
+    let ctx = Context::new(
+        Config::defaults().expect("default configuration"),
+        chrono::Local::now().date_naive(),
+    );
     let cfg = &ctx.config.config;
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("x");
     let p = process(&bytes, name, &ctx).expect("the pipeline reads the workbook");

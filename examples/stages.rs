@@ -12,11 +12,10 @@ fn main() -> anyhow::Result<()> {
         .ok_or_else(|| anyhow::anyhow!("usage: stages <workbook>"))?;
     let t0 = Instant::now();
     let bytes = std::fs::read(&path)?;
-    let ctx = mmreport::pipeline::Context {
-        config: mmreport::config::Config::defaults()?,
-        run_date: chrono::Local::now().date_naive(),
-        limits: mmreport::ingest::Limits::default(),
-    };
+    let ctx = mmreport::pipeline::Context::new(
+        mmreport::config::Config::defaults()?,
+        chrono::Local::now().date_naive(),
+    );
     let p = mmreport::pipeline::process(&bytes, &path, &ctx)?;
     for (name, d) in &p.timings {
         println!("{name:>10}: {:8.1} ms", d.as_secs_f64() * 1000.0);

@@ -10,7 +10,6 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
 use mmreport::batch;
 use mmreport::config::Config;
-use mmreport::ingest::Limits;
 use mmreport::model::Severity;
 use mmreport::pipeline::{self, Context};
 use std::path::PathBuf;
@@ -47,35 +46,7 @@ enum Command {
     /// changed since their last report are redone. Exit codes: 0 every workbook reported
     /// (or unchanged), 1 some workbook failed (see OUTPUT/_failed) or the on_complete
     /// command failed, 2 usage or configuration error, 3 another run holds OUTPUT's lock.
-    Run {
-        /// A workbook, or a folder searched recursively.
-        #[arg(long)]
-        input: PathBuf,
-        /// The output folder (one report directory per workbook).
-        #[arg(long)]
-        output: PathBuf,
-        /// A TOML file merged over the built-in configuration.
-        #[arg(long)]
-        config: Option<PathBuf>,
-        /// Redo every workbook, changed or not.
-        #[arg(long)]
-        force: bool,
-        /// Wait for a concurrent run to finish instead of exiting with code 3.
-        #[arg(long)]
-        wait: bool,
-        /// Process only the files whose path hashes to shard I of N (0-based), e.g.
-        /// `--shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT`.
-        #[arg(long, value_name = "I/N", env = "MMREPORT_SHARD")]
-        shard: Option<String>,
-        /// Leave files modified less than this many seconds ago (overrides
-        /// batch.settle_seconds).
-        #[arg(long, value_name = "SECONDS")]
-        settle_seconds: Option<u64>,
-        /// Replace patient ids in every output by a keyed hash (key file:
-        /// batch.pseudonymize_key_file).
-        #[arg(long)]
-        pseudonymize: bool,
-    },
+    Run(RunArgs),
     /// Print the findings of one workbook, grouped by sheet; exit 1 when there are errors.
     Check {
         file: PathBuf,
@@ -116,44 +87,17 @@ fn init_logging(format: LogFormat) {
 /// The configuration resolved once, with the `[batch]` limits every command applies (`run`
 /// and `check` read a workbook under the same limits).
 fn context(config: Option<&std::path::Path>) -> anyhow::Result<Context> {
-    let loaded = Config::load(config)?;
-    let b = &loaded.config.batch;
-    let defaults = Limits::default();
-    let limits = Limits {
-        max_cells: b.max_cells,
-        max_cells_per_sheet: b.max_cells.min(defaults.max_cells_per_sheet),
-        max_decompressed_bytes: b.max_decompressed_bytes,
-    };
-    Ok(Context {
-        config: loaded,
-        run_date: chrono::Local::now().date_naive(),
-        limits,
-    })
+    Ok(Context::new(
+        Config::load(config)?,
+        chrono::Local::now().date_naive(),
+    ))
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.log_format);
     let result = match cli.command {
-        Command::Run {
-            input,
-            output,
-            config,
-            force,
-            wait,
-            shard,
-            settle_seconds,
-            pseudonymize,
-        } => cmd_run(&RunArgs {
-            input,
-            output,
-            config,
-            force,
-            wait,
-            shard,
-            settle_seconds,
-            pseudonymize,
-        }),
+        Command::Run(args) => cmd_run(&args),
         Command::Check { file, config } => cmd_check(&file, config.as_deref()),
         Command::DemoData {
             output,
@@ -171,14 +115,34 @@ fn main() -> ExitCode {
 }
 
 /// The flags of `run`.
+#[derive(clap::Args)]
 struct RunArgs {
+    /// A workbook, or a folder searched recursively.
+    #[arg(long)]
     input: PathBuf,
+    /// The output folder (one report directory per workbook).
+    #[arg(long)]
     output: PathBuf,
+    /// A TOML file merged over the built-in configuration.
+    #[arg(long)]
     config: Option<PathBuf>,
+    /// Redo every workbook, changed or not.
+    #[arg(long)]
     force: bool,
+    /// Wait for a concurrent run to finish instead of exiting with code 3.
+    #[arg(long)]
     wait: bool,
-    shard: Option<String>,
+    /// Process only the files whose path hashes to shard I of N (0-based), e.g.
+    /// `--shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT`.
+    #[arg(long, value_name = "I/N", env = "MMREPORT_SHARD")]
+    shard: Option<batch::Shard>,
+    /// Leave files modified less than this many seconds ago (overrides
+    /// batch.settle_seconds).
+    #[arg(long, value_name = "SECONDS")]
     settle_seconds: Option<u64>,
+    /// Replace patient ids in every output by a keyed hash (key file:
+    /// batch.pseudonymize_key_file).
+    #[arg(long)]
     pseudonymize: bool,
 }
 
@@ -186,31 +150,12 @@ struct RunArgs {
 const EXIT_LOCKED: u8 = 3;
 
 fn cmd_run(a: &RunArgs) -> anyhow::Result<ExitCode> {
-    use fs4::FileExt;
     let (input, output) = (a.input.as_path(), a.output.as_path());
     let ctx = context(a.config.as_deref())?;
-    let b = ctx.config.config.batch.clone();
-    let shard: batch::Shard = match &a.shard {
-        Some(s) => s.parse()?,
-        None => batch::Shard { index: 0, count: 1 },
-    };
+    let b = &ctx.config.config.batch;
+    let shard = a.shard.unwrap_or(batch::Shard { index: 0, count: 1 });
     let pseudonym_key = if a.pseudonymize {
-        if b.pseudonymize_key_file.trim().is_empty() {
-            anyhow::bail!(
-                "--pseudonymize needs a key: set batch.pseudonymize_key_file in the config"
-            );
-        }
-        let key = std::fs::read(&b.pseudonymize_key_file)
-            .with_context(|| format!("cannot read the key file {}", b.pseudonymize_key_file))?;
-        let key = key.trim_ascii().to_vec();
-        if key.len() < 16 {
-            anyhow::bail!(
-                "the key file {} holds {} bytes; use at least 16 random bytes",
-                b.pseudonymize_key_file,
-                key.len()
-            );
-        }
-        Some(key)
+        Some(pseudonym_key(b)?)
     } else {
         None
     };
@@ -220,31 +165,9 @@ fn cmd_run(a: &RunArgs) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(output)
         .with_context(|| format!("cannot create {}", output.display()))?;
     refuse_overlap(input, output)?;
-    let lock_path = batch::lock_path(output, shard);
-    let lock = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .with_context(|| format!("cannot open the lock file {}", lock_path.display()))?;
-    match FileExt::try_lock(&lock) {
-        Ok(()) => {}
-        Err(fs4::TryLockError::WouldBlock) if a.wait => {
-            tracing::info!(lock = %lock_path.display(), "another run holds the lock; waiting");
-            FileExt::lock(&lock).with_context(|| format!("cannot lock {}", lock_path.display()))?;
-        }
-        Err(fs4::TryLockError::WouldBlock) => {
-            eprintln!(
-                "error: another mmreport run is writing to {} (lock {}); exiting. Use --wait to wait for it instead.",
-                output.display(),
-                lock_path.display()
-            );
-            return Ok(ExitCode::from(EXIT_LOCKED));
-        }
-        Err(fs4::TryLockError::Error(e)) => {
-            return Err(e).with_context(|| format!("cannot lock {}", lock_path.display()));
-        }
-    }
+    let Some(lock) = lock_output(output, shard, a.wait)? else {
+        return Ok(ExitCode::from(EXIT_LOCKED));
+    };
     let opts = batch::Options {
         settle: std::time::Duration::from_secs(a.settle_seconds.unwrap_or(b.settle_seconds)),
         keep_versions: b.keep_versions,
@@ -254,16 +177,89 @@ fn cmd_run(a: &RunArgs) -> anyhow::Result<ExitCode> {
         progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
     };
     let discovery = batch::discover(input, opts.settle, shard)?;
+    log_discovery(&discovery);
+    let summary = batch::run(input, output, &ctx, &opts, discovery)?;
+    log_summary(&summary);
+    let mut ok = summary.log.failed == 0;
+    if let Some(command) = &b.on_complete {
+        ok &= on_complete(command, &summary.log_path);
+    }
+    drop(lock);
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// The key of `--pseudonymize`: the trimmed contents of `batch.pseudonymize_key_file`, at
+/// least 16 bytes (a shorter key would make the keyed hashes guessable).
+fn pseudonym_key(b: &mmreport::config::Batch) -> anyhow::Result<Vec<u8>> {
+    let Some(file) = &b.pseudonymize_key_file else {
+        anyhow::bail!("--pseudonymize needs a key: set batch.pseudonymize_key_file in the config");
+    };
+    let key = std::fs::read(file).with_context(|| format!("cannot read the key file {file}"))?;
+    let key = key.trim_ascii().to_vec();
+    if key.len() < 16 {
+        anyhow::bail!(
+            "the key file {file} holds {} bytes; use at least 16 random bytes",
+            key.len()
+        );
+    }
+    Ok(key)
+}
+
+/// Takes the output folder's lock for `shard`: `None` when another run holds it and `wait`
+/// is off (the caller exits with [`EXIT_LOCKED`]); with `wait`, blocks until it is free.
+fn lock_output(
+    output: &std::path::Path,
+    shard: batch::Shard,
+    wait: bool,
+) -> anyhow::Result<Option<std::fs::File>> {
+    use fs4::FileExt;
+    let lock_path = batch::lock_path(output, shard);
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .with_context(|| format!("cannot open the lock file {}", lock_path.display()))?;
+    match FileExt::try_lock(&lock) {
+        Ok(()) => Ok(Some(lock)),
+        Err(fs4::TryLockError::WouldBlock) if wait => {
+            tracing::info!(lock = %lock_path.display(), "another run holds the lock; waiting");
+            FileExt::lock(&lock).with_context(|| format!("cannot lock {}", lock_path.display()))?;
+            Ok(Some(lock))
+        }
+        Err(fs4::TryLockError::WouldBlock) => {
+            eprintln!(
+                "error: another mmreport run is writing to {} (lock {}); exiting. Use --wait to wait for it instead.",
+                output.display(),
+                lock_path.display()
+            );
+            Ok(None)
+        }
+        Err(fs4::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("cannot lock {}", lock_path.display()))
+        }
+    }
+}
+
+/// Logs what discovery found (file names only, never contents).
+fn log_discovery(d: &batch::Discovery) {
     tracing::info!(
-        files = discovery.files.len(),
-        unsettled = discovery.unsettled.len(),
-        other_shards = discovery.other_shards,
+        files = d.files.len(),
+        unsettled = d.unsettled.len(),
+        other_shards = d.other_shards,
         "workbooks found"
     );
-    for f in &discovery.unsettled {
+    for f in &d.unsettled {
         tracing::info!(file = %f, "modified less than the settle time ago; left for the next run");
     }
-    let summary = batch::run(input, output, &ctx, &opts, discovery)?;
+}
+
+/// Logs the run's totals and where its run log is.
+fn log_summary(summary: &batch::Summary) {
     let log = &summary.log;
     tracing::info!(
         seen = log.files_seen,
@@ -277,32 +273,31 @@ fn cmd_run(a: &RunArgs) -> anyhow::Result<ExitCode> {
         log.skipped,
         log.failed
     );
-    let mut ok = log.failed == 0;
-    if !b.on_complete.trim().is_empty() {
-        let status = std::process::Command::new("sh")
-            .arg("-c")
-            .arg(format!("{} \"$1\"", b.on_complete))
-            .arg("mmreport-on-complete")
-            .arg(&summary.log_path)
-            .status();
-        match status {
-            Ok(s) if s.success() => tracing::info!("on_complete command succeeded"),
-            Ok(s) => {
-                tracing::error!(status = %s, "on_complete command failed; reports are kept");
-                ok = false;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "on_complete command could not start; reports are kept");
-                ok = false;
-            }
+}
+
+/// Runs `batch.on_complete` with the run log's path as `$1`; whether it succeeded (a failure
+/// keeps the reports and makes the run exit 1).
+fn on_complete(command: &str, log_path: &std::path::Path) -> bool {
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{command} \"$1\""))
+        .arg("mmreport-on-complete")
+        .arg(log_path)
+        .status();
+    match status {
+        Ok(s) if s.success() => {
+            tracing::info!("on_complete command succeeded");
+            true
+        }
+        Ok(s) => {
+            tracing::error!(status = %s, "on_complete command failed; reports are kept");
+            false
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "on_complete command could not start; reports are kept");
+            false
         }
     }
-    drop(lock);
-    Ok(if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
 }
 
 /// An output folder that is the input folder, or holds it, would read its own reports as

@@ -738,7 +738,7 @@ fn template_override_directory_replaces_embedded_file() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("report.css"), "body { color: #123456; }").unwrap();
     let mut c = config(Language::En);
-    c.report.template_dir = dir.path().display().to_string();
+    c.report.template_dir = Some(dir.path().display().to_string());
     let out = render_html(&fixture(), &c).unwrap();
     assert!(out.html.contains("#123456"));
     assert!(!out.html.contains("three-line { border-collapse"));

@@ -38,7 +38,7 @@ fn cohorts() -> Vec<(&'static str, Vec<u8>, &'static str)> {
 fn results(bytes: &[u8], cutoff: Option<&str>) -> Results {
     let mut c = ctx();
     if let Some(d) = cutoff {
-        c.config.config.dates.data_cutoff = d.into();
+        c.config.config.dates.data_cutoff = d.to_string().try_into().unwrap();
     }
     pipeline::process(bytes, "cohort.xlsx", &c).unwrap().results
 }

@@ -16,7 +16,7 @@ use mmreport::rules::{
 };
 
 fn cfg() -> RulesConfig {
-    RulesConfig::default()
+    RulesConfig::embedded().unwrap()
 }
 
 fn d(s: &str) -> Date {

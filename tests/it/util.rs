@@ -83,18 +83,15 @@ pub fn to_1904(xlsx: &[u8]) -> Vec<u8> {
 /// Reads a workbook with the default configuration and a fixed run date.
 pub fn read(bytes: &[u8]) -> Result<mmreport::model::Cohort, mmreport::ingest::IngestError> {
     let cfg = mmreport::config::Config::defaults().unwrap().config;
-    mmreport::ingest::read_workbook(bytes, &cfg, mmreport::ingest::Limits::default())
+    let limits = mmreport::ingest::Limits::from(&cfg.batch);
+    mmreport::ingest::read_workbook(bytes, &cfg, limits)
 }
 
 /// A pipeline context with the default configuration and cut-off 2022-12-09.
 pub fn ctx() -> mmreport::pipeline::Context {
     let mut loaded = mmreport::config::Config::defaults().unwrap();
-    loaded.config.dates.data_cutoff = "2022-12-09".into();
-    mmreport::pipeline::Context {
-        config: loaded,
-        run_date: "2022-12-09".parse().unwrap(),
-        limits: mmreport::ingest::Limits::default(),
-    }
+    loaded.config.dates.data_cutoff = "2022-12-09".to_string().try_into().unwrap();
+    mmreport::pipeline::Context::new(loaded, "2022-12-09".parse().unwrap())
 }
 
 /// Headless Chromium as root on a closed network: no sandbox, no GPU, no background traffic,

@@ -848,7 +848,7 @@ fn layout_override_reorders_sheets() {
     let text = toml::to_string(&doc).unwrap();
     std::fs::write(dir.path().join("xlsx_layout.toml"), text).unwrap();
     let mut cfg = config(Language::En);
-    cfg.report.template_dir = dir.path().display().to_string();
+    cfg.report.template_dir = Some(dir.path().display().to_string());
     let bytes = render_xlsx(&fixture(), &cfg).unwrap();
     let mut book = open(&bytes);
     let names = book.sheet_names();
@@ -866,7 +866,7 @@ fn unknown_section_is_an_error_naming_it() {
     let text = EMBEDDED_LAYOUT.replace("sections = [\"forest\"]", "sections = [\"kaplan_meier\"]");
     std::fs::write(dir.path().join("xlsx_layout.toml"), text).unwrap();
     let mut cfg = config(Language::En);
-    cfg.report.template_dir = dir.path().display().to_string();
+    cfg.report.template_dir = Some(dir.path().display().to_string());
     let err = render_xlsx(&fixture(), &cfg).unwrap_err();
     assert!(
         matches!(&err, XlsxRenderError::UnknownSection { id, .. } if id == "kaplan_meier"),
@@ -937,7 +937,7 @@ fn invalid_sheet_name_from_a_label_override_is_an_error_naming_the_key() {
     );
     std::fs::write(dir.path().join("labels/xlsx.toml"), text).unwrap();
     let mut cfg = config(Language::En);
-    cfg.report.template_dir = dir.path().display().to_string();
+    cfg.report.template_dir = Some(dir.path().display().to_string());
     let err = render_xlsx(&fixture(), &cfg).unwrap_err();
     assert!(
         matches!(&err, XlsxRenderError::SheetName { key, .. } if key == "xlsx_sheet.validation"),
@@ -972,7 +972,7 @@ fn long_listings_get_a_sheet_filter_and_are_streamed() {
     assert_ne!(text, EMBEDDED_LAYOUT, "the layout names the threshold");
     std::fs::write(dir.path().join("xlsx_layout.toml"), text).unwrap();
     let mut cfg = config(Language::En);
-    cfg.report.template_dir = dir.path().display().to_string();
+    cfg.report.template_dir = Some(dir.path().display().to_string());
     let bytes = render_xlsx(&r, &cfg).unwrap();
     let entries = zip_entries(&bytes);
     let book = open(&bytes);

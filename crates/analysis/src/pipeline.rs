@@ -3,7 +3,7 @@
 
 use crate::adam;
 use crate::analyses;
-use crate::config::Loaded;
+use crate::config::{DataCutoff, Loaded};
 use crate::cutoff;
 use crate::derive;
 use crate::ingest::{self, IngestError, Limits};
@@ -100,14 +100,23 @@ pub struct Context {
 }
 
 impl Context {
+    /// The context of a run on `run_date` under the configuration `config`, with the
+    /// workbook limits of its `[batch]` table.
+    pub fn new(config: Loaded, run_date: Date) -> Context {
+        let limits = Limits::from(&config.config.batch);
+        Context {
+            config,
+            run_date,
+            limits,
+        }
+    }
+
     /// The data cut-off: configured date, or the run date.
     pub fn cutoff(&self) -> Date {
-        self.config
-            .config
-            .dates
-            .data_cutoff
-            .parse()
-            .unwrap_or(self.run_date)
+        match self.config.config.dates.data_cutoff {
+            DataCutoff::RunDate => self.run_date,
+            DataCutoff::Date(d) => d,
+        }
     }
 }
 

@@ -74,10 +74,27 @@ pub struct Batch {
     pub max_decompressed_bytes: u64,
     /// Largest number of cells read from one workbook (bounds memory).
     pub max_cells: u64,
-    /// Command run once per run with the run log's path; empty for none.
-    pub on_complete: String,
-    /// Key file for `--pseudonymize`; empty when not configured.
-    pub pseudonymize_key_file: String,
+    /// Command run once per run with the run log's path (`""` in the file: none).
+    #[serde(with = "blank_is_none")]
+    pub on_complete: Option<String>,
+    /// Key file for `--pseudonymize` (`""` in the file: not configured).
+    #[serde(with = "blank_is_none")]
+    pub pseudonymize_key_file: Option<String>,
+}
+
+/// Text settings where the TOML file spells "none" as `""` (TOML has no null): resolved once
+/// into `Option`, so no caller tests for an empty string.
+mod blank_is_none {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        let s = String::deserialize(d)?;
+        Ok((!s.trim().is_empty()).then_some(s))
+    }
+
+    pub fn serialize<S: Serializer>(v: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(v.as_deref().unwrap_or(""))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -101,7 +118,39 @@ pub struct Dates {
     /// such dates are findings).
     pub slash_order: SlashOrder,
     /// `run_date` or an ISO date.
-    pub data_cutoff: String,
+    pub data_cutoff: DataCutoff,
+}
+
+/// `dates.data_cutoff`: the day data are cut at. Nothing may lie after it; events after it
+/// are censored at it (administrative censoring).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum DataCutoff {
+    /// `"run_date"`: the day of the run.
+    RunDate,
+    /// A fixed date (`2022-12-09`), as a study's database lock.
+    Date(chrono::NaiveDate),
+}
+
+impl TryFrom<String> for DataCutoff {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        if s == "run_date" {
+            return Ok(DataCutoff::RunDate);
+        }
+        chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+            .map(DataCutoff::Date)
+            .map_err(|_| format!("must be \"run_date\" or a date like 2022-12-09, not {s:?}"))
+    }
+}
+
+impl From<DataCutoff> for String {
+    fn from(c: DataCutoff) -> String {
+        match c {
+            DataCutoff::RunDate => "run_date".into(),
+            DataCutoff::Date(d) => d.format("%Y-%m-%d").to_string(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -217,7 +266,9 @@ pub struct AnalysisPlan {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReportConfig {
-    pub template_dir: String,
+    /// Folder of template and label overrides (`""` in the file: none).
+    #[serde(with = "blank_is_none")]
+    pub template_dir: Option<String>,
     pub p_value_style: PValueStyle,
     pub p_digits: u8,
     pub km_ci_band: bool,
@@ -362,7 +413,7 @@ fn positive(x: f64) -> bool {
 }
 
 /// Merge `over` into `base`: tables merge key by key, anything else replaces.
-fn merge(base: &mut toml::Table, over: toml::Table) {
+pub(crate) fn merge(base: &mut toml::Table, over: toml::Table) {
     for (k, v) in over {
         match (base.get_mut(&k), v) {
             (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
@@ -447,14 +498,6 @@ impl Config {
         let c = self.descriptive.confidence_level;
         if !(c > 0.0 && c < 1.0) {
             return bad("descriptive.confidence_level", "must lie between 0 and 1");
-        }
-        if self.dates.data_cutoff != "run_date"
-            && chrono::NaiveDate::parse_from_str(&self.dates.data_cutoff, "%Y-%m-%d").is_err()
-        {
-            return bad(
-                "dates.data_cutoff",
-                "must be \"run_date\" or a date like 2022-12-09",
-            );
         }
         for (i, code) in self
             .response
@@ -585,6 +628,27 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("dates.data_cutoff"), "{e}");
+    }
+
+    #[test]
+    fn none_and_dates_are_typed_once() {
+        let d = Config::defaults().unwrap().config;
+        assert_eq!(d.dates.data_cutoff, DataCutoff::RunDate);
+        assert_eq!(d.batch.on_complete, None);
+        assert_eq!(d.batch.pseudonymize_key_file, None);
+        assert_eq!(d.report.template_dir, None);
+        let o = Config::with_override(
+            "[dates]\ndata_cutoff = \"2022-12-09\"\n[batch]\non_complete = \"true\"\n",
+            "x.toml",
+        )
+        .unwrap()
+        .config;
+        let day = chrono::NaiveDate::from_ymd_opt(2022, 12, 9).unwrap();
+        assert_eq!(o.dates.data_cutoff, DataCutoff::Date(day));
+        assert_eq!(o.batch.on_complete.as_deref(), Some("true"));
+        assert_eq!(String::from(o.dates.data_cutoff), "2022-12-09");
+        let blank = Config::with_override("[batch]\non_complete = \"  \"\n", "x.toml");
+        assert_eq!(blank.unwrap().config.batch.on_complete, None);
     }
 
     #[test]

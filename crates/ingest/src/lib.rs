@@ -86,12 +86,14 @@ pub struct Limits {
     pub max_decompressed_bytes: u64,
 }
 
-impl Default for Limits {
-    fn default() -> Self {
+impl From<&config::Batch> for Limits {
+    /// The limits of `[batch]` (`config/analysis.toml` holds the defaults): one sheet may use
+    /// the whole workbook's cell budget.
+    fn from(b: &config::Batch) -> Self {
         Limits {
-            max_cells_per_sheet: 50_000_000,
-            max_cells: 50_000_000,
-            max_decompressed_bytes: 500 * 1024 * 1024,
+            max_cells_per_sheet: b.max_cells,
+            max_cells: b.max_cells,
+            max_decompressed_bytes: b.max_decompressed_bytes,
         }
     }
 }

@@ -61,8 +61,7 @@ fn lookup(labels: &Labels, base: &Labels, key: &str) -> String {
 
 /// The folder of template and label overrides, when configured (`report.template_dir`).
 pub fn template_dir(cfg: &Config) -> Option<PathBuf> {
-    let d = cfg.report.template_dir.trim();
-    (!d.is_empty()).then(|| PathBuf::from(d))
+    cfg.report.template_dir.as_deref().map(PathBuf::from)
 }
 
 /// What every renderer needs besides `Results`: labels and the number style.
@@ -160,7 +159,7 @@ mod tests {
             time_unit: "weeks",
         };
         assert_eq!(c.value_label("PR"), "PR");
-        assert_eq!(c.value_label("male"), en.get("category.male"));
+        assert_eq!(c.value_label("male"), "Male");
         assert_eq!(c.value_label("腰骶部疼痛"), "腰骶部疼痛");
         assert_eq!(c.l("endpoint.os"), "Overall survival");
         assert_eq!(c.time_axis(), "weeks");

@@ -502,7 +502,7 @@ mod tests {
 
     #[test]
     fn day_60_refractory_day_61_relapsed() {
-        let cfg = RulesConfig::default();
+        let cfg = RulesConfig::embedded().unwrap();
         let end = d("2020-01-01");
         let o = derive(
             Some(end + Duration::days(60)),

@@ -2,7 +2,7 @@
 //! used (endpoint definitions, censoring, response criteria and source, tests, quartile
 //! definition, program version), ready to paste into a paper.
 
-use crate::config::{Config, PfsCensor, PfsEvents};
+use crate::config::{Config, DataCutoff, PfsCensor, PfsEvents};
 use crate::results::Methods;
 use crate::rules::config::ResponseSource;
 
@@ -35,22 +35,19 @@ pub fn methods(cfg: &Config) -> Methods {
             "疗效根据M蛋白、游离轻链及骨髓检查结果推导",
         ),
     };
-    let cutoff = if cfg.dates.data_cutoff == "run_date" {
-        (
+    let cutoff = match cfg.dates.data_cutoff {
+        DataCutoff::RunDate => (
             "the date of the analysis".to_string(),
             "分析当日".to_string(),
-        )
-    } else {
-        (
+        ),
+        DataCutoff::Date(d) => (
             format!(
-                "{}; data after it were not analysed, and patients with an event after it were censored at it (administrative censoring)",
-                cfg.dates.data_cutoff
+                "{d}; data after it were not analysed, and patients with an event after it were censored at it (administrative censoring)",
             ),
             format!(
-                "{}；截止日期之后的数据不纳入分析，截止日期之后发生事件者于截止日期删失（行政删失）",
-                cfg.dates.data_cutoff
+                "{d}；截止日期之后的数据不纳入分析，截止日期之后发生事件者于截止日期删失（行政删失）",
             ),
-        )
+        ),
     };
     let orr = cfg.response.orr.join(" + ");
     let dcr = cfg.response.dcr.join(" + ");
