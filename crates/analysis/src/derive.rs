@@ -176,14 +176,27 @@ pub fn derive(
         .collect()
 }
 
-fn derive_one(
-    p: &Patient,
-    asm: &[&Assessment],
-    cfg: &Config,
-    resp: ResponseLookup<'_>,
-    high_risk: &dyn Fn(&str) -> Option<bool>,
-) -> Option<Derived> {
-    let index = p.index_date.as_ref()?.v;
+/// The time-to-event endpoints of one patient.
+struct Endpoints {
+    os: Endpoint,
+    pfs: Endpoint,
+    ttp: Endpoint,
+    followup: Endpoint,
+}
+
+/// Why an observation without progression ends: `death` when the patient died, else
+/// `last_followup`.
+fn death_or_followup(death: Option<Date>) -> &'static str {
+    if death.is_some() {
+        "death"
+    } else {
+        "last_followup"
+    }
+}
+
+/// OS, PFS, TTP and follow-up from `index` (IMWG 2016 definitions, see the module docs);
+/// `None` without a last follow-up or death date.
+fn endpoints(p: &Patient, index: Date, asm: &[&Assessment], cfg: &Config) -> Option<Endpoints> {
     let death = p.death_date.as_ref().map(|d| d.v);
     let last_fu = p.last_followup_date.as_ref().map(|d| d.v).or(death)?;
     let last_contact = match death {
@@ -198,14 +211,39 @@ fn derive_one(
         index,
         last_contact,
         death.is_some(),
-        if death.is_some() {
-            "death"
-        } else {
-            "last_followup"
-        },
+        death_or_followup(death),
         cfg,
     );
     let prog = p.progression_date.as_ref().map(|d| d.v);
+    let pfs = pfs(index, prog, death, last_fu, asm, cfg);
+    let ttp = match prog {
+        Some(pr) => endpoint(index, pr, true, "progression", cfg),
+        None => endpoint(
+            index,
+            death.unwrap_or(last_fu),
+            false,
+            death_or_followup(death),
+            cfg,
+        ),
+    };
+    Some(Endpoints {
+        os,
+        pfs,
+        ttp,
+        followup,
+    })
+}
+
+/// PFS: progression, or death when configured (`pfs_events`) and first; otherwise censored
+/// at last follow-up or, by config (`pfs_censor_at`), at the last assessment.
+fn pfs(
+    index: Date,
+    prog: Option<Date>,
+    death: Option<Date>,
+    last_fu: Date,
+    asm: &[&Assessment],
+    cfg: &Config,
+) -> Endpoint {
     let last_assessment = asm
         .iter()
         .filter_map(|a| a.assessment_date.as_ref().map(|d| d.v))
@@ -218,29 +256,36 @@ fn derive_one(
         PfsCensor::LastAssessment if last_assessment.is_some() => "last_assessment",
         _ => "last_followup",
     };
-    let pfs = match (prog, death, cfg.endpoints.pfs_events) {
+    match (prog, death, cfg.endpoints.pfs_events) {
         (Some(pr), Some(de), PfsEvents::ProgressionOrDeath) if de < pr => {
             endpoint(index, de, true, "death", cfg)
         }
         (Some(pr), _, _) => endpoint(index, pr, true, "progression", cfg),
         (None, Some(de), PfsEvents::ProgressionOrDeath) => endpoint(index, de, true, "death", cfg),
         _ => endpoint(index, censor_date, false, censor_reason, cfg),
-    };
-    let ttp = match prog {
-        Some(pr) => endpoint(index, pr, true, "progression", cfg),
-        None => endpoint(
-            index,
-            death.unwrap_or(last_fu),
-            false,
-            if death.is_some() {
-                "death"
-            } else {
-                "last_followup"
-            },
-            cfg,
-        ),
-    };
+    }
+}
 
+/// The response fields of one patient.
+struct Responses {
+    checkpoints: BTreeMap<u32, Option<Response>>,
+    final_response: Option<Response>,
+    best_response: Option<Response>,
+    first_response_date: Option<Date>,
+    time_to_response: Option<f64>,
+    dor: Option<Endpoint>,
+}
+
+/// Responses of the post-baseline assessments (chronological): the last one at each
+/// checkpoint, final (last), best (NE only when nothing else), the first >= PR with time to
+/// it, and duration of response to the PFS event or censoring.
+fn responses(
+    asm: &[&Assessment],
+    index: Date,
+    pfs: &Endpoint,
+    cfg: &Config,
+    resp: ResponseLookup<'_>,
+) -> Responses {
     let post: Vec<(&Assessment, Response)> = asm
         .iter()
         .filter(|a| a.after_cycle.as_ref().map(|c| c.v) != Some(0))
@@ -269,39 +314,76 @@ fn derive_one(
     let first_resp = post.iter().find(|(_, r)| r.is_responder());
     let first_response_date = first_resp.and_then(|(a, _)| a.assessment_date.as_ref().map(|d| d.v));
     let time_to_response = first_response_date.map(|d| to_unit((d - index).num_days(), cfg));
-    let dor = first_response_date.map(|start| {
-        let (end, event, reason) = match (pfs.event, pfs.reason) {
-            (true, r) => (pfs.date, true, r),
-            (false, r) => (pfs.date, false, r),
-        };
-        let days = (end - start).num_days().max(0);
-        Endpoint {
-            time: to_unit(days, cfg),
-            days,
-            event,
-            date: end,
-            reason,
-        }
-    });
+    let dor = first_response_date.map(|start| duration_of_response(start, pfs, cfg));
+    Responses {
+        checkpoints,
+        final_response,
+        best_response,
+        first_response_date,
+        time_to_response,
+        dor,
+    }
+}
 
-    let age = match (&p.age, &p.birth_date) {
+/// Duration of response: from the first >= PR (`start`) to the PFS event or censoring date,
+/// with the PFS event flag and reason (never negative).
+fn duration_of_response(start: Date, pfs: &Endpoint, cfg: &Config) -> Endpoint {
+    let (end, event, reason) = (pfs.date, pfs.event, pfs.reason);
+    let days = (end - start).num_days().max(0);
+    Endpoint {
+        time: to_unit(days, cfg),
+        days,
+        event,
+        date: end,
+        reason,
+    }
+}
+
+/// Recorded age (not derived), or completed years from `birth_date` to `index` (derived).
+fn age(p: &Patient, index: Date) -> Option<(f64, bool)> {
+    match (&p.age, &p.birth_date) {
         (Some(a), _) => Some((a.v, false)),
         (None, Some(b)) => Some((years_between(b.v, index), true)),
         _ => None,
-    };
-    let cycles = p.cycles_completed.as_ref().map(|c| c.v);
-    let prior_lines = p.prior_lines.as_ref().map(|c| c.v);
-    let groups = cfg
-        .groupings
+    }
+}
+
+/// The patient's level in each configured grouping, by grouping id.
+fn groups(
+    p: &Patient,
+    age: Option<f64>,
+    cfg: &Config,
+    high_risk: &dyn Fn(&str) -> Option<bool>,
+) -> BTreeMap<String, Option<String>> {
+    cfg.groupings
         .iter()
         .map(|g| {
             (
                 g.id.clone(),
-                group_level(g, p, age.map(|a| a.0), high_risk(&p.patient_id)),
+                group_level(g, p, age, high_risk(&p.patient_id)),
             )
         })
-        .collect();
+        .collect()
+}
 
+/// One patient's derived record; `None` without `index_date` or an end date.
+fn derive_one(
+    p: &Patient,
+    asm: &[&Assessment],
+    cfg: &Config,
+    resp: ResponseLookup<'_>,
+    high_risk: &dyn Fn(&str) -> Option<bool>,
+) -> Option<Derived> {
+    let index = p.index_date.as_ref()?.v;
+    let Endpoints {
+        os,
+        pfs,
+        ttp,
+        followup,
+    } = endpoints(p, index, asm, cfg)?;
+    let r = responses(asm, index, &pfs, cfg, resp);
+    let age = age(p, index);
+    let cycles = p.cycles_completed.as_ref().map(|c| c.v);
     Some(Derived {
         patient_id: p.patient_id.clone(),
         sex: p.sex.as_ref().map(|s| s.v),
@@ -310,20 +392,20 @@ fn derive_one(
         index_date: index,
         regimen: p.regimen.as_ref().map(|r| r.v.clone()),
         cycles_completed: cycles,
-        prior_lines,
+        prior_lines: p.prior_lines.as_ref().map(|c| c.v),
         os,
         pfs,
         ttp,
         followup,
-        alive_at_last_contact: death.is_none(),
-        checkpoints,
+        alive_at_last_contact: p.death_date.is_none(),
+        checkpoints: r.checkpoints,
         response_evaluable: cycles.is_some_and(|c| c >= cfg.response.evaluable_min_cycles),
-        final_response,
-        best_response,
-        first_response_date,
-        time_to_response,
-        dor,
-        groups,
+        final_response: r.final_response,
+        best_response: r.best_response,
+        first_response_date: r.first_response_date,
+        time_to_response: r.time_to_response,
+        dor: r.dor,
+        groups: groups(p, age.map(|a| a.0), cfg, high_risk),
     })
 }
 

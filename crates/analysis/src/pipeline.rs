@@ -170,49 +170,74 @@ fn exclude(cohort: &Cohort, v: &mut validate::Validation, excluded: Vec<(String,
     }
 }
 
-/// Runs every stage on one workbook's bytes.
-pub fn process(bytes: &[u8], file_name: &str, ctx: &Context) -> Result<Processed, IngestError> {
-    let cfg = &ctx.config.config;
-    let mut timings = Vec::new();
-    let mut clock = std::time::Instant::now();
-    let mut lap = |name: &'static str| {
+/// Wall time of each stage, lap by lap (for the run log and the benchmarks).
+struct Laps {
+    timings: Vec<(&'static str, std::time::Duration)>,
+    clock: std::time::Instant,
+}
+
+impl Laps {
+    /// Starts the clock.
+    fn start() -> Self {
+        Laps {
+            timings: Vec::new(),
+            clock: std::time::Instant::now(),
+        }
+    }
+
+    /// Records the time since the previous lap under `name`.
+    fn lap(&mut self, name: &'static str) {
         let now = std::time::Instant::now();
-        timings.push((name, now - clock));
-        clock = now;
-    };
-    let mut cohort = ingest::read_workbook(bytes, cfg, ctx.limits)?;
-    lap("ingest");
-    let cutoff = ctx.cutoff();
-    let mut v = validate::validate(&cohort, ctx.run_date);
-    let cut = cutoff::apply(&mut cohort, cutoff);
-    exclude(&cohort, &mut v, cut.excluded);
+        self.timings.push((name, now - self.clock));
+        self.clock = now;
+    }
+}
+
+/// Cohort rules, then the data cut-off: the patients the cut-off excludes join the
+/// exclusions and its findings follow the validation's.
+fn validate_and_cut(cohort: &mut Cohort, run_date: Date, cutoff: Date) -> validate::Validation {
+    let mut v = validate::validate(cohort, run_date);
+    let cut = cutoff::apply(cohort, cutoff);
+    exclude(cohort, &mut v, cut.excluded);
     v.findings.extend(cut.findings);
-    lap("validate");
-    let outcome = rules::evaluate(
-        &cohort.patients,
-        &cohort.assessments,
-        &cohort.labs,
-        &cohort.adverse_events,
-        &cfg.rules,
-    );
-    lap("rules");
-    // The response each assessment contributes: recorded (default) or IMWG-derived.
-    let source = cfg.rules.response_source;
-    type Key<'a> = (&'a str, Option<u32>, Option<Date>);
-    let derived_by_key: HashMap<Key<'_>, Option<Response>> = outcome
-        .derived_responses
-        .iter()
-        .map(|d| {
-            (
-                (d.patient_id.as_str(), d.after_cycle, d.date),
-                d.effective(source),
-            )
-        })
-        .collect();
-    let response_of = |a: &Assessment| -> Option<Response> {
-        match source {
+    v
+}
+
+/// Key of an assessment: patient, cycle, date.
+type Key<'a> = (&'a str, Option<u32>, Option<Date>);
+
+/// The response each assessment contributes: recorded (default) or IMWG-derived
+/// (config `rules.response_source`).
+struct ResponseOf<'a> {
+    source: ResponseSource,
+    derived_by_key: HashMap<Key<'a>, Option<Response>>,
+}
+
+impl<'a> ResponseOf<'a> {
+    /// Indexes the rules' derived responses by assessment.
+    fn new(outcome: &'a rules::RulesOutcome, source: ResponseSource) -> Self {
+        let derived_by_key = outcome
+            .derived_responses
+            .iter()
+            .map(|d| {
+                (
+                    (d.patient_id.as_str(), d.after_cycle, d.date),
+                    d.effective(source),
+                )
+            })
+            .collect();
+        ResponseOf {
+            source,
+            derived_by_key,
+        }
+    }
+
+    /// The response of one assessment by the configured source.
+    fn of(&self, a: &Assessment) -> Option<Response> {
+        match self.source {
             ResponseSource::Recorded => a.response.as_ref().map(|r| r.v),
-            ResponseSource::Derived => derived_by_key
+            ResponseSource::Derived => self
+                .derived_by_key
                 .get(&(
                     a.patient_id.as_str(),
                     a.after_cycle.as_ref().map(|c| c.v),
@@ -221,17 +246,13 @@ pub fn process(bytes: &[u8], file_name: &str, ctx: &Context) -> Result<Processed
                 .copied()
                 .flatten(),
         }
-    };
-    let high_risk: HashMap<&str, bool> = outcome
-        .staging
-        .iter()
-        .filter_map(|s| s.high_risk_fish.map(|h| (s.patient_id.as_str(), h)))
-        .collect();
-    let derived = derive::derive(&cohort, &v.analysed, cfg, &response_of, &|id| {
-        high_risk.get(id).copied()
-    });
-    // ADAE lists events: a lab term whose worst post-baseline grade is 0 is not one.
-    let lab_rows: Vec<adam::AdaeRow> = outcome
+    }
+}
+
+/// ADAE rows of the lab-derived events: a lab term whose worst post-baseline grade is 0 is
+/// not an event.
+fn lab_adae_rows(outcome: &rules::RulesOutcome) -> Vec<adam::AdaeRow> {
+    outcome
         .lab_adverse_events
         .iter()
         .filter(|l| l.worst_grade.is_some_and(|g| g >= 1))
@@ -246,34 +267,114 @@ pub fn process(bytes: &[u8], file_name: &str, ctx: &Context) -> Result<Processed
             onset_date: l.worst_date.map(|d| d.to_string()),
             serious: None,
         })
+        .collect()
+}
+
+/// Derives the analysed patients and builds their ADaM datasets, with each assessment's
+/// response taken from the configured source.
+fn derive_and_build(
+    cohort: &Cohort,
+    analysed: &[usize],
+    outcome: &rules::RulesOutcome,
+    cfg: &crate::config::Config,
+) -> (Vec<derive::Derived>, adam::Datasets) {
+    let lookup = ResponseOf::new(outcome, cfg.rules.response_source);
+    let response_of = |a: &Assessment| -> Option<Response> { lookup.of(a) };
+    let high_risk: HashMap<&str, bool> = outcome
+        .staging
+        .iter()
+        .filter_map(|s| s.high_risk_fish.map(|h| (s.patient_id.as_str(), h)))
         .collect();
+    let derived = derive::derive(cohort, analysed, cfg, &response_of, &|id| {
+        high_risk.get(id).copied()
+    });
     let datasets = adam::build(
-        &cohort,
+        cohort,
         &derived,
         &cfg.time.unit,
         &outcome.recorded_ae_terms,
-        lab_rows,
+        lab_adae_rows(outcome),
         &response_of,
     );
+    (derived, datasets)
+}
 
+/// Every finding of the workbook in stable order: reading, then validation and rules (their
+/// cells resolved to sheet names).
+fn all_findings(
+    cohort: &Cohort,
+    validation: Vec<Finding>,
+    outcome: &rules::RulesOutcome,
+) -> Vec<Finding> {
     let mut findings = cohort.findings.clone();
-    let mut vf = v.findings;
+    let mut vf = validation;
     vf.extend(outcome.findings.iter().cloned());
     Cohort::resolve_findings(&cohort.sheets, &mut vf);
     findings.extend(vf);
     sort_findings(&mut findings);
+    findings
+}
 
+/// Excluded patients (ingest, then validation and cut-off), sorted by patient id.
+fn excluded_patients(cohort: &Cohort, validation: &[(String, Vec<String>)]) -> Vec<Excluded> {
     let mut excluded: Vec<Excluded> = cohort
         .excluded
         .iter()
-        .chain(v.excluded.iter())
+        .chain(validation.iter())
         .map(|(id, r)| Excluded {
             patient_id: id.clone(),
             reasons: r.clone(),
         })
         .collect();
     excluded.sort_by(|a, b| a.patient_id.cmp(&b.patient_id));
-    lap("derive");
+    excluded
+}
+
+/// One count everywhere: the rules summary counts every finding of the workbook (reading,
+/// validation and rules), as the report, the Excel workbook, `check` and the index do.
+fn rules_summary(outcome: &rules::RulesOutcome, counts: &FindingCounts) -> rules::RulesSummary {
+    let mut summary = outcome.summary.clone();
+    summary.findings_error = counts.error;
+    summary.findings_warning = counts.warning;
+    summary.findings_info = counts.info;
+    summary
+}
+
+/// The rule outputs of `Results`: summary, derived responses, staging and diagnosis checks.
+fn validation_of(outcome: &rules::RulesOutcome, summary: &rules::RulesSummary) -> Validation {
+    Validation {
+        summary: serde_json::to_value(summary).unwrap_or_default(),
+        derived_responses: outcome
+            .derived_responses
+            .iter()
+            .map(response_check)
+            .collect(),
+        staging: outcome.staging.iter().map(staging_row).collect(),
+        diagnosis: outcome.diagnosis.iter().map(diagnosis_row).collect(),
+    }
+}
+
+/// Runs every stage on one workbook's bytes.
+pub fn process(bytes: &[u8], file_name: &str, ctx: &Context) -> Result<Processed, IngestError> {
+    let cfg = &ctx.config.config;
+    let mut laps = Laps::start();
+    let mut cohort = ingest::read_workbook(bytes, cfg, ctx.limits)?;
+    laps.lap("ingest");
+    let cutoff = ctx.cutoff();
+    let v = validate_and_cut(&mut cohort, ctx.run_date, cutoff);
+    laps.lap("validate");
+    let outcome = rules::evaluate(
+        &cohort.patients,
+        &cohort.assessments,
+        &cohort.labs,
+        &cohort.adverse_events,
+        &cfg.rules,
+    );
+    laps.lap("rules");
+    let (derived, datasets) = derive_and_build(&cohort, &v.analysed, &outcome, cfg);
+    let findings = all_findings(&cohort, v.findings, &outcome);
+    let excluded = excluded_patients(&cohort, &v.excluded);
+    laps.lap("derive");
     let cohort_summary = CohortSummary {
         patients_read: cohort.patients_read,
         patients_analysed: derived.len(),
@@ -283,14 +384,9 @@ pub fn process(bytes: &[u8], file_name: &str, ctx: &Context) -> Result<Processed
         let input = analyses::Input::new(cfg, &cohort, &derived, &outcome, &cohort_summary);
         analyses::analyse(&input)
     };
-    lap("analyse");
-    // One count everywhere: the rules summary counts every finding of the workbook (reading,
-    // validation and rules), as the report, the Excel workbook, `check` and the index do.
+    laps.lap("analyse");
     let finding_counts = FindingCounts::of(&findings);
-    let mut summary = outcome.summary.clone();
-    summary.findings_error = finding_counts.error;
-    summary.findings_warning = finding_counts.warning;
-    summary.findings_info = finding_counts.info;
+    let summary = rules_summary(&outcome, &finding_counts);
     let results = Results {
         schema_version: SCHEMA_VERSION,
         generator: Generator {
@@ -310,16 +406,7 @@ pub fn process(bytes: &[u8], file_name: &str, ctx: &Context) -> Result<Processed
         finding_counts,
         findings,
         imwg: outcome.imwg.iter().map(imwg_row).collect(),
-        validation: Validation {
-            summary: serde_json::to_value(&summary).unwrap_or_default(),
-            derived_responses: outcome
-                .derived_responses
-                .iter()
-                .map(response_check)
-                .collect(),
-            staging: outcome.staging.iter().map(staging_row).collect(),
-            diagnosis: outcome.diagnosis.iter().map(diagnosis_row).collect(),
-        },
+        validation: validation_of(&outcome, &summary),
         changes: None,
         analyses,
         datasets,
@@ -328,6 +415,6 @@ pub fn process(bytes: &[u8], file_name: &str, ctx: &Context) -> Result<Processed
         results,
         cohort,
         rules_summary: summary,
-        timings,
+        timings: laps.timings,
     })
 }

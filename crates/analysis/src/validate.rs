@@ -88,9 +88,8 @@ fn date_order_findings(p: &Patient, findings: &mut Vec<Finding>) {
     }
 }
 
-/// Checks every patient. `run_date` is the day of the run: a later date is in the future.
-pub fn validate(cohort: &Cohort, run_date: Date) -> Validation {
-    let mut out = Validation::default();
+/// Assessments of each patient, in input order (for the date-order and cycle checks).
+fn assessments_by_patient(cohort: &Cohort) -> HashMap<&str, Vec<&Assessment>> {
     let mut assessments: HashMap<&str, Vec<&Assessment>> = HashMap::new();
     for a in &cohort.assessments {
         assessments
@@ -98,6 +97,12 @@ pub fn validate(cohort: &Cohort, run_date: Date) -> Validation {
             .or_default()
             .push(a);
     }
+    assessments
+}
+
+/// Dates of other sheets (AE onsets, then lab draws) of each patient: last follow-up must not
+/// precede them.
+fn other_dates_by_patient(cohort: &Cohort) -> HashMap<&str, Vec<(Val<Date>, &'static str)>> {
     let mut other_dates: HashMap<&str, Vec<(Val<Date>, &'static str)>> = HashMap::new();
     for ae in &cohort.adverse_events {
         if let Some(d) = &ae.onset_date {
@@ -115,181 +120,240 @@ pub fn validate(cohort: &Cohort, run_date: Date) -> Validation {
                 .push((d.clone(), "draw_date"));
         }
     }
+    other_dates
+}
 
-    for (i, p) in cohort.patients.iter().enumerate() {
-        let mut reasons: Vec<String> = Vec::new();
-        let id_at = p.id_at.unwrap_or(CellRef {
-            sheet: 0,
-            row: 0,
-            col: 0,
-        });
-        let req = |column: &str, msg: &str| {
-            Finding::at_cell(
-                Severity::Error,
-                rule::REQUIRED,
-                id_at,
-                column,
-                msg.to_string(),
-            )
-            .with_patient(p.patient_id.clone())
-        };
-        if p.index_date.is_none() {
-            reasons.push("index_date missing".into());
-            out.findings.push(req(
-                "index_date",
-                "index_date (start of study treatment) is missing: the patient is excluded",
-            ));
+/// The required fields (`index_date`, and `last_followup_date` or `death_date`): a finding
+/// on the patient id for each one missing, and the exclusion reasons.
+fn required_findings(p: &Patient, findings: &mut Vec<Finding>) -> Vec<String> {
+    let mut reasons: Vec<String> = Vec::new();
+    let id_at = p.id_at.unwrap_or(CellRef {
+        sheet: 0,
+        row: 0,
+        col: 0,
+    });
+    let req = |column: &str, msg: &str| {
+        Finding::at_cell(
+            Severity::Error,
+            rule::REQUIRED,
+            id_at,
+            column,
+            msg.to_string(),
+        )
+        .with_patient(p.patient_id.clone())
+    };
+    if p.index_date.is_none() {
+        reasons.push("index_date missing".into());
+        findings.push(req(
+            "index_date",
+            "index_date (start of study treatment) is missing: the patient is excluded",
+        ));
+    }
+    if p.last_followup_date.is_none() && p.death_date.is_none() {
+        reasons.push("last_followup_date and death_date both missing".into());
+        findings.push(req(
+            "last_followup_date",
+            "neither last_followup_date nor death_date is given: the patient is excluded",
+        ));
+    }
+    reasons
+}
+
+/// A date of a patient with its column.
+type Dated<'a> = (&'a Val<Date>, &'a str);
+
+/// The dates that must not precede `index_date`: progression, death, and every assessment
+/// except baseline ones (after_cycle 0), in that order.
+fn after_index_dates<'a>(p: &'a Patient, pa: &[&'a Assessment]) -> Vec<Dated<'a>> {
+    let mut after_index: Vec<Dated<'a>> = Vec::new();
+    if let Some(x) = &p.progression_date {
+        after_index.push((x, "progression_date"));
+    }
+    if let Some(x) = &p.death_date {
+        after_index.push((x, "death_date"));
+    }
+    for a in pa {
+        if let Some(d) = &a.assessment_date {
+            // Baseline assessments (after_cycle 0) may precede the index date.
+            if a.after_cycle.as_ref().map(|c| c.v) != Some(0) {
+                after_index.push((d, "assessment_date"));
+            }
         }
-        if p.last_followup_date.is_none() && p.death_date.is_none() {
-            reasons.push("last_followup_date and death_date both missing".into());
-            out.findings.push(req(
+    }
+    after_index
+}
+
+/// A finding for each date before `index_date`; true when follow-up ends before the index
+/// (death or last follow-up before it), which excludes the patient.
+fn before_index_findings(
+    p: &Patient,
+    after_index: &[Dated<'_>],
+    findings: &mut Vec<Finding>,
+) -> bool {
+    let Some(ix) = p.index_date.as_ref() else {
+        return false;
+    };
+    let mut end_before_index = false;
+    for (d, col) in after_index {
+        if d.v < ix.v {
+            findings.push(date_finding(
+                rule::DATE_ORDER,
+                p,
+                d.at,
+                col,
+                d.v,
+                format!("{col} {} is before index_date {}", d.v, ix.v),
+            ));
+            if *col == "death_date" {
+                end_before_index = true;
+            }
+        }
+    }
+    if let Some(f) = &p.last_followup_date {
+        if f.v < ix.v {
+            end_before_index = true;
+        }
+    }
+    end_before_index
+}
+
+/// Last follow-up must not precede any other date of the patient (after-index dates, index,
+/// diagnosis, then the other sheets' dates): a finding on the last follow-up cell for each.
+fn last_followup_findings(
+    p: &Patient,
+    after_index: &[Dated<'_>],
+    other_dates: Option<&Vec<(Val<Date>, &'static str)>>,
+    findings: &mut Vec<Finding>,
+) {
+    let Some(f) = &p.last_followup_date else {
+        return;
+    };
+    let mut all: Vec<Dated<'_>> = after_index.to_vec();
+    if let Some(ix) = p.index_date.as_ref() {
+        all.push((ix, "index_date"));
+    }
+    if let Some(d) = &p.diagnosis_date {
+        all.push((d, "diagnosis_date"));
+    }
+    for (d, col) in other_dates.into_iter().flatten() {
+        all.push((d, col));
+    }
+    for (d, col) in all {
+        if d.v > f.v {
+            findings.push(date_finding(
+                rule::DATE_ORDER,
+                p,
+                f.at,
                 "last_followup_date",
-                "neither last_followup_date nor death_date is given: the patient is excluded",
+                f.v,
+                format!("last_followup_date {} is before {col} {}", f.v, d.v),
             ));
         }
+    }
+}
 
-        // Date order.
-        let index = p.index_date.as_ref();
-        date_order_findings(p, &mut out.findings);
-        let mut after_index: Vec<(&Val<Date>, &str)> = Vec::new();
-        if let Some(x) = &p.progression_date {
-            after_index.push((x, "progression_date"));
+/// Nothing in the future: a finding for each patient date after the run date.
+fn future_findings<'a>(
+    p: &'a Patient,
+    after_index: Vec<Dated<'a>>,
+    run_date: Date,
+    findings: &mut Vec<Finding>,
+) {
+    let mut all_dates: Vec<Dated<'a>> = after_index;
+    for (d, c) in [
+        (&p.index_date, "index_date"),
+        (&p.last_followup_date, "last_followup_date"),
+        (&p.diagnosis_date, "diagnosis_date"),
+        (&p.relapse_date, "relapse_date"),
+        (&p.last_dose_date, "last_dose_date"),
+    ] {
+        if let Some(d) = d {
+            all_dates.push((d, c));
         }
-        if let Some(x) = &p.death_date {
-            after_index.push((x, "death_date"));
+    }
+    for (d, c) in all_dates {
+        if d.v > run_date {
+            findings.push(date_finding(
+                rule::FUTURE_DATE,
+                p,
+                d.at,
+                c,
+                d.v,
+                format!(
+                    "{c} {} is in the future (after the run date {run_date})",
+                    d.v
+                ),
+            ));
         }
+    }
+}
+
+/// Vital status against death date: dead without a date (warning), alive with one (error).
+fn vital_status_findings(p: &Patient, findings: &mut Vec<Finding>) {
+    match (&p.vital_status, &p.death_date) {
+        (Some(v), None) if v.v == VitalStatus::Dead => findings.push(
+            Finding::at_cell(Severity::Warning, rule::VITAL_STATUS, v.at, "vital_status",
+                "vital_status is dead but no death_date is given: analysed as alive at last follow-up")
+            .with_patient(p.patient_id.clone()).with_value("dead"),
+        ),
+        (Some(v), Some(_)) if v.v == VitalStatus::Alive => findings.push(
+            Finding::at_cell(Severity::Error, rule::VITAL_STATUS, v.at, "vital_status",
+                "vital_status is alive but a death_date is given: the death_date is used")
+            .with_patient(p.patient_id.clone()).with_value("alive"),
+        ),
+        _ => {}
+    }
+}
+
+/// Assessments after more cycles than completed: a warning on each `after_cycle` cell.
+fn cycles_findings(p: &Patient, pa: &[&Assessment], findings: &mut Vec<Finding>) {
+    let Some(c) = &p.cycles_completed else {
+        return;
+    };
+    for a in pa {
+        if let Some(ac) = &a.after_cycle {
+            if ac.v > c.v {
+                findings.push(
+                    Finding::at_cell(
+                        Severity::Warning,
+                        rule::CYCLES,
+                        ac.at,
+                        "after_cycle",
+                        format!(
+                            "assessment after cycle {} but cycles_completed is {}",
+                            ac.v, c.v
+                        ),
+                    )
+                    .with_patient(p.patient_id.clone())
+                    .with_value(ac.v.to_string()),
+                );
+            }
+        }
+    }
+}
+
+/// Checks every patient. `run_date` is the day of the run: a later date is in the future.
+pub fn validate(cohort: &Cohort, run_date: Date) -> Validation {
+    let mut out = Validation::default();
+    let assessments = assessments_by_patient(cohort);
+    let other_dates = other_dates_by_patient(cohort);
+    for (i, p) in cohort.patients.iter().enumerate() {
         let pa = assessments
             .get(p.patient_id.as_str())
             .map(Vec::as_slice)
             .unwrap_or(&[]);
-        for a in pa {
-            if let Some(d) = &a.assessment_date {
-                // Baseline assessments (after_cycle 0) may precede the index date.
-                if a.after_cycle.as_ref().map(|c| c.v) != Some(0) {
-                    after_index.push((d, "assessment_date"));
-                }
-            }
-        }
-        let mut end_before_index = false;
-        if let Some(ix) = index {
-            for (d, col) in &after_index {
-                if d.v < ix.v {
-                    out.findings.push(date_finding(
-                        rule::DATE_ORDER,
-                        p,
-                        d.at,
-                        col,
-                        d.v,
-                        format!("{col} {} is before index_date {}", d.v, ix.v),
-                    ));
-                    if *col == "death_date" {
-                        end_before_index = true;
-                    }
-                }
-            }
-            if let Some(f) = &p.last_followup_date {
-                if f.v < ix.v {
-                    end_before_index = true;
-                }
-            }
-        }
-        if let Some(f) = &p.last_followup_date {
-            let mut all: Vec<(&Val<Date>, &str)> = after_index.clone();
-            if let Some(ix) = index {
-                all.push((ix, "index_date"));
-            }
-            if let Some(d) = &p.diagnosis_date {
-                all.push((d, "diagnosis_date"));
-            }
-            let od = other_dates.get(p.patient_id.as_str());
-            for (d, col) in od.into_iter().flatten() {
-                all.push((d, col));
-            }
-            for (d, col) in all {
-                if d.v > f.v {
-                    out.findings.push(date_finding(
-                        rule::DATE_ORDER,
-                        p,
-                        f.at,
-                        "last_followup_date",
-                        f.v,
-                        format!("last_followup_date {} is before {col} {}", f.v, d.v),
-                    ));
-                }
-            }
-        }
+        let mut reasons = required_findings(p, &mut out.findings);
+        date_order_findings(p, &mut out.findings);
+        let after_index = after_index_dates(p, pa);
+        let end_before_index = before_index_findings(p, &after_index, &mut out.findings);
+        let od = other_dates.get(p.patient_id.as_str());
+        last_followup_findings(p, &after_index, od, &mut out.findings);
         if end_before_index {
             reasons.push("follow-up ends before index_date".into());
         }
-
-        // Nothing in the future.
-        let mut all_dates: Vec<(&Val<Date>, &str)> = after_index;
-        for (d, c) in [
-            (&p.index_date, "index_date"),
-            (&p.last_followup_date, "last_followup_date"),
-            (&p.diagnosis_date, "diagnosis_date"),
-            (&p.relapse_date, "relapse_date"),
-            (&p.last_dose_date, "last_dose_date"),
-        ] {
-            if let Some(d) = d {
-                all_dates.push((d, c));
-            }
-        }
-        for (d, c) in all_dates {
-            if d.v > run_date {
-                out.findings.push(date_finding(
-                    rule::FUTURE_DATE,
-                    p,
-                    d.at,
-                    c,
-                    d.v,
-                    format!(
-                        "{c} {} is in the future (after the run date {run_date})",
-                        d.v
-                    ),
-                ));
-            }
-        }
-
-        // Vital status against death date.
-        match (&p.vital_status, &p.death_date) {
-            (Some(v), None) if v.v == VitalStatus::Dead => out.findings.push(
-                Finding::at_cell(Severity::Warning, rule::VITAL_STATUS, v.at, "vital_status",
-                    "vital_status is dead but no death_date is given: analysed as alive at last follow-up")
-                .with_patient(p.patient_id.clone()).with_value("dead"),
-            ),
-            (Some(v), Some(_)) if v.v == VitalStatus::Alive => out.findings.push(
-                Finding::at_cell(Severity::Error, rule::VITAL_STATUS, v.at, "vital_status",
-                    "vital_status is alive but a death_date is given: the death_date is used")
-                .with_patient(p.patient_id.clone()).with_value("alive"),
-            ),
-            _ => {}
-        }
-
-        // Assessments after more cycles than completed.
-        if let Some(c) = &p.cycles_completed {
-            for a in pa {
-                if let Some(ac) = &a.after_cycle {
-                    if ac.v > c.v {
-                        out.findings.push(
-                            Finding::at_cell(
-                                Severity::Warning,
-                                rule::CYCLES,
-                                ac.at,
-                                "after_cycle",
-                                format!(
-                                    "assessment after cycle {} but cycles_completed is {}",
-                                    ac.v, c.v
-                                ),
-                            )
-                            .with_patient(p.patient_id.clone())
-                            .with_value(ac.v.to_string()),
-                        );
-                    }
-                }
-            }
-        }
-
+        future_findings(p, after_index, run_date, &mut out.findings);
+        vital_status_findings(p, &mut out.findings);
+        cycles_findings(p, pa, &mut out.findings);
         if reasons.is_empty() {
             out.analysed.push(i);
         } else {

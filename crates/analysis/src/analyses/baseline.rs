@@ -6,8 +6,9 @@
 use super::Input;
 use crate::model::{EmdOnset, EmdType, Patient, Val};
 use crate::results::{BaselineRow, Level};
+use crate::rules::staging::PatientStaging;
 use crate::stats::{self, QuantileType};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 fn continuous(
     input: &Input<'_>,
@@ -133,52 +134,80 @@ fn t(v: &Option<Val<bool>>) -> bool {
     v.as_ref().is_some_and(|x| x.v)
 }
 
-/// Table 1 rows, in the paper's order.
-pub fn table1(input: &Input<'_>) -> Vec<BaselineRow> {
-    let ps: Vec<&Patient> = input.patients.clone();
-    let num = |f: &dyn Fn(&Patient) -> Option<f64>| ps.iter().map(|p| f(p)).collect::<Vec<_>>();
-    let g = |v: &Option<Val<f64>>| v.as_ref().map(|x| x.v);
-    let ages: Vec<Option<f64>> = input.derived.iter().map(|d| d.age).collect();
-    let mut rows = vec![
-        continuous(input, "age", "years", "demographics", ages),
-        counts(
-            "sex",
-            "demographics",
-            ps.iter()
-                .map(|p| p.sex.as_ref().map(|s| format!("{:?}", s.v).to_lowercase()))
-                .collect(),
-            &["male", "female"],
-        ),
-        continuous(
-            input,
-            "bm_plasma_cell_pct",
-            "%",
-            "disease",
-            num(&|p| g(&p.bm_plasma_cell_pct)),
-        ),
-        continuous(input, "calcium", "mmol/L", "labs", num(&|p| g(&p.calcium))),
-        continuous(
-            input,
-            "creatinine",
-            "µmol/L",
-            "labs",
-            num(&|p| g(&p.creatinine)),
-        ),
-        continuous(
-            input,
-            "beta2_microglobulin",
-            "mg/L",
-            "labs",
-            num(&|p| g(&p.beta2_microglobulin)),
-        ),
-        continuous(input, "albumin", "g/L", "labs", num(&|p| g(&p.albumin))),
-        continuous(input, "ldh", "U/L", "labs", num(&|p| g(&p.ldh))),
-        counts(
-            "m_protein_type",
-            "disease",
-            ps.iter()
-                .map(|p| p.m_protein_type.as_ref().map(|v| v.v.clone()))
-                .collect(),
+/// The value of a numeric patient field.
+fn num(v: &Option<Val<f64>>) -> Option<f64> {
+    v.as_ref().map(|x| x.v)
+}
+
+/// How a Table 1 row read from one patient field summarises it.
+enum Kind {
+    /// Continuous ([`continuous`]), with its unit (empty: none).
+    Continuous(&'static str, fn(&Patient) -> Option<f64>),
+    /// Categorical n (%) ([`counts`]), the listed levels first.
+    Categorical(&'static [&'static str], fn(&Patient) -> Option<String>),
+}
+
+/// A Table 1 row read from one patient field.
+struct Field {
+    variable: &'static str,
+    section: &'static str,
+    kind: Kind,
+}
+
+const YES_NO: &[&str] = &["yes", "no"];
+const STAGES: &[&str] = &["I", "II", "III"];
+
+/// A categorical yes/no row.
+const fn yes_no_field(
+    variable: &'static str,
+    section: &'static str,
+    get: fn(&Patient) -> Option<String>,
+) -> Field {
+    Field {
+        variable,
+        section,
+        kind: Kind::Categorical(YES_NO, get),
+    }
+}
+
+/// A continuous row of a numeric lab field.
+const fn lab(
+    variable: &'static str,
+    unit: &'static str,
+    get: fn(&Patient) -> Option<f64>,
+) -> Field {
+    Field {
+        variable,
+        section: "labs",
+        kind: Kind::Continuous(unit, get),
+    }
+}
+
+/// Recorded demographics, disease and labs (the rows after age), in the paper's order.
+const RECORDED: &[Field] = &[
+    Field {
+        variable: "sex",
+        section: "demographics",
+        kind: Kind::Categorical(&["male", "female"], |p| {
+            p.sex.as_ref().map(|s| format!("{:?}", s.v).to_lowercase())
+        }),
+    },
+    Field {
+        variable: "bm_plasma_cell_pct",
+        section: "disease",
+        kind: Kind::Continuous("%", |p| num(&p.bm_plasma_cell_pct)),
+    },
+    lab("calcium", "mmol/L", |p| num(&p.calcium)),
+    lab("creatinine", "µmol/L", |p| num(&p.creatinine)),
+    lab("beta2_microglobulin", "mg/L", |p| {
+        num(&p.beta2_microglobulin)
+    }),
+    lab("albumin", "g/L", |p| num(&p.albumin)),
+    lab("ldh", "U/L", |p| num(&p.ldh)),
+    Field {
+        variable: "m_protein_type",
+        section: "disease",
+        kind: Kind::Categorical(
             &[
                 "IgG",
                 "IgA",
@@ -189,100 +218,124 @@ pub fn table1(input: &Input<'_>) -> Vec<BaselineRow> {
                 "lambda",
                 "non_secretory",
             ],
+            |p| p.m_protein_type.as_ref().map(|v| v.v.clone()),
         ),
-        counts(
-            "first_symptom",
-            "disease",
-            ps.iter()
-                .map(|p| p.first_symptom.as_ref().map(|v| v.v.clone()))
-                .collect(),
-            &[],
-        ),
-        counts(
-            "ds_stage",
-            "disease",
-            ps.iter()
-                .map(|p| p.ds_stage.as_ref().map(|v| v.v.clone()))
-                .collect(),
-            &["IA", "IB", "IIA", "IIB", "IIIA", "IIIB"],
-        ),
-        counts(
-            "iss_stage",
-            "disease",
-            ps.iter()
-                .map(|p| p.iss_stage.as_ref().map(|v| roman(v.v)))
-                .collect(),
-            &["I", "II", "III"],
-        ),
-    ];
-    // Derived staging beside the recorded stage.
-    let staging: std::collections::HashMap<&str, &crate::rules::staging::PatientStaging> = input
-        .outcome
-        .staging
-        .iter()
-        .map(|s| (s.patient_id.as_str(), s))
-        .collect();
-    let st = |p: &Patient| staging.get(p.patient_id.as_str()).copied();
-    rows.push(counts(
-        "iss_derived",
-        "derived",
-        ps.iter()
-            .map(|p| st(p).and_then(|s| s.iss_derived).map(roman))
-            .collect(),
-        &["I", "II", "III"],
-    ));
-    rows.push(counts(
-        "r_iss",
-        "derived",
-        ps.iter()
-            .map(|p| st(p).and_then(|s| s.r_iss).map(roman))
-            .collect(),
-        &["I", "II", "III"],
-    ));
-    rows.push(continuous(
-        input,
-        "esr",
-        "mm/h",
-        "labs",
-        num(&|p| g(&p.esr)),
-    ));
-    rows.push(continuous(
-        input,
-        "hemoglobin",
-        "g/L",
-        "labs",
-        num(&|p| g(&p.hemoglobin)),
-    ));
-    rows.push(continuous(
-        input,
-        "wbc",
-        "10^9/L",
-        "labs",
-        num(&|p| g(&p.wbc)),
-    ));
-    rows.push(continuous(
-        input,
-        "platelets",
-        "10^9/L",
-        "labs",
-        num(&|p| g(&p.platelets)),
-    ));
+    },
+    Field {
+        variable: "first_symptom",
+        section: "disease",
+        kind: Kind::Categorical(&[], |p| p.first_symptom.as_ref().map(|v| v.v.clone())),
+    },
+    Field {
+        variable: "ds_stage",
+        section: "disease",
+        kind: Kind::Categorical(&["IA", "IB", "IIA", "IIB", "IIIA", "IIIB"], |p| {
+            p.ds_stage.as_ref().map(|v| v.v.clone())
+        }),
+    },
+    Field {
+        variable: "iss_stage",
+        section: "disease",
+        kind: Kind::Categorical(STAGES, |p| p.iss_stage.as_ref().map(|v| roman(v.v))),
+    },
+];
 
-    // FISH among those tested.
-    let tested: Vec<&Patient> = ps.iter().copied().filter(|p| t(&p.fish_tested)).collect();
-    let mut fish_items: Vec<(String, Test)> = vec![
-        ("IgH".into(), Box::new(|p: &Patient| t(&p.fish_igh))),
-        ("1q21+".into(), Box::new(|p: &Patient| t(&p.fish_1q_gain))),
-        (
-            "del(17p)/TP53".into(),
-            Box::new(|p: &Patient| t(&p.fish_del17p)),
-        ),
-        ("t(14;16)".into(), Box::new(|p: &Patient| t(&p.fish_t14_16))),
-        ("t(14;20)".into(), Box::new(|p: &Patient| t(&p.fish_t14_20))),
-        ("t(4;14)".into(), Box::new(|p: &Patient| t(&p.fish_t4_14))),
-        ("del(13q)".into(), Box::new(|p: &Patient| t(&p.fish_del13q))),
-        ("t(11;14)".into(), Box::new(|p: &Patient| t(&p.fish_t11_14))),
-    ];
+/// Blood counts and ESR, after the derived staging.
+const BLOOD: &[Field] = &[
+    lab("esr", "mm/h", |p| num(&p.esr)),
+    lab("hemoglobin", "g/L", |p| num(&p.hemoglobin)),
+    lab("wbc", "10^9/L", |p| num(&p.wbc)),
+    lab("platelets", "10^9/L", |p| num(&p.platelets)),
+];
+
+/// Prior lines and disease features, after FISH.
+const HISTORY: &[Field] = &[
+    Field {
+        variable: "prior_lines",
+        section: "prior",
+        kind: Kind::Continuous("", |p| p.prior_lines.as_ref().map(|v| f64::from(v.v))),
+    },
+    yes_no_field("pathological_fracture", "disease", |p| {
+        yes_no(&p.pathological_fracture)
+    }),
+    yes_no_field("amyloidosis", "disease", |p| yes_no(&p.amyloidosis)),
+    yes_no_field("emd", "disease", |p| yes_no(&p.emd)),
+];
+
+/// Onset and type of extramedullary disease, over the EMD patients.
+const EMD: &[Field] = &[
+    Field {
+        variable: "emd_onset",
+        section: "emd",
+        kind: Kind::Categorical(&["at_diagnosis", "at_relapse"], |p| {
+            p.emd_onset.as_ref().map(|v| match v.v {
+                EmdOnset::AtDiagnosis => "at_diagnosis".to_string(),
+                EmdOnset::AtRelapse => "at_relapse".to_string(),
+            })
+        }),
+    },
+    Field {
+        variable: "emd_type",
+        section: "emd",
+        kind: Kind::Categorical(&["paraskeletal", "soft_tissue"], |p| {
+            p.emd_type.as_ref().map(|v| match v.v {
+                EmdType::Paraskeletal => "paraskeletal".to_string(),
+                EmdType::SoftTissue => "soft_tissue".to_string(),
+            })
+        }),
+    },
+];
+
+/// Prior treatments and the regimen, the last rows.
+const TREATMENT: &[Field] = &[
+    yes_no_field("prior_bortezomib", "prior", |p| yes_no(&p.prior_bortezomib)),
+    yes_no_field("prior_lenalidomide", "prior", |p| {
+        yes_no(&p.prior_lenalidomide)
+    }),
+    yes_no_field("prior_pomalidomide", "prior", |p| {
+        yes_no(&p.prior_pomalidomide)
+    }),
+    yes_no_field("prior_carfilzomib", "prior", |p| {
+        yes_no(&p.prior_carfilzomib)
+    }),
+    yes_no_field("prior_daratumumab", "prior", |p| {
+        yes_no(&p.prior_daratumumab)
+    }),
+    yes_no_field("prior_asct", "prior", |p| yes_no(&p.prior_asct)),
+    Field {
+        variable: "regimen",
+        section: "treatment",
+        kind: Kind::Categorical(&[], |p| p.regimen.as_ref().map(|v| v.v.clone())),
+    },
+];
+
+/// A FISH abnormality: its level name and whether a patient has it.
+type Abnormality = (&'static str, fn(&Patient) -> bool);
+
+/// The recorded FISH abnormalities, in the paper's order (then any other, then negative).
+const FISH: [Abnormality; 8] = [
+    ("IgH", |p| t(&p.fish_igh)),
+    ("1q21+", |p| t(&p.fish_1q_gain)),
+    ("del(17p)/TP53", |p| t(&p.fish_del17p)),
+    ("t(14;16)", |p| t(&p.fish_t14_16)),
+    ("t(14;20)", |p| t(&p.fish_t14_20)),
+    ("t(4;14)", |p| t(&p.fish_t4_14)),
+    ("del(13q)", |p| t(&p.fish_del13q)),
+    ("t(11;14)", |p| t(&p.fish_t11_14)),
+];
+
+/// Any FISH abnormality, listed or other.
+fn fish_abnormal(p: &Patient) -> bool {
+    FISH.iter().any(|(_, f)| f(p)) || p.fish_other.as_ref().is_some_and(|o| !o.v.is_empty())
+}
+
+/// FISH among those tested: the listed abnormalities, every other one recorded (sorted),
+/// then negative (no abnormality).
+fn fish(tested: &[&Patient]) -> BaselineRow {
+    let mut items: Vec<(String, Test)> = FISH
+        .iter()
+        .map(|(name, f)| (name.to_string(), Box::new(*f) as Test))
+        .collect();
     let mut others: Vec<String> = tested
         .iter()
         .filter_map(|p| p.fish_other.as_ref())
@@ -292,89 +345,20 @@ pub fn table1(input: &Input<'_>) -> Vec<BaselineRow> {
     others.dedup();
     for name in others {
         let key = name.clone();
-        fish_items.push((
+        items.push((
             name,
             Box::new(move |p: &Patient| p.fish_other.as_ref().is_some_and(|o| o.v.contains(&key))),
         ));
     }
-    let abnormal = |p: &Patient| {
-        t(&p.fish_igh)
-            || t(&p.fish_1q_gain)
-            || t(&p.fish_del17p)
-            || t(&p.fish_t14_16)
-            || t(&p.fish_t14_20)
-            || t(&p.fish_t4_14)
-            || t(&p.fish_del13q)
-            || t(&p.fish_t11_14)
-            || p.fish_other.as_ref().is_some_and(|o| !o.v.is_empty())
-    };
-    fish_items.push(("negative".into(), Box::new(move |p: &Patient| !abnormal(p))));
-    rows.push(multi("fish", "fish", &tested, &fish_items));
-    rows.push(counts(
-        "high_risk",
-        "fish",
-        tested
-            .iter()
-            .map(|p| {
-                st(p)
-                    .and_then(|s| s.high_risk_fish)
-                    .map(|b| if b { "yes" } else { "no" }.to_string())
-            })
-            .collect(),
-        &["yes", "no"],
-    ));
-    rows.push(continuous(
-        input,
-        "prior_lines",
-        "",
-        "prior",
-        num(&|p| p.prior_lines.as_ref().map(|v| f64::from(v.v))),
-    ));
-    for (name, f) in [
-        (
-            "pathological_fracture",
-            (|p: &Patient| yes_no(&p.pathological_fracture)) as fn(&Patient) -> Option<String>,
-        ),
-        ("amyloidosis", |p| yes_no(&p.amyloidosis)),
-        ("emd", |p| yes_no(&p.emd)),
-    ] {
-        rows.push(counts(
-            name,
-            "disease",
-            ps.iter().map(|p| f(p)).collect(),
-            &["yes", "no"],
-        ));
-    }
-    let emd: Vec<&Patient> = ps.iter().copied().filter(|p| t(&p.emd)).collect();
-    rows.push(counts(
-        "emd_onset",
-        "emd",
-        emd.iter()
-            .map(|p| {
-                p.emd_onset.as_ref().map(|v| match v.v {
-                    EmdOnset::AtDiagnosis => "at_diagnosis".to_string(),
-                    EmdOnset::AtRelapse => "at_relapse".to_string(),
-                })
-            })
-            .collect(),
-        &["at_diagnosis", "at_relapse"],
-    ));
-    rows.push(counts(
-        "emd_type",
-        "emd",
-        emd.iter()
-            .map(|p| {
-                p.emd_type.as_ref().map(|v| match v.v {
-                    EmdType::Paraskeletal => "paraskeletal".to_string(),
-                    EmdType::SoftTissue => "soft_tissue".to_string(),
-                })
-            })
-            .collect(),
-        &["paraskeletal", "soft_tissue"],
-    ));
-    // Sites: a patient may have several; fractions over EMD patients.
+    items.push(("negative".into(), Box::new(|p: &Patient| !fish_abnormal(p))));
+    multi("fish", "fish", tested, &items)
+}
+
+/// EMD sites: a patient may have several (each counted once); fractions over EMD patients,
+/// by count (descending) then name.
+fn emd_sites(emd: &[&Patient]) -> BaselineRow {
     let mut site_counts: BTreeMap<String, usize> = BTreeMap::new();
-    for p in &emd {
+    for p in emd {
         if let Some(s) = &p.emd_sites {
             let mut seen: Vec<&String> = s.v.iter().collect();
             seen.sort();
@@ -386,7 +370,7 @@ pub fn table1(input: &Input<'_>) -> Vec<BaselineRow> {
     }
     let mut sites: Vec<(String, usize)> = site_counts.into_iter().collect();
     sites.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    rows.push(BaselineRow {
+    BaselineRow {
         variable: "emd_sites".into(),
         label: "emd_sites".into(),
         section: "emd".into(),
@@ -397,33 +381,97 @@ pub fn table1(input: &Input<'_>) -> Vec<BaselineRow> {
             .map(|(k, c)| level(&k, c, emd.len()))
             .collect(),
         ..BaselineRow::default()
-    });
-    for (name, f) in [
-        (
-            "prior_bortezomib",
-            (|p: &Patient| yes_no(&p.prior_bortezomib)) as fn(&Patient) -> Option<String>,
-        ),
-        ("prior_lenalidomide", |p| yes_no(&p.prior_lenalidomide)),
-        ("prior_pomalidomide", |p| yes_no(&p.prior_pomalidomide)),
-        ("prior_carfilzomib", |p| yes_no(&p.prior_carfilzomib)),
-        ("prior_daratumumab", |p| yes_no(&p.prior_daratumumab)),
-        ("prior_asct", |p| yes_no(&p.prior_asct)),
-    ] {
-        rows.push(counts(
-            name,
-            "prior",
-            ps.iter().map(|p| f(p)).collect(),
-            &["yes", "no"],
-        ));
     }
-    rows.push(counts(
-        "regimen",
-        "treatment",
-        ps.iter()
-            .map(|p| p.regimen.as_ref().map(|v| v.v.clone()))
-            .collect(),
-        &[],
-    ));
+}
+
+/// Builds Table 1 rows; holds the staging the rules derived, by patient.
+struct Table1<'i, 'a> {
+    input: &'i Input<'a>,
+    staging: HashMap<&'i str, &'i PatientStaging>,
+}
+
+impl<'i, 'a> Table1<'i, 'a> {
+    /// Indexes the derived staging by patient.
+    fn new(input: &'i Input<'a>) -> Self {
+        let staging = input
+            .outcome
+            .staging
+            .iter()
+            .map(|s| (s.patient_id.as_str(), s))
+            .collect();
+        Table1 { input, staging }
+    }
+
+    /// The derived staging of one patient.
+    fn staging_of(&self, p: &Patient) -> Option<&'i PatientStaging> {
+        self.staging.get(p.patient_id.as_str()).copied()
+    }
+
+    /// One row per field, over `ps`.
+    fn fields(&self, fields: &[Field], ps: &[&Patient]) -> Vec<BaselineRow> {
+        fields
+            .iter()
+            .map(|f| match f.kind {
+                Kind::Continuous(unit, get) => continuous(
+                    self.input,
+                    f.variable,
+                    unit,
+                    f.section,
+                    ps.iter().map(|p| get(p)).collect(),
+                ),
+                Kind::Categorical(order, get) => counts(
+                    f.variable,
+                    f.section,
+                    ps.iter().map(|p| get(p)).collect(),
+                    order,
+                ),
+            })
+            .collect()
+    }
+
+    /// A derived stage (ISS, R-ISS) beside the recorded one, over every patient.
+    fn staged(&self, variable: &str, get: fn(&PatientStaging) -> Option<u8>) -> BaselineRow {
+        let values = self
+            .input
+            .patients
+            .iter()
+            .map(|p| self.staging_of(p).and_then(get).map(roman))
+            .collect();
+        counts(variable, "derived", values, STAGES)
+    }
+
+    /// High-risk cytogenetics (by the staging rules) among those tested.
+    fn high_risk(&self, tested: &[&Patient]) -> BaselineRow {
+        let values = tested
+            .iter()
+            .map(|p| {
+                self.staging_of(p)
+                    .and_then(|s| s.high_risk_fish)
+                    .map(|b| if b { "yes" } else { "no" }.to_string())
+            })
+            .collect();
+        counts("high_risk", "fish", values, YES_NO)
+    }
+}
+
+/// Table 1 rows, in the paper's order.
+pub fn table1(input: &Input<'_>) -> Vec<BaselineRow> {
+    let b = Table1::new(input);
+    let all: &[&Patient] = &input.patients;
+    let tested: Vec<&Patient> = all.iter().copied().filter(|p| t(&p.fish_tested)).collect();
+    let emd: Vec<&Patient> = all.iter().copied().filter(|p| t(&p.emd)).collect();
+    let ages: Vec<Option<f64>> = input.derived.iter().map(|d| d.age).collect();
+    let mut rows = vec![continuous(input, "age", "years", "demographics", ages)];
+    rows.extend(b.fields(RECORDED, all));
+    rows.push(b.staged("iss_derived", |s| s.iss_derived));
+    rows.push(b.staged("r_iss", |s| s.r_iss));
+    rows.extend(b.fields(BLOOD, all));
+    rows.push(fish(&tested));
+    rows.push(b.high_risk(&tested));
+    rows.extend(b.fields(HISTORY, all));
+    rows.extend(b.fields(EMD, &emd));
+    rows.push(emd_sites(&emd));
+    rows.extend(b.fields(TREATMENT, all));
     for r in &mut rows {
         let key = format!("variable.{}", r.variable);
         r.label = input.labels_en.get(&key).to_string();

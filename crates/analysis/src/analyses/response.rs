@@ -6,6 +6,7 @@
 
 use super::survival::km_median;
 use super::Input;
+use crate::config::Grouping;
 use crate::derive::Derived;
 use crate::model::Response;
 use crate::results::*;
@@ -101,8 +102,9 @@ fn test_table(id: &str, table: &[Vec<u64>], input: &Input<'_>) -> SubgroupTest {
     }
 }
 
-pub fn section(input: &Input<'_>) -> ResponseSection {
-    let checkpoints = input
+/// Counts at each configured checkpoint, over the patients assessed there.
+fn checkpoints(input: &Input<'_>) -> Vec<Checkpoint> {
+    input
         .cfg
         .response
         .checkpoints
@@ -119,60 +121,58 @@ pub fn section(input: &Input<'_>) -> ResponseSection {
                 counts: counts(&rs, input),
             }
         })
+        .collect()
+}
+
+/// Levels of a grouping among the evaluable patients: the sorted values of a multi-level
+/// grouping; `yes` then `no` (those present) of a two-level one.
+fn subgroup_levels(ev: &[&Derived], g: &Grouping) -> Vec<String> {
+    let mut levels: Vec<String> = ev
+        .iter()
+        .filter_map(|d| d.groups.get(&g.id).cloned().flatten())
         .collect();
-    let ev = evaluable(input);
-    let final_ = counts(
-        &ev.iter().map(|d| d.final_response).collect::<Vec<_>>(),
-        input,
-    );
-    let best = counts(
-        &ev.iter().map(|d| d.best_response).collect::<Vec<_>>(),
-        input,
-    );
-
-    let mut subgroups = Vec::new();
-    let mut subgroup_tests = Vec::new();
-    for id in &input.cfg.analysis.response_subgroups {
-        let Some(g) = input.cfg.groupings.iter().find(|g| &g.id == id) else {
-            continue;
-        };
-        let mut levels: Vec<String> = ev
+    levels.sort();
+    levels.dedup();
+    if !g.levels {
+        levels = ["yes", "no"]
             .iter()
-            .filter_map(|d| d.groups.get(id).cloned().flatten())
+            .map(|s| s.to_string())
+            .filter(|l| levels.contains(l))
             .collect();
-        levels.sort();
-        levels.dedup();
-        if !g.levels {
-            levels = ["yes", "no"]
-                .iter()
-                .map(|s| s.to_string())
-                .filter(|l| levels.contains(l))
-                .collect();
-        }
-        let mut table: Vec<Vec<u64>> = Vec::new();
-        for level in &levels {
-            let rs: Vec<Option<Response>> = ev
-                .iter()
-                .filter(|d| d.groups.get(id).cloned().flatten().as_deref() == Some(level.as_str()))
-                .map(|d| d.final_response)
-                .collect();
-            let c = counts(&rs, input);
-            table.push(vec![c.orr.k as u64, (c.n - c.orr.k) as u64]);
-            let label = match (g.levels, level.as_str()) {
-                (false, "yes") => g.label_yes.clone(),
-                (false, _) => g.label_no.clone(),
-                (true, l) => l.to_string(),
-            };
-            subgroups.push(Subgroup {
-                id: id.clone(),
-                label,
-                level: level.clone(),
-                final_: c,
-            });
-        }
-        subgroup_tests.push(test_table(id, &table, input));
     }
+    levels
+}
 
+/// Final response by the levels of one grouping, and the test of ORR between the levels.
+fn subgroup(input: &Input<'_>, ev: &[&Derived], g: &Grouping) -> (Vec<Subgroup>, SubgroupTest) {
+    let id = &g.id;
+    let mut subgroups = Vec::new();
+    let mut table: Vec<Vec<u64>> = Vec::new();
+    for level in subgroup_levels(ev, g) {
+        let rs: Vec<Option<Response>> = ev
+            .iter()
+            .filter(|d| d.groups.get(id).cloned().flatten().as_deref() == Some(level.as_str()))
+            .map(|d| d.final_response)
+            .collect();
+        let c = counts(&rs, input);
+        table.push(vec![c.orr.k as u64, (c.n - c.orr.k) as u64]);
+        let label = match (g.levels, level.as_str()) {
+            (false, "yes") => g.label_yes.clone(),
+            (false, _) => g.label_no.clone(),
+            (true, l) => l.to_string(),
+        };
+        subgroups.push(Subgroup {
+            id: id.clone(),
+            label,
+            level,
+            final_: c,
+        });
+    }
+    (subgroups, test_table(id, &table, input))
+}
+
+/// Time to response and duration of response (KM medians) among responders.
+fn response_times(input: &Input<'_>) -> (KmMedian, KmMedian) {
     let responders: Vec<&Derived> = input
         .derived
         .iter()
@@ -192,8 +192,34 @@ pub fn section(input: &Input<'_>) -> ResponseSection {
         &dor.iter().map(|x| x.1).collect::<Vec<_>>(),
         input.level,
     );
+    (time_to_response, duration_of_response)
+}
+
+/// The response section: checkpoints, final and best response over the evaluable patients,
+/// the configured subgroups with their tests, time to and duration of response.
+pub fn section(input: &Input<'_>) -> ResponseSection {
+    let ev = evaluable(input);
+    let final_ = counts(
+        &ev.iter().map(|d| d.final_response).collect::<Vec<_>>(),
+        input,
+    );
+    let best = counts(
+        &ev.iter().map(|d| d.best_response).collect::<Vec<_>>(),
+        input,
+    );
+    let mut subgroups = Vec::new();
+    let mut subgroup_tests = Vec::new();
+    for id in &input.cfg.analysis.response_subgroups {
+        let Some(g) = input.cfg.groupings.iter().find(|g| &g.id == id) else {
+            continue;
+        };
+        let (rows, test) = subgroup(input, &ev, g);
+        subgroups.extend(rows);
+        subgroup_tests.push(test);
+    }
+    let (time_to_response, duration_of_response) = response_times(input);
     ResponseSection {
-        checkpoints,
+        checkpoints: checkpoints(input),
         final_,
         best,
         subgroups,

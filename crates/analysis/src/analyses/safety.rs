@@ -36,15 +36,13 @@ fn grade_map(worst: &HashMap<&str, u8>) -> (BTreeMap<String, usize>, usize) {
     (grades, g3)
 }
 
-pub fn adverse_events(input: &Input<'_>) -> Vec<AeRow> {
-    let analysed: HashSet<&str> = input
-        .derived
-        .iter()
-        .map(|d| d.patient_id.as_str())
-        .collect();
-    let n = analysed.len();
-    // Recorded: term → patient → worst grade.
-    let mut recorded: BTreeMap<String, HashMap<&str, u8>> = BTreeMap::new();
+/// Worst grade of each patient with a term (term → patient → grade).
+type Worst<'a> = BTreeMap<String, HashMap<&'a str, u8>>;
+
+/// Recorded events of analysed patients: the CTCAE term of the row (or the recorded term)
+/// and the worst grade 1-5 per patient.
+fn recorded_worst<'a>(input: &'a Input<'_>, analysed: &HashSet<&str>) -> Worst<'a> {
+    let mut recorded: Worst<'a> = BTreeMap::new();
     for (i, e) in input.cohort.adverse_events.iter().enumerate() {
         if !analysed.contains(e.patient_id.as_str()) {
             continue;
@@ -69,24 +67,16 @@ pub fn adverse_events(input: &Input<'_>) -> Vec<AeRow> {
             .or_insert(0);
         *w = (*w).max(g);
     }
-    let mut rows: Vec<AeRow> = recorded
-        .into_iter()
-        .map(|(term, worst)| {
-            let (grade, grade3plus) = grade_map(&worst);
-            AeRow {
-                category: category(&term, input),
-                term,
-                source: "recorded".into(),
-                n,
-                any: worst.len(),
-                grade,
-                grade3plus,
-                baseline_abnormal: None,
-            }
-        })
-        .collect();
-    // Lab-derived: worst post-baseline grade >= 1.
-    let mut labs: BTreeMap<String, (HashMap<&str, u8>, usize, usize)> = BTreeMap::new();
+    recorded
+}
+
+/// One lab term: worst post-baseline grade >= 1 per patient, patients with graded draws,
+/// and patients with an event already abnormal (grade >= 1) at baseline.
+type LabTerm<'a> = (HashMap<&'a str, u8>, usize, usize);
+
+/// Lab-derived events of analysed patients, by term.
+fn lab_worst<'a>(input: &'a Input<'_>, analysed: &HashSet<&str>) -> BTreeMap<String, LabTerm<'a>> {
+    let mut labs: BTreeMap<String, LabTerm<'a>> = BTreeMap::new();
     for l in &input.outcome.lab_adverse_events {
         if !analysed.contains(l.patient_id.as_str()) || l.worst_grade.is_none() {
             continue;
@@ -102,22 +92,56 @@ pub fn adverse_events(input: &Input<'_>) -> Vec<AeRow> {
             }
         }
     }
-    rows.extend(
-        labs.into_iter()
-            .map(|(term, (worst, with_draws, baseline_abnormal))| {
-                let (grade, grade3plus) = grade_map(&worst);
-                AeRow {
-                    category: category(&term, input),
-                    term,
-                    source: "labs".into(),
-                    n: with_draws,
-                    any: worst.len(),
-                    grade,
-                    grade3plus,
-                    baseline_abnormal: Some(baseline_abnormal),
-                }
-            }),
-    );
+    labs
+}
+
+/// One table row: patients with the term at each grade, over `n`.
+fn ae_row(
+    input: &Input<'_>,
+    term: String,
+    source: &str,
+    n: usize,
+    worst: &HashMap<&str, u8>,
+    baseline_abnormal: Option<usize>,
+) -> AeRow {
+    let (grade, grade3plus) = grade_map(worst);
+    AeRow {
+        category: category(&term, input),
+        term,
+        source: source.into(),
+        n,
+        any: worst.len(),
+        grade,
+        grade3plus,
+        baseline_abnormal,
+    }
+}
+
+/// Adverse event rows: recorded over the analysed patients, lab-derived over those with
+/// draws; hematologic first, then by source, patients affected (descending) and term.
+pub fn adverse_events(input: &Input<'_>) -> Vec<AeRow> {
+    let analysed: HashSet<&str> = input
+        .derived
+        .iter()
+        .map(|d| d.patient_id.as_str())
+        .collect();
+    let n = analysed.len();
+    let mut rows: Vec<AeRow> = recorded_worst(input, &analysed)
+        .into_iter()
+        .map(|(term, worst)| ae_row(input, term, "recorded", n, &worst, None))
+        .collect();
+    rows.extend(lab_worst(input, &analysed).into_iter().map(
+        |(term, (worst, with_draws, baseline_abnormal))| {
+            ae_row(
+                input,
+                term,
+                "labs",
+                with_draws,
+                &worst,
+                Some(baseline_abnormal),
+            )
+        },
+    ));
     // Hematologic first, then by patients affected.
     rows.sort_by(|a, b| {
         (

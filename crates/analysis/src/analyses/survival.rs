@@ -3,7 +3,7 @@
 //! `coxph`) between the two levels of a grouping; median follow-up both ways.
 
 use super::Input;
-use crate::config::EndpointKind;
+use crate::config::{EndpointKind, Grouping};
 use crate::derive::{Derived, Endpoint};
 use crate::results::*;
 use crate::stats::{self, ConfType, Ties};
@@ -109,15 +109,22 @@ pub fn risk_times(max_time: f64, step: f64) -> Vec<f64> {
     (0..=n).map(|i| i as f64 * step).collect()
 }
 
-/// One configured survival analysis.
-pub fn survival(input: &Input<'_>, job: &crate::config::SurvivalJob) -> Survival {
-    let cfg = input.cfg;
-    let grouping = job
-        .grouping
-        .as_ref()
-        .and_then(|id| cfg.groupings.iter().find(|g| &g.id == id));
-    // (label, members) in a fixed order: yes before no (the paper's order), levels sorted.
-    let parts: Vec<(String, Vec<&Derived>)> = match grouping {
+/// Groups of a survival analysis as (label, members).
+type Parts<'a> = Vec<(String, Vec<&'a Derived>)>;
+
+/// The patients at one level of a grouping.
+fn members<'a>(input: &Input<'a>, id: &str, level: &str) -> Vec<&'a Derived> {
+    input
+        .derived
+        .iter()
+        .filter(|d| d.groups.get(id).cloned().flatten().as_deref() == Some(level))
+        .collect()
+}
+
+/// (label, members) in a fixed order: everyone without a grouping; yes before no (the
+/// paper's order) for a two-level grouping; the levels sorted for a multi-level one.
+fn parts<'a>(input: &Input<'a>, grouping: Option<&Grouping>) -> Parts<'a> {
+    match grouping {
         None => vec![("All".to_string(), input.derived.iter().collect())],
         Some(g) if g.levels => {
             let mut levels: Vec<String> = input
@@ -130,13 +137,7 @@ pub fn survival(input: &Input<'_>, job: &crate::config::SurvivalJob) -> Survival
             levels
                 .into_iter()
                 .map(|l| {
-                    let m = input
-                        .derived
-                        .iter()
-                        .filter(|d| {
-                            d.groups.get(&g.id).cloned().flatten().as_deref() == Some(l.as_str())
-                        })
-                        .collect();
+                    let m = members(input, &g.id, &l);
                     (l, m)
                 })
                 .collect()
@@ -149,90 +150,98 @@ pub fn survival(input: &Input<'_>, job: &crate::config::SurvivalJob) -> Survival
                 } else {
                     g.label_no.clone()
                 };
-                let m = input
-                    .derived
-                    .iter()
-                    .filter(|d| d.groups.get(&g.id).cloned().flatten().as_deref() == Some(*lv))
-                    .collect();
-                (label, m)
+                (label, members(input, &g.id, lv))
             })
             .collect(),
-    };
-    let max_time = parts
-        .iter()
-        .flat_map(|(_, m)| m.iter().map(|d| endpoint(d, job.endpoint).time))
-        .fold(0.0f64, f64::max);
-    let rt = risk_times(max_time, cfg.report.risk_table_step);
-    let groups: Vec<SurvGroup> = parts
-        .iter()
-        .map(|(label, m)| {
-            let t: Vec<f64> = m.iter().map(|d| endpoint(d, job.endpoint).time).collect();
-            let e: Vec<bool> = m.iter().map(|d| endpoint(d, job.endpoint).event).collect();
-            group(label, &t, &e, input, &rt)
-        })
-        .collect();
-    let (mut logrank, mut cox) = (None, None);
-    let nonempty = parts.iter().filter(|(_, m)| !m.is_empty()).count();
-    if grouping.is_some() && nonempty >= 2 {
-        let mut time = Vec::new();
-        let mut event = Vec::new();
-        let mut gi = Vec::new();
-        for (i, (_, m)) in parts.iter().enumerate() {
-            for d in m {
-                let ep = endpoint(d, job.endpoint);
-                time.push(ep.time);
-                event.push(ep.event);
-                gi.push(i);
-            }
-        }
-        if let Ok(lr) = stats::logrank(&time, &event, &gi, 0.0) {
-            logrank = Some(LogRankResult {
-                chisq: lr.chisq,
-                df: lr.df,
-                p: lr.p,
-            });
-        }
-        if parts.len() == 2 {
-            // HR of the first level ("yes") against the second, the reference.
-            let x: Vec<Vec<f64>> = gi
-                .iter()
-                .map(|g| vec![if *g == 0 { 1.0 } else { 0.0 }])
-                .collect();
-            let reference = parts[1].0.clone();
-            cox = Some(match stats::cox(&time, &event, &x, Ties::Efron) {
-                Ok(fit) if !fit.monotone_likelihood => CoxResult {
-                    hr: fit.hr.first().copied(),
-                    ci: [fit.hr_lower.first().copied(), fit.hr_upper.first().copied()],
-                    p_wald: fit.p_wald.first().copied(),
-                    p_lrt: Some(fit.lrt_p),
-                    reference,
-                    note: None,
-                },
-                // The HR runs off to 0 or infinity, but the likelihood converges: R's coxph
-                // still reports the likelihood-ratio test, and so do we.
-                Ok(fit) => CoxResult {
-                    reference,
-                    p_lrt: Some(fit.lrt_p),
-                    note: Some(
-                        "monotone likelihood (a group without events): HR not estimable".into(),
-                    ),
-                    ..CoxResult::default()
-                },
-                Err(e) => CoxResult {
-                    reference,
-                    note: Some(e.to_string()),
-                    ..CoxResult::default()
-                },
-            });
+    }
+}
+
+/// Log-rank (rho = 0) across the groups and, with exactly two groups, Cox (Efron ties) of
+/// the first level against the second.
+fn compare(parts: &Parts<'_>, kind: EndpointKind) -> (Option<LogRankResult>, Option<CoxResult>) {
+    let mut time = Vec::new();
+    let mut event = Vec::new();
+    let mut gi = Vec::new();
+    for (i, (_, m)) in parts.iter().enumerate() {
+        for d in m {
+            let ep = endpoint(d, kind);
+            time.push(ep.time);
+            event.push(ep.event);
+            gi.push(i);
         }
     }
-    let grouping_text = match grouping {
+    let logrank = stats::logrank(&time, &event, &gi, 0.0)
+        .ok()
+        .map(|lr| LogRankResult {
+            chisq: lr.chisq,
+            df: lr.df,
+            p: lr.p,
+        });
+    let cox = (parts.len() == 2).then(|| cox(&time, &event, &gi, parts[1].0.clone()));
+    (logrank, cox)
+}
+
+/// HR of the first level ("yes", group index 0) against the second, the `reference`.
+fn cox(time: &[f64], event: &[bool], gi: &[usize], reference: String) -> CoxResult {
+    let x: Vec<Vec<f64>> = gi
+        .iter()
+        .map(|g| vec![if *g == 0 { 1.0 } else { 0.0 }])
+        .collect();
+    match stats::cox(time, event, &x, Ties::Efron) {
+        Ok(fit) if !fit.monotone_likelihood => CoxResult {
+            hr: fit.hr.first().copied(),
+            ci: [fit.hr_lower.first().copied(), fit.hr_upper.first().copied()],
+            p_wald: fit.p_wald.first().copied(),
+            p_lrt: Some(fit.lrt_p),
+            reference,
+            note: None,
+        },
+        // The HR runs off to 0 or infinity, but the likelihood converges: R's coxph
+        // still reports the likelihood-ratio test, and so do we.
+        Ok(fit) => CoxResult {
+            reference,
+            p_lrt: Some(fit.lrt_p),
+            note: Some("monotone likelihood (a group without events): HR not estimable".into()),
+            ..CoxResult::default()
+        },
+        Err(e) => CoxResult {
+            reference,
+            note: Some(e.to_string()),
+            ..CoxResult::default()
+        },
+    }
+}
+
+/// How the grouping reads in the results: `all`, the column, or `column >= threshold`.
+fn grouping_text(grouping: Option<&Grouping>) -> String {
+    match grouping {
         None => "all".to_string(),
         Some(g) if g.levels => g.column.clone(),
         Some(g) => match g.at_least {
             Some(t) => format!("{} >= {t}", g.column),
             None => g.column.clone(),
         },
+    }
+}
+
+/// One configured survival analysis.
+pub fn survival(input: &Input<'_>, job: &crate::config::SurvivalJob) -> Survival {
+    let cfg = input.cfg;
+    let grouping = job
+        .grouping
+        .as_ref()
+        .and_then(|id| cfg.groupings.iter().find(|g| &g.id == id));
+    let parts = parts(input, grouping);
+    let max_time = parts
+        .iter()
+        .flat_map(|(_, m)| m.iter().map(|d| endpoint(d, job.endpoint).time))
+        .fold(0.0f64, f64::max);
+    let rt = risk_times(max_time, cfg.report.risk_table_step);
+    let nonempty = parts.iter().filter(|(_, m)| !m.is_empty()).count();
+    let (logrank, cox) = if grouping.is_some() && nonempty >= 2 {
+        compare(&parts, job.endpoint)
+    } else {
+        (None, None)
     };
     let not_estimable = match grouping {
         Some(g) if parts.iter().all(|(_, m)| m.is_empty()) => {
@@ -243,7 +252,14 @@ pub fn survival(input: &Input<'_>, job: &crate::config::SurvivalJob) -> Survival
     let groups = if not_estimable.is_some() {
         Vec::new()
     } else {
-        groups
+        parts
+            .iter()
+            .map(|(label, m)| {
+                let t: Vec<f64> = m.iter().map(|d| endpoint(d, job.endpoint).time).collect();
+                let e: Vec<bool> = m.iter().map(|d| endpoint(d, job.endpoint).event).collect();
+                group(label, &t, &e, input, &rt)
+            })
+            .collect()
     };
     Survival {
         not_estimable,
@@ -252,7 +268,7 @@ pub fn survival(input: &Input<'_>, job: &crate::config::SurvivalJob) -> Survival
             EndpointKind::Pfs => "pfs".into(),
             EndpointKind::Os => "os".into(),
         },
-        grouping: grouping_text,
+        grouping: grouping_text(grouping),
         groups,
         risk_times: rt,
         logrank,
