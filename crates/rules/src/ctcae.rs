@@ -511,84 +511,129 @@ pub fn evaluate_patient_labs(
     if draws.is_empty() {
         return (out, findings);
     }
-    let pid = p.patient_id.as_str();
     let sex = p.sex.as_ref().map(|v| v.v);
     let index = p.index_date.as_ref().map(|v| v.v);
     let mut sorted: Vec<&LabDraw> = draws.to_vec();
     sorted.sort_by(|a, b| lab_order(a, b));
-    let unplaced = sorted
-        .iter()
-        .filter(|l| index.is_none() || l.draw_date.is_none())
-        .count();
-    if unplaced > 0 {
-        let at = sorted
-            .iter()
-            .find(|l| index.is_none() || l.draw_date.is_none())
-            .and_then(|l| l.at);
-        findings.push(finding(
-            Severity::Info,
-            UNDATED_LABS,
-            at,
-            if index.is_none() { "index_date" } else { "draw_date" },
-            pid,
-            format!(
-                "{unplaced} lab row(s) cannot be placed before or after the index date ({}) and are \
-                 not graded as baseline or post-baseline",
-                if index.is_none() { "index date missing" } else { "draw date missing" }
-            ),
-        ));
-    }
+    findings.extend(undated_labs(p.patient_id.as_str(), &sorted, index));
     for term in LabTerm::ALL {
-        // One pass over the date-sorted draws: baseline draws (on or before the index date)
-        // come first, so each post-baseline value is graded against the final baseline.
-        let mut any = false;
-        let mut base_val: Option<f64> = None;
-        let mut n_post = 0usize;
-        let mut worst: Option<(u8, f64, Date)> = None;
-        for l in &sorted {
-            let Some(v) = term.value(l) else { continue };
-            any = true;
-            let (Some(d), Some(i)) = (l.draw_date.as_ref().map(|x| x.v), index) else {
-                continue;
-            };
-            if d <= i {
-                base_val = Some(v.v);
-            } else {
-                n_post += 1;
-                if let Some(gr) = grade_value(term, v.v, sex, base_val, cfg) {
-                    if worst.as_ref().map_or(true, |w| gr > w.0) {
-                        worst = Some((gr, v.v, d));
-                    }
-                }
-            }
-        }
-        if !any {
+        let Some(scan) = TermScan::of(term, &sorted, index, sex, cfg) else {
             continue;
-        }
-        let base_grade = base_val.and_then(|b| grade_value(term, b, sex, None, cfg));
-        let basis = match (&worst, index) {
-            (_, None) => "index date missing: no baseline or post-baseline grade".to_string(),
-            (Some(w), _) => format!(
-                "worst after the index date on {}: {}",
-                w.2,
-                grade(term, w.1, sex, base_val, cfg).basis
-            ),
-            (None, _) if n_post == 0 => "no draw after the index date".to_string(),
-            (None, _) => "no gradable draw after the index date".to_string(),
         };
         out.push(LabAe {
             patient_id: p.patient_id.clone(),
             term: term.ctcae_term(),
             lab: term,
             source: "labs",
-            baseline_grade: base_grade,
-            baseline_value: base_val,
-            worst_grade: worst.as_ref().map(|w| w.0),
-            worst_value: worst.as_ref().map(|w| w.1),
-            worst_date: worst.as_ref().map(|w| w.2),
-            post_baseline_draws: n_post,
-            basis,
+            baseline_grade: scan
+                .base_val
+                .and_then(|b| grade_value(term, b, sex, None, cfg)),
+            baseline_value: scan.base_val,
+            worst_grade: scan.worst.as_ref().map(|w| w.0),
+            worst_value: scan.worst.as_ref().map(|w| w.1),
+            worst_date: scan.worst.as_ref().map(|w| w.2),
+            post_baseline_draws: scan.n_post,
+            basis: scan.basis(term, index, sex, cfg),
         });
     }
     (out, findings)
+}
+
+/// [`UNDATED_LABS`]: lab rows that cannot be placed before or after the index date (no
+/// `index_date`, or no `draw_date`) are not graded; one info finding counts them, on the
+/// first such row.
+fn undated_labs(pid: &str, sorted: &[&LabDraw], index: Option<Date>) -> Option<Finding> {
+    let unplaced = |l: &&&LabDraw| index.is_none() || l.draw_date.is_none();
+    let n = sorted.iter().filter(unplaced).count();
+    if n == 0 {
+        return None;
+    }
+    let at = sorted.iter().find(unplaced).and_then(|l| l.at);
+    Some(finding(
+        Severity::Info,
+        UNDATED_LABS,
+        at,
+        if index.is_none() {
+            "index_date"
+        } else {
+            "draw_date"
+        },
+        pid,
+        format!(
+            "{n} lab row(s) cannot be placed before or after the index date ({}) and are \
+             not graded as baseline or post-baseline",
+            if index.is_none() {
+                "index date missing"
+            } else {
+                "draw date missing"
+            }
+        ),
+    ))
+}
+
+/// One lab term over a patient's date-sorted draws: the baseline value (last draw on or
+/// before `index_date`) and the worst post-baseline grade (CTCAE v5.0, NCI 2017).
+struct TermScan {
+    base_val: Option<f64>,
+    n_post: usize,
+    /// Grade, value and date of the worst post-baseline draw (the first on a tie).
+    worst: Option<(u8, f64, Date)>,
+}
+
+impl TermScan {
+    /// One pass over the date-sorted draws: baseline draws (on or before the index date) come
+    /// first, so each post-baseline value is graded against the final baseline. `None` when
+    /// no draw holds a value of `term`.
+    fn of(
+        term: LabTerm,
+        sorted: &[&LabDraw],
+        index: Option<Date>,
+        sex: Option<Sex>,
+        cfg: &RulesConfig,
+    ) -> Option<TermScan> {
+        let mut any = false;
+        let mut scan = TermScan {
+            base_val: None,
+            n_post: 0,
+            worst: None,
+        };
+        for l in sorted {
+            let Some(v) = term.value(l) else { continue };
+            any = true;
+            let (Some(d), Some(i)) = (l.draw_date.as_ref().map(|x| x.v), index) else {
+                continue;
+            };
+            if d <= i {
+                scan.base_val = Some(v.v);
+            } else {
+                scan.n_post += 1;
+                if let Some(gr) = grade_value(term, v.v, sex, scan.base_val, cfg) {
+                    if scan.worst.as_ref().map_or(true, |w| gr > w.0) {
+                        scan.worst = Some((gr, v.v, d));
+                    }
+                }
+            }
+        }
+        any.then_some(scan)
+    }
+
+    /// The basis of the row: the worst post-baseline grade in words, or why there is none.
+    fn basis(
+        &self,
+        term: LabTerm,
+        index: Option<Date>,
+        sex: Option<Sex>,
+        cfg: &RulesConfig,
+    ) -> String {
+        match (&self.worst, index) {
+            (_, None) => "index date missing: no baseline or post-baseline grade".to_string(),
+            (Some(w), _) => format!(
+                "worst after the index date on {}: {}",
+                w.2,
+                grade(term, w.1, sex, self.base_val, cfg).basis
+            ),
+            (None, _) if self.n_post == 0 => "no draw after the index date".to_string(),
+            (None, _) => "no gradable draw after the index date".to_string(),
+        }
+    }
 }

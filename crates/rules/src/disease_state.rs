@@ -186,43 +186,19 @@ pub fn derive(
     prior_best: Option<Response>,
     cfg: &RulesConfig,
 ) -> DiseaseStateOutcome {
-    let window = cfg.disease_state.refractory_window_days;
     let days = match (relapse_date, last_prior_end) {
         (Some(r), Some(e)) => Some((r - e).num_days()),
         _ => None,
     };
     // prior best known and evaluable?
     let best = prior_best.filter(|r| *r != Response::NE);
-    if let Some(b) = best {
-        if b.rank() < Response::MR.rank() {
-            return DiseaseStateOutcome {
-                status: Some(DiseaseStatus::PrimaryRefractory),
-                rule: PRIMARY_REFRACTORY_NEVER_MR,
-                basis: format!("best response to the prior line {b}: never reached MR or better"),
-                missing: Vec::new(),
-                days_after_last_dose: days,
-            };
-        }
-    }
-    let mut missing = Vec::new();
-    if relapse_date.is_none() {
-        missing.push("relapse_date");
-    }
-    if last_prior_end.is_none() {
-        missing.push("last_prior_regimen_end");
+    if let Some(o) = primary_refractory(best, days) {
+        return o;
     }
     let Some(d) = days else {
-        if best.is_none() {
-            missing.push("prior_best_response");
-        }
-        return DiseaseStateOutcome {
-            status: None,
-            rule: NOT_DERIVABLE,
-            basis: format!("not derivable: {} missing", missing.join(", ")),
-            missing,
-            days_after_last_dose: None,
-        };
+        return dates_missing(relapse_date, last_prior_end, best);
     };
+    let window = cfg.disease_state.refractory_window_days;
     let timing = if d <= 0 {
         format!(
             "progression on the prior line ({} days before its last dose)",
@@ -231,16 +207,72 @@ pub fn derive(
     } else {
         format!("progression {d} days after the last dose of the prior line")
     };
-    let refractory = d <= window;
-    match (refractory, best) {
-        (true, Some(b)) => DiseaseStateOutcome {
+    if d <= window {
+        refractory(&timing, window, best, prior_best, d)
+    } else {
+        relapsed(&timing, window, best, d)
+    }
+}
+
+/// Step 1, primary refractory (Rajkumar, Blood 2011;117:4691): the best response to the prior
+/// line is SD or PD (never MR or better); no dates needed. `None` when the best response is
+/// MR or better, missing or NE.
+fn primary_refractory(best: Option<Response>, days: Option<i64>) -> Option<DiseaseStateOutcome> {
+    let b = best.filter(|b| b.rank() < Response::MR.rank())?;
+    Some(DiseaseStateOutcome {
+        status: Some(DiseaseStatus::PrimaryRefractory),
+        rule: PRIMARY_REFRACTORY_NEVER_MR,
+        basis: format!("best response to the prior line {b}: never reached MR or better"),
+        missing: Vec::new(),
+        days_after_last_dose: days,
+    })
+}
+
+/// Not derivable (docs/clinical-rules.md §2): a date of the 60-day test is missing; the
+/// missing inputs are named (the prior best response too when it is missing or NE).
+fn dates_missing(
+    relapse_date: Option<Date>,
+    last_prior_end: Option<Date>,
+    best: Option<Response>,
+) -> DiseaseStateOutcome {
+    let mut missing = Vec::new();
+    if relapse_date.is_none() {
+        missing.push("relapse_date");
+    }
+    if last_prior_end.is_none() {
+        missing.push("last_prior_regimen_end");
+    }
+    if best.is_none() {
+        missing.push("prior_best_response");
+    }
+    DiseaseStateOutcome {
+        status: None,
+        rule: NOT_DERIVABLE,
+        basis: format!("not derivable: {} missing", missing.join(", ")),
+        missing,
+        days_after_last_dose: None,
+    }
+}
+
+/// Progression on the prior line or within `refractory_window_days` (60) of its last dose
+/// (Rajkumar, Blood 2011;117:4691; Kumar 2016): relapsed and refractory after a best
+/// response of MR or better; the generic refractory when that response is missing or NE.
+fn refractory(
+    timing: &str,
+    window: i64,
+    best: Option<Response>,
+    prior_best: Option<Response>,
+    days: i64,
+) -> DiseaseStateOutcome {
+    match best {
+        Some(b) => DiseaseStateOutcome {
             status: Some(DiseaseStatus::RelapsedAndRefractory),
             rule: RELAPSED_AND_REFRACTORY,
             basis: format!("{timing} (within {window}), after a best response of {b}"),
             missing: Vec::new(),
-            days_after_last_dose: days,
+            days_after_last_dose: Some(days),
         },
-        (true, None) => DiseaseStateOutcome {
+        None => DiseaseStateOutcome {
             status: Some(DiseaseStatus::Refractory),
             rule: REFRACTORY_WITHIN_60_DAYS,
             basis: format!(
@@ -253,16 +285,24 @@ pub fn derive(
                 }
             ),
             missing: vec!["prior_best_response"],
-            days_after_last_dose: days,
+            days_after_last_dose: Some(days),
         },
-        (false, Some(b)) => DiseaseStateOutcome {
+    }
+}
+
+/// Progression more than `refractory_window_days` (60) after the last dose (Rajkumar, Blood
+/// 2011;117:4691): relapsed after a best response of MR or better; not derivable when that
+/// response is missing or NE (primary refractory cannot be excluded).
+fn relapsed(timing: &str, window: i64, best: Option<Response>, days: i64) -> DiseaseStateOutcome {
+    match best {
+        Some(b) => DiseaseStateOutcome {
             status: Some(DiseaseStatus::Relapsed),
             rule: RELAPSED_AFTER_60_DAYS,
             basis: format!("{timing} (more than {window}), after a best response of {b}"),
             missing: Vec::new(),
-            days_after_last_dose: days,
+            days_after_last_dose: Some(days),
         },
-        (false, None) => DiseaseStateOutcome {
+        None => DiseaseStateOutcome {
             status: None,
             rule: NOT_DERIVABLE,
             basis: format!(
@@ -270,7 +310,7 @@ pub fn derive(
                  missing, so primary refractory cannot be excluded"
             ),
             missing: vec!["prior_best_response"],
-            days_after_last_dose: days,
+            days_after_last_dose: Some(days),
         },
     }
 }

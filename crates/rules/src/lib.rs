@@ -352,6 +352,7 @@ pub fn evaluate(
     out
 }
 
+/// The [`RulesSummary`] of an outcome: the versions in use, then one count per section.
 fn summarise(out: &RulesOutcome, cfg: &RulesConfig) -> RulesSummary {
     let mut s = RulesSummary {
         criteria_version: cfg.criteria_version.as_str().to_string(),
@@ -363,7 +364,45 @@ fn summarise(out: &RulesOutcome, cfg: &RulesConfig) -> RulesSummary {
         patients: out.imwg.len(),
         ..RulesSummary::default()
     };
-    for r in &out.imwg {
+    count_disease_states(&mut s, &out.imwg);
+    for d in &out.diagnosis {
+        match d.outcome {
+            DiagnosisOutcome::ConsistentWithImwg2014 => s.diagnosis_consistent += 1,
+            DiagnosisOutcome::NotAssessable => s.diagnosis_not_assessable += 1,
+        }
+    }
+    count_responses(&mut s, &out.derived_responses);
+    for st in &out.staging {
+        if st.iss_derived.is_some() {
+            s.iss_derived += 1;
+        }
+        count_agreement(st.iss_agrees, &mut s.iss_agree, &mut s.iss_disagree);
+    }
+    count_lab_aes(&mut s, &out.lab_adverse_events);
+    s.recorded_ae_unknown_terms = out.recorded_ae_terms.iter().filter(|t| t.is_none()).count();
+    for f in &out.findings {
+        match f.severity {
+            Severity::Error => s.findings_error += 1,
+            Severity::Warning => s.findings_warning += 1,
+            Severity::Info => s.findings_info += 1,
+        }
+    }
+    s
+}
+
+/// Adds one recorded-vs-derived agreement to its counter (none when not judged).
+fn count_agreement(agrees: Option<bool>, agree: &mut usize, disagree: &mut usize) {
+    match agrees {
+        Some(true) => *agree += 1,
+        Some(false) => *disagree += 1,
+        None => {}
+    }
+}
+
+/// Disease state at entry: derivable or not, recorded or not, agreement, and patients
+/// without documented relapse evidence.
+fn count_disease_states(s: &mut RulesSummary, imwg: &[ImwgRecord]) {
+    for r in imwg {
         if r.derived.is_some() {
             s.disease_state_derived += 1;
         } else {
@@ -372,22 +411,21 @@ fn summarise(out: &RulesOutcome, cfg: &RulesConfig) -> RulesSummary {
         if r.recorded.is_none() {
             s.disease_state_not_recorded += 1;
         }
-        match r.agrees {
-            Some(true) => s.disease_state_agree += 1,
-            Some(false) => s.disease_state_disagree += 1,
-            None => {}
-        }
+        count_agreement(
+            r.agrees,
+            &mut s.disease_state_agree,
+            &mut s.disease_state_disagree,
+        );
         if r.relapse_evidence.is_empty() {
             s.no_relapse_evidence += 1;
         }
     }
-    for d in &out.diagnosis {
-        match d.outcome {
-            DiagnosisOutcome::ConsistentWithImwg2014 => s.diagnosis_consistent += 1,
-            DiagnosisOutcome::NotAssessable => s.diagnosis_not_assessable += 1,
-        }
-    }
-    for d in &out.derived_responses {
+}
+
+/// Responses: assessed, derived (and of those unconfirmed) or not derivable (NE included),
+/// and agreement with the recorded response.
+fn count_responses(s: &mut RulesSummary, derived: &[DerivedResponse]) {
+    for d in derived {
         s.responses_assessed += 1;
         match d.derived {
             Some(r) if r != crate::model::Response::NE => {
@@ -398,47 +436,26 @@ fn summarise(out: &RulesOutcome, cfg: &RulesConfig) -> RulesSummary {
             }
             _ => s.responses_not_derivable += 1,
         }
-        match d.agrees {
-            Some(true) => s.responses_agree += 1,
-            Some(false) => s.responses_disagree += 1,
-            None => {}
-        }
+        count_agreement(d.agrees, &mut s.responses_agree, &mut s.responses_disagree);
     }
-    for st in &out.staging {
-        if st.iss_derived.is_some() {
-            s.iss_derived += 1;
-        }
-        match st.iss_agrees {
-            Some(true) => s.iss_agree += 1,
-            Some(false) => s.iss_disagree += 1,
-            None => {}
-        }
-    }
-    s.lab_ae_rows = out.lab_adverse_events.len();
-    s.lab_ae_any_grade = out
-        .lab_adverse_events
+}
+
+/// Lab-derived CTCAE rows: all, with a post-baseline grade >= 1 and >= 3, and abnormal
+/// (grade >= 1) at baseline.
+fn count_lab_aes(s: &mut RulesSummary, rows: &[LabAe]) {
+    s.lab_ae_rows = rows.len();
+    s.lab_ae_any_grade = rows
         .iter()
         .filter(|l| l.worst_grade.is_some_and(|g| g >= 1))
         .count();
-    s.lab_ae_abnormal_at_baseline = out
-        .lab_adverse_events
+    s.lab_ae_abnormal_at_baseline = rows
         .iter()
         .filter(|l| l.baseline_grade.is_some_and(|g| g >= 1))
         .count();
-    s.lab_ae_grade3plus = out
-        .lab_adverse_events
+    s.lab_ae_grade3plus = rows
         .iter()
         .filter(|l| l.worst_grade.is_some_and(|g| g >= 3))
         .count();
-    s.recorded_ae_unknown_terms = out.recorded_ae_terms.iter().filter(|t| t.is_none()).count();
-    for f in &out.findings {
-        match f.severity {
-            Severity::Error => s.findings_error += 1,
-            Severity::Warning => s.findings_warning += 1,
-            Severity::Info => s.findings_info += 1,
-        }
-    }
-    s
 }
 
 // ---------------------------------------------------------------------------------------------

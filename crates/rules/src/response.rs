@@ -21,9 +21,9 @@
 //!   `confirmation_assessments` (2) consecutive assessments meet it; imaging PD (new lesion,
 //!   SPD growth) and SD need no confirmation.
 
-use super::config::RulesConfig;
+use super::config::{ResponseConfig, RulesConfig};
 use super::{finding, ge, gt, le, lt, num, Num, ResponseSource, RuleInfo};
-use crate::model::{Assessment, CellRef, Date, Finding, Patient, Response, Severity};
+use crate::model::{Assessment, CellRef, Date, Finding, Patient, Response, Severity, Val};
 use serde::Serialize;
 use std::cmp::Ordering;
 
@@ -383,9 +383,13 @@ fn reduction(base: Option<f64>, cur: Option<f64>) -> Option<f64> {
     (b > 0.0).then(|| (b - c) / b * 100.0)
 }
 
+/// Whether one response level is met: `Some(true)` / `Some(false)`, or `None` with the names
+/// of the missing parts.
+type Verdict = (Option<bool>, Vec<&'static str>);
+
 /// Combine the parts of one level: met when all are met, not met when one is not, unknown
 /// (with the names of the missing parts) otherwise.
-fn all_of(parts: &[(&'static str, Option<bool>)]) -> (Option<bool>, Vec<&'static str>) {
+fn all_of(parts: &[(&'static str, Option<bool>)]) -> Verdict {
     if parts.iter().any(|(_, p)| *p == Some(false)) {
         return (Some(false), Vec::new());
     }
@@ -401,7 +405,20 @@ fn all_of(parts: &[(&'static str, Option<bool>)]) -> (Option<bool>, Vec<&'static
     }
 }
 
-/// Classify one assessment against its baseline and the nadir so far.
+/// A criterion that applies only when `applies` holds (urine criteria only when urine was
+/// followed, SPD criteria only with a plasmacytoma at baseline, …); met otherwise.
+fn only_if(applies: bool, check: impl FnOnce() -> Option<bool>) -> Option<bool> {
+    if applies {
+        check()
+    } else {
+        Some(true)
+    }
+}
+
+/// Classify one assessment against its baseline and the nadir so far, by the IMWG 2016
+/// response table (Kumar, Lancet Oncol 2016;17:e328): PD first (from the nadir), NE when the
+/// assessment holds none of the measure's values, then sCR, CR, VGPR, PR, MR from the best
+/// down, SD when data exist but no level is met.
 pub fn classify(
     measure: Measure,
     base: &Measurements,
@@ -410,10 +427,40 @@ pub fn classify(
     light: Option<LightChain>,
     cfg: &RulesConfig,
 ) -> Classification {
-    let c = &cfg.response;
     let numbers = numbers_text(measure, base, nadir, cur);
-    // --- PD ---
     let mut pd: Vec<String> = Vec::new();
+    let imaging = imaging_pd(nadir, cur, &cfg.response, &mut pd);
+    biochemical_pd(measure, nadir, cur, cfg, &mut pd);
+    if !pd.is_empty() {
+        return Classification {
+            response: Response::PD,
+            rule: PD,
+            basis: format!("PD: {}; {numbers}", pd.join("; ")),
+            imaging_pd: imaging,
+        };
+    }
+    if !has_data(measure, cur) {
+        return not_evaluable(measure);
+    }
+    let mut notes: Vec<String> = Vec::new();
+    let levels = Levels::new(measure, base, cur, light, cfg);
+    let (response, rule) = best_level(&levels, &mut notes);
+    Classification {
+        response,
+        rule,
+        basis: if notes.is_empty() {
+            format!("{response}: {numbers}")
+        } else {
+            format!("{response}: {numbers}; {}", notes.join("; "))
+        },
+        imaging_pd: false,
+    }
+}
+
+/// Imaging PD (Kumar 2016; needs no confirmation): a new lesion, or the plasmacytoma SPD
+/// up by 50% or more from its nadir (any SPD after a nadir of 0). Pushes the reasons onto
+/// `pd`; true when imaging decided PD.
+fn imaging_pd(nadir: &Nadir, cur: &Measurements, c: &ResponseConfig, pd: &mut Vec<String>) -> bool {
     let mut imaging = false;
     if cur.new_lesion == Some(true) {
         pd.push("new lesion".into());
@@ -429,268 +476,349 @@ pub fn classify(
             imaging = true;
         }
     }
-    let pct_up = |n: f64, v: f64| ge(v - n, n.max(0.0) * c.pd_increase_pct / 100.0);
+    imaging
+}
+
+/// Biochemical PD from the nadir on the baseline's measure (Kumar 2016): serum or urine
+/// M-protein, dFLC (FLC-only disease) or marrow plasma cells (marrow-only disease). Pushes
+/// the reasons onto `pd`.
+fn biochemical_pd(
+    measure: Measure,
+    nadir: &Nadir,
+    cur: &Measurements,
+    cfg: &RulesConfig,
+    pd: &mut Vec<String>,
+) {
+    let c = &cfg.response;
     match measure {
         Measure::MProtein => {
-            if let (Some(n), Some(v)) = (nadir.serum, cur.serum) {
-                if serum_progression(n, v, cfg) {
-                    pd.push(format!(
-                        "serum M-protein up from a nadir of {} to {} g/L",
-                        Num(n),
-                        Num(v)
-                    ));
-                }
-            }
-            if let (Some(n), Some(v)) = (nadir.urine, cur.urine) {
-                if pct_up(n, v) && ge(v - n, c.pd_urine_abs_mg_24h) {
-                    pd.push(format!(
-                        "urine M-protein up from a nadir of {} to {} mg/24h",
-                        Num(n),
-                        Num(v)
-                    ));
-                }
-            }
+            pd.extend(serum_pd(nadir, cur, cfg));
+            pd.extend(urine_pd(nadir, cur, c));
         }
-        Measure::Flc => {
-            if let (Some(n), Some(v)) = (nadir.dflc, cur.dflc()) {
-                if pct_up(n, v) && gt(v - n, c.pd_dflc_abs_mg_l) {
-                    pd.push(format!(
-                        "dFLC up from a nadir of {} to {} mg/L",
-                        Num(n),
-                        Num(v)
-                    ));
-                }
-            }
-        }
-        Measure::Marrow => {
-            if let (Some(n), Some(v)) = (nadir.bm_pct, cur.bm_pct) {
-                if ge(v - n, c.pd_marrow_abs_points) {
-                    pd.push(format!(
-                        "marrow plasma cells up from {}% to {}%",
-                        Num(n),
-                        Num(v)
-                    ));
-                }
-            }
-        }
+        Measure::Flc => pd.extend(dflc_pd(nadir, cur, c)),
+        Measure::Marrow => pd.extend(marrow_pd(nadir, cur, c)),
     }
-    if !pd.is_empty() {
-        return Classification {
-            response: Response::PD,
-            rule: PD,
-            basis: format!("PD: {}; {numbers}", pd.join("; ")),
-            imaging_pd: imaging,
-        };
-    }
-    // --- data present at all? ---
-    let has_data = match measure {
+}
+
+/// Up by at least `pd_increase_pct` (25%) from the nadir: the relative part of the urine and
+/// dFLC PD criteria (Kumar 2016).
+fn up_by_pd_pct(nadir: f64, v: f64, c: &ResponseConfig) -> bool {
+    ge(v - nadir, nadir.max(0.0) * c.pd_increase_pct / 100.0)
+}
+
+/// Serum PD (Kumar 2016): up >= 25% and >= 5 g/L from the nadir (>= 10 g/L when the nadir
+/// was 50 g/L or more), see [`serum_progression`].
+fn serum_pd(nadir: &Nadir, cur: &Measurements, cfg: &RulesConfig) -> Option<String> {
+    let (n, v) = (nadir.serum?, cur.serum?);
+    serum_progression(n, v, cfg).then(|| {
+        format!(
+            "serum M-protein up from a nadir of {} to {} g/L",
+            Num(n),
+            Num(v)
+        )
+    })
+}
+
+/// Urine PD (Kumar 2016): up >= 25% and >= 200 mg/24 h from the nadir.
+fn urine_pd(nadir: &Nadir, cur: &Measurements, c: &ResponseConfig) -> Option<String> {
+    let (n, v) = (nadir.urine?, cur.urine?);
+    (up_by_pd_pct(n, v, c) && ge(v - n, c.pd_urine_abs_mg_24h)).then(|| {
+        format!(
+            "urine M-protein up from a nadir of {} to {} mg/24h",
+            Num(n),
+            Num(v)
+        )
+    })
+}
+
+/// dFLC PD, FLC-only disease (Kumar 2016): up >= 25% and > 100 mg/L from the nadir.
+fn dflc_pd(nadir: &Nadir, cur: &Measurements, c: &ResponseConfig) -> Option<String> {
+    let (n, v) = (nadir.dflc?, cur.dflc()?);
+    (up_by_pd_pct(n, v, c) && gt(v - n, c.pd_dflc_abs_mg_l))
+        .then(|| format!("dFLC up from a nadir of {} to {} mg/L", Num(n), Num(v)))
+}
+
+/// Marrow PD, marrow-only disease (Kumar 2016): plasma cells up by 10 points or more.
+fn marrow_pd(nadir: &Nadir, cur: &Measurements, c: &ResponseConfig) -> Option<String> {
+    let (n, v) = (nadir.bm_pct?, cur.bm_pct?);
+    ge(v - n, c.pd_marrow_abs_points)
+        .then(|| format!("marrow plasma cells up from {}% to {}%", Num(n), Num(v)))
+}
+
+/// Whether the assessment holds any of the measure's values (a negative immunofixation
+/// counts); without them the response is NE (Kumar 2016).
+fn has_data(measure: Measure, cur: &Measurements) -> bool {
+    let measured = match measure {
         Measure::MProtein => cur.serum.is_some() || cur.urine.is_some(),
         Measure::Flc => cur.dflc().is_some(),
         Measure::Marrow => cur.bm_pct.is_some(),
-    } || cur.ife_negative == Some(true);
-    if !has_data {
-        return Classification {
-            response: Response::NE,
-            rule: NOT_EVALUABLE,
-            basis: format!(
-                "not evaluable: no {} at this assessment",
-                measure_name(measure)
-            ),
-            imaging_pd: false,
-        };
-    }
-    let mut notes: Vec<String> = Vec::new();
-    let mut met = |label: &str, (m, missing): (Option<bool>, Vec<&'static str>)| -> bool {
-        match m {
-            Some(v) => v,
-            None => {
-                notes.push(format!(
-                    "{label} not assessable ({} missing)",
-                    missing.join(", ")
-                ));
-                false
-            }
-        }
     };
-    let plasmacytoma_present = base.spd.is_some_and(|s| s > 0.0);
-    let ratio_normal = match (cur.involved_flc, cur.uninvolved_flc) {
-        (Some(i), Some(u)) => flc_ratio_normal(i, u, light, cfg),
-        _ => None,
-    };
-    // A negative immunofixation implies no M-protein on electrophoresis: a missing serum or
-    // urine value then counts as 0 for the response levels (never for PD).
-    let ife_neg = cur.ife_negative == Some(true);
-    let serum_now = cur.serum.or(ife_neg.then_some(0.0));
-    let urine_now = cur.urine.or(ife_neg.then_some(0.0));
-    let serum_meas = base.serum.is_some_and(|v| ge(v, c.measurable_serum_g_l));
-    let urine_meas = base.urine.is_some_and(|v| ge(v, c.measurable_urine_mg_24h));
-    let urine_followed = base.urine.is_some() && measure == Measure::MProtein;
-    let spd_red = |pct: f64| -> Option<bool> {
-        if plasmacytoma_present {
-            reduction(base.spd, cur.spd).map(|r| ge(r, pct))
-        } else {
-            Some(true)
-        }
-    };
-
-    // --- CR / sCR ---
-    // M-protein still seen on electrophoresis means immunofixation cannot be negative.
-    let ife_for_cr = cur.ife_negative.or_else(|| {
-        (cur.serum.is_some_and(|v| v > 0.0) || cur.urine.is_some_and(|v| v > 0.0)).then_some(false)
-    });
-    let cr_parts = [
-        ("immunofixation", ife_for_cr),
-        (
-            "plasmacytoma SPD",
-            if plasmacytoma_present {
-                cur.spd.map(|s| s <= 0.0)
-            } else {
-                Some(true)
-            },
-        ),
-        (
-            "marrow plasma cells",
-            cur.bm_pct.map(|b| lt(b, c.cr_bm_pct_below)),
-        ),
-        (
-            "FLC ratio",
-            if measure == Measure::Flc {
-                ratio_normal
-            } else {
-                Some(true)
-            },
-        ),
-    ];
-    let level = |resp: Response, rule: &'static str, notes: &[String]| Classification {
-        response: resp,
-        rule,
-        basis: if notes.is_empty() {
-            format!("{resp}: {numbers}")
-        } else {
-            format!("{resp}: {numbers}; {}", notes.join("; "))
-        },
-        imaging_pd: false,
-    };
-    if met("CR", all_of(&cr_parts)) {
-        let scr = all_of(&[
-            ("FLC ratio", ratio_normal),
-            (
-                "marrow plasma cells",
-                cur.bm_pct.map(|b| le(b, c.scr_clonal_bm_pct_max)),
-            ),
-        ]);
-        if met("sCR", scr) {
-            return level(Response::SCr, SCR, &notes);
-        }
-        return level(Response::CR, CR, &notes);
-    }
-    // --- VGPR ---
-    let vgpr = match measure {
-        Measure::MProtein => {
-            let ife_only = cur.ife_negative == Some(false)
-                && cur.serum.is_some_and(|s| s <= 0.0)
-                && (!urine_followed || cur.urine.is_some_and(|u| u <= 0.0));
-            if ife_only {
-                (Some(true), Vec::new())
-            } else {
-                all_of(&[
-                    (
-                        "serum M-protein",
-                        if serum_meas {
-                            reduction(base.serum, serum_now)
-                                .map(|r| ge(r, c.vgpr_serum_reduction_pct))
-                        } else {
-                            Some(true)
-                        },
-                    ),
-                    (
-                        "urine M-protein",
-                        if urine_followed {
-                            urine_now.map(|u| lt(u, c.vgpr_urine_below_mg_24h))
-                        } else {
-                            Some(true)
-                        },
-                    ),
-                ])
-            }
-        }
-        Measure::Flc => all_of(&[(
-            "dFLC",
-            reduction(base.dflc(), cur.dflc()).map(|r| gt(r, c.vgpr_dflc_reduction_pct)),
-        )]),
-        Measure::Marrow => (Some(false), Vec::new()),
-    };
-    if met("VGPR", vgpr) {
-        return level(Response::VGPR, VGPR, &notes);
-    }
-    // --- PR ---
-    let track = match measure {
-        Measure::MProtein => all_of(&[
-            (
-                "serum M-protein",
-                if serum_meas {
-                    reduction(base.serum, serum_now).map(|r| ge(r, c.pr_serum_reduction_pct))
-                } else {
-                    Some(true)
-                },
-            ),
-            (
-                "urine M-protein",
-                if urine_meas {
-                    urine_now.map(|u| {
-                        lt(u, c.pr_urine_below_mg_24h)
-                            || reduction(base.urine, Some(u))
-                                .is_some_and(|r| ge(r, c.pr_urine_reduction_pct))
-                    })
-                } else {
-                    Some(true)
-                },
-            ),
-        ]),
-        Measure::Flc => all_of(&[(
-            "dFLC",
-            reduction(base.dflc(), cur.dflc()).map(|r| ge(r, c.pr_dflc_reduction_pct)),
-        )]),
-        Measure::Marrow => all_of(&[(
-            "marrow plasma cells",
-            reduction(base.bm_pct, cur.bm_pct).map(|r| ge(r, c.pr_marrow_reduction_pct)),
-        )]),
-    };
-    let pr = match track {
-        (Some(true), _) => all_of(&[("plasmacytoma SPD", spd_red(c.pr_spd_reduction_pct))]),
-        other => other,
-    };
-    if met("PR", pr) {
-        return level(Response::PR, PR, &notes);
-    }
-    // --- MR (serum/urine disease only) ---
-    if measure == Measure::MProtein {
-        let mr = all_of(&[
-            (
-                "serum M-protein",
-                if serum_meas {
-                    reduction(base.serum, serum_now).map(|r| ge(r, c.mr_serum_reduction_pct))
-                } else {
-                    Some(true)
-                },
-            ),
-            (
-                "urine M-protein",
-                if urine_meas {
-                    reduction(base.urine, urine_now).map(|r| ge(r, c.mr_urine_reduction_pct))
-                } else {
-                    Some(true)
-                },
-            ),
-            ("plasmacytoma SPD", spd_red(c.mr_spd_reduction_pct)),
-        ]);
-        if met("MR", mr) {
-            return level(Response::MR, MR, &notes);
-        }
-    }
-    level(Response::SD, SD, &notes)
+    measured || cur.ife_negative == Some(true)
 }
 
+/// NE (Kumar 2016): the assessment holds none of the measure's values.
+fn not_evaluable(measure: Measure) -> Classification {
+    Classification {
+        response: Response::NE,
+        rule: NOT_EVALUABLE,
+        basis: format!(
+            "not evaluable: no {} at this assessment",
+            measure_name(measure)
+        ),
+        imaging_pd: false,
+    }
+}
+
+/// Whether a level is met. A level whose data are missing is not claimed ("downgraded"):
+/// `notes` then says which of its data were missing.
+fn met(notes: &mut Vec<String>, label: &str, (m, missing): Verdict) -> bool {
+    match m {
+        Some(v) => v,
+        None => {
+            notes.push(format!(
+                "{label} not assessable ({} missing)",
+                missing.join(", ")
+            ));
+            false
+        }
+    }
+}
+
+/// The best response level met, from the best down (Kumar 2016): CR (then sCR), VGPR, PR,
+/// MR; SD when none is.
+fn best_level<'a>(l: &Levels<'a>, notes: &mut Vec<String>) -> (Response, &'static str) {
+    if met(notes, "CR", l.cr()) {
+        return if met(notes, "sCR", l.scr()) {
+            (Response::SCr, SCR)
+        } else {
+            (Response::CR, CR)
+        };
+    }
+    let below_cr: [(&str, Response, &'static str, LevelCheck<'a>); 3] = [
+        ("VGPR", Response::VGPR, VGPR, Levels::vgpr),
+        ("PR", Response::PR, PR, Levels::pr),
+        ("MR", Response::MR, MR, Levels::mr),
+    ];
+    for (label, response, rule, check) in below_cr {
+        if met(notes, label, check(l)) {
+            return (response, rule);
+        }
+    }
+    (Response::SD, SD)
+}
+
+/// The check of one response level.
+type LevelCheck<'a> = fn(&Levels<'a>) -> Verdict;
+
+/// What the response levels of one assessment read (IMWG 2016 response table, Kumar 2016),
+/// worked out once per assessment.
+struct Levels<'a> {
+    measure: Measure,
+    base: &'a Measurements,
+    cur: &'a Measurements,
+    c: &'a ResponseConfig,
+    /// A soft-tissue plasmacytoma at baseline: the SPD criteria apply.
+    plasmacytoma_present: bool,
+    /// The current FLC ratio is normal (`None`: unknown).
+    ratio_normal: Option<bool>,
+    /// Serum M-protein now; 0 when missing with a negative immunofixation.
+    serum_now: Option<f64>,
+    /// Urine M-protein now; 0 when missing with a negative immunofixation.
+    urine_now: Option<f64>,
+    /// Serum measurable at baseline: the serum criteria apply.
+    serum_meas: bool,
+    /// Urine measurable at baseline: the PR and MR urine criteria apply.
+    urine_meas: bool,
+    /// Urine measured at baseline on M-protein disease: the VGPR urine criterion applies.
+    urine_followed: bool,
+}
+
+impl<'a> Levels<'a> {
+    /// The facts of the assessment `cur` against its baseline `base` on `measure`.
+    fn new(
+        measure: Measure,
+        base: &'a Measurements,
+        cur: &'a Measurements,
+        light: Option<LightChain>,
+        cfg: &'a RulesConfig,
+    ) -> Self {
+        let c = &cfg.response;
+        // A negative immunofixation implies no M-protein on electrophoresis: a missing serum
+        // or urine value then counts as 0 for the response levels (never for PD).
+        let ife_neg = cur.ife_negative == Some(true);
+        Levels {
+            measure,
+            base,
+            cur,
+            c,
+            plasmacytoma_present: base.spd.is_some_and(|s| s > 0.0),
+            ratio_normal: match (cur.involved_flc, cur.uninvolved_flc) {
+                (Some(i), Some(u)) => flc_ratio_normal(i, u, light, cfg),
+                _ => None,
+            },
+            serum_now: cur.serum.or(ife_neg.then_some(0.0)),
+            urine_now: cur.urine.or(ife_neg.then_some(0.0)),
+            serum_meas: base.serum.is_some_and(|v| ge(v, c.measurable_serum_g_l)),
+            urine_meas: base.urine.is_some_and(|v| ge(v, c.measurable_urine_mg_24h)),
+            urine_followed: base.urine.is_some() && measure == Measure::MProtein,
+        }
+    }
+
+    /// CR (Kumar 2016): negative immunofixation, no soft-tissue plasmacytoma, < 5% marrow
+    /// plasma cells; FLC-only disease also needs a normal FLC ratio.
+    fn cr(&self) -> Verdict {
+        let (cur, c) = (self.cur, self.c);
+        // M-protein still seen on electrophoresis means immunofixation cannot be negative.
+        let ife = cur.ife_negative.or_else(|| {
+            (cur.serum.is_some_and(|v| v > 0.0) || cur.urine.is_some_and(|v| v > 0.0))
+                .then_some(false)
+        });
+        all_of(&[
+            ("immunofixation", ife),
+            (
+                "plasmacytoma SPD",
+                only_if(self.plasmacytoma_present, || cur.spd.map(|s| s <= 0.0)),
+            ),
+            (
+                "marrow plasma cells",
+                cur.bm_pct.map(|b| lt(b, c.cr_bm_pct_below)),
+            ),
+            (
+                "FLC ratio",
+                only_if(self.measure == Measure::Flc, || self.ratio_normal),
+            ),
+        ])
+    }
+
+    /// sCR (Kumar 2016), once CR is met: normal FLC ratio and no clonal plasma cells in the
+    /// marrow.
+    fn scr(&self) -> Verdict {
+        all_of(&[
+            ("FLC ratio", self.ratio_normal),
+            (
+                "marrow plasma cells",
+                self.cur.bm_pct.map(|b| le(b, self.c.scr_clonal_bm_pct_max)),
+            ),
+        ])
+    }
+
+    /// VGPR (Kumar 2016): IFE-positive / electrophoresis-negative, or serum down >= 90% and
+    /// urine < 100 mg/24 h; FLC only: dFLC down > 90%; never for marrow-only disease.
+    fn vgpr(&self) -> Verdict {
+        let c = self.c;
+        match self.measure {
+            Measure::MProtein if self.electrophoresis_negative() => (Some(true), Vec::new()),
+            Measure::MProtein => all_of(&[
+                (
+                    "serum M-protein",
+                    self.serum_down(c.vgpr_serum_reduction_pct),
+                ),
+                (
+                    "urine M-protein",
+                    only_if(self.urine_followed, || {
+                        self.urine_now.map(|u| lt(u, c.vgpr_urine_below_mg_24h))
+                    }),
+                ),
+            ]),
+            Measure::Flc => all_of(&[(
+                "dFLC",
+                reduction(self.base.dflc(), self.cur.dflc())
+                    .map(|r| gt(r, c.vgpr_dflc_reduction_pct)),
+            )]),
+            Measure::Marrow => (Some(false), Vec::new()),
+        }
+    }
+
+    /// The VGPR shortcut (Kumar 2016): immunofixation positive but no M-protein on
+    /// electrophoresis (serum 0 and, when urine is followed, urine 0).
+    fn electrophoresis_negative(&self) -> bool {
+        let cur = self.cur;
+        cur.ife_negative == Some(false)
+            && cur.serum.is_some_and(|s| s <= 0.0)
+            && (!self.urine_followed || cur.urine.is_some_and(|u| u <= 0.0))
+    }
+
+    /// PR (Kumar 2016): the measure's track (see [`Levels::pr_track`]), then the SPD down by
+    /// 50% or more when a plasmacytoma was present.
+    fn pr(&self) -> Verdict {
+        match self.pr_track() {
+            (Some(true), _) => all_of(&[(
+                "plasmacytoma SPD",
+                self.spd_down(self.c.pr_spd_reduction_pct),
+            )]),
+            other => other,
+        }
+    }
+
+    /// PR on the measure (Kumar 2016): serum down >= 50% and urine down >= 90% or
+    /// < 200 mg/24 h; FLC only dFLC down >= 50%; marrow only plasma cells down >= 50%.
+    fn pr_track(&self) -> Verdict {
+        let c = self.c;
+        match self.measure {
+            Measure::MProtein => all_of(&[
+                ("serum M-protein", self.serum_down(c.pr_serum_reduction_pct)),
+                (
+                    "urine M-protein",
+                    only_if(self.urine_meas, || {
+                        self.urine_now.map(|u| {
+                            lt(u, c.pr_urine_below_mg_24h)
+                                || reduction(self.base.urine, Some(u))
+                                    .is_some_and(|r| ge(r, c.pr_urine_reduction_pct))
+                        })
+                    }),
+                ),
+            ]),
+            Measure::Flc => all_of(&[(
+                "dFLC",
+                reduction(self.base.dflc(), self.cur.dflc())
+                    .map(|r| ge(r, c.pr_dflc_reduction_pct)),
+            )]),
+            Measure::Marrow => all_of(&[(
+                "marrow plasma cells",
+                reduction(self.base.bm_pct, self.cur.bm_pct)
+                    .map(|r| ge(r, c.pr_marrow_reduction_pct)),
+            )]),
+        }
+    }
+
+    /// MR (Kumar 2016), serum/urine disease only: serum down 25-49% and urine down 50-89%;
+    /// SPD down 25-49% (the upper bounds are the PR and VGPR levels checked before).
+    fn mr(&self) -> Verdict {
+        let c = self.c;
+        if self.measure != Measure::MProtein {
+            return (Some(false), Vec::new());
+        }
+        all_of(&[
+            ("serum M-protein", self.serum_down(c.mr_serum_reduction_pct)),
+            (
+                "urine M-protein",
+                only_if(self.urine_meas, || {
+                    reduction(self.base.urine, self.urine_now)
+                        .map(|r| ge(r, c.mr_urine_reduction_pct))
+                }),
+            ),
+            ("plasmacytoma SPD", self.spd_down(c.mr_spd_reduction_pct)),
+        ])
+    }
+
+    /// Serum M-protein down by `pct` or more from baseline; applies when serum was
+    /// measurable at baseline.
+    fn serum_down(&self, pct: f64) -> Option<bool> {
+        only_if(self.serum_meas, || {
+            reduction(self.base.serum, self.serum_now).map(|r| ge(r, pct))
+        })
+    }
+
+    /// Plasmacytoma SPD down by `pct` or more from baseline; applies when a plasmacytoma was
+    /// present at baseline.
+    fn spd_down(&self, pct: f64) -> Option<bool> {
+        only_if(self.plasmacytoma_present, || {
+            reduction(self.base.spd, self.cur.spd).map(|r| ge(r, pct))
+        })
+    }
+}
+
+/// The measure's values in words, for the NE basis.
 fn measure_name(m: Measure) -> &'static str {
     match m {
         Measure::MProtein => "serum or urine M-protein",
@@ -699,6 +827,8 @@ fn measure_name(m: Measure) -> &'static str {
     }
 }
 
+/// The numbers behind a derived response: each value of the measure now, against its
+/// baseline (with the change in %) and its nadir; then marrow, SPD and immunofixation.
 fn numbers_text(
     measure: Measure,
     base: &Measurements,
@@ -836,7 +966,6 @@ pub fn evaluate_patient(
     assessments: &[&Assessment],
     cfg: &RulesConfig,
 ) -> (Vec<DerivedResponse>, Vec<Finding>) {
-    let pid = p.patient_id.as_str();
     let index = p.index_date.as_ref().map(|v| v.v);
     let light = p
         .m_protein_type
@@ -854,22 +983,45 @@ pub fn evaluate_patient(
         .copied()
         .filter(|a| !is_baseline_row(a, index))
         .collect();
+    let (mut out, imaging) = derive_rows(p, &post, baseline.as_ref(), light, cfg);
+    confirm(&mut out, &imaging, cfg.response.confirmation_assessments);
+    let findings = disagreement_findings(p.patient_id.as_str(), &out);
+    (out, findings)
+}
 
-    let measure = baseline.as_ref().and_then(|b| measure_of(b, light, cfg));
-    let measure_basis = match (&baseline, measure) {
+/// Why no response is derivable for this patient (no baseline with measurements, or no
+/// measurable disease at baseline); empty when a measure exists.
+fn not_derivable_basis(
+    baseline: Option<&Measurements>,
+    measure: Option<Measure>,
+    light: Option<LightChain>,
+    cfg: &RulesConfig,
+) -> String {
+    match (baseline, measure) {
         (_, Some(_)) => String::new(),
         (Some(b), None) => measurable_disease(b, light, cfg).1,
         (None, _) => "no baseline (cycle 0) assessment with measurements".to_string(),
-    };
+    }
+}
+
+/// One [`DerivedResponse`] per post-baseline assessment (in order), each classified against
+/// the baseline and the nadir of the assessments before it (Kumar 2016); with, parallel,
+/// whether each PD was decided by imaging. Every row starts unconfirmed.
+fn derive_rows(
+    p: &Patient,
+    post: &[&Assessment],
+    baseline: Option<&Measurements>,
+    light: Option<LightChain>,
+    cfg: &RulesConfig,
+) -> (Vec<DerivedResponse>, Vec<bool>) {
+    let measure = baseline.and_then(|b| measure_of(b, light, cfg));
+    let measure_basis = not_derivable_basis(baseline, measure, light, cfg);
     let mut out: Vec<DerivedResponse> = Vec::with_capacity(post.len());
     let mut imaging: Vec<bool> = Vec::with_capacity(post.len());
-    let mut nadir = baseline
-        .as_ref()
-        .map(Nadir::from_baseline)
-        .unwrap_or_default();
-    for a in &post {
+    let mut nadir = baseline.map(Nadir::from_baseline).unwrap_or_default();
+    for a in post {
         let cur = Measurements::from_assessment(a);
-        let (derived, rule, basis, img) = match (&baseline, measure) {
+        let (derived, rule, basis, img) = match (baseline, measure) {
             (Some(b), Some(m)) => {
                 let cl = classify(m, b, &nadir, &cur, light, cfg);
                 nadir.update(&cur);
@@ -879,34 +1031,56 @@ pub fn evaluate_patient(
             (Some(_), None) => (None, NOT_MEASURABLE, measure_basis.clone(), false),
         };
         imaging.push(img);
-        let recorded = a.response.as_ref().map(|v| v.v);
-        let agrees = match (recorded, derived) {
-            (Some(r), Some(d)) if d != Response::NE => Some(r == d),
-            _ => None,
-        };
-        out.push(DerivedResponse {
-            patient_id: p.patient_id.clone(),
-            after_cycle: a.after_cycle.as_ref().map(|v| v.v),
-            date: a.assessment_date.as_ref().map(|v| v.v),
-            recorded,
-            derived,
-            confirmed: false,
-            basis,
-            agrees,
-            rule,
-            measure,
-            at: a.response.as_ref().map(|v| v.at).or(a.at),
-        });
+        out.push(derived_row(p, a, measure, derived, rule, basis));
     }
-    // Confirmation by consecutive assessments.
-    let need = cfg.response.confirmation_assessments.max(1) as usize;
-    let meets = |x: Option<Response>, target: Response| -> bool {
-        match (x, target) {
-            (Some(Response::PD), Response::PD) => true,
-            (Some(r), t) if t != Response::PD => r != Response::PD && r.rank() >= t.rank(),
-            _ => false,
-        }
+    (out, imaging)
+}
+
+/// The [`DerivedResponse`] of one assessment: the recorded response beside the derived one,
+/// and whether they agree (not judged when either is missing or the derived one is NE).
+fn derived_row(
+    p: &Patient,
+    a: &Assessment,
+    measure: Option<Measure>,
+    derived: Option<Response>,
+    rule: &'static str,
+    basis: String,
+) -> DerivedResponse {
+    let recorded = a.response.as_ref().map(|v| v.v);
+    let agrees = match (recorded, derived) {
+        (Some(r), Some(d)) if d != Response::NE => Some(r == d),
+        _ => None,
     };
+    DerivedResponse {
+        patient_id: p.patient_id.clone(),
+        after_cycle: a.after_cycle.as_ref().map(|v| v.v),
+        date: a.assessment_date.as_ref().map(|v| v.v),
+        recorded,
+        derived,
+        confirmed: false,
+        basis,
+        agrees,
+        rule,
+        measure,
+        at: a.response.as_ref().map(|v| v.at).or(a.at),
+    }
+}
+
+/// Whether the derived response `x` of a neighbouring assessment confirms `target`: PD
+/// confirms PD; a response category is confirmed by any non-PD response at least as good.
+fn confirms(x: Option<Response>, target: Response) -> bool {
+    match (x, target) {
+        (Some(Response::PD), Response::PD) => true,
+        (Some(r), t) if t != Response::PD => r != Response::PD && r.rank() >= t.rank(),
+        _ => false,
+    }
+}
+
+/// Confirmation (Kumar 2016): a response category (MR or better) or a biochemical PD is
+/// confirmed when `confirmation_assessments` consecutive assessments meet it; imaging PD and
+/// SD need no confirmation. An unconfirmed derived response says so in its basis.
+fn confirm(out: &mut [DerivedResponse], imaging: &[bool], confirmation_assessments: u32) {
+    let need = confirmation_assessments.max(1) as usize;
     let derived: Vec<Option<Response>> = out.iter().map(|d| d.derived).collect();
     for (i, d) in out.iter_mut().enumerate() {
         d.confirmed = match d.derived {
@@ -917,11 +1091,11 @@ pub fn evaluate_patient(
                 let left = derived[..i]
                     .iter()
                     .rev()
-                    .take_while(|x| meets(**x, t))
+                    .take_while(|x| confirms(**x, t))
                     .count();
                 let right = derived[i + 1..]
                     .iter()
-                    .take_while(|x| meets(**x, t))
+                    .take_while(|x| confirms(**x, t))
                     .count();
                 left + right + 1 >= need
             }
@@ -931,34 +1105,45 @@ pub fn evaluate_patient(
                 .push_str("; unconfirmed (no consecutive assessment meets it)");
         }
     }
+}
+
+/// The [`DISAGREES`] warnings (Kumar 2016): one per assessment whose recorded response
+/// disagrees with the derived one, both shown with the numbers.
+fn disagreement_findings(pid: &str, out: &[DerivedResponse]) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for d in &out {
-        if d.agrees == Some(false) {
-            if let (Some(r), Some(dv)) = (d.recorded, d.derived) {
-                let when = match (d.after_cycle, d.date) {
-                    (Some(c), _) => format!("after cycle {c}"),
-                    (None, Some(dt)) => format!("on {dt}"),
-                    (None, None) => "at an undated assessment".to_string(),
-                };
-                findings.push(
-                    finding(
-                        Severity::Warning,
-                        DISAGREES,
-                        d.at,
-                        "response",
-                        pid,
-                        format!(
-                            "Recorded response {r} {when}, but the IMWG 2016 criteria give {dv}{}: {}",
-                            if d.confirmed { "" } else { " (unconfirmed)" },
-                            d.basis
-                        ),
-                    )
-                    .with_value(r.code()),
-                );
-            }
+    for d in out {
+        if d.agrees != Some(false) {
+            continue;
+        }
+        if let (Some(r), Some(dv)) = (d.recorded, d.derived) {
+            findings.push(
+                finding(
+                    Severity::Warning,
+                    DISAGREES,
+                    d.at,
+                    "response",
+                    pid,
+                    format!(
+                        "Recorded response {r} {}, but the IMWG 2016 criteria give {dv}{}: {}",
+                        when_text(d),
+                        if d.confirmed { "" } else { " (unconfirmed)" },
+                        d.basis
+                    ),
+                )
+                .with_value(r.code()),
+            );
         }
     }
-    (out, findings)
+    findings
+}
+
+/// When an assessment took place, for a message: its cycle, else its date.
+fn when_text(d: &DerivedResponse) -> String {
+    match (d.after_cycle, d.date) {
+        (Some(c), _) => format!("after cycle {c}"),
+        (None, Some(dt)) => format!("on {dt}"),
+        (None, None) => "at an undated assessment".to_string(),
+    }
 }
 
 /// Check the recorded `progression_date` against the assessments: it should lie within
@@ -971,8 +1156,29 @@ pub fn check_progression_date(
     derived: &[DerivedResponse],
     cfg: &RulesConfig,
 ) -> Vec<Finding> {
-    let pid = p.patient_id.as_str();
-    let window = cfg.disease_state.progression_date_window_days;
+    match &p.progression_date {
+        Some(pd) => {
+            // Without any dated assessment there is nothing to check the date against.
+            if !assessments.iter().any(|a| a.assessment_date.is_some()) {
+                return Vec::new();
+            }
+            let pd_dates = pd_event_dates(assessments, derived, cfg);
+            unmatched_progression_date(p, pd, &pd_dates, cfg)
+                .into_iter()
+                .collect()
+        }
+        None => missing_progression_date(p, derived).into_iter().collect(),
+    }
+}
+
+/// The dates that can carry a progression (Kumar 2016), sorted and deduplicated: assessments
+/// meeting PD (recorded or derived) and clinical events (new lesion, calcium above the
+/// relapse threshold).
+fn pd_event_dates(
+    assessments: &[&Assessment],
+    derived: &[DerivedResponse],
+    cfg: &RulesConfig,
+) -> Vec<Date> {
     let mut pd_dates: Vec<Date> = Vec::new();
     for d in derived {
         if d.recorded == Some(Response::PD) || d.derived == Some(Response::PD) {
@@ -990,68 +1196,70 @@ pub fn check_progression_date(
     }
     pd_dates.sort_unstable();
     pd_dates.dedup();
-    let mut out = Vec::new();
-    match &p.progression_date {
-        Some(pd) => {
-            let any_dated = assessments.iter().any(|a| a.assessment_date.is_some());
-            if !any_dated {
-                return out;
-            }
-            let nearest = pd_dates
-                .iter()
-                .min_by_key(|d| ((**d - pd.v).num_days().abs(), **d))
-                .copied();
-            let ok = nearest.is_some_and(|d| (d - pd.v).num_days().abs() <= window);
-            if !ok {
-                let tail = match nearest {
-                    Some(d) => format!(
-                        "the nearest assessment meeting PD is {} days away",
-                        (d - pd.v).num_days().abs()
-                    ),
-                    None => {
-                        "no assessment meets PD or documents a clinical progression event".into()
-                    }
-                };
-                out.push(
-                    finding(
-                        Severity::Warning,
-                        PROGRESSION_DATE_NO_PD,
-                        Some(pd.at),
-                        "progression_date",
-                        pid,
-                        format!(
-                            "Progression date {} matches no assessment meeting PD within {window} days: {tail}",
-                            pd.v
-                        ),
-                    )
-                    .with_value(pd.v.to_string()),
-                );
-            }
-        }
-        None => {
-            let first = derived.iter().find(|d| {
-                d.recorded == Some(Response::PD) || (d.derived == Some(Response::PD) && d.confirmed)
-            });
-            if let Some(d) = first {
-                let why = if d.recorded == Some(Response::PD) {
-                    "is recorded as PD"
-                } else {
-                    "meets PD by the IMWG 2016 criteria (confirmed)"
-                };
-                let mut f = finding(
-                    Severity::Warning,
-                    PROGRESSION_DATE_MISSING,
-                    d.at.or(p.id_at),
-                    "progression_date",
-                    pid,
-                    format!("This assessment {why} but the patient's progression_date is empty"),
-                );
-                if let Some(r) = d.recorded {
-                    f = f.with_value(r.code());
-                }
-                out.push(f);
-            }
-        }
+    pd_dates
+}
+
+/// [`PROGRESSION_DATE_NO_PD`] (Kumar 2016): the recorded progression date is farther than
+/// `progression_date_window_days` from every PD date (the nearest, earlier on a tie, is
+/// named).
+fn unmatched_progression_date(
+    p: &Patient,
+    pd: &Val<Date>,
+    pd_dates: &[Date],
+    cfg: &RulesConfig,
+) -> Option<Finding> {
+    let window = cfg.disease_state.progression_date_window_days;
+    let nearest = pd_dates
+        .iter()
+        .min_by_key(|d| ((**d - pd.v).num_days().abs(), **d))
+        .copied();
+    if nearest.is_some_and(|d| (d - pd.v).num_days().abs() <= window) {
+        return None;
     }
-    out
+    let tail = match nearest {
+        Some(d) => format!(
+            "the nearest assessment meeting PD is {} days away",
+            (d - pd.v).num_days().abs()
+        ),
+        None => "no assessment meets PD or documents a clinical progression event".into(),
+    };
+    Some(
+        finding(
+            Severity::Warning,
+            PROGRESSION_DATE_NO_PD,
+            Some(pd.at),
+            "progression_date",
+            p.patient_id.as_str(),
+            format!(
+                "Progression date {} matches no assessment meeting PD within {window} days: {tail}",
+                pd.v
+            ),
+        )
+        .with_value(pd.v.to_string()),
+    )
+}
+
+/// [`PROGRESSION_DATE_MISSING`] (Kumar 2016): the first assessment recorded as PD, or
+/// meeting PD by the derived and confirmed response, while `progression_date` is empty.
+fn missing_progression_date(p: &Patient, derived: &[DerivedResponse]) -> Option<Finding> {
+    let d = derived.iter().find(|d| {
+        d.recorded == Some(Response::PD) || (d.derived == Some(Response::PD) && d.confirmed)
+    })?;
+    let why = if d.recorded == Some(Response::PD) {
+        "is recorded as PD"
+    } else {
+        "meets PD by the IMWG 2016 criteria (confirmed)"
+    };
+    let mut f = finding(
+        Severity::Warning,
+        PROGRESSION_DATE_MISSING,
+        d.at.or(p.id_at),
+        "progression_date",
+        p.patient_id.as_str(),
+        format!("This assessment {why} but the patient's progression_date is empty"),
+    );
+    if let Some(r) = d.recorded {
+        f = f.with_value(r.code());
+    }
+    Some(f)
 }

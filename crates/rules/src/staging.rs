@@ -12,7 +12,7 @@
 //! recorded ISS when β2-MG / albumin are missing (the basis says so). FISH values count as unknown when
 //! `fish_tested` is "no".
 
-use super::config::{FishMarker, RulesConfig};
+use super::config::{FishMarker, R2IssConfig, RulesConfig};
 use super::{finding, ge, gt, lt, Num, RuleInfo};
 use crate::model::{Finding, Patient, Severity};
 use serde::Serialize;
@@ -97,6 +97,7 @@ pub struct StageOutcome {
     pub missing: Vec<&'static str>,
 }
 
+/// A stage as a Roman numeral, for bases and messages.
 fn roman(n: u8) -> &'static str {
     match n {
         1 => "I",
@@ -292,54 +293,17 @@ pub fn r2_iss(
     let ldh_high = ldh
         .filter(|v| v.is_finite())
         .map(|v| gt(v, cfg.staging.ldh_uln_u_l));
-    let iss_pts = |s: u8| match s {
-        3 => r.iss3,
-        2 => r.iss2,
-        _ => 0.0,
-    };
-    let mut lo = 0.0;
-    let mut hi = 0.0;
-    let mut missing = Vec::new();
-    match iss_stage {
-        Some(s) => {
-            lo += iss_pts(s);
-            hi += iss_pts(s);
-        }
-        None => {
-            hi += r.iss3.max(r.iss2);
-            missing.push("iss");
-        }
-    }
-    for (name, v, pts) in [
-        ("del17p", del17p, r.del17p),
-        ("ldh", ldh_high, r.ldh_high),
-        ("t4_14", t4_14, r.t4_14),
-        ("gain1q", gain1q, r.gain1q),
-    ] {
-        match v {
-            Some(true) => {
-                lo += pts;
-                hi += pts;
-            }
-            Some(false) => {}
-            None => {
-                hi += pts;
-                missing.push(name);
-            }
-        }
-    }
-    let group = |t: f64| -> u8 {
-        if ge(t, r.group4_min) {
-            4
-        } else if ge(t, r.group3_min) {
-            3
-        } else if ge(t, r.group2_min) {
-            2
-        } else {
-            1
-        }
-    };
-    let (g_lo, g_hi) = (group(lo), group(hi));
+    let (lo, hi, missing) = r2_iss_points(
+        iss_stage,
+        [
+            ("del17p", del17p, r.del17p),
+            ("ldh", ldh_high, r.ldh_high),
+            ("t4_14", t4_14, r.t4_14),
+            ("gain1q", gain1q, r.gain1q),
+        ],
+        r,
+    );
+    let (g_lo, g_hi) = (r2_iss_group(lo, r), r2_iss_group(hi, r));
     if g_lo == g_hi {
         StageOutcome {
             stage: Some(g_lo),
@@ -371,6 +335,63 @@ pub fn r2_iss(
             ),
             missing,
         }
+    }
+}
+
+/// The lowest and highest R2-ISS totals (D'Agostino, JCO 2022;40:3406 points: ISS II 1,
+/// ISS III 1.5, then each factor's points) that the known inputs allow, with the names of the
+/// unknown inputs. An unknown input adds its points to the highest total only (an unknown
+/// ISS the larger of the ISS II / III points).
+fn r2_iss_points(
+    iss_stage: Option<u8>,
+    factors: [(&'static str, Option<bool>, f64); 4],
+    r: &R2IssConfig,
+) -> (f64, f64, Vec<&'static str>) {
+    let iss_pts = |s: u8| match s {
+        3 => r.iss3,
+        2 => r.iss2,
+        _ => 0.0,
+    };
+    let mut lo = 0.0;
+    let mut hi = 0.0;
+    let mut missing = Vec::new();
+    match iss_stage {
+        Some(s) => {
+            lo += iss_pts(s);
+            hi += iss_pts(s);
+        }
+        None => {
+            hi += r.iss3.max(r.iss2);
+            missing.push("iss");
+        }
+    }
+    for (name, v, pts) in factors {
+        match v {
+            Some(true) => {
+                lo += pts;
+                hi += pts;
+            }
+            Some(false) => {}
+            None => {
+                hi += pts;
+                missing.push(name);
+            }
+        }
+    }
+    (lo, hi, missing)
+}
+
+/// The R2-ISS group of a points total (D'Agostino 2022): I 0, II 0.5-1, III 1.5-2.5,
+/// IV 3-5 (lower bounds from config).
+fn r2_iss_group(total: f64, r: &R2IssConfig) -> u8 {
+    if ge(total, r.group4_min) {
+        4
+    } else if ge(total, r.group3_min) {
+        3
+    } else if ge(total, r.group2_min) {
+        2
+    } else {
+        1
     }
 }
 
@@ -409,7 +430,6 @@ pub struct PatientStaging {
 
 /// Staging, agreement and findings for one patient.
 pub fn evaluate_patient(p: &Patient, cfg: &RulesConfig) -> (PatientStaging, Vec<Finding>) {
-    let pid = p.patient_id.as_str();
     let mut findings = Vec::new();
     let i = iss(
         p.beta2_microglobulin.as_ref().map(|v| v.v),
@@ -417,47 +437,55 @@ pub fn evaluate_patient(p: &Patient, cfg: &RulesConfig) -> (PatientStaging, Vec<
         cfg,
     );
     let iss_recorded = p.iss_stage.as_ref().map(|v| v.v);
-    let iss_agrees = match (iss_recorded, i.stage) {
-        (Some(r), Some(d)) => Some(r == d),
-        _ => None,
-    };
+    let iss_agrees = agreement(iss_recorded, i.stage);
     if iss_agrees == Some(false) {
-        if let Some(rv) = &p.iss_stage {
-            findings.push(
-                finding(
-                    Severity::Warning,
-                    ISS_DISAGREES,
-                    Some(rv.at),
-                    "iss_stage",
-                    pid,
-                    format!(
-                        "Recorded ISS stage {} but β2-microglobulin and albumin give stage {} \
-                         (ISS I: β2-MG < {} mg/L and albumin >= {} g/L; III: β2-MG >= {} mg/L)",
-                        roman(rv.v),
-                        i.stage.map_or("?", roman),
-                        Num(cfg.staging.iss_b2m_low_mg_l),
-                        Num(cfg.staging.iss_albumin_g_l),
-                        Num(cfg.staging.iss_b2m_high_mg_l)
-                    ),
-                )
-                .with_value(roman(rv.v)),
-            );
-        }
+        findings.extend(iss_disagreement(p, i.stage, cfg));
     }
-    // R-ISS / R2-ISS use the derived ISS, or the recorded one when β2-MG / albumin are missing.
-    let (iss_for_r, iss_note) = match (i.stage, iss_recorded) {
-        (Some(s), _) => (Some(s), ""),
-        (None, Some(r)) if (1..=3).contains(&r) => (Some(r), " (ISS as recorded)"),
-        _ => (None, ""),
+    let (iss_for_r, iss_note) = iss_for_r_iss(i.stage, iss_recorded);
+    let (r, r2) = r_iss_and_r2_iss(p, iss_for_r, cfg);
+    let ds_derived = ds_subclass(p.creatinine.as_ref().map(|v| v.v), cfg);
+    let ds_recorded = recorded_ds_subclass(p);
+    let ds_agrees = agreement(ds_recorded, ds_derived);
+    if ds_agrees == Some(false) {
+        findings.extend(ds_disagreement(p, ds_derived, cfg));
+    }
+    let hr_vals = fish_values(p, &cfg.staging.high_risk_fish);
+    let (hr, count) = high_risk(&hr_vals);
+    let staging = PatientStaging {
+        patient_id: p.patient_id.clone(),
+        iss_recorded,
+        iss_derived: i.stage,
+        iss_agrees,
+        iss_basis: i.basis,
+        r_iss: r.stage,
+        r_iss_basis: format!("{}{iss_note}", r.basis),
+        r2_iss: r2.stage,
+        r2_iss_basis: format!("{}{iss_note}", r2.basis),
+        ds_subclass_recorded: ds_recorded.map(String::from),
+        ds_subclass_derived: ds_derived.map(String::from),
+        ds_subclass_agrees: ds_agrees,
+        high_risk_fish: hr,
+        high_risk_count: count,
+        high_risk_markers: positive_labels(&hr_vals),
+        note_newly_diagnosed: true,
     };
+    (staging, findings)
+}
+
+/// R-ISS (Palumbo, JCO 2015;33:2863) and R2-ISS (D'Agostino, JCO 2022;40:3406) on the
+/// ISS stage `iss_for_r`, with the patient's FISH results and LDH.
+fn r_iss_and_r2_iss(
+    p: &Patient,
+    iss_for_r: Option<u8>,
+    cfg: &RulesConfig,
+) -> (StageOutcome, StageOutcome) {
     let ldh = p.ldh.as_ref().map(|v| v.v);
-    let hr_r: Vec<(FishMarker, Option<bool>)> = cfg
-        .staging
-        .r_iss_high_risk_fish
-        .iter()
-        .map(|m| (*m, fish_value(p, *m)))
-        .collect();
-    let r = r_iss(iss_for_r, &hr_r, ldh, cfg);
+    let r = r_iss(
+        iss_for_r,
+        &fish_values(p, &cfg.staging.r_iss_high_risk_fish),
+        ldh,
+        cfg,
+    );
     let r2 = r2_iss(
         iss_for_r,
         fish_value(p, FishMarker::Del17p),
@@ -466,68 +494,95 @@ pub fn evaluate_patient(p: &Patient, cfg: &RulesConfig) -> (PatientStaging, Vec<
         fish_value(p, FishMarker::Gain1q),
         cfg,
     );
-    let ds_derived = ds_subclass(p.creatinine.as_ref().map(|v| v.v), cfg);
-    let ds_recorded = p
-        .ds_stage
+    (r, r2)
+}
+
+/// The labels of the markers found positive, in the list's order.
+fn positive_labels(values: &[(FishMarker, Option<bool>)]) -> Vec<String> {
+    values
+        .iter()
+        .filter(|(_, v)| *v == Some(true))
+        .map(|(m, _)| m.label().to_string())
+        .collect()
+}
+
+/// Whether a recorded value agrees with the derived one (`None` when either is missing).
+fn agreement<T: PartialEq>(recorded: Option<T>, derived: Option<T>) -> Option<bool> {
+    match (recorded, derived) {
+        (Some(r), Some(d)) => Some(r == d),
+        _ => None,
+    }
+}
+
+/// The FISH results of the markers of `list`, in the list's order.
+fn fish_values(p: &Patient, list: &[FishMarker]) -> Vec<(FishMarker, Option<bool>)> {
+    list.iter().map(|m| (*m, fish_value(p, *m))).collect()
+}
+
+/// The ISS stage R-ISS / R2-ISS build on: the derived ISS, or the recorded one (1-3) when
+/// β2-MG / albumin are missing, with the note the bases then carry.
+fn iss_for_r_iss(derived: Option<u8>, recorded: Option<u8>) -> (Option<u8>, &'static str) {
+    match (derived, recorded) {
+        (Some(s), _) => (Some(s), ""),
+        (None, Some(r)) if (1..=3).contains(&r) => (Some(r), " (ISS as recorded)"),
+        _ => (None, ""),
+    }
+}
+
+/// [`ISS_DISAGREES`] (Greipp, JCO 2005;23:3412): the recorded ISS stage disagrees with the
+/// one β2-microglobulin and albumin give; the message states the ISS cut-offs.
+fn iss_disagreement(p: &Patient, derived: Option<u8>, cfg: &RulesConfig) -> Option<Finding> {
+    let rv = p.iss_stage.as_ref()?;
+    Some(
+        finding(
+            Severity::Warning,
+            ISS_DISAGREES,
+            Some(rv.at),
+            "iss_stage",
+            p.patient_id.as_str(),
+            format!(
+                "Recorded ISS stage {} but β2-microglobulin and albumin give stage {} \
+                 (ISS I: β2-MG < {} mg/L and albumin >= {} g/L; III: β2-MG >= {} mg/L)",
+                roman(rv.v),
+                derived.map_or("?", roman),
+                Num(cfg.staging.iss_b2m_low_mg_l),
+                Num(cfg.staging.iss_albumin_g_l),
+                Num(cfg.staging.iss_b2m_high_mg_l)
+            ),
+        )
+        .with_value(roman(rv.v)),
+    )
+}
+
+/// The Durie-Salmon subclass recorded in `ds_stage` (its last character, A or B; e.g.
+/// "IIIB" → 'B'), `None` when absent or not A/B.
+fn recorded_ds_subclass(p: &Patient) -> Option<char> {
+    p.ds_stage
         .as_ref()
         .and_then(|s| s.v.trim().chars().last())
         .map(|c| c.to_ascii_uppercase())
-        .filter(|c| *c == 'A' || *c == 'B');
-    let ds_agrees = match (ds_recorded, ds_derived) {
-        (Some(r), Some(d)) => Some(r == d),
-        _ => None,
-    };
-    if ds_agrees == Some(false) {
-        if let Some(rv) = &p.ds_stage {
-            findings.push(
-                finding(
-                    Severity::Warning,
-                    DS_SUBCLASS_DISAGREES,
-                    Some(rv.at),
-                    "ds_stage",
-                    pid,
-                    format!(
-                        "Recorded Durie-Salmon stage {} but creatinine gives subclass {} \
-                         (A: creatinine < {} µmol/L, B otherwise)",
-                        rv.v,
-                        ds_derived.map(String::from).unwrap_or_default(),
-                        Num(cfg.staging.ds_creatinine_umol_l)
-                    ),
-                )
-                .with_value(rv.v.clone()),
-            );
-        }
-    }
-    let hr_vals: Vec<(FishMarker, Option<bool>)> = cfg
-        .staging
-        .high_risk_fish
-        .iter()
-        .map(|m| (*m, fish_value(p, *m)))
-        .collect();
-    let (hr, count) = high_risk(&hr_vals);
-    (
-        PatientStaging {
-            patient_id: p.patient_id.clone(),
-            iss_recorded,
-            iss_derived: i.stage,
-            iss_agrees,
-            iss_basis: i.basis,
-            r_iss: r.stage,
-            r_iss_basis: format!("{}{iss_note}", r.basis),
-            r2_iss: r2.stage,
-            r2_iss_basis: format!("{}{iss_note}", r2.basis),
-            ds_subclass_recorded: ds_recorded.map(String::from),
-            ds_subclass_derived: ds_derived.map(String::from),
-            ds_subclass_agrees: ds_agrees,
-            high_risk_fish: hr,
-            high_risk_count: count,
-            high_risk_markers: hr_vals
-                .iter()
-                .filter(|(_, v)| *v == Some(true))
-                .map(|(m, _)| m.label().to_string())
-                .collect(),
-            note_newly_diagnosed: true,
-        },
-        findings,
+        .filter(|c| *c == 'A' || *c == 'B')
+}
+
+/// [`DS_SUBCLASS_DISAGREES`] (Durie & Salmon, Cancer 1975;36:842): the recorded subclass
+/// disagrees with the one creatinine gives; the message states the cut-off.
+fn ds_disagreement(p: &Patient, derived: Option<char>, cfg: &RulesConfig) -> Option<Finding> {
+    let rv = p.ds_stage.as_ref()?;
+    Some(
+        finding(
+            Severity::Warning,
+            DS_SUBCLASS_DISAGREES,
+            Some(rv.at),
+            "ds_stage",
+            p.patient_id.as_str(),
+            format!(
+                "Recorded Durie-Salmon stage {} but creatinine gives subclass {} \
+                 (A: creatinine < {} µmol/L, B otherwise)",
+                rv.v,
+                derived.map(String::from).unwrap_or_default(),
+                Num(cfg.staging.ds_creatinine_umol_l)
+            ),
+        )
+        .with_value(rv.v.clone()),
     )
 }
