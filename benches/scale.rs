@@ -315,15 +315,23 @@ fn main() {
     );
     let data = target.join("bench-data");
     std::fs::create_dir_all(&data).expect("create <target>/bench-data");
-    let load_before = load();
+    print_table_header(&load(), a.reps);
+    size_table(&a, &bin, &floor_bin, &data);
+    println!("\nLoad average at the end of the size table: {}.", load());
+    if a.night > 0 {
+        night(&a, &bin, &data);
+    }
+}
 
+/// The introduction and the header of the size table (markdown).
+fn print_table_header(load_before: &str, reps: usize) {
     println!(
         "mmreport {} scale benchmark; load average at the start {load_before}; times are the \
          minimum of {} runs up to {REPEAT_UP_TO} patients, one run above; stages in process, \
          `other` = end to end minus the sequential stages (process start, reading the file, \
          writing the report directory)\n",
         env!("CARGO_PKG_VERSION"),
-        a.reps
+        reps
     );
     print!("| patients | cells | calamine floor s | end-to-end s | e2e / floor | peak MB |");
     for s in STAGES {
@@ -331,11 +339,15 @@ fn main() {
     }
     println!(" other ms | µs / patient |");
     println!("|{}", "---:|".repeat(8 + STAGES.len()));
-    // End-to-end results for `benches/run.sh` (the baseline comparison reuses them).
+}
+
+/// Measures every size, printing its row as soon as it is done and keeping the end-to-end
+/// results in `bench-data/e2e.tsv` for `benches/run.sh` (the baseline comparison reuses them).
+fn size_table(a: &Args, bin: &Path, floor_bin: &Path, data: &Path) {
     let summary = data.join("e2e.tsv");
     let mut tsv = String::from("patients\te2e_s\tpeak_kb\n");
     for &n in &a.sizes {
-        let r = measure(&bin, &floor_bin, &data, n, a.reps);
+        let r = measure(bin, floor_bin, data, n, a.reps);
         tsv.push_str(&format!(
             "{}\t{:.3}\t{}\n",
             r.patients,
@@ -343,52 +355,59 @@ fn main() {
             r.peak_kb
         ));
         std::fs::write(&summary, &tsv).expect("write bench-data/e2e.tsv");
-        print!(
-            "| {} | {} | {:.3} | {:.3} | {:.2} | {:.0} |",
-            r.patients,
-            r.cells,
-            r.floor.as_secs_f64(),
-            r.e2e.as_secs_f64(),
-            r.e2e.as_secs_f64() / r.floor.as_secs_f64(),
-            r.peak_kb as f64 / 1024.0
-        );
-        for s in r.stages {
-            print!(" {} |", ms(s));
-        }
-        let sequential: Duration = SEQUENTIAL.iter().map(|&k| r.stages[k]).sum();
-        println!(
-            " {} | {:.0} |",
-            ms(r.e2e.saturating_sub(sequential)),
-            r.e2e.as_secs_f64() * 1e6 / r.patients.max(1) as f64
-        );
+        print_size_row(&r);
     }
-    println!("\nLoad average at the end of the size table: {}.", load());
+}
 
-    if a.night > 0 {
-        eprintln!("night: preparing {} workbooks ...", a.night);
-        let dir = night_folder(&data, a.night);
-        let out = data.join("out-night");
-        let mut best: Option<(Duration, u64)> = None;
-        for rep in 0..a.reps {
-            eprintln!("night: run {}/{}", rep + 1, a.reps);
-            let (wall, peak) = run_mmreport(&bin, &dir, &out);
-            best = Some(match best {
-                Some((w, p)) => (w.min(wall), p.max(peak)),
-                None => (wall, peak),
-            });
-        }
-        if let Some((wall, peak)) = best {
-            println!(
-                "\nNight: {} workbooks of 32 synthetic patients in one folder, `mmreport run` \
-                 end to end: {:.2} s (minimum of {} runs; {:.1} ms per workbook), peak {:.0} MB, \
-                 load average after {}.",
-                a.night,
-                wall.as_secs_f64(),
-                a.reps,
-                wall.as_secs_f64() * 1000.0 / a.night as f64,
-                peak as f64 / 1024.0,
-                load()
-            );
-        }
+/// One row of the size table: sizes, end-to-end against the floor, peak memory, the stage
+/// times, the rest of the end-to-end time and the time per patient.
+fn print_size_row(r: &Row) {
+    print!(
+        "| {} | {} | {:.3} | {:.3} | {:.2} | {:.0} |",
+        r.patients,
+        r.cells,
+        r.floor.as_secs_f64(),
+        r.e2e.as_secs_f64(),
+        r.e2e.as_secs_f64() / r.floor.as_secs_f64(),
+        r.peak_kb as f64 / 1024.0
+    );
+    for s in r.stages {
+        print!(" {} |", ms(s));
+    }
+    let sequential: Duration = SEQUENTIAL.iter().map(|&k| r.stages[k]).sum();
+    println!(
+        " {} | {:.0} |",
+        ms(r.e2e.saturating_sub(sequential)),
+        r.e2e.as_secs_f64() * 1e6 / r.patients.max(1) as f64
+    );
+}
+
+/// The night: `a.night` small workbooks in one folder through `mmreport run`, the best of
+/// `a.reps` runs.
+fn night(a: &Args, bin: &Path, data: &Path) {
+    eprintln!("night: preparing {} workbooks ...", a.night);
+    let dir = night_folder(data, a.night);
+    let out = data.join("out-night");
+    let mut best: Option<(Duration, u64)> = None;
+    for rep in 0..a.reps {
+        eprintln!("night: run {}/{}", rep + 1, a.reps);
+        let (wall, peak) = run_mmreport(bin, &dir, &out);
+        best = Some(match best {
+            Some((w, p)) => (w.min(wall), p.max(peak)),
+            None => (wall, peak),
+        });
+    }
+    if let Some((wall, peak)) = best {
+        println!(
+            "\nNight: {} workbooks of 32 synthetic patients in one folder, `mmreport run` \
+             end to end: {:.2} s (minimum of {} runs; {:.1} ms per workbook), peak {:.0} MB, \
+             load average after {}.",
+            a.night,
+            wall.as_secs_f64(),
+            a.reps,
+            wall.as_secs_f64() * 1000.0 / a.night as f64,
+            peak as f64 / 1024.0,
+            load()
+        );
     }
 }

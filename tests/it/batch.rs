@@ -266,107 +266,28 @@ fn sigkill_at_any_moment_never_leaves_half_a_report() {
     let started = Instant::now();
     let t = tempfile::tempdir().unwrap();
     let (input, output) = (t.path().join("in"), t.path().join("out"));
-    fs::create_dir_all(&input).unwrap();
-    let ids: Vec<String> = (0..400).map(|i| format!("P{i:03}")).collect();
-    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-    for n in 0..10 {
-        fs::write(input.join(format!("w{n}.xlsx")), workbook(&ids, n % 2 == 0)).unwrap();
-    }
+    write_ten_large_workbooks(&input);
     // A private copy: target/debug is shared with other worktrees' builds.
     let exe = t.path().join("mmreport");
     fs::copy(assert_cmd::cargo::cargo_bin("mmreport"), &exe).unwrap();
-    // Kill times spread evenly over 1.2 times the length of an uninterrupted run measured
-    // here, on this machine and under this load: fixed sleeps were too short when the suite
-    // runs on a loaded machine (no killed run got as far as publishing).
-    let measure = std::time::Instant::now();
-    let full = std::process::Command::new(&exe)
-        .args(["run", "--settle-seconds", "0", "--input"])
-        .arg(&input)
-        .arg("--output")
-        .arg(t.path().join("measure"))
-        .output()
-        .unwrap();
-    assert_eq!(full.status.code(), Some(0));
-    let full_run = measure.elapsed();
+    let full_run = uninterrupted_run_time(&exe, &input, &t.path().join("measure"));
     let mut killed_running = 0;
     for i in 0..20u32 {
-        let spawn = || {
-            std::process::Command::new(&exe)
-                .arg("run")
-                .arg("--input")
-                .arg(&input)
-                .arg("--output")
-                .arg(&output)
-                .args(["--settle-seconds", "0", "--force", "--wait"])
-                .stderr(std::process::Stdio::null())
-                .spawn()
-        };
-        // ETXTBSY: a test thread forking elsewhere in this process can briefly hold the
-        // copied binary's write descriptor; retry rather than fail on the race.
-        let mut child = spawn()
-            .or_else(|_| {
-                std::thread::sleep(Duration::from_millis(50));
-                spawn()
-            })
-            .or_else(|_| {
-                std::thread::sleep(Duration::from_millis(200));
-                spawn()
-            })
-            .unwrap();
+        let mut child = spawn_forced_run(&exe, &input, &output);
         std::thread::sleep(full_run * (i + 1) * 6 / 100);
         if child.try_wait().unwrap().is_none() {
             killed_running += 1;
         }
         child.kill().unwrap(); // SIGKILL on Unix
         child.wait().unwrap();
-        // Linux: no process of this binary may outlive kill + wait.
-        let live: Vec<String> = fs::read_dir("/proc")
-            .into_iter()
-            .flatten()
-            .filter_map(|e| e.ok())
-            .filter(|e| fs::read_link(e.path().join("exe")).is_ok_and(|x| x == exe))
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect();
-        assert!(
-            live.is_empty(),
-            "still running after kill+wait: {live:?} (child {})",
-            child.id()
-        );
+        check_no_process_outlives_kill(&exe, child.id());
         assert_consistent(&output);
     }
     let published_before_final = (0..10)
         .filter(|n| output.join(format!("w{n}/results.json")).exists())
         .count();
-    let out = std::process::Command::new(&exe)
-        .arg("run")
-        .arg("--input")
-        .arg(&input)
-        .arg("--output")
-        .arg(&output)
-        .args(["--settle-seconds", "0"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_consistent(&output);
-    for n in 0..10 {
-        assert_complete_report(&output.join(format!("w{n}")));
-    }
-    // No debris is left once a run has completed.
-    let debris: Vec<_> = walkdir::WalkDir::new(&output)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| {
-            let n = e.file_name().to_string_lossy();
-            n.contains(".tmp-") || n.starts_with(".trash-")
-        })
-        .map(|e| e.path().display().to_string())
-        .collect();
-    assert!(debris.is_empty(), "{debris:?}");
+    check_final_run_completes_every_report(&exe, &input, &output);
+    check_no_debris(&output);
     assert!(
         published_before_final > 0,
         "no killed run got as far as publishing"
@@ -379,6 +300,113 @@ fn sigkill_at_any_moment_never_leaves_half_a_report() {
         "sigkill test: {killed_running}/20 kills mid-run, {published_before_final}/10 reports published by killed runs, total {:?}",
         started.elapsed()
     );
+}
+
+/// Ten 400-patient workbooks `w0..w9.xlsx` (the first patient dead in the even ones), so a
+/// run lasts long enough to be killed part-way.
+fn write_ten_large_workbooks(input: &Path) {
+    fs::create_dir_all(input).unwrap();
+    let ids: Vec<String> = (0..400).map(|i| format!("P{i:03}")).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    for n in 0..10 {
+        fs::write(input.join(format!("w{n}.xlsx")), workbook(&ids, n % 2 == 0)).unwrap();
+    }
+}
+
+/// The length of an uninterrupted run measured here, on this machine and under this load.
+/// Kill times are spread evenly over 1.2 times it: fixed sleeps were too short when the suite
+/// runs on a loaded machine (no killed run got as far as publishing).
+fn uninterrupted_run_time(exe: &Path, input: &Path, output: &Path) -> Duration {
+    let measure = std::time::Instant::now();
+    let full = std::process::Command::new(exe)
+        .args(["run", "--settle-seconds", "0", "--input"])
+        .arg(input)
+        .arg("--output")
+        .arg(output)
+        .output()
+        .unwrap();
+    assert_eq!(full.status.code(), Some(0));
+    measure.elapsed()
+}
+
+/// Starts `run --force --wait` in the background (stderr discarded).
+fn spawn_forced_run(exe: &Path, input: &Path, output: &Path) -> std::process::Child {
+    let spawn = || {
+        std::process::Command::new(exe)
+            .arg("run")
+            .arg("--input")
+            .arg(input)
+            .arg("--output")
+            .arg(output)
+            .args(["--settle-seconds", "0", "--force", "--wait"])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+    };
+    // ETXTBSY: a test thread forking elsewhere in this process can briefly hold the
+    // copied binary's write descriptor; retry rather than fail on the race.
+    spawn()
+        .or_else(|_| {
+            std::thread::sleep(Duration::from_millis(50));
+            spawn()
+        })
+        .or_else(|_| {
+            std::thread::sleep(Duration::from_millis(200));
+            spawn()
+        })
+        .unwrap()
+}
+
+/// Linux: no process of this binary may outlive kill + wait.
+fn check_no_process_outlives_kill(exe: &Path, child_id: u32) {
+    let live: Vec<String> = fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .filter(|e| fs::read_link(e.path().join("exe")).is_ok_and(|x| x == exe))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        live.is_empty(),
+        "still running after kill+wait: {live:?} (child {})",
+        child_id
+    );
+}
+
+/// After the killed runs, an ordinary run succeeds and leaves all ten reports complete.
+fn check_final_run_completes_every_report(exe: &Path, input: &Path, output: &Path) {
+    let out = std::process::Command::new(exe)
+        .arg("run")
+        .arg("--input")
+        .arg(input)
+        .arg("--output")
+        .arg(output)
+        .args(["--settle-seconds", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_consistent(output);
+    for n in 0..10 {
+        assert_complete_report(&output.join(format!("w{n}")));
+    }
+}
+
+/// No debris (temporary or trash folders) is left once a run has completed.
+fn check_no_debris(output: &Path) {
+    let debris: Vec<_> = walkdir::WalkDir::new(output)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| {
+            let n = e.file_name().to_string_lossy();
+            n.contains(".tmp-") || n.starts_with(".trash-")
+        })
+        .map(|e| e.path().display().to_string())
+        .collect();
+    assert!(debris.is_empty(), "{debris:?}");
 }
 
 #[test]
@@ -481,58 +509,10 @@ fn cfb(extra: &[u8]) -> Vec<u8> {
 fn hostile_and_broken_files_are_quarantined_with_a_clear_reason() {
     let t = tempfile::tempdir().unwrap();
     let (input, output) = (t.path().join("in"), t.path().join("out"));
-    fs::create_dir_all(&input).unwrap();
-    fs::write(input.join("good.xlsx"), good("G")).unwrap();
-    // 64 MiB of zeros in ~64 KiB; the limit is set to 16 MiB below.
-    fs::write(input.join("bomb.xlsx"), zip_bomb(64 << 20)).unwrap();
-    // One value in XFD1048576: a 17-billion-cell rectangle if expanded.
-    let far = {
-        let mut wb = rust_xlsxwriter::Workbook::new();
-        let ws = wb.add_worksheet();
-        ws.set_name("patients").unwrap();
-        for (c, h) in ["patient_id", "index_date", "last_followup_date"]
-            .iter()
-            .enumerate()
-        {
-            ws.write_string(0, c as u16, *h).unwrap();
-        }
-        ws.write_string(1, 0, "P1").unwrap();
-        ws.write_string(1, 1, "2020-01-01").unwrap();
-        ws.write_string(1, 2, "2021-01-01").unwrap();
-        ws.write_string(1_048_575, 16_383, "stray").unwrap();
-        wb.save_to_buffer().unwrap()
-    };
-    fs::write(input.join("far.xlsx"), far).unwrap();
-    let g = good("T");
-    fs::write(input.join("truncated.xlsx"), &g[..g.len() / 2]).unwrap();
-    fs::write(input.join("old.xlsx"), cfb(b"")).unwrap();
-    let enc: Vec<u8> = "EncryptionInfo"
-        .encode_utf16()
-        .flat_map(|u| u.to_le_bytes())
-        .collect();
-    fs::write(input.join("locked.xlsx"), cfb(&enc)).unwrap();
-    fs::write(input.join("empty.xlsx"), b"").unwrap();
-    // Two workbooks that would share one report folder; one that would take ours.
-    fs::write(input.join("dup.ods"), b"x").unwrap();
-    fs::write(input.join("dup.xlsx"), good("D")).unwrap();
-    fs::write(input.join("runs.xlsx"), good("R")).unwrap();
-    fs::create_dir_all(input.join("folder.xlsx")).unwrap();
-    // A file that is gone by the time it is read (a dangling link: listed, then missing).
-    #[cfg(unix)]
-    std::os::unix::fs::symlink(t.path().join("moved-away.xlsx"), input.join("gone.xlsx")).unwrap();
+    write_hostile_inputs(t.path(), &input);
     let cfg = t.path().join("cfg.toml");
     fs::write(&cfg, "[batch]\nmax_decompressed_bytes = 16777216\n").unwrap();
-    let hashes = |dir: &Path| -> Vec<(String, Vec<u8>)> {
-        let mut v: Vec<_> = fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.is_file())
-            .map(|p| (p.display().to_string(), fs::read(&p).unwrap()))
-            .collect();
-        v.sort();
-        v
-    };
-    let before = hashes(&input);
+    let before = file_contents(&input);
 
     let start = Instant::now();
     let out = run(&input, &output, &["--config", cfg.to_str().unwrap()]);
@@ -562,10 +542,69 @@ fn hostile_and_broken_files_are_quarantined_with_a_clear_reason() {
         let e = error_of(&output, file);
         assert!(e.contains(words), "{file}: {e}");
     }
-    assert_eq!(hashes(&input), before, "input files were modified");
+    assert_eq!(file_contents(&input), before, "input files were modified");
     assert!(input.join("folder.xlsx").is_dir());
     let index = fs::read_to_string(output.join("index.html")).unwrap();
     assert!(index.contains("possible zip bomb"));
+}
+
+/// The input folder of the hostile-files test: one good workbook and one of every kind of
+/// file the run must quarantine (a zip bomb, a far corner cell, truncated, old binary,
+/// encrypted, empty, name clashes, a folder and a dangling link).
+fn write_hostile_inputs(tmp: &Path, input: &Path) {
+    fs::create_dir_all(input).unwrap();
+    fs::write(input.join("good.xlsx"), good("G")).unwrap();
+    // 64 MiB of zeros in ~64 KiB; the limit is set to 16 MiB below.
+    fs::write(input.join("bomb.xlsx"), zip_bomb(64 << 20)).unwrap();
+    fs::write(input.join("far.xlsx"), far_corner_workbook()).unwrap();
+    let g = good("T");
+    fs::write(input.join("truncated.xlsx"), &g[..g.len() / 2]).unwrap();
+    fs::write(input.join("old.xlsx"), cfb(b"")).unwrap();
+    let enc: Vec<u8> = "EncryptionInfo"
+        .encode_utf16()
+        .flat_map(|u| u.to_le_bytes())
+        .collect();
+    fs::write(input.join("locked.xlsx"), cfb(&enc)).unwrap();
+    fs::write(input.join("empty.xlsx"), b"").unwrap();
+    // Two workbooks that would share one report folder; one that would take ours.
+    fs::write(input.join("dup.ods"), b"x").unwrap();
+    fs::write(input.join("dup.xlsx"), good("D")).unwrap();
+    fs::write(input.join("runs.xlsx"), good("R")).unwrap();
+    fs::create_dir_all(input.join("folder.xlsx")).unwrap();
+    // A file that is gone by the time it is read (a dangling link: listed, then missing).
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(tmp.join("moved-away.xlsx"), input.join("gone.xlsx")).unwrap();
+}
+
+/// One value in XFD1048576: a 17-billion-cell rectangle if expanded.
+fn far_corner_workbook() -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("patients").unwrap();
+    for (c, h) in ["patient_id", "index_date", "last_followup_date"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    ws.write_string(1, 0, "P1").unwrap();
+    ws.write_string(1, 1, "2020-01-01").unwrap();
+    ws.write_string(1, 2, "2021-01-01").unwrap();
+    ws.write_string(1_048_575, 16_383, "stray").unwrap();
+    wb.save_to_buffer().unwrap()
+}
+
+/// The files directly in `dir` with their bytes, sorted by path (to prove the run left its
+/// input untouched).
+fn file_contents(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<_> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .map(|p| (p.display().to_string(), fs::read(&p).unwrap()))
+        .collect();
+    v.sort();
+    v
 }
 
 #[test]

@@ -5,11 +5,13 @@
 
 use calamine::{open_workbook_auto, Data, DataType, Reader};
 use mmreport::demo::{
-    paper_cohort, synthetic_cohort, write_synthetic, write_workbook, AeTerm, DemoCohort, Layout,
+    paper_cohort, synthetic_cohort, write_synthetic, write_workbook, AeTerm, DemoAssessment,
+    DemoCohort, DemoPatient, Layout, MProtein,
 };
 use mmreport::model::{DiseaseStatus, Response};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 type Row = HashMap<String, Data>;
 
@@ -75,10 +77,91 @@ fn written(layout: Layout) -> (tempfile::TempDir, PathBuf, DemoCohort) {
     (d, p, c)
 }
 
+/// The sheets of the canonical paper workbook, written and read back once for the tests here.
+struct PaperSheets {
+    pts: Vec<Row>,
+    tr: Vec<Row>,
+    asm: Vec<Row>,
+    aes: Vec<Row>,
+    labs: Vec<Row>,
+}
+
+/// The shared [`PaperSheets`], made on first use.
+fn paper_sheets() -> &'static PaperSheets {
+    static SHEETS: LazyLock<PaperSheets> = LazyLock::new(|| {
+        let (_d, path, _) = written(Layout::Canonical);
+        PaperSheets {
+            pts: sheet(&path, "patients", 0),
+            tr: sheet(&path, "treatment", 0),
+            asm: sheet(&path, "assessments", 0),
+            aes: sheet(&path, "adverse_events", 0),
+            labs: sheet(&path, "labs", 0),
+        }
+    });
+    &SHEETS
+}
+
+/// Patients with `yes` in a column.
+fn yes_count(pts: &[Row], col: &str) -> usize {
+    pts.iter().filter(|r| s(r, col) == "yes").count()
+}
+
+/// A cell as a date (None if empty or not a date).
+fn date(r: &Row, k: &str) -> Option<chrono::NaiveDate> {
+    r.get(k).and_then(|c| c.as_date())
+}
+
+/// Cycles completed per patient (treatment sheet).
+fn cycles_by_patient(tr: &[Row]) -> HashMap<String, u32> {
+    tr.iter()
+        .map(|r| (s(r, "patient_id"), f(r, "cycles_completed") as u32))
+        .collect()
+}
+
+/// Worst recorded grade per (term, patient).
+fn worst_grades(aes: &[Row]) -> BTreeMap<(String, String), u32> {
+    let mut worst: BTreeMap<(String, String), u32> = BTreeMap::new();
+    for r in aes {
+        let e = worst.entry((s(r, "term"), s(r, "patient_id"))).or_insert(0);
+        *e = (*e).max(f(r, "grade") as u32);
+    }
+    worst
+}
+
+/// CTCAE v5 grade of a white-cell count (LLN 4.0 x 10^9/L).
+fn grade_wbc(v: f64) -> u32 {
+    if v < 1.0 {
+        4
+    } else if v < 2.0 {
+        3
+    } else if v < 3.0 {
+        2
+    } else if v < 4.0 {
+        1
+    } else {
+        0
+    }
+}
+
+/// CTCAE v5 grade of a platelet count (LLN 100 x 10^9/L).
+fn grade_plt(v: f64) -> u32 {
+    if v < 25.0 {
+        4
+    } else if v < 50.0 {
+        3
+    } else if v < 75.0 {
+        2
+    } else if v < 100.0 {
+        1
+    } else {
+        0
+    }
+}
+
+/// 32 patients: 22 men and 10 women, mean age 60 (42 to 80).
 #[test]
-fn paper_canonical_table1_and_categories() {
-    let (_d, path, _) = written(Layout::Canonical);
-    let pts = sheet(&path, "patients", 0);
+fn paper_canonical_patients_sex_and_age() {
+    let pts = &paper_sheets().pts;
     assert_eq!(pts.len(), 32);
     assert_eq!(
         count(pts.iter().map(|r| r["sex"].get_string().unwrap_or(""))),
@@ -88,7 +171,12 @@ fn paper_canonical_table1_and_categories() {
     assert_eq!(ages.iter().sum::<f64>() / 32.0, 60.0);
     assert_eq!(ages.iter().cloned().fold(f64::MAX, f64::min), 42.0);
     assert_eq!(ages.iter().cloned().fold(f64::MIN, f64::max), 80.0);
+}
 
+/// Table 1: medians (IQR) of the labs and marrow, means of hemoglobin and platelets.
+#[test]
+fn paper_canonical_table1_lab_medians_and_means() {
+    let pts = &paper_sheets().pts;
     let table1 = [
         ("bm_plasma_cell_pct", 27.50, 6.50, 80.80),
         ("calcium", 2.17, 2.02, 2.45),
@@ -110,7 +198,12 @@ fn paper_canonical_table1_and_categories() {
     let mean = |col: &str| pts.iter().map(|r| f(r, col)).sum::<f64>() / 32.0;
     assert_eq!(r2(mean("hemoglobin")), 92.94);
     assert_eq!(r2(mean("platelets")), 140.00);
+}
 
+/// M-protein types, first symptoms, Durie-Salmon and ISS stages (consistent with their labs).
+#[test]
+fn paper_canonical_m_protein_symptoms_and_stages() {
+    let pts = &paper_sheets().pts;
     let m = count(
         pts.iter()
             .map(|r| r["m_protein_type"].get_string().unwrap_or("")),
@@ -149,7 +242,7 @@ fn paper_canonical_table1_and_categories() {
         ),
         counts(&[("II", 17), ("III", 15)])
     );
-    for r in &pts {
+    for r in pts {
         // Stages agree with the labs they are defined by.
         assert_eq!(s(r, "ds_stage") == "IIIB", f(r, "creatinine") >= 177.0);
         assert_eq!(
@@ -158,7 +251,14 @@ fn paper_canonical_table1_and_categories() {
         );
         assert!(!(f(r, "beta2_microglobulin") < 3.5 && f(r, "albumin") >= 35.0));
     }
-    let yes = |col: &str| pts.iter().filter(|r| s(r, col) == "yes").count();
+}
+
+/// Fractures, amyloidosis, prior drugs and FISH: tested, each abnormality, negative, high
+/// risk; every non-IgH abnormality is in a patient with EMD.
+#[test]
+fn paper_canonical_fractures_prior_drugs_and_fish() {
+    let pts = &paper_sheets().pts;
+    let yes = |col: &str| yes_count(pts, col);
     assert_eq!(yes("pathological_fracture"), 20);
     assert_eq!(yes("amyloidosis"), 1);
     assert_eq!(yes("prior_bortezomib"), 32);
@@ -216,7 +316,13 @@ fn paper_canonical_table1_and_categories() {
         .collect();
     assert_eq!(non_igh_abn.len(), 15);
     assert!(non_igh_abn.iter().all(|r| s(r, "emd") == "yes"));
+}
 
+/// Prior lines 4 (2, 6), 20 with >= 3; extramedullary disease: onset, type and sites.
+#[test]
+fn paper_canonical_prior_lines_and_extramedullary_disease() {
+    let pts = &paper_sheets().pts;
+    let yes = |col: &str| yes_count(pts, col);
     let lines: Vec<f64> = pts.iter().map(|r| f(r, "prior_lines")).collect();
     assert_eq!(
         (q6(&lines, 0.5), q6(&lines, 0.25), q6(&lines, 0.75)),
@@ -264,14 +370,10 @@ fn paper_canonical_table1_and_categories() {
     );
 }
 
+/// Regimens, a bendamustine dose of 60 for all, and the distribution of cycles (median 3).
 #[test]
-fn paper_canonical_treatment_response_survival_aes() {
-    let (_d, path, _) = written(Layout::Canonical);
-    let tr = sheet(&path, "treatment", 0);
-    let pts = sheet(&path, "patients", 0);
-    let asm = sheet(&path, "assessments", 0);
-    let aes = sheet(&path, "adverse_events", 0);
-    let labs = sheet(&path, "labs", 0);
+fn paper_canonical_regimens_and_cycles() {
+    let tr = &paper_sheets().tr;
     assert_eq!(tr.len(), 32);
     assert_eq!(
         count(tr.iter().map(|r| r["regimen"].get_string().unwrap_or(""))),
@@ -285,10 +387,7 @@ fn paper_canonical_treatment_response_survival_aes() {
         ])
     );
     assert!(tr.iter().all(|r| f(r, "bendamustine_dose") == 60.0));
-    let cyc: HashMap<String, u32> = tr
-        .iter()
-        .map(|r| (s(r, "patient_id"), f(r, "cycles_completed") as u32))
-        .collect();
+    let cyc = cycles_by_patient(tr);
     let mut dist = BTreeMap::new();
     for c in cyc.values() {
         *dist.entry(*c).or_insert(0) += 1;
@@ -308,7 +407,12 @@ fn paper_canonical_treatment_response_survival_aes() {
     );
     let v: Vec<f64> = cyc.values().map(|&c| f64::from(c)).collect();
     assert_eq!(q6(&v, 0.5), 3.0);
+}
 
+/// Responses at each checkpoint; baselines (cycle 0) carry no response.
+#[test]
+fn paper_canonical_checkpoint_responses() {
+    let asm = &paper_sheets().asm;
     // Checkpoint responses.
     let at = |k: f64| {
         count(
@@ -335,7 +439,14 @@ fn paper_canonical_treatment_response_survival_aes() {
         .iter()
         .filter(|r| f(r, "after_cycle") == 0.0)
         .all(|r| s(r, "response").is_empty()));
+}
 
+/// The final (last) response among patients with >= 2 cycles: overall, with >= 4 cycles and
+/// with EMD.
+#[test]
+fn paper_canonical_final_responses() {
+    let PaperSheets { pts, tr, asm, .. } = paper_sheets();
+    let cyc = cycles_by_patient(tr);
     // Final (last) response among patients with >= 2 cycles.
     let mut last: BTreeMap<String, (f64, String)> = BTreeMap::new();
     for r in asm.iter().filter(|r| f(r, "after_cycle") > 0.0) {
@@ -374,7 +485,13 @@ fn paper_canonical_treatment_response_survival_aes() {
         final_of(&|id| emd[id]),
         counts(&[("VGPR", 1), ("PR", 4), ("SD", 5), ("PD", 9)])
     );
+}
 
+/// Ten deaths and their causes, each on the last follow-up date after a documented
+/// progression; dates within the study window.
+#[test]
+fn paper_canonical_deaths_and_follow_up() {
+    let tr = &paper_sheets().tr;
     // Deaths and follow-up.
     let dead: Vec<&Row> = tr
         .iter()
@@ -388,8 +505,7 @@ fn paper_canonical_treatment_response_survival_aes() {
         ),
         counts(&[("progression", 8), ("heart failure", 1), ("lung cancer", 1)])
     );
-    let date = |r: &Row, k: &str| r.get(k).and_then(|c| c.as_date());
-    for r in &tr {
+    for r in tr {
         let idx = date(r, "index_date").expect("index");
         let fu = date(r, "last_followup_date").expect("fu");
         assert!(fu <= chrono::NaiveDate::from_ymd_opt(2022, 12, 9).expect("d"));
@@ -401,13 +517,12 @@ fn paper_canonical_treatment_response_survival_aes() {
             assert!(date(r, "progression_date").is_some_and(|p| p <= d));
         }
     }
+}
 
-    // Adverse events: worst grade per patient and term.
-    let mut worst: BTreeMap<(String, String), u32> = BTreeMap::new();
-    for r in &aes {
-        let e = worst.entry((s(r, "term"), s(r, "patient_id"))).or_insert(0);
-        *e = (*e).max(f(r, "grade") as u32);
-    }
+/// Adverse events: worst grade per patient and term.
+#[test]
+fn paper_canonical_adverse_event_worst_grades() {
+    let worst = worst_grades(&paper_sheets().aes);
     let by_grade = |term: &str| {
         let mut m = BTreeMap::new();
         for ((t, _), g) in &worst {
@@ -435,41 +550,22 @@ fn paper_canonical_treatment_response_survival_aes() {
         11
     );
     assert_eq!(by_grade(AeTerm::Diarrhea.ctcae()), BTreeMap::from([(2, 2)]));
+}
 
-    // Labs agree with the recorded cytopenias (CTCAE v5, LLN WBC 4.0, PLT 100).
+/// Labs agree with the recorded cytopenias (CTCAE v5, LLN WBC 4.0, PLT 100).
+#[test]
+fn paper_canonical_labs_agree_with_recorded_cytopenias() {
+    let PaperSheets {
+        pts, tr, aes, labs, ..
+    } = paper_sheets();
+    let worst = worst_grades(aes);
     let idx: HashMap<String, chrono::NaiveDate> = tr
         .iter()
         .map(|r| (s(r, "patient_id"), date(r, "index_date").expect("i")))
         .collect();
-    let grade_wbc = |v: f64| {
-        if v < 1.0 {
-            4
-        } else if v < 2.0 {
-            3
-        } else if v < 3.0 {
-            2
-        } else if v < 4.0 {
-            1
-        } else {
-            0
-        }
-    };
-    let grade_plt = |v: f64| {
-        if v < 25.0 {
-            4
-        } else if v < 50.0 {
-            3
-        } else if v < 75.0 {
-            2
-        } else if v < 100.0 {
-            1
-        } else {
-            0
-        }
-    };
     let mut low_plt_baseline = 0;
     let mut hb_falls = 0;
-    for p in &pts {
+    for p in pts {
         let id = s(p, "patient_id");
         let mine: Vec<&Row> = labs.iter().filter(|r| s(r, "patient_id") == id).collect();
         let base: Vec<&&Row> = mine
@@ -519,8 +615,9 @@ fn paper_canonical_treatment_response_survival_aes() {
     assert_eq!(hb_falls, 2);
 }
 
+/// The planted fault lists: their sizes and the two suspicious notes.
 #[test]
-fn planted_faults_are_exactly_the_inconsistencies() {
+fn planted_fault_lists_and_suspicious_notes() {
     let c = paper_cohort();
     let p = &c.planted;
     assert_eq!(p.disease_status.len(), 3);
@@ -535,7 +632,14 @@ fn planted_faults_are_exactly_the_inconsistencies() {
         .suspicious_notes
         .iter()
         .any(|(_, n)| n == "=HYPERLINK(\"http://x\",\"y\")"));
+}
 
+/// Disease status recorded vs IMWG-derived: the mismatches are exactly the planted ones; the
+/// patients without relapse evidence are exactly the planted ones; dates are in order.
+#[test]
+fn planted_disease_status_and_relapse_evidence_faults_are_exactly_the_inconsistencies() {
+    let c = paper_cohort();
+    let p = &c.planted;
     // Disease status: recorded vs IMWG-derived.
     let mut mismatches = Vec::new();
     for pt in &c.patients {
@@ -580,8 +684,14 @@ fn planted_faults_are_exactly_the_inconsistencies() {
         .map(|x| (x.patient_id.clone(), x.recorded, x.truth))
         .collect();
     assert_eq!(mismatches, planted);
+}
 
-    // Responses: a compact IMWG 2016 derivation over serum / dFLC / marrow and SPD.
+/// Responses: a compact IMWG 2016 derivation over serum / dFLC / marrow and SPD disagrees
+/// with the recorded responses exactly where responses were planted.
+#[test]
+fn planted_response_faults_are_exactly_the_imwg_2016_mismatches() {
+    let c = paper_cohort();
+    let p = &c.planted;
     let mut derived_mismatch = Vec::new();
     for pt in &c.patients {
         let rows: Vec<_> = c
@@ -589,69 +699,7 @@ fn planted_faults_are_exactly_the_inconsistencies() {
             .iter()
             .filter(|a| a.patient_id == pt.patient_id)
             .collect();
-        let base = rows[0];
-        let measure = |a: &mmreport::demo::DemoAssessment| -> f64 {
-            match pt.m_protein_type {
-                mmreport::demo::MProtein::IgG | mmreport::demo::MProtein::IgA => {
-                    a.serum_m_protein.unwrap_or(f64::NAN)
-                }
-                mmreport::demo::MProtein::NonSecretory => a.bm_plasma_cell_pct.unwrap_or(f64::NAN),
-                _ => a.involved_flc.unwrap_or(f64::NAN) - a.uninvolved_flc.unwrap_or(f64::NAN),
-            }
-        };
-        let b = measure(base);
-        let mut nadir = b;
-        let mut spd_nadir = base.plasmacytoma_spd;
-        for a in &rows[1..] {
-            let v = measure(a);
-            let ns = pt.m_protein_type == mmreport::demo::MProtein::NonSecretory;
-            let step = match pt.m_protein_type {
-                mmreport::demo::MProtein::IgG | mmreport::demo::MProtein::IgA => 5.0,
-                mmreport::demo::MProtein::NonSecretory => 10.0,
-                _ => 100.0,
-            };
-            let spd_pd = match (a.plasmacytoma_spd, spd_nadir) {
-                (Some(s), Some(n)) => s >= 1.5 * n && s > 0.0,
-                _ => false,
-            };
-            let pd = if ns {
-                v - nadir >= step
-            } else {
-                v >= 1.25 * nadir && v - nadir >= step
-            } || spd_pd;
-            let spd_ratio = match (a.plasmacytoma_spd, base.plasmacytoma_spd) {
-                (Some(s), Some(b0)) if b0 > 0.0 => s / b0,
-                _ => 0.0,
-            };
-            let cr = a.immunofixation_negative == Some(true)
-                && a.bm_plasma_cell_pct.is_some_and(|m| m < 5.0)
-                && !ns;
-            let frac = v / b;
-            let urine_ok_mr = match (a.urine_m_protein, base.urine_m_protein) {
-                (Some(u), Some(u0)) if u0 > 0.0 => u / u0 <= 0.5,
-                _ => true,
-            };
-            let d = if pd {
-                Response::PD
-            } else if cr {
-                Response::CR
-            } else if frac <= 0.1 && !ns && spd_ratio <= 0.5 {
-                Response::VGPR
-            } else if frac <= 0.5 && spd_ratio <= 0.5 {
-                Response::PR
-            } else if frac <= 0.75 && !ns && urine_ok_mr {
-                Response::MR
-            } else {
-                Response::SD
-            };
-            if Some(d) != a.response {
-                derived_mismatch.push((pt.patient_id.clone(), a.after_cycle, a.response, d));
-            }
-            nadir = nadir.min(v);
-            if let (Some(s), Some(n)) = (a.plasmacytoma_spd, spd_nadir) {
-                spd_nadir = Some(n.min(s));
-            }
-        }
+        derived_mismatch.extend(response_mismatches(pt, &rows));
     }
     let planted: Vec<_> = p
         .responses
@@ -666,6 +714,99 @@ fn planted_faults_are_exactly_the_inconsistencies() {
         })
         .collect();
     assert_eq!(derived_mismatch, planted);
+}
+
+/// A recorded response and the one derived: (patient, after_cycle, recorded, derived).
+type Mismatch = (String, u32, Option<Response>, Response);
+
+/// One patient's recorded responses (the first assessment is the baseline) that the compact
+/// derivation contradicts, following the nadir of the measure and of the plasmacytoma SPD.
+fn response_mismatches(pt: &DemoPatient, rows: &[&DemoAssessment]) -> Vec<Mismatch> {
+    let t = pt.m_protein_type;
+    let base = rows[0];
+    let b = measure_of(t, base);
+    let mut nadir = b;
+    let mut spd_nadir = base.plasmacytoma_spd;
+    let mut mismatches = Vec::new();
+    for a in &rows[1..] {
+        let v = measure_of(t, a);
+        let d = if progressed(t, v, nadir, a.plasmacytoma_spd, spd_nadir) {
+            Response::PD
+        } else {
+            response_short_of_pd(t, base, a, v / b)
+        };
+        if Some(d) != a.response {
+            mismatches.push((pt.patient_id.clone(), a.after_cycle, a.response, d));
+        }
+        nadir = nadir.min(v);
+        if let (Some(s), Some(n)) = (a.plasmacytoma_spd, spd_nadir) {
+            spd_nadir = Some(n.min(s));
+        }
+    }
+    mismatches
+}
+
+/// The measure followed for this M-protein type: serum M for IgG / IgA, marrow plasma cells
+/// for non-secretory, the dFLC for light chain.
+fn measure_of(t: MProtein, a: &DemoAssessment) -> f64 {
+    match t {
+        MProtein::IgG | MProtein::IgA => a.serum_m_protein.unwrap_or(f64::NAN),
+        MProtein::NonSecretory => a.bm_plasma_cell_pct.unwrap_or(f64::NAN),
+        _ => a.involved_flc.unwrap_or(f64::NAN) - a.uninvolved_flc.unwrap_or(f64::NAN),
+    }
+}
+
+/// PD: the measure up by its step (5 g/L serum, 10 points marrow, 100 mg/L dFLC) from the
+/// nadir, and by 25% except for marrow; or the plasmacytoma SPD up 50% from its nadir.
+fn progressed(t: MProtein, v: f64, nadir: f64, spd: Option<f64>, spd_nadir: Option<f64>) -> bool {
+    let ns = t == MProtein::NonSecretory;
+    let step = match t {
+        MProtein::IgG | MProtein::IgA => 5.0,
+        MProtein::NonSecretory => 10.0,
+        _ => 100.0,
+    };
+    let spd_pd = match (spd, spd_nadir) {
+        (Some(s), Some(n)) => s >= 1.5 * n && s > 0.0,
+        _ => false,
+    };
+    (if ns {
+        v - nadir >= step
+    } else {
+        v >= 1.25 * nadir && v - nadir >= step
+    }) || spd_pd
+}
+
+/// Short of PD: CR (immunofixation negative, marrow < 5%), VGPR, PR, MR or SD from the
+/// fraction `frac` of the baseline measure left and the plasmacytoma and urine reductions.
+fn response_short_of_pd(
+    t: MProtein,
+    base: &DemoAssessment,
+    a: &DemoAssessment,
+    frac: f64,
+) -> Response {
+    let ns = t == MProtein::NonSecretory;
+    let spd_ratio = match (a.plasmacytoma_spd, base.plasmacytoma_spd) {
+        (Some(s), Some(b0)) if b0 > 0.0 => s / b0,
+        _ => 0.0,
+    };
+    let cr = a.immunofixation_negative == Some(true)
+        && a.bm_plasma_cell_pct.is_some_and(|m| m < 5.0)
+        && !ns;
+    let urine_ok_mr = match (a.urine_m_protein, base.urine_m_protein) {
+        (Some(u), Some(u0)) if u0 > 0.0 => u / u0 <= 0.5,
+        _ => true,
+    };
+    if cr {
+        Response::CR
+    } else if frac <= 0.1 && !ns && spd_ratio <= 0.5 {
+        Response::VGPR
+    } else if frac <= 0.5 && spd_ratio <= 0.5 {
+        Response::PR
+    } else if frac <= 0.75 && !ns && urine_ok_mr {
+        Response::MR
+    } else {
+        Response::SD
+    }
 }
 
 #[test]

@@ -175,11 +175,43 @@ fn finding(sev: Severity, rule: &str, row: u32, value: &str, message: &str) -> F
 
 /// A realistic 32-patient `Results` (the seed paper's shape).
 pub fn fixture() -> Results {
-    let all_pfs = cohort(7, 32, 14.0, 3);
-    let all_os = cohort(11, 32, 30.0, 2);
-    let (ge3, lt3) = all_pfs.split_at(20);
-    let lt3: Vec<(f64, bool)> = lt3.iter().map(|d| (d.0 + 6.0, d.0 > 12.0)).collect();
-    let findings = vec![
+    let findings = fixture_findings();
+    Results {
+        schema_version: SCHEMA_VERSION,
+        changes: None,
+        generator: Generator {
+            name: "mmreport".into(),
+            version: "0.1.0".into(),
+        },
+        input: Input {
+            file: "cohort.xlsx".into(),
+            sha256: "ab".repeat(32),
+        },
+        config_sha256: "cd".repeat(32),
+        time_unit: "months".into(),
+        data_cutoff: "2022-12-09".into(),
+        run_date: "2022-12-09".into(),
+        language: "en".into(),
+        cohort: CohortSummary {
+            patients_read: 33,
+            patients_analysed: 32,
+            excluded: vec![Excluded {
+                patient_id: "P33".into(),
+                reasons: vec!["index_date missing".into()],
+            }],
+        },
+        finding_counts: FindingCounts::of(&findings),
+        findings,
+        imwg: fixture_imwg(),
+        validation: fixture_validation(),
+        analyses: fixture_analyses(),
+        datasets: Datasets::default(),
+    }
+}
+
+/// One finding of each severity, one with a script in its value and message.
+fn fixture_findings() -> Vec<Finding> {
+    vec![
         finding(
             Severity::Error,
             "date_order",
@@ -208,8 +240,80 @@ pub fn fixture() -> Results {
             "0.42 g/dL",
             "albumin converted to g/L",
         ),
-    ];
-    let swimmer = (0..32)
+    ]
+}
+
+/// Disease-status rows: agreeing, disagreeing (with a script as its basis) and not derivable.
+fn fixture_imwg() -> Vec<ImwgRow> {
+    vec![
+        typed(
+            json!({"patient_id": "P01", "recorded": "refractory", "derived": "refractory", "agrees": true, "basis": "progression 35 days after the last dose", "relapse_evidence": []}),
+        ),
+        typed(
+            json!({"patient_id": "P02", "recorded": "relapsed", "derived": "refractory", "agrees": false, "basis": XSS, "relapse_evidence": ["M-protein rise ≥ 25%"]}),
+        ),
+        typed(
+            json!({"patient_id": "P03", "recorded": null, "derived": null, "agrees": null, "basis": "no prior-line dates", "relapse_evidence": []}),
+        ),
+    ]
+}
+
+/// The validation summary and two derived responses, one disagreeing.
+fn fixture_validation() -> Validation {
+    Validation {
+        summary: json!({"criteria_version": "IMWG 2016", "ctcae_version": "CTCAE v5", "patients": 32, "responses_disagree": 1}),
+        derived_responses: vec![
+            typed(
+                json!({"patient_id": "P04", "after_cycle": 2, "date": "2020-05-01", "recorded": "PR", "derived": "SD", "agrees": false, "basis": "serum M -31%", "rule": "imwg2016.response.pr"}),
+            ),
+            typed(
+                json!({"patient_id": "P05", "after_cycle": 2, "date": "2020-06-01", "recorded": "PR", "derived": "PR", "agrees": true, "basis": "serum M -61%", "rule": "imwg2016.response.pr"}),
+            ),
+        ],
+        staging: vec![],
+        diagnosis: vec![],
+    }
+}
+
+/// The analyses of the 32 patients (PFS and OS times from fixed seeds).
+fn fixture_analyses() -> Analyses {
+    let all_pfs = cohort(7, 32, 14.0, 3);
+    let all_os = cohort(11, 32, 30.0, 2);
+    Analyses {
+        study_title: "Bendamustine combination chemotherapy in RRMM".into(),
+        flow: Flow {
+            read: 33,
+            excluded: vec![level("index_date missing", 1, 33)],
+            excluded_patients: 1,
+            analysed: 32,
+            completed: vec![
+                CyclesStep { cycles: 2, n: 29 },
+                CyclesStep { cycles: 4, n: 15 },
+                CyclesStep { cycles: 6, n: 3 },
+                CyclesStep { cycles: 8, n: 1 },
+            ],
+        },
+        baseline: fixture_baseline(),
+        exposure: fixture_exposure(),
+        response: fixture_response(),
+        survival: fixture_survival(&all_pfs, &all_os),
+        followup: fixture_followup(),
+        deaths: Deaths { n: 10, of: 32, fraction: 10.0 / 32.0, causes: vec![level("progression", 8, 10), level("heart failure", 1, 10), level("lung cancer", 1, 10)] },
+        forest: fixture_forest(),
+        adverse_events: fixture_adverse_events(),
+        hb_drop: HbDrop { threshold: 10.0, n: 9, of: 32 },
+        swimmer: fixture_swimmer(&all_os),
+        waterfall: fixture_waterfall(),
+        methods: Methods {
+            en: format!("Responses were assessed by the IMWG 2016 criteria.\n\nSurvival was estimated by Kaplan-Meier. Note: {XSS}"),
+            zh: "疗效按 IMWG 2016 标准评价。\n\n生存采用 Kaplan-Meier 法估计。".into(),
+        },
+    }
+}
+
+/// Swimmer rows: one or two responses per patient, and the death of those who died.
+fn fixture_swimmer(all_os: &[(f64, bool)]) -> Vec<SwimmerRow> {
+    (0..32)
         .map(|i| {
             let end = all_os[i].0;
             let mut marks = vec![SwimmerMark {
@@ -236,15 +340,24 @@ pub fn fixture() -> Results {
                 marks,
             }
         })
-        .collect();
-    let waterfall = (0..29)
+        .collect()
+}
+
+/// Waterfall rows: changes from -100% to +59%.
+fn fixture_waterfall() -> Vec<WaterfallRow> {
+    (0..29)
         .map(|i| WaterfallRow {
             patient_id: format!("P{:02}", i + 1),
             change_pct: -100.0 + (i as f64 * 37.0) % 160.0,
             measure: "serum".into(),
             best_response: Some(["CR", "VGPR", "PR", "SD", "PD", "MR"][i % 6].into()),
         })
-        .collect();
+        .collect()
+}
+
+/// Table 1 rows: mean (SD), counts and median (IQR), with missing values and a script in a
+/// level.
+fn fixture_baseline() -> Vec<BaselineRow> {
     let bl = |variable: &str, section: &str, summary: &str| BaselineRow {
         variable: variable.into(),
         label: variable.into(),
@@ -253,7 +366,7 @@ pub fn fixture() -> Results {
         n: 32,
         ..Default::default()
     };
-    let baseline = vec![
+    vec![
         BaselineRow {
             mean: Some(60.0),
             sd: Some(8.77),
@@ -301,119 +414,201 @@ pub fn fixture() -> Results {
             ],
             ..bl("fish", "fish", "counts")
         },
-    ];
-    Results {
-        schema_version: SCHEMA_VERSION,
-        changes: None,
-        generator: Generator {
-            name: "mmreport".into(),
-            version: "0.1.0".into(),
-        },
-        input: Input {
-            file: "cohort.xlsx".into(),
-            sha256: "ab".repeat(32),
-        },
-        config_sha256: "cd".repeat(32),
-        time_unit: "months".into(),
-        data_cutoff: "2022-12-09".into(),
-        run_date: "2022-12-09".into(),
-        language: "en".into(),
-        cohort: CohortSummary {
-            patients_read: 33,
-            patients_analysed: 32,
-            excluded: vec![Excluded {
-                patient_id: "P33".into(),
-                reasons: vec!["index_date missing".into()],
-            }],
-        },
-        finding_counts: FindingCounts::of(&findings),
-        findings,
-        imwg: vec![
-            typed(json!({"patient_id": "P01", "recorded": "refractory", "derived": "refractory", "agrees": true, "basis": "progression 35 days after the last dose", "relapse_evidence": []})),
-            typed(json!({"patient_id": "P02", "recorded": "relapsed", "derived": "refractory", "agrees": false, "basis": XSS, "relapse_evidence": ["M-protein rise ≥ 25%"]})),
-            typed(json!({"patient_id": "P03", "recorded": null, "derived": null, "agrees": null, "basis": "no prior-line dates", "relapse_evidence": []})),
+    ]
+}
+
+/// Cycles and regimens given, bendamustine dose.
+fn fixture_exposure() -> Exposure {
+    Exposure {
+        n: 32,
+        cycles_median: Some(3.0),
+        cycles_min: Some(1),
+        cycles_max: Some(8),
+        cycles_distribution: vec![
+            level("1", 3, 32),
+            level("2", 14, 32),
+            level("4", 12, 32),
+            level("6", 2, 32),
+            level("8", 1, 32),
         ],
-        validation: Validation {
-            summary: json!({"criteria_version": "IMWG 2016", "ctcae_version": "CTCAE v5", "patients": 32, "responses_disagree": 1}),
-            derived_responses: vec![
-                typed(json!({"patient_id": "P04", "after_cycle": 2, "date": "2020-05-01", "recorded": "PR", "derived": "SD", "agrees": false, "basis": "serum M -31%", "rule": "imwg2016.response.pr"})),
-                typed(json!({"patient_id": "P05", "after_cycle": 2, "date": "2020-06-01", "recorded": "PR", "derived": "PR", "agrees": true, "basis": "serum M -61%", "rule": "imwg2016.response.pr"})),
-            ],
-            staging: vec![],
-            diagnosis: vec![],
-        },
-        analyses: Analyses {
-            study_title: "Bendamustine combination chemotherapy in RRMM".into(),
-            flow: Flow {
-                read: 33,
-                excluded: vec![level("index_date missing", 1, 33)],
-                excluded_patients: 1,
-                analysed: 32,
-                completed: vec![
-                    CyclesStep { cycles: 2, n: 29 },
-                    CyclesStep { cycles: 4, n: 15 },
-                    CyclesStep { cycles: 6, n: 3 },
-                    CyclesStep { cycles: 8, n: 1 },
-                ],
-            },
-            baseline,
-            exposure: Exposure {
-                n: 32,
-                cycles_median: Some(3.0),
-                cycles_min: Some(1),
-                cycles_max: Some(8),
-                cycles_distribution: vec![level("1", 3, 32), level("2", 14, 32), level("4", 12, 32), level("6", 2, 32), level("8", 1, 32)],
-                regimens: vec![level("BD", 12, 32), level("BP", 11, 32), level("BCD", 9, 32)],
-                dose_median: Some(90.0),
-                dose_min: Some(70.0),
-                dose_max: Some(100.0),
-            },
-            response: ResponseSection {
-                checkpoints: vec![
-                    Checkpoint { after_cycle: 2, counts: counts(29, [0, 1, 0, 11, 0, 10, 7, 0], 12, 22) },
-                    Checkpoint { after_cycle: 4, counts: counts(15, [0, 1, 0, 10, 0, 3, 1, 0], 11, 14) },
-                ],
-                final_: counts(29, [0, 1, 1, 9, 0, 6, 12, 0], 11, 17),
-                best: counts(29, [0, 1, 2, 10, 0, 6, 10, 0], 13, 19),
-                subgroups: vec![
-                    Subgroup { id: "emd".into(), label: "Extramedullary disease".into(), level: "yes".into(), final_: counts(19, [0, 0, 1, 4, 0, 5, 9, 0], 5, 10) },
-                    Subgroup { id: "emd".into(), label: "Extramedullary disease".into(), level: "no".into(), final_: counts(10, [0, 1, 0, 5, 0, 1, 3, 0], 6, 7) },
-                ],
-                subgroup_tests: vec![SubgroupTest { id: "emd".into(), test: "fisher".into(), p: Some(0.046), note: None }],
-                time_to_response: KmMedian { n: 11, events: 11, median: Some(1.9), ci: [Some(1.6), Some(2.3)] },
-                duration_of_response: KmMedian { n: 11, events: 4, median: None, ci: [Some(8.0), None] },
-            },
-            survival: vec![
-                survival("pfs_all", "pfs", "all", vec![("All", all_pfs.clone())]),
-                survival("os_all", "os", "all", vec![("All", all_os.clone())]),
-                survival("pfs_by_prior_lines", "pfs", "prior_lines >= 3", vec![(">= 3 prior lines", ge3.to_vec()), ("< 3 prior lines", lt3)]),
-            ],
-            followup: Followup {
-                all: MedianRange { n: 32, median: Some(11.0), min: Some(1.0), max: Some(27.0) },
-                survivors: MedianRange { n: 22, median: Some(13.0), min: Some(3.0), max: Some(27.0) },
-                reverse_km: KmMedian { n: 32, events: 22, median: Some(14.2), ci: [Some(11.0), None] },
-            },
-            deaths: Deaths { n: 10, of: 32, fraction: 10.0 / 32.0, causes: vec![level("progression", 8, 10), level("heart failure", 1, 10), level("lung cancer", 1, 10)] },
-            forest: vec![
-                ForestRow { id: "prior_lines".into(), label: "Prior lines".into(), comparison: ">= 3 vs < 3".into(), n: 32, events: 18, hr: Some(1.8), ci: [Some(0.7), Some(4.6)], p: Some(0.22) },
-                ForestRow { id: "cycles".into(), label: "Cycles completed".into(), comparison: ">= 3 vs 1-2".into(), n: 32, events: 18, hr: Some(0.21), ci: [Some(0.08), Some(0.52)], p: Some(0.0008) },
-                ForestRow { id: "emd".into(), label: "EMD".into(), comparison: "yes vs no".into(), n: 32, events: 18, hr: None, ci: [None, None], p: None },
-            ],
-            adverse_events: vec![
-                AeRow { term: "White blood cell decreased".into(), source: "recorded".into(), category: "hematologic".into(), n: 32, any: 16, grade: [("1", 10), ("2", 4), ("3", 2)].iter().map(|(g, n)| (g.to_string(), *n)).collect(), grade3plus: 2, baseline_abnormal: None },
-                AeRow { term: "White blood cell decreased".into(), source: "labs".into(), category: "hematologic".into(), n: 30, any: 18, grade: [("1", 9), ("2", 6), ("3", 3)].iter().map(|(g, n)| (g.to_string(), *n)).collect(), grade3plus: 3, baseline_abnormal: Some(7) },
-                AeRow { term: "Fatigue".into(), source: "recorded".into(), category: "non_hematologic".into(), n: 32, any: 14, grade: BTreeMap::from([("1".to_string(), 10), ("2".to_string(), 4)]), grade3plus: 0, baseline_abnormal: None },
-            ],
-            hb_drop: HbDrop { threshold: 10.0, n: 9, of: 32 },
-            swimmer,
-            waterfall,
-            methods: Methods {
-                en: format!("Responses were assessed by the IMWG 2016 criteria.\n\nSurvival was estimated by Kaplan-Meier. Note: {XSS}"),
-                zh: "疗效按 IMWG 2016 标准评价。\n\n生存采用 Kaplan-Meier 法估计。".into(),
-            },
-        },
-        datasets: Datasets::default(),
+        regimens: vec![
+            level("BD", 12, 32),
+            level("BP", 11, 32),
+            level("BCD", 9, 32),
+        ],
+        dose_median: Some(90.0),
+        dose_min: Some(70.0),
+        dose_max: Some(100.0),
     }
+}
+
+/// Responses at cycles 2 and 4, final and best, the EMD subgroups and their test, time to and
+/// duration of response.
+fn fixture_response() -> ResponseSection {
+    ResponseSection {
+        checkpoints: vec![
+            Checkpoint {
+                after_cycle: 2,
+                counts: counts(29, [0, 1, 0, 11, 0, 10, 7, 0], 12, 22),
+            },
+            Checkpoint {
+                after_cycle: 4,
+                counts: counts(15, [0, 1, 0, 10, 0, 3, 1, 0], 11, 14),
+            },
+        ],
+        final_: counts(29, [0, 1, 1, 9, 0, 6, 12, 0], 11, 17),
+        best: counts(29, [0, 1, 2, 10, 0, 6, 10, 0], 13, 19),
+        subgroups: vec![
+            Subgroup {
+                id: "emd".into(),
+                label: "Extramedullary disease".into(),
+                level: "yes".into(),
+                final_: counts(19, [0, 0, 1, 4, 0, 5, 9, 0], 5, 10),
+            },
+            Subgroup {
+                id: "emd".into(),
+                label: "Extramedullary disease".into(),
+                level: "no".into(),
+                final_: counts(10, [0, 1, 0, 5, 0, 1, 3, 0], 6, 7),
+            },
+        ],
+        subgroup_tests: vec![SubgroupTest {
+            id: "emd".into(),
+            test: "fisher".into(),
+            p: Some(0.046),
+            note: None,
+        }],
+        time_to_response: KmMedian {
+            n: 11,
+            events: 11,
+            median: Some(1.9),
+            ci: [Some(1.6), Some(2.3)],
+        },
+        duration_of_response: KmMedian {
+            n: 11,
+            events: 4,
+            median: None,
+            ci: [Some(8.0), None],
+        },
+    }
+}
+
+/// PFS and OS of all patients and PFS by prior lines (two groups, log-rank and Cox).
+fn fixture_survival(all_pfs: &[(f64, bool)], all_os: &[(f64, bool)]) -> Vec<Survival> {
+    let (ge3, lt3) = all_pfs.split_at(20);
+    let lt3: Vec<(f64, bool)> = lt3.iter().map(|d| (d.0 + 6.0, d.0 > 12.0)).collect();
+    vec![
+        survival("pfs_all", "pfs", "all", vec![("All", all_pfs.to_vec())]),
+        survival("os_all", "os", "all", vec![("All", all_os.to_vec())]),
+        survival(
+            "pfs_by_prior_lines",
+            "pfs",
+            "prior_lines >= 3",
+            vec![(">= 3 prior lines", ge3.to_vec()), ("< 3 prior lines", lt3)],
+        ),
+    ]
+}
+
+/// Follow-up of all patients and of survivors, and by reverse Kaplan-Meier.
+fn fixture_followup() -> Followup {
+    Followup {
+        all: MedianRange {
+            n: 32,
+            median: Some(11.0),
+            min: Some(1.0),
+            max: Some(27.0),
+        },
+        survivors: MedianRange {
+            n: 22,
+            median: Some(13.0),
+            min: Some(3.0),
+            max: Some(27.0),
+        },
+        reverse_km: KmMedian {
+            n: 32,
+            events: 22,
+            median: Some(14.2),
+            ci: [Some(11.0), None],
+        },
+    }
+}
+
+/// Forest rows, the last without an estimate.
+fn fixture_forest() -> Vec<ForestRow> {
+    vec![
+        ForestRow {
+            id: "prior_lines".into(),
+            label: "Prior lines".into(),
+            comparison: ">= 3 vs < 3".into(),
+            n: 32,
+            events: 18,
+            hr: Some(1.8),
+            ci: [Some(0.7), Some(4.6)],
+            p: Some(0.22),
+        },
+        ForestRow {
+            id: "cycles".into(),
+            label: "Cycles completed".into(),
+            comparison: ">= 3 vs 1-2".into(),
+            n: 32,
+            events: 18,
+            hr: Some(0.21),
+            ci: [Some(0.08), Some(0.52)],
+            p: Some(0.0008),
+        },
+        ForestRow {
+            id: "emd".into(),
+            label: "EMD".into(),
+            comparison: "yes vs no".into(),
+            n: 32,
+            events: 18,
+            hr: None,
+            ci: [None, None],
+            p: None,
+        },
+    ]
+}
+
+/// Adverse events recorded and from labs.
+fn fixture_adverse_events() -> Vec<AeRow> {
+    vec![
+        AeRow {
+            term: "White blood cell decreased".into(),
+            source: "recorded".into(),
+            category: "hematologic".into(),
+            n: 32,
+            any: 16,
+            grade: [("1", 10), ("2", 4), ("3", 2)]
+                .iter()
+                .map(|(g, n)| (g.to_string(), *n))
+                .collect(),
+            grade3plus: 2,
+            baseline_abnormal: None,
+        },
+        AeRow {
+            term: "White blood cell decreased".into(),
+            source: "labs".into(),
+            category: "hematologic".into(),
+            n: 30,
+            any: 18,
+            grade: [("1", 9), ("2", 6), ("3", 3)]
+                .iter()
+                .map(|(g, n)| (g.to_string(), *n))
+                .collect(),
+            grade3plus: 3,
+            baseline_abnormal: Some(7),
+        },
+        AeRow {
+            term: "Fatigue".into(),
+            source: "recorded".into(),
+            category: "non_hematologic".into(),
+            n: 32,
+            any: 14,
+            grade: BTreeMap::from([("1".to_string(), 10), ("2".to_string(), 4)]),
+            grade3plus: 0,
+            baseline_abnormal: None,
+        },
+    ]
 }
 
 /// A small fixture for the snapshot: one patient group, few rows.

@@ -834,8 +834,9 @@ mod resp {
         assert!(serum_progression(49.9, 54.9, &c));
     }
 
+    /// Urine M-protein: PD at a rise of 200 mg/24 h from the nadir (500 from 300), not at 199.
     #[test]
-    fn pd_urine_flc_marrow_and_imaging() {
+    fn pd_on_urine_m_protein_rise_from_nadir() {
         let b = m(Some(5.0), Some(800.0));
         let n = Nadir {
             urine: Some(300.0),
@@ -865,7 +866,11 @@ mod resp {
             .rule,
             PD
         );
+    }
 
+    /// Light-chain disease: PD needs the dFLC to rise by more than 100 mg/L from the nadir.
+    #[test]
+    fn pd_on_dflc_rise_of_more_than_100() {
         let bf = Measurements {
             involved_flc: Some(400.0),
             uninvolved_flc: Some(10.0),
@@ -889,7 +894,11 @@ mod resp {
             classify(Measure::Flc, &bf, &nf, &cur(160.1), None, &cfg()).rule,
             PD
         );
+    }
 
+    /// Marrow-measured disease: PD at an absolute rise of 10 percentage points from the nadir.
+    #[test]
+    fn pd_on_marrow_plasma_cell_rise_of_10_points() {
         let bm = Measurements {
             bm_pct: Some(40.0),
             ..Default::default()
@@ -910,7 +919,11 @@ mod resp {
             classify(Measure::Marrow, &bm, &nm, &curm(29.9), None, &cfg()).rule,
             PD
         );
+    }
 
+    /// A new lesion is PD by imaging even while the M-protein falls.
+    #[test]
+    fn pd_on_a_new_lesion_is_imaging_pd() {
         let b = m(Some(30.0), None);
         let lesion = Measurements {
             serum: Some(3.0),
@@ -927,6 +940,12 @@ mod resp {
         );
         assert_eq!(r.rule, PD);
         assert!(r.imaging_pd);
+    }
+
+    /// Plasmacytoma SPD: PD at a 50% increase from its nadir, not below.
+    #[test]
+    fn pd_on_plasmacytoma_spd_growth_of_50_percent() {
+        let b = m(Some(30.0), None);
         let ns = Nadir {
             spd: Some(4.0),
             serum: Some(30.0),
@@ -1698,9 +1717,9 @@ mod plaus {
     type AssessmentSetter = fn(&mut Assessment, f64);
     type LabSetter = fn(&mut LabDraw, f64);
 
-    /// Every range: both ends plausible, just outside flagged with the range's rule id.
+    /// Every patient-level range: both ends plausible, just outside flagged at its cell.
     #[test]
-    fn every_range_boundary() {
+    fn every_patient_range_boundary() {
         let c = cfg();
         let r = &c.plausibility;
         let patient_cases: Vec<(&str, mmreport::rules::config::Range, PatientSetter)> = vec![
@@ -1743,6 +1762,13 @@ mod plaus {
                 }
             }
         }
+    }
+
+    /// Every assessment range: both ends plausible, just outside flagged with its rule id.
+    #[test]
+    fn every_assessment_range_boundary() {
+        let c = cfg();
+        let r = &c.plausibility;
         let assess_cases: Vec<(&str, mmreport::rules::config::Range, AssessmentSetter)> = vec![
             (SERUM_M_PROTEIN, r.serum_m_protein, |a, x| {
                 a.serum_m_protein = vat(x, 5, 5)
@@ -1781,6 +1807,13 @@ mod plaus {
                 }
             }
         }
+    }
+
+    /// Every lab-draw range: both ends plausible, just outside flagged with its rule id.
+    #[test]
+    fn every_lab_range_boundary() {
+        let c = cfg();
+        let r = &c.plausibility;
         let lab_cases: Vec<(&str, mmreport::rules::config::Range, LabSetter)> = vec![
             (WBC, r.wbc, |l, x| l.wbc = vat(x, 5, 5)),
             (NEUTROPHILS, r.neutrophils, |l, x| {

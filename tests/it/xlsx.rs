@@ -146,7 +146,43 @@ fn adsl(i: usize) -> AdslRow {
 /// A realistic small `Results`: five patients, two survival analyses (one with two groups),
 /// medians not reached, censoring, findings with formula-like and HTML-like values.
 pub fn fixture() -> Results {
-    let findings = vec![
+    let findings = fixture_findings();
+    Results {
+        schema_version: SCHEMA_VERSION,
+        changes: None,
+        generator: Generator {
+            name: "mmreport".into(),
+            version: "0.1.0".into(),
+        },
+        input: Input {
+            file: "cohort.xlsx".into(),
+            sha256: "ab".repeat(32),
+        },
+        config_sha256: "cd".repeat(32),
+        time_unit: "months".into(),
+        data_cutoff: "2022-12-09".into(),
+        run_date: "2023-01-15".into(),
+        language: "en".into(),
+        cohort: CohortSummary {
+            patients_read: 6,
+            patients_analysed: 5,
+            excluded: vec![Excluded {
+                patient_id: "P06".into(),
+                reasons: vec!["index_date missing".into()],
+            }],
+        },
+        finding_counts: FindingCounts::of(&findings),
+        findings,
+        imwg: fixture_imwg(),
+        validation: fixture_validation(),
+        analyses: fixture_analyses(),
+        datasets: fixture_datasets(),
+    }
+}
+
+/// Findings of every severity, with formula-like and HTML-like values and messages.
+fn fixture_findings() -> Vec<Finding> {
+    vec![
         finding(
             Severity::Error,
             "date_order",
@@ -182,8 +218,79 @@ pub fn fixture() -> Results {
             "+SUM(A1:A2)",
             "@cmd|' /C calc'!A0",
         ),
-    ];
-    let pfs_all = Survival {
+    ]
+}
+
+/// One disease-status row that disagrees with the recorded status.
+fn fixture_imwg() -> Vec<ImwgRow> {
+    vec![serde_json::from_value(serde_json::json!({
+        "patient_id": "P01", "recorded": "refractory", "derived": "relapsed",
+        "agrees": false, "basis": "progression 90 days after the last dose",
+        "rule": "imwg2016.relapsed", "missing": [], "relapse_evidence": ["new bone lesion"],
+        "relapse_evidence_rules": ["new_bone_lesion"]
+    }))
+    .unwrap()]
+}
+
+/// The validation summary and one derived response that disagrees.
+fn fixture_validation() -> Validation {
+    Validation {
+        summary: serde_json::json!({"patients": 5, "responses_disagree": 1, "criteria_version": "IMWG 2016"}),
+        derived_responses: vec![serde_json::from_value(serde_json::json!({
+            "patient_id": "P02", "after_cycle": 2, "date": "2020-05-01", "recorded": "PR",
+            "derived": "SD", "confirmed": true, "basis": "serum M 20 -> 15 (-25%)",
+            "agrees": false, "rule": "imwg2016.sd", "measure": "serum"
+        }))
+        .unwrap()],
+        staging: vec![],
+        diagnosis: vec![],
+    }
+}
+
+/// The analyses of the five patients.
+fn fixture_analyses() -> Analyses {
+    Analyses {
+        study_title: "Bendamustine in RRMM".into(),
+        flow: Flow {
+            read: 6,
+            excluded: vec![level("index_date missing", 1, 6)],
+            excluded_patients: 1,
+            analysed: 5,
+            completed: vec![
+                CyclesStep { cycles: 2, n: 5 },
+                CyclesStep { cycles: 4, n: 3 },
+            ],
+        },
+        baseline: fixture_baseline(),
+        exposure: fixture_exposure(),
+        response: fixture_response(),
+        survival: vec![fixture_pfs_all(), fixture_os_by_prior_lines()],
+        followup: fixture_followup(),
+        deaths: Deaths {
+            n: 1,
+            of: 5,
+            fraction: 0.2,
+            causes: vec![level("progression", 1, 1)],
+        },
+        forest: fixture_forest(),
+        adverse_events: fixture_adverse_events(),
+        hb_drop: HbDrop {
+            threshold: 10.0,
+            n: 2,
+            of: 5,
+        },
+        swimmer: fixture_swimmer(),
+        waterfall: fixture_waterfall(),
+        methods: Methods {
+            en: "Responses were classified by the IMWG 2016 criteria.\nSurvival was estimated by the Kaplan-Meier method.".into(),
+            zh: "疗效按IMWG 2016标准评价。\n生存采用Kaplan-Meier法估计。".into(),
+        },
+    }
+}
+
+/// PFS of all patients: one group, median 7.5, with censoring.
+fn fixture_pfs_all() -> Survival {
+    Survival {
         id: "pfs_all".into(),
         endpoint: "pfs".into(),
         grouping: "all".into(),
@@ -201,8 +308,12 @@ pub fn fixture() -> Results {
         not_estimable: None,
         logrank: None,
         cox: None,
-    };
-    let os_by = Survival {
+    }
+}
+
+/// OS by prior lines: two groups, one median not reached, log-rank and Cox.
+fn fixture_os_by_prior_lines() -> Survival {
+    Survival {
         id: "os_by_prior_lines".into(),
         endpoint: "os".into(),
         grouping: "prior_lines >= 3".into(),
@@ -233,134 +344,137 @@ pub fn fixture() -> Results {
             reference: "< 3 lines".into(),
             note: None,
         }),
-    };
-    let analyses = Analyses {
-        study_title: "Bendamustine in RRMM".into(),
-        flow: Flow {
-            read: 6,
-            excluded: vec![level("index_date missing", 1, 6)],
-            excluded_patients: 1,
-            analysed: 5,
-            completed: vec![
-                CyclesStep { cycles: 2, n: 5 },
-                CyclesStep { cycles: 4, n: 3 },
-            ],
+    }
+}
+
+/// Table 1 rows: mean (SD), counts, and median (IQR) with a missing value.
+fn fixture_baseline() -> Vec<BaselineRow> {
+    vec![
+        BaselineRow {
+            variable: "age".into(),
+            label: "Age, years".into(),
+            section: "demographics".into(),
+            summary: "mean_sd".into(),
+            n: 5,
+            mean: Some(58.0),
+            sd: Some(1.5811388300841898),
+            shapiro_w: Some(0.98),
+            shapiro_p: Some(0.71),
+            ..Default::default()
         },
-        baseline: vec![
-            BaselineRow {
-                variable: "age".into(),
-                label: "Age, years".into(),
-                section: "demographics".into(),
-                summary: "mean_sd".into(),
-                n: 5,
-                mean: Some(58.0),
-                sd: Some(1.5811388300841898),
-                shapiro_w: Some(0.98),
-                shapiro_p: Some(0.71),
-                ..Default::default()
+        BaselineRow {
+            variable: "sex".into(),
+            label: "Sex".into(),
+            section: "demographics".into(),
+            summary: "counts".into(),
+            n: 5,
+            levels: vec![level("male", 2, 5), level("female", 3, 5)],
+            ..Default::default()
+        },
+        BaselineRow {
+            variable: "ldh".into(),
+            label: "LDH, U/L".into(),
+            section: "labs".into(),
+            summary: "median_iqr".into(),
+            n: 4,
+            missing: 1,
+            median: Some(197.7),
+            q1: Some(164.0),
+            q3: Some(240.4),
+            shapiro_p: Some(0.01),
+            ..Default::default()
+        },
+    ]
+}
+
+/// Cycles and regimens given (one regimen formula-like), bendamustine dose.
+fn fixture_exposure() -> Exposure {
+    Exposure {
+        n: 5,
+        cycles_median: Some(3.0),
+        cycles_min: Some(1),
+        cycles_max: Some(5),
+        cycles_distribution: vec![level("1", 1, 5), level("3", 2, 5), level("5", 2, 5)],
+        regimens: vec![level("BD", 4, 5), level(HYPERLINK, 1, 5)],
+        dose_median: Some(90.0),
+        dose_min: Some(70.0),
+        dose_max: Some(100.0),
+    }
+}
+
+/// Responses at cycle 2, final and best, the EMD subgroups and their test, time to and
+/// duration of response.
+fn fixture_response() -> ResponseSection {
+    ResponseSection {
+        checkpoints: vec![Checkpoint {
+            after_cycle: 2,
+            counts: counts(5),
+        }],
+        final_: counts(5),
+        best: counts(5),
+        subgroups: vec![
+            Subgroup {
+                id: "emd".into(),
+                label: "Extramedullary disease".into(),
+                level: "yes".into(),
+                final_: counts(2),
             },
-            BaselineRow {
-                variable: "sex".into(),
-                label: "Sex".into(),
-                section: "demographics".into(),
-                summary: "counts".into(),
-                n: 5,
-                levels: vec![level("male", 2, 5), level("female", 3, 5)],
-                ..Default::default()
-            },
-            BaselineRow {
-                variable: "ldh".into(),
-                label: "LDH, U/L".into(),
-                section: "labs".into(),
-                summary: "median_iqr".into(),
-                n: 4,
-                missing: 1,
-                median: Some(197.7),
-                q1: Some(164.0),
-                q3: Some(240.4),
-                shapiro_p: Some(0.01),
-                ..Default::default()
+            Subgroup {
+                id: "emd".into(),
+                label: "Extramedullary disease".into(),
+                level: "no".into(),
+                final_: counts(3),
             },
         ],
-        exposure: Exposure {
+        subgroup_tests: vec![SubgroupTest {
+            id: "emd".into(),
+            test: "fisher".into(),
+            p: Some(0.52),
+            note: None,
+        }],
+        time_to_response: KmMedian {
+            n: 3,
+            events: 3,
+            median: Some(1.9),
+            ci: [Some(1.0), None],
+        },
+        duration_of_response: KmMedian {
+            n: 3,
+            events: 1,
+            median: None,
+            ci: [Some(4.0), None],
+        },
+    }
+}
+
+/// Follow-up of all patients and of survivors, and by reverse Kaplan-Meier.
+fn fixture_followup() -> Followup {
+    Followup {
+        all: MedianRange {
             n: 5,
-            cycles_median: Some(3.0),
-            cycles_min: Some(1),
-            cycles_max: Some(5),
-            cycles_distribution: vec![level("1", 1, 5), level("3", 2, 5), level("5", 2, 5)],
-            regimens: vec![level("BD", 4, 5), level(HYPERLINK, 1, 5)],
-            dose_median: Some(90.0),
-            dose_min: Some(70.0),
-            dose_max: Some(100.0),
+            median: Some(8.5),
+            min: Some(3.0),
+            max: Some(21.25),
         },
-        response: ResponseSection {
-            checkpoints: vec![Checkpoint {
-                after_cycle: 2,
-                counts: counts(5),
-            }],
-            final_: counts(5),
-            best: counts(5),
-            subgroups: vec![
-                Subgroup {
-                    id: "emd".into(),
-                    label: "Extramedullary disease".into(),
-                    level: "yes".into(),
-                    final_: counts(2),
-                },
-                Subgroup {
-                    id: "emd".into(),
-                    label: "Extramedullary disease".into(),
-                    level: "no".into(),
-                    final_: counts(3),
-                },
-            ],
-            subgroup_tests: vec![SubgroupTest {
-                id: "emd".into(),
-                test: "fisher".into(),
-                p: Some(0.52),
-                note: None,
-            }],
-            time_to_response: KmMedian {
-                n: 3,
-                events: 3,
-                median: Some(1.9),
-                ci: [Some(1.0), None],
-            },
-            duration_of_response: KmMedian {
-                n: 3,
-                events: 1,
-                median: None,
-                ci: [Some(4.0), None],
-            },
+        survivors: MedianRange {
+            n: 4,
+            median: Some(13.0),
+            min: Some(3.0),
+            max: Some(27.0),
         },
-        survival: vec![pfs_all, os_by],
-        followup: Followup {
-            all: MedianRange {
-                n: 5,
-                median: Some(8.5),
-                min: Some(3.0),
-                max: Some(21.25),
-            },
-            survivors: MedianRange {
-                n: 4,
-                median: Some(13.0),
-                min: Some(3.0),
-                max: Some(27.0),
-            },
-            reverse_km: KmMedian {
-                n: 5,
-                events: 4,
-                median: Some(13.0),
-                ci: [Some(3.0), None],
-            },
+        reverse_km: KmMedian {
+            n: 5,
+            events: 4,
+            median: Some(13.0),
+            ci: [Some(3.0), None],
         },
-        deaths: Deaths {
-            n: 1,
-            of: 5,
-            fraction: 0.2,
-            causes: vec![level("progression", 1, 1)],
-        },
-        forest: vec![ForestRow {
+    }
+}
+
+/// Forest rows, the last without an estimate.
+fn fixture_forest() -> Vec<ForestRow> {
+    vec![
+        ForestRow {
             id: "prior_lines_ge3".into(),
             label: "Prior lines".into(),
             comparison: ">= 3 vs < 3".into(),
@@ -389,92 +503,100 @@ pub fn fixture() -> Results {
             hr: None,
             ci: [None, None],
             p: None,
-        }],
-        adverse_events: vec![
-            AeRow {
-                term: "Neutrophil count decreased".into(),
-                source: "recorded".into(),
-                category: "hematologic".into(),
-                n: 5,
-                any: 3,
-                grade: [("1", 1), ("2", 1), ("3", 1), ("4", 0), ("5", 0)]
-                    .into_iter()
-                    .map(|(k, v)| (k.to_string(), v))
-                    .collect(),
-                grade3plus: 1,
-                baseline_abnormal: None,
-            },
-            AeRow {
-                term: "Anemia".into(),
-                source: "labs".into(),
-                category: "hematologic".into(),
-                n: 5,
-                any: 4,
-                grade: BTreeMap::new(),
-                grade3plus: 0,
-                baseline_abnormal: Some(2),
-            },
-        ],
-        hb_drop: HbDrop {
-            threshold: 10.0,
-            n: 2,
-            of: 5,
         },
-        swimmer: vec![
-            SwimmerRow {
-                patient_id: "P01".into(),
-                regimen: Some("BD".into()),
-                end: 10.1,
-                ongoing: true,
-                marks: vec![SwimmerMark {
+    ]
+}
+
+/// Adverse events recorded (with grades) and from labs (with baseline abnormal).
+fn fixture_adverse_events() -> Vec<AeRow> {
+    vec![
+        AeRow {
+            term: "Neutrophil count decreased".into(),
+            source: "recorded".into(),
+            category: "hematologic".into(),
+            n: 5,
+            any: 3,
+            grade: [("1", 1), ("2", 1), ("3", 1), ("4", 0), ("5", 0)]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+            grade3plus: 1,
+            baseline_abnormal: None,
+        },
+        AeRow {
+            term: "Anemia".into(),
+            source: "labs".into(),
+            category: "hematologic".into(),
+            n: 5,
+            any: 4,
+            grade: BTreeMap::new(),
+            grade3plus: 0,
+            baseline_abnormal: Some(2),
+        },
+    ]
+}
+
+/// Swimmer rows: ongoing, died, and without regimen or marks.
+fn fixture_swimmer() -> Vec<SwimmerRow> {
+    vec![
+        SwimmerRow {
+            patient_id: "P01".into(),
+            regimen: Some("BD".into()),
+            end: 10.1,
+            ongoing: true,
+            marks: vec![SwimmerMark {
+                time: 2.0,
+                kind: "PR".into(),
+            }],
+        },
+        SwimmerRow {
+            patient_id: "P02".into(),
+            regimen: Some("BDd".into()),
+            end: 4.0,
+            ongoing: false,
+            marks: vec![
+                SwimmerMark {
                     time: 2.0,
-                    kind: "PR".into(),
-                }],
-            },
-            SwimmerRow {
-                patient_id: "P02".into(),
-                regimen: Some("BDd".into()),
-                end: 4.0,
-                ongoing: false,
-                marks: vec![
-                    SwimmerMark {
-                        time: 2.0,
-                        kind: "SD".into(),
-                    },
-                    SwimmerMark {
-                        time: 4.0,
-                        kind: "death".into(),
-                    },
-                ],
-            },
-            SwimmerRow {
-                patient_id: "P03".into(),
-                regimen: None,
-                end: 6.5,
-                ongoing: true,
-                marks: vec![],
-            },
-        ],
-        waterfall: vec![
-            WaterfallRow {
-                patient_id: "P01".into(),
-                change_pct: -95.0,
-                measure: "serum".into(),
-                best_response: Some("CR".into()),
-            },
-            WaterfallRow {
-                patient_id: "P02".into(),
-                change_pct: 12.5,
-                measure: "dflc".into(),
-                best_response: Some("PD".into()),
-            },
-        ],
-        methods: Methods {
-            en: "Responses were classified by the IMWG 2016 criteria.\nSurvival was estimated by the Kaplan-Meier method.".into(),
-            zh: "疗效按IMWG 2016标准评价。\n生存采用Kaplan-Meier法估计。".into(),
+                    kind: "SD".into(),
+                },
+                SwimmerMark {
+                    time: 4.0,
+                    kind: "death".into(),
+                },
+            ],
         },
-    };
-    let datasets = Datasets {
+        SwimmerRow {
+            patient_id: "P03".into(),
+            regimen: None,
+            end: 6.5,
+            ongoing: true,
+            marks: vec![],
+        },
+    ]
+}
+
+/// Waterfall rows: a serum and a dFLC measure.
+fn fixture_waterfall() -> Vec<WaterfallRow> {
+    vec![
+        WaterfallRow {
+            patient_id: "P01".into(),
+            change_pct: -95.0,
+            measure: "serum".into(),
+            best_response: Some("CR".into()),
+        },
+        WaterfallRow {
+            patient_id: "P02".into(),
+            change_pct: 12.5,
+            measure: "dflc".into(),
+            best_response: Some("PD".into()),
+        },
+    ]
+}
+
+/// ADaM datasets: ADSL and ADTTE for the five patients, one ADRS and one ADAE row (its term
+/// a script).
+fn fixture_datasets() -> Datasets {
+    Datasets {
         adsl: (1..=5).map(adsl).collect(),
         adtte: (1..=5)
             .flat_map(|i| {
@@ -515,53 +637,6 @@ pub fn fixture() -> Results {
             onset_date: Some("2020-04-01".into()),
             serious: Some(false),
         }],
-    };
-    Results {
-        schema_version: SCHEMA_VERSION,
-        changes: None,
-        generator: Generator {
-            name: "mmreport".into(),
-            version: "0.1.0".into(),
-        },
-        input: Input {
-            file: "cohort.xlsx".into(),
-            sha256: "ab".repeat(32),
-        },
-        config_sha256: "cd".repeat(32),
-        time_unit: "months".into(),
-        data_cutoff: "2022-12-09".into(),
-        run_date: "2023-01-15".into(),
-        language: "en".into(),
-        cohort: CohortSummary {
-            patients_read: 6,
-            patients_analysed: 5,
-            excluded: vec![Excluded {
-                patient_id: "P06".into(),
-                reasons: vec!["index_date missing".into()],
-            }],
-        },
-        finding_counts: FindingCounts::of(&findings),
-        findings,
-        imwg: vec![serde_json::from_value(serde_json::json!({
-            "patient_id": "P01", "recorded": "refractory", "derived": "relapsed",
-            "agrees": false, "basis": "progression 90 days after the last dose",
-            "rule": "imwg2016.relapsed", "missing": [], "relapse_evidence": ["new bone lesion"],
-            "relapse_evidence_rules": ["new_bone_lesion"]
-        }))
-        .unwrap()],
-        validation: Validation {
-            summary: serde_json::json!({"patients": 5, "responses_disagree": 1, "criteria_version": "IMWG 2016"}),
-            derived_responses: vec![serde_json::from_value(serde_json::json!({
-                "patient_id": "P02", "after_cycle": 2, "date": "2020-05-01", "recorded": "PR",
-                "derived": "SD", "confirmed": true, "basis": "serum M 20 -> 15 (-25%)",
-                "agrees": false, "rule": "imwg2016.sd", "measure": "serum"
-            }))
-            .unwrap()],
-            staging: vec![],
-            diagnosis: vec![],
-        },
-        analyses,
-        datasets,
     }
 }
 

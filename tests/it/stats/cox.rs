@@ -1,5 +1,6 @@
 //! Cox regression against `coxph` / `summary.coxph`.
-use mmreport::stats::{cox, Ties};
+use mmreport::stats::{cox, CoxFit, Ties};
+use serde_json::Value;
 
 use super::golden::{bools, load, matrix, name, nums, Checker, ITERATIVE};
 
@@ -13,97 +14,124 @@ fn cox_matches_coxph() {
         let time = nums(&case["time"]);
         let event = bools(&case["event"]);
         let x = matrix(&case["x"]);
-        let ties = match case["ties"].as_str().unwrap() {
-            "efron" => Ties::Efron,
-            "breslow" => Ties::Breslow,
-            t => panic!("{t}"),
-        };
-        let fit = cox(&time, &event, &x, ties).unwrap();
-        let w = |c: &str| format!("{nm}/{c}");
-        assert_eq!(
-            fit.monotone_likelihood,
-            case["infinite_warning"].as_bool().unwrap(),
-            "{nm}: monotone flag"
-        );
-        assert_eq!(
-            fit.converged,
-            !case["not_converged"].as_bool().unwrap(),
-            "{nm}: converged"
-        );
-        assert_eq!(
-            fit.iterations as f64,
-            case["iter"].as_f64().unwrap(),
-            "{nm}: iterations"
-        );
-        ck.num(
-            &w("loglik_null"),
-            fit.loglik_null,
-            case["loglik_null"].as_f64().unwrap(),
-            ITERATIVE,
-        );
-        ck.num(
-            &w("loglik"),
-            fit.loglik,
-            case["loglik"].as_f64().unwrap(),
-            ITERATIVE,
-        );
-        ck.num(
-            &w("score"),
-            fit.score_chisq,
-            case["score_chisq"].as_f64().unwrap(),
-            ITERATIVE,
-        );
-        ck.num(
-            &w("score_p"),
-            fit.score_p,
-            case["score_p"].as_f64().unwrap(),
-            ITERATIVE,
-        );
-        ck.num(
-            &w("lrt"),
-            fit.lrt_chisq,
-            case["lrt_chisq"].as_f64().unwrap(),
-            ITERATIVE,
-        );
-        ck.num(
-            &w("lrt_p"),
-            fit.lrt_p,
-            case["lrt_p"].as_f64().unwrap(),
-            ITERATIVE,
-        );
-        ck.vec(&w("coef"), &fit.coef, &nums(&case["coef"]), ITERATIVE);
-        ck.vec(&w("se"), &fit.se, &nums(&case["se"]), ITERATIVE);
-        ck.vec(&w("z"), &fit.z, &nums(&case["z"]), ITERATIVE);
-        ck.vec(&w("p_wald"), &fit.p_wald, &nums(&case["p_wald"]), ITERATIVE);
-        ck.vec(
-            &w("hr_lower"),
-            &fit.hr_lower,
-            &nums(&case["hr_lower"]),
-            ITERATIVE,
-        );
-        ck.vec(
-            &w("hr_upper"),
-            &fit.hr_upper,
-            &nums(&case["hr_upper"]),
-            ITERATIVE,
-        );
-        ck.num(
-            &w("wald"),
-            fit.wald_chisq,
-            case["wald_chisq"].as_f64().unwrap(),
-            ITERATIVE,
-        );
-        ck.num(
-            &w("wald_p"),
-            fit.wald_p,
-            case["wald_p"].as_f64().unwrap(),
-            ITERATIVE,
-        );
-        for (i, row) in matrix(&case["var"]).iter().enumerate() {
-            ck.vec(&w(&format!("var[{i}]")), &fit.var[i], row, ITERATIVE);
-        }
+        let fit = cox(&time, &event, &x, ties_of(case)).unwrap();
+        check_fit_flags(&nm, &fit, case);
+        check_likelihood_score_and_lrt(&mut ck, &nm, &fit, case);
+        check_coefficients(&mut ck, &nm, &fit, case);
+        check_wald_and_variance(&mut ck, &nm, &fit, case);
     }
     ck.report();
+}
+
+/// The tie handling a golden case was fitted with in R.
+fn ties_of(case: &Value) -> Ties {
+    match case["ties"].as_str().unwrap() {
+        "efron" => Ties::Efron,
+        "breslow" => Ties::Breslow,
+        t => panic!("{t}"),
+    }
+}
+
+/// Exact agreement with R on the fit's state: the monotone-likelihood warning, convergence
+/// and the number of Newton-Raphson iterations.
+fn check_fit_flags(nm: &str, fit: &CoxFit, case: &Value) {
+    assert_eq!(
+        fit.monotone_likelihood,
+        case["infinite_warning"].as_bool().unwrap(),
+        "{nm}: monotone flag"
+    );
+    assert_eq!(
+        fit.converged,
+        !case["not_converged"].as_bool().unwrap(),
+        "{nm}: converged"
+    );
+    assert_eq!(
+        fit.iterations as f64,
+        case["iter"].as_f64().unwrap(),
+        "{nm}: iterations"
+    );
+}
+
+/// The log-likelihoods and the global score and likelihood-ratio tests with their P.
+fn check_likelihood_score_and_lrt(ck: &mut Checker, nm: &str, fit: &CoxFit, case: &Value) {
+    let w = |c: &str| format!("{nm}/{c}");
+    ck.num(
+        &w("loglik_null"),
+        fit.loglik_null,
+        case["loglik_null"].as_f64().unwrap(),
+        ITERATIVE,
+    );
+    ck.num(
+        &w("loglik"),
+        fit.loglik,
+        case["loglik"].as_f64().unwrap(),
+        ITERATIVE,
+    );
+    ck.num(
+        &w("score"),
+        fit.score_chisq,
+        case["score_chisq"].as_f64().unwrap(),
+        ITERATIVE,
+    );
+    ck.num(
+        &w("score_p"),
+        fit.score_p,
+        case["score_p"].as_f64().unwrap(),
+        ITERATIVE,
+    );
+    ck.num(
+        &w("lrt"),
+        fit.lrt_chisq,
+        case["lrt_chisq"].as_f64().unwrap(),
+        ITERATIVE,
+    );
+    ck.num(
+        &w("lrt_p"),
+        fit.lrt_p,
+        case["lrt_p"].as_f64().unwrap(),
+        ITERATIVE,
+    );
+}
+
+/// Per-coefficient results: `summary.coxph`'s table and the HR interval.
+fn check_coefficients(ck: &mut Checker, nm: &str, fit: &CoxFit, case: &Value) {
+    let w = |c: &str| format!("{nm}/{c}");
+    ck.vec(&w("coef"), &fit.coef, &nums(&case["coef"]), ITERATIVE);
+    ck.vec(&w("se"), &fit.se, &nums(&case["se"]), ITERATIVE);
+    ck.vec(&w("z"), &fit.z, &nums(&case["z"]), ITERATIVE);
+    ck.vec(&w("p_wald"), &fit.p_wald, &nums(&case["p_wald"]), ITERATIVE);
+    ck.vec(
+        &w("hr_lower"),
+        &fit.hr_lower,
+        &nums(&case["hr_lower"]),
+        ITERATIVE,
+    );
+    ck.vec(
+        &w("hr_upper"),
+        &fit.hr_upper,
+        &nums(&case["hr_upper"]),
+        ITERATIVE,
+    );
+}
+
+/// The global Wald test with its P, and the variance matrix row by row.
+fn check_wald_and_variance(ck: &mut Checker, nm: &str, fit: &CoxFit, case: &Value) {
+    let w = |c: &str| format!("{nm}/{c}");
+    ck.num(
+        &w("wald"),
+        fit.wald_chisq,
+        case["wald_chisq"].as_f64().unwrap(),
+        ITERATIVE,
+    );
+    ck.num(
+        &w("wald_p"),
+        fit.wald_p,
+        case["wald_p"].as_f64().unwrap(),
+        ITERATIVE,
+    );
+    for (i, row) in matrix(&case["var"]).iter().enumerate() {
+        ck.vec(&w(&format!("var[{i}]")), &fit.var[i], row, ITERATIVE);
+    }
 }
 
 /// Found by `props::cox_separation_is_flagged`: both covariates separate the one event
