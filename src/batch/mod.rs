@@ -696,27 +696,9 @@ pub fn run(
     let renderer = crate::render::Renderer::new(&ctx.config.config)?;
     let started = chrono::Utc::now();
     let clock = Instant::now();
-    // Alone on the folder, all debris is from killed runs; with shards, another shard's
-    // staging directory may be live, so only debris older than any run is removed.
-    let min_age = if opts.shard.count == 1 {
-        Duration::ZERO
-    } else {
-        Duration::from_secs(24 * 3600)
-    };
-    let swept = publish::sweep_leftovers(output, min_age);
-    if swept > 0 {
-        tracing::info!(count = swept, "removed leftovers of an interrupted run");
-    }
+    sweep(output, opts.shard);
     let manifest_path = manifest_path(output, opts.shard);
-    let mut manifest = Manifest::load(&manifest_path);
-    // Workbooks no longer in the input leave the manifest (their reports stay on disk).
-    let present: std::collections::BTreeSet<&str> = discovery
-        .files
-        .iter()
-        .map(|f| f.rel.as_str())
-        .chain(discovery.unsettled.iter().map(String::as_str))
-        .collect();
-    manifest.entries.retain(|k, _| present.contains(k.as_str()));
+    let manifest = current_manifest(&manifest_path, &discovery);
     let state = Run {
         output,
         ctx,
@@ -725,62 +707,16 @@ pub fn run(
         manifest_path,
         manifest: Mutex::new(manifest),
     };
-    // Two workbooks with one report directory (`a.xlsx` and `a.ods`), or a workbook whose
-    // report directory would be one of ours (`runs.xlsx`): the later one is refused.
-    let mut claimed: std::collections::BTreeMap<String, String> =
-        [FAILED_DIR, VERSIONS_DIR, RUNS_DIR]
-            .iter()
-            .map(|d| (d.to_string(), String::new()))
-            .collect();
-    let mut clashes: std::collections::BTreeMap<String, String> = Default::default();
-    for f in &discovery.files {
-        let dir = report_rel(&f.rel);
-        match claimed.get(&dir) {
-            Some(other) if other.is_empty() => {
-                clashes.insert(
-                    f.rel.clone(),
-                    format!("its report folder {dir:?} is reserved for mmreport's own files; rename the workbook"),
-                );
-            }
-            Some(other) => {
-                clashes.insert(
-                    f.rel.clone(),
-                    format!("{other} has the same name and would share its report folder {dir:?}; rename one of them"),
-                );
-            }
-            None => {
-                claimed.insert(dir, f.rel.clone());
-            }
-        }
-    }
-    let bar = if opts.progress {
-        indicatif::ProgressBar::new(discovery.files.len() as u64)
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-    let outcomes: Vec<FileOutcome> = discovery
-        .files
-        .par_iter()
-        .map(|f| {
-            let o = match clashes.get(&f.rel) {
-                Some(reason) => state.fail(f, "", reason.clone(), 0),
-                None => state.one(f),
-            };
-            bar.inc(1);
-            o
-        })
-        .collect();
-    bar.finish_and_clear();
+    let outcomes = state.all(&discovery.files);
     if let Ok(m) = state.manifest.lock() {
         m.save(&state.manifest_path)?;
     }
     write_index(output, opts.shard, &renderer.html)?;
     let count = |s: Status| outcomes.iter().filter(|o| o.status == s).count();
-    let finished = chrono::Utc::now();
     let log = RunLog {
         program_version: env!("CARGO_PKG_VERSION").into(),
         started: started.to_rfc3339(),
-        finished: finished.to_rfc3339(),
+        finished: chrono::Utc::now().to_rfc3339(),
         duration_ms: clock.elapsed().as_millis(),
         input: input.display().to_string(),
         output: output.display().to_string(),
@@ -796,26 +732,118 @@ pub fn run(
         unsettled: discovery.unsettled,
         outcomes,
     };
-    let bytes = serde_json::to_vec_pretty(&log).map_err(|e| publish::PublishError::Serialise {
+    let log_path = write_run_log(output, opts.shard, started, &log)?;
+    Ok(Summary { log, log_path })
+}
+
+/// Removes what killed runs left behind. Alone on the folder, all debris is from killed
+/// runs; with shards, another shard's staging directory may be live, so only debris older
+/// than any run is removed.
+fn sweep(output: &Path, shard: Shard) {
+    let min_age = if shard.count == 1 {
+        Duration::ZERO
+    } else {
+        Duration::from_secs(24 * 3600)
+    };
+    let swept = publish::sweep_leftovers(output, min_age);
+    if swept > 0 {
+        tracing::info!(count = swept, "removed leftovers of an interrupted run");
+    }
+}
+
+/// The manifest at `path` without the workbooks no longer in the input (their reports stay
+/// on disk).
+fn current_manifest(path: &Path, discovery: &Discovery) -> Manifest {
+    let mut manifest = Manifest::load(path);
+    let present: std::collections::BTreeSet<&str> = discovery
+        .files
+        .iter()
+        .map(|f| f.rel.as_str())
+        .chain(discovery.unsettled.iter().map(String::as_str))
+        .collect();
+    manifest.entries.retain(|k, _| present.contains(k.as_str()));
+    manifest
+}
+
+/// Workbooks that cannot have a report folder of their own, with the reason: two workbooks
+/// with one report directory (`a.xlsx` and `a.ods`: the later one is refused), or a workbook
+/// whose report directory would be one of ours (`runs.xlsx`).
+fn folder_clashes(files: &[Found]) -> std::collections::BTreeMap<String, String> {
+    let mut claimed: std::collections::BTreeMap<String, String> =
+        [FAILED_DIR, VERSIONS_DIR, RUNS_DIR]
+            .iter()
+            .map(|d| (d.to_string(), String::new()))
+            .collect();
+    let mut clashes = std::collections::BTreeMap::new();
+    for f in files {
+        let dir = report_rel(&f.rel);
+        let reason = match claimed.get(&dir) {
+            Some(other) if other.is_empty() => format!(
+                "its report folder {dir:?} is reserved for mmreport's own files; rename the workbook"
+            ),
+            Some(other) => format!(
+                "{other} has the same name and would share its report folder {dir:?}; rename one of them"
+            ),
+            None => {
+                claimed.insert(dir, f.rel.clone());
+                continue;
+            }
+        };
+        clashes.insert(f.rel.clone(), reason);
+    }
+    clashes
+}
+
+/// Writes the run log to `runs/<start time><shard>.json` (with `-n` when a log of the same
+/// millisecond exists); its path.
+fn write_run_log(
+    output: &Path,
+    shard: Shard,
+    started: chrono::DateTime<chrono::Utc>,
+    log: &RunLog,
+) -> Result<PathBuf, BatchError> {
+    let bytes = serde_json::to_vec_pretty(log).map_err(|e| publish::PublishError::Serialise {
         what: "run log".into(),
         message: e.to_string(),
     })?;
-    let mut log_path = output.join(RUNS_DIR).join(format!(
-        "{}{}.json",
-        started.format("%Y%m%dT%H%M%S%.3fZ"),
-        opts.shard.suffix()
-    ));
-    let mut n = 1;
-    while log_path.exists() {
-        log_path = output.join(RUNS_DIR).join(format!(
-            "{}{}-{n}.json",
-            started.format("%Y%m%dT%H%M%S%.3fZ"),
-            opts.shard.suffix()
-        ));
+    let stamp = started.format("%Y%m%dT%H%M%S%.3fZ");
+    let name = |n: usize| match n {
+        0 => format!("{stamp}{}.json", shard.suffix()),
+        n => format!("{stamp}{}-{n}.json", shard.suffix()),
+    };
+    let mut n = 0;
+    while output.join(RUNS_DIR).join(name(n)).exists() {
         n += 1;
     }
+    let log_path = output.join(RUNS_DIR).join(name(n));
     publish::write_file_atomic(&log_path, &bytes)?;
-    Ok(Summary { log, log_path })
+    Ok(log_path)
+}
+
+impl Run<'_> {
+    /// Reports (or quarantines) every discovered workbook, in parallel, with a progress bar
+    /// on a terminal.
+    fn all(&self, files: &[Found]) -> Vec<FileOutcome> {
+        let clashes = folder_clashes(files);
+        let bar = if self.opts.progress {
+            indicatif::ProgressBar::new(files.len() as u64)
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        let outcomes = files
+            .par_iter()
+            .map(|f| {
+                let o = match clashes.get(&f.rel) {
+                    Some(reason) => self.fail(f, "", reason.clone(), 0),
+                    None => self.one(f),
+                };
+                bar.inc(1);
+                o
+            })
+            .collect();
+        bar.finish_and_clear();
+        outcomes
+    }
 }
 
 #[cfg(test)]

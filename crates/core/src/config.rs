@@ -407,6 +407,21 @@ fn default_document() -> Result<toml::Table, ConfigError> {
     Ok(doc)
 }
 
+/// The error refusing `key` with `message`.
+fn invalid(key: &str, message: &str) -> Result<(), ConfigError> {
+    Err(ConfigError::Invalid {
+        key: key.to_string(),
+        message: message.to_string(),
+    })
+}
+
+/// `(key[i], id)` for every id of the list at `key`.
+fn named<'a>(key: &'a str, ids: &'a [String]) -> impl Iterator<Item = (String, &'a str)> + 'a {
+    ids.iter()
+        .enumerate()
+        .map(move |(i, id)| (format!("{key}[{i}]"), id.as_str()))
+}
+
 /// A finite number above zero (NaN is not).
 fn positive(x: f64) -> bool {
     x.is_finite() && x > 0.0
@@ -468,107 +483,123 @@ impl Config {
         Ok(Loaded { config, sha256 })
     }
 
-    /// Semantic checks serde cannot express.
+    /// Semantic checks serde cannot express, each naming the key it refuses.
     fn check(&self) -> Result<(), ConfigError> {
-        let bad = |key: &str, message: &str| {
-            Err(ConfigError::Invalid {
-                key: key.to_string(),
-                message: message.to_string(),
-            })
-        };
-        if self.batch.keep_versions == 0 {
-            return bad(
+        self.check_numbers()?;
+        self.check_response_codes()?;
+        self.check_groupings()?;
+        self.check_dictionary()
+    }
+
+    /// Counts, fractions and day lengths within their meaningful ranges.
+    fn check_numbers(&self) -> Result<(), ConfigError> {
+        let d = &self.descriptive;
+        let between_0_1 = |x: f64| x > 0.0 && x < 1.0;
+        let checks = [
+            (
+                self.batch.keep_versions >= 1,
                 "batch.keep_versions",
                 "must be at least 1 (the current report)",
-            );
-        }
-        if !positive(self.time.days_per_month) {
-            return bad("time.days_per_month", "must be a positive number of days");
-        }
-        if self.descriptive.quantile_type != 6 && self.descriptive.quantile_type != 7 {
-            return bad(
+            ),
+            (
+                positive(self.time.days_per_month),
+                "time.days_per_month",
+                "must be a positive number of days",
+            ),
+            (
+                d.quantile_type == 6 || d.quantile_type == 7,
                 "descriptive.quantile_type",
                 "must be 6 (SPSS) or 7 (R default)",
-            );
+            ),
+            (
+                between_0_1(d.normality_alpha),
+                "descriptive.normality_alpha",
+                "must lie between 0 and 1",
+            ),
+            (
+                between_0_1(d.confidence_level),
+                "descriptive.confidence_level",
+                "must lie between 0 and 1",
+            ),
+        ];
+        match checks.into_iter().find(|(ok, _, _)| !ok) {
+            Some((_, key, message)) => invalid(key, message),
+            None => Ok(()),
         }
-        let a = self.descriptive.normality_alpha;
-        if !(a > 0.0 && a < 1.0) {
-            return bad("descriptive.normality_alpha", "must lie between 0 and 1");
-        }
-        let c = self.descriptive.confidence_level;
-        if !(c > 0.0 && c < 1.0) {
-            return bad("descriptive.confidence_level", "must lie between 0 and 1");
-        }
-        for (i, code) in self
-            .response
+    }
+
+    /// The response categories counted as ORR and DCR exist.
+    fn check_response_codes(&self) -> Result<(), ConfigError> {
+        let r = &self.response;
+        match r
             .orr
             .iter()
-            .chain(&self.response.dcr)
+            .chain(&r.dcr)
             .enumerate()
+            .find(|(_, code)| crate::model::Response::from_code(code).is_none())
         {
-            if crate::model::Response::from_code(code).is_none() {
-                return bad(
-                    &format!("response.orr/dcr[{i}]"),
-                    &format!("unknown response category {code:?}"),
-                );
-            }
+            Some((i, code)) => invalid(
+                &format!("response.orr/dcr[{i}]"),
+                &format!("unknown response category {code:?}"),
+            ),
+            None => Ok(()),
         }
+    }
+
+    /// Groupings are well formed, and every reference to a grouping names one.
+    fn check_groupings(&self) -> Result<(), ConfigError> {
         for (i, g) in self.groupings.iter().enumerate() {
             if g.id.is_empty() {
-                return bad(&format!("groupings[{i}].id"), "must not be empty");
+                return invalid(&format!("groupings[{i}].id"), "must not be empty");
             }
             if !g.levels && g.label_yes.is_empty() {
-                return bad(
+                return invalid(
                     &format!("groupings[{i}].label_yes"),
                     "a two-level grouping needs label_yes and label_no",
                 );
             }
         }
-        let known = |id: &str| self.groupings.iter().any(|g| g.id == id);
-        for (i, j) in self.survival.iter().enumerate() {
-            if let Some(g) = &j.grouping {
-                if !known(g) {
-                    return bad(
-                        &format!("survival[{i}].grouping"),
-                        &format!("no grouping with id {g:?}"),
+        let survival = self.survival.iter().map(|j| j.grouping.as_deref());
+        let references = survival
+            .enumerate()
+            .filter_map(|(i, g)| Some((format!("survival[{i}].grouping"), g?)))
+            .chain(named(
+                "analysis.response_subgroups",
+                &self.analysis.response_subgroups,
+            ))
+            .chain(named("analysis.forest", &self.analysis.forest));
+        for (key, id) in references {
+            if !self.groupings.iter().any(|g| g.id == id) {
+                return invalid(&key, &format!("no grouping with id {id:?}"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Every dictionary column's `map` names a value table, and closed category columns
+    /// have one.
+    fn check_dictionary(&self) -> Result<(), ConfigError> {
+        let d = &self.dictionary;
+        for (table, columns) in [
+            ("dictionary.patient", &d.patient),
+            ("dictionary.assessment", &d.assessment),
+            ("dictionary.adverse_event", &d.adverse_event),
+            ("dictionary.lab", &d.lab),
+        ] {
+            for (i, c) in columns.iter().enumerate() {
+                if let Some(m) = c
+                    .map
+                    .as_ref()
+                    .filter(|m| !self.values.categories.contains_key(*m))
+                {
+                    return invalid(
+                        &format!("{table}[{i}].map"),
+                        &format!("names no table values.categories.{m}"),
                     );
                 }
-            }
-        }
-        for (i, id) in self.analysis.response_subgroups.iter().enumerate() {
-            if !known(id) {
-                return bad(
-                    &format!("analysis.response_subgroups[{i}]"),
-                    &format!("no grouping with id {id:?}"),
-                );
-            }
-        }
-        for (i, id) in self.analysis.forest.iter().enumerate() {
-            if !known(id) {
-                return bad(
-                    &format!("analysis.forest[{i}]"),
-                    &format!("no grouping with id {id:?}"),
-                );
-            }
-        }
-        for table in [
-            ("dictionary.patient", &self.dictionary.patient),
-            ("dictionary.assessment", &self.dictionary.assessment),
-            ("dictionary.adverse_event", &self.dictionary.adverse_event),
-            ("dictionary.lab", &self.dictionary.lab),
-        ] {
-            for (i, c) in table.1.iter().enumerate() {
-                if let Some(m) = &c.map {
-                    if !self.values.categories.contains_key(m) {
-                        return bad(
-                            &format!("{}[{i}].map", table.0),
-                            &format!("names no table values.categories.{m}"),
-                        );
-                    }
-                }
                 if c.kind == ColumnType::Category && c.map.is_none() && !c.open {
-                    return bad(
-                        &format!("{}[{i}]", table.0),
+                    return invalid(
+                        &format!("{table}[{i}]"),
                         "a closed category column needs a `map`",
                     );
                 }

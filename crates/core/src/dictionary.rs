@@ -67,19 +67,32 @@ finding, never a silent number.\n\n\
 所有问题都会注明工作表、行、列和数值；系统不做猜测：未知单位、含义不明的日期（如 `05/01/2020`）或无法识别的写法\
 均报告为问题，而不会被悄悄当作数值。\n",
     );
+    sheets(&mut s, cfg);
+    values(&mut s, &cfg.values);
+    columns(&mut s, &cfg.dictionary);
+    s
+}
+
+/// `` `a`, `b` `` for a list of spellings.
+fn quoted(xs: &[String]) -> String {
+    xs.iter()
+        .map(|x| format!("`{x}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The sheets and the names each may have.
+fn sheets(s: &mut String, cfg: &Config) {
     let _ = writeln!(s, "\n## Sheets / 工作表\n");
     let _ = writeln!(s, "| sheet 工作表 | also accepted 可用名称 |\n|---|---|");
     for (name, aliases) in &cfg.dictionary.sheets {
-        let a: Vec<String> = aliases.iter().map(|x| format!("`{x}`")).collect();
-        let _ = writeln!(s, "| `{name}` | {} |", a.join(", "));
+        let _ = writeln!(s, "| `{name}` | {} |", quoted(aliases));
     }
-    let v = &cfg.values;
-    let q = |xs: &[String]| {
-        xs.iter()
-            .map(|x| format!("`{x}`"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+}
+
+/// The spellings of missing, yes/no, sex, responses, dates, numbers and categories.
+fn values(s: &mut String, v: &crate::config::Values) {
+    let q = quoted;
     let _ = writeln!(s, "\n## Values / 取值写法\n");
     let _ = writeln!(s, "| kind 类型 | accepted 可用写法 |\n|---|---|");
     let _ = writeln!(
@@ -107,28 +120,24 @@ finding, never a silent number.\n\n\
             let _ = writeln!(s, "| {map}: `{canon}` | {} |", q(sp));
         }
     }
-    let d = &cfg.dictionary;
+}
+
+/// The columns of every sheet kind.
+fn columns(s: &mut String, d: &crate::config::Dictionary) {
     let _ = writeln!(s, "\n## Columns / 列\n");
-    let pats: Vec<String> = d
-        .wide_responses
-        .patterns
-        .iter()
-        .map(|p| format!("`{p}`"))
-        .collect();
     let _ = writeln!(
         s,
         "Per-cycle responses may also be columns of the patient sheet / 各疗程疗效也可作为患者表的列: {} (`{{n}}` = cycle 疗程).",
-        pats.join(", ")
+        quoted(&d.wide_responses.patterns)
     );
     table(
-        &mut s,
+        s,
         "Patient and treatment (one row per patient) / 患者及治疗（每位患者一行）",
         &d.patient,
     );
-    table(&mut s, "Assessments / 疗效评估", &d.assessment);
-    table(&mut s, "Adverse events / 不良反应", &d.adverse_event);
-    table(&mut s, "Labs / 实验室检查", &d.lab);
-    s
+    table(s, "Assessments / 疗效评估", &d.assessment);
+    table(s, "Adverse events / 不良反应", &d.adverse_event);
+    table(s, "Labs / 实验室检查", &d.lab);
 }
 
 #[cfg(test)]
