@@ -187,68 +187,89 @@ pub fn shapiro_wilk(x: &[f64]) -> Result<ShapiroWilk> {
     swilk(&s)
 }
 
-fn swilk(x: &[f64]) -> Result<ShapiroWilk> {
-    const SMALL: f64 = 1e-19;
-    const G: [f64; 2] = [-2.273, 0.459];
-    const C1: [f64; 6] = [0.0, 0.221157, -0.147981, -2.07119, 4.434685, -2.706056];
-    const C2: [f64; 6] = [0.0, 0.042981, -0.293762, -1.752461, 5.682633, -3.582633];
-    const C3: [f64; 4] = [0.544, -0.39978, 0.025054, -6.714e-4];
-    const C4: [f64; 4] = [1.3822, -0.77857, 0.062767, -0.0020322];
-    const C5: [f64; 4] = [-1.5861, -0.31082, -0.083751, 0.0038915];
-    const C6: [f64; 3] = [-0.4803, -0.082676, 0.0030302];
+// Royston's polynomial approximations of AS R94 (`swilk.c`): `C1`, `C2` for the
+// two largest coefficients, `G` for the bound of small samples, `C3`..`C6` for the
+// mean and log standard deviation of `log(1 - W)`.
+const G: [f64; 2] = [-2.273, 0.459];
+const C1: [f64; 6] = [0.0, 0.221157, -0.147981, -2.07119, 4.434685, -2.706056];
+const C2: [f64; 6] = [0.0, 0.042981, -0.293762, -1.752461, 5.682633, -3.582633];
+const C3: [f64; 4] = [0.544, -0.39978, 0.025054, -6.714e-4];
+const C4: [f64; 4] = [1.3822, -0.77857, 0.062767, -0.0020322];
+const C5: [f64; 4] = [-1.5861, -0.31082, -0.083751, 0.0038915];
+const C6: [f64; 3] = [-0.4803, -0.082676, 0.0030302];
 
-    let n = x.len();
+/// `swilk.c` on sorted data: the coefficients, then W, then its p-value.
+fn swilk(x: &[f64]) -> Result<ShapiroWilk> {
+    let a = swilk_coefficients(x.len())?;
+    let (w, w1) = swilk_statistic(x, &a)?;
+    let p = swilk_p(x.len(), w, w1)?;
+    Ok(ShapiroWilk { w, p })
+}
+
+/// The coefficients `a[1..=n/2]` of AS R94 (1-based as in the C code, `a[0]`
+/// unused): normal scores, with the two largest (one for n <= 5) replaced by
+/// Royston's polynomial approximations and the rest rescaled.
+fn swilk_coefficients(n: usize) -> Result<Vec<f64>> {
     let nn2 = n / 2;
     let an = n as f64;
-    // a is 1-based as in the C code.
     let mut a = vec![0.0f64; nn2 + 1];
     if n == 3 {
         a[1] = std::f64::consts::FRAC_1_SQRT_2;
-    } else {
-        let an25 = an + 0.25;
-        let mut summ2 = 0.0;
-        for i in 1..=nn2 {
-            a[i] = qnorm((i as f64 - 0.375) / an25)?;
-            summ2 += a[i] * a[i];
-        }
-        summ2 *= 2.0;
-        let ssumm2 = summ2.sqrt();
-        let rsn = 1.0 / an.sqrt();
-        let a1 = poly(&C1, rsn) - a[1] / ssumm2;
-        let i1;
-        let fac;
-        if n > 5 {
-            i1 = 3;
-            let a2 = -a[2] / ssumm2 + poly(&C2, rsn);
-            fac = ((summ2 - 2.0 * (a[1] * a[1]) - 2.0 * (a[2] * a[2]))
-                / (1.0 - 2.0 * (a1 * a1) - 2.0 * (a2 * a2)))
-                .sqrt();
-            a[2] = a2;
-        } else {
-            i1 = 2;
-            fac = ((summ2 - 2.0 * (a[1] * a[1])) / (1.0 - 2.0 * (a1 * a1))).sqrt();
-        }
-        a[1] = a1;
-        for i in i1..=nn2 {
-            a[i] /= -fac;
-        }
+        return Ok(a);
     }
+    let an25 = an + 0.25;
+    let mut summ2 = 0.0;
+    for i in 1..=nn2 {
+        a[i] = qnorm((i as f64 - 0.375) / an25)?;
+        summ2 += a[i] * a[i];
+    }
+    summ2 *= 2.0;
+    let ssumm2 = summ2.sqrt();
+    let rsn = 1.0 / an.sqrt();
+    let a1 = poly(&C1, rsn) - a[1] / ssumm2;
+    let i1;
+    let fac;
+    if n > 5 {
+        i1 = 3;
+        let a2 = -a[2] / ssumm2 + poly(&C2, rsn);
+        fac = ((summ2 - 2.0 * (a[1] * a[1]) - 2.0 * (a[2] * a[2]))
+            / (1.0 - 2.0 * (a1 * a1) - 2.0 * (a2 * a2)))
+            .sqrt();
+        a[2] = a2;
+    } else {
+        i1 = 2;
+        fac = ((summ2 - 2.0 * (a[1] * a[1])) / (1.0 - 2.0 * (a1 * a1))).sqrt();
+    }
+    a[1] = a1;
+    for i in i1..=nn2 {
+        a[i] /= -fac;
+    }
+    Ok(a)
+}
 
+/// Sign of an index difference, as `swilk.c`'s `sign()`.
+fn sign(v: i64) -> f64 {
+    if v > 0 {
+        1.0
+    } else if v < 0 {
+        -1.0
+    } else {
+        0.0
+    }
+}
+
+/// W and `1 - W` of sorted data `x` with coefficients `a`, computed as `swilk.c`
+/// does (data scaled by the range, the antisymmetric coefficients centred);
+/// errors when the range is below `1e-19`.
+fn swilk_statistic(x: &[f64], a: &[f64]) -> Result<(f64, f64)> {
+    const SMALL: f64 = 1e-19;
+    let n = x.len();
+    let an = n as f64;
     let range = x[n - 1] - x[0];
     if range < SMALL {
         return Err(StatsError::Degenerate("range too small".into()));
     }
-    let sign = |v: i64| -> f64 {
-        if v > 0 {
-            1.0
-        } else if v < 0 {
-            -1.0
-        } else {
-            0.0
-        }
-    };
-    let mut xx = x[0] / range;
-    let mut sx = xx;
+    let mut sx = x[0] / range;
     let mut sa = -a[1];
     let mut i = 1usize;
     let mut j = n - 1;
@@ -259,10 +280,8 @@ fn swilk(x: &[f64]) -> Result<ShapiroWilk> {
         if i != j {
             sa += sign(i as i64 - j as i64) * a[i.min(j)];
         }
-        xx = xi;
         j -= 1;
     }
-    let _ = xx;
 
     sa /= an;
     sx /= an;
@@ -283,28 +302,32 @@ fn swilk(x: &[f64]) -> Result<ShapiroWilk> {
     }
     let ssassx = (ssa * ssx).sqrt();
     let w1 = (ssassx - sax) * (ssassx + sax) / (ssa * ssx);
-    let w = 1.0 - w1;
+    Ok((1.0 - w1, w1))
+}
 
+/// p-value of W for sample size `n` (`swilk.c`): exact for n = 3, otherwise the
+/// normal approximation of `log(1 - W)` (Royston's small-sample transform for
+/// n <= 11, where a W beyond the bound `gamma` gives `1e-99`).
+fn swilk_p(n: usize, w: f64, w1: f64) -> Result<f64> {
+    let an = n as f64;
     if n == 3 {
         // The literals of swilk.c (6/pi and pi/3 to 15 digits), kept for fidelity.
         const PI6: f64 = 1.90985931710274;
         #[allow(clippy::approx_constant)]
         const STQR: f64 = 1.04719755119660;
-        let pw = (PI6 * (w.sqrt().asin() - STQR)).max(0.0);
-        return Ok(ShapiroWilk { w, p: pw });
+        return Ok((PI6 * (w.sqrt().asin() - STQR)).max(0.0));
     }
     let y = w1.ln();
     let lxx = an.ln();
     let (m, s, y) = if n <= 11 {
         let gamma = poly(&G, an);
         if y >= gamma {
-            return Ok(ShapiroWilk { w, p: 1e-99 });
+            return Ok(1e-99);
         }
         let y = -(gamma - y).ln();
         (poly(&C3, an), poly(&C4, an).exp(), y)
     } else {
         (poly(&C5, lxx), poly(&C6, lxx).exp(), y)
     };
-    let p = pnorm_upper((y - m) / s)?;
-    Ok(ShapiroWilk { w, p })
+    pnorm_upper((y - m) / s)
 }

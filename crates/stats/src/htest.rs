@@ -13,6 +13,8 @@
 //! * [`clopper_pearson`]: the exact CI of `binom.test`.
 #![allow(clippy::needless_range_loop)]
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 use statrs::function::factorial::ln_factorial;
 
@@ -378,10 +380,6 @@ fn fisher_network(
     n: u64,
     limit: u64,
 ) -> Result<(f64, u64)> {
-    use std::collections::HashMap;
-
-    let lf: Vec<f64> = (0..=n).map(ln_factorial).collect();
-    let lfu = |v: u64| lf[v as usize];
     // Orient: rows = shorter side (the node is a vector of row totals).
     let (rows, mut cols) = if rows.len() <= cols.len() {
         (rows.to_vec(), cols.to_vec())
@@ -389,102 +387,197 @@ fn fisher_network(
         (cols.to_vec(), rows.to_vec())
     };
     cols.sort_unstable_by(|a, b| b.cmp(a));
-    let lnk: f64 = rows.iter().map(|&v| lfu(v)).sum::<f64>()
-        + cols.iter().map(|&v| lfu(v)).sum::<f64>()
-        - lfu(n);
-    let obs_w: f64 = -table
-        .iter()
-        .flat_map(|r| r.iter())
-        .map(|&v| lfu(v))
-        .sum::<f64>();
-    // Include a table when lnk + w <= lnk + obs_w + ln(1 + 1e-7).
-    let th = obs_w + (1e-7f64).ln_1p();
+    let mut net = Network::new(table, &rows, &cols, n, limit);
+    let mut stage = Stage::new();
+    let mut key0 = rows.clone();
+    key0.sort_unstable();
+    stage.insert(key0, vec![(0.0, 1.0)]);
+    for j in 0..cols.len() {
+        let mut next = net.advance(&mut stage, &cols, j)?;
+        merge_paths(&mut next);
+        stage = next;
+    }
+    Ok((net.p, net.work))
+}
 
-    // Even split of `total` over `k` cells: the smallest sum of ln x!.
-    let even = |total: u64, k: u64| -> f64 {
+/// The nodes of one stage of the network: each sorted multiset of row totals
+/// still to fill, with the (past log weight, multiplicity) of the paths reaching it.
+type Stage = HashMap<Vec<u64>, Vec<(f64, f64)>>;
+
+/// State of the network algorithm of [`fisher_network`]: the `ln n!` table, the
+/// constant and threshold of the inclusion rule, and the p-value and work units
+/// accumulated so far.
+struct Network {
+    lf: Vec<f64>,
+    /// `ln(N! / (prod r! prod c!))`: the log probability of a table is `lnk - sum ln x!`.
+    lnk: f64,
+    /// A table is included when its weight `-sum ln x!` is at most `th`.
+    th: f64,
+    nr: usize,
+    limit: u64,
+    p: f64,
+    work: u64,
+}
+
+/// The columns `j..` still to allocate at a stage, with what the bounds need.
+struct Rest<'a> {
+    cols: &'a [u64],
+    /// `sum ln c!` over those columns.
+    lf: f64,
+    /// Their total.
+    n: u64,
+    /// Upper bound of the future log weight from the column-wise relaxation.
+    up_cols: f64,
+}
+
+impl Network {
+    /// The `ln n!` table and the inclusion threshold `P_obs (1 + 1e-7)` of an
+    /// oriented table (`rows` the shorter side, `cols` decreasing).
+    fn new(table: &[Vec<u64>], rows: &[u64], cols: &[u64], n: u64, limit: u64) -> Network {
+        let lf: Vec<f64> = (0..=n).map(ln_factorial).collect();
+        let lfu = |v: u64| lf[v as usize];
+        let lnk: f64 = rows.iter().map(|&v| lfu(v)).sum::<f64>()
+            + cols.iter().map(|&v| lfu(v)).sum::<f64>()
+            - lfu(n);
+        let obs_w: f64 = -table
+            .iter()
+            .flat_map(|r| r.iter())
+            .map(|&v| lfu(v))
+            .sum::<f64>();
+        // Include a table when lnk + w <= lnk + obs_w + ln(1 + 1e-7).
+        let th = obs_w + (1e-7f64).ln_1p();
+        Network {
+            lf,
+            lnk,
+            th,
+            nr: rows.len(),
+            limit,
+            p: 0.0,
+            work: 0,
+        }
+    }
+
+    fn lfu(&self, v: u64) -> f64 {
+        self.lf[v as usize]
+    }
+
+    /// Even split of `total` over `k` cells: the smallest sum of ln x!.
+    fn even(&self, total: u64, k: u64) -> f64 {
         if k == 0 {
             return 0.0;
         }
         let q = total / k;
         let rem = total % k;
-        rem as f64 * lfu(q + 1) + (k - rem) as f64 * lfu(q)
-    };
+        rem as f64 * self.lfu(q + 1) + (k - rem) as f64 * self.lfu(q)
+    }
 
-    let mut stage: HashMap<Vec<u64>, Vec<(f64, f64)>> = HashMap::new();
-    let mut key0 = rows.clone();
-    key0.sort_unstable();
-    stage.insert(key0, vec![(0.0, 1.0)]);
-    let mut p = 0.0f64;
-    let mut work = 0u64;
-    let nr = rows.len();
-    for j in 0..cols.len() {
+    /// Process stage `j`: settle every node of `stage` by its bounds and expand
+    /// the undecided paths by column `j` (not after the last column); returns the
+    /// nodes of stage `j + 1`.
+    fn advance(&mut self, stage: &mut Stage, cols: &[u64], j: usize) -> Result<Stage> {
         let rest = &cols[j..];
-        let ncols_rest = rest.len() as u64;
-        let rest_lf: f64 = rest.iter().map(|&v| lfu(v)).sum();
-        let rest_n: u64 = rest.iter().sum();
-        let mut next: HashMap<Vec<u64>, Vec<(f64, f64)>> = HashMap::new();
+        let rest = Rest {
+            cols: rest,
+            lf: rest.iter().map(|&v| self.lfu(v)).sum(),
+            n: rest.iter().sum(),
+            up_cols: -rest
+                .iter()
+                .map(|&c| self.even(c, self.nr as u64))
+                .sum::<f64>(),
+        };
+        let mut next = Stage::new();
         for (key, pasts) in stage.drain() {
-            let key_lf: f64 = key.iter().map(|&v| lfu(v)).sum();
-            // Closed-form log of the total future weight.
-            let total = lfu(rest_n) - key_lf - rest_lf;
-            // Upper bound of the future log weight (most probable completion).
-            let up_rows: f64 = -key.iter().map(|&r| even(r, ncols_rest)).sum::<f64>();
-            let up_cols: f64 = -rest.iter().map(|&c| even(c, nr as u64)).sum::<f64>();
-            let upper = up_rows.min(up_cols);
-            // Lower bound (least probable completion): ln is superadditive.
-            let lower = (-key_lf).max(-rest_lf);
-            let mut expand: Vec<(f64, f64)> = Vec::new();
-            for (v, m) in pasts {
-                work += 1;
-                if v + upper <= th {
-                    p += m * (lnk + v + total).exp();
-                } else if v + lower > th {
-                    // no completion qualifies
-                } else {
-                    expand.push((v, m));
-                }
-            }
-            if work > limit {
-                return Err(StatsError::TooLarge { limit });
-            }
+            let expand = self.settle(&key, pasts, &rest)?;
             if expand.is_empty() || j + 1 == cols.len() {
                 continue;
             }
-            // Allocate column j over the rows (x_i <= key_i).
-            let mut x = vec![0u64; nr];
-            let mut err = None;
-            allocate(&key, cols[j], 0, &mut x, &mut |x: &[u64]| {
-                let delta: f64 = -x.iter().map(|&v| lfu(v)).sum::<f64>();
-                let mut nk: Vec<u64> = key.iter().zip(x.iter()).map(|(k, v)| k - v).collect();
-                nk.sort_unstable();
-                let entry = next.entry(nk).or_default();
-                entry.extend(expand.iter().map(|&(v, m)| (v + delta, m)));
-                work += expand.len() as u64;
-                if work > limit {
-                    err = Some(StatsError::TooLarge { limit });
-                    return false;
-                }
-                true
-            });
-            if let Some(e) = err {
-                return Err(e);
-            }
+            self.expand(&key, cols[j], &expand, &mut next)?;
         }
-        // Merge paths with (numerically) equal past weights.
-        for pasts in next.values_mut() {
-            pasts.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-            let mut merged: Vec<(f64, f64)> = Vec::with_capacity(pasts.len());
-            for &(v, m) in pasts.iter() {
-                match merged.last_mut() {
-                    Some(last) if (v - last.0).abs() <= 1e-12 * (1.0 + v.abs()) => last.1 += m,
-                    _ => merged.push((v, m)),
-                }
-            }
-            *pasts = merged;
-        }
-        stage = next;
+        Ok(next)
     }
-    Ok((p, work))
+
+    /// Bounds of one node: the paths whose every completion qualifies add their
+    /// closed-form total to `p`, those with none are dropped; returns the
+    /// undecided paths. Counts one work unit per path.
+    fn settle(
+        &mut self,
+        key: &[u64],
+        pasts: Vec<(f64, f64)>,
+        rest: &Rest,
+    ) -> Result<Vec<(f64, f64)>> {
+        let key_lf: f64 = key.iter().map(|&v| self.lfu(v)).sum();
+        // Closed-form log of the total future weight.
+        let total = self.lfu(rest.n) - key_lf - rest.lf;
+        // Upper bound of the future log weight (most probable completion).
+        let ncols_rest = rest.cols.len() as u64;
+        let up_rows: f64 = -key.iter().map(|&r| self.even(r, ncols_rest)).sum::<f64>();
+        let upper = up_rows.min(rest.up_cols);
+        // Lower bound (least probable completion): ln is superadditive.
+        let lower = (-key_lf).max(-rest.lf);
+        let mut expand: Vec<(f64, f64)> = Vec::new();
+        for (v, m) in pasts {
+            self.work += 1;
+            if v + upper <= self.th {
+                self.p += m * (self.lnk + v + total).exp();
+            } else if v + lower > self.th {
+                // no completion qualifies
+            } else {
+                expand.push((v, m));
+            }
+        }
+        if self.work > self.limit {
+            return Err(StatsError::TooLarge { limit: self.limit });
+        }
+        Ok(expand)
+    }
+
+    /// Allocate column total `col` over the rows of node `key` (`x_i <= key_i`),
+    /// moving the paths `expand` to the child nodes in `next` with their weight
+    /// `-sum ln x_i!` added; errors once the work exceeds the limit.
+    fn expand(
+        &mut self,
+        key: &[u64],
+        col: u64,
+        expand: &[(f64, f64)],
+        next: &mut Stage,
+    ) -> Result<()> {
+        let (lf, limit, work) = (&self.lf, self.limit, &mut self.work);
+        let mut x = vec![0u64; self.nr];
+        let mut err = None;
+        allocate(key, col, 0, &mut x, &mut |x: &[u64]| {
+            let delta: f64 = -x.iter().map(|&v| lf[v as usize]).sum::<f64>();
+            let mut nk: Vec<u64> = key.iter().zip(x.iter()).map(|(k, v)| k - v).collect();
+            nk.sort_unstable();
+            let entry = next.entry(nk).or_default();
+            entry.extend(expand.iter().map(|&(v, m)| (v + delta, m)));
+            *work += expand.len() as u64;
+            if *work > limit {
+                err = Some(StatsError::TooLarge { limit });
+                return false;
+            }
+            true
+        });
+        match err {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Merge the paths of each node whose past weights are numerically equal
+/// (relative gap `1e-12`), adding their multiplicities.
+fn merge_paths(next: &mut Stage) {
+    for pasts in next.values_mut() {
+        pasts.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        let mut merged: Vec<(f64, f64)> = Vec::with_capacity(pasts.len());
+        for &(v, m) in pasts.iter() {
+            match merged.last_mut() {
+                Some(last) if (v - last.0).abs() <= 1e-12 * (1.0 + v.abs()) => last.1 += m,
+                _ => merged.push((v, m)),
+            }
+        }
+        *pasts = merged;
+    }
 }
 
 /// Enumerate the allocations `x` of `total` over the rows with `x_i <= caps_i`,
