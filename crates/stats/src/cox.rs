@@ -30,6 +30,23 @@ use super::linalg::{chinv2, cholesky2, chsolve2, Mat};
 use super::timefix::timefix_sorted;
 
 /// Handling of tied event times.
+///
+/// # Examples
+///
+/// ```rust
+/// use mmreport_stats::{cox, Ties};
+/// // survival::aml: weeks to relapse (1 = relapse), maintained (0) or not (1).
+/// let time = [9.0, 13.0, 13.0, 18.0, 23.0, 28.0, 31.0, 34.0, 45.0, 48.0, 161.0,
+///     5.0, 5.0, 8.0, 8.0, 12.0, 16.0, 23.0, 27.0, 30.0, 33.0, 43.0, 45.0];
+/// let event = [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1]
+///     .map(|e| e == 1);
+/// let group: Vec<usize> = (0..23).map(|i| usize::from(i >= 11)).collect();
+/// let x: Vec<Vec<f64>> = group.iter().map(|&g| vec![g as f64]).collect();
+/// // coxph(Surv(time, status) ~ x, aml, ties = "breslow"): coef 0.904.
+/// let fit = cox(&time, &event, &x, Ties::Breslow)?;
+/// assert!((fit.coef[0] / 0.9042197236857 - 1.0).abs() < 1e-9);
+/// # Ok::<(), mmreport_stats::StatsError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Ties {
@@ -41,6 +58,25 @@ pub enum Ties {
 }
 
 /// Control parameters (`coxph.control`).
+///
+/// # Examples
+///
+/// ```rust
+/// use mmreport_stats::{cox_with, CoxControl, Ties};
+/// // survival::aml: weeks to relapse (1 = relapse), maintained (0) or not (1).
+/// let time = [9.0, 13.0, 13.0, 18.0, 23.0, 28.0, 31.0, 34.0, 45.0, 48.0, 161.0,
+///     5.0, 5.0, 8.0, 8.0, 12.0, 16.0, 23.0, 27.0, 30.0, 33.0, 43.0, 45.0];
+/// let event = [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1]
+///     .map(|e| e == 1);
+/// let group: Vec<usize> = (0..23).map(|i| usize::from(i >= 11)).collect();
+/// let x: Vec<Vec<f64>> = group.iter().map(|&g| vec![g as f64]).collect();
+/// // summary(coxph(Surv(time, status) ~ x, aml), conf.int = 0.9): HR 90% CI (1.08, 5.80).
+/// let control = CoxControl { level: 0.9, ..CoxControl::default() };
+/// let fit = cox_with(&time, &event, &x, Ties::Efron, control)?;
+/// assert!((fit.hr_lower[0] / 1.07624230373952 - 1.0).abs() < 1e-9);
+/// assert!((fit.hr_upper[0] / 5.79844352797342 - 1.0).abs() < 1e-9);
+/// # Ok::<(), mmreport_stats::StatsError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CoxControl {
     /// Convergence tolerance on the relative change of the log-likelihood.
@@ -124,6 +160,26 @@ pub struct CoxFit {
 /// without the intercept: the smallest code is the reference level and each other
 /// level gets a 0/1 column. Returns the non-reference levels (column order) and
 /// one row per subject, ready to be appended to the other covariates of [`cox`].
+///
+/// # Examples
+///
+/// ```rust
+/// use mmreport_stats::{cox, factor_dummies, Ties};
+/// // survival::aml: weeks to relapse (1 = relapse), maintained (0) or not (1).
+/// let time = [9.0, 13.0, 13.0, 18.0, 23.0, 28.0, 31.0, 34.0, 45.0, 48.0, 161.0,
+///     5.0, 5.0, 8.0, 8.0, 12.0, 16.0, 23.0, 27.0, 30.0, 33.0, 43.0, 45.0];
+/// let event = [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1]
+///     .map(|e| e == 1);
+/// let codes: Vec<usize> = (0..23).map(|i| 1 + i % 3).collect();
+/// let (levels, x) = factor_dummies(&codes)?;
+/// assert_eq!((levels, x[1].clone()), (vec![2, 3], vec![1.0, 0.0]));
+/// // coxph(Surv(time, status) ~ factor(g)): coefs -0.448, -0.384; LR test p = 0.677.
+/// let fit = cox(&time, &event, &x, Ties::Efron)?;
+/// assert!((fit.coef[0] / -0.448438870174238 - 1.0).abs() < 1e-9);
+/// assert!((fit.coef[1] / -0.384286719249548 - 1.0).abs() < 1e-9);
+/// assert!((fit.lrt_p / 0.676953801525951 - 1.0).abs() < 1e-9);
+/// # Ok::<(), mmreport_stats::StatsError>(())
+/// ```
 pub fn factor_dummies(codes: &[usize]) -> Result<(Vec<usize>, Vec<Vec<f64>>)> {
     if codes.is_empty() {
         return Err(StatsError::Empty("factor codes"));
@@ -145,6 +201,28 @@ pub fn factor_dummies(codes: &[usize]) -> Result<(Vec<usize>, Vec<Vec<f64>>)> {
 /// Fit `coxph(Surv(time, event) ~ x, ties = ties)` with default control.
 ///
 /// `x[i]` holds the covariates of subject `i` (numeric values and factor dummies).
+///
+/// # Examples
+///
+/// ```rust
+/// use mmreport_stats::{cox, Ties};
+/// // survival::aml: weeks to relapse (1 = relapse), maintained (0) or not (1).
+/// let time = [9.0, 13.0, 13.0, 18.0, 23.0, 28.0, 31.0, 34.0, 45.0, 48.0, 161.0,
+///     5.0, 5.0, 8.0, 8.0, 12.0, 16.0, 23.0, 27.0, 30.0, 33.0, 43.0, 45.0];
+/// let event = [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1]
+///     .map(|e| e == 1);
+/// let group: Vec<usize> = (0..23).map(|i| usize::from(i >= 11)).collect();
+/// let x: Vec<Vec<f64>> = group.iter().map(|&g| vec![g as f64]).collect();
+/// // summary(coxph(Surv(time, status) ~ x, aml)): HR 2.50 (0.916, 6.81), Wald p 0.0737,
+/// // likelihood-ratio p 0.0658, score (log-rank) p 0.0645.
+/// let fit = cox(&time, &event, &x, Ties::Efron)?;
+/// let r = [fit.hr[0], fit.hr_lower[0], fit.hr_upper[0], fit.p_wald[0], fit.lrt_p, fit.score_p];
+/// let want = [2.49810532617214, 0.915907257436408, 6.8134957660633, 0.0737148606390457,
+///     0.0658142401623403, 0.0645385617589437];
+/// assert!(r.iter().zip(want).all(|(r, w)| (r / w - 1.0).abs() < 1e-9));
+/// assert!(fit.converged && !fit.monotone_likelihood);
+/// # Ok::<(), mmreport_stats::StatsError>(())
+/// ```
 pub fn cox(time: &[f64], event: &[bool], x: &[Vec<f64>], ties: Ties) -> Result<CoxFit> {
     cox_with(time, event, x, ties, CoxControl::default())
 }
@@ -645,6 +723,24 @@ fn global_wald(vmat: &Mat, beta: &[f64], singular_at_estimate: bool, toler_chol:
 }
 
 /// [`cox`] with explicit control parameters.
+///
+/// # Examples
+///
+/// ```rust
+/// use mmreport_stats::{cox_with, CoxControl, Ties};
+/// // survival::aml: weeks to relapse (1 = relapse), maintained (0) or not (1).
+/// let time = [9.0, 13.0, 13.0, 18.0, 23.0, 28.0, 31.0, 34.0, 45.0, 48.0, 161.0,
+///     5.0, 5.0, 8.0, 8.0, 12.0, 16.0, 23.0, 27.0, 30.0, 33.0, 43.0, 45.0];
+/// let event = [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1]
+///     .map(|e| e == 1);
+/// let group: Vec<usize> = (0..23).map(|i| usize::from(i >= 11)).collect();
+/// let x: Vec<Vec<f64>> = group.iter().map(|&g| vec![g as f64]).collect();
+/// // coxph(Surv(time, status) ~ x, aml, ties = "breslow"): coef 0.904, LR test p 0.0694.
+/// let fit = cox_with(&time, &event, &x, Ties::Breslow, CoxControl::default())?;
+/// assert!((fit.coef[0] / 0.9042197236857 - 1.0).abs() < 1e-9);
+/// assert!((fit.lrt_p / 0.069448000546784 - 1.0).abs() < 1e-9);
+/// # Ok::<(), mmreport_stats::StatsError>(())
+/// ```
 pub fn cox_with(
     time: &[f64],
     event: &[bool],

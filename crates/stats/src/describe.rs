@@ -13,6 +13,18 @@ use super::dist::{pnorm_upper, qnorm};
 use super::error::{check_finite, Result, StatsError};
 
 /// Sample quantile definition (Hyndman & Fan 1996, R's `type`).
+///
+/// # Examples
+///
+/// ```rust
+/// use mmreport_stats::{quantiles, QuantileType};
+/// let x = [2.1, 3.4, 1.9, 5.6, 4.2, 3.3, 2.8];
+/// // quantile(x, c(0.25, 0.75), type = 6) and type = 7.
+/// assert_eq!(quantiles(&x, &[0.25, 0.75], QuantileType::Type6)?, vec![2.1, 4.2]);
+/// let q7 = quantiles(&x, &[0.25, 0.75], QuantileType::Type7)?;
+/// assert!((q7[0] / 2.45 - 1.0).abs() < 1e-9 && (q7[1] / 3.8 - 1.0).abs() < 1e-9);
+/// # Ok::<(), mmreport_stats::StatsError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum QuantileType {
@@ -24,6 +36,16 @@ pub enum QuantileType {
 }
 
 /// Arithmetic mean (R's `mean`, with its second refinement pass).
+///
+/// # Examples
+///
+/// ```rust
+/// use mmreport_stats::mean;
+/// let x = [2.1, 3.4, 1.9, 5.6, 4.2, 3.3, 2.8];
+/// // mean(x) in R: 3.32857142857143
+/// assert!((mean(&x)? / 3.32857142857143 - 1.0).abs() < 1e-9);
+/// # Ok::<(), mmreport_stats::StatsError>(())
+/// ```
 pub fn mean(x: &[f64]) -> Result<f64> {
     check_finite("x", x)?;
     Ok(mean_unchecked(x))
@@ -37,6 +59,17 @@ pub(crate) fn mean_unchecked(x: &[f64]) -> f64 {
 }
 
 /// Sample variance with denominator `n - 1` (R's `var`); needs n >= 2.
+///
+/// # Examples
+///
+/// ```rust
+/// use mmreport_stats::var;
+/// let x = [2.1, 3.4, 1.9, 5.6, 4.2, 3.3, 2.8];
+/// // var(x) in R: 1.62571428571429
+/// assert!((var(&x)? / 1.62571428571429 - 1.0).abs() < 1e-9);
+/// assert!(var(&[1.0]).is_err());
+/// # Ok::<(), mmreport_stats::StatsError>(())
+/// ```
 pub fn var(x: &[f64]) -> Result<f64> {
     check_finite("x", x)?;
     if x.len() < 2 {
@@ -55,6 +88,16 @@ pub(crate) fn var_unchecked(x: &[f64]) -> f64 {
 }
 
 /// Sample standard deviation (R's `sd`); needs n >= 2.
+///
+/// # Examples
+///
+/// ```rust
+/// use mmreport_stats::sd;
+/// let x = [2.1, 3.4, 1.9, 5.6, 4.2, 3.3, 2.8];
+/// // sd(x) in R: 1.27503501352484
+/// assert!((sd(&x)? / 1.27503501352484 - 1.0).abs() < 1e-9);
+/// # Ok::<(), mmreport_stats::StatsError>(())
+/// ```
 pub fn sd(x: &[f64]) -> Result<f64> {
     var(x).map(f64::sqrt)
 }
@@ -66,6 +109,16 @@ fn sorted(x: &[f64]) -> Vec<f64> {
 }
 
 /// Median (R's `median`: mean of the two middle values for even n).
+///
+/// # Examples
+///
+/// ```rust
+/// use mmreport_stats::median;
+/// let x = [2.1, 3.4, 1.9, 5.6, 4.2, 3.3, 2.8];
+/// assert_eq!(median(&x)?, 3.3);
+/// assert_eq!(median(&[4.0, 1.0, 2.0, 3.0])?, 2.5);
+/// # Ok::<(), mmreport_stats::StatsError>(())
+/// ```
 pub fn median(x: &[f64]) -> Result<f64> {
     check_finite("x", x)?;
     let s = sorted(x);
@@ -79,11 +132,32 @@ pub fn median(x: &[f64]) -> Result<f64> {
 }
 
 /// Sample quantile at probability `p` (R's `quantile(x, p, type = 6 | 7)`).
+///
+/// # Examples
+///
+/// ```rust
+/// use mmreport_stats::{quantile, QuantileType};
+/// let x = [2.1, 3.4, 1.9, 5.6, 4.2, 3.3, 2.8];
+/// // quantile(x, 0.75, type = 6) = 4.2; quantile(x, 0.25) (type 7) = 2.45.
+/// assert_eq!(quantile(&x, 0.75, QuantileType::Type6)?, 4.2);
+/// assert!((quantile(&x, 0.25, QuantileType::Type7)? / 2.45 - 1.0).abs() < 1e-9);
+/// # Ok::<(), mmreport_stats::StatsError>(())
+/// ```
 pub fn quantile(x: &[f64], p: f64, ty: QuantileType) -> Result<f64> {
     Ok(quantiles(x, &[p], ty)?[0])
 }
 
 /// Several sample quantiles at once (one sort).
+///
+/// # Examples
+///
+/// ```rust
+/// use mmreport_stats::{quantiles, QuantileType};
+/// let x = [2.1, 3.4, 1.9, 5.6, 4.2, 3.3, 2.8];
+/// // quantile(x, c(0, 0.25, 1), type = 6)
+/// assert_eq!(quantiles(&x, &[0.0, 0.25, 1.0], QuantileType::Type6)?, vec![1.9, 2.1, 5.6]);
+/// # Ok::<(), mmreport_stats::StatsError>(())
+/// ```
 pub fn quantiles(x: &[f64], probs: &[f64], ty: QuantileType) -> Result<Vec<f64>> {
     check_finite("x", x)?;
     if let Some(p) = probs.iter().find(|p| !(0.0..=1.0).contains(*p)) {
@@ -164,6 +238,18 @@ fn poly(cc: &[f64], x: f64) -> f64 {
 /// Shapiro-Wilk normality test exactly as R's `shapiro.test` (Royston 1995,
 /// Applied Statistics 44:547-551, AS R94; R's `swilk.c`). Defined for
 /// 3 <= n <= 5000 and non-constant data; errors otherwise.
+///
+/// # Examples
+///
+/// ```rust
+/// use mmreport_stats::shapiro_wilk;
+/// let x = [2.1, 3.4, 1.9, 5.6, 4.2, 3.3, 2.8];
+/// // shapiro.test(x): W = 0.93905, p-value = 0.6302
+/// let sw = shapiro_wilk(&x)?;
+/// assert!((sw.w / 0.939052529415889 - 1.0).abs() < 1e-9);
+/// assert!((sw.p / 0.63020131772049 - 1.0).abs() < 1e-9);
+/// # Ok::<(), mmreport_stats::StatsError>(())
+/// ```
 pub fn shapiro_wilk(x: &[f64]) -> Result<ShapiroWilk> {
     check_finite("x", x)?;
     let n = x.len();

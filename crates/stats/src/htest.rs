@@ -48,6 +48,22 @@ fn two_samples(x: &[f64], y: &[f64], level: f64) -> Result<()> {
 }
 
 /// Student's two-sample t test with pooled variance (`t.test(x, y, var.equal = TRUE)`).
+///
+/// # Examples
+///
+/// ```rust
+/// use mmreport_stats::t_test_student;
+/// let x = [2.1, 3.4, 1.9, 5.6, 4.2, 3.3, 2.8];
+/// let y = [4.5, 5.1, 3.9, 6.2, 5.8];
+/// // t.test(x, y, var.equal = TRUE): t = -2.6278, df = 10, p-value = 0.02526,
+/// // 95 percent confidence interval -3.2735 -0.2694.
+/// let t = t_test_student(&x, &y, 0.95)?;
+/// assert_eq!(t.df, 10.0);
+/// let want = [-2.62777925765735, 0.0252582384515894, -3.27345307063908, -0.269404072218062];
+/// let got = [t.statistic, t.p, t.conf_lower, t.conf_upper];
+/// assert!(got.iter().zip(want).all(|(g, w)| (g / w - 1.0).abs() < 1e-9));
+/// # Ok::<(), mmreport_stats::StatsError>(())
+/// ```
 pub fn t_test_student(x: &[f64], y: &[f64], level: f64) -> Result<TTest> {
     two_samples(x, y, level)?;
     let (nx, ny) = (x.len() as f64, y.len() as f64);
@@ -72,6 +88,20 @@ pub fn t_test_student(x: &[f64], y: &[f64], level: f64) -> Result<TTest> {
 }
 
 /// Welch's two-sample t test (`t.test(x, y)`), Welch-Satterthwaite df.
+///
+/// # Examples
+///
+/// ```rust
+/// use mmreport_stats::t_test_welch;
+/// let x = [2.1, 3.4, 1.9, 5.6, 4.2, 3.3, 2.8];
+/// let y = [4.5, 5.1, 3.9, 6.2, 5.8];
+/// // t.test(x, y): t = -2.7758, df = 9.9633, p-value = 0.01965.
+/// let t = t_test_welch(&x, &y, 0.95)?;
+/// let want = [-2.7758488806613, 9.96333939688471, 0.0196534711647244, -3.19404142578328];
+/// let got = [t.statistic, t.df, t.p, t.conf_lower];
+/// assert!(got.iter().zip(want).all(|(g, w)| (g / w - 1.0).abs() < 1e-9));
+/// # Ok::<(), mmreport_stats::StatsError>(())
+/// ```
 pub fn t_test_welch(x: &[f64], y: &[f64], level: f64) -> Result<TTest> {
     two_samples(x, y, level)?;
     if x.len() < 2 || y.len() < 2 {
@@ -174,6 +204,19 @@ fn wilcox_counts(m: usize, n: usize) -> Vec<f64> {
 
 /// Two-sample Wilcoxon rank-sum test as `wilcox.test(x, y)` (two-sided, `mu = 0`,
 /// `correct = TRUE`, `exact = NULL`).
+///
+/// # Examples
+///
+/// ```rust
+/// use mmreport_stats::wilcoxon_rank_sum;
+/// let x = [2.1, 3.4, 1.9, 5.6, 4.2, 3.3, 2.8];
+/// let y = [4.5, 5.1, 3.9, 6.2, 5.8];
+/// // wilcox.test(x, y): W = 4, p-value = 0.0303 (exact: no ties, small samples).
+/// let w = wilcoxon_rank_sum(&x, &y)?;
+/// assert_eq!((w.statistic, w.exact), (4.0, true));
+/// assert!((w.p / 0.0303030303030303 - 1.0).abs() < 1e-9);
+/// # Ok::<(), mmreport_stats::StatsError>(())
+/// ```
 pub fn wilcoxon_rank_sum(x: &[f64], y: &[f64]) -> Result<RankSum> {
     check_finite("x", x)?;
     check_finite("y", y)?;
@@ -295,12 +338,38 @@ fn check_table(table: &[Vec<u64>]) -> Result<(Vec<u64>, Vec<u64>, u64)> {
 }
 
 /// Fisher's exact test (`fisher.test(table)$p.value`, two-sided).
+///
+/// # Examples
+///
+/// ```rust
+/// use mmreport_stats::fisher_exact;
+/// // fisher.test(rbind(c(3, 1), c(1, 3))): p-value = 0.4857; sample odds ratio 9.
+/// let f = fisher_exact(&[vec![3, 1], vec![1, 3]])?;
+/// assert!((f.p / 0.485714285714286 - 1.0).abs() < 1e-9);
+/// assert_eq!(f.odds_ratio, Some(9.0));
+/// // fisher.test(rbind(c(3, 1, 4), c(1, 5, 0))): p-value = 0.05162 (r x c).
+/// let f = fisher_exact(&[vec![3, 1, 4], vec![1, 5, 0]])?;
+/// assert!((f.p / 0.0516150516150517 - 1.0).abs() < 1e-9);
+/// # Ok::<(), mmreport_stats::StatsError>(())
+/// ```
 pub fn fisher_exact(table: &[Vec<u64>]) -> Result<Fisher> {
     fisher_exact_with_limit(table, FISHER_NODE_LIMIT)
 }
 
 /// [`fisher_exact`] with an explicit limit on the enumeration size; exceeding
 /// it returns [`StatsError::TooLarge`].
+///
+/// # Examples
+///
+/// ```rust
+/// use mmreport_stats::{fisher_exact_with_limit, StatsError};
+/// let table = [vec![3, 1, 4], vec![1, 5, 0]];
+/// // fisher.test(rbind(c(3, 1, 4), c(1, 5, 0))): p-value = 0.05162.
+/// let f = fisher_exact_with_limit(&table, 1_000)?;
+/// assert!((f.p / 0.0516150516150517 - 1.0).abs() < 1e-9);
+/// assert_eq!(fisher_exact_with_limit(&table, 1), Err(StatsError::TooLarge { limit: 1 }));
+/// # Ok::<(), mmreport_stats::StatsError>(())
+/// ```
 pub fn fisher_exact_with_limit(table: &[Vec<u64>], limit: u64) -> Result<Fisher> {
     let (rows, cols, n) = check_table(table)?;
     if n == 0 {
@@ -627,6 +696,21 @@ pub struct ChiSq {
 /// Pearson chi-square test of independence (`chisq.test(table, correct = yates)`);
 /// Yates' correction `min(0.5, |O - E|)` is applied only to 2 x 2 tables.
 /// Errors on a zero row or column total (R gives NaN).
+///
+/// # Examples
+///
+/// ```rust
+/// use mmreport_stats::chisq_test;
+/// let table = [vec![12, 7], vec![5, 9]];
+/// // chisq.test(rbind(c(12, 7), c(5, 9))): X-squared = 1.456, df = 1, p-value = 0.2276.
+/// let c = chisq_test(&table, true)?;
+/// assert!((c.statistic / 1.45599637881468 - 1.0).abs() < 1e-9);
+/// assert!((c.p / 0.22756821457581 - 1.0).abs() < 1e-9 && c.yates);
+/// // correct = FALSE: X-squared = 2.4306, p-value = 0.119.
+/// let c = chisq_test(&table, false)?;
+/// assert!((c.p / 0.118989205532145 - 1.0).abs() < 1e-9);
+/// # Ok::<(), mmreport_stats::StatsError>(())
+/// ```
 pub fn chisq_test(table: &[Vec<u64>], yates: bool) -> Result<ChiSq> {
     let (rows, cols, n) = check_table(table)?;
     if rows.contains(&0) || cols.contains(&0) {
@@ -669,6 +753,18 @@ pub fn chisq_test(table: &[Vec<u64>], yates: bool) -> Result<ChiSq> {
 /// Exact Clopper-Pearson interval for a proportion `k / n`, as `binom.test(k, n,
 /// conf.level = level)$conf.int`: `qbeta(a/2, k, n - k + 1)` and
 /// `qbeta(1 - a/2, k + 1, n - k)`, with 0 and 1 at the boundaries.
+///
+/// # Examples
+///
+/// ```rust
+/// use mmreport_stats::clopper_pearson;
+/// // binom.test(3, 10)$conf.int: 0.06673951 0.65245285
+/// let (lo, hi) = clopper_pearson(3, 10, 0.95)?;
+/// assert!((lo / 0.0667395111777345 - 1.0).abs() < 1e-9);
+/// assert!((hi / 0.652452850059997 - 1.0).abs() < 1e-9);
+/// assert_eq!(clopper_pearson(0, 10, 0.95)?.0, 0.0);
+/// # Ok::<(), mmreport_stats::StatsError>(())
+/// ```
 pub fn clopper_pearson(k: u64, n: u64, level: f64) -> Result<(f64, f64)> {
     check_level(level)?;
     if n == 0 {

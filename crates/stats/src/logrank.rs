@@ -49,6 +49,27 @@ pub struct LogRank {
 
 /// Log-rank (`rho = 0`) or Peto-Peto (`rho = 1`) test for k groups
 /// (`survdiff(Surv(time, event) ~ group, rho = rho)`).
+///
+/// # Examples
+///
+/// ```rust
+/// use mmreport_stats::logrank;
+/// // survival::aml: weeks to relapse (1 = relapse), maintained (0) or not (1).
+/// let time = [9.0, 13.0, 13.0, 18.0, 23.0, 28.0, 31.0, 34.0, 45.0, 48.0, 161.0,
+///     5.0, 5.0, 8.0, 8.0, 12.0, 16.0, 23.0, 27.0, 30.0, 33.0, 43.0, 45.0];
+/// let event = [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1]
+///     .map(|e| e == 1);
+/// let group: Vec<usize> = (0..23).map(|i| usize::from(i >= 11)).collect();
+/// // survdiff(Surv(time, status) ~ x, aml): chisq 3.40 on 1 df, p = 0.0653.
+/// let lr = logrank(&time, &event, &group, 0.0)?;
+/// assert_eq!((lr.groups, lr.observed, lr.df), (vec![0, 1], vec![7.0, 11.0], 1));
+/// assert!((lr.chisq / 3.3963886989776 - 1.0).abs() < 1e-9);
+/// assert!((lr.p / 0.0653393220405051 - 1.0).abs() < 1e-9);
+/// // Peto-Peto, survdiff(..., rho = 1): p = 0.0955.
+/// let pp = logrank(&time, &event, &group, 1.0)?;
+/// assert!((pp.p / 0.0954911154064931 - 1.0).abs() < 1e-9);
+/// # Ok::<(), mmreport_stats::StatsError>(())
+/// ```
 pub fn logrank(time: &[f64], event: &[bool], group: &[usize], rho: f64) -> Result<LogRank> {
     let strata = vec![0usize; time.len()];
     logrank_stratified(time, event, group, &strata, rho)
@@ -59,6 +80,24 @@ type Rec = (usize, f64, bool, u32);
 
 /// Stratified G-rho test (`survdiff(Surv(time, event) ~ group + strata(s), rho = rho)`):
 /// observed, expected and variance accumulated within strata and summed.
+///
+/// # Examples
+///
+/// ```rust
+/// use mmreport_stats::logrank_stratified;
+/// // survival::aml: weeks to relapse (1 = relapse), maintained (0) or not (1).
+/// let time = [9.0, 13.0, 13.0, 18.0, 23.0, 28.0, 31.0, 34.0, 45.0, 48.0, 161.0,
+///     5.0, 5.0, 8.0, 8.0, 12.0, 16.0, 23.0, 27.0, 30.0, 33.0, 43.0, 45.0];
+/// let event = [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1]
+///     .map(|e| e == 1);
+/// let group: Vec<usize> = (0..23).map(|i| usize::from(i >= 11)).collect();
+/// let strata: Vec<usize> = (0..23).map(|i| i % 2).collect();
+/// // survdiff(Surv(time, status) ~ x + strata(s)): p = 0.0991.
+/// let lr = logrank_stratified(&time, &event, &group, &strata, 0.0)?;
+/// assert!((lr.chisq / 2.72075937326547 - 1.0).abs() < 1e-9);
+/// assert!((lr.p / 0.0990508821410607 - 1.0).abs() < 1e-9);
+/// # Ok::<(), mmreport_stats::StatsError>(())
+/// ```
 pub fn logrank_stratified(
     time: &[f64],
     event: &[bool],
