@@ -30,6 +30,23 @@ use super::linalg::{chinv2, cholesky2, chsolve2, Mat};
 use super::timefix::timefix_sorted;
 
 /// Handling of tied event times.
+///
+/// # Examples
+///
+/// ```rust
+/// use mmreport_stats::{cox, Ties};
+/// // survival::aml: weeks to relapse (1 = relapse), maintained (0) or not (1).
+/// let time = [9.0, 13.0, 13.0, 18.0, 23.0, 28.0, 31.0, 34.0, 45.0, 48.0, 161.0,
+///     5.0, 5.0, 8.0, 8.0, 12.0, 16.0, 23.0, 27.0, 30.0, 33.0, 43.0, 45.0];
+/// let event = [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1]
+///     .map(|e| e == 1);
+/// let group: Vec<usize> = (0..23).map(|i| usize::from(i >= 11)).collect();
+/// let x: Vec<Vec<f64>> = group.iter().map(|&g| vec![g as f64]).collect();
+/// // coxph(Surv(time, status) ~ x, aml, ties = "breslow"): coef 0.904.
+/// let fit = cox(&time, &event, &x, Ties::Breslow)?;
+/// assert!((fit.coef[0] / 0.9042197236857 - 1.0).abs() < 1e-9);
+/// # Ok::<(), mmreport_stats::StatsError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Ties {
@@ -41,6 +58,25 @@ pub enum Ties {
 }
 
 /// Control parameters (`coxph.control`).
+///
+/// # Examples
+///
+/// ```rust
+/// use mmreport_stats::{cox_with, CoxControl, Ties};
+/// // survival::aml: weeks to relapse (1 = relapse), maintained (0) or not (1).
+/// let time = [9.0, 13.0, 13.0, 18.0, 23.0, 28.0, 31.0, 34.0, 45.0, 48.0, 161.0,
+///     5.0, 5.0, 8.0, 8.0, 12.0, 16.0, 23.0, 27.0, 30.0, 33.0, 43.0, 45.0];
+/// let event = [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1]
+///     .map(|e| e == 1);
+/// let group: Vec<usize> = (0..23).map(|i| usize::from(i >= 11)).collect();
+/// let x: Vec<Vec<f64>> = group.iter().map(|&g| vec![g as f64]).collect();
+/// // summary(coxph(Surv(time, status) ~ x, aml), conf.int = 0.9): HR 90% CI (1.08, 5.80).
+/// let control = CoxControl { level: 0.9, ..CoxControl::default() };
+/// let fit = cox_with(&time, &event, &x, Ties::Efron, control)?;
+/// assert!((fit.hr_lower[0] / 1.07624230373952 - 1.0).abs() < 1e-9);
+/// assert!((fit.hr_upper[0] / 5.79844352797342 - 1.0).abs() < 1e-9);
+/// # Ok::<(), mmreport_stats::StatsError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CoxControl {
     /// Convergence tolerance on the relative change of the log-likelihood.
@@ -124,6 +160,26 @@ pub struct CoxFit {
 /// without the intercept: the smallest code is the reference level and each other
 /// level gets a 0/1 column. Returns the non-reference levels (column order) and
 /// one row per subject, ready to be appended to the other covariates of [`cox`].
+///
+/// # Examples
+///
+/// ```rust
+/// use mmreport_stats::{cox, factor_dummies, Ties};
+/// // survival::aml: weeks to relapse (1 = relapse), maintained (0) or not (1).
+/// let time = [9.0, 13.0, 13.0, 18.0, 23.0, 28.0, 31.0, 34.0, 45.0, 48.0, 161.0,
+///     5.0, 5.0, 8.0, 8.0, 12.0, 16.0, 23.0, 27.0, 30.0, 33.0, 43.0, 45.0];
+/// let event = [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1]
+///     .map(|e| e == 1);
+/// let codes: Vec<usize> = (0..23).map(|i| 1 + i % 3).collect();
+/// let (levels, x) = factor_dummies(&codes)?;
+/// assert_eq!((levels, x[1].clone()), (vec![2, 3], vec![1.0, 0.0]));
+/// // coxph(Surv(time, status) ~ factor(g)): coefs -0.448, -0.384; LR test p = 0.677.
+/// let fit = cox(&time, &event, &x, Ties::Efron)?;
+/// assert!((fit.coef[0] / -0.448438870174238 - 1.0).abs() < 1e-9);
+/// assert!((fit.coef[1] / -0.384286719249548 - 1.0).abs() < 1e-9);
+/// assert!((fit.lrt_p / 0.676953801525951 - 1.0).abs() < 1e-9);
+/// # Ok::<(), mmreport_stats::StatsError>(())
+/// ```
 pub fn factor_dummies(codes: &[usize]) -> Result<(Vec<usize>, Vec<Vec<f64>>)> {
     if codes.is_empty() {
         return Err(StatsError::Empty("factor codes"));
@@ -145,15 +201,41 @@ pub fn factor_dummies(codes: &[usize]) -> Result<(Vec<usize>, Vec<Vec<f64>>)> {
 /// Fit `coxph(Surv(time, event) ~ x, ties = ties)` with default control.
 ///
 /// `x[i]` holds the covariates of subject `i` (numeric values and factor dummies).
+///
+/// # Examples
+///
+/// ```rust
+/// use mmreport_stats::{cox, Ties};
+/// // survival::aml: weeks to relapse (1 = relapse), maintained (0) or not (1).
+/// let time = [9.0, 13.0, 13.0, 18.0, 23.0, 28.0, 31.0, 34.0, 45.0, 48.0, 161.0,
+///     5.0, 5.0, 8.0, 8.0, 12.0, 16.0, 23.0, 27.0, 30.0, 33.0, 43.0, 45.0];
+/// let event = [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1]
+///     .map(|e| e == 1);
+/// let group: Vec<usize> = (0..23).map(|i| usize::from(i >= 11)).collect();
+/// let x: Vec<Vec<f64>> = group.iter().map(|&g| vec![g as f64]).collect();
+/// // summary(coxph(Surv(time, status) ~ x, aml)): HR 2.50 (0.916, 6.81), Wald p 0.0737,
+/// // likelihood-ratio p 0.0658, score (log-rank) p 0.0645.
+/// let fit = cox(&time, &event, &x, Ties::Efron)?;
+/// let r = [fit.hr[0], fit.hr_lower[0], fit.hr_upper[0], fit.p_wald[0], fit.lrt_p, fit.score_p];
+/// let want = [2.49810532617214, 0.915907257436408, 6.8134957660633, 0.0737148606390457,
+///     0.0658142401623403, 0.0645385617589437];
+/// assert!(r.iter().zip(want).all(|(r, w)| (r / w - 1.0).abs() < 1e-9));
+/// assert!(fit.converged && !fit.monotone_likelihood);
+/// # Ok::<(), mmreport_stats::StatsError>(())
+/// ```
 pub fn cox(time: &[f64], event: &[bool], x: &[Vec<f64>], ties: Ties) -> Result<CoxFit> {
     cox_with(time, event, x, ties, CoxControl::default())
 }
 
-struct Work<'a> {
+/// State of `coxfit6.c`: the sorted, centred and scaled design and the
+/// accumulators of one pass ([`Work::iter`]), reused across the iterations.
+struct Work {
     /// Covariates, column-major, sorted by time, centred and scaled.
     cov: Vec<Vec<f64>>,
-    time: &'a [f64],
-    status: &'a [bool],
+    /// Times in increasing order, numerically tied times merged.
+    time: Vec<f64>,
+    /// Event indicators in the order of `time`.
+    status: Vec<bool>,
     nvar: usize,
     u: Vec<f64>,
     imat: Mat,
@@ -164,12 +246,57 @@ struct Work<'a> {
     efron: bool,
 }
 
-impl Work<'_> {
+/// Running sums of one backward pass of [`Work::iter`]: the log partial
+/// likelihood and risk-set denominator, and the deaths tied at the current time.
+struct Pass {
+    loglik: f64,
+    denom: f64,
+    ndead: usize,
+    denom2: f64,
+}
+
+/// Add one subject's weighted covariates to a risk-set sum `a` and its
+/// cross-products to the lower triangle of `cmat` (the two loops of `coxfit6.c`).
+fn add_weighted(a: &mut [f64], cmat: &mut Mat, cov: &[Vec<f64>], p: usize, risk: f64) {
+    for i in 0..a.len() {
+        let xi = cov[i][p];
+        a[i] += risk * xi;
+        for j in 0..=i {
+            cmat[i][j] += risk * xi * cov[j][p];
+        }
+    }
+}
+
+impl Work {
     /// `coxfit6_iter`: log partial likelihood, score `u` and information `imat`
     /// (upper triangle filled as `imat[j][i]`, j <= i) at `beta`.
     fn iter(&mut self, beta: &[f64]) -> f64 {
+        self.reset();
+        let mut pass = Pass {
+            loglik: 0.0,
+            denom: 0.0,
+            ndead: 0,
+            denom2: 0.0,
+        };
+        let mut person = self.time.len();
+        while person > 0 {
+            let dtime = self.time[person - 1];
+            pass.ndead = 0;
+            pass.denom2 = 0.0;
+            while person > 0 && self.time[person - 1] == dtime {
+                self.add_subject(person - 1, beta, &mut pass);
+                person -= 1;
+            }
+            if pass.ndead > 0 {
+                self.add_deaths(&mut pass);
+            }
+        }
+        pass.loglik
+    }
+
+    /// Zero the score, information and risk-set sums before a pass.
+    fn reset(&mut self) {
         let nvar = self.nvar;
-        let n = self.time.len();
         for i in 0..nvar {
             self.u[i] = 0.0;
             self.a2[i] = 0.0;
@@ -180,86 +307,70 @@ impl Work<'_> {
                 self.cmat2[i][j] = 0.0;
             }
         }
-        let mut loglik = 0.0f64;
-        let mut denom = 0.0f64;
-        let mut person = n;
-        while person > 0 {
-            let dtime = self.time[person - 1];
-            let mut ndead = 0usize;
-            let mut denom2 = 0.0f64;
-            while person > 0 && self.time[person - 1] == dtime {
-                let p = person - 1;
-                let mut zbeta = 0.0;
-                for i in 0..nvar {
-                    zbeta += beta[i] * self.cov[i][p];
-                }
-                let risk = zbeta.exp();
-                if !self.status[p] {
-                    denom += risk;
-                    for i in 0..nvar {
-                        let xi = self.cov[i][p];
-                        self.a[i] += risk * xi;
-                        for j in 0..=i {
-                            self.cmat[i][j] += risk * xi * self.cov[j][p];
-                        }
-                    }
-                } else {
-                    ndead += 1;
-                    denom2 += risk;
-                    loglik += zbeta;
-                    for i in 0..nvar {
-                        let xi = self.cov[i][p];
-                        self.u[i] += xi;
-                        self.a2[i] += risk * xi;
-                        for j in 0..=i {
-                            self.cmat2[i][j] += risk * xi * self.cov[j][p];
-                        }
-                    }
-                }
-                person -= 1;
+    }
+
+    /// Enter subject `p` into the risk set: a censored subject goes straight into
+    /// the sums (`denom`, `a`, `cmat`), a death into the sums of the tied deaths
+    /// (`denom2`, `a2`, `cmat2`), its linear predictor into the log-likelihood and
+    /// its covariates into the score.
+    fn add_subject(&mut self, p: usize, beta: &[f64], pass: &mut Pass) {
+        let mut zbeta = 0.0;
+        for i in 0..self.nvar {
+            zbeta += beta[i] * self.cov[i][p];
+        }
+        let risk = zbeta.exp();
+        if !self.status[p] {
+            pass.denom += risk;
+            add_weighted(&mut self.a, &mut self.cmat, &self.cov, p, risk);
+        } else {
+            pass.ndead += 1;
+            pass.denom2 += risk;
+            pass.loglik += zbeta;
+            for i in 0..self.nvar {
+                self.u[i] += self.cov[i][p];
             }
-            if ndead > 0 {
-                let deadwt = ndead as f64;
-                if !self.efron || ndead == 1 {
-                    denom += denom2;
-                    loglik -= deadwt * denom.ln();
-                    for i in 0..nvar {
-                        self.a[i] += self.a2[i];
-                        let temp2 = self.a[i] / denom;
-                        self.u[i] -= deadwt * temp2;
-                        for j in 0..=i {
-                            self.cmat[i][j] += self.cmat2[i][j];
-                            self.imat[j][i] +=
-                                deadwt * (self.cmat[i][j] - temp2 * self.a[j]) / denom;
-                        }
-                    }
-                } else {
-                    let nd = ndead as f64;
-                    let wtave = deadwt / nd;
-                    for _ in 0..ndead {
-                        denom += denom2 / nd;
-                        loglik -= wtave * denom.ln();
-                        for i in 0..nvar {
-                            self.a[i] += self.a2[i] / nd;
-                            let temp2 = self.a[i] / denom;
-                            self.u[i] -= wtave * temp2;
-                            for j in 0..=i {
-                                self.cmat[i][j] += self.cmat2[i][j] / nd;
-                                self.imat[j][i] +=
-                                    wtave * (self.cmat[i][j] - temp2 * self.a[j]) / denom;
-                            }
-                        }
-                    }
-                }
-                for i in 0..nvar {
-                    self.a2[i] = 0.0;
-                    for j in 0..nvar {
-                        self.cmat2[i][j] = 0.0;
-                    }
-                }
+            add_weighted(&mut self.a2, &mut self.cmat2, &self.cov, p, risk);
+        }
+    }
+
+    /// Close a death time: Breslow adds the tied deaths to the risk set at once,
+    /// Efron in `ndead` equal fractions (one death: the same); then the sums of
+    /// the tied deaths are cleared.
+    fn add_deaths(&mut self, pass: &mut Pass) {
+        let deadwt = pass.ndead as f64;
+        if !self.efron || pass.ndead == 1 {
+            // A fraction of 1.0 divides exactly: the Breslow sums of coxfit6.c.
+            self.add_death_share(pass, 1.0, deadwt);
+        } else {
+            let nd = pass.ndead as f64;
+            let wtave = deadwt / nd;
+            for _ in 0..pass.ndead {
+                self.add_death_share(pass, nd, wtave);
             }
         }
-        loglik
+        for i in 0..self.nvar {
+            self.a2[i] = 0.0;
+            for j in 0..self.nvar {
+                self.cmat2[i][j] = 0.0;
+            }
+        }
+    }
+
+    /// Add `1 / parts` of the tied deaths' sums to the risk set and update the
+    /// log-likelihood, score and information with weight `wt` (`coxfit6.c`).
+    fn add_death_share(&mut self, pass: &mut Pass, parts: f64, wt: f64) {
+        pass.denom += pass.denom2 / parts;
+        pass.loglik -= wt * pass.denom.ln();
+        let denom = pass.denom;
+        for i in 0..self.nvar {
+            self.a[i] += self.a2[i] / parts;
+            let temp2 = self.a[i] / denom;
+            self.u[i] -= wt * temp2;
+            for j in 0..=i {
+                self.cmat[i][j] += self.cmat2[i][j] / parts;
+                self.imat[j][i] += wt * (self.cmat[i][j] - temp2 * self.a[j]) / denom;
+            }
+        }
     }
 
     fn all_finite(&self) -> bool {
@@ -268,14 +379,51 @@ impl Work<'_> {
     }
 }
 
-/// [`cox`] with explicit control parameters.
-pub fn cox_with(
+impl Work {
+    /// The design of `coxfit6.c`: subjects in [`canonical_order`], numerically tied
+    /// times merged, covariates centred and scaled ([`centre_and_scale`]).
+    /// Returns the work state and the scale factors of the columns.
+    fn new(
+        time: &[f64],
+        event: &[bool],
+        x: &[Vec<f64>],
+        nvar: usize,
+        ties: Ties,
+    ) -> (Work, Vec<f64>) {
+        let order = canonical_order(time, event, x);
+        let mut stime: Vec<f64> = order.iter().map(|&i| time[i]).collect();
+        timefix_sorted(&mut stime);
+        let sstat: Vec<bool> = order.iter().map(|&i| event[i]).collect();
+        let mut cov: Vec<Vec<f64>> = (0..nvar)
+            .map(|j| order.iter().map(|&i| x[i][j]).collect())
+            .collect();
+        let scale = centre_and_scale(&mut cov, time.len());
+        let w = Work {
+            cov,
+            time: stime,
+            status: sstat,
+            nvar,
+            u: vec![0.0; nvar],
+            imat: vec![vec![0.0; nvar]; nvar],
+            a: vec![0.0; nvar],
+            a2: vec![0.0; nvar],
+            cmat: vec![vec![0.0; nvar]; nvar],
+            cmat2: vec![vec![0.0; nvar]; nvar],
+            efron: ties == Ties::Efron,
+        };
+        (w, scale)
+    }
+}
+
+/// Validate the input of [`cox_with`]: survival data, confidence level, one
+/// finite covariate row of the same length per subject, at least one event.
+/// Returns the number of covariates and of events.
+fn check_design(
     time: &[f64],
     event: &[bool],
     x: &[Vec<f64>],
-    ties: Ties,
-    control: CoxControl,
-) -> Result<CoxFit> {
+    control: &CoxControl,
+) -> Result<(usize, usize)> {
     check_survival(time, event.len())?;
     check_level(control.level)?;
     if x.len() != time.len() {
@@ -304,16 +452,18 @@ pub fn cox_with(
             });
         }
     }
-    let n = time.len();
     let events = event.iter().filter(|&&e| e).count();
     if events == 0 {
         return Err(StatsError::Degenerate("no events".into()));
     }
+    Ok((nvar, events))
+}
 
-    // Sort by time, then by status and covariates: a canonical order, so that every sum runs
-    // in the same order whatever the order of the input rows (a permutation of the rows gives
-    // the same bits; only identical rows are interchangeable).
-    let mut order: Vec<usize> = (0..n).collect();
+/// Sort by time, then by status and covariates: a canonical order, so that every sum runs
+/// in the same order whatever the order of the input rows (a permutation of the rows gives
+/// the same bits; only identical rows are interchangeable).
+fn canonical_order(time: &[f64], event: &[bool], x: &[Vec<f64>]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..time.len()).collect();
     order.sort_unstable_by(|&a, &b| {
         time[a]
             .total_cmp(&time[b])
@@ -326,16 +476,15 @@ pub fn cox_with(
                     .unwrap_or(std::cmp::Ordering::Equal)
             })
     });
-    let mut stime: Vec<f64> = order.iter().map(|&i| time[i]).collect();
-    timefix_sorted(&mut stime);
-    let sstat: Vec<bool> = order.iter().map(|&i| event[i]).collect();
-    let mut cov: Vec<Vec<f64>> = (0..nvar)
-        .map(|j| order.iter().map(|&i| x[i][j]).collect())
-        .collect();
+    order
+}
 
-    // Centre and scale (coxph: nocenter = c(-1, 0, 1)).
+/// Centre and scale the columns in place as coxph does (`nocenter = c(-1, 0, 1)`: a
+/// column whose values are all in {-1, 0, 1} is left alone; the others are centred on
+/// their mean and scaled by `n / sum |x - mean|`). Returns the scale factors.
+fn centre_and_scale(cov: &mut [Vec<f64>], n: usize) -> Vec<f64> {
     let nf = n as f64;
-    let mut scale = vec![1.0f64; nvar];
+    let mut scale = vec![1.0f64; cov.len()];
     for (j, col) in cov.iter_mut().enumerate() {
         let zero_one = col.iter().all(|&v| v == -1.0 || v == 0.0 || v == 1.0);
         if zero_one {
@@ -348,31 +497,30 @@ pub fn cox_with(
         scale[j] = s;
         col.iter_mut().for_each(|v| *v *= s);
     }
+    scale
+}
 
-    let mut w = Work {
-        cov,
-        time: &stime,
-        status: &sstat,
-        nvar,
-        u: vec![0.0; nvar],
-        imat: vec![vec![0.0; nvar]; nvar],
-        a: vec![0.0; nvar],
-        a2: vec![0.0; nvar],
-        cmat: vec![vec![0.0; nvar]; nvar],
-        cmat2: vec![vec![0.0; nvar]; nvar],
-        efron: ties == Ties::Efron,
-    };
+/// The model at `beta = 0`: the null log partial likelihood, the score test and
+/// the first Newton step.
+struct NullFit {
+    loglik: f64,
+    sctest: f64,
+    step: Vec<f64>,
+}
 
-    let mut beta = vec![0.0f64; nvar];
-    let loglik0 = w.iter(&beta);
-    if !loglik0.is_finite() {
+/// Evaluate the model at `beta = 0` (`coxph.fit`'s first call of `coxfit6`); errors
+/// when the null log-likelihood is not finite or the information is not of full rank.
+fn null_fit(w: &mut Work, control: &CoxControl) -> Result<NullFit> {
+    let beta = vec![0.0f64; w.nvar];
+    let loglik = w.iter(&beta);
+    if !loglik.is_finite() {
         return Err(StatsError::Degenerate(
             "non-finite null log-likelihood".into(),
         ));
     }
     let mut step = w.u.clone();
     let rank0 = cholesky2(&mut w.imat, control.toler_chol);
-    if rank0 < nvar as i64 {
+    if rank0 < w.nvar as i64 {
         return Err(StatsError::Singular(
             "information matrix at beta = 0 is not of full rank (collinear or constant covariates)"
                 .into(),
@@ -380,9 +528,34 @@ pub fn cox_with(
     }
     chsolve2(&w.imat, &mut step);
     let sctest: f64 = w.u.iter().zip(step.iter()).map(|(a, b)| a * b).sum();
+    Ok(NullFit {
+        loglik,
+        sctest,
+        step,
+    })
+}
 
-    let mut loglik1 = loglik0;
-    let mut newbeta: Vec<f64> = beta.iter().zip(step.iter()).map(|(b, s)| b + s).collect();
+/// Outcome of the Newton-Raphson iteration: the (scaled) estimate, its log
+/// partial likelihood, whether it converged and the iterations counted.
+struct Newton {
+    beta: Vec<f64>,
+    loglik: f64,
+    converged: bool,
+    iter: usize,
+}
+
+/// Newton-Raphson from `beta = 0` as `coxfit6.c`: step-halving when the log partial
+/// likelihood decreases or is not finite, convergence on `|1 - old / new| <= eps`, at
+/// most `iter_max` steps. Leaves the Cholesky factor of the information at the
+/// returned estimate in `w.imat`.
+fn newton_raphson(w: &mut Work, null: &NullFit, control: &CoxControl) -> Newton {
+    let mut beta = vec![0.0f64; w.nvar];
+    let mut loglik1 = null.loglik;
+    let mut newbeta: Vec<f64> = beta
+        .iter()
+        .zip(null.step.iter())
+        .map(|(b, s)| b + s)
+        .collect();
     let mut halving = 0.0f64;
     let mut converged = false;
     let mut iter = 0usize;
@@ -402,7 +575,7 @@ pub fn cox_with(
         }
         if notfinite || newlk < loglik1 {
             halving += 1.0;
-            for i in 0..nvar {
+            for i in 0..w.nvar {
                 newbeta[i] = (newbeta[i] + halving * beta[i]) / (halving + 1.0);
             }
         } else {
@@ -421,30 +594,55 @@ pub fn cox_with(
         loglik1 = w.iter(&beta);
         cholesky2(&mut w.imat, control.toler_chol);
     }
+    Newton {
+        beta,
+        loglik: loglik1,
+        converged,
+        iter,
+    }
+}
+
+/// Invert the information at the estimate and undo the covariate scaling: returns
+/// the variance matrix and the score on the original scale, and rescales `beta`.
+fn unscale(w: &mut Work, beta: &mut [f64], scale: &[f64]) -> (Mat, Vec<f64>) {
     chinv2(&mut w.imat);
     let mut vmat = w.imat.clone();
     let mut final_u = w.u.clone();
-    for i in 0..nvar {
+    for i in 0..w.nvar {
         beta[i] *= scale[i];
         final_u[i] /= scale[i];
-        for j in 0..nvar {
+        for j in 0..w.nvar {
             vmat[i][j] *= scale[i] * scale[j];
         }
     }
-    let iterations = iter.min(control.iter_max);
+    (vmat, final_u)
+}
 
-    // The information matrix was of full rank at beta = 0 (checked above). If it is not at
-    // the estimate, the weights have collapsed onto single subjects: the coefficients with
-    // no variance left ran off to infinity (monotone likelihood, as with separated data).
-    // R's coxph.fit reports such coefficients as NA with zero variance; here the fit is
-    // returned flagged, those coefficients (the last iterate) marked infinite and their
-    // standard errors, z, Wald p-values and the global Wald test NaN. The analyses never
-    // report a monotone fit's hazard ratio.
-    let collapsed: Vec<bool> = (0..nvar).map(|j| !(vmat[j][j] > 0.0)).collect();
-    let singular_at_estimate = collapsed.iter().any(|&c| c);
+/// The coefficients left without variance at the estimate.
+///
+/// The information matrix was of full rank at beta = 0 (checked by [`null_fit`]). If it
+/// is not at the estimate, the weights have collapsed onto single subjects: the
+/// coefficients with no variance left ran off to infinity (monotone likelihood, as with
+/// separated data). R's coxph.fit reports such coefficients as NA with zero variance;
+/// here the fit is returned flagged, those coefficients (the last iterate) marked
+/// infinite and their standard errors, z, Wald p-values and the global Wald test NaN.
+/// The analyses never report a monotone fit's hazard ratio.
+fn collapsed_coefs(vmat: &Mat) -> Vec<bool> {
+    (0..vmat.len()).map(|j| !(vmat[j][j] > 0.0)).collect()
+}
 
-    // Infinite-coefficient check (coxph.fit).
-    let infinite_coef: Vec<bool> = (0..nvar)
+/// Infinite-coefficient check (coxph.fit): a coefficient is flagged when its
+/// variance collapsed or the next Newton increment `|u' V|` exceeds both `eps`
+/// and `toler_inf * |beta|`.
+fn infinite_coefs(
+    final_u: &[f64],
+    vmat: &Mat,
+    beta: &[f64],
+    collapsed: &[bool],
+    control: &CoxControl,
+) -> Vec<bool> {
+    let nvar = beta.len();
+    (0..nvar)
         .map(|j| {
             let inc: f64 = (0..nvar)
                 .map(|i| final_u[i] * vmat[i][j])
@@ -452,11 +650,24 @@ pub fn cox_with(
                 .abs();
             collapsed[j] || (inc > control.eps && inc > control.toler_inf * beta[j].abs())
         })
-        .collect();
-    let monotone_likelihood = infinite_coef.iter().any(|&b| b);
+        .collect()
+}
 
-    let zq = qnorm(1.0 - (1.0 - control.level) / 2.0)?;
-    let se: Vec<f64> = (0..nvar)
+/// Per-coefficient Wald summaries (`summary.coxph`); NaN for a collapsed coefficient.
+struct WaldRows {
+    se: Vec<f64>,
+    z: Vec<f64>,
+    p_wald: Vec<f64>,
+    hr: Vec<f64>,
+    hr_lower: Vec<f64>,
+    hr_upper: Vec<f64>,
+}
+
+/// Standard errors, z, two-sided p-values, hazard ratios and their Wald limits
+/// at confidence `level`.
+fn wald_rows(beta: &[f64], vmat: &Mat, collapsed: &[bool], level: f64) -> Result<WaldRows> {
+    let zq = qnorm(1.0 - (1.0 - level) / 2.0)?;
+    let se: Vec<f64> = (0..beta.len())
         .map(|i| {
             if collapsed[i] {
                 f64::NAN
@@ -487,21 +698,82 @@ pub fn cox_with(
         .zip(se.iter())
         .map(|(b, s)| (b + zq * s).exp())
         .collect();
+    Ok(WaldRows {
+        hr_lower,
+        hr_upper,
+        se,
+        z,
+        p_wald,
+        hr,
+    })
+}
 
-    // Global Wald test (coxph.wtest): beta' var^-1 beta via the generalised Cholesky.
+/// Global Wald test (coxph.wtest): `beta' var^-1 beta` via the generalised Cholesky;
+/// NaN when the information is singular at the estimate.
+fn global_wald(vmat: &Mat, beta: &[f64], singular_at_estimate: bool, toler_chol: f64) -> f64 {
     let mut vchol = vmat.clone();
-    cholesky2(&mut vchol, control.toler_chol);
-    let mut sol = beta.clone();
+    cholesky2(&mut vchol, toler_chol);
+    let mut sol = beta.to_vec();
     chsolve2(&vchol, &mut sol);
-    let wald_chisq: f64 = if singular_at_estimate {
+    if singular_at_estimate {
         f64::NAN
     } else {
         beta.iter().zip(sol.iter()).map(|(a, b)| a * b).sum()
-    };
+    }
+}
+
+/// [`cox`] with explicit control parameters.
+///
+/// # Examples
+///
+/// ```rust
+/// use mmreport_stats::{cox_with, CoxControl, Ties};
+/// // survival::aml: weeks to relapse (1 = relapse), maintained (0) or not (1).
+/// let time = [9.0, 13.0, 13.0, 18.0, 23.0, 28.0, 31.0, 34.0, 45.0, 48.0, 161.0,
+///     5.0, 5.0, 8.0, 8.0, 12.0, 16.0, 23.0, 27.0, 30.0, 33.0, 43.0, 45.0];
+/// let event = [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1]
+///     .map(|e| e == 1);
+/// let group: Vec<usize> = (0..23).map(|i| usize::from(i >= 11)).collect();
+/// let x: Vec<Vec<f64>> = group.iter().map(|&g| vec![g as f64]).collect();
+/// // coxph(Surv(time, status) ~ x, aml, ties = "breslow"): coef 0.904, LR test p 0.0694.
+/// let fit = cox_with(&time, &event, &x, Ties::Breslow, CoxControl::default())?;
+/// assert!((fit.coef[0] / 0.9042197236857 - 1.0).abs() < 1e-9);
+/// assert!((fit.lrt_p / 0.069448000546784 - 1.0).abs() < 1e-9);
+/// # Ok::<(), mmreport_stats::StatsError>(())
+/// ```
+pub fn cox_with(
+    time: &[f64],
+    event: &[bool],
+    x: &[Vec<f64>],
+    ties: Ties,
+    control: CoxControl,
+) -> Result<CoxFit> {
+    let (nvar, events) = check_design(time, event, x, &control)?;
+    let (mut w, scale) = Work::new(time, event, x, nvar, ties);
+    let null = null_fit(&mut w, &control)?;
+    let Newton {
+        mut beta,
+        loglik,
+        converged,
+        iter,
+    } = newton_raphson(&mut w, &null, &control);
+    let (vmat, final_u) = unscale(&mut w, &mut beta, &scale);
+    let collapsed = collapsed_coefs(&vmat);
+    let singular_at_estimate = collapsed.iter().any(|&c| c);
+    let infinite_coef = infinite_coefs(&final_u, &vmat, &beta, &collapsed, &control);
+    let WaldRows {
+        se,
+        z,
+        p_wald,
+        hr,
+        hr_lower,
+        hr_upper,
+    } = wald_rows(&beta, &vmat, &collapsed, control.level)?;
+    let wald_chisq = global_wald(&vmat, &beta, singular_at_estimate, control.toler_chol);
 
     let df = nvar;
-    let lrt_chisq = 2.0 * (loglik1 - loglik0);
     let dff = df as f64;
+    let lrt_chisq = 2.0 * (loglik - null.loglik);
     Ok(CoxFit {
         lrt_p: pchisq_upper(lrt_chisq, dff)?,
         wald_p: if singular_at_estimate {
@@ -509,7 +781,7 @@ pub fn cox_with(
         } else {
             pchisq_upper(wald_chisq, dff)?
         },
-        score_p: pchisq_upper(sctest, dff)?,
+        score_p: pchisq_upper(null.sctest, dff)?,
         coef: beta,
         se,
         hr,
@@ -518,17 +790,17 @@ pub fn cox_with(
         z,
         p_wald,
         var: vmat,
-        loglik_null: loglik0,
-        loglik: loglik1,
+        loglik_null: null.loglik,
+        loglik,
         lrt_chisq,
         wald_chisq,
-        score_chisq: sctest,
+        score_chisq: null.sctest,
         df,
-        iterations,
+        iterations: iter.min(control.iter_max),
         converged,
-        monotone_likelihood,
+        monotone_likelihood: infinite_coef.iter().any(|&b| b),
         infinite_coef,
-        n,
+        n: time.len(),
         events,
     })
 }

@@ -1,6 +1,6 @@
 //! Typed errors of the statistics engine.
 //!
-//! Every public function of [`crate::stats`] validates its input and returns a
+//! Every public function of this crate validates its input and returns a
 //! [`StatsError`] instead of panicking: empty inputs, non-finite values, negative
 //! times, mismatched lengths, degenerate data and too-large enumerations are all
 //! reported here.
@@ -8,6 +8,15 @@
 use thiserror::Error;
 
 /// Error returned by the statistics functions.
+///
+/// # Examples
+///
+/// ```rust
+/// use mmreport_stats::{kaplan_meier, ConfType, StatsError};
+/// let err = kaplan_meier(&[1.0, -2.0], &[true, false], ConfType::Log, 0.95).unwrap_err();
+/// assert_eq!(err, StatsError::NegativeTime { index: 1 });
+/// assert_eq!(err.to_string(), "negative time at index 1");
+/// ```
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum StatsError {
     /// An input that must hold at least one value is empty.

@@ -13,6 +13,8 @@
 //! * [`clopper_pearson`]: the exact CI of `binom.test`.
 #![allow(clippy::needless_range_loop)]
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 use statrs::function::factorial::ln_factorial;
 
@@ -46,6 +48,22 @@ fn two_samples(x: &[f64], y: &[f64], level: f64) -> Result<()> {
 }
 
 /// Student's two-sample t test with pooled variance (`t.test(x, y, var.equal = TRUE)`).
+///
+/// # Examples
+///
+/// ```rust
+/// use mmreport_stats::t_test_student;
+/// let x = [2.1, 3.4, 1.9, 5.6, 4.2, 3.3, 2.8];
+/// let y = [4.5, 5.1, 3.9, 6.2, 5.8];
+/// // t.test(x, y, var.equal = TRUE): t = -2.6278, df = 10, p-value = 0.02526,
+/// // 95 percent confidence interval -3.2735 -0.2694.
+/// let t = t_test_student(&x, &y, 0.95)?;
+/// assert_eq!(t.df, 10.0);
+/// let want = [-2.62777925765735, 0.0252582384515894, -3.27345307063908, -0.269404072218062];
+/// let got = [t.statistic, t.p, t.conf_lower, t.conf_upper];
+/// assert!(got.iter().zip(want).all(|(g, w)| (g / w - 1.0).abs() < 1e-9));
+/// # Ok::<(), mmreport_stats::StatsError>(())
+/// ```
 pub fn t_test_student(x: &[f64], y: &[f64], level: f64) -> Result<TTest> {
     two_samples(x, y, level)?;
     let (nx, ny) = (x.len() as f64, y.len() as f64);
@@ -70,6 +88,20 @@ pub fn t_test_student(x: &[f64], y: &[f64], level: f64) -> Result<TTest> {
 }
 
 /// Welch's two-sample t test (`t.test(x, y)`), Welch-Satterthwaite df.
+///
+/// # Examples
+///
+/// ```rust
+/// use mmreport_stats::t_test_welch;
+/// let x = [2.1, 3.4, 1.9, 5.6, 4.2, 3.3, 2.8];
+/// let y = [4.5, 5.1, 3.9, 6.2, 5.8];
+/// // t.test(x, y): t = -2.7758, df = 9.9633, p-value = 0.01965.
+/// let t = t_test_welch(&x, &y, 0.95)?;
+/// let want = [-2.7758488806613, 9.96333939688471, 0.0196534711647244, -3.19404142578328];
+/// let got = [t.statistic, t.df, t.p, t.conf_lower];
+/// assert!(got.iter().zip(want).all(|(g, w)| (g / w - 1.0).abs() < 1e-9));
+/// # Ok::<(), mmreport_stats::StatsError>(())
+/// ```
 pub fn t_test_welch(x: &[f64], y: &[f64], level: f64) -> Result<TTest> {
     two_samples(x, y, level)?;
     if x.len() < 2 || y.len() < 2 {
@@ -172,6 +204,19 @@ fn wilcox_counts(m: usize, n: usize) -> Vec<f64> {
 
 /// Two-sample Wilcoxon rank-sum test as `wilcox.test(x, y)` (two-sided, `mu = 0`,
 /// `correct = TRUE`, `exact = NULL`).
+///
+/// # Examples
+///
+/// ```rust
+/// use mmreport_stats::wilcoxon_rank_sum;
+/// let x = [2.1, 3.4, 1.9, 5.6, 4.2, 3.3, 2.8];
+/// let y = [4.5, 5.1, 3.9, 6.2, 5.8];
+/// // wilcox.test(x, y): W = 4, p-value = 0.0303 (exact: no ties, small samples).
+/// let w = wilcoxon_rank_sum(&x, &y)?;
+/// assert_eq!((w.statistic, w.exact), (4.0, true));
+/// assert!((w.p / 0.0303030303030303 - 1.0).abs() < 1e-9);
+/// # Ok::<(), mmreport_stats::StatsError>(())
+/// ```
 pub fn wilcoxon_rank_sum(x: &[f64], y: &[f64]) -> Result<RankSum> {
     check_finite("x", x)?;
     check_finite("y", y)?;
@@ -293,12 +338,38 @@ fn check_table(table: &[Vec<u64>]) -> Result<(Vec<u64>, Vec<u64>, u64)> {
 }
 
 /// Fisher's exact test (`fisher.test(table)$p.value`, two-sided).
+///
+/// # Examples
+///
+/// ```rust
+/// use mmreport_stats::fisher_exact;
+/// // fisher.test(rbind(c(3, 1), c(1, 3))): p-value = 0.4857; sample odds ratio 9.
+/// let f = fisher_exact(&[vec![3, 1], vec![1, 3]])?;
+/// assert!((f.p / 0.485714285714286 - 1.0).abs() < 1e-9);
+/// assert_eq!(f.odds_ratio, Some(9.0));
+/// // fisher.test(rbind(c(3, 1, 4), c(1, 5, 0))): p-value = 0.05162 (r x c).
+/// let f = fisher_exact(&[vec![3, 1, 4], vec![1, 5, 0]])?;
+/// assert!((f.p / 0.0516150516150517 - 1.0).abs() < 1e-9);
+/// # Ok::<(), mmreport_stats::StatsError>(())
+/// ```
 pub fn fisher_exact(table: &[Vec<u64>]) -> Result<Fisher> {
     fisher_exact_with_limit(table, FISHER_NODE_LIMIT)
 }
 
 /// [`fisher_exact`] with an explicit limit on the enumeration size; exceeding
 /// it returns [`StatsError::TooLarge`].
+///
+/// # Examples
+///
+/// ```rust
+/// use mmreport_stats::{fisher_exact_with_limit, StatsError};
+/// let table = [vec![3, 1, 4], vec![1, 5, 0]];
+/// // fisher.test(rbind(c(3, 1, 4), c(1, 5, 0))): p-value = 0.05162.
+/// let f = fisher_exact_with_limit(&table, 1_000)?;
+/// assert!((f.p / 0.0516150516150517 - 1.0).abs() < 1e-9);
+/// assert_eq!(fisher_exact_with_limit(&table, 1), Err(StatsError::TooLarge { limit: 1 }));
+/// # Ok::<(), mmreport_stats::StatsError>(())
+/// ```
 pub fn fisher_exact_with_limit(table: &[Vec<u64>], limit: u64) -> Result<Fisher> {
     let (rows, cols, n) = check_table(table)?;
     if n == 0 {
@@ -378,10 +449,6 @@ fn fisher_network(
     n: u64,
     limit: u64,
 ) -> Result<(f64, u64)> {
-    use std::collections::HashMap;
-
-    let lf: Vec<f64> = (0..=n).map(ln_factorial).collect();
-    let lfu = |v: u64| lf[v as usize];
     // Orient: rows = shorter side (the node is a vector of row totals).
     let (rows, mut cols) = if rows.len() <= cols.len() {
         (rows.to_vec(), cols.to_vec())
@@ -389,102 +456,197 @@ fn fisher_network(
         (cols.to_vec(), rows.to_vec())
     };
     cols.sort_unstable_by(|a, b| b.cmp(a));
-    let lnk: f64 = rows.iter().map(|&v| lfu(v)).sum::<f64>()
-        + cols.iter().map(|&v| lfu(v)).sum::<f64>()
-        - lfu(n);
-    let obs_w: f64 = -table
-        .iter()
-        .flat_map(|r| r.iter())
-        .map(|&v| lfu(v))
-        .sum::<f64>();
-    // Include a table when lnk + w <= lnk + obs_w + ln(1 + 1e-7).
-    let th = obs_w + (1e-7f64).ln_1p();
+    let mut net = Network::new(table, &rows, &cols, n, limit);
+    let mut stage = Stage::new();
+    let mut key0 = rows.clone();
+    key0.sort_unstable();
+    stage.insert(key0, vec![(0.0, 1.0)]);
+    for j in 0..cols.len() {
+        let mut next = net.advance(&mut stage, &cols, j)?;
+        merge_paths(&mut next);
+        stage = next;
+    }
+    Ok((net.p, net.work))
+}
 
-    // Even split of `total` over `k` cells: the smallest sum of ln x!.
-    let even = |total: u64, k: u64| -> f64 {
+/// The nodes of one stage of the network: each sorted multiset of row totals
+/// still to fill, with the (past log weight, multiplicity) of the paths reaching it.
+type Stage = HashMap<Vec<u64>, Vec<(f64, f64)>>;
+
+/// State of the network algorithm of [`fisher_network`]: the `ln n!` table, the
+/// constant and threshold of the inclusion rule, and the p-value and work units
+/// accumulated so far.
+struct Network {
+    lf: Vec<f64>,
+    /// `ln(N! / (prod r! prod c!))`: the log probability of a table is `lnk - sum ln x!`.
+    lnk: f64,
+    /// A table is included when its weight `-sum ln x!` is at most `th`.
+    th: f64,
+    nr: usize,
+    limit: u64,
+    p: f64,
+    work: u64,
+}
+
+/// The columns `j..` still to allocate at a stage, with what the bounds need.
+struct Rest<'a> {
+    cols: &'a [u64],
+    /// `sum ln c!` over those columns.
+    lf: f64,
+    /// Their total.
+    n: u64,
+    /// Upper bound of the future log weight from the column-wise relaxation.
+    up_cols: f64,
+}
+
+impl Network {
+    /// The `ln n!` table and the inclusion threshold `P_obs (1 + 1e-7)` of an
+    /// oriented table (`rows` the shorter side, `cols` decreasing).
+    fn new(table: &[Vec<u64>], rows: &[u64], cols: &[u64], n: u64, limit: u64) -> Network {
+        let lf: Vec<f64> = (0..=n).map(ln_factorial).collect();
+        let lfu = |v: u64| lf[v as usize];
+        let lnk: f64 = rows.iter().map(|&v| lfu(v)).sum::<f64>()
+            + cols.iter().map(|&v| lfu(v)).sum::<f64>()
+            - lfu(n);
+        let obs_w: f64 = -table
+            .iter()
+            .flat_map(|r| r.iter())
+            .map(|&v| lfu(v))
+            .sum::<f64>();
+        // Include a table when lnk + w <= lnk + obs_w + ln(1 + 1e-7).
+        let th = obs_w + (1e-7f64).ln_1p();
+        Network {
+            lf,
+            lnk,
+            th,
+            nr: rows.len(),
+            limit,
+            p: 0.0,
+            work: 0,
+        }
+    }
+
+    fn lfu(&self, v: u64) -> f64 {
+        self.lf[v as usize]
+    }
+
+    /// Even split of `total` over `k` cells: the smallest sum of ln x!.
+    fn even(&self, total: u64, k: u64) -> f64 {
         if k == 0 {
             return 0.0;
         }
         let q = total / k;
         let rem = total % k;
-        rem as f64 * lfu(q + 1) + (k - rem) as f64 * lfu(q)
-    };
+        rem as f64 * self.lfu(q + 1) + (k - rem) as f64 * self.lfu(q)
+    }
 
-    let mut stage: HashMap<Vec<u64>, Vec<(f64, f64)>> = HashMap::new();
-    let mut key0 = rows.clone();
-    key0.sort_unstable();
-    stage.insert(key0, vec![(0.0, 1.0)]);
-    let mut p = 0.0f64;
-    let mut work = 0u64;
-    let nr = rows.len();
-    for j in 0..cols.len() {
+    /// Process stage `j`: settle every node of `stage` by its bounds and expand
+    /// the undecided paths by column `j` (not after the last column); returns the
+    /// nodes of stage `j + 1`.
+    fn advance(&mut self, stage: &mut Stage, cols: &[u64], j: usize) -> Result<Stage> {
         let rest = &cols[j..];
-        let ncols_rest = rest.len() as u64;
-        let rest_lf: f64 = rest.iter().map(|&v| lfu(v)).sum();
-        let rest_n: u64 = rest.iter().sum();
-        let mut next: HashMap<Vec<u64>, Vec<(f64, f64)>> = HashMap::new();
+        let rest = Rest {
+            cols: rest,
+            lf: rest.iter().map(|&v| self.lfu(v)).sum(),
+            n: rest.iter().sum(),
+            up_cols: -rest
+                .iter()
+                .map(|&c| self.even(c, self.nr as u64))
+                .sum::<f64>(),
+        };
+        let mut next = Stage::new();
         for (key, pasts) in stage.drain() {
-            let key_lf: f64 = key.iter().map(|&v| lfu(v)).sum();
-            // Closed-form log of the total future weight.
-            let total = lfu(rest_n) - key_lf - rest_lf;
-            // Upper bound of the future log weight (most probable completion).
-            let up_rows: f64 = -key.iter().map(|&r| even(r, ncols_rest)).sum::<f64>();
-            let up_cols: f64 = -rest.iter().map(|&c| even(c, nr as u64)).sum::<f64>();
-            let upper = up_rows.min(up_cols);
-            // Lower bound (least probable completion): ln is superadditive.
-            let lower = (-key_lf).max(-rest_lf);
-            let mut expand: Vec<(f64, f64)> = Vec::new();
-            for (v, m) in pasts {
-                work += 1;
-                if v + upper <= th {
-                    p += m * (lnk + v + total).exp();
-                } else if v + lower > th {
-                    // no completion qualifies
-                } else {
-                    expand.push((v, m));
-                }
-            }
-            if work > limit {
-                return Err(StatsError::TooLarge { limit });
-            }
+            let expand = self.settle(&key, pasts, &rest)?;
             if expand.is_empty() || j + 1 == cols.len() {
                 continue;
             }
-            // Allocate column j over the rows (x_i <= key_i).
-            let mut x = vec![0u64; nr];
-            let mut err = None;
-            allocate(&key, cols[j], 0, &mut x, &mut |x: &[u64]| {
-                let delta: f64 = -x.iter().map(|&v| lfu(v)).sum::<f64>();
-                let mut nk: Vec<u64> = key.iter().zip(x.iter()).map(|(k, v)| k - v).collect();
-                nk.sort_unstable();
-                let entry = next.entry(nk).or_default();
-                entry.extend(expand.iter().map(|&(v, m)| (v + delta, m)));
-                work += expand.len() as u64;
-                if work > limit {
-                    err = Some(StatsError::TooLarge { limit });
-                    return false;
-                }
-                true
-            });
-            if let Some(e) = err {
-                return Err(e);
-            }
+            self.expand(&key, cols[j], &expand, &mut next)?;
         }
-        // Merge paths with (numerically) equal past weights.
-        for pasts in next.values_mut() {
-            pasts.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-            let mut merged: Vec<(f64, f64)> = Vec::with_capacity(pasts.len());
-            for &(v, m) in pasts.iter() {
-                match merged.last_mut() {
-                    Some(last) if (v - last.0).abs() <= 1e-12 * (1.0 + v.abs()) => last.1 += m,
-                    _ => merged.push((v, m)),
-                }
-            }
-            *pasts = merged;
-        }
-        stage = next;
+        Ok(next)
     }
-    Ok((p, work))
+
+    /// Bounds of one node: the paths whose every completion qualifies add their
+    /// closed-form total to `p`, those with none are dropped; returns the
+    /// undecided paths. Counts one work unit per path.
+    fn settle(
+        &mut self,
+        key: &[u64],
+        pasts: Vec<(f64, f64)>,
+        rest: &Rest,
+    ) -> Result<Vec<(f64, f64)>> {
+        let key_lf: f64 = key.iter().map(|&v| self.lfu(v)).sum();
+        // Closed-form log of the total future weight.
+        let total = self.lfu(rest.n) - key_lf - rest.lf;
+        // Upper bound of the future log weight (most probable completion).
+        let ncols_rest = rest.cols.len() as u64;
+        let up_rows: f64 = -key.iter().map(|&r| self.even(r, ncols_rest)).sum::<f64>();
+        let upper = up_rows.min(rest.up_cols);
+        // Lower bound (least probable completion): ln is superadditive.
+        let lower = (-key_lf).max(-rest.lf);
+        let mut expand: Vec<(f64, f64)> = Vec::new();
+        for (v, m) in pasts {
+            self.work += 1;
+            if v + upper <= self.th {
+                self.p += m * (self.lnk + v + total).exp();
+            } else if v + lower > self.th {
+                // no completion qualifies
+            } else {
+                expand.push((v, m));
+            }
+        }
+        if self.work > self.limit {
+            return Err(StatsError::TooLarge { limit: self.limit });
+        }
+        Ok(expand)
+    }
+
+    /// Allocate column total `col` over the rows of node `key` (`x_i <= key_i`),
+    /// moving the paths `expand` to the child nodes in `next` with their weight
+    /// `-sum ln x_i!` added; errors once the work exceeds the limit.
+    fn expand(
+        &mut self,
+        key: &[u64],
+        col: u64,
+        expand: &[(f64, f64)],
+        next: &mut Stage,
+    ) -> Result<()> {
+        let (lf, limit, work) = (&self.lf, self.limit, &mut self.work);
+        let mut x = vec![0u64; self.nr];
+        let mut err = None;
+        allocate(key, col, 0, &mut x, &mut |x: &[u64]| {
+            let delta: f64 = -x.iter().map(|&v| lf[v as usize]).sum::<f64>();
+            let mut nk: Vec<u64> = key.iter().zip(x.iter()).map(|(k, v)| k - v).collect();
+            nk.sort_unstable();
+            let entry = next.entry(nk).or_default();
+            entry.extend(expand.iter().map(|&(v, m)| (v + delta, m)));
+            *work += expand.len() as u64;
+            if *work > limit {
+                err = Some(StatsError::TooLarge { limit });
+                return false;
+            }
+            true
+        });
+        match err {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Merge the paths of each node whose past weights are numerically equal
+/// (relative gap `1e-12`), adding their multiplicities.
+fn merge_paths(next: &mut Stage) {
+    for pasts in next.values_mut() {
+        pasts.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        let mut merged: Vec<(f64, f64)> = Vec::with_capacity(pasts.len());
+        for &(v, m) in pasts.iter() {
+            match merged.last_mut() {
+                Some(last) if (v - last.0).abs() <= 1e-12 * (1.0 + v.abs()) => last.1 += m,
+                _ => merged.push((v, m)),
+            }
+        }
+        *pasts = merged;
+    }
 }
 
 /// Enumerate the allocations `x` of `total` over the rows with `x_i <= caps_i`,
@@ -534,6 +696,21 @@ pub struct ChiSq {
 /// Pearson chi-square test of independence (`chisq.test(table, correct = yates)`);
 /// Yates' correction `min(0.5, |O - E|)` is applied only to 2 x 2 tables.
 /// Errors on a zero row or column total (R gives NaN).
+///
+/// # Examples
+///
+/// ```rust
+/// use mmreport_stats::chisq_test;
+/// let table = [vec![12, 7], vec![5, 9]];
+/// // chisq.test(rbind(c(12, 7), c(5, 9))): X-squared = 1.456, df = 1, p-value = 0.2276.
+/// let c = chisq_test(&table, true)?;
+/// assert!((c.statistic / 1.45599637881468 - 1.0).abs() < 1e-9);
+/// assert!((c.p / 0.22756821457581 - 1.0).abs() < 1e-9 && c.yates);
+/// // correct = FALSE: X-squared = 2.4306, p-value = 0.119.
+/// let c = chisq_test(&table, false)?;
+/// assert!((c.p / 0.118989205532145 - 1.0).abs() < 1e-9);
+/// # Ok::<(), mmreport_stats::StatsError>(())
+/// ```
 pub fn chisq_test(table: &[Vec<u64>], yates: bool) -> Result<ChiSq> {
     let (rows, cols, n) = check_table(table)?;
     if rows.contains(&0) || cols.contains(&0) {
@@ -576,6 +753,18 @@ pub fn chisq_test(table: &[Vec<u64>], yates: bool) -> Result<ChiSq> {
 /// Exact Clopper-Pearson interval for a proportion `k / n`, as `binom.test(k, n,
 /// conf.level = level)$conf.int`: `qbeta(a/2, k, n - k + 1)` and
 /// `qbeta(1 - a/2, k + 1, n - k)`, with 0 and 1 at the boundaries.
+///
+/// # Examples
+///
+/// ```rust
+/// use mmreport_stats::clopper_pearson;
+/// // binom.test(3, 10)$conf.int: 0.06673951 0.65245285
+/// let (lo, hi) = clopper_pearson(3, 10, 0.95)?;
+/// assert!((lo / 0.0667395111777345 - 1.0).abs() < 1e-9);
+/// assert!((hi / 0.652452850059997 - 1.0).abs() < 1e-9);
+/// assert_eq!(clopper_pearson(0, 10, 0.95)?.0, 0.0);
+/// # Ok::<(), mmreport_stats::StatsError>(())
+/// ```
 pub fn clopper_pearson(k: u64, n: u64, level: f64) -> Result<(f64, f64)> {
     check_level(level)?;
     if n == 0 {

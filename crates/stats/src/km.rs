@@ -27,6 +27,20 @@ use super::error::{check_level, check_survival, Result, StatsError};
 use super::timefix::timefix_sorted;
 
 /// Transform used for the pointwise confidence band (survfit's `conf.type`).
+///
+/// # Examples
+///
+/// ```rust
+/// use mmreport_stats::{kaplan_meier, ConfType};
+/// // survival::aml, maintained arm: weeks to relapse, 1 = relapse, 0 = censored.
+/// let time = [9.0, 13.0, 13.0, 18.0, 23.0, 28.0, 31.0, 34.0, 45.0, 48.0, 161.0];
+/// let event = [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0].map(|e| e == 1);
+/// // survfit(..., conf.type = "log-log"): median 31, 95% CI (13, NA).
+/// let km = kaplan_meier(&time, &event, ConfType::LogLog, 0.95)?;
+/// let median = km.median();
+/// assert_eq!((median.estimate, median.lower, median.upper), (Some(31.0), Some(13.0), None));
+/// # Ok::<(), mmreport_stats::StatsError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConfType {
@@ -149,6 +163,23 @@ pub(crate) fn conf_limits(conf: ConfType, z: f64, p: f64, se: f64) -> (Option<f6
 ///
 /// Errors on empty input, mismatched lengths, non-finite or negative times, or a
 /// confidence level outside (0, 1).
+///
+/// # Examples
+///
+/// ```rust
+/// use mmreport_stats::{kaplan_meier, ConfType};
+/// // survival::aml, maintained arm: weeks to relapse, 1 = relapse, 0 = censored.
+/// let time = [9.0, 13.0, 13.0, 18.0, 23.0, 28.0, 31.0, 34.0, 45.0, 48.0, 161.0];
+/// let event = [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0].map(|e| e == 1);
+/// let km = kaplan_meier(&time, &event, ConfType::Log, 0.95)?;
+/// // summary(survfit(Surv(time, event) ~ 1))$surv[1] = 10/11, at 11 at risk.
+/// assert_eq!((km.rows[0].time, km.rows[0].n_risk, km.events), (9.0, 11, 7));
+/// assert!((km.rows[0].surv / 0.90909090909090906 - 1.0).abs() < 1e-9);
+/// // Median 31 weeks, 95% CI (18, NA).
+/// let median = km.median();
+/// assert_eq!((median.estimate, median.lower, median.upper), (Some(31.0), Some(18.0), None));
+/// # Ok::<(), mmreport_stats::StatsError>(())
+/// ```
 pub fn kaplan_meier(time: &[f64], event: &[bool], conf: ConfType, level: f64) -> Result<KmFit> {
     check_survival(time, event.len())?;
     check_level(level)?;
@@ -165,6 +196,21 @@ pub fn kaplan_meier(time: &[f64], event: &[bool], conf: ConfType, level: f64) ->
 
 /// Reverse Kaplan-Meier (`survfit(Surv(time, 1 - event) ~ 1)`): the censoring
 /// distribution, whose median is the median follow-up (Schemper & Smith 1996).
+///
+/// # Examples
+///
+/// ```rust
+/// use mmreport_stats::{reverse_kaplan_meier, ConfType};
+/// // survival::aml (both arms): median follow-up 161 weeks, 95% CI (45, NA), as
+/// // survfit(Surv(time, 1 - status) ~ 1).
+/// let time = [9.0, 13.0, 13.0, 18.0, 23.0, 28.0, 31.0, 34.0, 45.0, 48.0, 161.0,
+///     5.0, 5.0, 8.0, 8.0, 12.0, 16.0, 23.0, 27.0, 30.0, 33.0, 43.0, 45.0];
+/// let event = [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1]
+///     .map(|e| e == 1);
+/// let fu = reverse_kaplan_meier(&time, &event, ConfType::Log, 0.95)?.median();
+/// assert_eq!((fu.estimate, fu.lower, fu.upper), (Some(161.0), Some(45.0), None));
+/// # Ok::<(), mmreport_stats::StatsError>(())
+/// ```
 pub fn reverse_kaplan_meier(
     time: &[f64],
     event: &[bool],
@@ -329,6 +375,16 @@ fn minmin(time: &[f64], y: &[Option<f64>]) -> Option<f64> {
 
 impl KmFit {
     /// The z value of the confidence level.
+    ///
+    /// # Examples
+    ///
+    /// ```rust
+    /// use mmreport_stats::{kaplan_meier, ConfType};
+    /// let km = kaplan_meier(&[1.0, 2.0, 3.0], &[true, false, true], ConfType::Log, 0.95)?;
+    /// // qnorm(0.975)
+    /// assert!((km.z() / 1.9599639845400536 - 1.0).abs() < 1e-9);
+    /// # Ok::<(), mmreport_stats::StatsError>(())
+    /// ```
     pub fn z(&self) -> f64 {
         self.z
     }
@@ -336,6 +392,22 @@ impl KmFit {
     /// Survival at time `t` (`summary(fit, times = t, extend = TRUE)`): the step
     /// function value and its band at the last table time `<= t` (surv 1 with
     /// band [1, 1] before the first time), and the number at risk at `t`.
+    ///
+    /// # Examples
+    ///
+    /// ```rust
+    /// use mmreport_stats::{kaplan_meier, ConfType};
+    /// // survival::aml, maintained arm: weeks to relapse, 1 = relapse, 0 = censored.
+    /// let time = [9.0, 13.0, 13.0, 18.0, 23.0, 28.0, 31.0, 34.0, 45.0, 48.0, 161.0];
+    /// let event = [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0].map(|e| e == 1);
+    /// let km = kaplan_meier(&time, &event, ConfType::Log, 0.95)?;
+    /// // summary(fit, times = 12, extend = TRUE): surv 0.909, CI (0.754, 1), 10 at risk.
+    /// let at = km.survival_at(12.0)?;
+    /// assert!((at.surv / 0.909090909090909 - 1.0).abs() < 1e-9);
+    /// assert!((at.lower.unwrap() / 0.754133845081525 - 1.0).abs() < 1e-9);
+    /// assert_eq!((at.upper, at.n_risk), (Some(1.0), 10));
+    /// # Ok::<(), mmreport_stats::StatsError>(())
+    /// ```
     pub fn survival_at(&self, t: f64) -> Result<SurvAt> {
         if !t.is_finite() {
             return Err(StatsError::NonFinite {
@@ -376,6 +448,20 @@ impl KmFit {
     /// the smallest time at which `S <= 1 - p` (midpoint of the flat stretch when
     /// `S` equals `1 - p` exactly over an interval, tolerance `sqrt(eps)`), with the
     /// confidence limits taken where the lower and upper bands cross `1 - p`.
+    ///
+    /// # Examples
+    ///
+    /// ```rust
+    /// use mmreport_stats::{kaplan_meier, ConfType};
+    /// // survival::aml, maintained arm: weeks to relapse, 1 = relapse, 0 = censored.
+    /// let time = [9.0, 13.0, 13.0, 18.0, 23.0, 28.0, 31.0, 34.0, 45.0, 48.0, 161.0];
+    /// let event = [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0].map(|e| e == 1);
+    /// let km = kaplan_meier(&time, &event, ConfType::Log, 0.95)?;
+    /// // quantile(fit, probs = 0.25): 18 weeks, 95% CI (13, NA).
+    /// let q = km.quantile(0.25)?;
+    /// assert_eq!((q.estimate, q.lower, q.upper), (Some(18.0), Some(13.0), None));
+    /// # Ok::<(), mmreport_stats::StatsError>(())
+    /// ```
     pub fn quantile(&self, p: f64) -> Result<Quantile> {
         if !(0.0..=1.0).contains(&p) {
             return Err(StatsError::InvalidArgument(format!(
@@ -409,6 +495,20 @@ impl KmFit {
     /// 0.5 within `sqrt(eps)` and later drops below). Where a band is not monotone this can
     /// be earlier than [`KmFit::quantile`]`(0.5)`, which follows `quantile.survfit`; the two
     /// R functions then disagree, and the printed value is the one papers report.
+    ///
+    /// # Examples
+    ///
+    /// ```rust
+    /// use mmreport_stats::{kaplan_meier, ConfType};
+    /// // survival::aml, maintained arm: weeks to relapse, 1 = relapse, 0 = censored.
+    /// let time = [9.0, 13.0, 13.0, 18.0, 23.0, 28.0, 31.0, 34.0, 45.0, 48.0, 161.0];
+    /// let event = [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0].map(|e| e == 1);
+    /// let km = kaplan_meier(&time, &event, ConfType::Log, 0.95)?;
+    /// // print(survfit(...)): median 31, 0.95LCL 18, 0.95UCL NA.
+    /// let m = km.median();
+    /// assert_eq!((m.estimate, m.lower, m.upper), (Some(31.0), Some(18.0), None));
+    /// # Ok::<(), mmreport_stats::StatsError>(())
+    /// ```
     pub fn median(&self) -> Quantile {
         let time: Vec<f64> = self.rows.iter().map(|r| r.time).collect();
         let band = |f: &dyn Fn(&KmRow) -> Option<f64>| -> Vec<Option<f64>> {
