@@ -387,13 +387,50 @@ impl Track {
 }
 
 /// Build every row of one patient.
+///
+/// The random draws happen in a fixed order (relapse inputs, diagnosis and birth dates,
+/// relapse evidence, prior exposures, baseline measurements, then cycle by cycle labs and
+/// adverse events): the same seed gives the same cohort, so the helpers below must be
+/// called in this order.
 pub(super) fn build(spec: &Spec, rng: &mut ChaCha8Rng) -> Bundle {
-    let index = spec.index;
-    let id = spec.id.clone();
+    let rel = relapse_inputs(spec, rng);
+    let truth_status = imwg_status(rel.relapse, rel.last_end, rel.best);
+    let planted_status = (truth_status != rel.recorded).then(|| PlantedStatus {
+        patient_id: spec.id.clone(),
+        recorded: rel.recorded,
+        truth: truth_status,
+    });
+    let dates = history_dates(spec, &rel, rng);
+    let evidence = relapse_evidence(spec, rng);
+    let priors = Priors::draw(spec, rng);
+    let patient = patient(spec, &rel, dates, evidence, priors);
+    let (assessments, planted_responses) = assessments(spec, rng);
+    let (labs, aes) = labs_and_aes(spec, rng);
+    Bundle {
+        patient,
+        assessments,
+        aes,
+        labs,
+        planted_status,
+        planted_responses,
+    }
+}
 
-    // --- relapse / refractory inputs -------------------------------------------------
+/// The IMWG relapse/refractory inputs of one patient and the status the record gives.
+struct RelapseInputs {
+    relapse: NaiveDate,
+    /// End of the last prior line.
+    last_end: NaiveDate,
+    /// Best response to the prior lines.
+    best: Response,
+    recorded: DiseaseStatus,
+}
+
+/// Relapse date, end of the last prior line and best prior response, chosen so that the
+/// recorded status is (or, for a planted fault, is not) the IMWG one.
+fn relapse_inputs(spec: &Spec, rng: &mut ChaCha8Rng) -> RelapseInputs {
     let to_index = int(rng, 10, 40);
-    let relapse = days(index, -to_index);
+    let relapse = days(spec.index, -to_index);
     let (last_end, best, recorded) = match spec.status {
         StatusKind::Consistent(true) => {
             let best = pick(
@@ -439,84 +476,160 @@ pub(super) fn build(spec: &Spec, rng: &mut ChaCha8Rng) -> Bundle {
             DiseaseStatus::RelapsedAndRefractory,
         ),
     };
-    let truth_status = imwg_status(relapse, last_end, best);
-    let planted_status = (truth_status != recorded).then(|| PlantedStatus {
-        patient_id: id.clone(),
+    RelapseInputs {
+        relapse,
+        last_end,
+        best,
         recorded,
-        truth: truth_status,
-    });
-    let first_line_start = last_end.min(relapse);
+    }
+}
+
+/// Diagnosis and birth dates.
+#[derive(Clone, Copy)]
+struct HistoryDates {
+    diagnosis: NaiveDate,
+    birth: NaiveDate,
+}
+
+/// Diagnosis a plausible time per prior line before the first of them; birth some days
+/// before the age's anniversary at the index date (diagnosis drawn first).
+fn history_dates(spec: &Spec, rel: &RelapseInputs, rng: &mut ChaCha8Rng) -> HistoryDates {
+    let first_line_start = rel.last_end.min(rel.relapse);
     let diagnosis = days(
         first_line_start,
         -(i64::from(spec.lines) * int(rng, 200, 330)),
     );
-    let birth = {
-        let y = index.year() - spec.age as i32;
-        let anniversary = NaiveDate::from_ymd_opt(y, index.month(), index.day().min(28))
-            .unwrap_or(NaiveDate::MIN);
-        days(anniversary, -int(rng, 1, 300))
-    };
+    let index = spec.index;
+    let y = index.year() - spec.age as i32;
+    let anniversary =
+        NaiveDate::from_ymd_opt(y, index.month(), index.day().min(28)).unwrap_or(NaiveDate::MIN);
+    let birth = days(anniversary, -int(rng, 1, 300));
+    HistoryDates { diagnosis, birth }
+}
 
-    // relapse evidence
+/// The relapse evidence the patients sheet documents (IMWG relapse criteria).
+struct Evidence {
+    bone: bool,
+    growth: bool,
+    hyper: bool,
+    new_pc: bool,
+    hb_drop: f64,
+    cr_rise: f64,
+    nadir: Option<f64>,
+    at_relapse: Option<f64>,
+}
+
+/// Relapse evidence: for a planted "no evidence" patient every criterion stays below its
+/// threshold; otherwise at least one is documented (a new bone lesion when none was drawn).
+fn relapse_evidence(spec: &Spec, rng: &mut ChaCha8Rng) -> Evidence {
     let serum_type = matches!(spec.mp, MProtein::IgG | MProtein::IgA);
     let emd_at_relapse = spec
         .emd
         .as_ref()
         .is_some_and(|e| e.onset == EmdOnset::AtRelapse);
-    let (mut bone, mut growth, mut hyper) = (false, false, false);
-    let (mut hb_drop, mut cr_rise) = (round(uni(rng, 0.0, 15.0), 0), round(uni(rng, 0.0, 30.0), 1));
-    let (mut nadir, mut at_relapse) = (None, None);
-    let new_pc = emd_at_relapse && !spec.no_evidence;
+    let hb_drop = round(uni(rng, 0.0, 15.0), 0);
+    let cr_rise = round(uni(rng, 0.0, 30.0), 1);
+    let mut ev = Evidence {
+        bone: false,
+        growth: false,
+        hyper: false,
+        new_pc: emd_at_relapse && !spec.no_evidence,
+        hb_drop,
+        cr_rise,
+        nadir: None,
+        at_relapse: None,
+    };
     if spec.no_evidence {
-        hb_drop = 6.0;
-        cr_rise = 9.0;
+        ev.hb_drop = 6.0;
+        ev.cr_rise = 9.0;
         if serum_type {
-            nadir = Some(10.0);
-            at_relapse = Some(11.0);
+            ev.nadir = Some(10.0);
+            ev.at_relapse = Some(11.0);
         }
     } else {
-        bone = chance(rng, 0.45);
-        growth = spec
-            .emd
-            .as_ref()
-            .is_some_and(|e| e.onset == EmdOnset::AtDiagnosis)
-            && chance(rng, 0.5);
-        if chance(rng, 0.3) {
-            hb_drop = round(uni(rng, 21.0, 35.0), 0);
-        }
-        if serum_type && chance(rng, 0.6) {
-            let n = round(uni(rng, 3.0, 15.0), 1);
-            nadir = Some(n);
-            at_relapse = Some(round(n * 1.6 + 6.0, 1));
-        }
-        hyper = spec.mp == MProtein::IgA && chance(rng, 0.1);
-        let documented = bone
-            || growth
-            || hyper
-            || new_pc
-            || hb_drop >= 20.0
-            || spec.calcium > 2.75
-            || at_relapse.is_some();
-        if !documented {
-            bone = true;
-        }
+        draw_evidence(spec, rng, serum_type, &mut ev);
     }
     if spec.no_evidence {
-        cr_rise = cr_rise.min(20.0);
+        ev.cr_rise = ev.cr_rise.min(20.0);
     }
+    ev
+}
 
-    // --- treatment and outcome ---------------------------------------------------------
+/// The drawn relapse evidence of a patient with documented relapse (draw order: bone,
+/// plasmacytoma growth, Hb drop, M-protein rise, hyperviscosity).
+fn draw_evidence(spec: &Spec, rng: &mut ChaCha8Rng, serum_type: bool, ev: &mut Evidence) {
+    ev.bone = chance(rng, 0.45);
+    ev.growth = spec
+        .emd
+        .as_ref()
+        .is_some_and(|e| e.onset == EmdOnset::AtDiagnosis)
+        && chance(rng, 0.5);
+    if chance(rng, 0.3) {
+        ev.hb_drop = round(uni(rng, 21.0, 35.0), 0);
+    }
+    if serum_type && chance(rng, 0.6) {
+        let n = round(uni(rng, 3.0, 15.0), 1);
+        ev.nadir = Some(n);
+        ev.at_relapse = Some(round(n * 1.6 + 6.0, 1));
+    }
+    ev.hyper = spec.mp == MProtein::IgA && chance(rng, 0.1);
+    let documented = ev.bone
+        || ev.growth
+        || ev.hyper
+        || ev.new_pc
+        || ev.hb_drop >= 20.0
+        || spec.calcium > 2.75
+        || ev.at_relapse.is_some();
+    if !documented {
+        ev.bone = true;
+    }
+}
+
+/// Prior exposures beyond bortezomib and lenalidomide.
+struct Priors {
+    pomalidomide: bool,
+    carfilzomib: bool,
+    daratumumab: bool,
+    asct: bool,
+}
+
+impl Priors {
+    /// Drawn in this order; a drug is only drawn for patients with enough prior lines (and
+    /// not when it is part of the current regimen).
+    fn draw(spec: &Spec, rng: &mut ChaCha8Rng) -> Priors {
+        let lines = spec.lines;
+        let pomalidomide = lines >= 4 && chance(rng, 0.4);
+        let carfilzomib = lines >= 5 && spec.regimen != "BKd" && chance(rng, 0.25);
+        let daratumumab = lines >= 5 && spec.regimen != "BDd" && chance(rng, 0.3);
+        let asct = chance(rng, 0.2);
+        Priors {
+            pomalidomide,
+            carfilzomib,
+            daratumumab,
+            asct,
+        }
+    }
+}
+
+/// The patients/treatment row of one patient: the design's values plus the derived dates,
+/// relapse inputs and evidence (a field-by-field table; no random draws).
+fn patient(
+    spec: &Spec,
+    rel: &RelapseInputs,
+    dates: HistoryDates,
+    ev: Evidence,
+    priors: Priors,
+) -> DemoPatient {
+    let index = spec.index;
     let last_dose = days(index, 28 * i64::from(spec.cycles.max(1) - 1) + 1);
     let end_date = days(index, spec.end);
     let death_date = spec.death.as_ref().map(|_| end_date);
-
-    let lines = spec.lines;
-    let patient = DemoPatient {
-        patient_id: id.clone(),
+    DemoPatient {
+        patient_id: spec.id.clone(),
         sex: spec.sex,
         age: spec.age,
-        birth_date: birth,
-        diagnosis_date: diagnosis,
+        birth_date: dates.birth,
+        diagnosis_date: dates.diagnosis,
         m_protein_type: spec.mp,
         ds_stage: if spec.creatinine >= 177.0 {
             "IIIB"
@@ -539,26 +652,26 @@ pub(super) fn build(spec: &Spec, rng: &mut ChaCha8Rng) -> Bundle {
         wbc: spec.wbc,
         platelets: spec.plt,
         fish: spec.fish.clone(),
-        prior_lines: lines,
+        prior_lines: spec.lines,
         prior_bortezomib: true,
         prior_lenalidomide: spec.prior_len,
-        prior_pomalidomide: lines >= 4 && chance(rng, 0.4),
-        prior_carfilzomib: lines >= 5 && spec.regimen != "BKd" && chance(rng, 0.25),
-        prior_daratumumab: lines >= 5 && spec.regimen != "BDd" && chance(rng, 0.3),
-        prior_asct: chance(rng, 0.2),
+        prior_pomalidomide: priors.pomalidomide,
+        prior_carfilzomib: priors.carfilzomib,
+        prior_daratumumab: priors.daratumumab,
+        prior_asct: priors.asct,
         emd: spec.emd.clone(),
-        disease_status: recorded,
-        last_prior_regimen_end: last_end,
-        relapse_date: relapse,
-        prior_best_response: best,
-        new_bone_lesion: bone,
-        new_plasmacytoma: new_pc,
-        plasmacytoma_growth: growth,
-        hyperviscosity: hyper,
-        hb_drop,
-        creatinine_rise: cr_rise,
-        m_protein_nadir: nadir,
-        m_protein_at_relapse: at_relapse,
+        disease_status: rel.recorded,
+        last_prior_regimen_end: rel.last_end,
+        relapse_date: rel.relapse,
+        prior_best_response: rel.best,
+        new_bone_lesion: ev.bone,
+        new_plasmacytoma: ev.new_pc,
+        plasmacytoma_growth: ev.growth,
+        hyperviscosity: ev.hyper,
+        hb_drop: ev.hb_drop,
+        creatinine_rise: ev.cr_rise,
+        m_protein_nadir: ev.nadir,
+        m_protein_at_relapse: ev.at_relapse,
         notes: spec.notes.clone(),
         regimen: spec.regimen.clone(),
         index_date: index,
@@ -574,9 +687,12 @@ pub(super) fn build(spec: &Spec, rng: &mut ChaCha8Rng) -> Bundle {
         } else {
             VitalStatus::Alive
         },
-    };
+    }
+}
 
-    // --- assessments -------------------------------------------------------------------
+/// The baseline assessment and one per recorded response, with the planted responses
+/// (where the measurements imply another category than the one recorded).
+fn assessments(spec: &Spec, rng: &mut ChaCha8Rng) -> (Vec<DemoAssessment>, Vec<PlantedResponse>) {
     let mut track = Track::new(spec, rng);
     let mut assessments = vec![track.baseline(spec)];
     let mut planted_responses = Vec::new();
@@ -589,19 +705,24 @@ pub(super) fn build(spec: &Spec, rng: &mut ChaCha8Rng) -> Bundle {
             .unwrap_or(recorded);
         if truth != recorded {
             planted_responses.push(PlantedResponse {
-                patient_id: id.clone(),
+                patient_id: spec.id.clone(),
                 after_cycle: cycle,
                 recorded,
                 truth,
             });
         }
-        assessments.push(track.next(spec, cycle, days(index, day), recorded, truth));
+        assessments.push(track.next(spec, cycle, days(spec.index, day), recorded, truth));
     }
+    (assessments, planted_responses)
+}
 
-    // --- labs and adverse events -------------------------------------------------------
+/// The baseline lab draw and one nadir draw per cycle (until the end of follow-up), with
+/// the adverse events they document, sorted by cycle and term.
+fn labs_and_aes(spec: &Spec, rng: &mut ChaCha8Rng) -> (Vec<DemoLab>, Vec<DemoAe>) {
+    let id = spec.id.as_str();
     let mut labs = vec![lab(
-        &id,
-        index,
+        id,
+        spec.index,
         spec.wbc,
         spec.plt,
         spec.hb,
@@ -609,42 +730,13 @@ pub(super) fn build(spec: &Spec, rng: &mut ChaCha8Rng) -> Bundle {
     )];
     let mut aes = Vec::new();
     let worst_cycle = spec.cycles.clamp(1, 2);
-    let hb_drop_cycle = worst_cycle;
     for k in 1..=spec.cycles {
         let day = 28 * i64::from(k) - 7;
         if day > spec.end {
             break;
         }
-        let date = days(index, day);
-        let wbc = cytopenia(
-            rng,
-            k,
-            worst_cycle,
-            spec.wbc_ae,
-            spec.wbc,
-            4.0,
-            wbc_for_grade,
-            &mut aes,
-            (&id, AeTerm::WbcDecreased, date),
-        );
-        let plt = cytopenia(
-            rng,
-            k,
-            worst_cycle,
-            spec.plt_ae,
-            spec.plt,
-            100.0,
-            plt_for_grade,
-            &mut aes,
-            (&id, AeTerm::PlateletDecreased, date),
-        );
-        let hb = if spec.hb_drop && k == hb_drop_cycle {
-            spec.hb - uni(rng, 14.0, 20.0).round()
-        } else {
-            spec.hb + uni(rng, -8.0, 5.0).round()
-        };
-        let cr = round(spec.creatinine * uni(rng, 0.95, 1.05), 1);
-        labs.push(lab(&id, date, wbc, plt, hb, cr));
+        let date = days(spec.index, day);
+        labs.push(cycle_lab(spec, rng, k, worst_cycle, date, &mut aes));
         for (term, grade, at) in [
             (AeTerm::Fatigue, spec.fatigue, 1),
             (AeTerm::Anorexia, spec.anorexia, worst_cycle),
@@ -652,7 +744,7 @@ pub(super) fn build(spec: &Spec, rng: &mut ChaCha8Rng) -> Bundle {
         ] {
             if grade > 0 && k == at {
                 aes.push(DemoAe {
-                    patient_id: id.clone(),
+                    patient_id: id.to_string(),
                     term,
                     grade,
                     cycle: k,
@@ -663,15 +755,51 @@ pub(super) fn build(spec: &Spec, rng: &mut ChaCha8Rng) -> Bundle {
         }
     }
     aes.sort_by_key(|a| (a.cycle, a.term));
+    (labs, aes)
+}
 
-    Bundle {
-        patient,
-        assessments,
+/// Cycle `k`'s nadir draw: WBC and platelets reproduce the recorded cytopenia grades
+/// (recording their adverse-event rows), Hb shows the planted drop at the worst cycle,
+/// creatinine stays near baseline. Draw order: WBC, platelets, Hb, creatinine.
+fn cycle_lab(
+    spec: &Spec,
+    rng: &mut ChaCha8Rng,
+    k: u32,
+    worst_cycle: u32,
+    date: NaiveDate,
+    aes: &mut Vec<DemoAe>,
+) -> DemoLab {
+    let id = spec.id.as_str();
+    let wbc = cytopenia(
+        rng,
+        k,
+        worst_cycle,
+        spec.wbc_ae,
+        spec.wbc,
+        4.0,
+        wbc_for_grade,
         aes,
-        labs,
-        planted_status,
-        planted_responses,
-    }
+        (id, AeTerm::WbcDecreased, date),
+    );
+    let plt = cytopenia(
+        rng,
+        k,
+        worst_cycle,
+        spec.plt_ae,
+        spec.plt,
+        100.0,
+        plt_for_grade,
+        aes,
+        (id, AeTerm::PlateletDecreased, date),
+    );
+    let hb_drop_cycle = worst_cycle;
+    let hb = if spec.hb_drop && k == hb_drop_cycle {
+        spec.hb - uni(rng, 14.0, 20.0).round()
+    } else {
+        spec.hb + uni(rng, -8.0, 5.0).round()
+    };
+    let cr = round(spec.creatinine * uni(rng, 0.95, 1.05), 1);
+    lab(id, date, wbc, plt, hb, cr)
 }
 
 fn lab(id: &str, date: NaiveDate, wbc: f64, plt: f64, hb: f64, cr: f64) -> DemoLab {

@@ -111,175 +111,346 @@ fn next_response(rng: &mut ChaCha8Rng, prev: Response, mp: MProtein, emd: bool) 
     }
 }
 
+/// The design of synthetic patient `i`, from the generator's stream.
+///
+/// The draws happen in a fixed order (disease, treatment course, outcome, cytopenia grades,
+/// demographics, baseline labs, history, toxicity): the same seed gives the same cohort, so
+/// the parts below must be drawn in this order.
 fn spec(i: usize, rng: &mut ChaCha8Rng) -> Spec {
-    let cut = cutoff();
-    let start = NaiveDate::from_ymd_opt(2016, 1, 1).unwrap_or(NaiveDate::MIN);
-    let window = (cut - start).num_days() - 300;
-    let index = days(start, int(rng, 0, window));
-    let max_end = (cut - index).num_days();
-
-    let mp = weighted(
-        rng,
-        &[
-            (MProtein::IgG, 0.52),
-            (MProtein::IgA, 0.21),
-            (MProtein::Kappa, 0.14),
-            (MProtein::Lambda, 0.10),
-            (MProtein::NonSecretory, 0.03),
-        ],
-        MProtein::IgG,
-    );
-    let emd = chance(rng, 0.25).then(|| {
-        let n = if chance(rng, 0.15) { 2 } else { 1 };
-        let first = int(rng, 0, 5) as usize;
-        let sites = (0..n)
-            .map(|k| SITES[(first + k) % SITES.len()].to_string())
-            .collect();
-        Emd {
-            onset: if chance(rng, 0.4) {
-                EmdOnset::AtDiagnosis
-            } else {
-                EmdOnset::AtRelapse
-            },
-            kind: if chance(rng, 0.8) {
-                EmdType::Paraskeletal
-            } else {
-                EmdType::SoftTissue
-            },
-            sites,
-        }
-    });
-    let fish = chance(rng, 0.7).then(|| {
-        let mut f = Fish {
-            del17p: chance(rng, 0.12),
-            t4_14: chance(rng, 0.12),
-            t14_16: chance(rng, 0.04),
-            t14_20: chance(rng, 0.02),
-            gain_1q: chance(rng, 0.4),
-            del13q: chance(rng, 0.3),
-            t11_14: chance(rng, 0.15),
-            igh: chance(rng, 0.1),
-            other: Vec::new(),
-        };
-        if chance(rng, 0.02) {
-            f.other.push("t(4;11)".to_string());
-        }
-        f
-    });
-    let marrow = if mp == MProtein::NonSecretory {
-        round(uni(rng, 30.0, 80.0), 1)
-    } else {
-        round(lognormal(rng, 25.0, 0.8).clamp(1.0, 95.0), 1)
-    };
-    let wbc = round(lognormal(rng, 4.8, 0.35).clamp(1.2, 30.0), 2);
-    let plt = (160.0 + 50.0 * normal(rng)).clamp(15.0, 450.0).round();
-
-    // Treatment course: responses at cycles 2, 4, 6, 8 (cycle 1 for one-cycle patients);
-    // progression ends treatment.
-    let planned = weighted(
-        rng,
-        &[
-            (1u32, 0.1),
-            (2, 0.25),
-            (3, 0.15),
-            (4, 0.2),
-            (5, 0.08),
-            (6, 0.12),
-            (7, 0.04),
-            (8, 0.06),
-        ],
-        4,
-    );
-    let mut assessments = Vec::new();
-    let mut cycles = planned;
-    let mut prev = Response::SD;
-    let mut prog = None;
-    let checkpoints: Vec<u32> = if planned == 1 {
-        vec![1]
-    } else {
-        (2..=planned).step_by(2).collect()
-    };
-    for k in checkpoints {
-        let r = next_response(rng, prev, mp, emd.is_some());
-        let day = 28 * i64::from(k) + int(rng, 0, 4);
-        assessments.push((k, day, r));
-        prev = r;
-        if r == Response::PD {
-            prog = Some(day);
-            cycles = k;
-            break;
-        }
-    }
-    let last_day = assessments.last().map_or(28, |a| a.1);
-    let floor = last_day.max(28 * i64::from(cycles)) + 7;
-
-    // Survival: progression after treatment, death after progression, censoring at the
-    // cut-off or at loss to follow-up.
-    let mut prog_day = prog.or_else(|| {
-        let t = last_day + (lognormal(rng, 300.0, 0.9)) as i64;
-        Some(t)
-    });
-    let death_t = prog_day.map(|p| p + (lognormal(rng, 420.0, 0.9)) as i64 + 14);
-    let censor = if chance(rng, 0.1) {
-        int(rng, floor, max_end)
-    } else {
-        max_end
-    };
-    let (end, death) = match death_t {
-        Some(d) if d <= censor => (
-            d.max(floor),
-            Some(if chance(rng, 0.85) {
-                "progression".to_string()
-            } else {
-                "infection".to_string()
-            }),
-        ),
-        _ => (censor.max(floor), None),
-    };
-    if prog_day.is_some_and(|p| p > end || (death.is_none() && p >= end)) {
-        prog_day = None;
-    }
-    if death.is_some() && prog_day.is_none() {
-        prog_day = Some(end - 1);
-    }
-
-    let wbc_base = super::build::wbc_grade(wbc);
-    let plt_base = super::build::plt_grade(plt);
-    let ae = |rng: &mut ChaCha8Rng, base: u8| -> u8 {
-        base.max(weighted(
-            rng,
-            &[(0u8, 0.55), (1, 0.22), (2, 0.13), (3, 0.08), (4, 0.02)],
-            0,
-        ))
-    };
-    let wbc_ae = ae(rng, wbc_base);
-    let plt_ae = ae(rng, plt_base);
-
+    let disease = Disease::draw(rng);
+    let course = Course::draw(rng, disease.mp, disease.emd.is_some());
+    let outcome = Outcome::draw(rng, &course, disease.max_end);
+    let wbc_ae = ae_grade(rng, super::build::wbc_grade(disease.wbc));
+    let plt_ae = ae_grade(rng, super::build::plt_grade(disease.plt));
+    let person = Person::draw(rng);
+    let labs = BaselineLabs::draw(rng);
+    let history = History::draw(rng);
+    let tox = Toxicity::draw(rng);
     Spec {
         id: format!("S{:06}", i + 1),
-        index,
-        sex: if chance(rng, 0.58) {
+        index: disease.index,
+        sex: person.sex,
+        age: person.age,
+        mp: disease.mp,
+        symptom: person.symptom,
+        fracture: person.fracture,
+        amyloidosis: person.amyloidosis,
+        marrow: disease.marrow,
+        calcium: labs.calcium,
+        creatinine: labs.creatinine,
+        b2mg: labs.b2mg,
+        albumin: labs.albumin,
+        ldh: labs.ldh,
+        esr: labs.esr,
+        hb: labs.hb,
+        wbc: disease.wbc,
+        plt: disease.plt,
+        fish: disease.fish,
+        lines: history.lines,
+        prior_len: history.prior_len,
+        regimen: history.regimen,
+        emd: disease.emd,
+        cycles: course.cycles,
+        prog: outcome.prog,
+        end: outcome.end,
+        death: outcome.death,
+        assessments: course.assessments,
+        response_truth: Vec::new(),
+        wbc_ae,
+        plt_ae,
+        fatigue: tox.fatigue,
+        anorexia: tox.anorexia,
+        diarrhea: tox.diarrhea,
+        hb_drop: tox.hb_drop,
+        status: tox.status,
+        no_evidence: false,
+        notes: None,
+    }
+}
+
+/// The disease at the index date: enrolment, M-protein type, extramedullary disease, FISH,
+/// marrow and counts.
+struct Disease {
+    index: NaiveDate,
+    /// Days from index to the data cut-off.
+    max_end: i64,
+    mp: MProtein,
+    emd: Option<Emd>,
+    fish: Option<Fish>,
+    marrow: f64,
+    wbc: f64,
+    plt: f64,
+}
+
+impl Disease {
+    /// Enrolment is spread over 2016 to 300 days before the cut-off.
+    fn draw(rng: &mut ChaCha8Rng) -> Disease {
+        let cut = cutoff();
+        let start = NaiveDate::from_ymd_opt(2016, 1, 1).unwrap_or(NaiveDate::MIN);
+        let window = (cut - start).num_days() - 300;
+        let index = days(start, int(rng, 0, window));
+        let max_end = (cut - index).num_days();
+        let mp = weighted(
+            rng,
+            &[
+                (MProtein::IgG, 0.52),
+                (MProtein::IgA, 0.21),
+                (MProtein::Kappa, 0.14),
+                (MProtein::Lambda, 0.10),
+                (MProtein::NonSecretory, 0.03),
+            ],
+            MProtein::IgG,
+        );
+        let emd = chance(rng, 0.25).then(|| draw_emd(rng));
+        let fish = chance(rng, 0.7).then(|| draw_fish(rng));
+        let marrow = if mp == MProtein::NonSecretory {
+            round(uni(rng, 30.0, 80.0), 1)
+        } else {
+            round(lognormal(rng, 25.0, 0.8).clamp(1.0, 95.0), 1)
+        };
+        let wbc = round(lognormal(rng, 4.8, 0.35).clamp(1.2, 30.0), 2);
+        let plt = (160.0 + 50.0 * normal(rng)).clamp(15.0, 450.0).round();
+        Disease {
+            index,
+            max_end,
+            mp,
+            emd,
+            fish,
+            marrow,
+            wbc,
+            plt,
+        }
+    }
+}
+
+/// Extramedullary disease: one or two adjacent sites, onset, type (in this draw order).
+fn draw_emd(rng: &mut ChaCha8Rng) -> Emd {
+    let n = if chance(rng, 0.15) { 2 } else { 1 };
+    let first = int(rng, 0, 5) as usize;
+    let sites = (0..n)
+        .map(|k| SITES[(first + k) % SITES.len()].to_string())
+        .collect();
+    Emd {
+        onset: if chance(rng, 0.4) {
+            EmdOnset::AtDiagnosis
+        } else {
+            EmdOnset::AtRelapse
+        },
+        kind: if chance(rng, 0.8) {
+            EmdType::Paraskeletal
+        } else {
+            EmdType::SoftTissue
+        },
+        sites,
+    }
+}
+
+/// FISH results of a tested patient, each abnormality with its own frequency.
+fn draw_fish(rng: &mut ChaCha8Rng) -> Fish {
+    let mut f = Fish {
+        del17p: chance(rng, 0.12),
+        t4_14: chance(rng, 0.12),
+        t14_16: chance(rng, 0.04),
+        t14_20: chance(rng, 0.02),
+        gain_1q: chance(rng, 0.4),
+        del13q: chance(rng, 0.3),
+        t11_14: chance(rng, 0.15),
+        igh: chance(rng, 0.1),
+        other: Vec::new(),
+    };
+    if chance(rng, 0.02) {
+        f.other.push("t(4;11)".to_string());
+    }
+    f
+}
+
+/// The treatment course: cycles given and the responses recorded along it.
+struct Course {
+    /// `(after_cycle, day, response)`.
+    assessments: Vec<(u32, i64, Response)>,
+    cycles: u32,
+    /// Day of progression when a response assessment found it.
+    prog: Option<i64>,
+}
+
+impl Course {
+    /// Responses at cycles 2, 4, 6, 8 (cycle 1 for one-cycle patients); progression ends
+    /// treatment.
+    fn draw(rng: &mut ChaCha8Rng, mp: MProtein, emd: bool) -> Course {
+        let planned = weighted(
+            rng,
+            &[
+                (1u32, 0.1),
+                (2, 0.25),
+                (3, 0.15),
+                (4, 0.2),
+                (5, 0.08),
+                (6, 0.12),
+                (7, 0.04),
+                (8, 0.06),
+            ],
+            4,
+        );
+        let mut course = Course {
+            assessments: Vec::new(),
+            cycles: planned,
+            prog: None,
+        };
+        let mut prev = Response::SD;
+        let checkpoints: Vec<u32> = if planned == 1 {
+            vec![1]
+        } else {
+            (2..=planned).step_by(2).collect()
+        };
+        for k in checkpoints {
+            let r = next_response(rng, prev, mp, emd);
+            let day = 28 * i64::from(k) + int(rng, 0, 4);
+            course.assessments.push((k, day, r));
+            prev = r;
+            if r == Response::PD {
+                course.prog = Some(day);
+                course.cycles = k;
+                break;
+            }
+        }
+        course
+    }
+}
+
+/// Survival after the course.
+struct Outcome {
+    /// Days from index to progression.
+    prog: Option<i64>,
+    /// Days from index to death or last follow-up.
+    end: i64,
+    death: Option<String>,
+}
+
+impl Outcome {
+    /// Progression after treatment, death after progression, censoring at the cut-off or
+    /// at loss to follow-up; follow-up never ends before the last treatment visit.
+    fn draw(rng: &mut ChaCha8Rng, course: &Course, max_end: i64) -> Outcome {
+        let last_day = course.assessments.last().map_or(28, |a| a.1);
+        let floor = last_day.max(28 * i64::from(course.cycles)) + 7;
+        let mut prog_day = course.prog.or_else(|| {
+            let t = last_day + (lognormal(rng, 300.0, 0.9)) as i64;
+            Some(t)
+        });
+        let death_t = prog_day.map(|p| p + (lognormal(rng, 420.0, 0.9)) as i64 + 14);
+        let censor = if chance(rng, 0.1) {
+            int(rng, floor, max_end)
+        } else {
+            max_end
+        };
+        let (end, death) = match death_t {
+            Some(d) if d <= censor => (
+                d.max(floor),
+                Some(if chance(rng, 0.85) {
+                    "progression".to_string()
+                } else {
+                    "infection".to_string()
+                }),
+            ),
+            _ => (censor.max(floor), None),
+        };
+        if prog_day.is_some_and(|p| p > end || (death.is_none() && p >= end)) {
+            prog_day = None;
+        }
+        if death.is_some() && prog_day.is_none() {
+            prog_day = Some(end - 1);
+        }
+        Outcome {
+            prog: prog_day,
+            end,
+            death,
+        }
+    }
+}
+
+/// Worst recorded cytopenia grade: at least the baseline grade.
+fn ae_grade(rng: &mut ChaCha8Rng, base: u8) -> u8 {
+    base.max(weighted(
+        rng,
+        &[(0u8, 0.55), (1, 0.22), (2, 0.13), (3, 0.08), (4, 0.02)],
+        0,
+    ))
+}
+
+/// Sex, age, first symptom, fracture, amyloidosis.
+struct Person {
+    sex: Sex,
+    age: u32,
+    symptom: String,
+    fracture: bool,
+    amyloidosis: bool,
+}
+
+impl Person {
+    /// Drawn in field order.
+    fn draw(rng: &mut ChaCha8Rng) -> Person {
+        let sex = if chance(rng, 0.58) {
             Sex::Male
         } else {
             Sex::Female
-        },
-        age: (65.0 + 9.0 * normal(rng)).clamp(35.0, 90.0).round() as u32,
-        mp,
-        symptom: SYMPTOMS[int(rng, 0, 3) as usize].to_string(),
-        fracture: chance(rng, 0.5),
-        amyloidosis: chance(rng, 0.03),
-        marrow,
-        calcium: round((2.3 + 0.2 * normal(rng)).clamp(1.7, 3.6), 2),
-        creatinine: round(lognormal(rng, 85.0, 0.45).clamp(35.0, 900.0), 1),
-        b2mg: round(lognormal(rng, 4.5, 0.5).clamp(1.2, 40.0), 2),
-        albumin: round((34.0 + 5.0 * normal(rng)).clamp(18.0, 50.0), 1),
-        ldh: round(lognormal(rng, 200.0, 0.35).clamp(80.0, 2000.0), 1),
-        esr: uni(rng, 8.0, 150.0).round(),
-        hb: (95.0 + 18.0 * normal(rng)).clamp(50.0, 165.0).round(),
-        wbc,
-        plt,
-        fish,
-        lines: weighted(
+        };
+        let age = (65.0 + 9.0 * normal(rng)).clamp(35.0, 90.0).round() as u32;
+        let symptom = SYMPTOMS[int(rng, 0, 3) as usize].to_string();
+        let fracture = chance(rng, 0.5);
+        let amyloidosis = chance(rng, 0.03);
+        Person {
+            sex,
+            age,
+            symptom,
+            fracture,
+            amyloidosis,
+        }
+    }
+}
+
+/// Baseline labs (log-normal creatinine, β2-MG, LDH; normal calcium, albumin, Hb).
+struct BaselineLabs {
+    calcium: f64,
+    creatinine: f64,
+    b2mg: f64,
+    albumin: f64,
+    ldh: f64,
+    esr: f64,
+    hb: f64,
+}
+
+impl BaselineLabs {
+    /// Drawn in field order.
+    fn draw(rng: &mut ChaCha8Rng) -> BaselineLabs {
+        let calcium = round((2.3 + 0.2 * normal(rng)).clamp(1.7, 3.6), 2);
+        let creatinine = round(lognormal(rng, 85.0, 0.45).clamp(35.0, 900.0), 1);
+        let b2mg = round(lognormal(rng, 4.5, 0.5).clamp(1.2, 40.0), 2);
+        let albumin = round((34.0 + 5.0 * normal(rng)).clamp(18.0, 50.0), 1);
+        let ldh = round(lognormal(rng, 200.0, 0.35).clamp(80.0, 2000.0), 1);
+        let esr = uni(rng, 8.0, 150.0).round();
+        let hb = (95.0 + 18.0 * normal(rng)).clamp(50.0, 165.0).round();
+        BaselineLabs {
+            calcium,
+            creatinine,
+            b2mg,
+            albumin,
+            ldh,
+            esr,
+            hb,
+        }
+    }
+}
+
+/// Prior lines, prior lenalidomide, current regimen.
+struct History {
+    lines: u32,
+    prior_len: bool,
+    regimen: String,
+}
+
+impl History {
+    /// Drawn in field order.
+    fn draw(rng: &mut ChaCha8Rng) -> History {
+        let lines = weighted(
             rng,
             &[
                 (1u32, 0.15),
@@ -292,37 +463,54 @@ fn spec(i: usize, rng: &mut ChaCha8Rng) -> Spec {
                 (8, 0.03),
             ],
             2,
-        ),
-        prior_len: chance(rng, 0.9),
-        regimen: weighted(rng, &REGIMENS, "BRD").to_string(),
-        emd,
-        cycles,
-        prog: prog_day,
-        end,
-        death,
-        assessments,
-        response_truth: Vec::new(),
-        wbc_ae,
-        plt_ae,
-        fatigue: if chance(rng, 0.4) {
+        );
+        let prior_len = chance(rng, 0.9);
+        let regimen = weighted(rng, &REGIMENS, "BRD").to_string();
+        History {
+            lines,
+            prior_len,
+            regimen,
+        }
+    }
+}
+
+/// Non-haematological adverse events, the planted Hb drop flag and whether the recorded
+/// status is relapsed and refractory.
+struct Toxicity {
+    fatigue: u8,
+    anorexia: u8,
+    diarrhea: u8,
+    hb_drop: bool,
+    status: StatusKind,
+}
+
+impl Toxicity {
+    /// Drawn in field order.
+    fn draw(rng: &mut ChaCha8Rng) -> Toxicity {
+        let fatigue = if chance(rng, 0.4) {
             int(rng, 1, 2) as u8
         } else {
             0
-        },
-        anorexia: if chance(rng, 0.3) {
+        };
+        let anorexia = if chance(rng, 0.3) {
             int(rng, 1, 2) as u8
         } else {
             0
-        },
-        diarrhea: if chance(rng, 0.08) {
+        };
+        let diarrhea = if chance(rng, 0.08) {
             int(rng, 1, 3) as u8
         } else {
             0
-        },
-        hb_drop: chance(rng, 0.07),
-        status: StatusKind::Consistent(chance(rng, 0.6)),
-        no_evidence: false,
-        notes: None,
+        };
+        let hb_drop = chance(rng, 0.07);
+        let status = StatusKind::Consistent(chance(rng, 0.6));
+        Toxicity {
+            fatigue,
+            anorexia,
+            diarrhea,
+            hb_drop,
+            status,
+        }
     }
 }
 

@@ -173,7 +173,24 @@ fn col<T>(canon: &'static str, zh: &'static str, f: ColFn<T>) -> Col<T> {
     Col { canon, zh, f }
 }
 
+/// The patients sheet's columns, in sheet order (section by section).
 pub(super) fn patient_cols() -> Vec<Col<DemoPatient>> {
+    let mut cols = identity_cols();
+    cols.extend(baseline_lab_cols());
+    cols.extend(fish_cols());
+    cols.extend(prior_therapy_cols());
+    cols.extend(emd_cols());
+    cols.extend(relapse_cols());
+    cols.push(col("notes", "备注", |p, _| {
+        p.notes
+            .as_ref()
+            .map_or(Cell::Empty, |n| Cell::Str(n.clone()))
+    }));
+    cols
+}
+
+/// Patient columns: identity, demographics, M-protein type, staging and presentation.
+fn identity_cols() -> Vec<Col<DemoPatient>> {
     vec![
         col("patient_id", "患者编号", |p, _| {
             Cell::Str(p.patient_id.clone())
@@ -203,6 +220,13 @@ pub(super) fn patient_cols() -> Vec<Col<DemoPatient>> {
         col("amyloidosis", "淀粉样变", |p, f| {
             f.boolean(p.amyloidosis, B::YouWu)
         }),
+    ]
+}
+
+/// Patient columns: baseline marrow and labs (the messy layout writes creatinine, albumin
+/// and Hb in the alternative unit its header names).
+fn baseline_lab_cols() -> Vec<Col<DemoPatient>> {
+    vec![
         col("bm_plasma_cell_pct", "骨髓浆细胞比例", |p, f| {
             f.num(p.bm_plasma_cell_pct)
         }),
@@ -243,6 +267,12 @@ pub(super) fn patient_cols() -> Vec<Col<DemoPatient>> {
         }),
         col("wbc", "白细胞计数", |p, f| f.num(p.wbc)),
         col("platelets", "血小板计数", |p, f| f.num(p.platelets)),
+    ]
+}
+
+/// Patient columns: FISH (whether tested, each abnormality, other findings).
+fn fish_cols() -> Vec<Col<DemoPatient>> {
+    vec![
         col("fish_tested", "FISH检测", |p, f| {
             f.boolean(p.fish.is_some(), B::ShiFou)
         }),
@@ -260,6 +290,12 @@ pub(super) fn patient_cols() -> Vec<Col<DemoPatient>> {
                 .filter(|x| !x.other.is_empty())
                 .map_or(Cell::Empty, |x| Cell::Str(x.other.join(";")))
         }),
+    ]
+}
+
+/// Patient columns: prior lines and prior exposures.
+fn prior_therapy_cols() -> Vec<Col<DemoPatient>> {
+    vec![
         col("prior_lines", "既往治疗线数", |p, f| {
             f.num_text(f64::from(p.prior_lines), 8, 5)
         }),
@@ -282,6 +318,12 @@ pub(super) fn patient_cols() -> Vec<Col<DemoPatient>> {
         col("prior_asct", "prior_asct", |p, f| {
             f.boolean(p.prior_asct, B::ShiFou)
         }),
+    ]
+}
+
+/// Patient columns: extramedullary disease.
+fn emd_cols() -> Vec<Col<DemoPatient>> {
+    vec![
         col("emd", "髓外病变", |p, f| {
             f.boolean(p.emd.is_some(), B::YouWu)
         }),
@@ -307,6 +349,13 @@ pub(super) fn patient_cols() -> Vec<Col<DemoPatient>> {
                 }
             })
         }),
+    ]
+}
+
+/// Patient columns: disease status, its IMWG relapse inputs and the documented relapse
+/// evidence.
+fn relapse_cols() -> Vec<Col<DemoPatient>> {
+    vec![
         col("disease_status", "疾病状态", |p, f| {
             f.text(p.disease_status.code(), status_zh(p.disease_status))
         }),
@@ -342,11 +391,6 @@ pub(super) fn patient_cols() -> Vec<Col<DemoPatient>> {
         }),
         col("m_protein_at_relapse", "复发时M蛋白", |p, f| {
             f.opt_num(p.m_protein_at_relapse)
-        }),
-        col("notes", "备注", |p, _| {
-            p.notes
-                .as_ref()
-                .map_or(Cell::Empty, |n| Cell::Str(n.clone()))
         }),
     ]
 }
@@ -621,23 +665,64 @@ pub(super) fn new_workbook() -> Result<Workbook, DemoError> {
 /// bytes.
 pub fn write_workbook(c: &DemoCohort, layout: Layout, path: &Path) -> Result<(), DemoError> {
     let mut wb = new_workbook()?;
-    let messy = layout == Layout::MessyChinese;
+    wb.push_worksheet(patients_sheet(c, layout)?);
+    wb.push_worksheet(table_sheet(
+        layout,
+        ("treatment", "治疗方案"),
+        treatment_cols(),
+        &c.patients,
+        "随访截至2022年12月9日",
+    )?);
+    wb.push_worksheet(table_sheet(
+        layout,
+        ("assessments", "疗效评估"),
+        assessment_cols(layout),
+        &c.assessments,
+        "疗程0为基线；疗效见基线资料表",
+    )?);
+    wb.push_worksheet(table_sheet(
+        layout,
+        ("adverse_events", "不良反应"),
+        ae_cols(),
+        &c.adverse_events,
+        "按CTCAE 5.0分级",
+    )?);
+    wb.push_worksheet(table_sheet(
+        layout,
+        ("labs", "实验室检查"),
+        lab_cols(),
+        &c.labs,
+        "单位：10^9/L，血红蛋白g/L，肌酐μmol/L",
+    )?);
+    wb.save(path)?;
+    Ok(())
+}
 
-    // Wide per-cycle responses (messy only): every cycle that has an assessment.
-    let mut cycles: Vec<u32> = c
-        .assessments
-        .iter()
-        .filter(|a| a.response.is_some() && a.after_cycle > 0)
-        .map(|a| a.after_cycle)
-        .collect();
-    cycles.sort_unstable();
-    cycles.dedup();
+/// A sheet with one row per record and no extra columns; `names` is (canonical, Chinese),
+/// `note` the messy layout's `注：` row.
+fn table_sheet<T>(
+    layout: Layout,
+    (canon, zh): (&str, &str),
+    cols: Vec<Col<T>>,
+    records: &[T],
+    note: &str,
+) -> Result<Worksheet, DemoError> {
+    let mut sheet = Sheet::new(Worksheet::new(), layout, canon, zh, cols, &[])?;
+    for r in records {
+        sheet.push(r, &[])?;
+    }
+    sheet.finish(note)
+}
+
+/// The patients sheet; the messy layout adds the per-cycle responses as wide columns.
+fn patients_sheet(c: &DemoCohort, layout: Layout) -> Result<Worksheet, DemoError> {
+    let messy = layout == Layout::MessyChinese;
+    let cycles = response_cycles(c);
     let wide: Vec<String> = if messy {
         cycles.iter().map(|k| format!("第{k}疗程疗效")).collect()
     } else {
         Vec::new()
     };
-
     let mut ps = Sheet::new(
         Worksheet::new(),
         layout,
@@ -648,75 +733,38 @@ pub fn write_workbook(c: &DemoCohort, layout: Layout, path: &Path) -> Result<(),
     )?;
     for p in &c.patients {
         let extra: Vec<Cell> = if messy {
-            cycles
-                .iter()
-                .map(|k| {
-                    c.assessments
-                        .iter()
-                        .find(|a| a.patient_id == p.patient_id && a.after_cycle == *k)
-                        .and_then(|a| a.response)
-                        .map_or(Cell::Empty, |r| Cell::Str(response_zh(r).to_string()))
-                })
-                .collect()
+            wide_responses(c, p, &cycles)
         } else {
             Vec::new()
         };
         ps.push(p, &extra)?;
     }
-    wb.push_worksheet(ps.finish("基线资料截至2022年12月9日；肌酐、血红蛋白、白蛋白单位见表头")?);
+    ps.finish("基线资料截至2022年12月9日；肌酐、血红蛋白、白蛋白单位见表头")
+}
 
-    let mut ts = Sheet::new(
-        Worksheet::new(),
-        layout,
-        "treatment",
-        "治疗方案",
-        treatment_cols(),
-        &[],
-    )?;
-    for p in &c.patients {
-        ts.push(p, &[])?;
-    }
-    wb.push_worksheet(ts.finish("随访截至2022年12月9日")?);
+/// Wide per-cycle responses (messy only): every cycle that has an assessment, ascending.
+fn response_cycles(c: &DemoCohort) -> Vec<u32> {
+    let mut cycles: Vec<u32> = c
+        .assessments
+        .iter()
+        .filter(|a| a.response.is_some() && a.after_cycle > 0)
+        .map(|a| a.after_cycle)
+        .collect();
+    cycles.sort_unstable();
+    cycles.dedup();
+    cycles
+}
 
-    let mut asheet = Sheet::new(
-        Worksheet::new(),
-        layout,
-        "assessments",
-        "疗效评估",
-        assessment_cols(layout),
-        &[],
-    )?;
-    for a in &c.assessments {
-        asheet.push(a, &[])?;
-    }
-    wb.push_worksheet(asheet.finish("疗程0为基线；疗效见基线资料表")?);
-
-    let mut es = Sheet::new(
-        Worksheet::new(),
-        layout,
-        "adverse_events",
-        "不良反应",
-        ae_cols(),
-        &[],
-    )?;
-    for e in &c.adverse_events {
-        es.push(e, &[])?;
-    }
-    wb.push_worksheet(es.finish("按CTCAE 5.0分级")?);
-
-    let mut ls = Sheet::new(
-        Worksheet::new(),
-        layout,
-        "labs",
-        "实验室检查",
-        lab_cols(),
-        &[],
-    )?;
-    for l in &c.labs {
-        ls.push(l, &[])?;
-    }
-    wb.push_worksheet(ls.finish("单位：10^9/L，血红蛋白g/L，肌酐μmol/L")?);
-
-    wb.save(path)?;
-    Ok(())
+/// A patient's response after each of `cycles` in Chinese (empty where none was recorded).
+fn wide_responses(c: &DemoCohort, p: &DemoPatient, cycles: &[u32]) -> Vec<Cell> {
+    cycles
+        .iter()
+        .map(|k| {
+            c.assessments
+                .iter()
+                .find(|a| a.patient_id == p.patient_id && a.after_cycle == *k)
+                .and_then(|a| a.response)
+                .map_or(Cell::Empty, |r| Cell::Str(response_zh(r).to_string()))
+        })
+        .collect()
 }

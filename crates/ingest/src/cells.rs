@@ -395,6 +395,8 @@ fn key_of(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// A text cell by the column's type: yes/no and missing spellings first, then the type's
+/// own parser.
 fn parse_text(raw: &str, col: &ColumnSpec<'_>, sp: &Spellings) -> Parsed {
     let s = normalised(raw);
     let k = key_of(&s);
@@ -410,27 +412,9 @@ fn parse_text(raw: &str, col: &ColumnSpec<'_>, sp: &Spellings) -> Parsed {
         return (None, None);
     }
     match col.kind {
-        ColumnType::Text => {
-            let note = looks_suspicious(s).then(|| Issue {
-                severity: Severity::Warning,
-                rule: rule::SUSPICIOUS_TEXT,
-                message: "text that looks like markup or a spreadsheet formula: kept as plain text"
-                    .into(),
-            });
-            (Some(Value::Text(raw.trim().to_string())), note)
-        }
+        ColumnType::Text => parse_free_text(raw, s),
         ColumnType::Number => parse_number_text(s, col.factor),
-        ColumnType::Integer => match parse_number_text(s, 1.0) {
-            (Some(Value::Num(x)), None) => to_int(x),
-            (Some(Value::Num(_)), Some(i)) => (
-                None,
-                Some(Issue {
-                    severity: Severity::Error,
-                    ..i
-                }),
-            ),
-            other => other,
-        },
+        ColumnType::Integer => parse_integer_text(s),
         ColumnType::Date => parse_date_text(s, sp.slash_order),
         ColumnType::Boolean => err(
             rule::INVALID_BOOLEAN,
@@ -450,41 +434,75 @@ fn parse_text(raw: &str, col: &ColumnSpec<'_>, sp: &Spellings) -> Parsed {
                 format!("{s:?} is not an IMWG response category"),
             ),
         },
-        ColumnType::Category => {
-            let mapped = col
-                .map
-                .and_then(|m| sp.categories.get(m))
-                .and_then(|m| m.get(k));
-            match (mapped, col.open) {
-                (Some(c), _) => (Some(Value::Cat(c.clone())), None),
-                (None, true) => (Some(Value::Cat(s.to_string())), None),
-                (None, false) => err(
-                    rule::UNKNOWN_CATEGORY,
-                    format!("{s:?} is not a known spelling for this column"),
-                ),
-            }
-        }
-        ColumnType::List => {
-            // Items map through the column's vocabulary when it has one; others stay as given.
-            let vocab = col.map.and_then(|m| sp.categories.get(m));
-            let items: Vec<String> = split_list(s)
-                .into_iter()
-                .map(str::trim)
-                .filter(|x| !x.is_empty())
-                .map(|x| {
-                    vocab
-                        .and_then(|v| v.get(&value_key(x)))
-                        .cloned()
-                        .unwrap_or_else(|| x.to_string())
-                })
-                .collect();
-            if items.is_empty() {
-                (None, None)
-            } else {
-                (Some(Value::List(items)), None)
-            }
-        }
+        ColumnType::Category => parse_category(s, k, col, sp),
+        ColumnType::List => parse_list(s, col, sp),
         ColumnType::Stage => parse_stage(s),
+    }
+}
+
+/// Free text is kept as typed (trimmed); text that looks like markup or a spreadsheet
+/// formula is kept too, with a warning (it may be an injection attempt).
+fn parse_free_text(raw: &str, s: &str) -> Parsed {
+    let note = looks_suspicious(s).then(|| Issue {
+        severity: Severity::Warning,
+        rule: rule::SUSPICIOUS_TEXT,
+        message: "text that looks like markup or a spreadsheet formula: kept as plain text".into(),
+    });
+    (Some(Value::Text(raw.trim().to_string())), note)
+}
+
+/// An integer written as text: parsed as a number, then checked to be a whole count; a
+/// number that was only kept with a note (`<0.5`) is an error for an integer column.
+fn parse_integer_text(s: &str) -> Parsed {
+    match parse_number_text(s, 1.0) {
+        (Some(Value::Num(x)), None) => to_int(x),
+        (Some(Value::Num(_)), Some(i)) => (
+            None,
+            Some(Issue {
+                severity: Severity::Error,
+                ..i
+            }),
+        ),
+        other => other,
+    }
+}
+
+/// A category: the column's vocabulary gives the canonical value; an open category keeps
+/// an unknown spelling as given, a closed one rejects it.
+fn parse_category(s: &str, k: &str, col: &ColumnSpec<'_>, sp: &Spellings) -> Parsed {
+    let mapped = col
+        .map
+        .and_then(|m| sp.categories.get(m))
+        .and_then(|m| m.get(k));
+    match (mapped, col.open) {
+        (Some(c), _) => (Some(Value::Cat(c.clone())), None),
+        (None, true) => (Some(Value::Cat(s.to_string())), None),
+        (None, false) => err(
+            rule::UNKNOWN_CATEGORY,
+            format!("{s:?} is not a known spelling for this column"),
+        ),
+    }
+}
+
+/// A list cell: items map through the column's vocabulary when it has one; others stay as
+/// given. A list with no items is missing.
+fn parse_list(s: &str, col: &ColumnSpec<'_>, sp: &Spellings) -> Parsed {
+    let vocab = col.map.and_then(|m| sp.categories.get(m));
+    let items: Vec<String> = split_list(s)
+        .into_iter()
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+        .map(|x| {
+            vocab
+                .and_then(|v| v.get(&value_key(x)))
+                .cloned()
+                .unwrap_or_else(|| x.to_string())
+        })
+        .collect();
+    if items.is_empty() {
+        (None, None)
+    } else {
+        (Some(Value::List(items)), None)
     }
 }
 

@@ -355,36 +355,78 @@ fn check_zip(bytes: &[u8], limits: Limits) -> Result<(), IngestError> {
     Ok(())
 }
 
+/// The read proper: limits, open, classify the sheets, read each, then join them.
 fn read_workbook_inner(bytes: &[u8], cfg: &Config, limits: Limits) -> Result<Cohort, IngestError> {
     check_zip(bytes, limits)?;
-    let mut wb = calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
+    let mut wb = open(bytes)?;
+    let names: Vec<String> = wb.sheet_names().to_vec();
+    if names.is_empty() {
+        return Err(IngestError::Empty);
+    }
+    let dict = &cfg.dictionary;
+    let sheet_aliases = sheet_aliases(dict);
+    let mut findings: Vec<Finding> = Vec::new();
+    // Classify the sheets and check their sizes before anything is expanded.
+    let wanted = wanted_sheets(&names, &sheet_aliases, &mut findings);
+    let reader = SheetReader::new(cfg, limits, date_system(&wb));
+    let streamed = matches!(wb, Sheets::Xlsx(_) | Sheets::Xlsb(_));
+    // Large streamed workbooks read their sheets in parallel, each on its own reader of the
+    // same bytes (sizes were checked above); small ones stay on one thread.
+    let parallel = streamed && bytes.len() > PARALLEL_SHEETS_MIN_BYTES && wanted.len() > 1;
+    let per_sheet = if parallel {
+        reader.read_parallel(bytes, &wanted)
+    } else {
+        wanted
+            .iter()
+            .map(|(idx, name, kind)| reader.read_one(&mut wb, *idx, name, *kind))
+            .collect()
+    };
+    let mut tables: Vec<Table> = Vec::new();
+    let mut events = Vec::new();
+    let mut total_cells: u64 = 0;
+    for ((_, name, _), read) in wanted.iter().zip(per_sheet) {
+        let (data, found, (h, w)) = read?;
+        check_size(name, h as u64, w as u64, &mut total_cells, limits)?;
+        findings.extend(found);
+        match data {
+            Some(SheetData::PatientLevel(t)) => tables.push(t),
+            Some(SheetData::Events(e)) => events.push(e),
+            None => {}
+        }
+    }
+    if !tables.iter().any(|t| t.kind == SheetKind::Patients) {
+        return Err(no_patients(&findings, &sheet_aliases, dict));
+    }
+    let mut cohort = records::build(tables, events, &names, cfg, findings);
+    Cohort::resolve_findings(&cohort.sheets, &mut cohort.findings);
+    Ok(cohort)
+}
+
+/// Opens the workbook with calamine; an encrypted .xlsx (an OLE container holding
+/// `EncryptionInfo`) is reported as encrypted whatever calamine says.
+fn open(bytes: &[u8]) -> Result<Sheets<Cursor<&[u8]>>, IngestError> {
+    calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
         let err = classify(e);
-        // An encrypted .xlsx is an OLE container holding `EncryptionInfo`.
         if is_cfb(bytes) && bytes.windows(14).any(|w| w == b"E\0n\0c\0r\0y\0p\0t\0") {
             IngestError::Encrypted("the file is an encrypted Office package".into())
         } else {
             err
         }
-    })?;
-    let ds = match &wb {
+    })
+}
+
+/// The workbook's date system (1904 only where the format records it).
+fn date_system(wb: &Sheets<Cursor<&[u8]>>) -> DateSystem {
+    match wb {
         Sheets::Xlsx(x) if x.has_1904_epoch() => DateSystem::D1904,
         Sheets::Xls(x) if x.has_1904_epoch() => DateSystem::D1904,
         _ => DateSystem::D1900,
-    };
-    let names: Vec<String> = wb.sheet_names().to_vec();
-    if names.is_empty() {
-        return Err(IngestError::Empty);
     }
-    let sp = Spellings::new(&cfg.values, cfg.dates.slash_order);
-    let dict = &cfg.dictionary;
-    let wide = wide_pattern_keys(&dict.wide_responses.patterns);
-    let patient_m = HeaderMatcher::new(&dict.patient, &dict.extra_aliases, wide);
-    let assess_m = HeaderMatcher::new(&dict.assessment, &dict.extra_aliases, Vec::new());
-    let ae_m = HeaderMatcher::new(&dict.adverse_event, &dict.extra_aliases, Vec::new());
-    let lab_m = HeaderMatcher::new(&dict.lab, &dict.extra_aliases, Vec::new());
+}
 
-    let sheet_aliases: Vec<(String, SheetKind)> = dict
-        .sheets
+/// Every accepted sheet name (canonical and aliases, as keys) with the kind it names.
+fn sheet_aliases(dict: &config::Dictionary) -> Vec<(String, SheetKind)> {
+    dict.sheets
         .iter()
         .filter_map(|(canon, aliases)| {
             let kind = SheetKind::from_canonical(canon)?;
@@ -395,13 +437,17 @@ fn read_workbook_inner(bytes: &[u8], cfg: &Config, limits: Limits) -> Result<Coh
             )
         })
         .flatten()
-        .collect();
+        .collect()
+}
 
-    let mut findings: Vec<Finding> = Vec::new();
-    let mut tables: Vec<Table> = Vec::new();
-    let mut total_cells: u64 = 0;
-    // Classify the sheets and check their sizes before anything is expanded.
-    let mut wanted: Vec<(u16, &String, SheetKind)> = Vec::new();
+/// The sheets to read, by workbook index, with their kind; any other sheet is an info
+/// finding and is not read.
+fn wanted_sheets<'n>(
+    names: &'n [String],
+    sheet_aliases: &[(String, SheetKind)],
+    findings: &mut Vec<Finding>,
+) -> Vec<(u16, &'n String, SheetKind)> {
+    let mut wanted = Vec::new();
     for (i, name) in names.iter().enumerate() {
         let idx = u16::try_from(i).unwrap_or(u16::MAX);
         let k = key(name);
@@ -422,68 +468,118 @@ fn read_workbook_inner(bytes: &[u8], cfg: &Config, limits: Limits) -> Result<Coh
         };
         wanted.push((idx, name, kind));
     }
-    let streamed = matches!(wb, Sheets::Xlsx(_) | Sheets::Xlsb(_));
-    let unreadable = |name: &String, e: String| -> SheetRead {
-        (
-            None,
-            vec![Finding::general(
-                Severity::Error,
-                rule::UNREADABLE_SHEET,
-                format!("sheet could not be read: {e}"),
-            )
-            .with_sheet(name.clone())],
-            (0, 0),
+    wanted
+}
+
+/// The error for a workbook without a usable patients sheet: a patients sheet that was
+/// found but has no header row says so; otherwise the names looked for.
+fn no_patients(
+    findings: &[Finding],
+    sheet_aliases: &[(String, SheetKind)],
+    dict: &config::Dictionary,
+) -> IngestError {
+    if let Some(f) = findings.iter().find(|f| f.rule == sheet::rule::NO_HEADER) {
+        let sheet = f.sheet.clone().unwrap_or_default();
+        let k = key(&sheet);
+        if sheet_aliases
+            .iter()
+            .any(|(a, kind)| *a == k && *kind == SheetKind::Patients)
+        {
+            return IngestError::NoPatientsHeader(sheet);
+        }
+    }
+    let looked: Vec<String> = dict.sheets.get("patients").cloned().unwrap_or_default();
+    IngestError::NoPatientsSheet(format!("patients, {}", looked.join(", ")))
+}
+
+/// A sheet the reader could not read: an error finding for that sheet alone.
+fn unreadable(name: &str, e: String) -> SheetRead {
+    (
+        None,
+        vec![Finding::general(
+            Severity::Error,
+            rule::UNREADABLE_SHEET,
+            format!("sheet could not be read: {e}"),
         )
-    };
-    // One sheet: read it (streamed where calamine can) and turn it into typed rows, with its
-    // own findings. The dense size is checked against the per-sheet limit before parsing.
-    let read_one = |wb: &mut Sheets<Cursor<&[u8]>>,
-                    idx: u16,
-                    name: &String,
-                    kind: SheetKind|
-     -> Result<SheetRead, IngestError> {
+        .with_sheet(name.to_string())],
+        (0, 0),
+    )
+}
+
+/// What every sheet of one workbook is read with: the header matchers per sheet kind, the
+/// value spellings and the date system.
+struct SheetReader<'a> {
+    cfg: &'a Config,
+    limits: Limits,
+    ds: DateSystem,
+    sp: Spellings,
+    patient_m: HeaderMatcher<'a>,
+    assess_m: HeaderMatcher<'a>,
+    ae_m: HeaderMatcher<'a>,
+    lab_m: HeaderMatcher<'a>,
+}
+
+impl<'a> SheetReader<'a> {
+    /// Compiles the spellings and the header matchers once per workbook.
+    fn new(cfg: &'a Config, limits: Limits, ds: DateSystem) -> Self {
+        let dict = &cfg.dictionary;
+        let wide = wide_pattern_keys(&dict.wide_responses.patterns);
+        SheetReader {
+            cfg,
+            limits,
+            ds,
+            sp: Spellings::new(&cfg.values, cfg.dates.slash_order),
+            patient_m: HeaderMatcher::new(&dict.patient, &dict.extra_aliases, wide),
+            assess_m: HeaderMatcher::new(&dict.assessment, &dict.extra_aliases, Vec::new()),
+            ae_m: HeaderMatcher::new(&dict.adverse_event, &dict.extra_aliases, Vec::new()),
+            lab_m: HeaderMatcher::new(&dict.lab, &dict.extra_aliases, Vec::new()),
+        }
+    }
+
+    /// The header matcher of a sheet kind (treatment shares the patient columns).
+    fn matcher(&self, kind: SheetKind) -> &HeaderMatcher<'a> {
+        match kind {
+            SheetKind::Patients | SheetKind::Treatment => &self.patient_m,
+            SheetKind::Assessments => &self.assess_m,
+            SheetKind::AdverseEvents => &self.ae_m,
+            SheetKind::Labs => &self.lab_m,
+        }
+    }
+
+    /// Reads the wanted sheets in parallel, each worker on its own reader of the bytes.
+    fn read_parallel(
+        &self,
+        bytes: &[u8],
+        wanted: &[(u16, &String, SheetKind)],
+    ) -> Vec<Result<SheetRead, IngestError>> {
+        use rayon::prelude::*;
+        wanted
+            .par_iter()
+            .map_init(
+                || {
+                    calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
+                        .map_err(|e| e.to_string())
+                },
+                |own, (idx, name, kind)| match own {
+                    Ok(own) => self.read_one(own, *idx, name, *kind),
+                    Err(e) => Ok(unreadable(name, e.clone())),
+                },
+            )
+            .collect()
+    }
+
+    /// One sheet: read it (streamed where calamine can) and turn it into typed rows, with
+    /// its own findings. The dense size is checked against the per-sheet limit before
+    /// parsing.
+    fn read_one(
+        &self,
+        wb: &mut Sheets<Cursor<&[u8]>>,
+        idx: u16,
+        name: &str,
+        kind: SheetKind,
+    ) -> Result<SheetRead, IngestError> {
         let mut found = Vec::new();
-        let matcher = match kind {
-            SheetKind::Patients | SheetKind::Treatment => &patient_m,
-            SheetKind::Assessments => &assess_m,
-            SheetKind::AdverseEvents => &ae_m,
-            SheetKind::Labs => &lab_m,
-        };
-        let parse = |grid: &dyn Grid, found: &mut Vec<Finding>| {
-            check_size(
-                name,
-                grid.height() as u64,
-                grid.width() as u64,
-                &mut 0,
-                limits,
-            )?;
-            let table = sheet::read_table(
-                grid,
-                idx,
-                name,
-                kind,
-                matcher,
-                &sp,
-                ds,
-                &cfg.values.note_markers,
-                found,
-            );
-            let data = table.map(|t| {
-                if t.kind.patient_level() {
-                    SheetData::PatientLevel(t)
-                } else {
-                    let rows: HashSet<u32> = found
-                        .iter()
-                        .filter_map(|f| f.at)
-                        .filter(|a| a.sheet == idx)
-                        .map(|a| a.row)
-                        .collect();
-                    SheetData::Events(records::event_sheet(t, cfg, &rows, found))
-                }
-            });
-            Ok::<_, IngestError>((data, (grid.height(), grid.width())))
-        };
-        let max = limits.max_cells_per_sheet;
+        let max = self.limits.max_cells_per_sheet;
         let grid = match wb {
             Sheets::Xlsx(x) => match x.worksheet_cells_reader(name) {
                 Ok(mut rd) => SparseGrid::stream(name, max, || rd.next_cell())?,
@@ -495,7 +591,8 @@ fn read_workbook_inner(bytes: &[u8], cfg: &Config, limits: Limits) -> Result<Coh
             },
             _ => match wb.worksheet_range(name) {
                 Ok(range) => {
-                    let (table, size) = parse(&RangeGrid(&range), &mut found)?;
+                    let (table, size) =
+                        self.parse(&RangeGrid(&range), idx, name, kind, &mut found)?;
                     return Ok((table, found, size));
                 }
                 Err(e) => Err(e.to_string()),
@@ -503,67 +600,51 @@ fn read_workbook_inner(bytes: &[u8], cfg: &Config, limits: Limits) -> Result<Coh
         };
         match grid {
             Ok(g) => {
-                let (table, size) = parse(&g, &mut found)?;
+                let (table, size) = self.parse(&g, idx, name, kind, &mut found)?;
                 Ok((table, found, size))
             }
             Err(e) => Ok(unreadable(name, e)),
         }
-    };
-    // Large streamed workbooks read their sheets in parallel, each on its own reader of the
-    // same bytes (sizes were checked above); small ones stay on one thread.
-    let parallel = streamed && bytes.len() > PARALLEL_SHEETS_MIN_BYTES && wanted.len() > 1;
-    let per_sheet: Vec<Result<SheetRead, IngestError>> = if parallel {
-        use rayon::prelude::*;
-        wanted
-            .par_iter()
-            .map_init(
-                || {
-                    calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
-                        .map_err(|e| e.to_string())
-                },
-                |own, (idx, name, kind)| match own {
-                    Ok(own) => read_one(own, *idx, name, *kind),
-                    Err(e) => Ok(unreadable(name, e.clone())),
-                },
-            )
-            .collect()
-    } else {
-        wanted
-            .iter()
-            .map(|(idx, name, kind)| read_one(&mut wb, *idx, name, *kind))
-            .collect()
-    };
-    let mut events = Vec::new();
-    for ((_, name, _), read) in wanted.iter().zip(per_sheet) {
-        let (data, found, (h, w)) = read?;
-        check_size(name, h as u64, w as u64, &mut total_cells, limits)?;
-        findings.extend(found);
-        match data {
-            Some(SheetData::PatientLevel(t)) => tables.push(t),
-            Some(SheetData::Events(e)) => events.push(e),
-            None => {}
-        }
     }
-    if !tables.iter().any(|t| t.kind == SheetKind::Patients) {
-        if let Some(f) = findings.iter().find(|f| f.rule == sheet::rule::NO_HEADER) {
-            let sheet = f.sheet.clone().unwrap_or_default();
-            let k = key(&sheet);
-            if sheet_aliases
-                .iter()
-                .any(|(a, kind)| *a == k && *kind == SheetKind::Patients)
-            {
-                return Err(IngestError::NoPatientsHeader(sheet));
+
+    /// A read sheet's grid → its data: a patient-level table, or an event sheet's records
+    /// (with the ids of the rows that already have a finding), and the grid's size.
+    fn parse(
+        &self,
+        grid: &dyn Grid,
+        idx: u16,
+        name: &str,
+        kind: SheetKind,
+        found: &mut Vec<Finding>,
+    ) -> Result<(Option<SheetData>, (usize, usize)), IngestError> {
+        let (h, w) = (grid.height(), grid.width());
+        check_size(name, h as u64, w as u64, &mut 0, self.limits)?;
+        let table = sheet::read_table(
+            grid,
+            idx,
+            name,
+            kind,
+            self.matcher(kind),
+            &self.sp,
+            self.ds,
+            &self.cfg.values.note_markers,
+            found,
+        );
+        let data = table.map(|t| {
+            if t.kind.patient_level() {
+                SheetData::PatientLevel(t)
+            } else {
+                let rows: HashSet<u32> = found
+                    .iter()
+                    .filter_map(|f| f.at)
+                    .filter(|a| a.sheet == idx)
+                    .map(|a| a.row)
+                    .collect();
+                SheetData::Events(records::event_sheet(t, self.cfg, &rows, found))
             }
-        }
-        let looked: Vec<String> = dict.sheets.get("patients").cloned().unwrap_or_default();
-        return Err(IngestError::NoPatientsSheet(format!(
-            "patients, {}",
-            looked.join(", ")
-        )));
+        });
+        Ok((data, (h, w)))
     }
-    let mut cohort = records::build(tables, events, &names, cfg, findings);
-    Cohort::resolve_findings(&cohort.sheets, &mut cohort.findings);
-    Ok(cohort)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! (orphans flagged and left out), wide per-cycle responses merged into `assessments`.
 
 use super::cells::Value;
-use super::sheet::{SheetKind, Table};
+use super::sheet::{Row, SheetKind, Table};
 use crate::config::{ColumnDef, Config};
 use crate::model::*;
 use std::collections::{HashMap, HashSet};
@@ -101,6 +101,55 @@ fn cat_map<T>(
     f(&t.v).map(|x| Val::new(x, t.at))
 }
 
+/// Durie-Salmon stage as written in the model: roman numeral and optional A/B subclass.
+fn ds_stage_text(v: Val<(u8, Option<char>)>) -> Val<String> {
+    let (n, sub) = v.v;
+    Val::new(
+        format!("{}{}", roman(n), sub.map(String::from).unwrap_or_default()),
+        v.at,
+    )
+}
+
+/// `emd_onset` canonical category → model value.
+fn emd_onset(s: &str) -> Option<EmdOnset> {
+    match s {
+        "at_diagnosis" => Some(EmdOnset::AtDiagnosis),
+        "at_relapse" => Some(EmdOnset::AtRelapse),
+        _ => None,
+    }
+}
+
+/// `emd_type` canonical category → model value.
+fn emd_type(s: &str) -> Option<EmdType> {
+    match s {
+        "paraskeletal" => Some(EmdType::Paraskeletal),
+        "soft_tissue" => Some(EmdType::SoftTissue),
+        _ => None,
+    }
+}
+
+/// `disease_status` canonical category → model value.
+fn disease_status(s: &str) -> Option<DiseaseStatus> {
+    match s {
+        "relapsed" => Some(DiseaseStatus::Relapsed),
+        "refractory" => Some(DiseaseStatus::Refractory),
+        "primary_refractory" => Some(DiseaseStatus::PrimaryRefractory),
+        "relapsed_and_refractory" => Some(DiseaseStatus::RelapsedAndRefractory),
+        _ => None,
+    }
+}
+
+/// `vital_status` canonical category → model value.
+fn vital_status(s: &str) -> Option<VitalStatus> {
+    match s {
+        "alive" => Some(VitalStatus::Alive),
+        "dead" => Some(VitalStatus::Dead),
+        _ => None,
+    }
+}
+
+/// The patient record from its merged patient-level row: one field per dictionary column
+/// (a declarative field table; every value is moved out of the row).
 fn patient_from(ix: &Ix, id: String, id_at: CellRef, r: &mut Values) -> Patient {
     Patient {
         patient_id: id,
@@ -110,16 +159,7 @@ fn patient_from(ix: &Ix, id: String, id_at: CellRef, r: &mut Values) -> Patient 
         birth_date: date(ix, r, "birth_date"),
         diagnosis_date: date(ix, r, "diagnosis_date"),
         m_protein_type: text(ix, r, "m_protein_type"),
-        ds_stage: stage(ix, r, "ds_stage").map(|v| {
-            Val::new(
-                format!(
-                    "{}{}",
-                    roman(v.v.0),
-                    v.v.1.map(String::from).unwrap_or_default()
-                ),
-                v.at,
-            )
-        }),
+        ds_stage: stage(ix, r, "ds_stage").map(ds_stage_text),
         iss_stage: stage(ix, r, "iss_stage").map(|v| Val::new(v.v.0, v.at)),
         first_symptom: text(ix, r, "first_symptom"),
         pathological_fracture: boolean(ix, r, "pathological_fracture"),
@@ -153,25 +193,11 @@ fn patient_from(ix: &Ix, id: String, id_at: CellRef, r: &mut Values) -> Patient 
         prior_daratumumab: boolean(ix, r, "prior_daratumumab"),
         prior_asct: boolean(ix, r, "prior_asct"),
         emd: boolean(ix, r, "emd"),
-        emd_onset: cat_map(ix, r, "emd_onset", |s| match s {
-            "at_diagnosis" => Some(EmdOnset::AtDiagnosis),
-            "at_relapse" => Some(EmdOnset::AtRelapse),
-            _ => None,
-        }),
-        emd_type: cat_map(ix, r, "emd_type", |s| match s {
-            "paraskeletal" => Some(EmdType::Paraskeletal),
-            "soft_tissue" => Some(EmdType::SoftTissue),
-            _ => None,
-        }),
+        emd_onset: cat_map(ix, r, "emd_onset", emd_onset),
+        emd_type: cat_map(ix, r, "emd_type", emd_type),
         emd_sites: list(ix, r, "emd_sites"),
         notes: text(ix, r, "notes"),
-        disease_status: cat_map(ix, r, "disease_status", |s| match s {
-            "relapsed" => Some(DiseaseStatus::Relapsed),
-            "refractory" => Some(DiseaseStatus::Refractory),
-            "primary_refractory" => Some(DiseaseStatus::PrimaryRefractory),
-            "relapsed_and_refractory" => Some(DiseaseStatus::RelapsedAndRefractory),
-            _ => None,
-        }),
+        disease_status: cat_map(ix, r, "disease_status", disease_status),
         last_prior_regimen_end: date(ix, r, "last_prior_regimen_end"),
         relapse_date: date(ix, r, "relapse_date"),
         prior_best_response: response(ix, r, "prior_best_response"),
@@ -192,11 +218,7 @@ fn patient_from(ix: &Ix, id: String, id_at: CellRef, r: &mut Values) -> Patient 
         death_date: date(ix, r, "death_date"),
         death_cause: text(ix, r, "death_cause"),
         last_followup_date: date(ix, r, "last_followup_date"),
-        vital_status: cat_map(ix, r, "vital_status", |s| match s {
-            "alive" => Some(VitalStatus::Alive),
-            "dead" => Some(VitalStatus::Dead),
-            _ => None,
-        }),
+        vital_status: cat_map(ix, r, "vital_status", vital_status),
     }
 }
 
@@ -353,166 +375,28 @@ pub fn build(
     mut events: Vec<EventSheet>,
     sheet_names: &[String],
     cfg: &Config,
-    mut findings: Vec<Finding>,
+    findings: Vec<Finding>,
 ) -> Cohort {
-    let dict = &cfg.dictionary;
-    // Cell findings raised before ids were known get the id of their row.
-    // Only the rows that have such a finding are looked up.
-    let wanted: HashSet<(u16, u32)> = findings
-        .iter()
-        .filter_map(|f| f.at.map(|a| (a.sheet, a.row)))
-        .collect();
-    let mut row_ids: HashMap<(u16, u32), String> = HashMap::new();
-    let pix = Ix::new(&dict.patient);
-    for t in tables.iter().filter(|_| !wanted.is_empty()) {
-        for row in t.rows.iter() {
-            if !wanted.contains(&(t.sheet, row.excel_row)) {
-                continue;
-            }
-            if let Some((id, _)) = id_of(&pix, &row.values) {
-                row_ids.insert((t.sheet, row.excel_row), id);
-            }
-        }
-    }
-    for e in &events {
-        for (row, id) in &e.row_ids {
-            row_ids.insert((e.sheet, *row), id.clone());
-        }
-    }
-    let mut order: Vec<String> = Vec::new();
-    let mut merged: HashMap<String, (CellRef, Values)> = HashMap::new();
-    let mut excluded: Vec<(String, Vec<String>)> = Vec::new();
-    let mut duplicate: HashSet<String> = HashSet::new();
-    let mut patients_read = 0usize;
-    let sheet_name = |i: u16| sheet_names.get(usize::from(i)).cloned().unwrap_or_default();
+    let pix = Ix::new(&cfg.dictionary.patient);
+    let row_ids = ids_of_finding_rows(&tables, &events, &findings, &pix);
 
     // The patients sheet first, then the other one-row-per-patient sheets in workbook order.
     tables.sort_by_key(|t| (t.kind != SheetKind::Patients, t.sheet));
-    let mut wide_rows: Vec<WideRow> = Vec::new();
-
+    let mut join = Join::new(&pix, &cfg.dictionary.patient, sheet_names, findings);
     for (ti, t) in tables.iter_mut().enumerate() {
         let primary = ti == 0 || t.kind == SheetKind::Patients;
-        // Duplicate ids within this sheet: every row with the id is flagged, the patient excluded.
-        let mut seen: HashMap<String, Vec<(u32, CellRef)>> = HashMap::new();
-        for row in &t.rows {
-            if let Some((id, at)) = id_of(&pix, &row.values) {
-                seen.entry(id).or_default().push((row.excel_row, at));
-            }
-        }
-        for row in t.rows.iter_mut() {
-            let Some((id, id_at)) = id_of(&pix, &row.values) else {
-                if primary {
-                    patients_read += 1;
-                    let label = format!("{}!row {}", sheet_name(t.sheet), row.excel_row);
-                    excluded.push((label, vec!["patient_id missing".into()]));
-                }
-                let first = row.values.iter().flatten().next().map(|v| v.at);
-                let at = first.unwrap_or(CellRef {
-                    sheet: t.sheet,
-                    row: row.excel_row,
-                    col: 0,
-                });
-                findings.push(Finding::at_cell(
-                    Severity::Error,
-                    rule::MISSING_ID,
-                    CellRef {
-                        col: pix.0.get("patient_id").map_or(at.col, |_| at.col),
-                        ..at
-                    },
-                    "patient_id",
-                    "row has values but no patient_id: it cannot be used",
-                ));
-                continue;
-            };
-            let rows_with_id = seen.get(&id).map(Vec::len).unwrap_or(0);
-            if rows_with_id > 1 {
-                let all: Vec<String> = seen[&id].iter().map(|(r, _)| r.to_string()).collect();
-                findings.push(
-                    Finding::at_cell(
-                        Severity::Error,
-                        rule::DUPLICATE_ID,
-                        id_at,
-                        "patient_id",
-                        format!(
-                            "patient_id appears in {} rows of this sheet (rows {}): the patient is excluded",
-                            rows_with_id,
-                            all.join(", ")
-                        ),
-                    )
-                    .with_patient(id.clone())
-                    .with_value(id.clone()),
-                );
-                if duplicate.insert(id.clone()) {
-                    if primary {
-                        patients_read += 1;
-                    }
-                    excluded.push((
-                        id.clone(),
-                        vec![format!(
-                            "duplicate patient_id in sheet {} (rows {})",
-                            sheet_name(t.sheet),
-                            all.join(", ")
-                        )],
-                    ));
-                }
-                continue;
-            }
-            if duplicate.contains(&id) {
-                continue;
-            }
-            if !row.wide.is_empty() {
-                wide_rows.push((id.clone(), row.wide.clone()));
-            }
-            match merged.get_mut(&id) {
-                None if primary => {
-                    patients_read += 1;
-                    order.push(id.clone());
-                    merged.insert(id, (id_at, std::mem::take(&mut row.values)));
-                }
-                None => findings.push(
-                    Finding::at_cell(
-                        Severity::Warning,
-                        rule::ORPHAN_ROW,
-                        id_at,
-                        "patient_id",
-                        format!(
-                            "patient_id has no row in the patients sheet: this {} row is left out",
-                            sheet_name(t.sheet)
-                        ),
-                    )
-                    .with_patient(id.clone())
-                    .with_value(id),
-                ),
-                Some((_, base)) => {
-                    for (i, v) in row.values.iter().enumerate() {
-                        let Some(v) = v else { continue };
-                        match &base[i] {
-                            None => base[i] = Some(v.clone()),
-                            Some(old) if old.v != v.v && dict.patient[i].name != "patient_id" => {
-                                findings.push(
-                                    Finding::at_cell(
-                                        Severity::Error,
-                                        rule::CONFLICT,
-                                        v.at,
-                                        &dict.patient[i].name,
-                                        format!(
-                                            "{} differs from the value {} given in sheet {}: the first value is used",
-                                            dict.patient[i].name,
-                                            show(&old.v),
-                                            sheet_name(old.at.sheet)
-                                        ),
-                                    )
-                                    .with_patient(id.clone())
-                                    .with_value(show(&v.v)),
-                                );
-                            }
-                            Some(_) => {}
-                        }
-                    }
-                }
-            }
-        }
+        join.table(t, primary);
     }
+    let Join {
+        order,
+        mut merged,
+        excluded,
+        duplicate,
+        patients_read,
+        wide_rows,
+        mut findings,
+        ..
+    } = join;
 
     let patients: Vec<Patient> = order
         .into_iter()
@@ -523,52 +407,360 @@ pub fn build(
         .collect();
     let known: HashSet<&str> = patients.iter().map(|p| p.patient_id.as_str()).collect();
 
-    let mut assessments = Vec::new();
-    let mut adverse_events = Vec::new();
-    let mut labs = Vec::new();
     events.sort_by_key(|e| e.sheet);
-    for e in events {
-        // A record whose patient is not in the patients sheet is an orphan: reported (unless
-        // the patient was excluded as a duplicate) and left out.
-        let mut keep = |patient_id: &str, at: Option<CellRef>| {
-            if known.contains(patient_id) {
-                return true;
+    let mut kept = attach_events(events, &known, &duplicate, &mut findings);
+    merge_wide(&mut kept.assessments, wide_rows, &mut findings);
+    name_patients(&mut findings, &row_ids);
+
+    Cohort {
+        sheets: sheet_names.to_vec(),
+        patients,
+        assessments: kept.assessments,
+        adverse_events: kept.adverse_events,
+        labs: kept.labs,
+        excluded,
+        findings,
+        patients_read,
+    }
+}
+
+/// Cell findings raised before ids were known get the id of their row: the ids of the rows
+/// (sheet, Excel row) that have such a finding, from the patient-level tables and from the
+/// ids the event sheets kept. Only the rows that have such a finding are looked up.
+fn ids_of_finding_rows(
+    tables: &[Table],
+    events: &[EventSheet],
+    findings: &[Finding],
+    pix: &Ix,
+) -> HashMap<(u16, u32), String> {
+    let wanted: HashSet<(u16, u32)> = findings
+        .iter()
+        .filter_map(|f| f.at.map(|a| (a.sheet, a.row)))
+        .collect();
+    let mut row_ids: HashMap<(u16, u32), String> = HashMap::new();
+    for t in tables.iter().filter(|_| !wanted.is_empty()) {
+        for row in t.rows.iter() {
+            if !wanted.contains(&(t.sheet, row.excel_row)) {
+                continue;
             }
-            if !duplicate.contains(patient_id) {
-                let at = at.unwrap_or(CellRef {
-                    sheet: e.sheet,
-                    row: 0,
-                    col: 0,
-                });
-                findings.push(
-                    Finding::at_cell(
-                        Severity::Warning,
-                        rule::ORPHAN_ROW,
-                        at,
-                        "patient_id",
-                        "patient_id has no row in the patients sheet: this row is left out of every count",
-                    )
-                    .with_patient(patient_id.to_string())
-                    .with_value(patient_id.to_string()),
-                );
-            }
-            false
-        };
-        match e.records {
-            EventRecords::Assessments(v) => {
-                assessments.extend(v.into_iter().filter(|r| keep(&r.patient_id, r.at)))
-            }
-            EventRecords::AdverseEvents(v) => {
-                adverse_events.extend(v.into_iter().filter(|r| keep(&r.patient_id, r.at)))
-            }
-            EventRecords::Labs(v) => {
-                labs.extend(v.into_iter().filter(|r| keep(&r.patient_id, r.at)))
+            if let Some((id, _)) = id_of(pix, &row.values) {
+                row_ids.insert((t.sheet, row.excel_row), id);
             }
         }
     }
+    for e in events {
+        for (row, id) in &e.row_ids {
+            row_ids.insert((e.sheet, *row), id.clone());
+        }
+    }
+    row_ids
+}
 
-    // Wide per-cycle responses mean the same as assessments rows with after_cycle = n.
-    // Indexed once, so merging stays linear in the number of rows.
+/// A sheet's name by its workbook index (empty when out of range).
+fn sheet_name(sheet_names: &[String], i: u16) -> String {
+    sheet_names.get(usize::from(i)).cloned().unwrap_or_default()
+}
+
+/// The join of the one-row-per-patient sheets on `patient_id`: the state carried from
+/// sheet to sheet (who was seen first, whose rows are merged, who is excluded).
+struct Join<'a> {
+    pix: &'a Ix,
+    defs: &'a [ColumnDef],
+    sheet_names: &'a [String],
+    findings: Vec<Finding>,
+    /// Patient ids in the order of the primary sheet.
+    order: Vec<String>,
+    merged: HashMap<String, (CellRef, Values)>,
+    excluded: Vec<(String, Vec<String>)>,
+    /// Ids excluded because they appear twice in one sheet.
+    duplicate: HashSet<String>,
+    patients_read: usize,
+    wide_rows: Vec<WideRow>,
+}
+
+impl<'a> Join<'a> {
+    /// An empty join; `findings` are those raised so far (the join appends to them).
+    fn new(
+        pix: &'a Ix,
+        defs: &'a [ColumnDef],
+        sheet_names: &'a [String],
+        findings: Vec<Finding>,
+    ) -> Self {
+        Join {
+            pix,
+            defs,
+            sheet_names,
+            findings,
+            order: Vec::new(),
+            merged: HashMap::new(),
+            excluded: Vec::new(),
+            duplicate: HashSet::new(),
+            patients_read: 0,
+            wide_rows: Vec::new(),
+        }
+    }
+
+    /// Joins one sheet's rows; `primary` is the sheet that defines the patients (rows of the
+    /// other sheets only add values to patients it has).
+    fn table(&mut self, t: &mut Table, primary: bool) {
+        let sheet = t.sheet;
+        // Duplicate ids within this sheet: every row with the id is flagged, the patient excluded.
+        let mut seen: HashMap<String, Vec<(u32, CellRef)>> = HashMap::new();
+        for row in &t.rows {
+            if let Some((id, at)) = id_of(self.pix, &row.values) {
+                seen.entry(id).or_default().push((row.excel_row, at));
+            }
+        }
+        for row in t.rows.iter_mut() {
+            let Some((id, id_at)) = id_of(self.pix, &row.values) else {
+                self.missing_id(sheet, row, primary);
+                continue;
+            };
+            let rows_with_id = seen.get(&id).map_or(&[][..], Vec::as_slice);
+            if rows_with_id.len() > 1 {
+                self.duplicate_id(sheet, id, id_at, rows_with_id, primary);
+                continue;
+            }
+            if self.duplicate.contains(&id) {
+                continue;
+            }
+            if !row.wide.is_empty() {
+                self.wide_rows.push((id.clone(), row.wide.clone()));
+            }
+            self.merge(sheet, id, id_at, &mut row.values, primary);
+        }
+    }
+
+    /// A row with values but no `patient_id`: an error finding; in the primary sheet it is
+    /// also a patient read and excluded.
+    fn missing_id(&mut self, sheet: u16, row: &Row, primary: bool) {
+        if primary {
+            self.patients_read += 1;
+            let label = format!(
+                "{}!row {}",
+                sheet_name(self.sheet_names, sheet),
+                row.excel_row
+            );
+            self.excluded
+                .push((label, vec!["patient_id missing".into()]));
+        }
+        let first = row.values.iter().flatten().next().map(|v| v.at);
+        let at = first.unwrap_or(CellRef {
+            sheet,
+            row: row.excel_row,
+            col: 0,
+        });
+        self.findings.push(Finding::at_cell(
+            Severity::Error,
+            rule::MISSING_ID,
+            at,
+            "patient_id",
+            "row has values but no patient_id: it cannot be used",
+        ));
+    }
+
+    /// One of several rows of a sheet with the same id: each row gets a finding, the patient
+    /// is excluded once (and counted as read once, when in the primary sheet).
+    fn duplicate_id(
+        &mut self,
+        sheet: u16,
+        id: String,
+        id_at: CellRef,
+        rows_with_id: &[(u32, CellRef)],
+        primary: bool,
+    ) {
+        let all: Vec<String> = rows_with_id.iter().map(|(r, _)| r.to_string()).collect();
+        self.findings.push(
+            Finding::at_cell(
+                Severity::Error,
+                rule::DUPLICATE_ID,
+                id_at,
+                "patient_id",
+                format!(
+                    "patient_id appears in {} rows of this sheet (rows {}): the patient is excluded",
+                    rows_with_id.len(),
+                    all.join(", ")
+                ),
+            )
+            .with_patient(id.clone())
+            .with_value(id.clone()),
+        );
+        if self.duplicate.insert(id.clone()) {
+            if primary {
+                self.patients_read += 1;
+            }
+            self.excluded.push((
+                id,
+                vec![format!(
+                    "duplicate patient_id in sheet {} (rows {})",
+                    sheet_name(self.sheet_names, sheet),
+                    all.join(", ")
+                )],
+            ));
+        }
+    }
+
+    /// A row with a unique id: a new patient in the primary sheet, an orphan in another
+    /// sheet when the patient is unknown, otherwise merged into the patient's values.
+    fn merge(
+        &mut self,
+        sheet: u16,
+        id: String,
+        id_at: CellRef,
+        values: &mut Values,
+        primary: bool,
+    ) {
+        match self.merged.get_mut(&id) {
+            None if primary => {
+                self.patients_read += 1;
+                self.order.push(id.clone());
+                self.merged.insert(id, (id_at, std::mem::take(values)));
+            }
+            None => self.findings.push(
+                Finding::at_cell(
+                    Severity::Warning,
+                    rule::ORPHAN_ROW,
+                    id_at,
+                    "patient_id",
+                    format!(
+                        "patient_id has no row in the patients sheet: this {} row is left out",
+                        sheet_name(self.sheet_names, sheet)
+                    ),
+                )
+                .with_patient(id.clone())
+                .with_value(id),
+            ),
+            Some((_, base)) => merge_values(
+                base,
+                values,
+                &id,
+                self.defs,
+                self.sheet_names,
+                &mut self.findings,
+            ),
+        }
+    }
+}
+
+/// Merges a later sheet's values into a patient's: a value fills a gap; a different value
+/// for the same column is a conflict (the first value is kept).
+fn merge_values(
+    base: &mut Values,
+    values: &Values,
+    id: &str,
+    defs: &[ColumnDef],
+    sheet_names: &[String],
+    findings: &mut Vec<Finding>,
+) {
+    for (i, v) in values.iter().enumerate() {
+        let Some(v) = v else { continue };
+        match &base[i] {
+            None => base[i] = Some(v.clone()),
+            Some(old) if old.v != v.v && defs[i].name != "patient_id" => {
+                findings.push(
+                    Finding::at_cell(
+                        Severity::Error,
+                        rule::CONFLICT,
+                        v.at,
+                        &defs[i].name,
+                        format!(
+                            "{} differs from the value {} given in sheet {}: the first value is used",
+                            defs[i].name,
+                            show(&old.v),
+                            sheet_name(sheet_names, old.at.sheet)
+                        ),
+                    )
+                    .with_patient(id.to_string())
+                    .with_value(show(&v.v)),
+                );
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+/// The event records kept: those whose patient is in the cohort.
+struct KeptEvents {
+    assessments: Vec<Assessment>,
+    adverse_events: Vec<AdverseEvent>,
+    labs: Vec<LabDraw>,
+}
+
+/// Attaches the event sheets' records (in sheet order) to the known patients.
+fn attach_events(
+    events: Vec<EventSheet>,
+    known: &HashSet<&str>,
+    duplicate: &HashSet<String>,
+    findings: &mut Vec<Finding>,
+) -> KeptEvents {
+    let mut kept = KeptEvents {
+        assessments: Vec::new(),
+        adverse_events: Vec::new(),
+        labs: Vec::new(),
+    };
+    for e in events {
+        let sheet = e.sheet;
+        let mut keep = |patient_id: &str, at: Option<CellRef>| {
+            keep_record(patient_id, at, sheet, known, duplicate, findings)
+        };
+        match e.records {
+            EventRecords::Assessments(v) => kept
+                .assessments
+                .extend(v.into_iter().filter(|r| keep(&r.patient_id, r.at))),
+            EventRecords::AdverseEvents(v) => kept
+                .adverse_events
+                .extend(v.into_iter().filter(|r| keep(&r.patient_id, r.at))),
+            EventRecords::Labs(v) => kept
+                .labs
+                .extend(v.into_iter().filter(|r| keep(&r.patient_id, r.at))),
+        }
+    }
+    kept
+}
+
+/// A record whose patient is not in the patients sheet is an orphan: reported (unless the
+/// patient was excluded as a duplicate) and left out.
+fn keep_record(
+    patient_id: &str,
+    at: Option<CellRef>,
+    sheet: u16,
+    known: &HashSet<&str>,
+    duplicate: &HashSet<String>,
+    findings: &mut Vec<Finding>,
+) -> bool {
+    if known.contains(patient_id) {
+        return true;
+    }
+    if !duplicate.contains(patient_id) {
+        let at = at.unwrap_or(CellRef {
+            sheet,
+            row: 0,
+            col: 0,
+        });
+        findings.push(
+            Finding::at_cell(
+                Severity::Warning,
+                rule::ORPHAN_ROW,
+                at,
+                "patient_id",
+                "patient_id has no row in the patients sheet: this row is left out of every count",
+            )
+            .with_patient(patient_id.to_string())
+            .with_value(patient_id.to_string()),
+        );
+    }
+    false
+}
+
+/// Wide per-cycle responses mean the same as assessments rows with after_cycle = n: a
+/// response fills the matching row's gap (a different one is a conflict, the assessments
+/// value wins) or becomes a new row. Indexed once, so merging stays linear in the number of
+/// rows.
+fn merge_wide(
+    assessments: &mut Vec<Assessment>,
+    wide_rows: Vec<WideRow>,
+    findings: &mut Vec<Finding>,
+) {
     let mut by_cycle: HashMap<(String, u32), usize> = HashMap::new();
     for (i, a) in assessments.iter().enumerate() {
         if let Some(c) = &a.after_cycle {
@@ -579,24 +771,7 @@ pub fn build(
         for (cycle, resp) in wides {
             let existing = by_cycle.get(&(id.clone(), cycle)).copied();
             match existing.and_then(|i| assessments.get_mut(i)) {
-                Some(a) => match &a.response {
-                    None => a.response = Some(resp),
-                    Some(r) if r.v != resp.v => findings.push(
-                        Finding::at_cell(
-                            Severity::Error,
-                            rule::WIDE_CONFLICT,
-                            resp.at,
-                            &format!("response_c{cycle}"),
-                            format!(
-                                "response after cycle {cycle} is {} here but {} in the assessments sheet: the assessments value is used",
-                                resp.v, r.v
-                            ),
-                        )
-                        .with_patient(id.clone())
-                        .with_value(resp.v.code()),
-                    ),
-                    Some(_) => {}
-                },
+                Some(a) => merge_wide_response(a, &id, cycle, resp, findings),
                 None => assessments.push(Assessment {
                     patient_id: id.clone(),
                     at: Some(resp.at),
@@ -607,23 +782,43 @@ pub fn build(
             }
         }
     }
+}
 
+/// One wide response into the assessments row of the same cycle.
+fn merge_wide_response(
+    a: &mut Assessment,
+    id: &str,
+    cycle: u32,
+    resp: Val<Response>,
+    findings: &mut Vec<Finding>,
+) {
+    match &a.response {
+        None => a.response = Some(resp),
+        Some(r) if r.v != resp.v => findings.push(
+            Finding::at_cell(
+                Severity::Error,
+                rule::WIDE_CONFLICT,
+                resp.at,
+                &format!("response_c{cycle}"),
+                format!(
+                    "response after cycle {cycle} is {} here but {} in the assessments sheet: the assessments value is used",
+                    resp.v, r.v
+                ),
+            )
+            .with_patient(id.to_string())
+            .with_value(resp.v.code()),
+        ),
+        Some(_) => {}
+    }
+}
+
+/// Findings without a patient get the id of the row their cell is on, when known.
+fn name_patients(findings: &mut [Finding], row_ids: &HashMap<(u16, u32), String>) {
     for f in findings.iter_mut().filter(|f| f.patient_id.is_none()) {
         if let Some(at) = f.at {
             if let Some(id) = row_ids.get(&(at.sheet, at.row)) {
                 f.patient_id = Some(id.clone());
             }
         }
-    }
-
-    Cohort {
-        sheets: sheet_names.to_vec(),
-        patients,
-        assessments,
-        adverse_events,
-        labs,
-        excluded,
-        findings,
-        patients_read,
     }
 }

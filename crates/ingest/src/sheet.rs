@@ -196,19 +196,8 @@ pub fn read_table(
     note_markers: &[String],
     findings: &mut Vec<Finding>,
 ) -> Option<Table> {
-    let (r0, c0) = grid.origin();
-    let at = |r: usize, c: usize| CellRef {
-        sheet,
-        row: r0 + r as u32 + 1,
-        col: (c0 + c as u32) as u16,
-    };
-    // Header: the first row (of the first 10) in which most filled cells are column names.
-    let known = |s: &str| matcher.known(s);
-    let header_row = (0..grid.height().min(10)).find(|&r| {
-        let (filled, recognised) = header_score(grid, r, &known);
-        recognised >= 1 && recognised * 2 > filled
-    });
-    let Some(hr) = header_row else {
+    let place = Place::new(grid, sheet);
+    let Some(hr) = find_header_row(grid, matcher) else {
         findings.push(
             Finding::general(
                 Severity::Error,
@@ -220,163 +209,295 @@ pub fn read_table(
         return None;
     };
     let defs = matcher.defs;
-    let mut targets = Vec::with_capacity(grid.width());
-    let mut present: Vec<usize> = Vec::new();
-    let mut unitless: Vec<usize> = Vec::new();
+    let columns = map_headers(grid, hr, matcher, place, findings);
+    let reader = RowReader::new(grid, &columns.targets, defs, sp, ds, place);
+    let mut rows = Vec::new();
+    for r in hr + 1..grid.height() {
+        if is_note_row(grid, r, note_markers) {
+            break;
+        }
+        if let Some(row) = reader.row(r, findings) {
+            rows.push(row);
+        }
+    }
+    suspect_units(
+        &mut rows,
+        &columns.unitless,
+        defs,
+        sheet,
+        sheet_name,
+        findings,
+    );
+    Some(Table {
+        sheet,
+        kind,
+        rows,
+        present: columns.present,
+    })
+}
+
+/// Where a grid's cells are in the workbook: turns grid (row, column) into a [`CellRef`].
+#[derive(Clone, Copy)]
+struct Place {
+    sheet: u16,
+    r0: u32,
+    c0: u32,
+}
+
+impl Place {
+    /// The place of `grid`'s cells in sheet `sheet`.
+    fn new(grid: &dyn Grid, sheet: u16) -> Self {
+        let (r0, c0) = grid.origin();
+        Place { sheet, r0, c0 }
+    }
+
+    /// The cell's reference (1-based Excel row, 0-based absolute column).
+    fn at(&self, r: usize, c: usize) -> CellRef {
+        CellRef {
+            sheet: self.sheet,
+            row: self.excel_row(r),
+            col: (self.c0 + c as u32) as u16,
+        }
+    }
+
+    /// The 1-based Excel row of grid row `r`.
+    fn excel_row(&self, r: usize) -> u32 {
+        self.r0 + r as u32 + 1
+    }
+}
+
+/// Header: the first row (of the first 10) in which most filled cells are column names.
+fn find_header_row(grid: &dyn Grid, matcher: &HeaderMatcher<'_>) -> Option<usize> {
+    let known = |s: &str| matcher.known(s);
+    (0..grid.height().min(10)).find(|&r| {
+        let (filled, recognised) = header_score(grid, r, &known);
+        recognised >= 1 && recognised * 2 > filled
+    })
+}
+
+/// What the header row says about the sheet's columns.
+struct Columns {
+    /// What each grid column feeds.
+    targets: Vec<Target>,
+    /// Dictionary columns present (first occurrence only).
+    present: Vec<usize>,
+    /// Present columns with no unit in the header that have an alternative plausible range
+    /// (checked afterwards by [`suspect_units`]).
+    unitless: Vec<usize>,
+}
+
+/// Maps every header cell to a dictionary column (with its unit factor), a wide per-cycle
+/// response, or nothing; duplicate columns, unknown units and unknown names are findings.
+fn map_headers(
+    grid: &dyn Grid,
+    hr: usize,
+    matcher: &HeaderMatcher<'_>,
+    place: Place,
+    findings: &mut Vec<Finding>,
+) -> Columns {
+    let mut cols = Columns {
+        targets: Vec::with_capacity(grid.width()),
+        present: Vec::new(),
+        unitless: Vec::new(),
+    };
     for c in 0..grid.width() {
         let header = match grid.cell(hr, c) {
             RawCell::Str(s) if !s.trim().is_empty() => s.to_string(),
             RawCell::Empty | RawCell::Str(_) => {
-                targets.push(Target::Skip);
+                cols.targets.push(Target::Skip);
                 continue;
             }
             other => format!("{other:?}"),
         };
-        if let Some((def, unit)) = matcher.resolve(&header) {
-            if present.contains(&def) {
-                findings.push(
-                    Finding::at_cell(
-                        Severity::Error,
-                        rule::DUPLICATE_COLUMN,
-                        at(hr, c),
-                        &defs[def].name,
-                        format!(
-                            "column {} appears twice: this copy is ignored",
-                            defs[def].name
-                        ),
-                    )
-                    .with_value(header.clone()),
-                );
-                targets.push(Target::Skip);
-                continue;
-            }
-            let factor = match (&unit, defs[def].kind) {
-                (Some(u), ColumnType::Number) => match unit_factor(&defs[def], u) {
-                    Some(f) => f,
-                    None => {
-                        findings.push(
-                            Finding::at_cell(
-                                Severity::Error,
-                                rule::UNKNOWN_UNIT,
-                                at(hr, c),
-                                &defs[def].name,
-                                format!(
-                                    "unknown unit {u:?} for {} (expected {}{}): the column is not used",
-                                    defs[def].name,
-                                    defs[def].unit.as_deref().unwrap_or("no unit"),
-                                    alt_list(&defs[def])
-                                ),
-                            )
-                            .with_value(header.clone()),
-                        );
-                        targets.push(Target::Skip);
-                        continue;
-                    }
-                },
-                _ => 1.0,
-            };
-            if unit.is_none() && defs[def].alt_plausible.is_some() {
-                unitless.push(def);
-            }
-            present.push(def);
-            targets.push(Target::Column { def, factor });
+        let at = place.at(hr, c);
+        let target = if let Some((def, unit)) = matcher.resolve(&header) {
+            cols.column(matcher.defs, def, unit, &header, at, findings)
         } else if let Some(n) = matcher.wide_cycle(&header) {
-            targets.push(Target::Wide(n));
+            Target::Wide(n)
         } else {
             findings.push(
                 Finding::at_cell(
                     Severity::Info,
                     rule::UNKNOWN_COLUMN,
-                    at(hr, c),
+                    at,
                     &header,
                     format!("column {header:?} matches no known name and is not analysed"),
                 )
                 .with_value(header.clone()),
             );
-            targets.push(Target::Skip);
+            Target::Skip
+        };
+        cols.targets.push(target);
+    }
+    cols
+}
+
+impl Columns {
+    /// A header naming dictionary column `def`: skipped when the column was already seen
+    /// or its unit is unknown, otherwise recorded as present with its unit factor.
+    fn column(
+        &mut self,
+        defs: &[ColumnDef],
+        def: usize,
+        unit: Option<String>,
+        header: &str,
+        at: CellRef,
+        findings: &mut Vec<Finding>,
+    ) -> Target {
+        let d = &defs[def];
+        if self.present.contains(&def) {
+            findings.push(
+                Finding::at_cell(
+                    Severity::Error,
+                    rule::DUPLICATE_COLUMN,
+                    at,
+                    &d.name,
+                    format!("column {} appears twice: this copy is ignored", d.name),
+                )
+                .with_value(header.to_string()),
+            );
+            return Target::Skip;
+        }
+        let factor = match (&unit, d.kind) {
+            (Some(u), ColumnType::Number) => match unit_factor(d, u) {
+                Some(f) => f,
+                None => {
+                    findings.push(unknown_unit(d, u, header, at));
+                    return Target::Skip;
+                }
+            },
+            _ => 1.0,
+        };
+        if unit.is_none() && d.alt_plausible.is_some() {
+            self.unitless.push(def);
+        }
+        self.present.push(def);
+        Target::Column { def, factor }
+    }
+}
+
+/// A unit in a number column's header that is neither its unit nor an alternative one.
+fn unknown_unit(d: &ColumnDef, u: &str, header: &str, at: CellRef) -> Finding {
+    Finding::at_cell(
+        Severity::Error,
+        rule::UNKNOWN_UNIT,
+        at,
+        &d.name,
+        format!(
+            "unknown unit {u:?} for {} (expected {}{}): the column is not used",
+            d.name,
+            d.unit.as_deref().unwrap_or("no unit"),
+            alt_list(d)
+        ),
+    )
+    .with_value(header.to_string())
+}
+
+/// Parses data rows by the column targets of the header.
+struct RowReader<'a> {
+    grid: &'a dyn Grid,
+    targets: &'a [Target],
+    defs: &'a [ColumnDef],
+    /// The parse spec of each dictionary column (unit factor 1; the target's applies).
+    specs: Vec<ColumnSpec<'a>>,
+    sp: &'a Spellings,
+    ds: DateSystem,
+    place: Place,
+}
+
+/// Wide per-cycle response cells parse as a response column.
+const RESPONSE_SPEC: ColumnSpec<'static> = ColumnSpec {
+    kind: ColumnType::Response,
+    map: None,
+    open: false,
+    factor: 1.0,
+};
+
+impl<'a> RowReader<'a> {
+    /// A reader for the data rows under a header mapped to `targets`.
+    fn new(
+        grid: &'a dyn Grid,
+        targets: &'a [Target],
+        defs: &'a [ColumnDef],
+        sp: &'a Spellings,
+        ds: DateSystem,
+        place: Place,
+    ) -> Self {
+        let specs = defs
+            .iter()
+            .map(|d| ColumnSpec {
+                kind: d.kind,
+                map: d.map.as_deref(),
+                open: d.open,
+                factor: 1.0,
+            })
+            .collect();
+        RowReader {
+            grid,
+            targets,
+            defs,
+            specs,
+            sp,
+            ds,
+            place,
         }
     }
-    let specs: Vec<ColumnSpec<'_>> = defs
-        .iter()
-        .map(|d| ColumnSpec {
-            kind: d.kind,
-            map: d.map.as_deref(),
-            open: d.open,
-            factor: 1.0,
-        })
-        .collect();
-    let response_spec = ColumnSpec {
-        kind: ColumnType::Response,
-        map: None,
-        open: false,
-        factor: 1.0,
-    };
-    let mut rows = Vec::new();
-    let push_issue =
-        |findings: &mut Vec<Finding>, i: Issue, cell: CellRef, col: &str, raw: &RawCell<'_>| {
-            findings.push(
-                Finding::at_cell(i.severity, i.rule, cell, col, i.message)
-                    .with_value(raw_text(raw)),
-            );
-        };
-    for r in hr + 1..grid.height() {
-        if is_note_row(grid, r, note_markers) {
-            break;
-        }
-        let mut values: Vec<Option<Val<Value>>> = vec![None; defs.len()];
+
+    /// Grid row `r` as a typed row, or `None` when no cell of it yields a value or an issue.
+    fn row(&self, r: usize, findings: &mut Vec<Finding>) -> Option<Row> {
+        let mut values: Vec<Option<Val<Value>>> = vec![None; self.defs.len()];
         let mut wide = Vec::new();
         let mut any = false;
-        for (c, t) in targets.iter().enumerate() {
-            let raw = grid.cell(r, c);
+        for (c, t) in self.targets.iter().enumerate() {
+            let raw = self.grid.cell(r, c);
             if raw == RawCell::Empty {
                 continue;
             }
+            let at = self.place.at(r, c);
             match t {
                 Target::Skip => {}
                 Target::Column { def, factor } => {
                     let spec = ColumnSpec {
                         factor: *factor,
-                        ..specs[*def]
+                        ..self.specs[*def]
                     };
-                    let (v, issue) = parse_cell(&raw, &spec, sp, ds);
-                    if let Some(i) = issue {
-                        push_issue(findings, i, at(r, c), &defs[*def].name, &raw);
-                        any = true;
-                    }
+                    let (v, issue) = parse_cell(&raw, &spec, self.sp, self.ds);
+                    any |= push_issue(findings, issue, at, &self.defs[*def].name, &raw);
                     if let Some(v) = v {
-                        values[*def] = Some(Val::new(v, at(r, c)));
+                        values[*def] = Some(Val::new(v, at));
                         any = true;
                     }
                 }
                 Target::Wide(n) => {
-                    let (v, issue) = parse_cell(&raw, &response_spec, sp, ds);
-                    let name = format!("response_c{n}");
-                    if let Some(i) = issue {
-                        push_issue(findings, i, at(r, c), &name, &raw);
-                        any = true;
-                    }
+                    let (v, issue) = parse_cell(&raw, &RESPONSE_SPEC, self.sp, self.ds);
+                    any |= push_issue(findings, issue, at, &format!("response_c{n}"), &raw);
                     if let Some(Value::Response(resp)) = v {
-                        wide.push((*n, Val::new(resp, at(r, c))));
+                        wide.push((*n, Val::new(resp, at)));
                         any = true;
                     }
                 }
             }
         }
-        if any {
-            rows.push(Row {
-                excel_row: r0 + r as u32 + 1,
-                values,
-                wide,
-            });
-        }
+        any.then(|| Row {
+            excel_row: self.place.excel_row(r),
+            values,
+            wide,
+        })
     }
-    suspect_units(&mut rows, &unitless, defs, sheet, sheet_name, findings);
-    Some(Table {
-        sheet,
-        kind,
-        rows,
-        present,
-    })
+}
+
+/// A cell's issue as a finding with its cell and raw text; true when there was one.
+fn push_issue(
+    findings: &mut Vec<Finding>,
+    issue: Option<Issue>,
+    cell: CellRef,
+    col: &str,
+    raw: &RawCell<'_>,
+) -> bool {
+    let Some(i) = issue else { return false };
+    findings
+        .push(Finding::at_cell(i.severity, i.rule, cell, col, i.message).with_value(raw_text(raw)));
+    true
 }
 
 fn alt_list(def: &ColumnDef) -> String {
