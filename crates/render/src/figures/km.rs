@@ -168,30 +168,41 @@ impl Km<'_> {
     }
 }
 
-/// Draws one survival analysis as a standalone SVG document.
-pub fn km_svg(s: &Survival, ctx: &FigCtx) -> Result<String, FigureError> {
-    let ng = s.groups.len() as u32;
-    let stats = stats_text(ctx, s);
-    let legend_h = 12 + ROW * ng + if stats.is_empty() { 0 } else { ROW } + 6;
+/// The heights of the legend band (a line per group, one more for the statistics) and of the
+/// whole figure (legend, plot, number-at-risk table).
+fn heights(ng: u32, has_stats: bool) -> (u32, u32) {
+    let legend_h = 12 + ROW * ng + if has_stats { ROW } else { 0 } + 6;
     let risk_h = 12 + ROW * (ng + 1) + 8;
-    let h = legend_h + CHART_H + risk_h;
-    let k = Km {
-        s,
-        ctx,
-        labels: s
-            .groups
-            .iter()
-            .map(|g| group_label(ctx, &g.label))
-            .collect(),
-        font: (FONT, 13).into_font().color(&INK),
-    };
-    let left = k
-        .labels
+    (legend_h, legend_h + CHART_H + risk_h)
+}
+
+/// The room left of the plot: the widest risk-table label, within `Y_AREA + 8` to 260 px.
+fn left_margin(labels: &[String]) -> u32 {
+    labels
         .iter()
         .map(|l| est_width(l, 12.0) + 24)
         .max()
         .unwrap_or(60)
-        .clamp(Y_AREA as i32 + 8, 260) as u32;
+        .clamp(Y_AREA as i32 + 8, 260) as u32
+}
+
+/// Draws one survival analysis as a standalone SVG document.
+pub fn km_svg(s: &Survival, ctx: &FigCtx) -> Result<String, FigureError> {
+    let ng = s.groups.len() as u32;
+    let stats = stats_text(ctx, s);
+    let (legend_h, h) = heights(ng, !stats.is_empty());
+    let labels: Vec<String> = s
+        .groups
+        .iter()
+        .map(|g| group_label(ctx, &g.label))
+        .collect();
+    let left = left_margin(&labels);
+    let k = Km {
+        s,
+        ctx,
+        labels,
+        font: (FONT, 13).into_font().color(&INK),
+    };
     let (xmax, ticks) = x_axis(s);
 
     let mut buf = String::new();
