@@ -5,6 +5,8 @@ use super::{est_width, linear, FigCtx, FigureError, Ticks, FONT, GREY, INK, PALE
 use crate::format::{ci, fixed};
 use crate::results::ForestRow;
 use plotters::coord::combinators::LogCoord;
+use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -13,28 +15,32 @@ const W: u32 = 760;
 const ROW: u32 = 30;
 const RIGHT: u32 = 230;
 
-/// Draws the forest plot as a standalone SVG document.
-pub fn forest_svg(rows: &[ForestRow], ctx: &FigCtx) -> Result<String, FigureError> {
-    let err = |e: &dyn std::fmt::Display| FigureError::draw("forest", e);
-    let n = rows.len().max(1);
-    let head = 34u32;
-    let h = head + ROW * n as u32 + 56;
-    let texts: Vec<String> = rows
-        .iter()
-        .map(|r| {
-            if r.comparison.is_empty() {
-                r.label.clone()
-            } else {
-                format!("{}: {}", r.label, r.comparison)
-            }
-        })
-        .collect();
-    let left = texts
-        .iter()
-        .map(|t| est_width(t, 13.0) + 24)
-        .max()
-        .unwrap_or(120)
-        .clamp(120, 320) as u32;
+/// Height of the column-title band above the plot.
+const HEAD: u32 = 34;
+
+/// The drawing area of the whole figure.
+type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+/// The chart: HR on a log x axis, one row per y unit.
+type Chart<'a, 'b> =
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<Ticks<LogCoord<f64>>, Ticks<RangedCoordf64>>>;
+
+/// Every drawing error of this figure is reported as a `forest` [`FigureError`].
+fn err(e: impl std::fmt::Display) -> FigureError {
+    FigureError::draw("forest", e)
+}
+
+/// The label of one row: `label: comparison` (or the label alone).
+fn row_text(r: &ForestRow) -> String {
+    if r.comparison.is_empty() {
+        r.label.clone()
+    } else {
+        format!("{}: {}", r.label, r.comparison)
+    }
+}
+
+/// The log axis: bounds snapped outwards to the 1-2-5 series around every CI (at least
+/// 0.25 to 4, at most 1e-3 to 1e3) and the ticks of that series within them.
+fn log_axis(rows: &[ForestRow]) -> (f64, f64, Vec<f64>) {
     let lo = rows
         .iter()
         .filter_map(|r| r.ci[0].or(r.hr))
@@ -64,12 +70,43 @@ pub fn forest_svg(rows: &[ForestRow], ctx: &FigCtx) -> Result<String, FigureErro
         .copied()
         .filter(|v| *v >= lo * 0.9999 && *v <= hi * 1.0001)
         .collect();
+    (lo, hi, keys)
+}
+
+/// A text centred vertically at `(x, y)`, anchored on its `h` side.
+fn text(
+    root: &Area,
+    s: String,
+    at: (i32, i32),
+    font: &TextStyle,
+    h: HPos,
+) -> Result<(), FigureError> {
+    root.draw(&Text::new(
+        s,
+        at,
+        font.clone().pos(Pos::new(h, VPos::Center)),
+    ))
+    .map_err(err)
+}
+
+/// Draws the forest plot as a standalone SVG document.
+pub fn forest_svg(rows: &[ForestRow], ctx: &FigCtx) -> Result<String, FigureError> {
+    let n = rows.len().max(1);
+    let h = HEAD + ROW * n as u32 + 56;
+    let texts: Vec<String> = rows.iter().map(row_text).collect();
+    let left = texts
+        .iter()
+        .map(|t| est_width(t, 13.0) + 24)
+        .max()
+        .unwrap_or(120)
+        .clamp(120, 320) as u32;
+    let (lo, hi, keys) = log_axis(rows);
 
     let mut buf = String::new();
     {
         let root = SVGBackend::with_string(&mut buf, (W, h)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| err(&e))?;
-        let (_, body) = root.split_vertically(head);
+        root.fill(&WHITE).map_err(err)?;
+        let (_, body) = root.split_vertically(HEAD);
         let font = (FONT, 13).into_font().color(&INK);
         let mut chart = ChartBuilder::on(&body)
             .margin_right(RIGHT)
@@ -79,104 +116,124 @@ pub fn forest_svg(rows: &[ForestRow], ctx: &FigCtx) -> Result<String, FigureErro
                 Ticks::new(LogCoord::from((lo..hi).log_scale()), keys),
                 linear(-0.5..(n as f64 - 0.5), vec![]),
             )
-            .map_err(|e| err(&e))?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .disable_y_mesh()
-            .x_desc(format!(
-                "{} ({})",
-                ctx.l("html.hazard_ratio"),
-                ctx.l("html.log_scale")
-            ))
-            .label_style(font.clone())
-            .axis_desc_style(font.clone())
-            .x_label_formatter(&|v| {
-                if *v >= 1.0 {
-                    format!("{v:.0}")
-                } else {
-                    format!("{v}")
-                }
-            })
-            .axis_style(INK)
-            .draw()
-            .map_err(|e| err(&e))?;
-        chart
-            .draw_series(std::iter::once(DashedPathElement::new(
-                vec![(1.0, -0.5), (1.0, n as f64 - 0.5)],
-                4,
-                3,
-                GREY.stroke_width(1),
-            )))
-            .map_err(|e| err(&e))?;
-        let c = PALETTE[0];
-        let right_x = W as i32 - RIGHT as i32 + 16;
-        root.draw(&Text::new(
-            ctx.l("html.subgroup"),
-            (8, head as i32 / 2 + 4),
-            font.clone().pos(Pos::new(HPos::Left, VPos::Center)),
-        ))
-        .map_err(|e| err(&e))?;
-        root.draw(&Text::new(
-            format!("{} ({})", ctx.l("endpoint.hr"), ctx.l("html.ci95")),
-            (right_x, head as i32 / 2 + 4),
-            font.clone().pos(Pos::new(HPos::Left, VPos::Center)),
-        ))
-        .map_err(|e| err(&e))?;
-        root.draw(&Text::new(
-            "P".to_string(),
-            (W as i32 - 12, head as i32 / 2 + 4),
-            font.clone().pos(Pos::new(HPos::Right, VPos::Center)),
-        ))
-        .map_err(|e| err(&e))?;
+            .map_err(err)?;
+        draw_axes(&mut chart, ctx, &font, n)?;
+        draw_column_titles(&root, ctx, &font)?;
         for (i, r) in rows.iter().enumerate() {
             let yv = (n - 1 - i) as f64;
-            let (_, y) = chart.backend_coord(&(1.0, yv));
-            root.draw(&Text::new(
-                texts[i].clone(),
-                (8, y),
-                font.clone().pos(Pos::new(HPos::Left, VPos::Center)),
-            ))
-            .map_err(|e| err(&e))?;
-            let numbers = match r.hr {
-                Some(hr) => format!(
-                    "{} ({})",
-                    fixed(Some(hr), 2, "NA"),
-                    ci(r.ci[0], r.ci[1], 2, "NA")
-                ),
-                None => ctx.l("html.not_estimable"),
-            };
-            root.draw(&Text::new(
-                numbers,
-                (right_x, y),
-                font.clone().pos(Pos::new(HPos::Left, VPos::Center)),
-            ))
-            .map_err(|e| err(&e))?;
-            if let Some(p) = r.p {
-                root.draw(&Text::new(
-                    crate::format::p_value(p, ctx.p_style, ctx.p_digits),
-                    (W as i32 - 12, y),
-                    font.clone().pos(Pos::new(HPos::Right, VPos::Center)),
-                ))
-                .map_err(|e| err(&e))?;
+            draw_row_text(&root, &chart, ctx, &font, (&texts[i], r), yv)?;
+            if let Some(hr) = r.hr {
+                draw_estimate(&mut chart, r, hr, yv, (lo, hi))?;
             }
-            let Some(hr) = r.hr else { continue };
-            let clamp = |v: f64| v.clamp(lo, hi);
-            let (a, b) = (clamp(r.ci[0].unwrap_or(lo)), clamp(r.ci[1].unwrap_or(hi)));
-            chart
-                .draw_series(std::iter::once(PathElement::new(
-                    vec![(a, yv), (b, yv)],
-                    c.stroke_width(2),
-                )))
-                .map_err(|e| err(&e))?;
-            chart
-                .draw_series(std::iter::once(
-                    EmptyElement::at((clamp(hr), yv))
-                        + Rectangle::new([(-5, -5), (5, 5)], c.filled()),
-                ))
-                .map_err(|e| err(&e))?;
         }
-        root.present().map_err(|e| err(&e))?;
+        root.present().map_err(err)?;
     }
     Ok(buf)
+}
+
+/// The x axis (HR, log scale) and the dashed reference line at HR = 1 across all `n` rows.
+fn draw_axes(
+    chart: &mut Chart,
+    ctx: &FigCtx,
+    font: &TextStyle,
+    n: usize,
+) -> Result<(), FigureError> {
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .disable_y_mesh()
+        .x_desc(format!(
+            "{} ({})",
+            ctx.l("html.hazard_ratio"),
+            ctx.l("html.log_scale")
+        ))
+        .label_style(font.clone())
+        .axis_desc_style(font.clone())
+        .x_label_formatter(&|v| {
+            if *v >= 1.0 {
+                format!("{v:.0}")
+            } else {
+                format!("{v}")
+            }
+        })
+        .axis_style(INK)
+        .draw()
+        .map_err(err)?;
+    chart
+        .draw_series(std::iter::once(DashedPathElement::new(
+            vec![(1.0, -0.5), (1.0, n as f64 - 0.5)],
+            4,
+            3,
+            GREY.stroke_width(1),
+        )))
+        .map_err(err)?;
+    Ok(())
+}
+
+/// The titles of the three columns: subgroup, HR (95% CI), P.
+fn draw_column_titles(root: &Area, ctx: &FigCtx, font: &TextStyle) -> Result<(), FigureError> {
+    let y = HEAD as i32 / 2 + 4;
+    text(root, ctx.l("html.subgroup"), (8, y), font, HPos::Left)?;
+    let hr = format!("{} ({})", ctx.l("endpoint.hr"), ctx.l("html.ci95"));
+    text(root, hr, (right_x(), y), font, HPos::Left)?;
+    text(root, "P".to_string(), (W as i32 - 12, y), font, HPos::Right)
+}
+
+/// The x of the numbers column, right of the plot area.
+fn right_x() -> i32 {
+    W as i32 - RIGHT as i32 + 16
+}
+
+/// The texts of one row at the height of `yv`: its label, `HR (CI)` (or "not estimable") and
+/// the P value when there is one.
+fn draw_row_text(
+    root: &Area,
+    chart: &Chart,
+    ctx: &FigCtx,
+    font: &TextStyle,
+    (label, r): (&str, &ForestRow),
+    yv: f64,
+) -> Result<(), FigureError> {
+    let (_, y) = chart.backend_coord(&(1.0, yv));
+    text(root, label.to_string(), (8, y), font, HPos::Left)?;
+    let numbers = match r.hr {
+        Some(hr) => format!(
+            "{} ({})",
+            fixed(Some(hr), 2, "NA"),
+            ci(r.ci[0], r.ci[1], 2, "NA")
+        ),
+        None => ctx.l("html.not_estimable"),
+    };
+    text(root, numbers, (right_x(), y), font, HPos::Left)?;
+    if let Some(p) = r.p {
+        let p = crate::format::p_value(p, ctx.p_style, ctx.p_digits);
+        text(root, p, (W as i32 - 12, y), font, HPos::Right)?;
+    }
+    Ok(())
+}
+
+/// The CI line and the HR square of one row, clamped to the axis bounds (an open CI bound
+/// runs to the edge).
+fn draw_estimate(
+    chart: &mut Chart,
+    r: &ForestRow,
+    hr: f64,
+    yv: f64,
+    (lo, hi): (f64, f64),
+) -> Result<(), FigureError> {
+    let c = PALETTE[0];
+    let clamp = |v: f64| v.clamp(lo, hi);
+    let (a, b) = (clamp(r.ci[0].unwrap_or(lo)), clamp(r.ci[1].unwrap_or(hi)));
+    chart
+        .draw_series(std::iter::once(PathElement::new(
+            vec![(a, yv), (b, yv)],
+            c.stroke_width(2),
+        )))
+        .map_err(err)?;
+    chart
+        .draw_series(std::iter::once(
+            EmptyElement::at((clamp(hr), yv)) + Rectangle::new([(-5, -5), (5, 5)], c.filled()),
+        ))
+        .map_err(err)?;
+    Ok(())
 }

@@ -6,9 +6,11 @@
 //! `Survival.risk_times` (plotters `with_key_points`), and each risk number is drawn at
 //! `chart.backend_coord(time)`, the same mapping as the plot area.
 
-use super::{est_width, linear, palette, tick, FigCtx, FigureError, FONT, GREY, INK};
+use super::{est_width, linear, palette, tick, FigCtx, FigureError, Ticks, FONT, GREY, INK};
 use crate::format::{ci, fixed};
 use crate::results::{KmPoint, Survival};
+use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -122,35 +124,93 @@ fn x_axis(s: &Survival) -> (f64, Vec<f64>) {
     (xmax, ticks)
 }
 
+/// The drawing area of the whole figure.
+type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+/// The plot area: time on x, survival probability on y.
+type Chart<'a, 'b> =
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<Ticks<RangedCoordf64>, Ticks<RangedCoordf64>>>;
+
+/// What the drawing steps of one KM figure share: the analysis, the labels, the group names
+/// as shown and the text style.
+struct Km<'a> {
+    s: &'a Survival,
+    ctx: &'a FigCtx<'a>,
+    labels: Vec<String>,
+    font: TextStyle<'static>,
+}
+
+impl Km<'_> {
+    /// A drawing error, reported under the analysis id.
+    fn err(&self, e: impl std::fmt::Display) -> FigureError {
+        FigureError::draw(&self.s.id, e)
+    }
+
+    /// The colour of group `i` (a single curve takes the first colour).
+    fn colour(&self, i: usize) -> RGBColor {
+        palette(if self.s.groups.len() == 1 { 0 } else { i })
+    }
+
+    /// A text vertically centred at `at`, anchored on its `h` side.
+    fn text(
+        &self,
+        root: &Area,
+        s: String,
+        at: (i32, i32),
+        font: &TextStyle,
+        h: HPos,
+    ) -> Result<(), FigureError> {
+        root.draw(&Text::new(
+            s,
+            at,
+            font.clone().pos(Pos::new(h, VPos::Center)),
+        ))
+        .map_err(|e| self.err(e))
+    }
+}
+
+/// The heights of the legend band (a line per group, one more for the statistics) and of the
+/// whole figure (legend, plot, number-at-risk table).
+fn heights(ng: u32, has_stats: bool) -> (u32, u32) {
+    let legend_h = 12 + ROW * ng + if has_stats { ROW } else { 0 } + 6;
+    let risk_h = 12 + ROW * (ng + 1) + 8;
+    (legend_h, legend_h + CHART_H + risk_h)
+}
+
+/// The room left of the plot: the widest risk-table label, within `Y_AREA + 8` to 260 px.
+fn left_margin(labels: &[String]) -> u32 {
+    labels
+        .iter()
+        .map(|l| est_width(l, 12.0) + 24)
+        .max()
+        .unwrap_or(60)
+        .clamp(Y_AREA as i32 + 8, 260) as u32
+}
+
 /// Draws one survival analysis as a standalone SVG document.
 pub fn km_svg(s: &Survival, ctx: &FigCtx) -> Result<String, FigureError> {
-    let fig = s.id.as_str();
-    let err = |e: &dyn std::fmt::Display| FigureError::draw(fig, e);
     let ng = s.groups.len() as u32;
     let stats = stats_text(ctx, s);
-    let legend_h = 12 + ROW * ng + if stats.is_empty() { 0 } else { ROW } + 6;
-    let risk_h = 12 + ROW * (ng + 1) + 8;
-    let h = legend_h + CHART_H + risk_h;
+    let (legend_h, h) = heights(ng, !stats.is_empty());
     let labels: Vec<String> = s
         .groups
         .iter()
         .map(|g| group_label(ctx, &g.label))
         .collect();
-    let left = labels
-        .iter()
-        .map(|l| est_width(l, 12.0) + 24)
-        .max()
-        .unwrap_or(60)
-        .clamp(Y_AREA as i32 + 8, 260) as u32;
+    let left = left_margin(&labels);
+    let k = Km {
+        s,
+        ctx,
+        labels,
+        font: (FONT, 13).into_font().color(&INK),
+    };
     let (xmax, ticks) = x_axis(s);
 
     let mut buf = String::new();
     {
         let root = SVGBackend::with_string(&mut buf, (W, h)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| err(&e))?;
+        root.fill(&WHITE).map_err(|e| k.err(e))?;
         let (_, rest) = root.split_vertically(legend_h);
         let (plot_area, _) = rest.split_vertically(CHART_H);
-        let font = (FONT, 13).into_font().color(&INK);
         let mut chart = ChartBuilder::on(&plot_area)
             .margin_right(24)
             .margin_top(6)
@@ -162,119 +222,137 @@ pub fn km_svg(s: &Survival, ctx: &FigCtx) -> Result<String, FigureError> {
                 linear(0.0..xmax, ticks.clone()),
                 linear(0.0..1.02, vec![0.0, 0.2, 0.4, 0.6, 0.8, 1.0]),
             )
-            .map_err(|e| err(&e))?;
-        let unit = ctx.time_axis();
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .disable_y_mesh()
-            .x_desc(unit.as_str())
-            .y_desc(ctx.l("html.survival_probability"))
-            .label_style(font.clone())
-            .axis_desc_style(font.clone())
-            .x_label_formatter(&|v| tick(*v))
-            .y_label_formatter(&|v| format!("{v:.1}"))
-            .axis_style(INK)
-            .draw()
-            .map_err(|e| err(&e))?;
-
-        for (i, g) in s.groups.iter().enumerate() {
-            let c = palette(if ng == 1 { 0 } else { i });
-            if ctx.km_ci_band && !g.km.is_empty() {
-                let up = steps(&g.km, |p| p.upper.unwrap_or(p.surv).min(1.0), 1.0);
-                let lo = steps(&g.km, |p| p.lower.unwrap_or(p.surv).max(0.0), 1.0);
-                let mut poly = up;
-                poly.extend(lo.into_iter().rev());
-                chart
-                    .draw_series(std::iter::once(Polygon::new(poly, c.mix(0.15).filled())))
-                    .map_err(|e| err(&e))?;
-            }
-            let curve = steps(&g.km, |p| p.surv, 1.0);
-            chart
-                .draw_series(std::iter::once(PathElement::new(curve, c.stroke_width(2))))
-                .map_err(|e| err(&e))?;
-            let ticks_style = c.stroke_width(1);
-            chart
-                .draw_series(g.km.iter().filter(|p| p.n_censor > 0).map(|p| {
-                    EmptyElement::at((p.time, p.surv))
-                        + PathElement::new(vec![(0, -5), (0, 5)], ticks_style)
-                        + PathElement::new(vec![(-4, 0), (4, 0)], ticks_style)
-                }))
-                .map_err(|e| err(&e))?;
-            if let Some(m) = g.median {
-                let dash = GREY.stroke_width(1);
-                chart
-                    .draw_series(std::iter::once(DashedPathElement::new(
-                        vec![(0.0, 0.5), (m, 0.5), (m, 0.0)],
-                        4,
-                        3,
-                        dash,
-                    )))
-                    .map_err(|e| err(&e))?;
-            }
+            .map_err(|e| k.err(e))?;
+        draw_mesh(&mut chart, &k)?;
+        for i in 0..s.groups.len() {
+            draw_group(&mut chart, &k, i)?;
         }
-
         // Legend and statistics above the plot (fixed positions; no text measurement).
         let (x0, _) = chart.backend_coord(&(0.0, 1.0));
         let (x1, _) = chart.backend_coord(&(xmax, 1.0));
-        for (i, g) in s.groups.iter().enumerate() {
-            let c = palette(if ng == 1 { 0 } else { i });
-            let y = 12 + (ROW * i as u32) as i32 + ROW as i32 / 2;
-            root.draw(&PathElement::new(
-                vec![(x0, y), (x0 + 24, y)],
-                c.stroke_width(3),
-            ))
-            .map_err(|e| err(&e))?;
-            let mut t = legend_text(ctx, &labels[i], g.n, g.events, g.median, g.median_ci);
-            if ng > 1 && s.cox.as_ref().is_some_and(|c| c.reference == g.label) {
-                t.push_str(&format!(" ({})", ctx.l("html.reference_group")));
-            }
-            root.draw(&Text::new(
-                t,
-                (x0 + 32, y),
-                font.clone().pos(Pos::new(HPos::Left, VPos::Center)),
-            ))
-            .map_err(|e| err(&e))?;
-        }
+        draw_legend(&root, &k, x0)?;
         if !stats.is_empty() {
             let y = 12 + (ROW * ng) as i32 + ROW as i32 / 2;
-            root.draw(&Text::new(
-                stats,
-                (x1, y),
-                font.clone().pos(Pos::new(HPos::Right, VPos::Center)),
-            ))
-            .map_err(|e| err(&e))?;
+            k.text(&root, stats, (x1, y), &k.font, HPos::Right)?;
         }
-
         // Number-at-risk table: same x mapping as the plot.
         let top = (legend_h + CHART_H) as i32 + 12;
-        root.draw(&Text::new(
-            ctx.l("endpoint.at_risk"),
-            (8, top),
-            font.clone().pos(Pos::new(HPos::Left, VPos::Center)),
-        ))
-        .map_err(|e| err(&e))?;
-        for (i, g) in s.groups.iter().enumerate() {
-            let c = palette(if ng == 1 { 0 } else { i });
-            let y = top + (ROW * (i as u32 + 1)) as i32;
-            let row_font = (FONT, 13).into_font().color(&c);
-            root.draw(&Text::new(
-                labels[i].clone(),
-                (x0 - 16, y),
-                row_font.clone().pos(Pos::new(HPos::Right, VPos::Center)),
-            ))
-            .map_err(|e| err(&e))?;
-            for (t, n) in ticks.iter().zip(g.at_risk.iter()) {
-                let (x, _) = chart.backend_coord(&(*t, 0.0));
-                root.draw(&Text::new(
-                    n.to_string(),
-                    (x, y),
-                    font.clone().pos(Pos::new(HPos::Center, VPos::Center)),
-                ))
-                .map_err(|e| err(&e))?;
-            }
-        }
-        root.present().map_err(|e| err(&e))?;
+        draw_risk_table(&root, &chart, &k, &ticks, (x0, top))?;
+        root.present().map_err(|e| k.err(e))?;
     }
     Ok(buf)
+}
+
+/// The axes: time (catalog unit title, risk-table ticks) and survival probability.
+fn draw_mesh(chart: &mut Chart, k: &Km) -> Result<(), FigureError> {
+    let unit = k.ctx.time_axis();
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .disable_y_mesh()
+        .x_desc(unit.as_str())
+        .y_desc(k.ctx.l("html.survival_probability"))
+        .label_style(k.font.clone())
+        .axis_desc_style(k.font.clone())
+        .x_label_formatter(&|v| tick(*v))
+        .y_label_formatter(&|v| format!("{v:.1}"))
+        .axis_style(INK)
+        .draw()
+        .map_err(|e| k.err(e))?;
+    Ok(())
+}
+
+/// Group `i`: its CI band (when configured), step curve, censoring `+` ticks and the dashed
+/// median drop line, in that order.
+fn draw_group(chart: &mut Chart, k: &Km, i: usize) -> Result<(), FigureError> {
+    let g = &k.s.groups[i];
+    let c = k.colour(i);
+    if k.ctx.km_ci_band && !g.km.is_empty() {
+        let up = steps(&g.km, |p| p.upper.unwrap_or(p.surv).min(1.0), 1.0);
+        let lo = steps(&g.km, |p| p.lower.unwrap_or(p.surv).max(0.0), 1.0);
+        let mut poly = up;
+        poly.extend(lo.into_iter().rev());
+        chart
+            .draw_series(std::iter::once(Polygon::new(poly, c.mix(0.15).filled())))
+            .map_err(|e| k.err(e))?;
+    }
+    let curve = steps(&g.km, |p| p.surv, 1.0);
+    chart
+        .draw_series(std::iter::once(PathElement::new(curve, c.stroke_width(2))))
+        .map_err(|e| k.err(e))?;
+    let ticks_style = c.stroke_width(1);
+    chart
+        .draw_series(g.km.iter().filter(|p| p.n_censor > 0).map(|p| {
+            EmptyElement::at((p.time, p.surv))
+                + PathElement::new(vec![(0, -5), (0, 5)], ticks_style)
+                + PathElement::new(vec![(-4, 0), (4, 0)], ticks_style)
+        }))
+        .map_err(|e| k.err(e))?;
+    if let Some(m) = g.median {
+        let dash = GREY.stroke_width(1);
+        chart
+            .draw_series(std::iter::once(DashedPathElement::new(
+                vec![(0.0, 0.5), (m, 0.5), (m, 0.0)],
+                4,
+                3,
+                dash,
+            )))
+            .map_err(|e| k.err(e))?;
+    }
+    Ok(())
+}
+
+/// One legend line per group from the plot's left edge `x0`: a colour stroke and
+/// [`legend_text`], marking the Cox reference group when there are several.
+fn draw_legend(root: &Area, k: &Km, x0: i32) -> Result<(), FigureError> {
+    let ng = k.s.groups.len();
+    for (i, g) in k.s.groups.iter().enumerate() {
+        let y = 12 + (ROW * i as u32) as i32 + ROW as i32 / 2;
+        root.draw(&PathElement::new(
+            vec![(x0, y), (x0 + 24, y)],
+            k.colour(i).stroke_width(3),
+        ))
+        .map_err(|e| k.err(e))?;
+        let mut t = legend_text(k.ctx, &k.labels[i], g.n, g.events, g.median, g.median_ci);
+        if ng > 1 && k.s.cox.as_ref().is_some_and(|c| c.reference == g.label) {
+            t.push_str(&format!(" ({})", k.ctx.l("html.reference_group")));
+        }
+        k.text(root, t, (x0 + 32, y), &k.font, HPos::Left)?;
+    }
+    Ok(())
+}
+
+/// The number-at-risk table under the x axis from row `top`: its title, then per group the
+/// label right-aligned before `x0` in the group's colour and each count centred under its
+/// tick (the chart's own x mapping).
+fn draw_risk_table(
+    root: &Area,
+    chart: &Chart,
+    k: &Km,
+    ticks: &[f64],
+    (x0, top): (i32, i32),
+) -> Result<(), FigureError> {
+    k.text(
+        root,
+        k.ctx.l("endpoint.at_risk"),
+        (8, top),
+        &k.font,
+        HPos::Left,
+    )?;
+    for (i, g) in k.s.groups.iter().enumerate() {
+        let y = top + (ROW * (i as u32 + 1)) as i32;
+        let row_font = (FONT, 13).into_font().color(&k.colour(i));
+        k.text(
+            root,
+            k.labels[i].clone(),
+            (x0 - 16, y),
+            &row_font,
+            HPos::Right,
+        )?;
+        for (t, n) in ticks.iter().zip(g.at_risk.iter()) {
+            let (x, _) = chart.backend_coord(&(*t, 0.0));
+            k.text(root, n.to_string(), (x, y), &k.font, HPos::Center)?;
+        }
+    }
+    Ok(())
 }

@@ -326,13 +326,26 @@ fn capped_note(v: &V, total: usize) -> Vec<String> {
 }
 
 fn validation(v: &mut V) -> Vec<Block> {
-    let r = v.r;
-    let mut out = Vec::new();
-    let c = &r.finding_counts;
-    out.push(Block::H3 {
-        text: v.l("html.findings_by_severity"),
-    });
-    out.push(Block::Table(Table {
+    let mut out = vec![
+        Block::H3 {
+            text: v.l("html.findings_by_severity"),
+        },
+        severity_table(v),
+    ];
+    if !v.r.findings.is_empty() {
+        out.push(rules_table(v));
+        out.push(findings_table(v));
+    }
+    out.extend(imwg_blocks(v));
+    out.extend(disagreement_blocks(v));
+    out.extend(summary_blocks(v));
+    out
+}
+
+/// Findings counted by severity (error, warning, info).
+fn severity_table(v: &V) -> Block {
+    let c = &v.r.finding_counts;
+    Block::Table(Table {
         id: "tab-severity".into(),
         caption: v.l("html.tab_severity"),
         head: vec![v.l("html.severity"), "n".into()],
@@ -342,171 +355,201 @@ fn validation(v: &mut V) -> Vec<Block> {
             row(vec![v.l("html.sev_info"), c.info.to_string()]),
         ],
         notes: vec![],
-    }));
-    if !r.findings.is_empty() {
-        let mut by_rule: BTreeMap<(String, &str), usize> = BTreeMap::new();
-        for f in &r.findings {
-            *by_rule
-                .entry((f.rule.clone(), f.severity.as_str()))
-                .or_default() += 1;
-        }
-        out.push(Block::Table(Table {
-            id: "tab-rules".into(),
-            caption: v.l("html.tab_rules"),
-            head: vec![v.l("html.rule"), v.l("html.severity"), "n".into()],
-            rows: by_rule
-                .into_iter()
-                .map(|((rule, sev), n)| {
-                    row(vec![rule, v.l(&format!("html.sev_{sev}")), n.to_string()])
-                })
-                .collect(),
-            notes: vec![],
-        }));
-        let shown = v.cfg.report.findings_in_html.min(r.findings.len());
-        let rows = r.findings[..shown]
+    })
+}
+
+/// Findings counted by rule and severity, in rule order.
+fn rules_table(v: &V) -> Block {
+    let mut by_rule: BTreeMap<(String, &str), usize> = BTreeMap::new();
+    for f in &v.r.findings {
+        *by_rule
+            .entry((f.rule.clone(), f.severity.as_str()))
+            .or_default() += 1;
+    }
+    Block::Table(Table {
+        id: "tab-rules".into(),
+        caption: v.l("html.tab_rules"),
+        head: vec![v.l("html.rule"), v.l("html.severity"), "n".into()],
+        rows: by_rule
+            .into_iter()
+            .map(|((rule, sev), n)| row(vec![rule, v.l(&format!("html.sev_{sev}")), n.to_string()]))
+            .collect(),
+        notes: vec![],
+    })
+}
+
+/// The first `report.findings_in_html` findings, with a note giving how many are shown.
+fn findings_table(v: &V) -> Block {
+    let r = v.r;
+    let shown = v.cfg.report.findings_in_html.min(r.findings.len());
+    let rows = r.findings[..shown]
+        .iter()
+        .map(|f| {
+            let o = |x: &Option<String>| x.clone().unwrap_or_default();
+            row(vec![
+                v.l(&format!("html.sev_{}", f.severity.as_str())),
+                f.rule.clone(),
+                o(&f.sheet),
+                f.row.map(|x| x.to_string()).unwrap_or_default(),
+                o(&f.column),
+                o(&f.patient_id),
+                o(&f.value),
+                f.message.clone(),
+            ])
+        })
+        .collect();
+    Block::Table(Table {
+        id: "tab-findings".into(),
+        caption: v.l("html.tab_findings"),
+        head: [
+            "html.severity",
+            "html.rule",
+            "html.sheet",
+            "html.row",
+            "html.column",
+            "html.patient",
+            "html.value",
+            "html.message",
+        ]
+        .map(|k| v.l(k))
+        .to_vec(),
+        rows,
+        notes: vec![v
+            .l("html.note_findings")
+            .replace("{shown}", &shown.to_string())
+            .replace("{total}", &r.findings.len().to_string())],
+    })
+}
+
+/// The IMWG disease-state classification: heading, then the table (or "no data").
+fn imwg_blocks(v: &V) -> Vec<Block> {
+    let mut out = vec![Block::H3 {
+        text: v.l("html.imwg_heading"),
+    }];
+    if v.r.imwg.is_empty() {
+        out.push(v.no_data());
+        return out;
+    }
+    let status = |code: &str| v.label_or(&[format!("status.{code}")], code);
+    let yn = |x: Option<bool>| match x {
+        Some(true) => v.l("variable.yes"),
+        Some(false) => v.l("variable.no"),
+        None => "—".into(),
+    };
+    out.push(Block::Table(Table {
+        id: "tab-imwg".into(),
+        caption: v.l("html.tab_imwg"),
+        head: [
+            "html.patient",
+            "html.recorded",
+            "html.derived",
+            "html.agrees",
+            "html.basis",
+            "html.relapse_evidence",
+        ]
+        .map(|k| v.l(k))
+        .to_vec(),
+        rows: imwg_rows(v)
             .iter()
-            .map(|f| {
-                let o = |x: &Option<String>| x.clone().unwrap_or_default();
+            .map(|x| {
                 row(vec![
-                    v.l(&format!("html.sev_{}", f.severity.as_str())),
-                    f.rule.clone(),
-                    o(&f.sheet),
-                    f.row.map(|x| x.to_string()).unwrap_or_default(),
-                    o(&f.column),
-                    o(&f.patient_id),
-                    o(&f.value),
-                    f.message.clone(),
+                    x.patient_id.clone(),
+                    status(or_dash(&x.recorded)),
+                    status(or_dash(&x.derived)),
+                    yn(x.agrees),
+                    x.basis.clone(),
+                    x.relapse_evidence.join("; "),
                 ])
             })
-            .collect();
-        out.push(Block::Table(Table {
-            id: "tab-findings".into(),
-            caption: v.l("html.tab_findings"),
-            head: vec![
-                v.l("html.severity"),
-                v.l("html.rule"),
-                v.l("html.sheet"),
-                v.l("html.row"),
-                v.l("html.column"),
-                v.l("html.patient"),
-                v.l("html.value"),
-                v.l("html.message"),
-            ],
-            rows,
-            notes: vec![v
-                .l("html.note_findings")
-                .replace("{shown}", &shown.to_string())
-                .replace("{total}", &r.findings.len().to_string())],
-        }));
-    }
-    out.push(Block::H3 {
-        text: v.l("html.imwg_heading"),
-    });
-    if r.imwg.is_empty() {
-        out.push(v.no_data());
-    } else {
-        let status = |code: &str| v.label_or(&[format!("status.{code}")], code);
-        let yn = |x: Option<bool>| match x {
-            Some(true) => v.l("variable.yes"),
-            Some(false) => v.l("variable.no"),
-            None => "—".into(),
-        };
-        out.push(Block::Table(Table {
-            id: "tab-imwg".into(),
-            caption: v.l("html.tab_imwg"),
-            head: vec![
-                v.l("html.patient"),
-                v.l("html.recorded"),
-                v.l("html.derived"),
-                v.l("html.agrees"),
-                v.l("html.basis"),
-                v.l("html.relapse_evidence"),
-            ],
-            rows: imwg_rows(v)
-                .iter()
-                .map(|x| {
-                    row(vec![
-                        x.patient_id.clone(),
-                        status(or_dash(&x.recorded)),
-                        status(or_dash(&x.derived)),
-                        yn(x.agrees),
-                        x.basis.clone(),
-                        x.relapse_evidence.join("; "),
-                    ])
-                })
-                .collect(),
-            notes: imwg_note(v),
-        }));
-    }
-    out.push(Block::H3 {
+            .collect(),
+        notes: imwg_note(v),
+    }));
+    out
+}
+
+/// Recorded responses that disagree with the derived ones: heading, then the (capped) table
+/// or a note that there are none.
+fn disagreement_blocks(v: &V) -> Vec<Block> {
+    let mut out = vec![Block::H3 {
         text: v.l("html.disagree_heading"),
-    });
-    let dis: Vec<&ResponseCheck> = r
-        .validation
-        .derived_responses
-        .iter()
-        .filter(|x| x.agrees == Some(false))
-        .collect();
+    }];
+    let dis: Vec<&ResponseCheck> =
+        v.r.validation
+            .derived_responses
+            .iter()
+            .filter(|x| x.agrees == Some(false))
+            .collect();
     if dis.is_empty() {
         out.push(Block::Note {
             text: v.l("html.no_disagreements"),
         });
-    } else {
-        out.push(Block::Table(Table {
-            id: "tab-disagree".into(),
-            caption: v.l("html.tab_disagree"),
-            head: vec![
-                v.l("html.patient"),
-                v.l("html.after_cycle"),
-                v.l("html.date"),
-                v.l("html.recorded"),
-                v.l("html.derived"),
-                v.l("html.basis"),
-                v.l("html.rule"),
-            ],
-            notes: capped_note(v, dis.len()),
-            rows: dis
+        return out;
+    }
+    out.push(Block::Table(Table {
+        id: "tab-disagree".into(),
+        caption: v.l("html.tab_disagree"),
+        head: [
+            "html.patient",
+            "html.after_cycle",
+            "html.date",
+            "html.recorded",
+            "html.derived",
+            "html.basis",
+            "html.rule",
+        ]
+        .map(|k| v.l(k))
+        .to_vec(),
+        notes: capped_note(v, dis.len()),
+        rows: dis
+            .iter()
+            .take(v.cfg.report.findings_in_html)
+            .map(|x| {
+                row(vec![
+                    x.patient_id.clone(),
+                    x.after_cycle.map_or("—".into(), |c| c.to_string()),
+                    or_dash(&x.date).to_string(),
+                    v.level(or_dash(&x.recorded)),
+                    v.level(or_dash(&x.derived)),
+                    x.basis.clone(),
+                    x.rule.clone(),
+                ])
+            })
+            .collect(),
+    }));
+    out
+}
+
+/// The rule set's summary (`Results.validation.summary`) as item / value rows; nothing when
+/// it is absent or empty.
+fn summary_blocks(v: &V) -> Vec<Block> {
+    let Value::Object(m) = &v.r.validation.summary else {
+        return vec![];
+    };
+    if m.is_empty() {
+        return vec![];
+    }
+    vec![
+        Block::H3 {
+            text: v.l("html.summary_heading"),
+        },
+        Block::Table(Table {
+            id: "tab-vsummary".into(),
+            caption: v.l("html.tab_vsummary"),
+            head: vec![v.l("html.item"), v.l("html.value")],
+            rows: m
                 .iter()
-                .take(v.cfg.report.findings_in_html)
-                .map(|x| {
-                    row(vec![
-                        x.patient_id.clone(),
-                        x.after_cycle.map_or("—".into(), |c| c.to_string()),
-                        or_dash(&x.date).to_string(),
-                        v.level(or_dash(&x.recorded)),
-                        v.level(or_dash(&x.derived)),
-                        x.basis.clone(),
-                        x.rule.clone(),
-                    ])
+                .map(|(k, x)| {
+                    let name = v.label_or(&[format!("summary.{k}")], &k.replace('_', " "));
+                    let val = match x {
+                        Value::String(s) => s.clone(),
+                        o => o.to_string(),
+                    };
+                    row(vec![name, val])
                 })
                 .collect(),
-        }));
-    }
-    if let Value::Object(m) = &r.validation.summary {
-        if !m.is_empty() {
-            out.push(Block::H3 {
-                text: v.l("html.summary_heading"),
-            });
-            out.push(Block::Table(Table {
-                id: "tab-vsummary".into(),
-                caption: v.l("html.tab_vsummary"),
-                head: vec![v.l("html.item"), v.l("html.value")],
-                rows: m
-                    .iter()
-                    .map(|(k, x)| {
-                        let name = v.label_or(&[format!("summary.{k}")], &k.replace('_', " "));
-                        let val = match x {
-                            Value::String(s) => s.clone(),
-                            o => o.to_string(),
-                        };
-                        row(vec![name, val])
-                    })
-                    .collect(),
-                notes: vec![],
-            }));
-        }
-    }
-    out
+            notes: vec![],
+        }),
+    ]
 }
 
 fn baseline(v: &mut V) -> Vec<Block> {
@@ -667,11 +710,26 @@ fn response(v: &mut V) -> Vec<Block> {
     if rs.checkpoints.is_empty() && rs.final_.n == 0 && rs.best.n == 0 {
         return vec![v.no_data()];
     }
-    let mut out = Vec::new();
+    let mut out = vec![response_table(v)];
+    if !rs.subgroups.is_empty() {
+        out.push(subgroup_table(v));
+    }
+    out.push(ttr_table(v));
+    out
+}
+
+/// `ORR [95% CI]` style column heads of a rate.
+fn rate_head(v: &V, key: &str) -> String {
+    format!("{} [{}]", v.l(key), v.l("html.ci95"))
+}
+
+/// Response categories, ORR and DCR at every checkpoint, at the end of treatment and best.
+fn response_table(v: &V) -> Block {
+    let rs = &v.r.analyses.response;
     let mut head = vec![v.l("html.assessment"), "n".into()];
     head.extend(CATS.iter().map(|c| c.to_string()));
-    head.push(format!("{} [{}]", v.l("html.orr_ci"), v.l("html.ci95")));
-    head.push(format!("{} [{}]", v.l("html.dcr_ci"), v.l("html.ci95")));
+    head.push(rate_head(v, "html.orr_ci"));
+    head.push(rate_head(v, "html.dcr_ci"));
     let mut rows: Vec<Row> = rs
         .checkpoints
         .iter()
@@ -693,65 +751,84 @@ fn response(v: &mut V) -> Vec<Block> {
             .collect::<Vec<_>>()
             .join("; "),
     );
-    out.push(Block::Table(Table {
+    Block::Table(Table {
         id: "tab-response".into(),
         caption: v.l("html.tab_response"),
         head,
         rows,
         notes,
-    }));
-    if !rs.subgroups.is_empty() {
-        let mut rows = Vec::new();
-        let mut last = String::new();
-        for sg in &rs.subgroups {
-            let p = if sg.id != last {
-                last = sg.id.clone();
-                let t = rs.subgroup_tests.iter().find(|t| t.id == sg.id);
-                let label = v.label_or(
-                    &[format!("variable.{}", sg.id), format!("html.sg_{}", sg.id)],
-                    &sg.label,
-                );
-                rows.push(group(label, 6));
-                Some(match t {
-                    Some(t) => match (t.p, &t.note) {
-                        (Some(p), _) => v.pv(Some(p)),
-                        (None, Some(n)) => n.clone(),
-                        _ => "—".into(),
-                    },
-                    None => String::new(),
-                })
-            } else {
-                None
-            };
-            let (orr, orr_ci) = v.rate(&sg.final_.orr);
-            let (dcr, dcr_ci) = v.rate(&sg.final_.dcr);
-            rows.push(sub(vec![
-                v.level(&sg.level),
-                sg.final_.n.to_string(),
-                format!("{orr} [{orr_ci}]"),
-                format!("{dcr} [{dcr_ci}]"),
-                p.unwrap_or_default(),
-                String::new(),
-            ]));
-        }
-        for r in rows.iter_mut() {
-            r.cells.truncate(5);
-        }
-        out.push(Block::Table(Table {
-            id: "tab-subgroups".into(),
-            caption: v.l("html.tab_subgroups"),
-            head: vec![
-                v.l("html.subgroup"),
-                "n".into(),
-                format!("{} [{}]", v.l("html.orr_ci"), v.l("html.ci95")),
-                format!("{} [{}]", v.l("html.dcr_ci"), v.l("html.ci95")),
-                v.l("html.fisher_p"),
-            ],
-            rows,
-            notes: vec![v.l("html.note_fisher")],
-        }));
+    })
+}
+
+/// ORR and DCR per subgroup level with Fisher's exact P on the first level of each subgroup.
+fn subgroup_table(v: &V) -> Block {
+    let rs = &v.r.analyses.response;
+    let mut rows = Vec::new();
+    let mut last = String::new();
+    for sg in &rs.subgroups {
+        let p = if sg.id != last {
+            last = sg.id.clone();
+            let label = v.label_or(
+                &[format!("variable.{}", sg.id), format!("html.sg_{}", sg.id)],
+                &sg.label,
+            );
+            rows.push(group(label, 6));
+            Some(subgroup_p(v, &sg.id))
+        } else {
+            None
+        };
+        let (orr, orr_ci) = v.rate(&sg.final_.orr);
+        let (dcr, dcr_ci) = v.rate(&sg.final_.dcr);
+        rows.push(sub(vec![
+            v.level(&sg.level),
+            sg.final_.n.to_string(),
+            format!("{orr} [{orr_ci}]"),
+            format!("{dcr} [{dcr_ci}]"),
+            p.unwrap_or_default(),
+            String::new(),
+        ]));
     }
-    out.push(Block::Table(Table {
+    for r in rows.iter_mut() {
+        r.cells.truncate(5);
+    }
+    Block::Table(Table {
+        id: "tab-subgroups".into(),
+        caption: v.l("html.tab_subgroups"),
+        head: vec![
+            v.l("html.subgroup"),
+            "n".into(),
+            rate_head(v, "html.orr_ci"),
+            rate_head(v, "html.dcr_ci"),
+            v.l("html.fisher_p"),
+        ],
+        rows,
+        notes: vec![v.l("html.note_fisher")],
+    })
+}
+
+/// The P of subgroup `id`'s test: the P, else the test's note, `—` when neither; blank when
+/// the subgroup was not tested.
+fn subgroup_p(v: &V, id: &str) -> String {
+    let t =
+        v.r.analyses
+            .response
+            .subgroup_tests
+            .iter()
+            .find(|t| t.id == id);
+    match t {
+        Some(t) => match (t.p, &t.note) {
+            (Some(p), _) => v.pv(Some(p)),
+            (None, Some(n)) => n.clone(),
+            _ => "—".into(),
+        },
+        None => String::new(),
+    }
+}
+
+/// Time to response and duration of response: n, events, median (95% CI).
+fn ttr_table(v: &V) -> Block {
+    let rs = &v.r.analyses.response;
+    Block::Table(Table {
         id: "tab-ttr".into(),
         caption: v.l("html.tab_ttr"),
         head: vec![
@@ -769,8 +846,7 @@ fn response(v: &mut V) -> Vec<Block> {
             ),
         ],
         notes: vec![v.l("html.note_months")],
-    }));
-    out
+    })
 }
 
 fn survival_title(v: &V, s: &Survival) -> String {
@@ -887,20 +963,31 @@ fn survival(v: &mut V) -> Result<Vec<Block>, HtmlError> {
         let tab_caption = format!("{}{title}", v.l("html.table_prefix"));
         out.push(Block::Table(survival_table(v, s, &tab_caption)));
     }
-    let f = &a.followup;
-    if f.all.n > 0 {
-        let mr = |m: &crate::results::MedianRange| {
-            format!(
-                "{} ({}, {})",
-                fixed(m.median, 1, "NA"),
-                fixed(m.min, 1, "NA"),
-                fixed(m.max, 1, "NA")
-            )
-        };
-        out.push(Block::H3 {
+    out.extend(followup_blocks(v));
+    out.extend(deaths_blocks(v));
+    out.extend(forest_blocks(v)?);
+    Ok(out)
+}
+
+/// Follow-up (all patients, survivors, reverse Kaplan-Meier); nothing without patients.
+fn followup_blocks(v: &V) -> Vec<Block> {
+    let f = &v.r.analyses.followup;
+    if f.all.n == 0 {
+        return vec![];
+    }
+    let mr = |m: &crate::results::MedianRange| {
+        format!(
+            "{} ({}, {})",
+            fixed(m.median, 1, "NA"),
+            fixed(m.min, 1, "NA"),
+            fixed(m.max, 1, "NA")
+        )
+    };
+    vec![
+        Block::H3 {
             text: v.l("html.followup_heading"),
-        });
-        out.push(Block::Table(Table {
+        },
+        Block::Table(Table {
             id: "tab-followup".into(),
             caption: v.l("html.tab_followup"),
             head: vec![v.l("html.measure"), "n".into(), v.l("html.value")],
@@ -922,70 +1009,82 @@ fn survival(v: &mut V) -> Result<Vec<Block>, HtmlError> {
                 ]),
             ],
             notes: vec![v.l("html.note_followup")],
-        }));
+        }),
+    ]
+}
+
+/// Deaths and their causes; nothing when no patient could die.
+fn deaths_blocks(v: &V) -> Vec<Block> {
+    let d = &v.r.analyses.deaths;
+    if d.of == 0 {
+        return vec![];
     }
-    let d = &a.deaths;
-    if d.of > 0 {
-        out.push(Block::H3 {
+    let mut rows = vec![row(vec![
+        v.l("html.deaths"),
+        format!("{}/{} ({})", d.n, d.of, pct(d.fraction)),
+    ])];
+    for c in &d.causes {
+        rows.push(sub(vec![v.level(&c.level), n_pct(c.count, c.fraction)]));
+    }
+    vec![
+        Block::H3 {
             text: v.l("html.deaths_heading"),
-        });
-        let mut rows = vec![row(vec![
-            v.l("html.deaths"),
-            format!("{}/{} ({})", d.n, d.of, pct(d.fraction)),
-        ])];
-        for c in &d.causes {
-            rows.push(sub(vec![v.level(&c.level), n_pct(c.count, c.fraction)]));
-        }
-        out.push(Block::Table(Table {
+        },
+        Block::Table(Table {
             id: "tab-deaths".into(),
             caption: v.l("html.tab_deaths"),
             head: vec![v.l("html.item"), v.l("html.value")],
             rows,
             notes: vec![v.l("html.note_causes")],
-        }));
+        }),
+    ]
+}
+
+/// The forest plot and its table; nothing without forest rows.
+fn forest_blocks(v: &mut V) -> Result<Vec<Block>, HtmlError> {
+    let forest = &v.r.analyses.forest;
+    if forest.is_empty() {
+        return Ok(vec![]);
     }
-    if !a.forest.is_empty() {
-        out.push(Block::H3 {
-            text: v.l("html.forest_heading"),
-        });
-        let svg = figures::forest::forest_svg(&a.forest, v.c)?;
-        out.push(v.figure("forest", v.l("html.fig_forest"), svg));
-        out.push(Block::Table(Table {
-            id: "tab-forest".into(),
-            caption: v.l("html.tab_forest"),
-            head: vec![
-                v.l("html.subgroup"),
-                v.l("html.comparison"),
-                "n".into(),
-                v.l("html.events"),
-                format!("{} ({})", v.l("endpoint.hr"), v.l("html.ci95")),
-                "P".into(),
-            ],
-            rows: a
-                .forest
-                .iter()
-                .map(|f| {
-                    row(vec![
-                        f.label.clone(),
-                        f.comparison.clone(),
-                        f.n.to_string(),
-                        f.events.to_string(),
-                        match f.hr {
-                            Some(hr) => format!(
-                                "{} ({})",
-                                fixed(Some(hr), 2, "NA"),
-                                ci(f.ci[0], f.ci[1], 2, "NA")
-                            ),
-                            None => v.l("html.not_estimable"),
-                        },
-                        v.pv(f.p),
-                    ])
-                })
-                .collect(),
-            notes: vec![],
-        }));
-    }
+    let mut out = vec![Block::H3 {
+        text: v.l("html.forest_heading"),
+    }];
+    let svg = figures::forest::forest_svg(forest, v.c)?;
+    out.push(v.figure("forest", v.l("html.fig_forest"), svg));
+    out.push(Block::Table(Table {
+        id: "tab-forest".into(),
+        caption: v.l("html.tab_forest"),
+        head: vec![
+            v.l("html.subgroup"),
+            v.l("html.comparison"),
+            "n".into(),
+            v.l("html.events"),
+            format!("{} ({})", v.l("endpoint.hr"), v.l("html.ci95")),
+            "P".into(),
+        ],
+        rows: forest.iter().map(|f| forest_row(v, f)).collect(),
+        notes: vec![],
+    }));
     Ok(out)
+}
+
+/// One forest table row: subgroup, comparison, n, events, `HR (CI)` and P.
+fn forest_row(v: &V, f: &crate::results::ForestRow) -> Row {
+    row(vec![
+        f.label.clone(),
+        f.comparison.clone(),
+        f.n.to_string(),
+        f.events.to_string(),
+        match f.hr {
+            Some(hr) => format!(
+                "{} ({})",
+                fixed(Some(hr), 2, "NA"),
+                ci(f.ci[0], f.ci[1], 2, "NA")
+            ),
+            None => v.l("html.not_estimable"),
+        },
+        v.pv(f.p),
+    ])
 }
 
 fn adverse_events(v: &mut V) -> Vec<Block> {

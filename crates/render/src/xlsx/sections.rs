@@ -242,7 +242,17 @@ fn code_cell(c: &Ctx, v: Option<&str>) -> Cell {
 
 fn validation(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
     w.title(&c.t("xlsx_title.validation"))?;
-    // Findings by severity and rule.
+    w.table(&findings_by_rule(c))?;
+    if let Some(t) = rules_summary(c) {
+        w.table(&t)?;
+    }
+    w.table(&imwg_table(c))?;
+    w.table(&disagreements_table(c))?;
+    Ok(())
+}
+
+/// Findings by rule (errors, warnings, infos) with a total row.
+fn findings_by_rule(c: &Ctx) -> TableData {
     let mut by_rule: BTreeMap<&str, [usize; 3]> = BTreeMap::new();
     for f in &c.r.findings {
         let e = by_rule.entry(f.rule.as_str()).or_default();
@@ -270,7 +280,7 @@ fn validation(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
         Cell::count(fc.warning),
         Cell::count(fc.info),
     ]);
-    w.table(&TableData {
+    TableData {
         caption: Some(c.t("xlsx_caption.findings_by_rule")),
         columns: vec![
             col(c.t("xlsx_col.rule"), Kind::Label),
@@ -280,28 +290,34 @@ fn validation(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
         ],
         rows,
         ..Default::default()
-    })?;
-    // Rule-set summary.
-    if let serde_json::Value::Object(m) = &c.r.validation.summary {
-        let rows: Vec<(String, Cell)> = m
-            .iter()
-            .map(|(k, v)| {
-                let key = format!("xlsx_summary.{k}");
-                let label = if c.l.has(&key) { c.t(&key) } else { k.clone() };
-                let cell = match v {
-                    serde_json::Value::Number(n) => {
-                        n.as_f64().map(Cell::num).unwrap_or(Cell::Blank)
-                    }
-                    other => json_text(Some(other)),
-                };
-                (label, cell)
-            })
-            .collect();
-        let mut t = kv_table(c, rows, Kind::Text);
-        t.caption = Some(c.t("xlsx_caption.rules_summary"));
-        w.table(&t)?;
     }
-    // IMWG classification per patient.
+}
+
+/// The rule set's summary as item / value rows (numbers as numbers); `None` when the summary
+/// is not a JSON object.
+fn rules_summary(c: &Ctx) -> Option<TableData> {
+    let serde_json::Value::Object(m) = &c.r.validation.summary else {
+        return None;
+    };
+    let rows: Vec<(String, Cell)> = m
+        .iter()
+        .map(|(k, v)| {
+            let key = format!("xlsx_summary.{k}");
+            let label = if c.l.has(&key) { c.t(&key) } else { k.clone() };
+            let cell = match v {
+                serde_json::Value::Number(n) => n.as_f64().map(Cell::num).unwrap_or(Cell::Blank),
+                other => json_text(Some(other)),
+            };
+            (label, cell)
+        })
+        .collect();
+    let mut t = kv_table(c, rows, Kind::Text);
+    t.caption = Some(c.t("xlsx_caption.rules_summary"));
+    Some(t)
+}
+
+/// The IMWG classification per patient: recorded and derived state, agreement, basis.
+fn imwg_table(c: &Ctx) -> TableData {
     let rows: Vec<Vec<Cell>> =
         c.r.imwg
             .iter()
@@ -317,7 +333,7 @@ fn validation(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
                 ]
             })
             .collect();
-    w.table(&TableData {
+    TableData {
         caption: Some(c.t("xlsx_caption.imwg")),
         columns: vec![
             col(c.t("xlsx_col.patient"), Kind::Id),
@@ -331,8 +347,11 @@ fn validation(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
         rows,
         empty_note: c.empty(),
         ..Default::default()
-    })?;
-    // Recorded responses that disagree with the derived ones.
+    }
+}
+
+/// Recorded responses that disagree with the derived ones.
+fn disagreements_table(c: &Ctx) -> TableData {
     let rows: Vec<Vec<Cell>> =
         c.r.validation
             .derived_responses
@@ -351,7 +370,7 @@ fn validation(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
                 ]
             })
             .collect();
-    w.table(&TableData {
+    TableData {
         caption: Some(c.t("xlsx_caption.response_disagreements")),
         columns: vec![
             col(c.t("xlsx_col.patient"), Kind::Id),
@@ -366,8 +385,7 @@ fn validation(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
         rows,
         empty_note: c.empty(),
         ..Default::default()
-    })?;
-    Ok(())
+    }
 }
 
 fn findings(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
@@ -568,8 +586,18 @@ fn rate_columns(c: &Ctx, which: &str) -> Vec<super::writer::Column> {
 }
 
 fn response(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
-    let rs = &c.r.analyses.response;
     w.title(&c.t("xlsx_title.response"))?;
+    let points = response_points(c);
+    w.table(&response_categories(c, &points))?;
+    w.table(&orr_dcr(c, &points))?;
+    w.table(&response_subgroups(c))?;
+    w.table(&ttr_dor(c))?;
+    Ok(())
+}
+
+/// The response time points: every checkpoint, then final and best response.
+fn response_points<'a>(c: &Ctx<'a>) -> Vec<(String, &'a ResponseCounts)> {
+    let rs = &c.r.analyses.response;
     let mut points: Vec<(String, &ResponseCounts)> = rs
         .checkpoints
         .iter()
@@ -583,15 +611,19 @@ fn response(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
         .collect();
     points.push((c.t("xlsx_text.final_response"), &rs.final_));
     points.push((c.t("xlsx_text.best_response"), &rs.best));
-    // Categories by time point: n and % side by side.
+    points
+}
+
+/// Categories by time point: n and % side by side, after a row of patients assessed.
+fn response_categories(c: &Ctx, points: &[(String, &ResponseCounts)]) -> TableData {
     let mut columns = vec![col(c.t("xlsx_col.response"), Kind::Label)];
-    for (name, _) in &points {
+    for (name, _) in points {
         columns.push(col(format!("{name} {}", c.t("xlsx_col.n")), Kind::Count));
         columns.push(col(format!("{name} %"), Kind::Percent));
     }
     let mut rows = vec![{
         let mut r = vec![Cell::text(c.t("xlsx_text.assessed"))];
-        for (_, p) in &points {
+        for (_, p) in points {
             r.push(Cell::count(p.n));
             r.push(Cell::Blank);
         }
@@ -599,7 +631,7 @@ fn response(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
     }];
     for cat in crate::model::Response::ALL.map(|r| r.code()) {
         let mut r = vec![Cell::text(c.t(&format!("response.{cat}")))];
-        for (_, p) in &points {
+        for (_, p) in points {
             let k = p.counts.get(cat).copied().unwrap_or(0);
             r.push(Cell::count(k));
             r.push(if p.n > 0 {
@@ -610,13 +642,16 @@ fn response(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
         }
         rows.push(r);
     }
-    w.table(&TableData {
+    TableData {
         caption: Some(c.t("xlsx_caption.response_categories")),
         columns,
         rows,
         ..Default::default()
-    })?;
-    // ORR and DCR with exact CIs.
+    }
+}
+
+/// ORR and DCR with exact CIs at every time point.
+fn orr_dcr(c: &Ctx, points: &[(String, &ResponseCounts)]) -> TableData {
     let mut columns = vec![
         col(c.t("xlsx_col.timepoint"), Kind::Label),
         col(c.t("xlsx_col.n"), Kind::Count),
@@ -632,13 +667,18 @@ fn response(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
             r
         })
         .collect();
-    w.table(&TableData {
+    TableData {
         caption: Some(c.t("xlsx_caption.orr_dcr")),
         columns,
         rows,
         ..Default::default()
-    })?;
-    // Subgroups with Fisher's exact p.
+    }
+}
+
+/// ORR per subgroup level, with Fisher's exact p (and the test's note) on the first level of
+/// each subgroup.
+fn response_subgroups(c: &Ctx) -> TableData {
+    let rs = &c.r.analyses.response;
     let mut columns = vec![
         col(c.t("xlsx_col.subgroup"), Kind::Label),
         col(c.t("xlsx_col.level"), Kind::Text),
@@ -669,14 +709,18 @@ fn response(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
         }
         rows.push(r);
     }
-    w.table(&TableData {
+    TableData {
         caption: Some(c.t("xlsx_caption.subgroups")),
         columns,
         rows,
         empty_note: c.empty(),
         ..Default::default()
-    })?;
-    // Time to response and duration of response.
+    }
+}
+
+/// Time to response and duration of response: n, events, median and its CI.
+fn ttr_dor(c: &Ctx) -> TableData {
+    let rs = &c.r.analyses.response;
     let km = |name: String, k: &KmMedian| {
         vec![
             Cell::text(name),
@@ -687,7 +731,7 @@ fn response(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
             Cell::opt_or(k.ci[1], &c.nr()),
         ]
     };
-    w.table(&TableData {
+    TableData {
         caption: Some(c.t("xlsx_caption.ttr_dor")),
         columns: km_median_columns(c),
         rows: vec![
@@ -698,8 +742,7 @@ fn response(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
             ),
         ],
         ..Default::default()
-    })?;
-    Ok(())
+    }
 }
 
 fn km_median_columns(c: &Ctx) -> Vec<super::writer::Column> {

@@ -8,7 +8,7 @@
 
 use super::layout::Kind;
 use super::sections::Ctx;
-use super::writer::{col, write_text, Cell, Role, SheetWriter, TableData};
+use super::writer::{col, write_text, Cell, Role, SheetWriter, Styles, TableData};
 use super::XlsxRenderError;
 use crate::format;
 use crate::results::{SurvGroup, Survival};
@@ -96,27 +96,62 @@ fn time_label(c: &Ctx) -> String {
     }
 }
 
-fn one(w: &mut SheetWriter, c: &Ctx, s: &Survival) -> Result<(), XlsxRenderError> {
+/// The title of one analysis: `endpoint: grouping` (`all` as the catalog's "All patients").
+fn analysis_title(c: &Ctx, s: &Survival) -> String {
     let grouping = if s.grouping == "all" {
         c.t("endpoint.all")
     } else {
         s.grouping.clone()
     };
-    let title = format!(
+    format!(
         "{}{}{}",
         endpoint_label(c, s),
         c.t("xlsx_text.title_sep"),
         grouping
-    );
+    )
+}
+
+/// One analysis: its tables, the chart data and the native KM chart in the room left for it
+/// between the test table and the number-at-risk table.
+fn one(w: &mut SheetWriter, c: &Ctx, s: &Survival) -> Result<(), XlsxRenderError> {
+    let title = analysis_title(c, s);
     let title_row = w.caption(&title)?;
     if let Some(why) = &s.not_estimable {
         return w.note(&format!("{}: {why}", c.t("xlsx_text.not_estimable")));
     }
+    w.table(&summary_table(c, s))?;
+    if let Some(t) = tests_table(c, s) {
+        w.table(&t)?;
+    }
+    // Room for the chart, inserted once its data is written.
+    let chart_row = w.row;
+    w.gap(chart_rows(w.st.chart_height) + 1);
+    w.table(&at_risk_table(c, s))?;
+    for g in &s.groups {
+        w.table(&km_table(c, g))?;
+    }
+    let data = chart_data(w, c, s)?;
     let sheet = w.sheet_name.clone();
-    let nr = c.nr();
-    let na = c.t("xlsx_text.na");
+    let (mut chart, hidden_legend) = km_series(w.st, &sheet, c.cfg.report.km_ci_band, &data);
+    chart
+        .title()
+        .set_name((sheet.as_str(), title_row, 0))
+        .set_font(ChartFont::new().set_size(w.st.size + 2.0).set_bold());
+    km_axes(&mut chart, &sheet, s, data.axis_row);
+    chart
+        .legend()
+        .set_position(ChartLegendPosition::Bottom)
+        .delete_entries(&hidden_legend);
+    chart
+        .set_width(w.st.chart_width)
+        .set_height(w.st.chart_height);
+    chart.set_alt_text(title.as_str());
+    w.ws.insert_chart_with_offset(chart_row, 0, &chart, 4, 4)?;
+    Ok(())
+}
 
-    // Summary per group: n, events, median (95% CI), landmark survival (95% CI).
+/// Summary per group: n, events, median (95% CI), landmark survival (95% CI).
+fn summary_table(c: &Ctx, s: &Survival) -> TableData {
     let landmarks: Vec<f64> = s
         .groups
         .first()
@@ -145,36 +180,44 @@ fn one(w: &mut SheetWriter, c: &Ctx, s: &Survival) -> Result<(), XlsxRenderError
     let rows = s
         .groups
         .iter()
-        .map(|g| {
-            let mut r = vec![
-                Cell::text(&g.label),
-                Cell::count(g.n),
-                Cell::count(g.events),
-                Cell::opt_or(g.median, &nr),
-                Cell::opt_or(g.median_ci[0], &nr),
-                Cell::opt_or(g.median_ci[1], &nr),
-            ];
-            for t in &landmarks {
-                match g.landmarks.iter().find(|l| l.time == *t) {
-                    Some(l) => {
-                        r.push(Cell::opt_or(l.surv, &na));
-                        r.push(Cell::opt(l.lower));
-                        r.push(Cell::opt(l.upper));
-                    }
-                    None => r.extend([Cell::Blank, Cell::Blank, Cell::Blank]),
-                }
-            }
-            r
-        })
+        .map(|g| summary_row(c, g, &landmarks))
         .collect();
-    w.table(&TableData {
+    TableData {
         columns,
         rows,
         empty_note: Some(c.t("xlsx_text.no_data")),
         ..Default::default()
-    })?;
+    }
+}
 
-    // Log-rank and Cox.
+/// One group of [`summary_table`]; a landmark the group lacks is three blank cells.
+fn summary_row(c: &Ctx, g: &SurvGroup, landmarks: &[f64]) -> Vec<Cell> {
+    let nr = c.nr();
+    let na = c.t("xlsx_text.na");
+    let mut r = vec![
+        Cell::text(&g.label),
+        Cell::count(g.n),
+        Cell::count(g.events),
+        Cell::opt_or(g.median, &nr),
+        Cell::opt_or(g.median_ci[0], &nr),
+        Cell::opt_or(g.median_ci[1], &nr),
+    ];
+    for t in landmarks {
+        match g.landmarks.iter().find(|l| l.time == *t) {
+            Some(l) => {
+                r.push(Cell::opt_or(l.surv, &na));
+                r.push(Cell::opt(l.lower));
+                r.push(Cell::opt(l.upper));
+            }
+            None => r.extend([Cell::Blank, Cell::Blank, Cell::Blank]),
+        }
+    }
+    r
+}
+
+/// Log-rank and Cox (Wald, then likelihood-ratio P); `None` when neither was run.
+fn tests_table(c: &Ctx, s: &Survival) -> Option<TableData> {
+    let na = c.t("xlsx_text.na");
     let mut rows = Vec::new();
     if let Some(lr) = &s.logrank {
         rows.push(vec![
@@ -211,28 +254,27 @@ fn one(w: &mut SheetWriter, c: &Ctx, s: &Survival) -> Result<(), XlsxRenderError
             ]);
         }
     }
-    if !rows.is_empty() {
-        w.table(&TableData {
-            columns: vec![
-                col(c.t("xlsx_col.test"), Kind::Label),
-                col(c.t("xlsx_col.chisq"), Kind::Stat),
-                col(c.t("xlsx_col.df"), Kind::Count),
-                col(c.t("xlsx_col.p"), Kind::PValue),
-                col(c.t("endpoint.hr"), Kind::Hr),
-                col(c.t("xlsx_col.ci_low"), Kind::Hr),
-                col(c.t("xlsx_col.ci_high"), Kind::Hr),
-                col(c.t("xlsx_col.note"), Kind::Text),
-            ],
-            rows,
-            ..Default::default()
-        })?;
+    if rows.is_empty() {
+        return None;
     }
+    Some(TableData {
+        columns: vec![
+            col(c.t("xlsx_col.test"), Kind::Label),
+            col(c.t("xlsx_col.chisq"), Kind::Stat),
+            col(c.t("xlsx_col.df"), Kind::Count),
+            col(c.t("xlsx_col.p"), Kind::PValue),
+            col(c.t("endpoint.hr"), Kind::Hr),
+            col(c.t("xlsx_col.ci_low"), Kind::Hr),
+            col(c.t("xlsx_col.ci_high"), Kind::Hr),
+            col(c.t("xlsx_col.note"), Kind::Text),
+        ],
+        rows,
+        ..Default::default()
+    })
+}
 
-    // Room for the chart, inserted once its data is written.
-    let chart_row = w.row;
-    w.gap(chart_rows(w.st.chart_height) + 1);
-
-    // Number at risk under the x-axis ticks.
+/// Number at risk per group under the x-axis ticks (`Survival.risk_times`).
+fn at_risk_table(c: &Ctx, s: &Survival) -> TableData {
     let mut columns = vec![col(c.t("endpoint.at_risk"), Kind::Label)];
     for t in &s.risk_times {
         columns.push(col(time_header(*t), Kind::Count));
@@ -246,117 +288,150 @@ fn one(w: &mut SheetWriter, c: &Ctx, s: &Survival) -> Result<(), XlsxRenderError
             r
         })
         .collect();
-    w.table(&TableData {
+    TableData {
         caption: Some(format!("{} ({})", c.t("endpoint.at_risk"), time_label(c))),
         columns,
         rows,
         ..Default::default()
-    })?;
-
-    // KM tables.
-    for g in &s.groups {
-        let rows =
-            g.km.iter()
-                .map(|k| {
-                    vec![
-                        Cell::num(k.time),
-                        Cell::count(k.n_risk),
-                        Cell::count(k.n_event),
-                        Cell::count(k.n_censor),
-                        Cell::num(k.surv),
-                        Cell::num(k.std_err),
-                        Cell::opt(k.lower),
-                        Cell::opt(k.upper),
-                    ]
-                })
-                .collect();
-        w.table(&TableData {
-            caption: Some(format!(
-                "{}{}{}",
-                c.t("xlsx_caption.km_table"),
-                c.t("xlsx_text.title_sep"),
-                g.label
-            )),
-            columns: vec![
-                col(c.t("xlsx_col.time"), Kind::Time),
-                col(c.t("xlsx_col.n_risk"), Kind::Count),
-                col(c.t("xlsx_col.n_event"), Kind::Count),
-                col(c.t("xlsx_col.n_censor"), Kind::Count),
-                col(c.t("xlsx_col.surv"), Kind::Proportion),
-                col(c.t("xlsx_col.std_err"), Kind::Proportion),
-                col(c.t("xlsx_col.lower"), Kind::Proportion),
-                col(c.t("xlsx_col.upper"), Kind::Proportion),
-            ],
-            rows,
-            empty_note: Some(c.t("xlsx_text.no_data")),
-            ..Default::default()
-        })?;
     }
+}
 
-    // Chart data: axis titles, then per group six columns: step t, S, CI lower, CI upper
-    // (steps at the same times), censor t, S.
+/// The KM table of one group: every event or censoring time with its estimate and CI.
+fn km_table(c: &Ctx, g: &SurvGroup) -> TableData {
+    let rows =
+        g.km.iter()
+            .map(|k| {
+                vec![
+                    Cell::num(k.time),
+                    Cell::count(k.n_risk),
+                    Cell::count(k.n_event),
+                    Cell::count(k.n_censor),
+                    Cell::num(k.surv),
+                    Cell::num(k.std_err),
+                    Cell::opt(k.lower),
+                    Cell::opt(k.upper),
+                ]
+            })
+            .collect();
+    TableData {
+        caption: Some(format!(
+            "{}{}{}",
+            c.t("xlsx_caption.km_table"),
+            c.t("xlsx_text.title_sep"),
+            g.label
+        )),
+        columns: vec![
+            col(c.t("xlsx_col.time"), Kind::Time),
+            col(c.t("xlsx_col.n_risk"), Kind::Count),
+            col(c.t("xlsx_col.n_event"), Kind::Count),
+            col(c.t("xlsx_col.n_censor"), Kind::Count),
+            col(c.t("xlsx_col.surv"), Kind::Proportion),
+            col(c.t("xlsx_col.std_err"), Kind::Proportion),
+            col(c.t("xlsx_col.lower"), Kind::Proportion),
+            col(c.t("xlsx_col.upper"), Kind::Proportion),
+        ],
+        rows,
+        empty_note: Some(c.t("xlsx_text.no_data")),
+        ..Default::default()
+    }
+}
+
+/// Where the chart data of one analysis sit on the sheet.
+struct ChartData {
+    /// Axis titles: time in column 0, the endpoint in column 1.
+    axis_row: u32,
+    /// Group names (the series names), one per block of six columns.
+    name_row: u32,
+    /// Column heads of every block.
+    head_row: u32,
+    /// First data row.
+    data_row: u32,
+    /// Per group: first column, step rows, censor rows.
+    series: Vec<(u16, u32, u32)>,
+}
+
+/// Chart data: axis titles, then per group six columns: step t, S, CI lower, CI upper
+/// (steps at the same times), censor t, S. Leaves the cursor two rows below the longest.
+fn chart_data(w: &mut SheetWriter, c: &Ctx, s: &Survival) -> Result<ChartData, XlsxRenderError> {
     w.caption(&c.t("xlsx_caption.chart_data"))?;
     let axis_row = w.row;
     let note = w.st.note();
     write_text(w.ws, axis_row, 0, &time_label(c), &note)?;
     write_text(w.ws, axis_row, 1, &endpoint_label(c, s), &note)?;
-    let name_row = axis_row + 1;
-    let head_row = name_row + 1;
-    let data_row = head_row + 1;
-    let mut series = Vec::with_capacity(s.groups.len());
+    let mut d = ChartData {
+        axis_row,
+        name_row: axis_row + 1,
+        head_row: axis_row + 2,
+        data_row: axis_row + 3,
+        series: Vec::with_capacity(s.groups.len()),
+    };
     let mut longest = 0u32;
     for (gi, g) in s.groups.iter().enumerate() {
-        let c0 = (gi * 6) as u16;
-        let hf = w.st.cell(Kind::Time, Role::Header);
-        write_text(w.ws, name_row, c0, &g.label, &w.st.caption())?;
-        for (j, h) in [
-            c.t("xlsx_col.time"),
-            c.t("xlsx_col.surv"),
-            c.t("xlsx_col.lower"),
-            c.t("xlsx_col.upper"),
-            c.t("xlsx_col.censor_time"),
-            c.t("xlsx_col.surv"),
-        ]
-        .iter()
-        .enumerate()
-        {
-            write_text(w.ws, head_row, c0 + j as u16, h, &hf)?;
-        }
-        let steps = step_points(g);
-        let band = ci_steps(g);
-        let cens = censor_points(g);
-        for (k, ((x, y), (lo, hi))) in steps.iter().zip(&band).enumerate() {
-            let r = data_row + k as u32;
-            w.cell(r, c0, &Cell::num(*x), Kind::Time, Role::Body)?;
-            w.cell(r, c0 + 1, &Cell::num(*y), Kind::Proportion, Role::Body)?;
-            w.cell(r, c0 + 2, &Cell::opt(*lo), Kind::Proportion, Role::Body)?;
-            w.cell(r, c0 + 3, &Cell::opt(*hi), Kind::Proportion, Role::Body)?;
-        }
-        for (k, (x, y)) in cens.iter().enumerate() {
-            let r = data_row + k as u32;
-            w.cell(r, c0 + 4, &Cell::num(*x), Kind::Time, Role::Body)?;
-            w.cell(r, c0 + 5, &Cell::num(*y), Kind::Proportion, Role::Body)?;
-        }
-        for cc in 0..6u16 {
-            w.widen(c0 + cc, w.st.width(Kind::Time));
-        }
-        longest = longest.max(steps.len() as u32).max(cens.len() as u32);
-        series.push((c0, steps.len() as u32, cens.len() as u32));
+        let (c0, n_steps, n_cens) = group_data(w, c, &d, (gi * 6) as u16, g)?;
+        longest = longest.max(n_steps).max(n_cens);
+        d.series.push((c0, n_steps, n_cens));
     }
-    w.row = data_row + longest + 2;
+    w.row = d.data_row + longest + 2;
+    Ok(d)
+}
 
+/// The six chart-data columns of one group from column `c0`: name, heads, step points with
+/// their CI bounds, censor marks. Returns `(c0, step rows, censor rows)`.
+fn group_data(
+    w: &mut SheetWriter,
+    c: &Ctx,
+    d: &ChartData,
+    c0: u16,
+    g: &SurvGroup,
+) -> Result<(u16, u32, u32), XlsxRenderError> {
+    let hf = w.st.cell(Kind::Time, Role::Header);
+    write_text(w.ws, d.name_row, c0, &g.label, &w.st.caption())?;
+    let heads = [
+        "xlsx_col.time",
+        "xlsx_col.surv",
+        "xlsx_col.lower",
+        "xlsx_col.upper",
+        "xlsx_col.censor_time",
+        "xlsx_col.surv",
+    ];
+    for (j, h) in heads.map(|k| c.t(k)).iter().enumerate() {
+        write_text(w.ws, d.head_row, c0 + j as u16, h, &hf)?;
+    }
+    let steps = step_points(g);
+    let band = ci_steps(g);
+    let cens = censor_points(g);
+    for (k, ((x, y), (lo, hi))) in steps.iter().zip(&band).enumerate() {
+        let r = d.data_row + k as u32;
+        w.cell(r, c0, &Cell::num(*x), Kind::Time, Role::Body)?;
+        w.cell(r, c0 + 1, &Cell::num(*y), Kind::Proportion, Role::Body)?;
+        w.cell(r, c0 + 2, &Cell::opt(*lo), Kind::Proportion, Role::Body)?;
+        w.cell(r, c0 + 3, &Cell::opt(*hi), Kind::Proportion, Role::Body)?;
+    }
+    for (k, (x, y)) in cens.iter().enumerate() {
+        let r = d.data_row + k as u32;
+        w.cell(r, c0 + 4, &Cell::num(*x), Kind::Time, Role::Body)?;
+        w.cell(r, c0 + 5, &Cell::num(*y), Kind::Proportion, Role::Body)?;
+    }
+    for cc in 0..6u16 {
+        w.widen(c0 + cc, w.st.width(Kind::Time));
+    }
+    Ok((c0, steps.len() as u32, cens.len() as u32))
+}
+
+/// The KM chart's series: per group the curve, the dashed CI bounds (when `band`) and the
+/// censor marks. Returns the chart and the legend entries to hide (all but the curves).
+fn km_series(st: &Styles, sheet: &str, band: bool, d: &ChartData) -> (Chart, Vec<usize>) {
     let mut chart = Chart::new(ChartType::ScatterStraight);
     let mut hidden_legend = Vec::new();
     let mut idx = 0usize;
-    let band = c.cfg.report.km_ci_band;
-    for (gi, (c0, n_steps, n_cens)) in series.iter().enumerate() {
-        let color = w.st.chart_colors[gi % w.st.chart_colors.len()];
-        let last = data_row + n_steps.saturating_sub(1);
-        let range = |col: u16, last: u32| (sheet.as_str(), data_row, col, last, col);
+    for (gi, &(c0, n_steps, n_cens)) in d.series.iter().enumerate() {
+        let color = st.chart_colors[gi % st.chart_colors.len()];
+        let last = d.data_row + n_steps.saturating_sub(1);
+        let range = |col: u16, last: u32| (sheet, d.data_row, col, last, col);
         chart
             .add_series()
-            .set_name((sheet.as_str(), name_row, *c0))
-            .set_categories(range(*c0, last))
+            .set_name((sheet, d.name_row, c0))
+            .set_categories(range(c0, last))
             .set_values(range(c0 + 1, last))
             .set_marker(ChartMarker::new().set_none())
             .set_format(
@@ -367,51 +442,57 @@ fn one(w: &mut SheetWriter, c: &Ctx, s: &Survival) -> Result<(), XlsxRenderError
             for off in [2u16, 3u16] {
                 chart
                     .add_series()
-                    .set_name((sheet.as_str(), head_row, c0 + off))
-                    .set_categories(range(*c0, last))
+                    .set_name((sheet, d.head_row, c0 + off))
+                    .set_categories(range(c0, last))
                     .set_values(range(c0 + off, last))
                     .set_marker(ChartMarker::new().set_none())
-                    .set_format(
-                        ChartFormat::new().set_line(
-                            ChartLine::new()
-                                .set_color(color)
-                                .set_width(0.75)
-                                .set_dash_type(ChartLineDashType::Dash),
-                        ),
-                    );
+                    .set_format(ChartFormat::new().set_line(&dashed(color, 0.75)));
                 hidden_legend.push(idx);
                 idx += 1;
             }
         }
-        if *n_cens > 0 {
-            let last = data_row + n_cens - 1;
+        if n_cens > 0 {
+            let last = d.data_row + n_cens - 1;
             chart
                 .add_series()
-                .set_name((sheet.as_str(), name_row, *c0))
+                .set_name((sheet, d.name_row, c0))
                 .set_categories(range(c0 + 4, last))
                 .set_values(range(c0 + 5, last))
-                .set_marker(
-                    ChartMarker::new()
-                        .set_type(ChartMarkerType::PlusSign)
-                        .set_size(7)
-                        .set_format(
-                            ChartFormat::new()
-                                .set_line(ChartLine::new().set_color(color))
-                                .set_solid_fill(ChartSolidFill::new().set_color(color)),
-                        ),
-                )
+                .set_marker(&marker(ChartMarkerType::PlusSign, color))
                 .set_format(ChartFormat::new().set_no_line());
             hidden_legend.push(idx);
             idx += 1;
         }
     }
-    chart
-        .title()
-        .set_name((sheet.as_str(), title_row, 0))
-        .set_font(ChartFont::new().set_size(w.st.size + 2.0).set_bold());
+    (chart, hidden_legend)
+}
+
+/// A dashed line of `color` and `width` (CI bounds, the forest reference line).
+fn dashed(color: Color, width: f64) -> ChartLine {
+    let mut line = ChartLine::new();
+    line.set_color(color)
+        .set_width(width)
+        .set_dash_type(ChartLineDashType::Dash);
+    line
+}
+
+/// A size-7 marker of `kind`, outlined and filled in `color` (censor marks, forest HRs).
+fn marker(kind: ChartMarkerType, color: Color) -> ChartMarker {
+    let mut m = ChartMarker::new();
+    m.set_type(kind).set_size(7).set_format(
+        ChartFormat::new()
+            .set_line(ChartLine::new().set_color(color))
+            .set_solid_fill(ChartSolidFill::new().set_color(color)),
+    );
+    m
+}
+
+/// The KM chart's axes: time from 0 (major unit the risk-table step, ending at the last risk
+/// time when no KM time lies beyond it) and survival 0-100%, titled from the chart data.
+fn km_axes(chart: &mut Chart, sheet: &str, s: &Survival, axis_row: u32) {
     chart
         .x_axis()
-        .set_name((sheet.as_str(), axis_row, 0))
+        .set_name((sheet, axis_row, 0))
         .set_min(0.0)
         .set_major_gridlines(false);
     if let (Some(first), Some(second)) = (s.risk_times.first(), s.risk_times.get(1)) {
@@ -432,22 +513,12 @@ fn one(w: &mut SheetWriter, c: &Ctx, s: &Survival) -> Result<(), XlsxRenderError
     }
     chart
         .y_axis()
-        .set_name((sheet.as_str(), axis_row, 1))
+        .set_name((sheet, axis_row, 1))
         .set_min(0.0)
         .set_max(1.0)
         .set_major_unit(0.2)
         .set_num_format("0%")
         .set_major_gridlines(false);
-    chart
-        .legend()
-        .set_position(ChartLegendPosition::Bottom)
-        .delete_entries(&hidden_legend);
-    chart
-        .set_width(w.st.chart_width)
-        .set_height(w.st.chart_height);
-    chart.set_alt_text(title.as_str());
-    w.ws.insert_chart_with_offset(chart_row, 0, &chart, 4, 4)?;
-    Ok(())
 }
 
 /// A column chart of the best % change per patient, from the waterfall table's cells.
@@ -496,91 +567,16 @@ pub fn forest_chart(
     if n == 0 {
         return Ok(());
     }
+    forest_data(w, c, first_row, data_col)?;
     let sheet = w.sheet_name.clone();
-    let head = first_row - 1;
-    let hf = w.st.cell(Kind::Hr, Role::Header);
-    for (j, h) in [
-        c.t("xlsx_col.forest_position"),
-        c.t("endpoint.hr"),
-        c.t("xlsx_col.ci_minus"),
-        c.t("xlsx_col.ci_plus"),
-        c.t("xlsx_col.reference_line"),
-        c.t("xlsx_col.forest_position"),
-    ]
-    .iter()
-    .enumerate()
-    {
-        write_text(w.ws, head, data_col + j as u16, h, &hf)?;
-        w.widen(data_col + j as u16, w.st.width(Kind::Hr));
-    }
-    for (i, f) in rows.iter().enumerate() {
-        let r = first_row + i as u32;
-        if let (Some(hr), Some(lo), Some(hi)) = (f.hr, f.ci[0], f.ci[1]) {
-            let y = f64::from(n - i as u32);
-            for (j, v) in [y, hr, hr - lo, hi - hr].iter().enumerate() {
-                w.cell(r, data_col + j as u16, &Cell::num(*v), Kind::Hr, Role::Body)?;
-            }
-        }
-    }
-    // The reference line at HR = 1, from below the first to above the last position.
-    for (k, y) in [0.0, f64::from(n) + 1.0].iter().enumerate() {
-        let r = first_row + k as u32;
-        w.cell(r, data_col + 4, &Cell::num(1.0), Kind::Hr, Role::Body)?;
-        w.cell(r, data_col + 5, &Cell::num(*y), Kind::Hr, Role::Body)?;
-    }
-    let last = first_row + n - 1;
-    let color = w.st.chart_colors[0];
-    let range = |col: u16, last: u32| ChartRange::new_from_range(&sheet, first_row, col, last, col);
     let mut chart = Chart::new(ChartType::ScatterStraight);
-    let labels: Vec<ChartDataLabel> = (0..n)
-        .map(|i| {
-            let mut l = ChartDataLabel::new();
-            l.set_value((sheet.as_str(), first_row + i, 0))
-                .set_position(ChartDataLabelPosition::Above);
-            l
-        })
-        .collect();
-    chart
-        .add_series()
-        .set_name((sheet.as_str(), head, data_col + 1))
-        .set_categories(&range(data_col + 1, last))
-        .set_values(&range(data_col, last))
-        .set_marker(
-            ChartMarker::new()
-                .set_type(ChartMarkerType::Square)
-                .set_size(7)
-                .set_format(
-                    ChartFormat::new()
-                        .set_line(ChartLine::new().set_color(color))
-                        .set_solid_fill(ChartSolidFill::new().set_color(color)),
-                ),
-        )
-        .set_format(ChartFormat::new().set_no_line())
-        .set_custom_data_labels(&labels)
-        .set_x_error_bars(
-            ChartErrorBars::new()
-                .set_type(ChartErrorBarsType::Custom(
-                    range(data_col + 3, last),
-                    range(data_col + 2, last),
-                ))
-                .set_direction(ChartErrorBarsDirection::Both)
-                .set_end_cap(true)
-                .set_format(ChartLine::new().set_color(color).set_width(1.25)),
-        );
-    chart
-        .add_series()
-        .set_name((sheet.as_str(), head, data_col + 4))
-        .set_categories(&range(data_col + 4, first_row + 1))
-        .set_values(&range(data_col + 5, first_row + 1))
-        .set_marker(ChartMarker::new().set_none())
-        .set_format(
-            ChartFormat::new().set_line(
-                ChartLine::new()
-                    .set_color(Color::Gray)
-                    .set_width(0.75)
-                    .set_dash_type(ChartLineDashType::Dash),
-            ),
-        );
+    forest_series(
+        &mut chart,
+        &sheet,
+        w.st.chart_colors[0],
+        (first_row, data_col),
+        n,
+    );
     chart.title().set_hidden();
     // Log axis bounds: whole decades around every CI (0.1 to 10 when there is none).
     let bounds = rows
@@ -594,7 +590,7 @@ pub fn forest_chart(
         });
     chart
         .x_axis()
-        .set_name((sheet.as_str(), head, data_col + 1))
+        .set_name((sheet.as_str(), first_row - 1, data_col + 1))
         .set_log_base(10)
         .set_min(10f64.powf(bounds.0.log10().floor()))
         .set_max(10f64.powf(bounds.1.log10().ceil()))
@@ -614,6 +610,95 @@ pub fn forest_chart(
     w.ws.insert_chart_with_offset(at, 0, &chart, 4, 4)?;
     w.gap((60 * n + 140).min(1200).div_ceil(20) + 1);
     Ok(())
+}
+
+/// The forest chart's data beside the table from column `data_col`: heads in the table's
+/// head row; per row with a full CI its position (top row highest), HR and the CI's distances
+/// below and above; and the two points of the reference line at HR = 1.
+fn forest_data(
+    w: &mut SheetWriter,
+    c: &Ctx,
+    first_row: u32,
+    data_col: u16,
+) -> Result<(), XlsxRenderError> {
+    let rows = &c.r.analyses.forest;
+    let n = rows.len() as u32;
+    let hf = w.st.cell(Kind::Hr, Role::Header);
+    let heads = [
+        "xlsx_col.forest_position",
+        "endpoint.hr",
+        "xlsx_col.ci_minus",
+        "xlsx_col.ci_plus",
+        "xlsx_col.reference_line",
+        "xlsx_col.forest_position",
+    ];
+    for (j, h) in heads.map(|k| c.t(k)).iter().enumerate() {
+        write_text(w.ws, first_row - 1, data_col + j as u16, h, &hf)?;
+        w.widen(data_col + j as u16, w.st.width(Kind::Hr));
+    }
+    for (i, f) in rows.iter().enumerate() {
+        let r = first_row + i as u32;
+        if let (Some(hr), Some(lo), Some(hi)) = (f.hr, f.ci[0], f.ci[1]) {
+            let y = f64::from(n - i as u32);
+            for (j, v) in [y, hr, hr - lo, hi - hr].iter().enumerate() {
+                w.cell(r, data_col + j as u16, &Cell::num(*v), Kind::Hr, Role::Body)?;
+            }
+        }
+    }
+    // The reference line at HR = 1, from below the first to above the last position.
+    for (k, y) in [0.0, f64::from(n) + 1.0].iter().enumerate() {
+        let r = first_row + k as u32;
+        w.cell(r, data_col + 4, &Cell::num(1.0), Kind::Hr, Role::Body)?;
+        w.cell(r, data_col + 5, &Cell::num(*y), Kind::Hr, Role::Body)?;
+    }
+    Ok(())
+}
+
+/// The forest chart's two series over `n` rows: HR squares with custom CI error bars and
+/// labels from the subgroup cells, then the dashed grey reference line.
+fn forest_series(
+    chart: &mut Chart,
+    sheet: &str,
+    color: Color,
+    (first_row, data_col): (u32, u16),
+    n: u32,
+) {
+    let head = first_row - 1;
+    let last = first_row + n - 1;
+    let range = |col: u16, last: u32| ChartRange::new_from_range(sheet, first_row, col, last, col);
+    let labels: Vec<ChartDataLabel> = (0..n)
+        .map(|i| {
+            let mut l = ChartDataLabel::new();
+            l.set_value((sheet, first_row + i, 0))
+                .set_position(ChartDataLabelPosition::Above);
+            l
+        })
+        .collect();
+    chart
+        .add_series()
+        .set_name((sheet, head, data_col + 1))
+        .set_categories(&range(data_col + 1, last))
+        .set_values(&range(data_col, last))
+        .set_marker(&marker(ChartMarkerType::Square, color))
+        .set_format(ChartFormat::new().set_no_line())
+        .set_custom_data_labels(&labels)
+        .set_x_error_bars(
+            ChartErrorBars::new()
+                .set_type(ChartErrorBarsType::Custom(
+                    range(data_col + 3, last),
+                    range(data_col + 2, last),
+                ))
+                .set_direction(ChartErrorBarsDirection::Both)
+                .set_end_cap(true)
+                .set_format(ChartLine::new().set_color(color).set_width(1.25)),
+        );
+    chart
+        .add_series()
+        .set_name((sheet, head, data_col + 4))
+        .set_categories(&range(data_col + 4, first_row + 1))
+        .set_values(&range(data_col + 5, first_row + 1))
+        .set_marker(ChartMarker::new().set_none())
+        .set_format(ChartFormat::new().set_line(&dashed(Color::Gray, 0.75)));
 }
 
 /// The swimmer plot as a stacked horizontal bar chart: one series per regimen (so bars are
