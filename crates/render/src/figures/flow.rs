@@ -3,7 +3,8 @@
 //! completed at least 2, 4, 6 and 8 cycles. Text is centred or left-aligned at fixed
 //! positions; long exclusion reasons are wrapped by an estimated width.
 
-use super::{esc, est_width, hex, FigCtx, FONT, INK};
+use super::{esc, est_width, hex, FONT, INK};
+use crate::context::Ctx;
 use crate::results::Flow;
 use std::fmt::Write;
 
@@ -82,7 +83,7 @@ fn arrow(out: &mut String, x1: i32, y1: i32, x2: i32, y2: i32) {
 }
 
 /// Draws the flow diagram as a standalone SVG document.
-pub fn flow_svg(flow: &Flow, ctx: &FigCtx) -> String {
+pub fn flow_svg(flow: &Flow, ctx: &Ctx) -> String {
     let reasons: Vec<Vec<String>> = flow
         .excluded
         .iter()

@@ -1,7 +1,8 @@
 //! Forest plot: PFS hazard ratio (95% CI) of every configured two-level grouping, on a log
 //! scale with a reference line at HR = 1, with the numbers in a column to the right.
 
-use super::{est_width, linear, FigCtx, FigureError, Ticks, FONT, GREY, INK, PALETTE};
+use super::{est_width, linear, FigureError, Ticks, FONT, GREY, INK, PALETTE};
+use crate::context::Ctx;
 use crate::format::{ci, fixed};
 use crate::results::ForestRow;
 use plotters::coord::combinators::LogCoord;
@@ -90,7 +91,7 @@ fn text(
 }
 
 /// Draws the forest plot as a standalone SVG document.
-pub fn forest_svg(rows: &[ForestRow], ctx: &FigCtx) -> Result<String, FigureError> {
+pub fn forest_svg(rows: &[ForestRow], ctx: &Ctx) -> Result<String, FigureError> {
     let n = rows.len().max(1);
     let h = HEAD + ROW * n as u32 + 56;
     let texts: Vec<String> = rows.iter().map(row_text).collect();
@@ -132,12 +133,7 @@ pub fn forest_svg(rows: &[ForestRow], ctx: &FigCtx) -> Result<String, FigureErro
 }
 
 /// The x axis (HR, log scale) and the dashed reference line at HR = 1 across all `n` rows.
-fn draw_axes(
-    chart: &mut Chart,
-    ctx: &FigCtx,
-    font: &TextStyle,
-    n: usize,
-) -> Result<(), FigureError> {
+fn draw_axes(chart: &mut Chart, ctx: &Ctx, font: &TextStyle, n: usize) -> Result<(), FigureError> {
     chart
         .configure_mesh()
         .disable_x_mesh()
@@ -171,7 +167,7 @@ fn draw_axes(
 }
 
 /// The titles of the three columns: subgroup, HR (95% CI), P.
-fn draw_column_titles(root: &Area, ctx: &FigCtx, font: &TextStyle) -> Result<(), FigureError> {
+fn draw_column_titles(root: &Area, ctx: &Ctx, font: &TextStyle) -> Result<(), FigureError> {
     let y = HEAD as i32 / 2 + 4;
     text(root, ctx.l("html.subgroup"), (8, y), font, HPos::Left)?;
     let hr = format!("{} ({})", ctx.l("endpoint.hr"), ctx.l("html.ci95"));
@@ -189,7 +185,7 @@ fn right_x() -> i32 {
 fn draw_row_text(
     root: &Area,
     chart: &Chart,
-    ctx: &FigCtx,
+    ctx: &Ctx,
     font: &TextStyle,
     (label, r): (&str, &ForestRow),
     yv: f64,

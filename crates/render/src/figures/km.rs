@@ -6,7 +6,8 @@
 //! `Survival.risk_times` (plotters `with_key_points`), and each risk number is drawn at
 //! `chart.backend_coord(time)`, the same mapping as the plot area.
 
-use super::{est_width, linear, palette, tick, FigCtx, FigureError, Ticks, FONT, GREY, INK};
+use super::{est_width, linear, palette, tick, FigureError, Ticks, FONT, GREY, INK};
+use crate::context::Ctx;
 use crate::format::{ci, fixed};
 use crate::results::{KmPoint, Survival};
 use plotters::coord::types::RangedCoordf64;
@@ -23,7 +24,7 @@ const Y_AREA: u32 = 64;
 
 /// The legend text of one group: `All patients: n = 32, 20 events, median 11.0 (8.1, 16.0)`.
 pub fn legend_text(
-    ctx: &FigCtx,
+    ctx: &Ctx,
     label: &str,
     n: usize,
     events: usize,
@@ -47,7 +48,7 @@ pub fn legend_text(
 }
 
 /// The group label shown for a `SurvGroup` (`All` becomes the catalog's "All patients").
-pub fn group_label(ctx: &FigCtx, label: &str) -> String {
+pub fn group_label(ctx: &Ctx, label: &str) -> String {
     if label.eq_ignore_ascii_case("all") {
         ctx.l("endpoint.all")
     } else {
@@ -56,7 +57,7 @@ pub fn group_label(ctx: &FigCtx, label: &str) -> String {
 }
 
 /// The statistics line: `Log-rank P = 0.02 · HR 0.21 (95% CI 0.08, 0.52), P < 0.001`.
-pub fn stats_text(ctx: &FigCtx, s: &Survival) -> String {
+pub fn stats_text(ctx: &Ctx, s: &Survival) -> String {
     let mut parts = Vec::new();
     if let Some(lr) = &s.logrank {
         parts.push(format!("{} {}", ctx.l("html.logrank"), ctx.p(lr.p)));
@@ -134,7 +135,7 @@ type Chart<'a, 'b> =
 /// as shown and the text style.
 struct Km<'a> {
     s: &'a Survival,
-    ctx: &'a FigCtx<'a>,
+    ctx: &'a Ctx<'a>,
     labels: Vec<String>,
     font: TextStyle<'static>,
 }
@@ -187,7 +188,7 @@ fn left_margin(labels: &[String]) -> u32 {
 }
 
 /// Draws one survival analysis as a standalone SVG document.
-pub fn km_svg(s: &Survival, ctx: &FigCtx) -> Result<String, FigureError> {
+pub fn km_svg(s: &Survival, ctx: &Ctx) -> Result<String, FigureError> {
     let ng = s.groups.len() as u32;
     let stats = stats_text(ctx, s);
     let (legend_h, h) = heights(ng, !stats.is_empty());

@@ -79,9 +79,6 @@ impl FigureError {
     }
 }
 
-/// Figures draw with the render context every output shares.
-pub use crate::context::Ctx as FigCtx;
-
 /// Estimated width in pixels of `s` at `size` px (CJK characters are about one em wide, Latin
 /// ones about 0.58 em). Layout uses this instead of font metrics.
 pub fn est_width(s: &str, size: f64) -> i32 {
@@ -168,11 +165,12 @@ mod degenerate {
     //! Figures must not fail (or panic) on empty or odd inputs.
     use super::*;
     use crate::config::{Language, PValueStyle};
+    use crate::context::Ctx;
     use crate::labels::Labels;
     use crate::results::*;
 
-    fn ctx(labels: &Labels) -> FigCtx<'_> {
-        FigCtx {
+    fn ctx(labels: &Labels) -> Ctx<'_> {
+        Ctx {
             labels,
             base: labels,
             p_style: PValueStyle::Journal,

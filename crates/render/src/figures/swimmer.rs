@@ -3,9 +3,10 @@
 //! arrow when the patient is still on study.
 
 use super::{
-    est_width, linear, palette, response_colour, tick, FigCtx, FigureError, Ticks, FONT, GREY, INK,
+    est_width, linear, palette, response_colour, tick, FigureError, Ticks, FONT, GREY, INK,
     RESPONSES,
 };
+use crate::context::Ctx;
 use crate::results::SwimmerRow;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
@@ -69,7 +70,7 @@ fn x_axis(rows: &[SwimmerRow]) -> (f64, Vec<f64>) {
 }
 
 /// Draws the swimmer plot as a standalone SVG document.
-pub fn swimmer_svg(rows: &[SwimmerRow], ctx: &FigCtx) -> Result<String, FigureError> {
+pub fn swimmer_svg(rows: &[SwimmerRow], ctx: &Ctx) -> Result<String, FigureError> {
     let n = rows.len().max(1);
     let regs = regimens(rows);
     let h = HEAD + ROW * n as u32 + 60;
@@ -111,7 +112,7 @@ pub fn swimmer_svg(rows: &[SwimmerRow], ctx: &FigCtx) -> Result<String, FigureEr
 /// The axes: time (catalog unit title) and the patient ids, first patient on top.
 fn draw_mesh(
     chart: &mut Chart,
-    ctx: &FigCtx,
+    ctx: &Ctx,
     font: &TextStyle,
     rows: &[SwimmerRow],
 ) -> Result<(), FigureError> {
@@ -196,7 +197,7 @@ fn draw_patient(
 /// The first legend line: `Regimen:` then a bar swatch and the name of every regimen.
 fn draw_regimen_legend(
     legend: &Area,
-    ctx: &FigCtx,
+    ctx: &Ctx,
     font: &TextStyle,
     regs: &[String],
 ) -> Result<(), FigureError> {
@@ -223,7 +224,7 @@ fn draw_regimen_legend(
 
 /// The second legend line: a dot per response category but PD, then the PD triangle, the
 /// death cross and the on-study arrow.
-fn draw_mark_legend(legend: &Area, ctx: &FigCtx, font: &TextStyle) -> Result<(), FigureError> {
+fn draw_mark_legend(legend: &Area, ctx: &Ctx, font: &TextStyle) -> Result<(), FigureError> {
     let mut x = 8;
     let y = 38;
     for code in RESPONSES.iter().filter(|c| **c != "PD") {

@@ -2,9 +2,8 @@
 //! largest increase to the deepest decrease, coloured by best response, with dashed lines at
 //! -50% (PR) and -90% (VGPR).
 
-use super::{
-    est_width, linear, response_colour, FigCtx, FigureError, Ticks, FONT, GREY, INK, RESPONSES,
-};
+use super::{est_width, linear, response_colour, FigureError, Ticks, FONT, GREY, INK, RESPONSES};
+use crate::context::Ctx;
 use crate::results::WaterfallRow;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
@@ -46,7 +45,7 @@ fn y_axis(sorted: &[&WaterfallRow]) -> (f64, Vec<f64>) {
 }
 
 /// Draws the waterfall plot as a standalone SVG document.
-pub fn waterfall_svg(rows: &[WaterfallRow], ctx: &FigCtx) -> Result<String, FigureError> {
+pub fn waterfall_svg(rows: &[WaterfallRow], ctx: &Ctx) -> Result<String, FigureError> {
     let mut sorted: Vec<&WaterfallRow> = rows.iter().filter(|r| r.change_pct.is_finite()).collect();
     sorted.sort_by(|a, b| b.change_pct.total_cmp(&a.change_pct));
     let n = sorted.len().max(1);

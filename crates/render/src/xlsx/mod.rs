@@ -126,7 +126,6 @@ fn build_with(
     let ctx = sections::Ctx {
         r: results,
         cfg,
-        l: labels,
         rc: catalog.ctx(cfg, &results.time_unit),
     };
     let mut wb = Workbook::new();

@@ -7,7 +7,6 @@ use super::XlsxRenderError;
 use crate::config::Config;
 use crate::context::Ctx as RenderCtx;
 use crate::format;
-use crate::labels::Labels;
 use crate::model::Severity;
 use crate::results::{KmMedian, Level, Rate, ResponseCounts, Results};
 use std::collections::BTreeMap;
@@ -16,8 +15,6 @@ use std::collections::BTreeMap;
 pub struct Ctx<'a> {
     pub r: &'a Results,
     pub cfg: &'a Config,
-    /// The labels of the report's language (with overrides); lookups go through `rc`.
-    pub l: &'a Labels,
     pub rc: RenderCtx<'a>,
 }
 
@@ -303,7 +300,7 @@ fn rules_summary(c: &Ctx) -> Option<TableData> {
         .iter()
         .map(|(k, v)| {
             let key = format!("xlsx_summary.{k}");
-            let label = if c.l.has(&key) { c.t(&key) } else { k.clone() };
+            let label = if c.rc.has(&key) { c.t(&key) } else { k.clone() };
             let cell = match v {
                 serde_json::Value::Number(n) => n.as_f64().map(Cell::num).unwrap_or(Cell::Blank),
                 other => json_text(Some(other)),
@@ -436,7 +433,7 @@ fn baseline(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
         if b.section != section {
             section = b.section.as_str();
             let key = format!("xlsx_baseline.{section}");
-            let label = if c.l.has(&key) {
+            let label = if c.rc.has(&key) {
                 c.t(&key)
             } else {
                 section.to_string()
@@ -444,7 +441,7 @@ fn baseline(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
             rows.push(vec![Cell::text(label)]);
         }
         let vkey = format!("variable.{}", b.variable);
-        let mut label = if c.l.has(&vkey) {
+        let mut label = if c.rc.has(&vkey) {
             c.t(&vkey)
         } else {
             b.label.clone()
@@ -1032,14 +1029,18 @@ fn waterfall(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
 fn methods(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
     w.title(&c.t("xlsx_title.methods"))?;
     let m = &c.r.analyses.methods;
-    let text = if c.l.lang == "zh" { &m.zh } else { &m.en };
+    let text = if c.rc.labels.lang == "zh" {
+        &m.zh
+    } else {
+        &m.en
+    };
     let f = w.st.paragraph();
     w.widen(0, 110.0);
     for para in text.split('\n').filter(|p| !p.trim().is_empty()) {
         let r = w.row;
         super::writer::write_text(w.ws, r, 0, para, &f)?;
         // Excel does not grow rows on opening: size the row for the wrapped text.
-        let per_line = if c.l.lang == "zh" { 55 } else { 105 };
+        let per_line = if c.rc.labels.lang == "zh" { 55 } else { 105 };
         let lines = para.chars().count().div_ceil(per_line).max(1);
         w.ws.set_row_height(r, (lines as f64) * 14.0 + 4.0)?;
         w.row += 1;

@@ -80,7 +80,7 @@ pub fn survival(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
 
 fn endpoint_label(c: &Ctx, s: &Survival) -> String {
     let key = format!("endpoint.{}", s.endpoint);
-    if c.l.has(&key) {
+    if c.rc.has(&key) {
         c.t(&key)
     } else {
         s.endpoint.clone()
@@ -89,7 +89,7 @@ fn endpoint_label(c: &Ctx, s: &Survival) -> String {
 
 fn time_label(c: &Ctx) -> String {
     let key = format!("xlsx_text.time_{}", c.r.time_unit);
-    if c.l.has(&key) {
+    if c.rc.has(&key) {
         c.t(&key)
     } else {
         c.r.time_unit.clone()
