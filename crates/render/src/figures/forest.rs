@@ -1,16 +1,15 @@
 //! Forest plot: PFS hazard ratio (95% CI) of every configured two-level grouping, on a log
 //! scale with a reference line at HR = 1, with the numbers in a column to the right.
 
-use super::{est_width, linear, FigureError, Ticks, FONT, GREY, INK, PALETTE};
+use super::{centred_text, est_width, linear, Area, FigureError, Ticks, FONT, GREY, INK, PALETTE};
 use crate::context::Ctx;
 use crate::format::{ci, fixed};
 use crate::results::ForestRow;
 use plotters::coord::combinators::LogCoord;
 use plotters::coord::types::RangedCoordf64;
-use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::text_anchor::HPos;
 
 const W: u32 = 760;
 const ROW: u32 = 30;
@@ -19,8 +18,6 @@ const RIGHT: u32 = 230;
 /// Height of the column-title band above the plot.
 const HEAD: u32 = 34;
 
-/// The drawing area of the whole figure.
-type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 /// The chart: HR on a log x axis, one row per y unit.
 type Chart<'a, 'b> =
     ChartContext<'a, SVGBackend<'b>, Cartesian2d<Ticks<LogCoord<f64>>, Ticks<RangedCoordf64>>>;
@@ -82,12 +79,7 @@ fn text(
     font: &TextStyle,
     h: HPos,
 ) -> Result<(), FigureError> {
-    root.draw(&Text::new(
-        s,
-        at,
-        font.clone().pos(Pos::new(h, VPos::Center)),
-    ))
-    .map_err(err)
+    centred_text(root, "forest", s, at, font, h)
 }
 
 /// Draws the forest plot as a standalone SVG document.

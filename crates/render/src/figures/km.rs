@@ -6,15 +6,16 @@
 //! `Survival.risk_times` (plotters `with_key_points`), and each risk number is drawn at
 //! `chart.backend_coord(time)`, the same mapping as the plot area.
 
-use super::{est_width, linear, palette, tick, FigureError, Ticks, FONT, GREY, INK};
+use super::{
+    centred_text, est_width, linear, palette, tick, Area, FigureError, Ticks, FONT, GREY, INK,
+};
 use crate::context::Ctx;
 use crate::format::{ci, fixed};
 use crate::results::{KmPoint, Survival};
 use plotters::coord::types::RangedCoordf64;
-use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::text_anchor::HPos;
 
 const W: u32 = 760;
 const CHART_H: u32 = 380;
@@ -125,8 +126,6 @@ fn x_axis(s: &Survival) -> (f64, Vec<f64>) {
     (xmax, ticks)
 }
 
-/// The drawing area of the whole figure.
-type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 /// The plot area: time on x, survival probability on y.
 type Chart<'a, 'b> =
     ChartContext<'a, SVGBackend<'b>, Cartesian2d<Ticks<RangedCoordf64>, Ticks<RangedCoordf64>>>;
@@ -160,12 +159,7 @@ impl Km<'_> {
         font: &TextStyle,
         h: HPos,
     ) -> Result<(), FigureError> {
-        root.draw(&Text::new(
-            s,
-            at,
-            font.clone().pos(Pos::new(h, VPos::Center)),
-        ))
-        .map_err(|e| self.err(e))
+        centred_text(root, &self.s.id, s, at, font, h)
     }
 }
 

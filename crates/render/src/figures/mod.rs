@@ -79,6 +79,29 @@ impl FigureError {
     }
 }
 
+/// The drawing area of a whole figure.
+pub type Area<'a> =
+    plotters::drawing::DrawingArea<plotters::prelude::SVGBackend<'a>, plotters::coord::Shift>;
+
+/// Draws `s` vertically centred at `at`, anchored on its `h` side; a drawing error is reported
+/// under `figure`.
+pub fn centred_text(
+    root: &Area,
+    figure: &str,
+    s: String,
+    at: (i32, i32),
+    font: &plotters::style::TextStyle,
+    h: plotters::style::text_anchor::HPos,
+) -> Result<(), FigureError> {
+    use plotters::style::text_anchor::{Pos, VPos};
+    root.draw(&plotters::element::Text::new(
+        s,
+        at,
+        font.clone().pos(Pos::new(h, VPos::Center)),
+    ))
+    .map_err(|e| FigureError::draw(figure, e))
+}
+
 /// Estimated width in pixels of `s` at `size` px (CJK characters are about one em wide, Latin
 /// ones about 0.58 em). Layout uses this instead of font metrics.
 pub fn est_width(s: &str, size: f64) -> i32 {

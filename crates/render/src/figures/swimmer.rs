@@ -3,15 +3,14 @@
 //! arrow when the patient is still on study.
 
 use super::{
-    est_width, linear, palette, response_colour, tick, FigureError, Ticks, FONT, GREY, INK,
-    RESPONSES,
+    centred_text, est_width, linear, palette, response_colour, tick, Area, FigureError, Ticks,
+    FONT, GREY, INK, RESPONSES,
 };
 use crate::context::Ctx;
 use crate::results::SwimmerRow;
 use plotters::coord::types::RangedCoordf64;
-use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::text_anchor::HPos;
 
 const W: u32 = 760;
 const ROW: u32 = 16;
@@ -32,8 +31,6 @@ fn regimens(rows: &[SwimmerRow]) -> Vec<String> {
 /// Height of the two-line legend band above the plot.
 const HEAD: u32 = 56;
 
-/// A drawing area (the whole figure or its legend band).
-type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 /// The plot area: time on x, one patient per y unit.
 type Chart<'a, 'b> =
     ChartContext<'a, SVGBackend<'b>, Cartesian2d<Ticks<RangedCoordf64>, Ticks<RangedCoordf64>>>;
@@ -45,12 +42,7 @@ fn err(e: impl std::fmt::Display) -> FigureError {
 
 /// A text vertically centred at `at`, left-anchored.
 fn text(area: &Area, s: String, at: (i32, i32), font: &TextStyle) -> Result<(), FigureError> {
-    area.draw(&Text::new(
-        s,
-        at,
-        font.clone().pos(Pos::new(HPos::Left, VPos::Center)),
-    ))
-    .map_err(err)
+    centred_text(area, "swimmer", s, at, font, HPos::Left)
 }
 
 /// The x axis: its end (a quarter step past the last time rounded up to the step) and ticks

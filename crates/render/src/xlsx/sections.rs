@@ -58,6 +58,13 @@ impl Ctx<'_> {
     }
 }
 
+/// The columns of a table from `(label key, kind)` pairs: a table's header is data.
+pub(super) fn cols(c: &Ctx, spec: &[(&str, Kind)]) -> Vec<super::writer::Column> {
+    spec.iter()
+        .map(|(key, kind)| col(c.t(key), *kind))
+        .collect()
+}
+
 /// Renders `section` at the writer's cursor.
 pub fn render(sec: Section, w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
     match sec {
@@ -187,10 +194,10 @@ fn flow(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
     }
     w.table(&TableData {
         caption: Some(c.t("xlsx_caption.flow")),
-        columns: vec![
-            col(c.t("xlsx_col.step"), Kind::Label),
-            col(c.t("xlsx_col.n"), Kind::Count),
-        ],
+        columns: cols(
+            c,
+            &[("xlsx_col.step", Kind::Label), ("xlsx_col.n", Kind::Count)],
+        ),
         rows,
         ..Default::default()
     })?;
@@ -202,10 +209,13 @@ fn flow(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
             .collect();
     w.table(&TableData {
         caption: Some(c.t("xlsx_caption.excluded")),
-        columns: vec![
-            col(c.t("xlsx_col.patient"), Kind::Id),
-            col(c.t("xlsx_col.reasons"), Kind::LongText),
-        ],
+        columns: cols(
+            c,
+            &[
+                ("xlsx_col.patient", Kind::Id),
+                ("xlsx_col.reasons", Kind::LongText),
+            ],
+        ),
         rows: ex,
         empty_note: c.empty(),
         ..Default::default()
@@ -279,12 +289,15 @@ fn findings_by_rule(c: &Ctx) -> TableData {
     ]);
     TableData {
         caption: Some(c.t("xlsx_caption.findings_by_rule")),
-        columns: vec![
-            col(c.t("xlsx_col.rule"), Kind::Label),
-            col(c.t("xlsx_text.severity_error"), Kind::Count),
-            col(c.t("xlsx_text.severity_warning"), Kind::Count),
-            col(c.t("xlsx_text.severity_info"), Kind::Count),
-        ],
+        columns: cols(
+            c,
+            &[
+                ("xlsx_col.rule", Kind::Label),
+                ("xlsx_text.severity_error", Kind::Count),
+                ("xlsx_text.severity_warning", Kind::Count),
+                ("xlsx_text.severity_info", Kind::Count),
+            ],
+        ),
         rows,
         ..Default::default()
     }
@@ -332,15 +345,18 @@ fn imwg_table(c: &Ctx) -> TableData {
             .collect();
     TableData {
         caption: Some(c.t("xlsx_caption.imwg")),
-        columns: vec![
-            col(c.t("xlsx_col.patient"), Kind::Id),
-            col(c.t("xlsx_col.recorded"), Kind::Text),
-            col(c.t("xlsx_col.derived"), Kind::Text),
-            col(c.t("xlsx_col.agrees"), Kind::Flag),
-            col(c.t("xlsx_col.rule"), Kind::Text),
-            col(c.t("xlsx_col.basis"), Kind::LongText),
-            col(c.t("xlsx_col.relapse_evidence"), Kind::LongText),
-        ],
+        columns: cols(
+            c,
+            &[
+                ("xlsx_col.patient", Kind::Id),
+                ("xlsx_col.recorded", Kind::Text),
+                ("xlsx_col.derived", Kind::Text),
+                ("xlsx_col.agrees", Kind::Flag),
+                ("xlsx_col.rule", Kind::Text),
+                ("xlsx_col.basis", Kind::LongText),
+                ("xlsx_col.relapse_evidence", Kind::LongText),
+            ],
+        ),
         rows,
         empty_note: c.empty(),
         ..Default::default()
@@ -369,16 +385,19 @@ fn disagreements_table(c: &Ctx) -> TableData {
             .collect();
     TableData {
         caption: Some(c.t("xlsx_caption.response_disagreements")),
-        columns: vec![
-            col(c.t("xlsx_col.patient"), Kind::Id),
-            col(c.t("xlsx_col.after_cycle"), Kind::Count),
-            col(c.t("xlsx_col.date"), Kind::Date),
-            col(c.t("xlsx_col.recorded"), Kind::Text),
-            col(c.t("xlsx_col.derived"), Kind::Text),
-            col(c.t("xlsx_col.confirmed"), Kind::Flag),
-            col(c.t("xlsx_col.rule"), Kind::Text),
-            col(c.t("xlsx_col.basis"), Kind::LongText),
-        ],
+        columns: cols(
+            c,
+            &[
+                ("xlsx_col.patient", Kind::Id),
+                ("xlsx_col.after_cycle", Kind::Count),
+                ("xlsx_col.date", Kind::Date),
+                ("xlsx_col.recorded", Kind::Text),
+                ("xlsx_col.derived", Kind::Text),
+                ("xlsx_col.confirmed", Kind::Flag),
+                ("xlsx_col.rule", Kind::Text),
+                ("xlsx_col.basis", Kind::LongText),
+            ],
+        ),
         rows,
         empty_note: c.empty(),
         ..Default::default()
@@ -480,22 +499,25 @@ fn baseline(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
         }
     }
     w.table(&TableData {
-        columns: vec![
-            col(c.t("xlsx_col.characteristic"), Kind::Label),
-            col(c.t("xlsx_col.statistic"), Kind::Text),
-            col(c.t("xlsx_col.n"), Kind::Count),
-            col(c.t("xlsx_col.missing"), Kind::Count),
-            col(c.t("xlsx_col.count"), Kind::Count),
-            col(c.t("xlsx_col.percent"), Kind::Percent),
-            col(c.t("xlsx_col.mean"), Kind::Decimal2),
-            col(c.t("xlsx_col.sd"), Kind::Decimal2),
-            col(c.t("xlsx_col.median"), Kind::Decimal2),
-            col(c.t("xlsx_col.q1"), Kind::Decimal2),
-            col(c.t("xlsx_col.q3"), Kind::Decimal2),
-            col(c.t("xlsx_col.min"), Kind::Decimal2),
-            col(c.t("xlsx_col.max"), Kind::Decimal2),
-            col(c.t("xlsx_col.shapiro_p"), Kind::PValue),
-        ],
+        columns: cols(
+            c,
+            &[
+                ("xlsx_col.characteristic", Kind::Label),
+                ("xlsx_col.statistic", Kind::Text),
+                ("xlsx_col.n", Kind::Count),
+                ("xlsx_col.missing", Kind::Count),
+                ("xlsx_col.count", Kind::Count),
+                ("xlsx_col.percent", Kind::Percent),
+                ("xlsx_col.mean", Kind::Decimal2),
+                ("xlsx_col.sd", Kind::Decimal2),
+                ("xlsx_col.median", Kind::Decimal2),
+                ("xlsx_col.q1", Kind::Decimal2),
+                ("xlsx_col.q3", Kind::Decimal2),
+                ("xlsx_col.min", Kind::Decimal2),
+                ("xlsx_col.max", Kind::Decimal2),
+                ("xlsx_col.shapiro_p", Kind::PValue),
+            ],
+        ),
         rows,
         empty_note: c.empty(),
         ..Default::default()
@@ -767,13 +789,16 @@ fn followup_deaths(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> 
     };
     w.table(&TableData {
         caption: Some(c.t("xlsx_caption.followup")),
-        columns: vec![
-            col(c.t("xlsx_col.measure"), Kind::Label),
-            col(c.t("xlsx_col.n"), Kind::Count),
-            col(c.t("xlsx_col.median_time"), Kind::Time),
-            col(c.t("xlsx_col.min"), Kind::Time),
-            col(c.t("xlsx_col.max"), Kind::Time),
-        ],
+        columns: cols(
+            c,
+            &[
+                ("xlsx_col.measure", Kind::Label),
+                ("xlsx_col.n", Kind::Count),
+                ("xlsx_col.median_time", Kind::Time),
+                ("xlsx_col.min", Kind::Time),
+                ("xlsx_col.max", Kind::Time),
+            ],
+        ),
         rows: vec![
             mr(c.t("xlsx_text.followup_all"), &f.all),
             mr(c.t("xlsx_text.followup_survivors"), &f.survivors),
@@ -798,12 +823,15 @@ fn followup_deaths(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> 
     w.title(&c.t("xlsx_title.deaths"))?;
     w.table(&TableData {
         caption: Some(c.t("xlsx_caption.deaths")),
-        columns: vec![
-            col(c.t("xlsx_col.deaths"), Kind::Label),
-            col(c.t("xlsx_col.n"), Kind::Count),
-            col(c.t("xlsx_col.of"), Kind::Count),
-            col(c.t("xlsx_col.percent"), Kind::Percent),
-        ],
+        columns: cols(
+            c,
+            &[
+                ("xlsx_col.deaths", Kind::Label),
+                ("xlsx_col.n", Kind::Count),
+                ("xlsx_col.of", Kind::Count),
+                ("xlsx_col.percent", Kind::Percent),
+            ],
+        ),
         rows: vec![vec![
             Cell::text(c.t("xlsx_text.deaths_all")),
             Cell::count(d.n),
@@ -841,16 +869,19 @@ fn forest(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
             })
             .collect();
     let placed = w.table(&TableData {
-        columns: vec![
-            col(c.t("xlsx_col.subgroup"), Kind::Label),
-            col(c.t("xlsx_col.comparison"), Kind::Text),
-            col(c.t("xlsx_col.n"), Kind::Count),
-            col(c.t("xlsx_col.events"), Kind::Count),
-            col(c.t("endpoint.hr"), Kind::Hr),
-            col(c.t("xlsx_col.ci_low"), Kind::Hr),
-            col(c.t("xlsx_col.ci_high"), Kind::Hr),
-            col(c.t("xlsx_col.p"), Kind::PValue),
-        ],
+        columns: cols(
+            c,
+            &[
+                ("xlsx_col.subgroup", Kind::Label),
+                ("xlsx_col.comparison", Kind::Text),
+                ("xlsx_col.n", Kind::Count),
+                ("xlsx_col.events", Kind::Count),
+                ("endpoint.hr", Kind::Hr),
+                ("xlsx_col.ci_low", Kind::Hr),
+                ("xlsx_col.ci_high", Kind::Hr),
+                ("xlsx_col.p", Kind::PValue),
+            ],
+        ),
         rows,
         empty_note: c.empty(),
         ..Default::default()
@@ -923,11 +954,14 @@ fn adverse_events(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
     let h = &c.r.analyses.hb_drop;
     w.table(&TableData {
         caption: Some(c.t("xlsx_caption.hb_drop")),
-        columns: vec![
-            col(c.t("xlsx_col.threshold"), Kind::Decimal1),
-            col(c.t("xlsx_col.n"), Kind::Count),
-            col(c.t("xlsx_col.of"), Kind::Count),
-        ],
+        columns: cols(
+            c,
+            &[
+                ("xlsx_col.threshold", Kind::Decimal1),
+                ("xlsx_col.n", Kind::Count),
+                ("xlsx_col.of", Kind::Count),
+            ],
+        ),
         rows: vec![vec![
             Cell::num(h.threshold),
             Cell::count(h.n),
@@ -971,13 +1005,16 @@ fn swimmer(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
             })
             .collect();
     let placed = w.table(&TableData {
-        columns: vec![
-            col(c.t("xlsx_col.patient"), Kind::Id),
-            col(c.t("variable.regimen"), Kind::Text),
-            col(c.t("xlsx_col.end"), Kind::Time),
-            col(c.t("xlsx_col.ongoing"), Kind::Flag),
-            col(c.t("xlsx_col.marks"), Kind::LongText),
-        ],
+        columns: cols(
+            c,
+            &[
+                ("xlsx_col.patient", Kind::Id),
+                ("variable.regimen", Kind::Text),
+                ("xlsx_col.end", Kind::Time),
+                ("xlsx_col.ongoing", Kind::Flag),
+                ("xlsx_col.marks", Kind::LongText),
+            ],
+        ),
         rows,
         native: true,
         empty_note: c.empty(),
@@ -1009,12 +1046,15 @@ fn waterfall(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
         })
         .collect();
     let placed = w.table(&TableData {
-        columns: vec![
-            col(c.t("xlsx_col.patient"), Kind::Id),
-            col(c.t("xlsx_col.change_pct"), Kind::Percent),
-            col(c.t("xlsx_col.measure"), Kind::Text),
-            col(c.t("xlsx_col.best_response"), Kind::Text),
-        ],
+        columns: cols(
+            c,
+            &[
+                ("xlsx_col.patient", Kind::Id),
+                ("xlsx_col.change_pct", Kind::Percent),
+                ("xlsx_col.measure", Kind::Text),
+                ("xlsx_col.best_response", Kind::Text),
+            ],
+        ),
         rows,
         native: true,
         empty_note: c.empty(),

@@ -7,7 +7,7 @@
 //! text from the input is ever parsed as a range or formula.
 
 use super::layout::Kind;
-use super::sections::Ctx;
+use super::sections::{cols, Ctx};
 use super::writer::{col, write_text, Cell, Role, SheetWriter, Styles, TableData};
 use super::XlsxRenderError;
 use crate::format;
@@ -258,16 +258,19 @@ fn tests_table(c: &Ctx, s: &Survival) -> Option<TableData> {
         return None;
     }
     Some(TableData {
-        columns: vec![
-            col(c.t("xlsx_col.test"), Kind::Label),
-            col(c.t("xlsx_col.chisq"), Kind::Stat),
-            col(c.t("xlsx_col.df"), Kind::Count),
-            col(c.t("xlsx_col.p"), Kind::PValue),
-            col(c.t("endpoint.hr"), Kind::Hr),
-            col(c.t("xlsx_col.ci_low"), Kind::Hr),
-            col(c.t("xlsx_col.ci_high"), Kind::Hr),
-            col(c.t("xlsx_col.note"), Kind::Text),
-        ],
+        columns: cols(
+            c,
+            &[
+                ("xlsx_col.test", Kind::Label),
+                ("xlsx_col.chisq", Kind::Stat),
+                ("xlsx_col.df", Kind::Count),
+                ("xlsx_col.p", Kind::PValue),
+                ("endpoint.hr", Kind::Hr),
+                ("xlsx_col.ci_low", Kind::Hr),
+                ("xlsx_col.ci_high", Kind::Hr),
+                ("xlsx_col.note", Kind::Text),
+            ],
+        ),
         rows,
         ..Default::default()
     })
@@ -320,16 +323,19 @@ fn km_table(c: &Ctx, g: &SurvGroup) -> TableData {
             c.t("xlsx_text.title_sep"),
             g.label
         )),
-        columns: vec![
-            col(c.t("xlsx_col.time"), Kind::Time),
-            col(c.t("xlsx_col.n_risk"), Kind::Count),
-            col(c.t("xlsx_col.n_event"), Kind::Count),
-            col(c.t("xlsx_col.n_censor"), Kind::Count),
-            col(c.t("xlsx_col.surv"), Kind::Proportion),
-            col(c.t("xlsx_col.std_err"), Kind::Proportion),
-            col(c.t("xlsx_col.lower"), Kind::Proportion),
-            col(c.t("xlsx_col.upper"), Kind::Proportion),
-        ],
+        columns: cols(
+            c,
+            &[
+                ("xlsx_col.time", Kind::Time),
+                ("xlsx_col.n_risk", Kind::Count),
+                ("xlsx_col.n_event", Kind::Count),
+                ("xlsx_col.n_censor", Kind::Count),
+                ("xlsx_col.surv", Kind::Proportion),
+                ("xlsx_col.std_err", Kind::Proportion),
+                ("xlsx_col.lower", Kind::Proportion),
+                ("xlsx_col.upper", Kind::Proportion),
+            ],
+        ),
         rows,
         empty_note: Some(c.t("xlsx_text.no_data")),
         ..Default::default()
