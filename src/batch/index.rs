@@ -30,7 +30,7 @@ pub fn rows<'a>(entries: impl IntoIterator<Item = (&'a String, &'a Entry)>) -> V
 /// One workbook's row: its status, finding counts, last change (or error) and link.
 fn row(file: &str, e: &Entry) -> IndexRow {
     let (status, link) = match e.status {
-        EntryStatus::Reported => (PageStatus::Reported, format!("{}/results.json", e.dir)),
+        EntryStatus::Reported => (PageStatus::Reported, format!("{}/report.html", e.dir)),
         EntryStatus::Failed => (PageStatus::Failed, format!("{}/error.html", e.dir)),
     };
     let findings = e

@@ -156,7 +156,7 @@ fn three_good_one_corrupt() {
     for f in ["a.xlsx", "b.xlsx", "ward b/c.xlsx", "broken.xlsx"] {
         assert!(index.contains(&format!("<td>{f}</td>")), "index lacks {f}");
     }
-    assert!(index.contains("ward%20b/c/results.json"));
+    assert!(index.contains("ward%20b/c/report.html"));
     assert!(!index.contains("<script"));
     let logs = run_logs(&output);
     assert_eq!(logs.len(), 1);
@@ -1058,4 +1058,55 @@ fn a_grouping_without_data_is_not_estimable_not_a_quarantine() {
     assert_eq!(s["not_estimable"], "no patient has m_protein_type");
     let html = fs::read_to_string(output.join("a/report.html")).unwrap();
     assert!(html.contains("no patient has m_protein_type"));
+}
+
+/// `index.html` and the error page are templates in the configured language, escaped like
+/// the report, and a hospital's override of `index.html` is used.
+#[test]
+fn index_and_error_pages_follow_the_language_and_the_template_dir() {
+    let t = tempfile::tempdir().unwrap();
+    let (input, output) = (t.path().join("in"), t.path().join("out"));
+    fs::create_dir_all(&input).unwrap();
+    fs::write(input.join("a.xlsx"), good("A1")).unwrap();
+    fs::write(input.join("<b>.xlsx"), b"not a spreadsheet").unwrap();
+    let config = t.path().join("zh.toml");
+    fs::write(&config, "[study]\nlanguage = \"zh\"\n").unwrap();
+    let out = run(&input, &output, &["--config", config.to_str().unwrap()]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let index = fs::read_to_string(output.join("index.html")).unwrap();
+    assert!(index.contains("<html lang=\"zh-CN\">"), "{index}");
+    assert!(index.contains("已生成1份，失败1份"), "{index}");
+    assert!(index.contains("<td>&lt;b&gt;.xlsx</td>"), "{index}");
+    assert!(
+        index.contains("<a href=\"a/report.html\">打开</a>"),
+        "{index}"
+    );
+    let error = fs::read_to_string(output.join("_failed/<b>.xlsx/error.html")).unwrap();
+    assert!(
+        error.contains("<h1>&lt;b&gt;.xlsx 未能生成报告</h1>"),
+        "{error}"
+    );
+
+    let templates = t.path().join("templates");
+    fs::create_dir_all(&templates).unwrap();
+    fs::write(
+        templates.join("index.html"),
+        "{{ L.page.index_heading }}: {{ rows | length }}",
+    )
+    .unwrap();
+    fs::write(
+        &config,
+        format!(
+            "[report]\ntemplate_dir = {:?}\n",
+            templates.display().to_string()
+        ),
+    )
+    .unwrap();
+    run(
+        &input,
+        &output,
+        &["--config", config.to_str().unwrap(), "--force"],
+    );
+    let index = fs::read_to_string(output.join("index.html")).unwrap();
+    assert_eq!(index, "Reports: 2");
 }
