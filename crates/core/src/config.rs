@@ -427,18 +427,6 @@ fn positive(x: f64) -> bool {
     x.is_finite() && x > 0.0
 }
 
-/// Merge `over` into `base`: tables merge key by key, anything else replaces.
-pub(crate) fn merge(base: &mut toml::Table, over: toml::Table) {
-    for (k, v) in over {
-        match (base.get_mut(&k), v) {
-            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
-            (_, v) => {
-                base.insert(k, v);
-            }
-        }
-    }
-}
-
 impl Config {
     /// The built-in defaults (they reproduce the seed paper).
     pub fn defaults() -> Result<Loaded, ConfigError> {
@@ -448,7 +436,12 @@ impl Config {
     /// Defaults with a user TOML text merged over them.
     pub fn with_override(text: &str, path: &str) -> Result<Loaded, ConfigError> {
         let mut doc = default_document()?;
-        merge(&mut doc, parse_doc(text, path)?);
+        crate::merge::merge(&mut doc, parse_doc(text, path)?).map_err(|e| {
+            ConfigError::Invalid {
+                key: e.key,
+                message: e.message,
+            }
+        })?;
         Self::from_document(doc)
     }
 
@@ -680,6 +673,52 @@ mod tests {
         assert_eq!(String::from(o.dates.data_cutoff), "2022-12-09");
         let blank = Config::with_override("[batch]\non_complete = \"  \"\n", "x.toml");
         assert_eq!(blank.unwrap().config.batch.on_complete, None);
+    }
+
+    /// A site adds one grouping and one analysis without restating the defaults, replaces
+    /// one by id and removes another (issue 13: site configs add to the defaults).
+    #[test]
+    fn site_groupings_and_analyses_merge_by_id() {
+        let site = "[[groupings]]\nid = \"age_ge65\"\ncolumn = \"age\"\nat_least = 65\n\
+            label = \"Age\"\nlabel_yes = \">= 65\"\nlabel_no = \"< 65\"\n\
+            [[groupings]]\nid = \"emd\"\nremove = true\n\
+            [[survival]]\nid = \"os_by_age\"\nendpoint = \"os\"\ngrouping = \"age_ge65\"\n\
+            [[survival]]\nid = \"pfs_all\"\nendpoint = \"os\"\n\
+            [analysis]\nresponse_subgroups = [\"regimen\"]\nforest = [\"cycles_ge3\"]\n";
+        // Removing a grouping the defaults refer to names the reference.
+        let without_lists = site.split("[analysis]").next().unwrap_or_default();
+        let e = Config::with_override(without_lists, "site.toml").unwrap_err();
+        assert!(
+            e.to_string().contains("analysis.response_subgroups[0]"),
+            "{e}"
+        );
+        let c = Config::with_override(site, "site.toml").unwrap().config;
+        let groupings: Vec<&str> = c.groupings.iter().map(|g| g.id.as_str()).collect();
+        assert_eq!(
+            groupings,
+            [
+                "prior_lines_ge3",
+                "cycles_ge3",
+                "cycles_ge4",
+                "high_risk_cytogenetics",
+                "regimen",
+                "age_ge65"
+            ]
+        );
+        let survival: Vec<&str> = c.survival.iter().map(|j| j.id.as_str()).collect();
+        assert_eq!(survival.len(), 7);
+        assert_eq!(survival[6], "os_by_age");
+        assert_eq!(c.survival[0].endpoint, EndpointKind::Os, "same id replaces");
+        let e = Config::with_override(
+            "[[groupings]]\nid = \"cycles_ge5\"\nremove = true\n",
+            "s.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("groupings[0].remove") && e.contains("cycles_ge5"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod changes;
 pub mod config;
 pub mod dictionary;
 pub mod labels;
+pub mod merge;
 pub mod model;
 pub mod results;
 pub mod rules_config;

@@ -309,7 +309,8 @@ impl RulesConfig {
     /// other value replaces the default (a given `ae_terms.known` list replaces the list).
     pub fn from_toml_str(s: &str) -> Result<Self, RulesConfigError> {
         let mut doc: toml::Table = toml::from_str(EMBEDDED_RULES_TOML)?;
-        crate::config::merge(&mut doc, toml::from_str(s)?);
+        crate::merge::merge(&mut doc, toml::from_str(s)?)
+            .map_err(|e| RulesConfigError::Invalid(e.to_string()))?;
         let cfg: RulesConfig = toml::Value::Table(doc).try_into()?;
         cfg.check()?;
         Ok(cfg)
