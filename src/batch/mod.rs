@@ -483,13 +483,7 @@ impl Run<'_> {
         }
         let dir = report_rel(&f.rel);
         let dest = self.output.join(&dir);
-        let changes = match read_previous(&dest.join("results.json")) {
-            Ok(previous) => changes::compare(previous.as_ref(), &results),
-            Err(reason) => {
-                tracing::warn!(file = %f.rel, %reason, "previous report unreadable; not compared");
-                changes::not_compared(&results, reason)
-            }
-        };
+        let (changes, same_mode) = self.changes_since(&f.rel, &dest, &results);
         results.changes = Some(changes.clone());
         let changes_json = serde_json::to_vec_pretty(&changes).map_err(|e| e.to_string())?;
         let cfg = &self.ctx.config.config;
@@ -502,7 +496,12 @@ impl Run<'_> {
             &dest,
             staged,
             &self.output.join(VERSIONS_DIR).join(&dir),
-            self.opts.keep_versions,
+            // A new history: the other mode's reports are not kept as versions.
+            if same_mode {
+                self.opts.keep_versions
+            } else {
+                1
+            },
         )
         .map_err(|e| format!("cannot write the report: {e}"))?;
         Ok(Done {
@@ -510,6 +509,32 @@ impl Run<'_> {
             findings: results.finding_counts,
             last_change: changes.summary(),
         })
+    }
+
+    /// What changed since the previous report at `dest`, and whether that report was made
+    /// in the same mode (pseudonymised or not) as this one. A report is only compared with
+    /// one of its own mode: a pseudonymised report never reads identified data into its
+    /// changes, and an unreadable previous report counts as the other mode.
+    fn changes_since(&self, rel: &str, dest: &Path, results: &Results) -> (changes::Changes, bool) {
+        match read_previous(&dest.join("results.json")) {
+            Ok(Some(prev)) if prev.pseudonymized != results.pseudonymized => {
+                tracing::info!(file = %rel, "previous report made in the other mode (pseudonymised or identified); a new history starts");
+                let reason = if results.pseudonymized {
+                    "the previous report was not pseudonymised; a pseudonymised report starts a new history"
+                } else {
+                    "the previous report was pseudonymised; an identified report starts a new history"
+                };
+                (changes::not_compared(results, reason.into()), false)
+            }
+            Ok(previous) => (changes::compare(previous.as_ref(), results), true),
+            Err(reason) => {
+                tracing::warn!(file = %rel, %reason, "previous report unreadable; not compared");
+                (
+                    changes::not_compared(results, reason),
+                    !results.pseudonymized,
+                )
+            }
+        }
     }
 
     /// Processes one workbook; never panics, never returns an error: every failure is a

@@ -1059,3 +1059,172 @@ fn a_grouping_without_data_is_not_estimable_not_a_quarantine() {
     let html = fs::read_to_string(output.join("a/report.html")).unwrap();
     assert!(html.contains("no patient has m_protein_type"));
 }
+
+/// A config (written into `dir`) that merges `extra` over the bundled example's and names a
+/// pseudonymisation key.
+fn pseudonym_config(dir: &Path, extra: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let key = dir.join("key");
+    fs::write(&key, "a-secret-key-of-enough-length\n").unwrap();
+    let base = fs::read_to_string(root.join("examples/bendamustine.toml")).unwrap();
+    let cfg = dir.join("cfg.toml");
+    fs::write(
+        &cfg,
+        format!(
+            "{base}\n[batch]\npseudonymize_key_file = {:?}\n{extra}",
+            key.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    cfg
+}
+
+/// Every file under `root` as text; the members of a zip (report.xlsx) each as a file of
+/// their own, decompressed, so that an id inside the workbook is seen.
+fn texts_of_tree(root: &Path) -> Vec<(String, String)> {
+    use std::io::Read as _;
+    let mut out = Vec::new();
+    for e in walkdir::WalkDir::new(root) {
+        let e = e.unwrap();
+        if !e.file_type().is_file() {
+            continue;
+        }
+        let bytes = fs::read(e.path()).unwrap();
+        let name = e.path().display().to_string();
+        if bytes.starts_with(b"PK\x03\x04") {
+            let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+            for i in 0..z.len() {
+                let mut m = z.by_index(i).unwrap();
+                let mut text = Vec::new();
+                m.read_to_end(&mut text).unwrap();
+                let member = format!("{name}!{:?}", m.name());
+                out.push((member, String::from_utf8_lossy(&text).into_owned()));
+            }
+        } else {
+            out.push((name, String::from_utf8_lossy(&bytes).into_owned()));
+        }
+    }
+    out
+}
+
+/// The bundled examples reported with ids, then with `--pseudonymize` into the same folder
+/// (whose previous reports, kept versions included, are identified): nothing is quarantined,
+/// the pseudonymised reports are not compared with the identified ones, and no real id is
+/// left anywhere in the output tree (every file, every member of every workbook).
+#[test]
+fn pseudonymising_over_identified_reports_leaks_no_id_and_quarantines_nothing() {
+    let t = tempfile::tempdir().unwrap();
+    let (input, output) = (t.path().join("in"), t.path().join("out"));
+    fs::create_dir_all(&input).unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for name in ["bendamustine-32.xlsx", "bendamustine-32-zh-messy.xlsx"] {
+        fs::copy(root.join("examples").join(name), input.join(name)).unwrap();
+    }
+    let cfg = pseudonym_config(t.path(), "keep_versions = 3\n");
+    let cfg = cfg.to_str().unwrap();
+    let ids: Vec<String> = (1..=32).map(|i| format!("P{i:03}")).collect();
+    for force in [&[][..], &["--force"][..]] {
+        let out = run(&input, &output, &[&["--config", cfg], force].concat());
+        assert_eq!(out.code, 0, "{}", out.stderr);
+    }
+    let html = fs::read_to_string(output.join("bendamustine-32/report.html")).unwrap();
+    assert!(
+        html.contains("P001"),
+        "the identified report names its patients"
+    );
+    let out = run(&input, &output, &["--config", cfg, "--pseudonymize"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let log = run_logs(&output).pop().unwrap();
+    assert_eq!(
+        (log["reported"].as_u64(), log["failed"].as_u64()),
+        (Some(2), Some(0)),
+        "{log}"
+    );
+    assert!(!output.join("_failed").exists());
+    for dir in ["bendamustine-32", "bendamustine-32-zh-messy"] {
+        let changes: serde_json::Value =
+            serde_json::from_slice(&fs::read(output.join(dir).join("changes.json")).unwrap())
+                .unwrap();
+        let why = changes["not_compared"].as_str().unwrap();
+        assert!(why.contains("new history"), "{dir}: {changes}");
+        assert!(changes["previous"].is_null(), "{dir}: {changes}");
+        let r: serde_json::Value =
+            serde_json::from_slice(&fs::read(output.join(dir).join("results.json")).unwrap())
+                .unwrap();
+        assert_eq!(r["pseudonymized"], true);
+        assert!(r["datasets"]["adsl"][0]["USUBJID"]
+            .as_str()
+            .unwrap()
+            .starts_with("PS-"));
+    }
+    let files = texts_of_tree(&output);
+    assert!(files.len() > 20, "{}", files.len());
+    for (name, text) in &files {
+        for id in &ids {
+            assert!(!text.contains(id.as_str()), "{name} names patient {id}");
+        }
+    }
+    // A second pseudonymised run compares with the first, in pseudonym space.
+    let out = run(
+        &input,
+        &output,
+        &["--config", cfg, "--pseudonymize", "--force"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let changes: serde_json::Value =
+        serde_json::from_slice(&fs::read(output.join("bendamustine-32/changes.json")).unwrap())
+            .unwrap();
+    assert!(changes["previous"].is_object(), "{changes}");
+    assert!(
+        changes["patients"]["added"].as_array().unwrap().is_empty(),
+        "{changes}"
+    );
+}
+
+/// Numeric patient ids 1..8 and cycles completed 1..8: only the ids become pseudonyms; the
+/// exposure table's cycle levels "1".."8" stay as they are.
+#[test]
+fn pseudonymising_changes_only_patient_ids() {
+    let t = tempfile::tempdir().unwrap();
+    let (input, output) = (t.path().join("in"), t.path().join("out"));
+    fs::create_dir_all(&input).unwrap();
+    let mut rows = vec![vec![
+        S("patient_id"),
+        S("index_date"),
+        S("last_followup_date"),
+        S("cycles_completed"),
+    ]];
+    for i in 1..=8 {
+        rows.push(vec![
+            N(f64::from(i)),
+            D("2020-01-01"),
+            D("2021-01-01"),
+            N(f64::from(i)),
+        ]);
+    }
+    fs::write(input.join("a.xlsx"), xlsx(&[("patients", rows)])).unwrap();
+    let cfg = pseudonym_config(t.path(), "");
+    let out = run(
+        &input,
+        &output,
+        &["--config", cfg.to_str().unwrap(), "--pseudonymize"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let r: serde_json::Value =
+        serde_json::from_slice(&fs::read(output.join("a/results.json")).unwrap()).unwrap();
+    let levels: Vec<&str> = r["analyses"]["exposure"]["cycles_distribution"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["level"].as_str().unwrap())
+        .collect();
+    assert_eq!(levels, ["1", "2", "3", "4", "5", "6", "7", "8"], "{r}");
+    let ids: Vec<&str> = r["datasets"]["adsl"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["USUBJID"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 8);
+    assert!(ids.iter().all(|id| id.starts_with("PS-")), "{ids:?}");
+}
