@@ -321,11 +321,36 @@ pub fn discover(input: &Path, settle: Duration, shard: Shard) -> Result<Discover
     Ok(d)
 }
 
+/// What a report folder whose first name is one of the output folder's own gets appended
+/// to that name (`runs.xlsx` is reported into `runs.report/`).
+pub const RESERVED_SUFFIX: &str = ".report";
+
+/// True for a name the output folder keeps for itself at its top level: `_failed`,
+/// `_versions`, `runs`, `index.html`, the manifests (`manifest.json`,
+/// `manifest-shard-I-of-N.json`, `manifest.json.corrupt-*`) and the lock files
+/// (`.mmreport*.lock`), compared without case (a case-insensitive file system would merge
+/// `Runs` with `runs`).
+pub fn reserved_name(name: &str) -> bool {
+    let n = name.to_lowercase();
+    [FAILED_DIR, VERSIONS_DIR, RUNS_DIR, "index.html"].contains(&n.as_str())
+        || n.starts_with("manifest") && n.contains(".json")
+        || n.starts_with(".mmreport")
+}
+
 /// The report directory of a workbook, relative to the output: its relative path without
-/// the extension.
+/// the extension, with [`RESERVED_SUFFIX`] after a first name that is reserved
+/// ([`reserved_name`]: `manifest.json.xlsx` is reported into `manifest.json.report/`, never
+/// in the manifest's place), so that no report folder collides with the output folder's own
+/// files.
 pub fn report_rel(rel: &str) -> String {
-    let p = Path::new(rel);
-    rel_string(&p.with_extension(""))
+    let dir = rel_string(&Path::new(rel).with_extension(""));
+    match dir.split_once('/') {
+        Some((first, rest)) if reserved_name(first) => {
+            format!("{first}{RESERVED_SUFFIX}/{rest}")
+        }
+        None if reserved_name(&dir) => format!("{dir}{RESERVED_SUFFIX}"),
+        _ => dir,
+    }
 }
 
 fn quarantine(
@@ -791,28 +816,37 @@ fn current_manifest(path: &Path, discovery: &Discovery) -> Manifest {
 }
 
 /// Workbooks that cannot have a report folder of their own, with the reason: two workbooks
-/// with one report directory (`a.xlsx` and `a.ods`: the later one is refused), or a workbook
-/// whose report directory would be one of ours (`runs.xlsx`).
+/// with one report directory (`a.xlsx` and `a.ods`: the later one is refused), or one whose
+/// report directory would hold or lie inside another's (`a.xlsx` and `a/b.xlsx`: publishing
+/// `a` would replace `a/b`, and their kept versions would mix). The output folder's own
+/// names never come up: [`report_rel`] keeps report folders off them.
 fn folder_clashes(files: &[Found]) -> std::collections::BTreeMap<String, String> {
-    let mut claimed: std::collections::BTreeMap<String, String> =
-        [FAILED_DIR, VERSIONS_DIR, RUNS_DIR]
-            .iter()
-            .map(|d| (d.to_string(), String::new()))
-            .collect();
-    let mut clashes = std::collections::BTreeMap::new();
+    use std::collections::BTreeMap;
+    // Report folder -> workbook, and every proper ancestor of one -> its workbook.
+    let mut claimed: BTreeMap<String, String> = BTreeMap::new();
+    let mut inner: BTreeMap<String, String> = BTreeMap::new();
+    let mut clashes = BTreeMap::new();
     for f in files {
         let dir = report_rel(&f.rel);
-        let reason = match claimed.get(&dir) {
-            Some(other) if other.is_empty() => format!(
-                "its report folder {dir:?} is reserved for mmreport's own files; rename the workbook"
-            ),
-            Some(other) => format!(
+        let ancestors: Vec<&str> = dir.match_indices('/').map(|(i, _)| &dir[..i]).collect();
+        let reason = if let Some(other) = claimed.get(&dir) {
+            format!(
                 "{other} has the same name and would share its report folder {dir:?}; rename one of them"
-            ),
-            None => {
-                claimed.insert(dir, f.rel.clone());
-                continue;
+            )
+        } else if let Some(other) = ancestors.iter().find_map(|a| claimed.get(*a)) {
+            format!(
+                "its report folder {dir:?} would lie inside the report folder of {other}; rename one of them"
+            )
+        } else if let Some(other) = inner.get(&dir) {
+            format!(
+                "its report folder {dir:?} would hold the report folder of {other}; rename one of them"
+            )
+        } else {
+            for a in ancestors {
+                inner.insert(a.to_string(), f.rel.clone());
             }
+            claimed.insert(dir, f.rel.clone());
+            continue;
         };
         clashes.insert(f.rel.clone(), reason);
     }
@@ -895,7 +929,40 @@ mod tests {
     }
 
     #[test]
+    fn nested_or_shared_report_folders_clash() {
+        let found = |rels: &[&str]| -> Vec<Found> {
+            rels.iter()
+                .map(|r| Found {
+                    path: PathBuf::from(r),
+                    rel: r.to_string(),
+                })
+                .collect()
+        };
+        let c = folder_clashes(&found(&[
+            "a.ods",
+            "a.xlsx",
+            "a/b.xlsx",
+            "c/d/e.xlsx",
+            "c/d.xlsx",
+            "runs.xlsx",
+        ]));
+        let keys: Vec<&str> = c.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["a.xlsx", "a/b.xlsx", "c/d.xlsx"], "{c:?}");
+        assert!(c["a.xlsx"].contains("a.ods has the same name"));
+        assert!(c["a/b.xlsx"].contains("inside the report folder of a.ods"));
+        assert!(c["c/d.xlsx"].contains("would hold the report folder of c/d/e.xlsx"));
+    }
+
+    #[test]
     fn report_dirs_drop_the_extension() {
         assert_eq!(report_rel("a/b/c.xlsx"), "a/b/c");
+        assert_eq!(report_rel("manifest.json.xlsx"), "manifest.json.report");
+        assert_eq!(report_rel("Index.HTML.xlsx"), "Index.HTML.report");
+        assert_eq!(report_rel("runs/a.xlsx"), "runs.report/a");
+        assert_eq!(report_rel("a/runs.xlsx"), "a/runs");
+        assert_eq!(
+            report_rel("manifest-shard-0-of-2.json.ods"),
+            "manifest-shard-0-of-2.json.report"
+        );
     }
 }

@@ -534,7 +534,6 @@ fn hostile_and_broken_files_are_quarantined_with_a_clear_reason() {
         ("empty.xlsx", "empty (0 bytes)"),
         ("folder.xlsx", "folder named like a workbook"),
         ("dup.xlsx", "dup.ods has the same name"),
-        ("runs.xlsx", "reserved for mmreport"),
         #[cfg(unix)]
         ("gone.xlsx", "disappeared during the run"),
     ];
@@ -566,10 +565,9 @@ fn write_hostile_inputs(tmp: &Path, input: &Path) {
         .collect();
     fs::write(input.join("locked.xlsx"), cfb(&enc)).unwrap();
     fs::write(input.join("empty.xlsx"), b"").unwrap();
-    // Two workbooks that would share one report folder; one that would take ours.
+    // Two workbooks that would share one report folder.
     fs::write(input.join("dup.ods"), b"x").unwrap();
     fs::write(input.join("dup.xlsx"), good("D")).unwrap();
-    fs::write(input.join("runs.xlsx"), good("R")).unwrap();
     fs::create_dir_all(input.join("folder.xlsx")).unwrap();
     // A file that is gone by the time it is read (a dangling link: listed, then missing).
     #[cfg(unix)]
@@ -1227,4 +1225,64 @@ fn pseudonymising_changes_only_patient_ids() {
         .collect();
     assert_eq!(ids.len(), 8);
     assert!(ids.iter().all(|id| id.starts_with("PS-")), "{ids:?}");
+}
+
+/// Workbooks named like the output folder's own files and folders (the manifests, the
+/// index, the run logs, the quarantine and versions folders, at the top and as folders) are
+/// reported into folders of their own (`<name>.report`), never in place of those files:
+/// every night exits 0, the manifest and index stay readable and nothing is redone.
+#[test]
+fn reserved_names_get_report_folders_that_never_collide() {
+    let t = tempfile::tempdir().unwrap();
+    let (input, output) = (t.path().join("in"), t.path().join("out"));
+    let names = [
+        "manifest.json.xlsx",
+        "manifest-shard-0-of-2.json.xlsx",
+        "index.html.xlsx",
+        "runs.xlsx",
+        "_failed.xlsx",
+        "Runs/a.xlsx",
+        "_versions/b.xlsx",
+        "b.xlsx",
+    ];
+    for (i, name) in names.iter().enumerate() {
+        let path = input.join(name);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, good(&format!("R{i}"))).unwrap();
+    }
+    for night in 0..3 {
+        let extra: &[&str] = if night == 1 { &["--force"] } else { &[] };
+        let out = run(&input, &output, extra);
+        assert_eq!(out.code, 0, "night {night}: {}", out.stderr);
+        let log = run_logs(&output).pop().unwrap();
+        let want = if night == 2 { "skipped" } else { "reported" };
+        assert!(
+            statuses(&log).iter().all(|(_, s)| s == want),
+            "night {night}: {log}"
+        );
+        let m: serde_json::Value =
+            serde_json::from_slice(&fs::read(output.join("manifest.json")).unwrap()).unwrap();
+        assert_eq!(m["entries"].as_object().unwrap().len(), names.len());
+        assert!(fs::read_to_string(output.join("index.html"))
+            .unwrap()
+            .contains("b.xlsx"));
+    }
+    for dir in [
+        "manifest.json.report",
+        "manifest-shard-0-of-2.json.report",
+        "index.html.report",
+        "runs.report",
+        "_failed.report",
+        "Runs.report/a",
+        "_versions.report/b",
+        "b",
+    ] {
+        assert_complete_report(&output.join(dir));
+    }
+    assert!(!output.join("_failed").exists());
+    assert!(output
+        .join("runs")
+        .read_dir()
+        .unwrap()
+        .all(|e| e.unwrap().path().is_file()));
 }
