@@ -405,6 +405,8 @@ pub struct Run<'a> {
 
 struct Done {
     dir: String,
+    /// The published report's files, for the manifest.
+    files: std::collections::BTreeMap<String, manifest::FileSum>,
     findings: FindingCounts,
     last_change: String,
 }
@@ -480,6 +482,7 @@ impl Run<'_> {
             findings: None,
             last_change: None,
             updated: chrono::Utc::now().to_rfc3339(),
+            files: Default::default(),
         }
     }
 
@@ -490,7 +493,17 @@ impl Run<'_> {
             && prev.config_sha256 == self.ctx.config.sha256
             && prev.program_version == env!("CARGO_PKG_VERSION")
             && prev.pseudonymized == self.opts.pseudonym_key.is_some()
-            && self.output.join(&prev.dir).join("results.json").is_file()
+            && self.intact(prev)
+    }
+
+    /// True when the report of `prev` is on disk as the manifest recorded it (each file's
+    /// size and SHA-256); logged when it is not, so that the redo is explained.
+    fn intact(&self, prev: &Entry) -> bool {
+        let ok = manifest::verify(&self.output.join(&prev.dir), &prev.files);
+        if !ok {
+            tracing::info!(dir = %prev.dir, "report missing, damaged or unrecorded; redone");
+        }
+        ok
     }
 
     fn report(&self, f: &Found, bytes: &[u8]) -> Result<Done, String> {
@@ -529,7 +542,13 @@ impl Run<'_> {
             },
         )
         .map_err(|e| format!("cannot write the report: {e}"))?;
+        // Unrecorded sums only cost a redo next night; the report itself is published.
+        let files = manifest::sums(&dest).unwrap_or_else(|e| {
+            tracing::warn!(file = %f.rel, error = %e, "cannot read back the report's files");
+            Default::default()
+        });
         Ok(Done {
+            files,
             dir,
             findings: results.finding_counts,
             last_change: changes.summary(),
@@ -606,6 +625,7 @@ impl Run<'_> {
                 let mut e = self.entry_for(&sha, EntryStatus::Reported, done.dir.clone());
                 e.findings = Some(done.findings.clone());
                 e.last_change = Some(done.last_change.clone());
+                e.files = done.files;
                 self.record(&f.rel, e);
                 FileOutcome {
                     file: f.rel.clone(),

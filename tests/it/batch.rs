@@ -1286,3 +1286,53 @@ fn reserved_names_get_report_folders_that_never_collide() {
         .unwrap()
         .all(|e| e.unwrap().path().is_file()));
 }
+
+/// A report damaged after it was written (results.json truncated, report.xlsx deleted, a
+/// figure rewritten to the same size) is redone on the next run without `--force`, because
+/// the skip check verifies each file's recorded size and SHA-256; an intact one is skipped.
+#[test]
+fn damaged_reports_are_redone_without_force() {
+    let t = tempfile::tempdir().unwrap();
+    let (input, output) = (t.path().join("in"), t.path().join("out"));
+    fs::create_dir_all(&input).unwrap();
+    for name in ["a", "b", "c", "d"] {
+        fs::write(input.join(format!("{name}.xlsx")), good(name)).unwrap();
+    }
+    assert_eq!(run(&input, &output, &[]).code, 0);
+    let m: serde_json::Value =
+        serde_json::from_slice(&fs::read(output.join("manifest.json")).unwrap()).unwrap();
+    let files = m["entries"]["a.xlsx"]["files"].as_object().unwrap();
+    assert!(
+        files.contains_key("results.json") && files.contains_key("report.xlsx"),
+        "{m}"
+    );
+    let results = output.join("a/results.json");
+    let full = fs::read(&results).unwrap();
+    fs::write(&results, &full[..full.len() / 2]).unwrap();
+    fs::remove_file(output.join("b/report.xlsx")).unwrap();
+    let html = output.join("c/report.html");
+    let mut same_size = fs::read(&html).unwrap();
+    let last = same_size.len() - 2;
+    same_size[last] ^= 0x20;
+    fs::write(&html, &same_size).unwrap();
+    let out = run(&input, &output, &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let log = run_logs(&output).pop().unwrap();
+    assert_eq!(
+        statuses(&log),
+        [
+            ("a.xlsx", "reported"),
+            ("b.xlsx", "reported"),
+            ("c.xlsx", "reported"),
+            ("d.xlsx", "skipped")
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+    for dir in ["a", "b", "c"] {
+        assert_complete_report(&output.join(dir));
+    }
+    let out = run(&input, &output, &[]);
+    assert_eq!(out.code, 0);
+    let log = run_logs(&output).pop().unwrap();
+    assert!(statuses(&log).iter().all(|(_, s)| s == "skipped"), "{log}");
+}
