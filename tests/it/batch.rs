@@ -1336,3 +1336,59 @@ fn damaged_reports_are_redone_without_force() {
     let log = run_logs(&output).pop().unwrap();
     assert!(statuses(&log).iter().all(|(_, s)| s == "skipped"), "{log}");
 }
+
+/// A NUL (`_x0000_` in the sheet) and an ESC in a patient id and a note: no output file
+/// carries a control character (tab and line breaks aside), every SVG figure parses as XML,
+/// and the cell is a `cell.control_character` finding.
+#[test]
+fn control_characters_reach_no_output() {
+    let t = tempfile::tempdir().unwrap();
+    let (input, output) = (t.path().join("in"), t.path().join("out"));
+    fs::create_dir_all(&input).unwrap();
+    let mut ids = vec!["P\u{0}1".to_string(), "P\u{1b}2".to_string()];
+    ids.extend((3..=12).map(|i| format!("P{i}")));
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    fs::write(input.join("a.xlsx"), workbook(&ids, true)).unwrap();
+    let out = run(&input, &output, &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let r: serde_json::Value =
+        serde_json::from_slice(&fs::read(output.join("a/results.json")).unwrap()).unwrap();
+    let ids: Vec<&str> = r["datasets"]["adsl"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["USUBJID"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&"P\u{FFFD}1") && ids.contains(&"P\u{FFFD}2"),
+        "{ids:?}"
+    );
+    let findings = r["findings"].as_array().unwrap();
+    assert_eq!(
+        findings
+            .iter()
+            .filter(|f| f["rule"] == "cell.control_character")
+            .count(),
+        2,
+        "{findings:?}"
+    );
+    let mut svgs = 0;
+    for (name, text) in texts_of_tree(&output) {
+        let bad = text
+            .chars()
+            .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'));
+        assert_eq!(bad, None, "{name} holds a control character");
+        if name.ends_with(".svg") {
+            svgs += 1;
+            let mut reader = quick_xml::Reader::from_str(&text);
+            loop {
+                match reader.read_event() {
+                    Ok(quick_xml::events::Event::Eof) => break,
+                    Ok(_) => {}
+                    std::result::Result::Err(e) => panic!("{name} is not well-formed: {e}"),
+                }
+            }
+        }
+    }
+    assert!(svgs > 0, "no figure written");
+}
