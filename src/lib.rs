@@ -22,7 +22,7 @@ pub mod publish;
 
 pub use mmreport_analysis::analyses as analysis;
 pub use mmreport_analysis::{changes, cutoff, derive, pipeline, validate};
-pub use mmreport_core::{config, dictionary, model, results};
+pub use mmreport_core::{config, dictionary, model, results, text};
 pub use mmreport_demo as demo;
 pub use mmreport_ingest as ingest;
 pub use mmreport_render as render;

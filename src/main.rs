@@ -87,10 +87,10 @@ fn init_logging(format: LogFormat) {
 /// The configuration resolved once, with the `[batch]` limits every command applies (`run`
 /// and `check` read a workbook under the same limits).
 fn context(config: Option<&std::path::Path>) -> anyhow::Result<Context> {
-    Ok(Context::new(
-        Config::load(config)?,
-        chrono::Local::now().date_naive(),
-    ))
+    let config = Config::load(config)?;
+    // The run date is the day in `dates.time_zone`, never the process's local date.
+    let today = config.config.dates.today();
+    Ok(Context::new(config, today))
 }
 
 fn main() -> ExitCode {

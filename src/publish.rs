@@ -40,8 +40,14 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PublishError + '_ {
     }
 }
 
-/// OWASP CSV-injection defence: a cell that starts like a formula is prefixed with `'`.
+/// OWASP CSV-injection defence: a cell that starts like a formula is prefixed with `'`; control
+/// characters (`mmreport_core::text`) become U+FFFD.
 pub fn csv_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.chars().any(crate::text::is_forbidden_control) {
+        return csv_safe(&crate::text::replace_controls(cell))
+            .into_owned()
+            .into();
+    }
     match cell.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') if cell.parse::<f64>().is_err() => {
             format!("'{cell}").into()

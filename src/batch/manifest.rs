@@ -3,7 +3,8 @@
 //! unchanged workbook is skipped. It is rewritten atomically (temporary file, fsync,
 //! rename) after every workbook, so a crash at any moment leaves the previous or the next
 //! complete manifest; a manifest that cannot be parsed anyway is set aside and every
-//! workbook is redone, never trusted.
+//! workbook is redone, never trusted. It also records the size and SHA-256 of every file of
+//! each report, checked before a workbook is skipped: a damaged report is redone.
 
 use crate::publish::{self, PublishError};
 use crate::results::FindingCounts;
@@ -41,6 +42,59 @@ pub struct Entry {
     pub last_change: Option<String>,
     /// When this entry was written (UTC, RFC 3339).
     pub updated: String,
+    /// Every file of the report directory as it was written (path relative to it,
+    /// `/`-separated): an unchanged workbook is skipped only when they all still match, so
+    /// a truncated or deleted report file is redone on the next run.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub files: BTreeMap<String, FileSum>,
+}
+
+/// Size and SHA-256 of one report file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileSum {
+    pub size: u64,
+    pub sha256: String,
+}
+
+/// The files under `dir` (recursively) with their sizes and hashes.
+pub fn sums(dir: &Path) -> std::io::Result<BTreeMap<String, FileSum>> {
+    use sha2::{Digest, Sha256};
+    let mut out = BTreeMap::new();
+    for e in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let e = e.map_err(std::io::Error::other)?;
+        if !e.file_type().is_file() {
+            continue;
+        }
+        let bytes = std::fs::read(e.path())?;
+        let rel = e
+            .path()
+            .strip_prefix(dir)
+            .unwrap_or(e.path())
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/");
+        out.insert(
+            rel,
+            FileSum {
+                size: bytes.len() as u64,
+                sha256: hex::encode(Sha256::digest(&bytes)),
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// True when every file `files` records is under `dir` with its recorded size and hash (the
+/// size first, so that a truncated file costs no hashing). No record is no proof: false.
+pub fn verify(dir: &Path, files: &BTreeMap<String, FileSum>) -> bool {
+    use sha2::{Digest, Sha256};
+    !files.is_empty()
+        && files.iter().all(|(rel, sum)| {
+            let path = dir.join(rel);
+            std::fs::metadata(&path).is_ok_and(|m| m.is_file() && m.len() == sum.size)
+                && std::fs::read(&path).is_ok_and(|b| hex::encode(Sha256::digest(&b)) == sum.sha256)
+        })
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

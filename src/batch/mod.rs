@@ -321,11 +321,36 @@ pub fn discover(input: &Path, settle: Duration, shard: Shard) -> Result<Discover
     Ok(d)
 }
 
+/// What a report folder whose first name is one of the output folder's own gets appended
+/// to that name (`runs.xlsx` is reported into `runs.report/`).
+pub const RESERVED_SUFFIX: &str = ".report";
+
+/// True for a name the output folder keeps for itself at its top level: `_failed`,
+/// `_versions`, `runs`, `index.html`, the manifests (`manifest.json`,
+/// `manifest-shard-I-of-N.json`, `manifest.json.corrupt-*`) and the lock files
+/// (`.mmreport*.lock`), compared without case (a case-insensitive file system would merge
+/// `Runs` with `runs`).
+pub fn reserved_name(name: &str) -> bool {
+    let n = name.to_lowercase();
+    [FAILED_DIR, VERSIONS_DIR, RUNS_DIR, "index.html"].contains(&n.as_str())
+        || n.starts_with("manifest") && n.contains(".json")
+        || n.starts_with(".mmreport")
+}
+
 /// The report directory of a workbook, relative to the output: its relative path without
-/// the extension.
+/// the extension, with [`RESERVED_SUFFIX`] after a first name that is reserved
+/// ([`reserved_name`]: `manifest.json.xlsx` is reported into `manifest.json.report/`, never
+/// in the manifest's place), so that no report folder collides with the output folder's own
+/// files.
 pub fn report_rel(rel: &str) -> String {
-    let p = Path::new(rel);
-    rel_string(&p.with_extension(""))
+    let dir = rel_string(&Path::new(rel).with_extension(""));
+    match dir.split_once('/') {
+        Some((first, rest)) if reserved_name(first) => {
+            format!("{first}{RESERVED_SUFFIX}/{rest}")
+        }
+        None if reserved_name(&dir) => format!("{dir}{RESERVED_SUFFIX}"),
+        _ => dir,
+    }
 }
 
 fn quarantine(
@@ -380,6 +405,8 @@ pub struct Run<'a> {
 
 struct Done {
     dir: String,
+    /// The published report's files, for the manifest.
+    files: std::collections::BTreeMap<String, manifest::FileSum>,
     findings: FindingCounts,
     last_change: String,
 }
@@ -455,6 +482,7 @@ impl Run<'_> {
             findings: None,
             last_change: None,
             updated: chrono::Utc::now().to_rfc3339(),
+            files: Default::default(),
         }
     }
 
@@ -465,7 +493,17 @@ impl Run<'_> {
             && prev.config_sha256 == self.ctx.config.sha256
             && prev.program_version == env!("CARGO_PKG_VERSION")
             && prev.pseudonymized == self.opts.pseudonym_key.is_some()
-            && self.output.join(&prev.dir).join("results.json").is_file()
+            && self.intact(prev)
+    }
+
+    /// True when the report of `prev` is on disk as the manifest recorded it (each file's
+    /// size and SHA-256); logged when it is not, so that the redo is explained.
+    fn intact(&self, prev: &Entry) -> bool {
+        let ok = manifest::verify(&self.output.join(&prev.dir), &prev.files);
+        if !ok {
+            tracing::info!(dir = %prev.dir, "report missing, damaged or unrecorded; redone");
+        }
+        ok
     }
 
     fn report(&self, f: &Found, bytes: &[u8]) -> Result<Done, String> {
@@ -483,13 +521,7 @@ impl Run<'_> {
         }
         let dir = report_rel(&f.rel);
         let dest = self.output.join(&dir);
-        let changes = match read_previous(&dest.join("results.json")) {
-            Ok(previous) => changes::compare(previous.as_ref(), &results),
-            Err(reason) => {
-                tracing::warn!(file = %f.rel, %reason, "previous report unreadable; not compared");
-                changes::not_compared(&results, reason)
-            }
-        };
+        let (changes, same_mode) = self.changes_since(&f.rel, &dest, &results);
         results.changes = Some(changes.clone());
         let changes_json = serde_json::to_vec_pretty(&changes).map_err(|e| e.to_string())?;
         let cfg = &self.ctx.config.config;
@@ -502,14 +534,51 @@ impl Run<'_> {
             &dest,
             staged,
             &self.output.join(VERSIONS_DIR).join(&dir),
-            self.opts.keep_versions,
+            // A new history: the other mode's reports are not kept as versions.
+            if same_mode {
+                self.opts.keep_versions
+            } else {
+                1
+            },
         )
         .map_err(|e| format!("cannot write the report: {e}"))?;
+        // Unrecorded sums only cost a redo next night; the report itself is published.
+        let files = manifest::sums(&dest).unwrap_or_else(|e| {
+            tracing::warn!(file = %f.rel, error = %e, "cannot read back the report's files");
+            Default::default()
+        });
         Ok(Done {
+            files,
             dir,
             findings: results.finding_counts,
             last_change: changes.summary(),
         })
+    }
+
+    /// What changed since the previous report at `dest`, and whether that report was made
+    /// in the same mode (pseudonymised or not) as this one. A report is only compared with
+    /// one of its own mode: a pseudonymised report never reads identified data into its
+    /// changes, and an unreadable previous report counts as the other mode.
+    fn changes_since(&self, rel: &str, dest: &Path, results: &Results) -> (changes::Changes, bool) {
+        match read_previous(&dest.join("results.json")) {
+            Ok(Some(prev)) if prev.pseudonymized != results.pseudonymized => {
+                tracing::info!(file = %rel, "previous report made in the other mode (pseudonymised or identified); a new history starts");
+                let reason = if results.pseudonymized {
+                    "the previous report was not pseudonymised; a pseudonymised report starts a new history"
+                } else {
+                    "the previous report was pseudonymised; an identified report starts a new history"
+                };
+                (changes::not_compared(results, reason.into()), false)
+            }
+            Ok(previous) => (changes::compare(previous.as_ref(), results), true),
+            Err(reason) => {
+                tracing::warn!(file = %rel, %reason, "previous report unreadable; not compared");
+                (
+                    changes::not_compared(results, reason),
+                    !results.pseudonymized,
+                )
+            }
+        }
     }
 
     /// Processes one workbook; never panics, never returns an error: every failure is a
@@ -556,6 +625,7 @@ impl Run<'_> {
                 let mut e = self.entry_for(&sha, EntryStatus::Reported, done.dir.clone());
                 e.findings = Some(done.findings.clone());
                 e.last_change = Some(done.last_change.clone());
+                e.files = done.files;
                 self.record(&f.rel, e);
                 FileOutcome {
                     file: f.rel.clone(),
@@ -766,28 +836,37 @@ fn current_manifest(path: &Path, discovery: &Discovery) -> Manifest {
 }
 
 /// Workbooks that cannot have a report folder of their own, with the reason: two workbooks
-/// with one report directory (`a.xlsx` and `a.ods`: the later one is refused), or a workbook
-/// whose report directory would be one of ours (`runs.xlsx`).
+/// with one report directory (`a.xlsx` and `a.ods`: the later one is refused), or one whose
+/// report directory would hold or lie inside another's (`a.xlsx` and `a/b.xlsx`: publishing
+/// `a` would replace `a/b`, and their kept versions would mix). The output folder's own
+/// names never come up: [`report_rel`] keeps report folders off them.
 fn folder_clashes(files: &[Found]) -> std::collections::BTreeMap<String, String> {
-    let mut claimed: std::collections::BTreeMap<String, String> =
-        [FAILED_DIR, VERSIONS_DIR, RUNS_DIR]
-            .iter()
-            .map(|d| (d.to_string(), String::new()))
-            .collect();
-    let mut clashes = std::collections::BTreeMap::new();
+    use std::collections::BTreeMap;
+    // Report folder -> workbook, and every proper ancestor of one -> its workbook.
+    let mut claimed: BTreeMap<String, String> = BTreeMap::new();
+    let mut inner: BTreeMap<String, String> = BTreeMap::new();
+    let mut clashes = BTreeMap::new();
     for f in files {
         let dir = report_rel(&f.rel);
-        let reason = match claimed.get(&dir) {
-            Some(other) if other.is_empty() => format!(
-                "its report folder {dir:?} is reserved for mmreport's own files; rename the workbook"
-            ),
-            Some(other) => format!(
+        let ancestors: Vec<&str> = dir.match_indices('/').map(|(i, _)| &dir[..i]).collect();
+        let reason = if let Some(other) = claimed.get(&dir) {
+            format!(
                 "{other} has the same name and would share its report folder {dir:?}; rename one of them"
-            ),
-            None => {
-                claimed.insert(dir, f.rel.clone());
-                continue;
+            )
+        } else if let Some(other) = ancestors.iter().find_map(|a| claimed.get(*a)) {
+            format!(
+                "its report folder {dir:?} would lie inside the report folder of {other}; rename one of them"
+            )
+        } else if let Some(other) = inner.get(&dir) {
+            format!(
+                "its report folder {dir:?} would hold the report folder of {other}; rename one of them"
+            )
+        } else {
+            for a in ancestors {
+                inner.insert(a.to_string(), f.rel.clone());
             }
+            claimed.insert(dir, f.rel.clone());
+            continue;
         };
         clashes.insert(f.rel.clone(), reason);
     }
@@ -870,7 +949,40 @@ mod tests {
     }
 
     #[test]
+    fn nested_or_shared_report_folders_clash() {
+        let found = |rels: &[&str]| -> Vec<Found> {
+            rels.iter()
+                .map(|r| Found {
+                    path: PathBuf::from(r),
+                    rel: r.to_string(),
+                })
+                .collect()
+        };
+        let c = folder_clashes(&found(&[
+            "a.ods",
+            "a.xlsx",
+            "a/b.xlsx",
+            "c/d/e.xlsx",
+            "c/d.xlsx",
+            "runs.xlsx",
+        ]));
+        let keys: Vec<&str> = c.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["a.xlsx", "a/b.xlsx", "c/d.xlsx"], "{c:?}");
+        assert!(c["a.xlsx"].contains("a.ods has the same name"));
+        assert!(c["a/b.xlsx"].contains("inside the report folder of a.ods"));
+        assert!(c["c/d.xlsx"].contains("would hold the report folder of c/d/e.xlsx"));
+    }
+
+    #[test]
     fn report_dirs_drop_the_extension() {
         assert_eq!(report_rel("a/b/c.xlsx"), "a/b/c");
+        assert_eq!(report_rel("manifest.json.xlsx"), "manifest.json.report");
+        assert_eq!(report_rel("Index.HTML.xlsx"), "Index.HTML.report");
+        assert_eq!(report_rel("runs/a.xlsx"), "runs.report/a");
+        assert_eq!(report_rel("a/runs.xlsx"), "a/runs");
+        assert_eq!(
+            report_rel("manifest-shard-0-of-2.json.ods"),
+            "manifest-shard-0-of-2.json.report"
+        );
     }
 }

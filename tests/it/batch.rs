@@ -534,7 +534,6 @@ fn hostile_and_broken_files_are_quarantined_with_a_clear_reason() {
         ("empty.xlsx", "empty (0 bytes)"),
         ("folder.xlsx", "folder named like a workbook"),
         ("dup.xlsx", "dup.ods has the same name"),
-        ("runs.xlsx", "reserved for mmreport"),
         #[cfg(unix)]
         ("gone.xlsx", "disappeared during the run"),
     ];
@@ -566,10 +565,9 @@ fn write_hostile_inputs(tmp: &Path, input: &Path) {
         .collect();
     fs::write(input.join("locked.xlsx"), cfb(&enc)).unwrap();
     fs::write(input.join("empty.xlsx"), b"").unwrap();
-    // Two workbooks that would share one report folder; one that would take ours.
+    // Two workbooks that would share one report folder.
     fs::write(input.join("dup.ods"), b"x").unwrap();
     fs::write(input.join("dup.xlsx"), good("D")).unwrap();
-    fs::write(input.join("runs.xlsx"), good("R")).unwrap();
     fs::create_dir_all(input.join("folder.xlsx")).unwrap();
     // A file that is gone by the time it is read (a dangling link: listed, then missing).
     #[cfg(unix)]
@@ -1109,4 +1107,339 @@ fn index_and_error_pages_follow_the_language_and_the_template_dir() {
     );
     let index = fs::read_to_string(output.join("index.html")).unwrap();
     assert_eq!(index, "Reports: 2");
+}
+
+/// A config (written into `dir`) that merges `extra` over the bundled example's and names a
+/// pseudonymisation key.
+fn pseudonym_config(dir: &Path, extra: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let key = dir.join("key");
+    fs::write(&key, "a-secret-key-of-enough-length\n").unwrap();
+    let base = fs::read_to_string(root.join("examples/bendamustine.toml")).unwrap();
+    let cfg = dir.join("cfg.toml");
+    fs::write(
+        &cfg,
+        format!(
+            "{base}\n[batch]\npseudonymize_key_file = {:?}\n{extra}",
+            key.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    cfg
+}
+
+/// Every file under `root` as text; the members of a zip (report.xlsx) each as a file of
+/// their own, decompressed, so that an id inside the workbook is seen.
+fn texts_of_tree(root: &Path) -> Vec<(String, String)> {
+    use std::io::Read as _;
+    let mut out = Vec::new();
+    for e in walkdir::WalkDir::new(root) {
+        let e = e.unwrap();
+        if !e.file_type().is_file() {
+            continue;
+        }
+        let bytes = fs::read(e.path()).unwrap();
+        let name = e.path().display().to_string();
+        if bytes.starts_with(b"PK\x03\x04") {
+            let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+            for i in 0..z.len() {
+                let mut m = z.by_index(i).unwrap();
+                let mut text = Vec::new();
+                m.read_to_end(&mut text).unwrap();
+                let member = format!("{name}!{:?}", m.name());
+                out.push((member, String::from_utf8_lossy(&text).into_owned()));
+            }
+        } else {
+            out.push((name, String::from_utf8_lossy(&bytes).into_owned()));
+        }
+    }
+    out
+}
+
+/// The bundled examples reported with ids, then with `--pseudonymize` into the same folder
+/// (whose previous reports, kept versions included, are identified): nothing is quarantined,
+/// the pseudonymised reports are not compared with the identified ones, and no real id is
+/// left anywhere in the output tree (every file, every member of every workbook).
+#[test]
+fn pseudonymising_over_identified_reports_leaks_no_id_and_quarantines_nothing() {
+    let t = tempfile::tempdir().unwrap();
+    let (input, output) = (t.path().join("in"), t.path().join("out"));
+    fs::create_dir_all(&input).unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for name in ["bendamustine-32.xlsx", "bendamustine-32-zh-messy.xlsx"] {
+        fs::copy(root.join("examples").join(name), input.join(name)).unwrap();
+    }
+    let cfg = pseudonym_config(t.path(), "keep_versions = 3\n");
+    let cfg = cfg.to_str().unwrap();
+    let ids: Vec<String> = (1..=32).map(|i| format!("P{i:03}")).collect();
+    for force in [&[][..], &["--force"][..]] {
+        let out = run(&input, &output, &[&["--config", cfg], force].concat());
+        assert_eq!(out.code, 0, "{}", out.stderr);
+    }
+    let html = fs::read_to_string(output.join("bendamustine-32/report.html")).unwrap();
+    assert!(
+        html.contains("P001"),
+        "the identified report names its patients"
+    );
+    let out = run(&input, &output, &["--config", cfg, "--pseudonymize"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let log = run_logs(&output).pop().unwrap();
+    assert_eq!(
+        (log["reported"].as_u64(), log["failed"].as_u64()),
+        (Some(2), Some(0)),
+        "{log}"
+    );
+    assert!(!output.join("_failed").exists());
+    for dir in ["bendamustine-32", "bendamustine-32-zh-messy"] {
+        let changes: serde_json::Value =
+            serde_json::from_slice(&fs::read(output.join(dir).join("changes.json")).unwrap())
+                .unwrap();
+        let why = changes["not_compared"].as_str().unwrap();
+        assert!(why.contains("new history"), "{dir}: {changes}");
+        assert!(changes["previous"].is_null(), "{dir}: {changes}");
+        let r: serde_json::Value =
+            serde_json::from_slice(&fs::read(output.join(dir).join("results.json")).unwrap())
+                .unwrap();
+        assert_eq!(r["pseudonymized"], true);
+        assert!(r["datasets"]["adsl"][0]["USUBJID"]
+            .as_str()
+            .unwrap()
+            .starts_with("PS-"));
+    }
+    let files = texts_of_tree(&output);
+    assert!(files.len() > 20, "{}", files.len());
+    for (name, text) in &files {
+        for id in &ids {
+            assert!(!text.contains(id.as_str()), "{name} names patient {id}");
+        }
+    }
+    // A second pseudonymised run compares with the first, in pseudonym space.
+    let out = run(
+        &input,
+        &output,
+        &["--config", cfg, "--pseudonymize", "--force"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let changes: serde_json::Value =
+        serde_json::from_slice(&fs::read(output.join("bendamustine-32/changes.json")).unwrap())
+            .unwrap();
+    assert!(changes["previous"].is_object(), "{changes}");
+    assert!(
+        changes["patients"]["added"].as_array().unwrap().is_empty(),
+        "{changes}"
+    );
+}
+
+/// Numeric patient ids 1..8 and cycles completed 1..8: only the ids become pseudonyms; the
+/// exposure table's cycle levels "1".."8" stay as they are.
+#[test]
+fn pseudonymising_changes_only_patient_ids() {
+    let t = tempfile::tempdir().unwrap();
+    let (input, output) = (t.path().join("in"), t.path().join("out"));
+    fs::create_dir_all(&input).unwrap();
+    let mut rows = vec![vec![
+        S("patient_id"),
+        S("index_date"),
+        S("last_followup_date"),
+        S("cycles_completed"),
+    ]];
+    for i in 1..=8 {
+        rows.push(vec![
+            N(f64::from(i)),
+            D("2020-01-01"),
+            D("2021-01-01"),
+            N(f64::from(i)),
+        ]);
+    }
+    fs::write(input.join("a.xlsx"), xlsx(&[("patients", rows)])).unwrap();
+    let cfg = pseudonym_config(t.path(), "");
+    let out = run(
+        &input,
+        &output,
+        &["--config", cfg.to_str().unwrap(), "--pseudonymize"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let r: serde_json::Value =
+        serde_json::from_slice(&fs::read(output.join("a/results.json")).unwrap()).unwrap();
+    let levels: Vec<&str> = r["analyses"]["exposure"]["cycles_distribution"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["level"].as_str().unwrap())
+        .collect();
+    assert_eq!(levels, ["1", "2", "3", "4", "5", "6", "7", "8"], "{r}");
+    let ids: Vec<&str> = r["datasets"]["adsl"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["USUBJID"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 8);
+    assert!(ids.iter().all(|id| id.starts_with("PS-")), "{ids:?}");
+}
+
+/// Workbooks named like the output folder's own files and folders (the manifests, the
+/// index, the run logs, the quarantine and versions folders, at the top and as folders) are
+/// reported into folders of their own (`<name>.report`), never in place of those files:
+/// every night exits 0, the manifest and index stay readable and nothing is redone.
+#[test]
+fn reserved_names_get_report_folders_that_never_collide() {
+    let t = tempfile::tempdir().unwrap();
+    let (input, output) = (t.path().join("in"), t.path().join("out"));
+    let names = [
+        "manifest.json.xlsx",
+        "manifest-shard-0-of-2.json.xlsx",
+        "index.html.xlsx",
+        "runs.xlsx",
+        "_failed.xlsx",
+        "Runs/a.xlsx",
+        "_versions/b.xlsx",
+        "b.xlsx",
+    ];
+    for (i, name) in names.iter().enumerate() {
+        let path = input.join(name);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, good(&format!("R{i}"))).unwrap();
+    }
+    for night in 0..3 {
+        let extra: &[&str] = if night == 1 { &["--force"] } else { &[] };
+        let out = run(&input, &output, extra);
+        assert_eq!(out.code, 0, "night {night}: {}", out.stderr);
+        let log = run_logs(&output).pop().unwrap();
+        let want = if night == 2 { "skipped" } else { "reported" };
+        assert!(
+            statuses(&log).iter().all(|(_, s)| s == want),
+            "night {night}: {log}"
+        );
+        let m: serde_json::Value =
+            serde_json::from_slice(&fs::read(output.join("manifest.json")).unwrap()).unwrap();
+        assert_eq!(m["entries"].as_object().unwrap().len(), names.len());
+        assert!(fs::read_to_string(output.join("index.html"))
+            .unwrap()
+            .contains("b.xlsx"));
+    }
+    for dir in [
+        "manifest.json.report",
+        "manifest-shard-0-of-2.json.report",
+        "index.html.report",
+        "runs.report",
+        "_failed.report",
+        "Runs.report/a",
+        "_versions.report/b",
+        "b",
+    ] {
+        assert_complete_report(&output.join(dir));
+    }
+    assert!(!output.join("_failed").exists());
+    assert!(output
+        .join("runs")
+        .read_dir()
+        .unwrap()
+        .all(|e| e.unwrap().path().is_file()));
+}
+
+/// A report damaged after it was written (results.json truncated, report.xlsx deleted, a
+/// figure rewritten to the same size) is redone on the next run without `--force`, because
+/// the skip check verifies each file's recorded size and SHA-256; an intact one is skipped.
+#[test]
+fn damaged_reports_are_redone_without_force() {
+    let t = tempfile::tempdir().unwrap();
+    let (input, output) = (t.path().join("in"), t.path().join("out"));
+    fs::create_dir_all(&input).unwrap();
+    for name in ["a", "b", "c", "d"] {
+        fs::write(input.join(format!("{name}.xlsx")), good(name)).unwrap();
+    }
+    assert_eq!(run(&input, &output, &[]).code, 0);
+    let m: serde_json::Value =
+        serde_json::from_slice(&fs::read(output.join("manifest.json")).unwrap()).unwrap();
+    let files = m["entries"]["a.xlsx"]["files"].as_object().unwrap();
+    assert!(
+        files.contains_key("results.json") && files.contains_key("report.xlsx"),
+        "{m}"
+    );
+    let results = output.join("a/results.json");
+    let full = fs::read(&results).unwrap();
+    fs::write(&results, &full[..full.len() / 2]).unwrap();
+    fs::remove_file(output.join("b/report.xlsx")).unwrap();
+    let html = output.join("c/report.html");
+    let mut same_size = fs::read(&html).unwrap();
+    let last = same_size.len() - 2;
+    same_size[last] ^= 0x20;
+    fs::write(&html, &same_size).unwrap();
+    let out = run(&input, &output, &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let log = run_logs(&output).pop().unwrap();
+    assert_eq!(
+        statuses(&log),
+        [
+            ("a.xlsx", "reported"),
+            ("b.xlsx", "reported"),
+            ("c.xlsx", "reported"),
+            ("d.xlsx", "skipped")
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+    for dir in ["a", "b", "c"] {
+        assert_complete_report(&output.join(dir));
+    }
+    let out = run(&input, &output, &[]);
+    assert_eq!(out.code, 0);
+    let log = run_logs(&output).pop().unwrap();
+    assert!(statuses(&log).iter().all(|(_, s)| s == "skipped"), "{log}");
+}
+
+/// A NUL (`_x0000_` in the sheet) and an ESC in a patient id and a note: no output file
+/// carries a control character (tab and line breaks aside), every SVG figure parses as XML,
+/// and the cell is a `cell.control_character` finding.
+#[test]
+fn control_characters_reach_no_output() {
+    let t = tempfile::tempdir().unwrap();
+    let (input, output) = (t.path().join("in"), t.path().join("out"));
+    fs::create_dir_all(&input).unwrap();
+    let mut ids = vec!["P\u{0}1".to_string(), "P\u{1b}2".to_string()];
+    ids.extend((3..=12).map(|i| format!("P{i}")));
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    fs::write(input.join("a.xlsx"), workbook(&ids, true)).unwrap();
+    let out = run(&input, &output, &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let r: serde_json::Value =
+        serde_json::from_slice(&fs::read(output.join("a/results.json")).unwrap()).unwrap();
+    let ids: Vec<&str> = r["datasets"]["adsl"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["USUBJID"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&"P\u{FFFD}1") && ids.contains(&"P\u{FFFD}2"),
+        "{ids:?}"
+    );
+    let findings = r["findings"].as_array().unwrap();
+    assert_eq!(
+        findings
+            .iter()
+            .filter(|f| f["rule"] == "cell.control_character")
+            .count(),
+        2,
+        "{findings:?}"
+    );
+    let mut svgs = 0;
+    for (name, text) in texts_of_tree(&output) {
+        let bad = text
+            .chars()
+            .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'));
+        assert_eq!(bad, None, "{name} holds a control character");
+        if name.ends_with(".svg") {
+            svgs += 1;
+            let mut reader = quick_xml::Reader::from_str(&text);
+            loop {
+                match reader.read_event() {
+                    Ok(quick_xml::events::Event::Eof) => break,
+                    Ok(_) => {}
+                    std::result::Result::Err(e) => panic!("{name} is not well-formed: {e}"),
+                }
+            }
+        }
+    }
+    assert!(svgs > 0, "no figure written");
 }

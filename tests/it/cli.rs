@@ -303,3 +303,67 @@ fn check_applies_the_configured_limits() {
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("cells"), "{out}");
 }
+
+/// The run date is the day in `dates.time_zone`, never the process's `TZ`: the same data
+/// run under TZ=Asia/Shanghai and TZ=America/New_York (a day apart for half of every day)
+/// give identical results. An unknown zone is a configuration error naming the key.
+#[test]
+fn the_run_date_follows_the_configured_time_zone_not_tz() {
+    let t = tempfile::tempdir().unwrap();
+    let input = t.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    std::fs::write(input.join("a.xlsx"), cohort_book("x")).unwrap();
+    let cfg = t.path().join("tz.toml");
+    std::fs::write(&cfg, "[dates]\ntime_zone = \"Pacific/Kiritimati\"\n").unwrap();
+    let results = |tz: &str, out: &str| -> String {
+        let output = t.path().join(out);
+        let o = Command::cargo_bin("mmreport")
+            .unwrap()
+            .args(["run", "--settle-seconds", "0", "--config"])
+            .arg(&cfg)
+            .arg("--input")
+            .arg(&input)
+            .arg("--output")
+            .arg(&output)
+            .env("TZ", tz)
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        std::fs::read_to_string(output.join("a/results.json")).unwrap()
+    };
+    let kiritimati = || (chrono::Utc::now() + chrono::Duration::hours(14)).date_naive();
+    let before = kiritimati().to_string();
+    let (sh, ny) = (
+        results("Asia/Shanghai", "sh"),
+        results("America/New_York", "ny"),
+    );
+    assert_eq!(sh, ny);
+    // POSIX zones 26 hours apart (UTC+14, UTC-12): always different local days.
+    let (east, west) = (results("EAST-14", "east"), results("WEST+12", "west"));
+    assert_eq!(east, west);
+    assert_eq!(sh, east);
+    let after = kiritimati().to_string();
+    let r: serde_json::Value = serde_json::from_str(&sh).unwrap();
+    // Either day, should the test straddle midnight in Kiritimati (UTC+14).
+    assert!(
+        r["run_date"] == before || r["run_date"] == after,
+        "{}",
+        r["run_date"]
+    );
+    std::fs::write(&cfg, "[dates]\ntime_zone = \"Mars/Olympus\"\n").unwrap();
+    let o = Command::cargo_bin("mmreport")
+        .unwrap()
+        .args(["check", "--config"])
+        .arg(&cfg)
+        .arg(input.join("a.xlsx"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("time_zone") && err.contains("IANA"), "{err}");
+}

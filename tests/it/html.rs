@@ -178,6 +178,7 @@ pub fn fixture() -> Results {
     let findings = fixture_findings();
     Results {
         schema_version: SCHEMA_VERSION,
+        pseudonymized: false,
         changes: None,
         generator: Generator {
             name: "mmreport".into(),
@@ -764,7 +765,8 @@ fn chinese_report_is_complete() {
     assert!(out.html.contains("疗效按 IMWG 2016 标准评价"));
     assert!(out.html.contains(r#"lang="zh-CN""#));
     assert!(
-        out.html.contains("<td>完成≥2个疗程</td><td class=\"num\">29</td>"),
+        out.html
+            .contains("<td>完成≥2个疗程</td><td class=\"num\">29</td>"),
         "flow table row"
     );
     // An unresolved label shows as its key (`html.tab_flow`); rule ids in the data such as

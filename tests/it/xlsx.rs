@@ -149,6 +149,7 @@ pub fn fixture() -> Results {
     let findings = fixture_findings();
     Results {
         schema_version: SCHEMA_VERSION,
+        pseudonymized: false,
         changes: None,
         generator: Generator {
             name: "mmreport".into(),

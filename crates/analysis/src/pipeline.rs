@@ -407,6 +407,7 @@ pub fn process(bytes: &[u8], file_name: &str, ctx: &Context) -> Result<Processed
         findings,
         imwg: outcome.imwg.iter().map(imwg_row).collect(),
         validation: validation_of(&outcome, &summary),
+        pseudonymized: false,
         changes: None,
         analyses,
         datasets,

@@ -119,6 +119,42 @@ pub struct Dates {
     pub slash_order: SlashOrder,
     /// `run_date` or an ISO date.
     pub data_cutoff: DataCutoff,
+    /// The IANA time zone (`Asia/Shanghai`) whose calendar day is the run date: the same
+    /// data give the same findings whatever the machine's `TZ`.
+    pub time_zone: TimeZone,
+}
+
+impl Dates {
+    /// Today's date in [`Dates::time_zone`]: the run date (never the process's local date,
+    /// which follows the `TZ` of whatever machine or container runs the job).
+    pub fn today(&self) -> chrono::NaiveDate {
+        chrono::Utc::now()
+            .with_timezone(&self.time_zone.0)
+            .date_naive()
+    }
+}
+
+/// `dates.time_zone`: an IANA time zone name (tz database, e.g. `UTC`, `Asia/Shanghai`,
+/// `America/New_York`), checked when the configuration loads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct TimeZone(pub chrono_tz::Tz);
+
+impl TryFrom<String> for TimeZone {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse::<chrono_tz::Tz>().map(TimeZone).map_err(|_| {
+            format!(
+                "must be an IANA time zone name such as \"UTC\" or \"Asia/Shanghai\", not {s:?}"
+            )
+        })
+    }
+}
+
+impl From<TimeZone> for String {
+    fn from(z: TimeZone) -> String {
+        z.0.name().to_string()
+    }
 }
 
 /// `dates.data_cutoff`: the day data are cut at. Nothing may lie after it; events after it

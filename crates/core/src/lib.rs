@@ -9,6 +9,7 @@
 //! - [`results`]: `Results`, everything one workbook's report shows; with [`adam`] (the
 //!   ADaM-named datasets) and [`changes`] (the comparison with the previous report) it is
 //!   `results.json`, the one input of every renderer.
+//! - [`text`]: control characters no output may carry, and their replacement.
 pub mod adam;
 pub mod changes;
 pub mod config;
@@ -18,3 +19,4 @@ pub mod merge;
 pub mod model;
 pub mod results;
 pub mod rules_config;
+pub mod text;

@@ -66,6 +66,12 @@ pub struct Results {
     /// Rule-set outputs: summary, derived responses, staging, diagnosis checks.
     #[serde(default)]
     pub validation: Validation,
+    /// Set by `--pseudonymize`: every patient id of these results is a keyed pseudonym. A
+    /// pseudonymised report is only ever compared with a pseudonymised previous report
+    /// (switching modes starts a new history). Absent (false) in identified reports, whose
+    /// bytes it does not change.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pseudonymized: bool,
     /// What changed since the previous report of this workbook (set by the batch run).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changes: Option<crate::changes::Changes>,

@@ -65,6 +65,7 @@ pub mod rule {
     pub const INVALID_STAGE: &str = "cell.invalid_stage";
     pub const DETECTION_LIMIT: &str = "cell.detection_limit";
     pub const SUSPICIOUS_TEXT: &str = "cell.suspicious_text";
+    pub const CONTROL_CHARACTER: &str = "cell.control_character";
 }
 
 /// The workbook's date system: serial 0 is 1899-12-31 (1900, with Excel's phantom
@@ -398,6 +399,19 @@ fn key_of(s: &str) -> std::borrow::Cow<'_, str> {
 /// A text cell by the column's type: yes/no and missing spellings first, then the type's
 /// own parser.
 fn parse_text(raw: &str, col: &ColumnSpec<'_>, sp: &Spellings) -> Parsed {
+    if raw.chars().any(mmreport_core::text::is_forbidden_control) {
+        // A NUL (`_x0000_` in the sheet's XML) or another control character has no place
+        // in any output (an SVG or HTML page holding one is not well-formed): replaced by
+        // U+FFFD and said, never passed on.
+        let clean = mmreport_core::text::replace_controls(raw);
+        let (value, issue) = parse_text(&clean, col, sp);
+        let note = Issue {
+            severity: Severity::Warning,
+            rule: rule::CONTROL_CHARACTER,
+            message: "control characters (such as NUL) replaced by \u{FFFD}".into(),
+        };
+        return (value, issue.or(Some(note)));
+    }
     let s = normalised(raw);
     let k = key_of(&s);
     let k = k.as_ref();
