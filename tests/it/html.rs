@@ -272,6 +272,7 @@ fn fixture_validation() -> Validation {
         ],
         staging: vec![],
         diagnosis: vec![],
+        refractoriness: vec![],
     }
 }
 

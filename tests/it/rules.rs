@@ -2266,3 +2266,328 @@ mod cohort {
         }
     }
 }
+
+// ------------------------------------------------------------------------------------------
+// Refractoriness classes (Gandhi, Leukemia 2019, MAMMOTH)
+
+mod refractoriness {
+    use super::*;
+    use mmreport::rules::refractoriness::{self as rf, PatientRefractoriness};
+    use std::collections::BTreeMap;
+
+    fn list(items: &[&str]) -> Option<Val<Vec<String>>> {
+        vat(items.iter().map(|s| s.to_string()).collect(), 3, 7)
+    }
+
+    fn with_list(items: &[&str]) -> Patient {
+        Patient {
+            refractory_to: list(items),
+            ..patient("R1")
+        }
+    }
+
+    fn with_columns(cols: &[(&str, bool)]) -> Patient {
+        Patient {
+            refractory_drugs: cols
+                .iter()
+                .map(|(d, b)| (d.to_string(), Val::new(*b, at(3, 9))))
+                .collect::<BTreeMap<_, _>>(),
+            ..patient("R1")
+        }
+    }
+
+    fn eval(p: &Patient) -> (PatientRefractoriness, Vec<mmreport::model::Finding>) {
+        rf::evaluate_patient(p, &cfg().refractoriness)
+    }
+
+    #[test]
+    fn class_counts_refractory_classes_single_double_triple() {
+        let cases: [(&[&str], &str, &[&str]); 5] = [
+            (&["none"], "none", &[]),
+            (&["carfilzomib"], "single_class", &["pi"]),
+            (&["bortezomib", "ixazomib"], "single_class", &["pi"]),
+            (
+                &["bortezomib", "thalidomide"],
+                "double_class",
+                &["pi", "imid"],
+            ),
+            (
+                &["bortezomib", "lenalidomide", "isatuximab"],
+                "triple_class",
+                &["pi", "imid", "anti_cd38"],
+            ),
+        ];
+        for (items, class, classes) in cases {
+            let (r, f) = eval(&with_list(items));
+            assert_eq!(r.class.as_deref(), Some(class), "{items:?}");
+            assert_eq!(r.refractory_classes, classes.to_vec(), "{items:?}");
+            assert!(f.is_empty(), "{items:?}: {f:?}");
+        }
+    }
+
+    #[test]
+    fn penta_needs_two_pis_two_imids_and_an_anti_cd38() {
+        let full = [
+            "bortezomib",
+            "carfilzomib",
+            "lenalidomide",
+            "pomalidomide",
+            "daratumumab",
+        ];
+        let (r, _) = eval(&with_list(&full));
+        assert_eq!(r.penta, Some(true));
+        assert_eq!(r.triple_class(), Some(true));
+        // one drug short in each class: not penta (the triple class may stay)
+        for drop in ["carfilzomib", "pomalidomide", "daratumumab"] {
+            let items: Vec<&str> = full.iter().copied().filter(|d| *d != drop).collect();
+            let (r, _) = eval(&with_list(&items));
+            assert_eq!(r.penta, Some(false), "without {drop}");
+            assert!(r.basis.contains("not penta-refractory"), "{}", r.basis);
+        }
+        // above the counts: three PIs, three IMiDs, two anti-CD38
+        let (r, _) = eval(&with_list(&[
+            "bortezomib",
+            "carfilzomib",
+            "ixazomib",
+            "lenalidomide",
+            "pomalidomide",
+            "thalidomide",
+            "daratumumab",
+            "isatuximab",
+        ]));
+        assert_eq!(r.penta, Some(true));
+    }
+
+    #[test]
+    fn per_drug_columns_decide_only_what_they_cover() {
+        // nothing given: not derivable, never "none"
+        let (r, f) = eval(&patient("R1"));
+        assert_eq!((r.class.clone(), r.penta), (None, None));
+        assert!(r.basis.starts_with("not derivable"), "{}", r.basis);
+        assert!(f.is_empty());
+        // one class known refractory, the others unknown: not derivable
+        let (r, _) = eval(&with_columns(&[("bortezomib", true)]));
+        assert_eq!(r.class, None);
+        assert_eq!(r.refractory_classes, vec!["pi"]);
+        // one drug of each class: triple whatever the rest; penta still open
+        let (r, _) = eval(&with_columns(&[
+            ("bortezomib", true),
+            ("lenalidomide", true),
+            ("daratumumab", true),
+        ]));
+        assert_eq!(r.class.as_deref(), Some("triple_class"));
+        assert_eq!(r.penta, None);
+        // every column no: none, not penta
+        let all_no: Vec<(&str, bool)> = [
+            "bortezomib",
+            "carfilzomib",
+            "ixazomib",
+            "lenalidomide",
+            "pomalidomide",
+            "thalidomide",
+            "daratumumab",
+            "isatuximab",
+        ]
+        .iter()
+        .map(|d| (*d, false))
+        .collect();
+        let (r, _) = eval(&with_columns(&all_no));
+        assert_eq!(r.class.as_deref(), Some("none"));
+        assert_eq!(r.penta, Some(false));
+        // the anti-CD38 class alone known no: penta impossible although others are unknown
+        let (r, _) = eval(&with_columns(&[
+            ("daratumumab", false),
+            ("isatuximab", false),
+        ]));
+        assert_eq!((r.class.clone(), r.penta), (None, Some(false)));
+    }
+
+    #[test]
+    fn unknown_drug_is_a_finding_at_its_cell_and_not_counted() {
+        let (r, f) = eval(&with_list(&["bortezomib", "阿司匹林"]));
+        assert_eq!(r.class.as_deref(), Some("single_class"));
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].rule, rf::UNKNOWN_DRUG);
+        assert_eq!(f[0].at, Some(at(3, 7)));
+        assert_eq!(f[0].value.as_deref(), Some("阿司匹林"));
+        // a known drug outside the classes is no finding
+        let (_, f) = eval(&with_list(&["dexamethasone"]));
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn list_and_column_that_disagree_make_the_drug_unknown() {
+        let mut p = with_list(&["bortezomib", "lenalidomide", "daratumumab"]);
+        p.refractory_drugs
+            .insert("bortezomib".into(), Val::new(false, at(3, 9)));
+        let (r, f) = eval(&p);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].rule, rf::CONFLICT);
+        assert_eq!(f[0].at, Some(at(3, 9)));
+        // PI now unknown: double or triple, not derivable
+        assert_eq!(r.class, None);
+        assert_eq!(r.refractory_classes, vec!["imid", "anti_cd38"]);
+    }
+
+    #[test]
+    fn exposure_from_list_prior_columns_and_refractoriness() {
+        let p = Patient {
+            exposed_to: list(&["ixazomib"]),
+            prior_lenalidomide: v(true),
+            ..patient("R1")
+        };
+        let (r, _) = eval(&p);
+        assert_eq!(r.exposed_classes, vec!["pi", "imid"]);
+        assert_eq!(r.triple_class_exposed(), Some(false));
+        // without an exposure list the missing class is unknown, not "not exposed"
+        let p = Patient {
+            prior_lenalidomide: v(true),
+            ..patient("R1")
+        };
+        assert_eq!(eval(&p).0.triple_class_exposed(), None);
+        // refractory implies exposed
+        let p = Patient {
+            exposed_to: list(&["bortezomib"]),
+            refractory_to: list(&["lenalidomide", "isatuximab"]),
+            ..patient("R1")
+        };
+        let (r, _) = eval(&p);
+        assert_eq!(r.exposed_classes, vec!["pi", "imid", "anti_cd38"]);
+        assert_eq!(r.triple_class_exposed(), Some(true));
+    }
+
+    #[test]
+    fn drug_names_and_classes_are_configuration() {
+        let cfg = RulesConfig::from_toml_str("[refractoriness]\npenta_pi = 1\n").unwrap();
+        let p = with_list(&["bortezomib", "lenalidomide", "pomalidomide", "daratumumab"]);
+        assert_eq!(
+            rf::evaluate_patient(&p, &cfg.refractoriness).0.penta,
+            Some(true)
+        );
+        assert_eq!(eval(&p).0.penta, Some(false));
+        let dup = "[refractoriness]\nother_drugs = [\"bortezomib\"]\n";
+        assert!(RulesConfig::from_toml_str(dup).is_err());
+    }
+
+    /// Four patients: Chinese and brand names in list cells (every separator), an unknown
+    /// drug, per-drug columns.
+    fn refractoriness_workbook() -> Vec<u8> {
+        use crate::util::*;
+        let header = [
+            "patient_id",
+            "index_date",
+            "last_followup_date",
+            "难治药物",
+            "既往用药",
+            "卡非佐米难治",
+        ];
+        let rows: [[C<'_>; 6]; 4] = [
+            [
+                S("A1"),
+                D("2020-01-01"),
+                D("2021-01-01"),
+                S("硼替佐米、来那度胺/Darzalex"),
+                S("万珂"),
+                E,
+            ],
+            [
+                S("A2"),
+                D("2020-01-01"),
+                D("2021-01-01"),
+                S("Velcade;卡非佐米,Revlimid、泊马度胺;达雷木单抗"),
+                E,
+                E,
+            ],
+            [
+                S("A3"),
+                D("2020-01-01"),
+                D("2021-01-01"),
+                S("反应停, 神药"),
+                E,
+                S("否"),
+            ],
+            [S("A4"), D("2020-01-01"), D("2021-01-01"), E, E, S("是")],
+        ];
+        let sheet: Vec<Vec<C<'_>>> = std::iter::once(header.iter().map(|h| S(h)).collect())
+            .chain(rows.iter().map(|r| r.to_vec()))
+            .collect();
+        xlsx(&[("patients", sheet)])
+    }
+
+    /// End to end: results.json classes, the unknown drug's finding at its cell, Table 1
+    /// rows and ADSL flags.
+    #[test]
+    fn workbook_to_results() {
+        let bytes = refractoriness_workbook();
+        let out = mmreport::pipeline::process(&bytes, "r.xlsx", &crate::util::ctx()).unwrap();
+        let res = &out.results;
+        let rf: Vec<(Option<&str>, Option<bool>)> = res
+            .validation
+            .refractoriness
+            .iter()
+            .map(|r| (r.class.as_deref(), r.penta))
+            .collect();
+        assert_eq!(
+            rf,
+            vec![
+                (Some("triple_class"), Some(false)),
+                (Some("triple_class"), Some(true)),
+                (Some("single_class"), Some(false)),
+                (None, None),
+            ]
+        );
+        assert_eq!(
+            res.validation.refractoriness[3].refractory_classes,
+            vec!["pi"]
+        );
+        let unknown: Vec<_> = res
+            .findings
+            .iter()
+            .filter(|f| f.rule == rf::UNKNOWN_DRUG)
+            .collect();
+        assert_eq!(unknown.len(), 1);
+        assert_eq!(unknown[0].patient_id.as_deref(), Some("A3"));
+        assert_eq!(unknown[0].cell.as_deref(), Some("D4"));
+        let row = |v: &str| {
+            res.analyses
+                .baseline
+                .iter()
+                .find(|r| r.variable == v)
+                .unwrap()
+        };
+        let yes = |v: &str| {
+            let r = row(v);
+            let c = r
+                .levels
+                .iter()
+                .find(|l| l.level == "yes")
+                .map_or(0, |l| l.count);
+            (c, r.n, r.missing)
+        };
+        assert_eq!(yes("triple_class_refractory"), (2, 3, 1));
+        assert_eq!(yes("penta_refractory"), (1, 3, 1));
+        // A1 lists only bortezomib as exposure (its refractory drugs add the rest), A2 is
+        // refractory to all three classes; A3 and A4 have no exposure list: not derivable
+        assert_eq!(yes("triple_class_exposed"), (2, 2, 2));
+        let flags: Vec<(Option<&str>, Option<&str>)> = res
+            .datasets
+            .adsl
+            .iter()
+            .map(|a| {
+                (
+                    a.triple_class_refractory.as_deref(),
+                    a.penta_refractory.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            flags,
+            vec![
+                (Some("Y"), Some("N")),
+                (Some("Y"), Some("Y")),
+                (Some("N"), Some("N")),
+                (None, None)
+            ]
+        );
+    }
+}

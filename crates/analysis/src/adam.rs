@@ -58,6 +58,25 @@ fn adsl_row(d: &Derived) -> AdslRow {
             .map(|(c, r)| format!("C{c}={}", r.map(|r| r.code()).unwrap_or("")))
             .collect::<Vec<_>>()
             .join(";"),
+        triple_class_refractory: None,
+        penta_refractory: None,
+        triple_class_exposed: None,
+    }
+}
+
+/// Sets the refractoriness flags (Gandhi 2019) of the ADSL rows from the rules' classes.
+pub fn set_refractoriness_flags(
+    adsl: &mut [AdslRow],
+    rows: &[crate::rules::PatientRefractoriness],
+) {
+    let by_id: HashMap<&str, &crate::rules::PatientRefractoriness> =
+        rows.iter().map(|r| (r.patient_id.as_str(), r)).collect();
+    for a in adsl {
+        if let Some(r) = by_id.get(a.usubjid.as_str()) {
+            a.triple_class_refractory = r.triple_class().map(yn);
+            a.penta_refractory = r.penta.map(yn);
+            a.triple_class_exposed = r.triple_class_exposed().map(yn);
+        }
     }
 }
 

@@ -77,6 +77,20 @@ fn staging_row(x: &crate::rules::staging::PatientStaging) -> crate::results::Sta
     }
 }
 
+fn refractoriness_row(
+    x: &crate::rules::PatientRefractoriness,
+) -> crate::results::RefractorinessRow {
+    crate::results::RefractorinessRow {
+        basis: x.basis.clone(),
+        class: x.class.clone(),
+        exposed_classes: x.exposed_classes.clone(),
+        patient_id: x.patient_id.clone(),
+        penta: x.penta,
+        refractory_classes: x.refractory_classes.clone(),
+        refractory_drugs: x.refractory_drugs.clone(),
+    }
+}
+
 fn diagnosis_row(x: &crate::rules::diagnosis::DiagnosisCheck) -> crate::results::DiagnosisRow {
     crate::results::DiagnosisRow {
         basis: x.basis.clone(),
@@ -288,7 +302,7 @@ fn derive_and_build(
     let derived = derive::derive(cohort, analysed, cfg, &response_of, &|id| {
         high_risk.get(id).copied()
     });
-    let datasets = adam::build(
+    let mut datasets = adam::build(
         cohort,
         &derived,
         &cfg.time.unit,
@@ -296,6 +310,7 @@ fn derive_and_build(
         lab_adae_rows(outcome),
         &response_of,
     );
+    adam::set_refractoriness_flags(&mut datasets.adsl, &outcome.refractoriness);
     (derived, datasets)
 }
 
@@ -351,6 +366,11 @@ fn validation_of(outcome: &rules::RulesOutcome, summary: &rules::RulesSummary) -
             .collect(),
         staging: outcome.staging.iter().map(staging_row).collect(),
         diagnosis: outcome.diagnosis.iter().map(diagnosis_row).collect(),
+        refractoriness: outcome
+            .refractoriness
+            .iter()
+            .map(refractoriness_row)
+            .collect(),
     }
 }
 

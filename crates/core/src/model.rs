@@ -8,6 +8,7 @@
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// A calendar date (no time zone: case records carry dates only).
@@ -343,6 +344,16 @@ pub struct Patient {
     pub prior_carfilzomib: Option<Val<bool>>,
     pub prior_daratumumab: Option<Val<bool>>,
     pub prior_asct: Option<Val<bool>>,
+    /// Drugs the disease is refractory to (generic names after the `drug` vocabulary; an
+    /// unknown name is kept as written and reported by the refractoriness rule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refractory_to: Option<Val<Vec<String>>>,
+    /// Drugs the patient was exposed to (generic names, as `refractory_to`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exposed_to: Option<Val<Vec<String>>>,
+    /// Per-drug yes/no refractoriness (`refractory_<drug>` columns), keyed by generic name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub refractory_drugs: BTreeMap<String, Val<bool>>,
     pub emd: Option<Val<bool>>,
     pub emd_onset: Option<Val<EmdOnset>>,
     pub emd_type: Option<Val<EmdType>>,

@@ -114,8 +114,28 @@ pub struct RulesConfig {
     pub response: ResponseConfig,
     pub ctcae: CtcaeConfig,
     pub staging: StagingConfig,
+    pub refractoriness: RefractorinessConfig,
     pub plausibility: PlausibilityConfig,
     pub ae_terms: AeTermsConfig,
+}
+
+/// Drug classes of the refractoriness classification (Gandhi et al., Leukemia 2019;33:2266,
+/// MAMMOTH): generic drug names per class, known drugs outside the classes, and the
+/// penta-refractory counts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefractorinessConfig {
+    /// Proteasome inhibitors.
+    pub pi: Vec<String>,
+    /// Immunomodulatory drugs.
+    pub imid: Vec<String>,
+    /// Anti-CD38 monoclonal antibodies.
+    pub anti_cd38: Vec<String>,
+    /// Known drugs outside the three classes (no finding when listed).
+    pub other_drugs: Vec<String>,
+    pub penta_pi: u32,
+    pub penta_imid: u32,
+    pub penta_anti_cd38: u32,
 }
 
 /// Rajkumar, Blood 2011;117:4691; Kumar 2016.
@@ -344,6 +364,21 @@ impl RulesConfig {
             if !(g4 <= t.g3_below && t.g3_below <= t.g2_below) {
                 return Err(RulesConfigError::Invalid(format!(
                     "ctcae.{name}: cut-offs must satisfy g4_below <= g3_below <= g2_below"
+                )));
+            }
+        }
+        let rf = &self.refractoriness;
+        let mut seen = std::collections::BTreeSet::new();
+        for d in rf
+            .pi
+            .iter()
+            .chain(&rf.imid)
+            .chain(&rf.anti_cd38)
+            .chain(&rf.other_drugs)
+        {
+            if !seen.insert(d.as_str()) {
+                return Err(RulesConfigError::Invalid(format!(
+                    "refractoriness: drug {d:?} is listed twice"
                 )));
             }
         }

@@ -18,6 +18,7 @@ pub mod ctcae;
 pub mod diagnosis;
 pub mod disease_state;
 pub mod plausibility;
+pub mod refractoriness;
 pub mod response;
 pub mod staging;
 
@@ -26,6 +27,7 @@ pub use ctcae::{Grade, LabAe, LabTerm};
 pub use diagnosis::{DiagnosisCheck, DiagnosisOutcome};
 pub use disease_state::{DiseaseStateOutcome, ImwgRecord};
 use mmreport_core::model;
+pub use refractoriness::PatientRefractoriness;
 pub use response::DerivedResponse;
 pub use staging::PatientStaging;
 
@@ -53,6 +55,7 @@ pub fn catalogue() -> Vec<RuleInfo> {
     v.extend_from_slice(response::RULES);
     v.extend_from_slice(ctcae::RULES);
     v.extend_from_slice(staging::RULES);
+    v.extend_from_slice(refractoriness::RULES);
     v.extend_from_slice(plausibility::RULES);
     v
 }
@@ -71,6 +74,8 @@ pub struct RulesOutcome {
     /// The CTCAE term of each input `adverse_events` row (same order), `None` when unknown.
     pub recorded_ae_terms: Vec<Option<String>>,
     pub staging: Vec<PatientStaging>,
+    /// Refractoriness and exposure classes (Gandhi 2019), one per patient.
+    pub refractoriness: Vec<PatientRefractoriness>,
     pub findings: Vec<Finding>,
     pub summary: RulesSummary,
 }
@@ -113,6 +118,10 @@ pub struct RulesSummary {
     pub iss_derived: usize,
     pub iss_agree: usize,
     pub iss_disagree: usize,
+    /// Patients whose refractoriness class is derivable.
+    pub refractoriness_derived: usize,
+    pub triple_class_refractory: usize,
+    pub penta_refractory: usize,
     pub lab_ae_rows: usize,
     /// Rows with a post-baseline grade >= 1.
     pub lab_ae_any_grade: usize,
@@ -171,6 +180,12 @@ impl fmt::Display for RulesSummary {
         )?;
         writeln!(
             f,
+            "  Refractoriness (Gandhi 2019): class derivable for {} patients; triple-class \
+             refractory {}, penta-refractory {}",
+            self.refractoriness_derived, self.triple_class_refractory, self.penta_refractory
+        )?;
+        writeln!(
+            f,
             "  Lab-derived CTCAE rows: {} ({} with any grade and {} with grade >= 3 after \
              baseline; {} already abnormal at baseline); unknown recorded AE terms: {}",
             self.lab_ae_rows,
@@ -206,6 +221,7 @@ struct Part {
     derived_responses: Vec<DerivedResponse>,
     lab_adverse_events: Vec<LabAe>,
     staging: Vec<PatientStaging>,
+    refractoriness: Vec<PatientRefractoriness>,
     findings: Vec<Finding>,
 }
 
@@ -250,6 +266,10 @@ fn evaluate_patients(
 
         let (st, f) = staging::evaluate_patient(p, cfg);
         out.staging.push(st);
+        out.findings.extend(f);
+
+        let (rf, f) = refractoriness::evaluate_patient(p, &cfg.refractoriness);
+        out.refractoriness.push(rf);
         out.findings.extend(f);
 
         out.findings.extend(plausibility::patient_findings(p, cfg));
@@ -337,6 +357,7 @@ pub fn evaluate(
             .map(|e| e.term.as_ref().and_then(|t| terms.lookup(&t.v)))
             .collect(),
         staging: Vec::with_capacity(patients.len()),
+        refractoriness: Vec::with_capacity(patients.len()),
         findings: Vec::with_capacity(parts.iter().map(|p| p.findings.len()).sum()),
         summary: RulesSummary::default(),
     };
@@ -346,6 +367,7 @@ pub fn evaluate(
         out.derived_responses.extend(p.derived_responses);
         out.lab_adverse_events.extend(p.lab_adverse_events);
         out.staging.extend(p.staging);
+        out.refractoriness.extend(p.refractoriness);
         out.findings.extend(p.findings);
     }
     out.summary = summarise(&out, cfg);
@@ -377,6 +399,11 @@ fn summarise(out: &RulesOutcome, cfg: &RulesConfig) -> RulesSummary {
             s.iss_derived += 1;
         }
         count_agreement(st.iss_agrees, &mut s.iss_agree, &mut s.iss_disagree);
+    }
+    for r in &out.refractoriness {
+        s.refractoriness_derived += usize::from(r.class.is_some());
+        s.triple_class_refractory += usize::from(r.triple_class() == Some(true));
+        s.penta_refractory += usize::from(r.penta == Some(true));
     }
     count_lab_aes(&mut s, &out.lab_adverse_events);
     s.recorded_ae_unknown_terms = out.recorded_ae_terms.iter().filter(|t| t.is_none()).count();

@@ -1098,6 +1098,9 @@ fn adsl(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
         ("ALIVEFL", Kind::Flag),
         ("GROUPS", Kind::Text),
         ("CHECKPTS", Kind::Text),
+        ("TCRFL", Kind::Flag),
+        ("PENTARFL", Kind::Flag),
+        ("TCEFL", Kind::Flag),
     ];
     listing(
         w,
@@ -1126,6 +1129,9 @@ fn adsl(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
                 Field::Text(&a.alive),
                 Field::Text(&a.groups),
                 Field::Text(&a.checkpoints),
+                Field::opt_text(a.triple_class_refractory.as_deref()),
+                Field::opt_text(a.penta_refractory.as_deref()),
+                Field::opt_text(a.triple_class_exposed.as_deref()),
             ]
         },
     )
