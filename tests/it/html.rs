@@ -272,6 +272,7 @@ fn fixture_validation() -> Validation {
         ],
         staging: vec![],
         diagnosis: vec![],
+        high_risk: vec![],
         refractoriness: vec![],
     }
 }

@@ -2591,3 +2591,270 @@ mod refractoriness {
         );
     }
 }
+
+// ------------------------------------------------------------------------------------------
+// High risk: IMWG 2016 FISH list and IMS/IMWG 2025 (Avet-Loiseau, J Clin Oncol 2025)
+
+mod high_risk_definition {
+    use super::*;
+    use mmreport::model::Del1p32;
+    use mmreport::rules::high_risk::{self as hr, PatientHighRisk};
+
+    fn cfg25() -> RulesConfig {
+        RulesConfig::from_toml_str("high_risk_definition = \"ims_imwg2025\"\n").unwrap()
+    }
+
+    fn eval_with(p: &Patient, c: &RulesConfig) -> PatientHighRisk {
+        let (st, _) = staging::evaluate_patient(p, c);
+        hr::evaluate_patient(p, &st, c)
+    }
+
+    fn eval(p: &Patient) -> PatientHighRisk {
+        eval_with(p, &cfg25())
+    }
+
+    /// Every input known negative: the base that each case changes one criterion of.
+    fn negative() -> Patient {
+        Patient {
+            fish_tested: v(true),
+            fish_del17p: v(false),
+            fish_t4_14: v(false),
+            fish_t14_16: v(false),
+            fish_t14_20: v(false),
+            fish_1q_gain: v(false),
+            tp53_mutation: v(false),
+            del1p32: v(Del1p32::None),
+            beta2_microglobulin: v(2.0),
+            creatinine: v(80.0),
+            ..patient("H1")
+        }
+    }
+
+    #[test]
+    fn all_negative_is_standard_risk_and_nothing_given_is_not_derivable() {
+        let r = eval(&negative());
+        assert_eq!(r.high_risk, Some(false));
+        assert_eq!(r.definition, "ims_imwg2025");
+        assert!(r.criteria.is_empty());
+        let r = eval(&patient("H0"));
+        assert_eq!(r.high_risk, None);
+        assert!(r.basis.starts_with("not derivable"), "{}", r.basis);
+        for m in [
+            "tp53_mutation",
+            "beta2_microglobulin",
+            "creatinine",
+            "del1p32",
+        ] {
+            assert!(r.missing.iter().any(|x| x == m), "{m}: {:?}", r.missing);
+        }
+    }
+
+    #[test]
+    fn del17p_fraction_above_20_percent() {
+        for (frac, want) in [(19.9, false), (20.0, false), (20.1, true)] {
+            let p = Patient {
+                fish_del17p: v(true),
+                del17p_fraction: v(frac),
+                ..negative()
+            };
+            let r = eval(&p);
+            assert_eq!(r.high_risk, Some(want), "{frac}");
+            assert_eq!(r.criteria.contains(&hr::DEL17P_TP53.to_string()), want);
+        }
+        // del(17p) positive without its fraction: not derivable (no other criterion decides)
+        let p = Patient {
+            fish_del17p: v(true),
+            ..negative()
+        };
+        let r = eval(&p);
+        assert_eq!(r.high_risk, None);
+        assert_eq!(r.missing, vec!["del17p_fraction"]);
+        // ... unless another criterion decides
+        let p = Patient {
+            fish_del17p: v(true),
+            beta2_microglobulin: v(6.0),
+            ..negative()
+        };
+        assert_eq!(eval(&p).high_risk, Some(true));
+    }
+
+    #[test]
+    fn tp53_mutation_is_its_own_input() {
+        let p = Patient {
+            tp53_mutation: v(true),
+            ..negative()
+        };
+        assert_eq!(eval(&p).criteria, vec![hr::DEL17P_TP53]);
+        let p = Patient {
+            tp53_mutation: None,
+            ..negative()
+        };
+        assert_eq!(eval(&p).high_risk, None);
+        // under IMWG 2016 a TP53 mutation is not a FISH abnormality
+        let p = Patient {
+            tp53_mutation: v(true),
+            ..negative()
+        };
+        assert_eq!(eval_with(&p, &cfg()).high_risk, Some(false));
+    }
+
+    #[test]
+    fn translocation_needs_1q_or_del1p32() {
+        let t = |f: fn(&mut Patient)| {
+            let mut p = negative();
+            f(&mut p);
+            eval(&p)
+        };
+        assert_eq!(t(|p| p.fish_t4_14 = v(true)).high_risk, Some(false));
+        for tx in [
+            (|p: &mut Patient| p.fish_t4_14 = v(true)) as fn(&mut Patient),
+            |p| p.fish_t14_16 = v(true),
+            |p| p.fish_t14_20 = v(true),
+        ] {
+            let mut p = negative();
+            tx(&mut p);
+            p.fish_1q_gain = v(true);
+            let r = eval(&p);
+            assert_eq!(r.high_risk, Some(true));
+            assert!(r.criteria.contains(&hr::TRANSLOCATION.to_string()));
+        }
+        let r = t(|p| {
+            p.fish_t14_16 = v(true);
+            p.amp1q = v(true);
+            p.fish_1q_gain = None;
+        });
+        assert_eq!(r.criteria, vec![hr::TRANSLOCATION]);
+        let r = t(|p| {
+            p.fish_t4_14 = v(true);
+            p.del1p32 = v(Del1p32::Monoallelic);
+        });
+        assert_eq!(r.criteria, vec![hr::TRANSLOCATION]);
+        // translocation with 1q status unknown: not derivable
+        let r = t(|p| {
+            p.fish_t4_14 = v(true);
+            p.fish_1q_gain = None;
+        });
+        assert_eq!(r.high_risk, None);
+    }
+
+    #[test]
+    fn del1p32_biallelic_or_monoallelic_with_1q() {
+        let with = |d: Del1p32, gain: bool| {
+            eval(&Patient {
+                del1p32: v(d),
+                fish_1q_gain: v(gain),
+                ..negative()
+            })
+        };
+        assert_eq!(with(Del1p32::Monoallelic, false).high_risk, Some(false));
+        assert_eq!(with(Del1p32::Monoallelic, true).criteria, vec![hr::DEL1P32]);
+        assert_eq!(with(Del1p32::Biallelic, false).criteria, vec![hr::DEL1P32]);
+        assert_eq!(with(Del1p32::None, true).high_risk, Some(false));
+    }
+
+    #[test]
+    fn b2m_at_least_5_5_with_creatinine_below_1_2_mg_dl() {
+        // creatinine 1.2 mg/dL = 106.08 µmol/L
+        for (b2m, creat, want) in [
+            (5.4, 80.0, Some(false)),
+            (5.5, 80.0, Some(true)),
+            (5.6, 80.0, Some(true)),
+            (6.0, 106.0, Some(true)),
+            (6.0, 106.08, Some(false)),
+            (6.0, 110.0, Some(false)),
+        ] {
+            let p = Patient {
+                beta2_microglobulin: v(b2m),
+                creatinine: v(creat),
+                ..negative()
+            };
+            assert_eq!(eval(&p).high_risk, want, "b2m {b2m}, creatinine {creat}");
+        }
+        let p = Patient {
+            beta2_microglobulin: v(6.0),
+            creatinine: None,
+            ..negative()
+        };
+        let r = eval(&p);
+        assert_eq!(r.high_risk, None);
+        assert_eq!(r.missing, vec!["creatinine"]);
+        // b2m below the cut-off decides without creatinine
+        let p = Patient {
+            beta2_microglobulin: v(3.0),
+            creatinine: None,
+            ..negative()
+        };
+        assert_eq!(eval(&p).high_risk, Some(false));
+    }
+
+    #[test]
+    fn imwg2016_is_the_default_and_follows_the_fish_list() {
+        let p = Patient {
+            fish_1q_gain: v(true),
+            ..negative()
+        };
+        let r = eval_with(&p, &cfg());
+        assert_eq!(r.definition, "imwg2016");
+        assert_eq!(
+            (r.high_risk, r.criteria.clone()),
+            (Some(true), vec![hr::IMWG2016.to_string()])
+        );
+        let r = eval_with(
+            &Patient {
+                fish_tested: v(false),
+                ..negative()
+            },
+            &cfg(),
+        );
+        assert_eq!(r.high_risk, None);
+    }
+
+    /// The bundled example under the 2025 definition: one config change; Table 1 names it.
+    #[test]
+    fn example_under_ims_imwg2025() {
+        let mut loaded = mmreport::config::Config::with_override(
+            "[rules]\nhigh_risk_definition = \"ims_imwg2025\"\n",
+            "t",
+        )
+        .unwrap();
+        loaded.config.dates.data_cutoff = "2022-12-09".to_string().try_into().unwrap();
+        let ctx = mmreport::pipeline::Context::new(loaded, "2022-12-09".parse().unwrap());
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/bendamustine-32.xlsx");
+        let out =
+            mmreport::pipeline::process(&std::fs::read(path).unwrap(), "b.xlsx", &ctx).unwrap();
+        let res = &out.results;
+        assert!(res
+            .validation
+            .high_risk
+            .iter()
+            .all(|h| h.definition == "ims_imwg2025"));
+        let row = res
+            .analyses
+            .baseline
+            .iter()
+            .find(|r| r.variable == "high_risk_ims_imwg2025")
+            .unwrap();
+        assert_eq!(row.label, "High risk (IMS/IMWG 2025)");
+        assert_eq!(row.n + row.missing, 32);
+        assert!(!res
+            .analyses
+            .baseline
+            .iter()
+            .any(|r| r.variable == "high_risk"));
+        assert!(res.analyses.methods.en.contains("IMS/IMWG 2025"));
+        // the example has no TP53 mutation / del(1p32) columns: high risk where a criterion is
+        // met, otherwise not derivable (never "no" by default)
+        let count = |v: Option<bool>| {
+            res.validation
+                .high_risk
+                .iter()
+                .filter(|h| h.high_risk == v)
+                .count()
+        };
+        assert_eq!(
+            (count(Some(true)), count(Some(false)), count(None)),
+            (15, 0, 17)
+        );
+        assert_eq!((row.n, row.missing), (15, 17));
+    }
+}

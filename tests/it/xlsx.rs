@@ -140,6 +140,7 @@ fn adsl(i: usize) -> AdslRow {
         alive: "Y".into(),
         groups: "prior_lines_ge3=N".into(),
         checkpoints: "C2=PR;C4=SD".into(),
+        high_risk: None,
         triple_class_refractory: None,
         penta_refractory: None,
         triple_class_exposed: None,
@@ -247,6 +248,7 @@ fn fixture_validation() -> Validation {
         .unwrap()],
         staging: vec![],
         diagnosis: vec![],
+        high_risk: vec![],
         refractoriness: vec![],
     }
 }

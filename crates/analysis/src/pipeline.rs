@@ -77,6 +77,17 @@ fn staging_row(x: &crate::rules::staging::PatientStaging) -> crate::results::Sta
     }
 }
 
+fn high_risk_row(x: &crate::rules::PatientHighRisk) -> crate::results::HighRiskRow {
+    crate::results::HighRiskRow {
+        basis: x.basis.clone(),
+        criteria: x.criteria.clone(),
+        definition: x.definition.clone(),
+        high_risk: x.high_risk,
+        missing: x.missing.clone(),
+        patient_id: x.patient_id.clone(),
+    }
+}
+
 fn refractoriness_row(
     x: &crate::rules::PatientRefractoriness,
 ) -> crate::results::RefractorinessRow {
@@ -295,9 +306,9 @@ fn derive_and_build(
     let lookup = ResponseOf::new(outcome, cfg.rules.response_source);
     let response_of = |a: &Assessment| -> Option<Response> { lookup.of(a) };
     let high_risk: HashMap<&str, bool> = outcome
-        .staging
+        .high_risk
         .iter()
-        .filter_map(|s| s.high_risk_fish.map(|h| (s.patient_id.as_str(), h)))
+        .filter_map(|s| s.high_risk.map(|h| (s.patient_id.as_str(), h)))
         .collect();
     let derived = derive::derive(cohort, analysed, cfg, &response_of, &|id| {
         high_risk.get(id).copied()
@@ -310,7 +321,7 @@ fn derive_and_build(
         lab_adae_rows(outcome),
         &response_of,
     );
-    adam::set_refractoriness_flags(&mut datasets.adsl, &outcome.refractoriness);
+    adam::set_rule_flags(&mut datasets.adsl, outcome);
     (derived, datasets)
 }
 
@@ -366,6 +377,7 @@ fn validation_of(outcome: &rules::RulesOutcome, summary: &rules::RulesSummary) -
             .collect(),
         staging: outcome.staging.iter().map(staging_row).collect(),
         diagnosis: outcome.diagnosis.iter().map(diagnosis_row).collect(),
+        high_risk: outcome.high_risk.iter().map(high_risk_row).collect(),
         refractoriness: outcome
             .refractoriness
             .iter()

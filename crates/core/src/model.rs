@@ -268,6 +268,15 @@ pub enum EmdOnset {
     AtRelapse,
 }
 
+/// del(1p32) by FISH: no deletion, one allele, both alleles (IMS/IMWG 2025).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Del1p32 {
+    None,
+    Monoallelic,
+    Biallelic,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EmdType {
@@ -335,6 +344,17 @@ pub struct Patient {
     pub fish_del13q: Option<Val<bool>>,
     pub fish_t11_14: Option<Val<bool>>,
     pub fish_igh: Option<Val<bool>>,
+    /// Percent of clonal plasma cells with del(17p) (IMS/IMWG 2025 counts > 20 %).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub del17p_fraction: Option<Val<f64>>,
+    /// TP53 mutation (sequencing); the FISH TP53 deletion is `fish_del17p`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tp53_mutation: Option<Val<bool>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub del1p32: Option<Val<Del1p32>>,
+    /// 1q amplification (>= 4 copies); 1q gain stays `fish_1q_gain`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amp1q: Option<Val<bool>>,
     /// Other FISH findings, split on `;`.
     pub fish_other: Option<Val<Vec<String>>>,
     pub prior_lines: Option<Val<u32>>,

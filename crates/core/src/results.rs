@@ -83,6 +83,9 @@ pub struct Validation {
     pub derived_responses: Vec<ResponseCheck>,
     pub staging: Vec<StagingRow>,
     pub diagnosis: Vec<DiagnosisRow>,
+    /// High risk by the configured definition, one per patient.
+    #[serde(default)]
+    pub high_risk: Vec<HighRiskRow>,
     /// Refractoriness and exposure classes (Gandhi, Leukemia 2019), one per patient.
     #[serde(default)]
     pub refractoriness: Vec<RefractorinessRow>,
@@ -153,6 +156,22 @@ pub struct StagingRow {
     pub r2_iss_basis: String,
     pub r_iss: Option<u8>,
     pub r_iss_basis: String,
+}
+
+/// One patient's high-risk status (`rules::high_risk::PatientHighRisk`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HighRiskRow {
+    pub basis: String,
+    /// Rule ids of the criteria met.
+    pub criteria: Vec<String>,
+    /// `imwg2016` or `ims_imwg2025`.
+    pub definition: String,
+    /// `None` = not derivable.
+    pub high_risk: Option<bool>,
+    /// Inputs whose absence leaves the status open.
+    pub missing: Vec<String>,
+    pub patient_id: String,
 }
 
 /// One patient's refractoriness classes (`rules::refractoriness::PatientRefractoriness`).

@@ -54,6 +54,40 @@ impl CtcaeVersion {
     }
 }
 
+/// The high-risk definition of Table 1, ADSL and `validation.high_risk`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HighRiskDefinition {
+    /// Any abnormality of `[staging] high_risk_fish` (IMWG 2016: Sonneveld, Blood
+    /// 2016;127:2955).
+    #[serde(rename = "imwg2016")]
+    Imwg2016,
+    /// IMS/IMWG consensus (Avet-Loiseau et al., J Clin Oncol 2025;43:2739).
+    #[serde(rename = "ims_imwg2025")]
+    ImsImwg2025,
+}
+
+impl HighRiskDefinition {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            HighRiskDefinition::Imwg2016 => "imwg2016",
+            HighRiskDefinition::ImsImwg2025 => "ims_imwg2025",
+        }
+    }
+}
+
+/// Thresholds of the IMS/IMWG 2025 high-risk definition (Avet-Loiseau et al., J Clin Oncol
+/// 2025;43:2739).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HighRisk2025Config {
+    /// del(17p) counts when its clonal fraction is above this (percent).
+    pub del17p_fraction_above_pct: f64,
+    /// β2-microglobulin at or above this (mg/L) ...
+    pub b2m_mg_l: f64,
+    /// ... with creatinine below this (µmol/L; 1.2 mg/dL).
+    pub creatinine_normal_below_umol_l: f64,
+}
+
 /// Which response the analyses use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -108,12 +142,14 @@ pub struct RulesConfig {
     pub criteria_version: CriteriaVersion,
     pub ctcae_version: CtcaeVersion,
     pub response_source: ResponseSource,
+    pub high_risk_definition: HighRiskDefinition,
     pub disease_state: DiseaseStateConfig,
     pub relapse_evidence: RelapseEvidenceConfig,
     pub diagnosis: DiagnosisConfig,
     pub response: ResponseConfig,
     pub ctcae: CtcaeConfig,
     pub staging: StagingConfig,
+    pub high_risk_2025: HighRisk2025Config,
     pub refractoriness: RefractorinessConfig,
     pub plausibility: PlausibilityConfig,
     pub ae_terms: AeTermsConfig,

@@ -128,6 +128,16 @@ fn emd_type(s: &str) -> Option<EmdType> {
     }
 }
 
+/// `del1p32` canonical category → model value.
+fn del1p32(s: &str) -> Option<Del1p32> {
+    match s {
+        "none" => Some(Del1p32::None),
+        "monoallelic" => Some(Del1p32::Monoallelic),
+        "biallelic" => Some(Del1p32::Biallelic),
+        _ => None,
+    }
+}
+
 /// `disease_status` canonical category → model value.
 fn disease_status(s: &str) -> Option<DiseaseStatus> {
     match s {
@@ -184,6 +194,10 @@ fn patient_from(ix: &Ix, id: String, id_at: CellRef, r: &mut Values) -> Patient 
         fish_del13q: boolean(ix, r, "fish_del13q"),
         fish_t11_14: boolean(ix, r, "fish_t11_14"),
         fish_igh: boolean(ix, r, "fish_igh"),
+        del17p_fraction: num(ix, r, "del17p_fraction"),
+        tp53_mutation: boolean(ix, r, "tp53_mutation"),
+        del1p32: cat_map(ix, r, "del1p32", del1p32),
+        amp1q: boolean(ix, r, "amp1q"),
         fish_other: list(ix, r, "fish_other"),
         prior_lines: int(ix, r, "prior_lines"),
         prior_bortezomib: boolean(ix, r, "prior_bortezomib"),

@@ -6,6 +6,7 @@
 use super::Input;
 use crate::model::{EmdOnset, EmdType, Patient, Val};
 use crate::results::{BaselineRow, Level};
+use crate::rules::config::HighRiskDefinition;
 use crate::rules::staging::PatientStaging;
 use crate::rules::PatientRefractoriness;
 use crate::stats::{self, QuantileType};
@@ -456,6 +457,31 @@ impl<'i, 'a> Table1<'i, 'a> {
         counts("high_risk", "fish", values, YES_NO)
     }
 
+    /// High risk by the IMS/IMWG 2025 definition over every patient (not derivable counted
+    /// missing: its inputs are not only FISH).
+    fn high_risk_2025(&self) -> BaselineRow {
+        let by_id: HashMap<&str, Option<bool>> = self
+            .input
+            .outcome
+            .high_risk
+            .iter()
+            .map(|h| (h.patient_id.as_str(), h.high_risk))
+            .collect();
+        let values = self
+            .input
+            .patients
+            .iter()
+            .map(|p| {
+                by_id
+                    .get(p.patient_id.as_str())
+                    .copied()
+                    .flatten()
+                    .map(|b| if b { "yes" } else { "no" }.to_string())
+            })
+            .collect();
+        counts("high_risk_ims_imwg2025", "fish", values, YES_NO)
+    }
+
     /// Triple-class refractory, penta-refractory and triple-class exposed (Gandhi 2019) over
     /// every patient, not-derivable classes counted missing; no rows when no patient has a
     /// refractoriness input (a workbook without these columns keeps its Table 1).
@@ -506,7 +532,10 @@ pub fn table1(input: &Input<'_>) -> Vec<BaselineRow> {
     rows.push(b.staged("r_iss", |s| s.r_iss));
     rows.extend(b.fields(BLOOD, all));
     rows.push(fish(&tested));
-    rows.push(b.high_risk(&tested));
+    rows.push(match input.cfg.rules.high_risk_definition {
+        HighRiskDefinition::Imwg2016 => b.high_risk(&tested),
+        HighRiskDefinition::ImsImwg2025 => b.high_risk_2025(),
+    });
     rows.extend(b.fields(HISTORY, all));
     rows.extend(b.fields(EMD, &emd));
     rows.push(emd_sites(&emd));
