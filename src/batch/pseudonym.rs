@@ -195,6 +195,12 @@ impl<'a> Pseudonymizer<'a> {
         v.diagnosis
             .iter_mut()
             .for_each(|x| self.id(&mut x.patient_id));
+        v.high_risk
+            .iter_mut()
+            .for_each(|x| self.id(&mut x.patient_id));
+        v.refractoriness
+            .iter_mut()
+            .for_each(|x| self.id(&mut x.patient_id));
     }
 }
 

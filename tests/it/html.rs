@@ -273,6 +273,8 @@ fn fixture_validation() -> Validation {
         ],
         staging: vec![],
         diagnosis: vec![],
+        high_risk: vec![],
+        refractoriness: vec![],
     }
 }
 

@@ -2266,3 +2266,595 @@ mod cohort {
         }
     }
 }
+
+// ------------------------------------------------------------------------------------------
+// Refractoriness classes (Gandhi, Leukemia 2019, MAMMOTH)
+
+mod refractoriness {
+    use super::*;
+    use mmreport::rules::refractoriness::{self as rf, PatientRefractoriness};
+    use std::collections::BTreeMap;
+
+    fn list(items: &[&str]) -> Option<Val<Vec<String>>> {
+        vat(items.iter().map(|s| s.to_string()).collect(), 3, 7)
+    }
+
+    fn with_list(items: &[&str]) -> Patient {
+        Patient {
+            refractory_to: list(items),
+            ..patient("R1")
+        }
+    }
+
+    fn with_columns(cols: &[(&str, bool)]) -> Patient {
+        Patient {
+            refractory_drugs: cols
+                .iter()
+                .map(|(d, b)| (d.to_string(), Val::new(*b, at(3, 9))))
+                .collect::<BTreeMap<_, _>>(),
+            ..patient("R1")
+        }
+    }
+
+    fn eval(p: &Patient) -> (PatientRefractoriness, Vec<mmreport::model::Finding>) {
+        rf::evaluate_patient(p, &cfg().refractoriness)
+    }
+
+    #[test]
+    fn class_counts_refractory_classes_single_double_triple() {
+        let cases: [(&[&str], &str, &[&str]); 5] = [
+            (&["none"], "none", &[]),
+            (&["carfilzomib"], "single_class", &["pi"]),
+            (&["bortezomib", "ixazomib"], "single_class", &["pi"]),
+            (
+                &["bortezomib", "thalidomide"],
+                "double_class",
+                &["pi", "imid"],
+            ),
+            (
+                &["bortezomib", "lenalidomide", "isatuximab"],
+                "triple_class",
+                &["pi", "imid", "anti_cd38"],
+            ),
+        ];
+        for (items, class, classes) in cases {
+            let (r, f) = eval(&with_list(items));
+            assert_eq!(r.class.as_deref(), Some(class), "{items:?}");
+            assert_eq!(r.refractory_classes, classes.to_vec(), "{items:?}");
+            assert!(f.is_empty(), "{items:?}: {f:?}");
+        }
+    }
+
+    #[test]
+    fn penta_needs_two_pis_two_imids_and_an_anti_cd38() {
+        let full = [
+            "bortezomib",
+            "carfilzomib",
+            "lenalidomide",
+            "pomalidomide",
+            "daratumumab",
+        ];
+        let (r, _) = eval(&with_list(&full));
+        assert_eq!(r.penta, Some(true));
+        assert_eq!(r.triple_class(), Some(true));
+        // one drug short in each class: not penta (the triple class may stay)
+        for drop in ["carfilzomib", "pomalidomide", "daratumumab"] {
+            let items: Vec<&str> = full.iter().copied().filter(|d| *d != drop).collect();
+            let (r, _) = eval(&with_list(&items));
+            assert_eq!(r.penta, Some(false), "without {drop}");
+            assert!(r.basis.contains("not penta-refractory"), "{}", r.basis);
+        }
+        // above the counts: three PIs, three IMiDs, two anti-CD38
+        let (r, _) = eval(&with_list(&[
+            "bortezomib",
+            "carfilzomib",
+            "ixazomib",
+            "lenalidomide",
+            "pomalidomide",
+            "thalidomide",
+            "daratumumab",
+            "isatuximab",
+        ]));
+        assert_eq!(r.penta, Some(true));
+    }
+
+    #[test]
+    fn per_drug_columns_decide_only_what_they_cover() {
+        // nothing given: not derivable, never "none"
+        let (r, f) = eval(&patient("R1"));
+        assert_eq!((r.class.clone(), r.penta), (None, None));
+        assert!(r.basis.starts_with("not derivable"), "{}", r.basis);
+        assert!(f.is_empty());
+        // one class known refractory, the others unknown: not derivable
+        let (r, _) = eval(&with_columns(&[("bortezomib", true)]));
+        assert_eq!(r.class, None);
+        assert_eq!(r.refractory_classes, vec!["pi"]);
+        // one drug of each class: triple whatever the rest; penta still open
+        let (r, _) = eval(&with_columns(&[
+            ("bortezomib", true),
+            ("lenalidomide", true),
+            ("daratumumab", true),
+        ]));
+        assert_eq!(r.class.as_deref(), Some("triple_class"));
+        assert_eq!(r.penta, None);
+        // every column no: none, not penta
+        let all_no: Vec<(&str, bool)> = [
+            "bortezomib",
+            "carfilzomib",
+            "ixazomib",
+            "lenalidomide",
+            "pomalidomide",
+            "thalidomide",
+            "daratumumab",
+            "isatuximab",
+        ]
+        .iter()
+        .map(|d| (*d, false))
+        .collect();
+        let (r, _) = eval(&with_columns(&all_no));
+        assert_eq!(r.class.as_deref(), Some("none"));
+        assert_eq!(r.penta, Some(false));
+        // the anti-CD38 class alone known no: penta impossible although others are unknown
+        let (r, _) = eval(&with_columns(&[
+            ("daratumumab", false),
+            ("isatuximab", false),
+        ]));
+        assert_eq!((r.class.clone(), r.penta), (None, Some(false)));
+    }
+
+    #[test]
+    fn unknown_drug_is_a_finding_at_its_cell_and_not_counted() {
+        let (r, f) = eval(&with_list(&["bortezomib", "阿司匹林"]));
+        assert_eq!(r.class.as_deref(), Some("single_class"));
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].rule, rf::UNKNOWN_DRUG);
+        assert_eq!(f[0].at, Some(at(3, 7)));
+        assert_eq!(f[0].value.as_deref(), Some("阿司匹林"));
+        // a known drug outside the classes is no finding
+        let (_, f) = eval(&with_list(&["dexamethasone"]));
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn list_and_column_that_disagree_make_the_drug_unknown() {
+        let mut p = with_list(&["bortezomib", "lenalidomide", "daratumumab"]);
+        p.refractory_drugs
+            .insert("bortezomib".into(), Val::new(false, at(3, 9)));
+        let (r, f) = eval(&p);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].rule, rf::CONFLICT);
+        assert_eq!(f[0].at, Some(at(3, 9)));
+        // PI now unknown: double or triple, not derivable
+        assert_eq!(r.class, None);
+        assert_eq!(r.refractory_classes, vec!["imid", "anti_cd38"]);
+    }
+
+    #[test]
+    fn exposure_from_list_prior_columns_and_refractoriness() {
+        let p = Patient {
+            exposed_to: list(&["ixazomib"]),
+            prior_lenalidomide: v(true),
+            ..patient("R1")
+        };
+        let (r, _) = eval(&p);
+        assert_eq!(r.exposed_classes, vec!["pi", "imid"]);
+        assert_eq!(r.triple_class_exposed(), Some(false));
+        // without an exposure list the missing class is unknown, not "not exposed"
+        let p = Patient {
+            prior_lenalidomide: v(true),
+            ..patient("R1")
+        };
+        assert_eq!(eval(&p).0.triple_class_exposed(), None);
+        // refractory implies exposed
+        let p = Patient {
+            exposed_to: list(&["bortezomib"]),
+            refractory_to: list(&["lenalidomide", "isatuximab"]),
+            ..patient("R1")
+        };
+        let (r, _) = eval(&p);
+        assert_eq!(r.exposed_classes, vec!["pi", "imid", "anti_cd38"]);
+        assert_eq!(r.triple_class_exposed(), Some(true));
+    }
+
+    #[test]
+    fn drug_names_and_classes_are_configuration() {
+        let cfg = RulesConfig::from_toml_str("[refractoriness]\npenta_pi = 1\n").unwrap();
+        let p = with_list(&["bortezomib", "lenalidomide", "pomalidomide", "daratumumab"]);
+        assert_eq!(
+            rf::evaluate_patient(&p, &cfg.refractoriness).0.penta,
+            Some(true)
+        );
+        assert_eq!(eval(&p).0.penta, Some(false));
+        let dup = "[refractoriness]\nother_drugs = [\"bortezomib\"]\n";
+        assert!(RulesConfig::from_toml_str(dup).is_err());
+    }
+
+    /// Four patients: Chinese and brand names in list cells (every separator), an unknown
+    /// drug, per-drug columns.
+    fn refractoriness_workbook() -> Vec<u8> {
+        use crate::util::*;
+        let header = [
+            "patient_id",
+            "index_date",
+            "last_followup_date",
+            "难治药物",
+            "既往用药",
+            "卡非佐米难治",
+        ];
+        let rows: [[C<'_>; 6]; 4] = [
+            [
+                S("A1"),
+                D("2020-01-01"),
+                D("2021-01-01"),
+                S("硼替佐米、来那度胺/Darzalex"),
+                S("万珂"),
+                E,
+            ],
+            [
+                S("A2"),
+                D("2020-01-01"),
+                D("2021-01-01"),
+                S("Velcade;卡非佐米,Revlimid、泊马度胺;达雷木单抗"),
+                E,
+                E,
+            ],
+            [
+                S("A3"),
+                D("2020-01-01"),
+                D("2021-01-01"),
+                S("反应停, 神药"),
+                E,
+                S("否"),
+            ],
+            [S("A4"), D("2020-01-01"), D("2021-01-01"), E, E, S("是")],
+        ];
+        let sheet: Vec<Vec<C<'_>>> = std::iter::once(header.iter().map(|h| S(h)).collect())
+            .chain(rows.iter().map(|r| r.to_vec()))
+            .collect();
+        xlsx(&[("patients", sheet)])
+    }
+
+    /// End to end: results.json classes, the unknown drug's finding at its cell, Table 1
+    /// rows and ADSL flags.
+    #[test]
+    fn workbook_to_results() {
+        let bytes = refractoriness_workbook();
+        let out = mmreport::pipeline::process(&bytes, "r.xlsx", &crate::util::ctx()).unwrap();
+        let res = &out.results;
+        let rf: Vec<(Option<&str>, Option<bool>)> = res
+            .validation
+            .refractoriness
+            .iter()
+            .map(|r| (r.class.as_deref(), r.penta))
+            .collect();
+        assert_eq!(
+            rf,
+            vec![
+                (Some("triple_class"), Some(false)),
+                (Some("triple_class"), Some(true)),
+                (Some("single_class"), Some(false)),
+                (None, None),
+            ]
+        );
+        assert_eq!(
+            res.validation.refractoriness[3].refractory_classes,
+            vec!["pi"]
+        );
+        let unknown: Vec<_> = res
+            .findings
+            .iter()
+            .filter(|f| f.rule == rf::UNKNOWN_DRUG)
+            .collect();
+        assert_eq!(unknown.len(), 1);
+        assert_eq!(unknown[0].patient_id.as_deref(), Some("A3"));
+        assert_eq!(unknown[0].cell.as_deref(), Some("D4"));
+        let row = |v: &str| {
+            res.analyses
+                .baseline
+                .iter()
+                .find(|r| r.variable == v)
+                .unwrap()
+        };
+        let yes = |v: &str| {
+            let r = row(v);
+            let c = r
+                .levels
+                .iter()
+                .find(|l| l.level == "yes")
+                .map_or(0, |l| l.count);
+            (c, r.n, r.missing)
+        };
+        assert_eq!(yes("triple_class_refractory"), (2, 3, 1));
+        assert_eq!(yes("penta_refractory"), (1, 3, 1));
+        // A1 lists only bortezomib as exposure (its refractory drugs add the rest), A2 is
+        // refractory to all three classes; A3 and A4 have no exposure list: not derivable
+        assert_eq!(yes("triple_class_exposed"), (2, 2, 2));
+        let flags: Vec<(Option<&str>, Option<&str>)> = res
+            .datasets
+            .adsl
+            .iter()
+            .map(|a| {
+                (
+                    a.triple_class_refractory.as_deref(),
+                    a.penta_refractory.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            flags,
+            vec![
+                (Some("Y"), Some("N")),
+                (Some("Y"), Some("Y")),
+                (Some("N"), Some("N")),
+                (None, None)
+            ]
+        );
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// High risk: IMWG 2016 FISH list and IMS/IMWG 2025 (Avet-Loiseau, J Clin Oncol 2025)
+
+mod high_risk_definition {
+    use super::*;
+    use mmreport::model::Del1p32;
+    use mmreport::rules::high_risk::{self as hr, PatientHighRisk};
+
+    fn cfg25() -> RulesConfig {
+        RulesConfig::from_toml_str("high_risk_definition = \"ims_imwg2025\"\n").unwrap()
+    }
+
+    fn eval_with(p: &Patient, c: &RulesConfig) -> PatientHighRisk {
+        let (st, _) = staging::evaluate_patient(p, c);
+        hr::evaluate_patient(p, &st, c)
+    }
+
+    fn eval(p: &Patient) -> PatientHighRisk {
+        eval_with(p, &cfg25())
+    }
+
+    /// Every input known negative: the base that each case changes one criterion of.
+    fn negative() -> Patient {
+        Patient {
+            fish_tested: v(true),
+            fish_del17p: v(false),
+            fish_t4_14: v(false),
+            fish_t14_16: v(false),
+            fish_t14_20: v(false),
+            fish_1q_gain: v(false),
+            tp53_mutation: v(false),
+            del1p32: v(Del1p32::None),
+            beta2_microglobulin: v(2.0),
+            creatinine: v(80.0),
+            ..patient("H1")
+        }
+    }
+
+    #[test]
+    fn all_negative_is_standard_risk_and_nothing_given_is_not_derivable() {
+        let r = eval(&negative());
+        assert_eq!(r.high_risk, Some(false));
+        assert_eq!(r.definition, "ims_imwg2025");
+        assert!(r.criteria.is_empty());
+        let r = eval(&patient("H0"));
+        assert_eq!(r.high_risk, None);
+        assert!(r.basis.starts_with("not derivable"), "{}", r.basis);
+        for m in [
+            "tp53_mutation",
+            "beta2_microglobulin",
+            "creatinine",
+            "del1p32",
+        ] {
+            assert!(r.missing.iter().any(|x| x == m), "{m}: {:?}", r.missing);
+        }
+    }
+
+    #[test]
+    fn del17p_fraction_above_20_percent() {
+        for (frac, want) in [(19.9, false), (20.0, false), (20.1, true)] {
+            let p = Patient {
+                fish_del17p: v(true),
+                del17p_fraction: v(frac),
+                ..negative()
+            };
+            let r = eval(&p);
+            assert_eq!(r.high_risk, Some(want), "{frac}");
+            assert_eq!(r.criteria.contains(&hr::DEL17P_TP53.to_string()), want);
+        }
+        // del(17p) positive without its fraction: not derivable (no other criterion decides)
+        let p = Patient {
+            fish_del17p: v(true),
+            ..negative()
+        };
+        let r = eval(&p);
+        assert_eq!(r.high_risk, None);
+        assert_eq!(r.missing, vec!["del17p_fraction"]);
+        // ... unless another criterion decides
+        let p = Patient {
+            fish_del17p: v(true),
+            beta2_microglobulin: v(6.0),
+            ..negative()
+        };
+        assert_eq!(eval(&p).high_risk, Some(true));
+    }
+
+    #[test]
+    fn tp53_mutation_is_its_own_input() {
+        let p = Patient {
+            tp53_mutation: v(true),
+            ..negative()
+        };
+        assert_eq!(eval(&p).criteria, vec![hr::DEL17P_TP53]);
+        let p = Patient {
+            tp53_mutation: None,
+            ..negative()
+        };
+        assert_eq!(eval(&p).high_risk, None);
+        // under IMWG 2016 a TP53 mutation is not a FISH abnormality
+        let p = Patient {
+            tp53_mutation: v(true),
+            ..negative()
+        };
+        assert_eq!(eval_with(&p, &cfg()).high_risk, Some(false));
+    }
+
+    #[test]
+    fn translocation_needs_1q_or_del1p32() {
+        let t = |f: fn(&mut Patient)| {
+            let mut p = negative();
+            f(&mut p);
+            eval(&p)
+        };
+        assert_eq!(t(|p| p.fish_t4_14 = v(true)).high_risk, Some(false));
+        for tx in [
+            (|p: &mut Patient| p.fish_t4_14 = v(true)) as fn(&mut Patient),
+            |p| p.fish_t14_16 = v(true),
+            |p| p.fish_t14_20 = v(true),
+        ] {
+            let mut p = negative();
+            tx(&mut p);
+            p.fish_1q_gain = v(true);
+            let r = eval(&p);
+            assert_eq!(r.high_risk, Some(true));
+            assert!(r.criteria.contains(&hr::TRANSLOCATION.to_string()));
+        }
+        let r = t(|p| {
+            p.fish_t14_16 = v(true);
+            p.amp1q = v(true);
+            p.fish_1q_gain = None;
+        });
+        assert_eq!(r.criteria, vec![hr::TRANSLOCATION]);
+        let r = t(|p| {
+            p.fish_t4_14 = v(true);
+            p.del1p32 = v(Del1p32::Monoallelic);
+        });
+        assert_eq!(r.criteria, vec![hr::TRANSLOCATION]);
+        // translocation with 1q status unknown: not derivable
+        let r = t(|p| {
+            p.fish_t4_14 = v(true);
+            p.fish_1q_gain = None;
+        });
+        assert_eq!(r.high_risk, None);
+    }
+
+    #[test]
+    fn del1p32_biallelic_or_monoallelic_with_1q() {
+        let with = |d: Del1p32, gain: bool| {
+            eval(&Patient {
+                del1p32: v(d),
+                fish_1q_gain: v(gain),
+                ..negative()
+            })
+        };
+        assert_eq!(with(Del1p32::Monoallelic, false).high_risk, Some(false));
+        assert_eq!(with(Del1p32::Monoallelic, true).criteria, vec![hr::DEL1P32]);
+        assert_eq!(with(Del1p32::Biallelic, false).criteria, vec![hr::DEL1P32]);
+        assert_eq!(with(Del1p32::None, true).high_risk, Some(false));
+    }
+
+    #[test]
+    fn b2m_at_least_5_5_with_creatinine_below_1_2_mg_dl() {
+        // creatinine 1.2 mg/dL = 106.08 µmol/L
+        for (b2m, creat, want) in [
+            (5.4, 80.0, Some(false)),
+            (5.5, 80.0, Some(true)),
+            (5.6, 80.0, Some(true)),
+            (6.0, 106.0, Some(true)),
+            (6.0, 106.08, Some(false)),
+            (6.0, 110.0, Some(false)),
+        ] {
+            let p = Patient {
+                beta2_microglobulin: v(b2m),
+                creatinine: v(creat),
+                ..negative()
+            };
+            assert_eq!(eval(&p).high_risk, want, "b2m {b2m}, creatinine {creat}");
+        }
+        let p = Patient {
+            beta2_microglobulin: v(6.0),
+            creatinine: None,
+            ..negative()
+        };
+        let r = eval(&p);
+        assert_eq!(r.high_risk, None);
+        assert_eq!(r.missing, vec!["creatinine"]);
+        // b2m below the cut-off decides without creatinine
+        let p = Patient {
+            beta2_microglobulin: v(3.0),
+            creatinine: None,
+            ..negative()
+        };
+        assert_eq!(eval(&p).high_risk, Some(false));
+    }
+
+    #[test]
+    fn imwg2016_is_the_default_and_follows_the_fish_list() {
+        let p = Patient {
+            fish_1q_gain: v(true),
+            ..negative()
+        };
+        let r = eval_with(&p, &cfg());
+        assert_eq!(r.definition, "imwg2016");
+        assert_eq!(
+            (r.high_risk, r.criteria.clone()),
+            (Some(true), vec![hr::IMWG2016.to_string()])
+        );
+        let r = eval_with(
+            &Patient {
+                fish_tested: v(false),
+                ..negative()
+            },
+            &cfg(),
+        );
+        assert_eq!(r.high_risk, None);
+    }
+
+    /// The bundled example under the 2025 definition: one config change; Table 1 names it.
+    #[test]
+    fn example_under_ims_imwg2025() {
+        let mut loaded = mmreport::config::Config::with_override(
+            "[rules]\nhigh_risk_definition = \"ims_imwg2025\"\n",
+            "t",
+        )
+        .unwrap();
+        loaded.config.dates.data_cutoff = "2022-12-09".to_string().try_into().unwrap();
+        let ctx = mmreport::pipeline::Context::new(loaded, "2022-12-09".parse().unwrap());
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/bendamustine-32.xlsx");
+        let out =
+            mmreport::pipeline::process(&std::fs::read(path).unwrap(), "b.xlsx", &ctx).unwrap();
+        let res = &out.results;
+        assert!(res
+            .validation
+            .high_risk
+            .iter()
+            .all(|h| h.definition == "ims_imwg2025"));
+        let row = res
+            .analyses
+            .baseline
+            .iter()
+            .find(|r| r.variable == "high_risk_ims_imwg2025")
+            .unwrap();
+        assert_eq!(row.label, "High risk (IMS/IMWG 2025)");
+        assert_eq!(row.n + row.missing, 32);
+        assert!(!res
+            .analyses
+            .baseline
+            .iter()
+            .any(|r| r.variable == "high_risk"));
+        assert!(res.analyses.methods.en.contains("IMS/IMWG 2025"));
+        // the example has no TP53 mutation / del(1p32) columns: high risk where a criterion is
+        // met, otherwise not derivable (never "no" by default)
+        let count = |v: Option<bool>| {
+            res.validation
+                .high_risk
+                .iter()
+                .filter(|h| h.high_risk == v)
+                .count()
+        };
+        assert_eq!(
+            (count(Some(true)), count(Some(false)), count(None)),
+            (15, 0, 17)
+        );
+        assert_eq!((row.n, row.missing), (15, 17));
+    }
+}

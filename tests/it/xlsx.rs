@@ -140,6 +140,10 @@ fn adsl(i: usize) -> AdslRow {
         alive: "Y".into(),
         groups: "prior_lines_ge3=N".into(),
         checkpoints: "C2=PR;C4=SD".into(),
+        high_risk: None,
+        triple_class_refractory: None,
+        penta_refractory: None,
+        triple_class_exposed: None,
     }
 }
 
@@ -245,6 +249,8 @@ fn fixture_validation() -> Validation {
         .unwrap()],
         staging: vec![],
         diagnosis: vec![],
+        high_risk: vec![],
+        refractoriness: vec![],
     }
 }
 

@@ -58,6 +58,33 @@ fn adsl_row(d: &Derived) -> AdslRow {
             .map(|(c, r)| format!("C{c}={}", r.map(|r| r.code()).unwrap_or("")))
             .collect::<Vec<_>>()
             .join(";"),
+        high_risk: None,
+        triple_class_refractory: None,
+        penta_refractory: None,
+        triple_class_exposed: None,
+    }
+}
+
+/// Sets the rule-derived flags of the ADSL rows: high risk by the configured definition and
+/// the refractoriness classes (Gandhi 2019).
+pub fn set_rule_flags(adsl: &mut [AdslRow], outcome: &crate::rules::RulesOutcome) {
+    let rf: HashMap<&str, &crate::rules::PatientRefractoriness> = outcome
+        .refractoriness
+        .iter()
+        .map(|r| (r.patient_id.as_str(), r))
+        .collect();
+    let hr: HashMap<&str, Option<bool>> = outcome
+        .high_risk
+        .iter()
+        .map(|h| (h.patient_id.as_str(), h.high_risk))
+        .collect();
+    for a in adsl {
+        a.high_risk = hr.get(a.usubjid.as_str()).copied().flatten().map(yn);
+        if let Some(r) = rf.get(a.usubjid.as_str()) {
+            a.triple_class_refractory = r.triple_class().map(yn);
+            a.penta_refractory = r.penta.map(yn);
+            a.triple_class_exposed = r.triple_class_exposed().map(yn);
+        }
     }
 }
 

@@ -77,6 +77,31 @@ fn staging_row(x: &crate::rules::staging::PatientStaging) -> crate::results::Sta
     }
 }
 
+fn high_risk_row(x: &crate::rules::PatientHighRisk) -> crate::results::HighRiskRow {
+    crate::results::HighRiskRow {
+        basis: x.basis.clone(),
+        criteria: x.criteria.clone(),
+        definition: x.definition.clone(),
+        high_risk: x.high_risk,
+        missing: x.missing.clone(),
+        patient_id: x.patient_id.clone(),
+    }
+}
+
+fn refractoriness_row(
+    x: &crate::rules::PatientRefractoriness,
+) -> crate::results::RefractorinessRow {
+    crate::results::RefractorinessRow {
+        basis: x.basis.clone(),
+        class: x.class.clone(),
+        exposed_classes: x.exposed_classes.clone(),
+        patient_id: x.patient_id.clone(),
+        penta: x.penta,
+        refractory_classes: x.refractory_classes.clone(),
+        refractory_drugs: x.refractory_drugs.clone(),
+    }
+}
+
 fn diagnosis_row(x: &crate::rules::diagnosis::DiagnosisCheck) -> crate::results::DiagnosisRow {
     crate::results::DiagnosisRow {
         basis: x.basis.clone(),
@@ -281,14 +306,14 @@ fn derive_and_build(
     let lookup = ResponseOf::new(outcome, cfg.rules.response_source);
     let response_of = |a: &Assessment| -> Option<Response> { lookup.of(a) };
     let high_risk: HashMap<&str, bool> = outcome
-        .staging
+        .high_risk
         .iter()
-        .filter_map(|s| s.high_risk_fish.map(|h| (s.patient_id.as_str(), h)))
+        .filter_map(|s| s.high_risk.map(|h| (s.patient_id.as_str(), h)))
         .collect();
     let derived = derive::derive(cohort, analysed, cfg, &response_of, &|id| {
         high_risk.get(id).copied()
     });
-    let datasets = adam::build(
+    let mut datasets = adam::build(
         cohort,
         &derived,
         &cfg.time.unit,
@@ -296,6 +321,7 @@ fn derive_and_build(
         lab_adae_rows(outcome),
         &response_of,
     );
+    adam::set_rule_flags(&mut datasets.adsl, outcome);
     (derived, datasets)
 }
 
@@ -351,6 +377,12 @@ fn validation_of(outcome: &rules::RulesOutcome, summary: &rules::RulesSummary) -
             .collect(),
         staging: outcome.staging.iter().map(staging_row).collect(),
         diagnosis: outcome.diagnosis.iter().map(diagnosis_row).collect(),
+        high_risk: outcome.high_risk.iter().map(high_risk_row).collect(),
+        refractoriness: outcome
+            .refractoriness
+            .iter()
+            .map(refractoriness_row)
+            .collect(),
     }
 }
 

@@ -53,6 +53,19 @@ pub struct AdslRow {
     /// Responses at the checkpoints as `C2=PR;C4=SD`.
     #[serde(rename = "CHECKPTS")]
     pub checkpoints: String,
+    /// High risk by the configured definition (`rules.high_risk_definition`): `Y`, `N`, or
+    /// `null` when not derivable.
+    #[serde(rename = "HRFL", default)]
+    pub high_risk: Option<String>,
+    /// Triple-class refractory (Gandhi 2019): `Y`, `N`, or `null` when not derivable.
+    #[serde(rename = "TCRFL", default)]
+    pub triple_class_refractory: Option<String>,
+    /// Penta-refractory: `Y`, `N`, or `null` when not derivable.
+    #[serde(rename = "PENTARFL", default)]
+    pub penta_refractory: Option<String>,
+    /// Triple-class exposed: `Y`, `N`, or `null` when not derivable.
+    #[serde(rename = "TCEFL", default)]
+    pub triple_class_exposed: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

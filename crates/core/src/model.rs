@@ -8,6 +8,7 @@
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// A calendar date (no time zone: case records carry dates only).
@@ -267,6 +268,15 @@ pub enum EmdOnset {
     AtRelapse,
 }
 
+/// del(1p32) by FISH: no deletion, one allele, both alleles (IMS/IMWG 2025).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Del1p32 {
+    None,
+    Monoallelic,
+    Biallelic,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EmdType {
@@ -334,6 +344,17 @@ pub struct Patient {
     pub fish_del13q: Option<Val<bool>>,
     pub fish_t11_14: Option<Val<bool>>,
     pub fish_igh: Option<Val<bool>>,
+    /// Percent of clonal plasma cells with del(17p) (IMS/IMWG 2025 counts > 20 %).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub del17p_fraction: Option<Val<f64>>,
+    /// TP53 mutation (sequencing); the FISH TP53 deletion is `fish_del17p`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tp53_mutation: Option<Val<bool>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub del1p32: Option<Val<Del1p32>>,
+    /// 1q amplification (>= 4 copies); 1q gain stays `fish_1q_gain`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amp1q: Option<Val<bool>>,
     /// Other FISH findings, split on `;`.
     pub fish_other: Option<Val<Vec<String>>>,
     pub prior_lines: Option<Val<u32>>,
@@ -343,6 +364,16 @@ pub struct Patient {
     pub prior_carfilzomib: Option<Val<bool>>,
     pub prior_daratumumab: Option<Val<bool>>,
     pub prior_asct: Option<Val<bool>>,
+    /// Drugs the disease is refractory to (generic names after the `drug` vocabulary; an
+    /// unknown name is kept as written and reported by the refractoriness rule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refractory_to: Option<Val<Vec<String>>>,
+    /// Drugs the patient was exposed to (generic names, as `refractory_to`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exposed_to: Option<Val<Vec<String>>>,
+    /// Per-drug yes/no refractoriness (`refractory_<drug>` columns), keyed by generic name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub refractory_drugs: BTreeMap<String, Val<bool>>,
     pub emd: Option<Val<bool>>,
     pub emd_onset: Option<Val<EmdOnset>>,
     pub emd_type: Option<Val<EmdType>>,

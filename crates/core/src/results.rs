@@ -89,6 +89,12 @@ pub struct Validation {
     pub derived_responses: Vec<ResponseCheck>,
     pub staging: Vec<StagingRow>,
     pub diagnosis: Vec<DiagnosisRow>,
+    /// High risk by the configured definition, one per patient.
+    #[serde(default)]
+    pub high_risk: Vec<HighRiskRow>,
+    /// Refractoriness and exposure classes (Gandhi, Leukemia 2019), one per patient.
+    #[serde(default)]
+    pub refractoriness: Vec<RefractorinessRow>,
 }
 
 // The per-patient and per-assessment rule outputs below are typed rather than JSON trees:
@@ -156,6 +162,40 @@ pub struct StagingRow {
     pub r2_iss_basis: String,
     pub r_iss: Option<u8>,
     pub r_iss_basis: String,
+}
+
+/// One patient's high-risk status (`rules::high_risk::PatientHighRisk`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HighRiskRow {
+    pub basis: String,
+    /// Rule ids of the criteria met.
+    pub criteria: Vec<String>,
+    /// `imwg2016` or `ims_imwg2025`.
+    pub definition: String,
+    /// `None` = not derivable.
+    pub high_risk: Option<bool>,
+    /// Inputs whose absence leaves the status open.
+    pub missing: Vec<String>,
+    pub patient_id: String,
+}
+
+/// One patient's refractoriness classes (`rules::refractoriness::PatientRefractoriness`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RefractorinessRow {
+    pub basis: String,
+    /// `triple_class`, `double_class`, `single_class`, `none`; `None` = not derivable.
+    pub class: Option<String>,
+    /// Classes with a drug the patient was exposed to (`pi`, `imid`, `anti_cd38`).
+    pub exposed_classes: Vec<String>,
+    pub patient_id: String,
+    /// `None` = not derivable.
+    pub penta: Option<bool>,
+    /// Classes with a drug known refractory.
+    pub refractory_classes: Vec<String>,
+    /// Drugs known refractory (generic names).
+    pub refractory_drugs: Vec<String>,
 }
 
 /// One patient's IMWG 2014 diagnosis check (`rules::diagnosis::DiagnosisCheck`).

@@ -54,6 +54,40 @@ impl CtcaeVersion {
     }
 }
 
+/// The high-risk definition of Table 1, ADSL and `validation.high_risk`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HighRiskDefinition {
+    /// Any abnormality of `[staging] high_risk_fish` (IMWG 2016: Sonneveld, Blood
+    /// 2016;127:2955).
+    #[serde(rename = "imwg2016")]
+    Imwg2016,
+    /// IMS/IMWG consensus (Avet-Loiseau et al., J Clin Oncol 2025;43:2739).
+    #[serde(rename = "ims_imwg2025")]
+    ImsImwg2025,
+}
+
+impl HighRiskDefinition {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            HighRiskDefinition::Imwg2016 => "imwg2016",
+            HighRiskDefinition::ImsImwg2025 => "ims_imwg2025",
+        }
+    }
+}
+
+/// Thresholds of the IMS/IMWG 2025 high-risk definition (Avet-Loiseau et al., J Clin Oncol
+/// 2025;43:2739).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HighRisk2025Config {
+    /// del(17p) counts when its clonal fraction is above this (percent).
+    pub del17p_fraction_above_pct: f64,
+    /// β2-microglobulin at or above this (mg/L) ...
+    pub b2m_mg_l: f64,
+    /// ... with creatinine below this (µmol/L; 1.2 mg/dL).
+    pub creatinine_normal_below_umol_l: f64,
+}
+
 /// Which response the analyses use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -108,14 +142,36 @@ pub struct RulesConfig {
     pub criteria_version: CriteriaVersion,
     pub ctcae_version: CtcaeVersion,
     pub response_source: ResponseSource,
+    pub high_risk_definition: HighRiskDefinition,
     pub disease_state: DiseaseStateConfig,
     pub relapse_evidence: RelapseEvidenceConfig,
     pub diagnosis: DiagnosisConfig,
     pub response: ResponseConfig,
     pub ctcae: CtcaeConfig,
     pub staging: StagingConfig,
+    pub high_risk_2025: HighRisk2025Config,
+    pub refractoriness: RefractorinessConfig,
     pub plausibility: PlausibilityConfig,
     pub ae_terms: AeTermsConfig,
+}
+
+/// Drug classes of the refractoriness classification (Gandhi et al., Leukemia 2019;33:2266,
+/// MAMMOTH): generic drug names per class, known drugs outside the classes, and the
+/// penta-refractory counts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefractorinessConfig {
+    /// Proteasome inhibitors.
+    pub pi: Vec<String>,
+    /// Immunomodulatory drugs.
+    pub imid: Vec<String>,
+    /// Anti-CD38 monoclonal antibodies.
+    pub anti_cd38: Vec<String>,
+    /// Known drugs outside the three classes (no finding when listed).
+    pub other_drugs: Vec<String>,
+    pub penta_pi: u32,
+    pub penta_imid: u32,
+    pub penta_anti_cd38: u32,
 }
 
 /// Rajkumar, Blood 2011;117:4691; Kumar 2016.
@@ -345,6 +401,21 @@ impl RulesConfig {
             if !(g4 <= t.g3_below && t.g3_below <= t.g2_below) {
                 return Err(RulesConfigError::Invalid(format!(
                     "ctcae.{name}: cut-offs must satisfy g4_below <= g3_below <= g2_below"
+                )));
+            }
+        }
+        let rf = &self.refractoriness;
+        let mut seen = std::collections::BTreeSet::new();
+        for d in rf
+            .pi
+            .iter()
+            .chain(&rf.imid)
+            .chain(&rf.anti_cd38)
+            .chain(&rf.other_drugs)
+        {
+            if !seen.insert(d.as_str()) {
+                return Err(RulesConfigError::Invalid(format!(
+                    "refractoriness: drug {d:?} is listed twice"
                 )));
             }
         }

@@ -276,7 +276,7 @@ fn fish_cols() -> Vec<Col<DemoPatient>> {
         col("fish_tested", "FISH检测", |p, f| {
             f.boolean(p.fish.is_some(), B::ShiFou)
         }),
-        col("fish_del17p", "TP53", |p, f| fish(p, f, |x| x.del17p)),
+        col("fish_del17p", "TP53缺失", |p, f| fish(p, f, |x| x.del17p)),
         col("fish_t4_14", "t(4;14)", |p, f| fish(p, f, |x| x.t4_14)),
         col("fish_t14_16", "t(14;16)", |p, f| fish(p, f, |x| x.t14_16)),
         col("fish_t14_20", "t(14;20)", |p, f| fish(p, f, |x| x.t14_20)),

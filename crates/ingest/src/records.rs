@@ -6,7 +6,7 @@ use super::cells::Value;
 use super::sheet::{Row, SheetKind, Table};
 use crate::config::{ColumnDef, Config};
 use crate::model::*;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Rule ids of record-level findings.
 pub mod rule {
@@ -128,6 +128,16 @@ fn emd_type(s: &str) -> Option<EmdType> {
     }
 }
 
+/// `del1p32` canonical category → model value.
+fn del1p32(s: &str) -> Option<Del1p32> {
+    match s {
+        "none" => Some(Del1p32::None),
+        "monoallelic" => Some(Del1p32::Monoallelic),
+        "biallelic" => Some(Del1p32::Biallelic),
+        _ => None,
+    }
+}
+
 /// `disease_status` canonical category → model value.
 fn disease_status(s: &str) -> Option<DiseaseStatus> {
     match s {
@@ -184,6 +194,10 @@ fn patient_from(ix: &Ix, id: String, id_at: CellRef, r: &mut Values) -> Patient 
         fish_del13q: boolean(ix, r, "fish_del13q"),
         fish_t11_14: boolean(ix, r, "fish_t11_14"),
         fish_igh: boolean(ix, r, "fish_igh"),
+        del17p_fraction: num(ix, r, "del17p_fraction"),
+        tp53_mutation: boolean(ix, r, "tp53_mutation"),
+        del1p32: cat_map(ix, r, "del1p32", del1p32),
+        amp1q: boolean(ix, r, "amp1q"),
         fish_other: list(ix, r, "fish_other"),
         prior_lines: int(ix, r, "prior_lines"),
         prior_bortezomib: boolean(ix, r, "prior_bortezomib"),
@@ -192,6 +206,9 @@ fn patient_from(ix: &Ix, id: String, id_at: CellRef, r: &mut Values) -> Patient 
         prior_carfilzomib: boolean(ix, r, "prior_carfilzomib"),
         prior_daratumumab: boolean(ix, r, "prior_daratumumab"),
         prior_asct: boolean(ix, r, "prior_asct"),
+        refractory_to: list(ix, r, "refractory_to"),
+        exposed_to: list(ix, r, "exposed_to"),
+        refractory_drugs: refractory_drugs(ix, r),
         emd: boolean(ix, r, "emd"),
         emd_onset: cat_map(ix, r, "emd_onset", emd_onset),
         emd_type: cat_map(ix, r, "emd_type", emd_type),
@@ -220,6 +237,23 @@ fn patient_from(ix: &Ix, id: String, id_at: CellRef, r: &mut Values) -> Patient 
         last_followup_date: date(ix, r, "last_followup_date"),
         vital_status: cat_map(ix, r, "vital_status", vital_status),
     }
+}
+
+/// The per-drug `refractory_<drug>` yes/no columns of the dictionary, keyed by drug (the
+/// dictionary, not code, says which drugs have a column).
+fn refractory_drugs(ix: &Ix, r: &mut Values) -> BTreeMap<String, Val<bool>> {
+    let names: Vec<String> =
+        ix.0.keys()
+            .filter(|n| n.starts_with("refractory_") && n.as_str() != "refractory_to")
+            .cloned()
+            .collect();
+    names
+        .into_iter()
+        .filter_map(|n| {
+            let v = boolean(ix, r, &n)?;
+            Some((n.trim_start_matches("refractory_").to_string(), v))
+        })
+        .collect()
 }
 
 fn assessment_from(ix: &Ix, id: String, at: CellRef, r: &mut Values) -> Assessment {

@@ -17,7 +17,9 @@ pub use mmreport_core::rules_config as config;
 pub mod ctcae;
 pub mod diagnosis;
 pub mod disease_state;
+pub mod high_risk;
 pub mod plausibility;
+pub mod refractoriness;
 pub mod response;
 pub mod staging;
 
@@ -25,7 +27,9 @@ pub use config::{ResponseSource, RulesConfig, RulesConfigError};
 pub use ctcae::{Grade, LabAe, LabTerm};
 pub use diagnosis::{DiagnosisCheck, DiagnosisOutcome};
 pub use disease_state::{DiseaseStateOutcome, ImwgRecord};
+pub use high_risk::PatientHighRisk;
 use mmreport_core::model;
+pub use refractoriness::PatientRefractoriness;
 pub use response::DerivedResponse;
 pub use staging::PatientStaging;
 
@@ -53,6 +57,8 @@ pub fn catalogue() -> Vec<RuleInfo> {
     v.extend_from_slice(response::RULES);
     v.extend_from_slice(ctcae::RULES);
     v.extend_from_slice(staging::RULES);
+    v.extend_from_slice(high_risk::RULES);
+    v.extend_from_slice(refractoriness::RULES);
     v.extend_from_slice(plausibility::RULES);
     v
 }
@@ -71,6 +77,10 @@ pub struct RulesOutcome {
     /// The CTCAE term of each input `adverse_events` row (same order), `None` when unknown.
     pub recorded_ae_terms: Vec<Option<String>>,
     pub staging: Vec<PatientStaging>,
+    /// High risk by the configured definition, one per patient.
+    pub high_risk: Vec<PatientHighRisk>,
+    /// Refractoriness and exposure classes (Gandhi 2019), one per patient.
+    pub refractoriness: Vec<PatientRefractoriness>,
     pub findings: Vec<Finding>,
     pub summary: RulesSummary,
 }
@@ -94,6 +104,7 @@ impl RulesOutcome {
 pub struct RulesSummary {
     pub criteria_version: String,
     pub ctcae_version: String,
+    pub high_risk_definition: String,
     pub response_source: String,
     pub patients: usize,
     pub disease_state_derived: usize,
@@ -113,6 +124,14 @@ pub struct RulesSummary {
     pub iss_derived: usize,
     pub iss_agree: usize,
     pub iss_disagree: usize,
+    /// High risk by the configured definition: yes, no, not derivable.
+    pub high_risk_yes: usize,
+    pub high_risk_no: usize,
+    pub high_risk_not_derivable: usize,
+    /// Patients whose refractoriness class is derivable.
+    pub refractoriness_derived: usize,
+    pub triple_class_refractory: usize,
+    pub penta_refractory: usize,
     pub lab_ae_rows: usize,
     /// Rows with a post-baseline grade >= 1.
     pub lab_ae_any_grade: usize,
@@ -171,6 +190,20 @@ impl fmt::Display for RulesSummary {
         )?;
         writeln!(
             f,
+            "  High risk ({}): yes {}, no {}, not derivable {}",
+            self.high_risk_definition,
+            self.high_risk_yes,
+            self.high_risk_no,
+            self.high_risk_not_derivable
+        )?;
+        writeln!(
+            f,
+            "  Refractoriness (Gandhi 2019): class derivable for {} patients; triple-class \
+             refractory {}, penta-refractory {}",
+            self.refractoriness_derived, self.triple_class_refractory, self.penta_refractory
+        )?;
+        writeln!(
+            f,
             "  Lab-derived CTCAE rows: {} ({} with any grade and {} with grade >= 3 after \
              baseline; {} already abnormal at baseline); unknown recorded AE terms: {}",
             self.lab_ae_rows,
@@ -206,6 +239,8 @@ struct Part {
     derived_responses: Vec<DerivedResponse>,
     lab_adverse_events: Vec<LabAe>,
     staging: Vec<PatientStaging>,
+    high_risk: Vec<PatientHighRisk>,
+    refractoriness: Vec<PatientRefractoriness>,
     findings: Vec<Finding>,
 }
 
@@ -249,7 +284,12 @@ fn evaluate_patients(
             .extend(ctcae::check_recorded_events(p, pe, terms));
 
         let (st, f) = staging::evaluate_patient(p, cfg);
+        out.high_risk.push(high_risk::evaluate_patient(p, &st, cfg));
         out.staging.push(st);
+        out.findings.extend(f);
+
+        let (rf, f) = refractoriness::evaluate_patient(p, &cfg.refractoriness);
+        out.refractoriness.push(rf);
         out.findings.extend(f);
 
         out.findings.extend(plausibility::patient_findings(p, cfg));
@@ -337,6 +377,8 @@ pub fn evaluate(
             .map(|e| e.term.as_ref().and_then(|t| terms.lookup(&t.v)))
             .collect(),
         staging: Vec::with_capacity(patients.len()),
+        high_risk: Vec::with_capacity(patients.len()),
+        refractoriness: Vec::with_capacity(patients.len()),
         findings: Vec::with_capacity(parts.iter().map(|p| p.findings.len()).sum()),
         summary: RulesSummary::default(),
     };
@@ -346,6 +388,8 @@ pub fn evaluate(
         out.derived_responses.extend(p.derived_responses);
         out.lab_adverse_events.extend(p.lab_adverse_events);
         out.staging.extend(p.staging);
+        out.high_risk.extend(p.high_risk);
+        out.refractoriness.extend(p.refractoriness);
         out.findings.extend(p.findings);
     }
     out.summary = summarise(&out, cfg);
@@ -357,6 +401,7 @@ fn summarise(out: &RulesOutcome, cfg: &RulesConfig) -> RulesSummary {
     let mut s = RulesSummary {
         criteria_version: cfg.criteria_version.as_str().to_string(),
         ctcae_version: cfg.ctcae_version.as_str().to_string(),
+        high_risk_definition: cfg.high_risk_definition.as_str().to_string(),
         response_source: match cfg.response_source {
             ResponseSource::Recorded => "recorded".to_string(),
             ResponseSource::Derived => "derived".to_string(),
@@ -377,6 +422,18 @@ fn summarise(out: &RulesOutcome, cfg: &RulesConfig) -> RulesSummary {
             s.iss_derived += 1;
         }
         count_agreement(st.iss_agrees, &mut s.iss_agree, &mut s.iss_disagree);
+    }
+    for h in &out.high_risk {
+        match h.high_risk {
+            Some(true) => s.high_risk_yes += 1,
+            Some(false) => s.high_risk_no += 1,
+            None => s.high_risk_not_derivable += 1,
+        }
+    }
+    for r in &out.refractoriness {
+        s.refractoriness_derived += usize::from(r.class.is_some());
+        s.triple_class_refractory += usize::from(r.triple_class() == Some(true));
+        s.penta_refractory += usize::from(r.penta == Some(true));
     }
     count_lab_aes(&mut s, &out.lab_adverse_events);
     s.recorded_ae_unknown_terms = out.recorded_ae_terms.iter().filter(|t| t.is_none()).count();

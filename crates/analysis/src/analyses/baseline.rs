@@ -6,7 +6,9 @@
 use super::Input;
 use crate::model::{EmdOnset, EmdType, Patient, Val};
 use crate::results::{BaselineRow, Level};
+use crate::rules::config::HighRiskDefinition;
 use crate::rules::staging::PatientStaging;
+use crate::rules::PatientRefractoriness;
 use crate::stats::{self, QuantileType};
 use std::collections::{BTreeMap, HashMap};
 
@@ -302,12 +304,14 @@ const TREATMENT: &[Field] = &[
         yes_no(&p.prior_daratumumab)
     }),
     yes_no_field("prior_asct", "prior", |p| yes_no(&p.prior_asct)),
-    Field {
-        variable: "regimen",
-        section: "treatment",
-        kind: Kind::Categorical(&[], |p| p.regimen.as_ref().map(|v| v.v.clone())),
-    },
 ];
+
+/// The study regimen, the last row.
+const REGIMEN: &[Field] = &[Field {
+    variable: "regimen",
+    section: "treatment",
+    kind: Kind::Categorical(&[], |p| p.regimen.as_ref().map(|v| v.v.clone())),
+}];
 
 /// A FISH abnormality: its level name and whether a patient has it.
 type Abnormality = (&'static str, fn(&Patient) -> bool);
@@ -452,6 +456,67 @@ impl<'i, 'a> Table1<'i, 'a> {
             .collect();
         counts("high_risk", "fish", values, YES_NO)
     }
+
+    /// High risk by the IMS/IMWG 2025 definition over every patient (not derivable counted
+    /// missing: its inputs are not only FISH).
+    fn high_risk_2025(&self) -> BaselineRow {
+        let by_id: HashMap<&str, Option<bool>> = self
+            .input
+            .outcome
+            .high_risk
+            .iter()
+            .map(|h| (h.patient_id.as_str(), h.high_risk))
+            .collect();
+        let values = self
+            .input
+            .patients
+            .iter()
+            .map(|p| {
+                by_id
+                    .get(p.patient_id.as_str())
+                    .copied()
+                    .flatten()
+                    .map(|b| if b { "yes" } else { "no" }.to_string())
+            })
+            .collect();
+        counts("high_risk_ims_imwg2025", "fish", values, YES_NO)
+    }
+
+    /// Triple-class refractory, penta-refractory and triple-class exposed (Gandhi 2019) over
+    /// every patient, not-derivable classes counted missing; no rows when no patient has a
+    /// refractoriness input (a workbook without these columns keeps its Table 1).
+    fn refractoriness(&self) -> Vec<BaselineRow> {
+        let by_id: HashMap<&str, &PatientRefractoriness> = self
+            .input
+            .outcome
+            .refractoriness
+            .iter()
+            .map(|r| (r.patient_id.as_str(), r))
+            .collect();
+        let of: Vec<Option<&PatientRefractoriness>> = self
+            .input
+            .patients
+            .iter()
+            .map(|p| by_id.get(p.patient_id.as_str()).copied())
+            .collect();
+        if !of
+            .iter()
+            .flatten()
+            .any(|r| r.class.is_some() || r.penta.is_some() || r.exposure_complete)
+        {
+            return Vec::new();
+        }
+        let yn = |b: bool| if b { "yes" } else { "no" }.to_string();
+        let row = |variable: &str, f: &dyn Fn(&PatientRefractoriness) -> Option<bool>| {
+            let values = of.iter().map(|r| r.and_then(f).map(yn)).collect();
+            counts(variable, "prior", values, YES_NO)
+        };
+        vec![
+            row("triple_class_refractory", &|r| r.triple_class()),
+            row("penta_refractory", &|r| r.penta),
+            row("triple_class_exposed", &|r| r.triple_class_exposed()),
+        ]
+    }
 }
 
 /// Table 1 rows, in the paper's order.
@@ -467,11 +532,16 @@ pub fn table1(input: &Input<'_>) -> Vec<BaselineRow> {
     rows.push(b.staged("r_iss", |s| s.r_iss));
     rows.extend(b.fields(BLOOD, all));
     rows.push(fish(&tested));
-    rows.push(b.high_risk(&tested));
+    rows.push(match input.cfg.rules.high_risk_definition {
+        HighRiskDefinition::Imwg2016 => b.high_risk(&tested),
+        HighRiskDefinition::ImsImwg2025 => b.high_risk_2025(),
+    });
     rows.extend(b.fields(HISTORY, all));
     rows.extend(b.fields(EMD, &emd));
     rows.push(emd_sites(&emd));
     rows.extend(b.fields(TREATMENT, all));
+    rows.extend(b.refractoriness());
+    rows.extend(b.fields(REGIMEN, all));
     for r in &mut rows {
         let key = format!("variable.{}", r.variable);
         r.label = input.labels_en.get(&key).to_string();

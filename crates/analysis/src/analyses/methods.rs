@@ -4,7 +4,7 @@
 
 use crate::config::{Config, DataCutoff, PfsCensor, PfsEvents};
 use crate::results::Methods;
-use crate::rules::config::ResponseSource;
+use crate::rules::config::{HighRiskDefinition, ResponseSource};
 
 pub fn methods(cfg: &Config) -> Methods {
     let version = env!("CARGO_PKG_VERSION");
@@ -82,7 +82,35 @@ produced by mmreport {version}.",
         co = cutoff.1,
         spss = if q == 6 { "，同SPSS" } else { "，同R默认" },
     );
-    Methods { en, zh }
+    let (hr_en, hr_zh) = high_risk_sentence(cfg);
+    Methods {
+        en: format!("{en}{hr_en}"),
+        zh: format!("{zh}{hr_zh}"),
+    }
+}
+
+/// The sentence naming the high-risk definition when it is not the default IMWG 2016 FISH
+/// list (so that the default methods paragraph stays as it was); empty otherwise.
+fn high_risk_sentence(cfg: &Config) -> (String, String) {
+    match cfg.rules.high_risk_definition {
+        HighRiskDefinition::Imwg2016 => (String::new(), String::new()),
+        HighRiskDefinition::ImsImwg2025 => (
+            format!(
+                " High-risk disease was defined by the IMS/IMWG 2025 consensus (Avet-Loiseau et al., \
+J Clin Oncol 2025): del(17p) in more than {d}% of clonal plasma cells and/or TP53 mutation; t(4;14), t(14;16) or \
+t(14;20) with 1q gain/amplification and/or del(1p32); monoallelic del(1p32) with 1q gain/amplification, or \
+biallelic del(1p32); or β2-microglobulin ≥ {b} mg/L with creatinine < 1.2 mg/dL.",
+                d = cfg.rules.high_risk_2025.del17p_fraction_above_pct,
+                b = cfg.rules.high_risk_2025.b2m_mg_l,
+            ),
+            format!(
+                "高危定义参照IMS/IMWG 2025共识（Avet-Loiseau等，J Clin Oncol 2025）：del(17p)克隆比例 > {d}%和/或TP53突变；\
+t(4;14)、t(14;16)或t(14;20)伴1q扩增和/或del(1p32)；单等位del(1p32)伴1q扩增，或双等位del(1p32)；或β2微球蛋白 ≥ {b} mg/L且肌酐 < 1.2 mg/dL。",
+                d = cfg.rules.high_risk_2025.del17p_fraction_above_pct,
+                b = cfg.rules.high_risk_2025.b2m_mg_l,
+            ),
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -107,5 +135,17 @@ mod tests {
         assert!(m.en.contains("measured to progression;"), "{}", m.en);
         assert!(m.en.contains("Data cut-off: 2022-12-09"));
         assert!(m.zh.contains("随访截止日期：2022-12-09"));
+        assert!(!m.en.contains("IMS/IMWG 2025"));
+        let cfg = Config::with_override("[rules]\nhigh_risk_definition = \"ims_imwg2025\"\n", "t")
+            .unwrap()
+            .config;
+        let m = methods(&cfg);
+        assert!(m.en.contains("IMS/IMWG 2025 consensus"), "{}", m.en);
+        assert!(
+            m.en.contains("more than 20% of clonal plasma cells"),
+            "{}",
+            m.en
+        );
+        assert!(m.zh.contains("IMS/IMWG 2025"));
     }
 }

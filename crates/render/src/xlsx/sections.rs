@@ -1138,6 +1138,10 @@ fn adsl(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
         ("ALIVEFL", Kind::Flag),
         ("GROUPS", Kind::Text),
         ("CHECKPTS", Kind::Text),
+        ("HRFL", Kind::Flag),
+        ("TCRFL", Kind::Flag),
+        ("PENTARFL", Kind::Flag),
+        ("TCEFL", Kind::Flag),
     ];
     listing(
         w,
@@ -1166,6 +1170,10 @@ fn adsl(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
                 Field::Text(&a.alive),
                 Field::Text(&a.groups),
                 Field::Text(&a.checkpoints),
+                Field::opt_text(a.high_risk.as_deref()),
+                Field::opt_text(a.triple_class_refractory.as_deref()),
+                Field::opt_text(a.penta_refractory.as_deref()),
+                Field::opt_text(a.triple_class_exposed.as_deref()),
             ]
         },
     )
