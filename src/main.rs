@@ -4,7 +4,7 @@
 //!
 //! Exit codes: 0 every workbook reported (or `check` found no errors); 1 some workbook
 //! failed (or `check` found errors); 2 usage or configuration error; 3 the output folder is
-//! locked by another run.
+//! locked by another run; 143 stopped by SIGTERM (the run log says what was not started).
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -45,7 +45,8 @@ enum Command {
     /// Report every workbook under INPUT into OUTPUT (the nightly job). Only workbooks
     /// changed since their last report are redone. Exit codes: 0 every workbook reported
     /// (or unchanged), 1 some workbook failed (see OUTPUT/_failed) or the on_complete
-    /// command failed, 2 usage or configuration error, 3 another run holds OUTPUT's lock.
+    /// command failed, 2 usage or configuration error, 3 another run holds OUTPUT's lock, 143
+    /// stopped by SIGTERM (workbooks under way finish, the run log is written).
     Run(RunArgs),
     /// Print the findings of one workbook, grouped by sheet; exit 1 when there are errors.
     Check {
@@ -149,6 +150,10 @@ struct RunArgs {
 /// Exit code of a run another process holds the lock of.
 const EXIT_LOCKED: u8 = 3;
 
+/// Exit code of a run stopped by SIGTERM (128 + 15, the shell's convention), after the
+/// workbooks under way finished and the run log was written; `on_complete` is not run.
+const EXIT_TERMINATED: u8 = 143;
+
 fn cmd_run(a: &RunArgs) -> anyhow::Result<ExitCode> {
     let (input, output) = (a.input.as_path(), a.output.as_path());
     let ctx = context(a.config.as_deref())?;
@@ -168,7 +173,12 @@ fn cmd_run(a: &RunArgs) -> anyhow::Result<ExitCode> {
     let Some(lock) = lock_output(output, shard, a.wait)? else {
         return Ok(ExitCode::from(EXIT_LOCKED));
     };
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    #[cfg(unix)]
+    signal_hook::flag::register(signal_hook::consts::SIGTERM, std::sync::Arc::clone(&stop))
+        .context("cannot install the SIGTERM handler")?;
     let opts = batch::Options {
+        stop: std::sync::Arc::clone(&stop),
         settle: std::time::Duration::from_secs(a.settle_seconds.unwrap_or(b.settle_seconds)),
         keep_versions: b.keep_versions,
         force: a.force,
@@ -180,6 +190,11 @@ fn cmd_run(a: &RunArgs) -> anyhow::Result<ExitCode> {
     log_discovery(&discovery);
     let summary = batch::run(input, output, &ctx, &opts, discovery)?;
     log_summary(&summary);
+    if summary.log.interrupted {
+        // What systemd and Kubernetes send: the run log is written; 128 + SIGTERM.
+        drop(lock);
+        return Ok(ExitCode::from(EXIT_TERMINATED));
+    }
     let mut ok = summary.log.failed == 0;
     if let Some(command) = &b.on_complete {
         ok &= on_complete(command, &summary.log_path);

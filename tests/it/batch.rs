@@ -1392,3 +1392,62 @@ fn control_characters_reach_no_output() {
     }
     assert!(svgs > 0, "no figure written");
 }
+
+/// SIGTERM part-way through a night (one worker, thirty large workbooks): no new workbook is
+/// started, the one under way is finished, the run log is written (interrupted, with what
+/// was not started) and the run exits 143; every report published is complete and the next
+/// run reports exactly the rest.
+#[cfg(unix)]
+#[test]
+fn sigterm_finishes_the_workbook_under_way_writes_the_run_log_and_exits_143() {
+    let t = tempfile::tempdir().unwrap();
+    let (input, output) = (t.path().join("in"), t.path().join("out"));
+    fs::create_dir_all(&input).unwrap();
+    let ids: Vec<String> = (0..400).map(|i| format!("P{i:03}")).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let book = workbook(&ids, true);
+    for n in 0..30 {
+        fs::write(input.join(format!("w{n:02}.xlsx")), &book).unwrap();
+    }
+    let exe = assert_cmd::cargo::cargo_bin("mmreport");
+    let mut child = std::process::Command::new(&exe)
+        .arg("run")
+        .arg("--input")
+        .arg(&input)
+        .arg("--output")
+        .arg(&output)
+        .args(["--settle-seconds", "0"])
+        .env("RAYON_NUM_THREADS", "1")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait for the first workbook to be recorded, then stop the run.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !output.join("manifest.json").exists() {
+        assert!(Instant::now() < deadline, "no workbook reported in 60 s");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let kill = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(143), "{status:?}");
+    let log = run_logs(&output).pop().unwrap();
+    assert_eq!(log["interrupted"], true, "{log}");
+    let reported = log["reported"].as_u64().unwrap();
+    let not_started = log["not_started"].as_array().unwrap().len() as u64;
+    assert!(reported >= 1 && not_started >= 1, "{log}");
+    assert_eq!(reported + not_started, 30, "{log}");
+    assert_consistent(&output);
+    check_no_debris(&output);
+    let out = run(&input, &output, &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let log = run_logs(&output).pop().unwrap();
+    assert_eq!(log["skipped"].as_u64(), Some(reported), "{log}");
+    assert_eq!(log["reported"].as_u64(), Some(not_started), "{log}");
+    for n in 0..30 {
+        assert_complete_report(&output.join(format!("w{n:02}")));
+    }
+}
