@@ -279,7 +279,8 @@ pub fn remove_dir_safely(dir: &Path) -> Result<(), PublishError> {
     fs::remove_dir_all(&trash).map_err(io(&trash))
 }
 
-/// Writes one file atomically: a temporary sibling, fsynced, renamed over `path`.
+/// Writes one file atomically: a temporary sibling, fsynced, renamed over `path`; created
+/// 0666 less the umask, like every other output.
 pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> Result<(), PublishError> {
     let parent = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(parent).map_err(io(parent))?;
@@ -287,10 +288,14 @@ pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> Result<(), PublishError> 
         .file_name()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}.tmp-"))
-        .tempfile_in(parent)
-        .map_err(io(parent))?;
+    let prefix = format!(".{name}.tmp-");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix);
+    // One rule for every output: the umask, as for the report files (a temporary file is
+    // otherwise created 0600, and index.html, the manifest and the run logs would stay so).
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut tmp = builder.tempfile_in(parent).map_err(io(parent))?;
     std::io::Write::write_all(&mut tmp, bytes).map_err(io(path))?;
     tmp.as_file().sync_all().map_err(io(path))?;
     tmp.persist(path).map_err(|e| PublishError::Io {

@@ -1451,3 +1451,29 @@ fn sigterm_finishes_the_workbook_under_way_writes_the_run_log_and_exits_143() {
         assert_complete_report(&output.join(format!("w{n:02}")));
     }
 }
+
+/// One rule for the permissions of every output: the umask. index.html, the manifest and the
+/// run log (written through temporary files) have the mode of the report files.
+#[cfg(unix)]
+#[test]
+fn every_output_file_follows_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = tempfile::tempdir().unwrap();
+    let (input, output) = (t.path().join("in"), t.path().join("out"));
+    fs::create_dir_all(&input).unwrap();
+    fs::write(input.join("a.xlsx"), good("A")).unwrap();
+    assert_eq!(run(&input, &output, &[]).code, 0);
+    let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let want = mode(&output.join("a/results.json"));
+    // The test runs under an ordinary umask (022 or 002): the reports are group-readable.
+    assert_eq!(want & 0o040, 0o040, "{want:o}");
+    let log = fs::read_dir(output.join("runs"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    for p in [output.join("index.html"), output.join("manifest.json"), log] {
+        assert_eq!(mode(&p), want, "{}", p.display());
+    }
+}
