@@ -1477,3 +1477,35 @@ fn every_output_file_follows_the_umask() {
         assert_eq!(mode(&p), want, "{}", p.display());
     }
 }
+
+/// A workbook named with 81 Chinese characters (248 bytes with `.xlsx`, near the 255-byte
+/// limit of a file name) is reported, and a broken one of that length is quarantined with
+/// its error page: the hidden staging names are shortened, the full name is kept.
+#[test]
+fn names_near_the_file_system_limit_are_reported_and_quarantined() {
+    let t = tempfile::tempdir().unwrap();
+    let (input, output) = (t.path().join("in"), t.path().join("out"));
+    fs::create_dir_all(&input).unwrap();
+    let long = "骨".repeat(80);
+    let (good_name, bad_name) = (format!("{long}好.xlsx"), format!("{long}坏.xlsx"));
+    assert_eq!(good_name.len(), 248);
+    fs::write(input.join(&good_name), good("A")).unwrap();
+    fs::write(input.join(&bad_name), b"not a workbook").unwrap();
+    let out = run(&input, &output, &[]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_complete_report(&output.join(format!("{long}好")));
+    assert!(output
+        .join("_failed")
+        .join(&bad_name)
+        .join("error.html")
+        .is_file());
+    let m: serde_json::Value =
+        serde_json::from_slice(&fs::read(output.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["entries"][&good_name]["status"], "reported", "{m}");
+    assert_eq!(m["entries"][&bad_name]["status"], "failed", "{m}");
+    // A second forced night replaces the reports (old versions kept) with the same names.
+    let out = run(&input, &output, &["--force"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_complete_report(&output.join(format!("{long}好")));
+    check_no_debris(&output);
+}
