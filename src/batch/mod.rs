@@ -195,9 +195,32 @@ fn changed_at(meta: &std::fs::Metadata) -> Option<SystemTime> {
 
 fn rel_string(rel: &Path) -> String {
     rel.components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .map(|c| name_text(c.as_os_str()))
         .collect::<Vec<_>>()
         .join("/")
+}
+
+/// A file name as text: on Unix each byte that is not UTF-8 becomes `%XX`, so that two
+/// names differing only in such bytes stay two names (a lossy decoding made them one, and
+/// both were refused).
+fn name_text(name: &std::ffi::OsStr) -> String {
+    #[cfg(unix)]
+    {
+        use std::fmt::Write as _;
+        use std::os::unix::ffi::OsStrExt;
+        let mut out = String::new();
+        for chunk in name.as_bytes().utf8_chunks() {
+            out.push_str(chunk.valid());
+            for b in chunk.invalid() {
+                let _ = write!(out, "%{b:02X}");
+            }
+        }
+        out
+    }
+    #[cfg(not(unix))]
+    {
+        name.to_string_lossy().into_owned()
+    }
 }
 
 /// True when `path` ends with a complete zip directory (xlsx, xlsm, xlsb and ods are zips):
@@ -277,10 +300,7 @@ pub fn discover(input: &Path, settle: Duration, shard: Shard) -> Result<Discover
         });
     };
     if input.is_file() {
-        let rel = input
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let rel = input.file_name().map(name_text).unwrap_or_default();
         let modified = std::fs::metadata(input).ok().and_then(|m| changed_at(&m));
         consider(input, rel, modified);
         return Ok(d);

@@ -1509,3 +1509,27 @@ fn names_near_the_file_system_limit_are_reported_and_quarantined() {
     assert_complete_report(&output.join(format!("{long}好")));
     check_no_debris(&output);
 }
+
+/// Two names that are not UTF-8 and differ only in their invalid bytes (`a\xff.xlsx`,
+/// `a\xfe.xlsx`) are two workbooks with two report folders (`a%FF`, `a%FE`), both reported.
+#[cfg(target_os = "linux")]
+#[test]
+fn non_utf8_names_that_decode_alike_are_both_reported() {
+    use std::os::unix::ffi::OsStrExt;
+    let t = tempfile::tempdir().unwrap();
+    let (input, output) = (t.path().join("in"), t.path().join("out"));
+    fs::create_dir_all(&input).unwrap();
+    for name in [&b"a\xff.xlsx"[..], &b"a\xfe.xlsx"[..]] {
+        fs::write(input.join(std::ffi::OsStr::from_bytes(name)), good("A")).unwrap();
+    }
+    let out = run(&input, &output, &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let log = run_logs(&output).pop().unwrap();
+    assert_eq!(
+        statuses(&log),
+        [("a%FE.xlsx", "reported"), ("a%FF.xlsx", "reported")]
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+    assert_complete_report(&output.join("a%FE"));
+    assert_complete_report(&output.join("a%FF"));
+}
