@@ -224,26 +224,61 @@ fn pseudonym_key(b: &mmreport::config::Batch) -> anyhow::Result<Vec<u8>> {
     Ok(key)
 }
 
-/// Takes the output folder's lock for `shard`: `None` when another run holds it and `wait`
-/// is off (the caller exits with [`EXIT_LOCKED`]); with `wait`, blocks until it is free.
+/// Takes the output folder's locks for `shard`: the folder's own lock (`.mmreport.lock`),
+/// exclusive for an unsharded run and shared for a shard (the shards of an array run
+/// together; an unsharded run never runs beside any of them), then a shard's own lock,
+/// exclusive. `None` when another run holds one and `wait` is off (the caller exits with
+/// [`EXIT_LOCKED`]); with `wait`, blocks until they are free.
 fn lock_output(
     output: &std::path::Path,
     shard: batch::Shard,
     wait: bool,
+) -> anyhow::Result<Option<Vec<std::fs::File>>> {
+    let whole = batch::Shard { index: 0, count: 1 };
+    let mut locks = Vec::new();
+    let sharded = shard.count > 1;
+    let Some(folder) = take_lock(output, &batch::lock_path(output, whole), sharded, wait)? else {
+        return Ok(None);
+    };
+    locks.push(folder);
+    if sharded {
+        let Some(own) = take_lock(output, &batch::lock_path(output, shard), false, wait)? else {
+            return Ok(None);
+        };
+        locks.push(own);
+    }
+    Ok(Some(locks))
+}
+
+/// Takes one lock file, shared or exclusive (see [`lock_output`]).
+fn take_lock(
+    output: &std::path::Path,
+    lock_path: &std::path::Path,
+    shared: bool,
+    wait: bool,
 ) -> anyhow::Result<Option<std::fs::File>> {
     use fs4::FileExt;
-    let lock_path = batch::lock_path(output, shard);
     let lock = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
-        .open(&lock_path)
+        .open(lock_path)
         .with_context(|| format!("cannot open the lock file {}", lock_path.display()))?;
-    match FileExt::try_lock(&lock) {
+    let attempt = if shared {
+        FileExt::try_lock_shared(&lock)
+    } else {
+        FileExt::try_lock(&lock)
+    };
+    match attempt {
         Ok(()) => Ok(Some(lock)),
         Err(fs4::TryLockError::WouldBlock) if wait => {
             tracing::info!(lock = %lock_path.display(), "another run holds the lock; waiting");
-            FileExt::lock(&lock).with_context(|| format!("cannot lock {}", lock_path.display()))?;
+            let taken = if shared {
+                FileExt::lock_shared(&lock)
+            } else {
+                FileExt::lock(&lock)
+            };
+            taken.with_context(|| format!("cannot lock {}", lock_path.display()))?;
             Ok(Some(lock))
         }
         Err(fs4::TryLockError::WouldBlock) => {

@@ -1533,3 +1533,36 @@ fn non_utf8_names_that_decode_alike_are_both_reported() {
     assert_complete_report(&output.join("a%FE"));
     assert_complete_report(&output.join("a%FF"));
 }
+
+/// The folder lock covers the folder whatever the shard: while a shard runs (it holds
+/// `.mmreport.lock` shared) an unsharded run exits 3, and while an unsharded run holds it
+/// exclusively a shard exits 3; two shards of one array run side by side.
+#[test]
+fn sharded_and_unsharded_runs_never_share_the_folder() {
+    use fs4::FileExt;
+    let t = tempfile::tempdir().unwrap();
+    let (input, output) = (t.path().join("in"), t.path().join("out"));
+    fs::create_dir_all(&input).unwrap();
+    fs::create_dir_all(&output).unwrap();
+    fs::write(input.join("a.xlsx"), good("A")).unwrap();
+    let open = || {
+        fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(output.join(".mmreport.lock"))
+            .unwrap()
+    };
+    let shard_running = open();
+    FileExt::lock_shared(&shard_running).unwrap();
+    assert_eq!(run(&input, &output, &[]).code, 3);
+    // Another shard of the same array is not held back.
+    assert_eq!(run(&input, &output, &["--shard", "1/2"]).code, 0);
+    FileExt::unlock(&shard_running).unwrap();
+    let whole_running = open();
+    FileExt::lock(&whole_running).unwrap();
+    let out = run(&input, &output, &["--shard", "0/2"]);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    FileExt::unlock(&whole_running).unwrap();
+    assert_eq!(run(&input, &output, &[]).code, 0);
+}
