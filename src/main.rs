@@ -4,7 +4,7 @@
 //!
 //! Exit codes: 0 every workbook reported (or `check` found no errors); 1 some workbook
 //! failed (or `check` found errors); 2 usage or configuration error; 3 the output folder is
-//! locked by another run.
+//! locked by another run; 143 stopped by SIGTERM (the run log says what was not started).
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -45,7 +45,8 @@ enum Command {
     /// Report every workbook under INPUT into OUTPUT (the nightly job). Only workbooks
     /// changed since their last report are redone. Exit codes: 0 every workbook reported
     /// (or unchanged), 1 some workbook failed (see OUTPUT/_failed) or the on_complete
-    /// command failed, 2 usage or configuration error, 3 another run holds OUTPUT's lock.
+    /// command failed, 2 usage or configuration error, 3 another run holds OUTPUT's lock, 143
+    /// stopped by SIGTERM (workbooks under way finish, the run log is written).
     Run(RunArgs),
     /// Print the findings of one workbook, grouped by sheet; exit 1 when there are errors.
     Check {
@@ -149,6 +150,10 @@ struct RunArgs {
 /// Exit code of a run another process holds the lock of.
 const EXIT_LOCKED: u8 = 3;
 
+/// Exit code of a run stopped by SIGTERM (128 + 15, the shell's convention), after the
+/// workbooks under way finished and the run log was written; `on_complete` is not run.
+const EXIT_TERMINATED: u8 = 143;
+
 fn cmd_run(a: &RunArgs) -> anyhow::Result<ExitCode> {
     let (input, output) = (a.input.as_path(), a.output.as_path());
     let ctx = context(a.config.as_deref())?;
@@ -168,7 +173,12 @@ fn cmd_run(a: &RunArgs) -> anyhow::Result<ExitCode> {
     let Some(lock) = lock_output(output, shard, a.wait)? else {
         return Ok(ExitCode::from(EXIT_LOCKED));
     };
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    #[cfg(unix)]
+    signal_hook::flag::register(signal_hook::consts::SIGTERM, std::sync::Arc::clone(&stop))
+        .context("cannot install the SIGTERM handler")?;
     let opts = batch::Options {
+        stop: std::sync::Arc::clone(&stop),
         settle: std::time::Duration::from_secs(a.settle_seconds.unwrap_or(b.settle_seconds)),
         keep_versions: b.keep_versions,
         force: a.force,
@@ -180,6 +190,11 @@ fn cmd_run(a: &RunArgs) -> anyhow::Result<ExitCode> {
     log_discovery(&discovery);
     let summary = batch::run(input, output, &ctx, &opts, discovery)?;
     log_summary(&summary);
+    if summary.log.interrupted {
+        // What systemd and Kubernetes send: the run log is written; 128 + SIGTERM.
+        drop(lock);
+        return Ok(ExitCode::from(EXIT_TERMINATED));
+    }
     let mut ok = summary.log.failed == 0;
     if let Some(command) = &b.on_complete {
         ok &= on_complete(command, &summary.log_path);
@@ -209,26 +224,61 @@ fn pseudonym_key(b: &mmreport::config::Batch) -> anyhow::Result<Vec<u8>> {
     Ok(key)
 }
 
-/// Takes the output folder's lock for `shard`: `None` when another run holds it and `wait`
-/// is off (the caller exits with [`EXIT_LOCKED`]); with `wait`, blocks until it is free.
+/// Takes the output folder's locks for `shard`: the folder's own lock (`.mmreport.lock`),
+/// exclusive for an unsharded run and shared for a shard (the shards of an array run
+/// together; an unsharded run never runs beside any of them), then a shard's own lock,
+/// exclusive. `None` when another run holds one and `wait` is off (the caller exits with
+/// [`EXIT_LOCKED`]); with `wait`, blocks until they are free.
 fn lock_output(
     output: &std::path::Path,
     shard: batch::Shard,
     wait: bool,
+) -> anyhow::Result<Option<Vec<std::fs::File>>> {
+    let whole = batch::Shard { index: 0, count: 1 };
+    let mut locks = Vec::new();
+    let sharded = shard.count > 1;
+    let Some(folder) = take_lock(output, &batch::lock_path(output, whole), sharded, wait)? else {
+        return Ok(None);
+    };
+    locks.push(folder);
+    if sharded {
+        let Some(own) = take_lock(output, &batch::lock_path(output, shard), false, wait)? else {
+            return Ok(None);
+        };
+        locks.push(own);
+    }
+    Ok(Some(locks))
+}
+
+/// Takes one lock file, shared or exclusive (see [`lock_output`]).
+fn take_lock(
+    output: &std::path::Path,
+    lock_path: &std::path::Path,
+    shared: bool,
+    wait: bool,
 ) -> anyhow::Result<Option<std::fs::File>> {
     use fs4::FileExt;
-    let lock_path = batch::lock_path(output, shard);
     let lock = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
-        .open(&lock_path)
+        .open(lock_path)
         .with_context(|| format!("cannot open the lock file {}", lock_path.display()))?;
-    match FileExt::try_lock(&lock) {
+    let attempt = if shared {
+        FileExt::try_lock_shared(&lock)
+    } else {
+        FileExt::try_lock(&lock)
+    };
+    match attempt {
         Ok(()) => Ok(Some(lock)),
         Err(fs4::TryLockError::WouldBlock) if wait => {
             tracing::info!(lock = %lock_path.display(), "another run holds the lock; waiting");
-            FileExt::lock(&lock).with_context(|| format!("cannot lock {}", lock_path.display()))?;
+            let taken = if shared {
+                FileExt::lock_shared(&lock)
+            } else {
+                FileExt::lock(&lock)
+            };
+            taken.with_context(|| format!("cannot lock {}", lock_path.display()))?;
             Ok(Some(lock))
         }
         Err(fs4::TryLockError::WouldBlock) => {

@@ -234,10 +234,7 @@ fn data_files(
 /// one is in place.
 pub fn write_dir_atomic(dest: &Path, files: &[(PathBuf, Vec<u8>)]) -> Result<(), PublishError> {
     let parent = dest.parent().unwrap_or(Path::new("."));
-    let stem = dest
-        .file_name()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let stem = short_name(dest);
     let staged = stage(dest, files)?;
     if dest.exists() {
         let old = parent.join(format!(".{stem}.old-{}", std::process::id()));
@@ -265,10 +262,7 @@ fn sync_dir(dir: &Path) {
 /// renamed to a hidden `.trash-` sibling first.
 pub fn remove_dir_safely(dir: &Path) -> Result<(), PublishError> {
     let parent = dir.parent().unwrap_or(Path::new("."));
-    let name = dir
-        .file_name()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let name = short_name(dir);
     let trash = parent.join(format!(
         ".trash-{name}-{}-{}",
         std::process::id(),
@@ -279,18 +273,41 @@ pub fn remove_dir_safely(dir: &Path) -> Result<(), PublishError> {
     fs::remove_dir_all(&trash).map_err(io(&trash))
 }
 
-/// Writes one file atomically: a temporary sibling, fsynced, renamed over `path`.
-pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> Result<(), PublishError> {
-    let parent = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(parent).map_err(io(parent))?;
+/// The file name of `path` for naming its hidden siblings (staging `.x.tmp-*`, `.x.old-*`,
+/// `.trash-x-*`): a name longer than 120 bytes is cut to its first 64 bytes (on a character
+/// boundary) and 16 hex digits of its SHA-256, so that a name near the file system's limit
+/// of 255 bytes (81 Chinese characters and `.xlsx`) still has room for the decoration.
+fn short_name(path: &Path) -> String {
+    use sha2::{Digest, Sha256};
     let name = path
         .file_name()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}.tmp-"))
-        .tempfile_in(parent)
-        .map_err(io(parent))?;
+    if name.len() <= 120 {
+        return name;
+    }
+    let mut cut = 64;
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let hash = hex::encode(&Sha256::digest(name.as_bytes())[..8]);
+    format!("{}~{hash}", &name[..cut])
+}
+
+/// Writes one file atomically: a temporary sibling, fsynced, renamed over `path`; created
+/// 0666 less the umask, like every other output.
+pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> Result<(), PublishError> {
+    let parent = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(parent).map_err(io(parent))?;
+    let name = short_name(path);
+    let prefix = format!(".{name}.tmp-");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix);
+    // One rule for every output: the umask, as for the report files (a temporary file is
+    // otherwise created 0600, and index.html, the manifest and the run logs would stay so).
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut tmp = builder.tempfile_in(parent).map_err(io(parent))?;
     std::io::Write::write_all(&mut tmp, bytes).map_err(io(path))?;
     tmp.as_file().sync_all().map_err(io(path))?;
     tmp.persist(path).map_err(|e| PublishError::Io {
@@ -319,10 +336,7 @@ pub fn stage_with(
 ) -> Result<PathBuf, PublishError> {
     let parent = dest.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(parent).map_err(io(parent))?;
-    let stem = dest
-        .file_name()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let stem = short_name(dest);
     let tmp = tempfile::Builder::new()
         .prefix(&format!(".{stem}.tmp-"))
         .tempdir_in(parent)

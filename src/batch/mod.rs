@@ -104,6 +104,9 @@ pub struct Options {
     pub pseudonym_key: Option<Vec<u8>>,
     /// Show a progress bar.
     pub progress: bool,
+    /// Set (by the SIGTERM handler) to stop: no new workbook is started, the ones under way
+    /// finish and are recorded, and the run log says what was not started.
+    pub stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// The outcome of one workbook.
@@ -192,9 +195,32 @@ fn changed_at(meta: &std::fs::Metadata) -> Option<SystemTime> {
 
 fn rel_string(rel: &Path) -> String {
     rel.components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .map(|c| name_text(c.as_os_str()))
         .collect::<Vec<_>>()
         .join("/")
+}
+
+/// A file name as text: on Unix each byte that is not UTF-8 becomes `%XX`, so that two
+/// names differing only in such bytes stay two names (a lossy decoding made them one, and
+/// both were refused).
+fn name_text(name: &std::ffi::OsStr) -> String {
+    #[cfg(unix)]
+    {
+        use std::fmt::Write as _;
+        use std::os::unix::ffi::OsStrExt;
+        let mut out = String::new();
+        for chunk in name.as_bytes().utf8_chunks() {
+            out.push_str(chunk.valid());
+            for b in chunk.invalid() {
+                let _ = write!(out, "%{b:02X}");
+            }
+        }
+        out
+    }
+    #[cfg(not(unix))]
+    {
+        name.to_string_lossy().into_owned()
+    }
 }
 
 /// True when `path` ends with a complete zip directory (xlsx, xlsm, xlsb and ods are zips):
@@ -274,10 +300,7 @@ pub fn discover(input: &Path, settle: Duration, shard: Shard) -> Result<Discover
         });
     };
     if input.is_file() {
-        let rel = input
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let rel = input.file_name().map(name_text).unwrap_or_default();
         let modified = std::fs::metadata(input).ok().and_then(|m| changed_at(&m));
         consider(input, rel, modified);
         return Ok(d);
@@ -683,6 +706,12 @@ pub struct RunLog {
     pub failed: usize,
     /// Left for the next run: modified less than the settle time ago.
     pub unsettled: Vec<String>,
+    /// True when the run was stopped (SIGTERM) before every workbook was started.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
+    /// Workbooks a stopped run did not start: the next run takes them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_started: Vec<String>,
     /// What a person should know about the run as a whole (nothing found, everything left
     /// to settle), also logged as warnings.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -777,7 +806,14 @@ pub fn run(
         manifest_path,
         manifest: Mutex::new(manifest),
     };
-    let outcomes = state.all(&discovery.files);
+    let (outcomes, not_started) = state.all(&discovery.files);
+    let interrupted = opts.stop.load(std::sync::atomic::Ordering::SeqCst);
+    if interrupted {
+        tracing::warn!(
+            not_started = not_started.len(),
+            "stopped by SIGTERM: workbooks under way finished, the rest are left for the next run"
+        );
+    }
     if let Ok(m) = state.manifest.lock() {
         m.save(&state.manifest_path)?;
     }
@@ -798,6 +834,8 @@ pub fn run(
         reported: count(Status::Reported),
         skipped: count(Status::Skipped),
         failed: count(Status::Failed),
+        interrupted,
+        not_started,
         warnings: discovery_warnings(input, &discovery, opts.settle),
         unsettled: discovery.unsettled,
         outcomes,
@@ -901,27 +939,37 @@ fn write_run_log(
 
 impl Run<'_> {
     /// Reports (or quarantines) every discovered workbook, in parallel, with a progress bar
-    /// on a terminal.
-    fn all(&self, files: &[Found]) -> Vec<FileOutcome> {
+    /// on a terminal; once [`Options::stop`] is set no workbook is started. The outcomes,
+    /// and the workbooks not started.
+    fn all(&self, files: &[Found]) -> (Vec<FileOutcome>, Vec<String>) {
         let clashes = folder_clashes(files);
         let bar = if self.opts.progress {
             indicatif::ProgressBar::new(files.len() as u64)
         } else {
             indicatif::ProgressBar::hidden()
         };
-        let outcomes = files
+        let done: Vec<Option<FileOutcome>> = files
             .par_iter()
             .map(|f| {
+                if self.opts.stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    return None;
+                }
                 let o = match clashes.get(&f.rel) {
                     Some(reason) => self.fail(f, "", reason.clone(), 0),
                     None => self.one(f),
                 };
                 bar.inc(1);
-                o
+                Some(o)
             })
             .collect();
         bar.finish_and_clear();
-        outcomes
+        let not_started = files
+            .iter()
+            .zip(&done)
+            .filter(|(_, o)| o.is_none())
+            .map(|(f, _)| f.rel.clone())
+            .collect();
+        (done.into_iter().flatten().collect(), not_started)
     }
 }
 

@@ -1443,3 +1443,177 @@ fn control_characters_reach_no_output() {
     }
     assert!(svgs > 0, "no figure written");
 }
+
+/// SIGTERM part-way through a night (one worker, thirty large workbooks): no new workbook is
+/// started, the one under way is finished, the run log is written (interrupted, with what
+/// was not started) and the run exits 143; every report published is complete and the next
+/// run reports exactly the rest.
+#[cfg(unix)]
+#[test]
+fn sigterm_finishes_the_workbook_under_way_writes_the_run_log_and_exits_143() {
+    let t = tempfile::tempdir().unwrap();
+    let (input, output) = (t.path().join("in"), t.path().join("out"));
+    fs::create_dir_all(&input).unwrap();
+    let ids: Vec<String> = (0..400).map(|i| format!("P{i:03}")).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let book = workbook(&ids, true);
+    for n in 0..30 {
+        fs::write(input.join(format!("w{n:02}.xlsx")), &book).unwrap();
+    }
+    let exe = assert_cmd::cargo::cargo_bin("mmreport");
+    let mut child = std::process::Command::new(&exe)
+        .arg("run")
+        .arg("--input")
+        .arg(&input)
+        .arg("--output")
+        .arg(&output)
+        .args(["--settle-seconds", "0"])
+        .env("RAYON_NUM_THREADS", "1")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait for the first workbook to be recorded, then stop the run.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !output.join("manifest.json").exists() {
+        assert!(Instant::now() < deadline, "no workbook reported in 60 s");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let kill = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(143), "{status:?}");
+    let log = run_logs(&output).pop().unwrap();
+    assert_eq!(log["interrupted"], true, "{log}");
+    let reported = log["reported"].as_u64().unwrap();
+    let not_started = log["not_started"].as_array().unwrap().len() as u64;
+    assert!(reported >= 1 && not_started >= 1, "{log}");
+    assert_eq!(reported + not_started, 30, "{log}");
+    assert_consistent(&output);
+    check_no_debris(&output);
+    let out = run(&input, &output, &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let log = run_logs(&output).pop().unwrap();
+    assert_eq!(log["skipped"].as_u64(), Some(reported), "{log}");
+    assert_eq!(log["reported"].as_u64(), Some(not_started), "{log}");
+    for n in 0..30 {
+        assert_complete_report(&output.join(format!("w{n:02}")));
+    }
+}
+
+/// One rule for the permissions of every output: the umask. index.html, the manifest and the
+/// run log (written through temporary files) have the mode of the report files.
+#[cfg(unix)]
+#[test]
+fn every_output_file_follows_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = tempfile::tempdir().unwrap();
+    let (input, output) = (t.path().join("in"), t.path().join("out"));
+    fs::create_dir_all(&input).unwrap();
+    fs::write(input.join("a.xlsx"), good("A")).unwrap();
+    assert_eq!(run(&input, &output, &[]).code, 0);
+    let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let want = mode(&output.join("a/results.json"));
+    // The test runs under an ordinary umask (022 or 002): the reports are group-readable.
+    assert_eq!(want & 0o040, 0o040, "{want:o}");
+    let log = fs::read_dir(output.join("runs"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    for p in [output.join("index.html"), output.join("manifest.json"), log] {
+        assert_eq!(mode(&p), want, "{}", p.display());
+    }
+}
+
+/// A workbook named with 81 Chinese characters (248 bytes with `.xlsx`, near the 255-byte
+/// limit of a file name) is reported, and a broken one of that length is quarantined with
+/// its error page: the hidden staging names are shortened, the full name is kept.
+#[test]
+fn names_near_the_file_system_limit_are_reported_and_quarantined() {
+    let t = tempfile::tempdir().unwrap();
+    let (input, output) = (t.path().join("in"), t.path().join("out"));
+    fs::create_dir_all(&input).unwrap();
+    let long = "骨".repeat(80);
+    let (good_name, bad_name) = (format!("{long}好.xlsx"), format!("{long}坏.xlsx"));
+    assert_eq!(good_name.len(), 248);
+    fs::write(input.join(&good_name), good("A")).unwrap();
+    fs::write(input.join(&bad_name), b"not a workbook").unwrap();
+    let out = run(&input, &output, &[]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_complete_report(&output.join(format!("{long}好")));
+    assert!(output
+        .join("_failed")
+        .join(&bad_name)
+        .join("error.html")
+        .is_file());
+    let m: serde_json::Value =
+        serde_json::from_slice(&fs::read(output.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["entries"][&good_name]["status"], "reported", "{m}");
+    assert_eq!(m["entries"][&bad_name]["status"], "failed", "{m}");
+    // A second forced night replaces the reports (old versions kept) with the same names.
+    let out = run(&input, &output, &["--force"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_complete_report(&output.join(format!("{long}好")));
+    check_no_debris(&output);
+}
+
+/// Two names that are not UTF-8 and differ only in their invalid bytes (`a\xff.xlsx`,
+/// `a\xfe.xlsx`) are two workbooks with two report folders (`a%FF`, `a%FE`), both reported.
+#[cfg(target_os = "linux")]
+#[test]
+fn non_utf8_names_that_decode_alike_are_both_reported() {
+    use std::os::unix::ffi::OsStrExt;
+    let t = tempfile::tempdir().unwrap();
+    let (input, output) = (t.path().join("in"), t.path().join("out"));
+    fs::create_dir_all(&input).unwrap();
+    for name in [&b"a\xff.xlsx"[..], &b"a\xfe.xlsx"[..]] {
+        fs::write(input.join(std::ffi::OsStr::from_bytes(name)), good("A")).unwrap();
+    }
+    let out = run(&input, &output, &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let log = run_logs(&output).pop().unwrap();
+    assert_eq!(
+        statuses(&log),
+        [("a%FE.xlsx", "reported"), ("a%FF.xlsx", "reported")]
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+    assert_complete_report(&output.join("a%FE"));
+    assert_complete_report(&output.join("a%FF"));
+}
+
+/// The folder lock covers the folder whatever the shard: while a shard runs (it holds
+/// `.mmreport.lock` shared) an unsharded run exits 3, and while an unsharded run holds it
+/// exclusively a shard exits 3; two shards of one array run side by side.
+#[test]
+fn sharded_and_unsharded_runs_never_share_the_folder() {
+    use fs4::FileExt;
+    let t = tempfile::tempdir().unwrap();
+    let (input, output) = (t.path().join("in"), t.path().join("out"));
+    fs::create_dir_all(&input).unwrap();
+    fs::create_dir_all(&output).unwrap();
+    fs::write(input.join("a.xlsx"), good("A")).unwrap();
+    let open = || {
+        fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(output.join(".mmreport.lock"))
+            .unwrap()
+    };
+    let shard_running = open();
+    FileExt::lock_shared(&shard_running).unwrap();
+    assert_eq!(run(&input, &output, &[]).code, 3);
+    // Another shard of the same array is not held back.
+    assert_eq!(run(&input, &output, &["--shard", "1/2"]).code, 0);
+    FileExt::unlock(&shard_running).unwrap();
+    let whole_running = open();
+    FileExt::lock(&whole_running).unwrap();
+    let out = run(&input, &output, &["--shard", "0/2"]);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    FileExt::unlock(&whole_running).unwrap();
+    assert_eq!(run(&input, &output, &[]).code, 0);
+}
