@@ -2858,3 +2858,169 @@ mod high_risk_definition {
         assert_eq!((row.n, row.missing), (15, 17));
     }
 }
+
+// ------------------------------------------------------------------------------------------
+// CTCAE v6.0 (ctcae_version = "ctcae6")
+
+mod ctcae6 {
+    use super::*;
+    use ctcae::grade;
+
+    fn cfg6() -> RulesConfig {
+        RulesConfig::from_toml_str("ctcae_version = \"ctcae6\"\n").unwrap()
+    }
+
+    fn g(term: LabTerm, v: f64, sex: Option<Sex>, base: Option<f64>) -> Option<u8> {
+        grade(term, v, sex, base, &cfg6()).grade
+    }
+
+    #[test]
+    fn thrombocytopenia_below_lln_75_50_10() {
+        let m = Some(Sex::Male);
+        for (v, want) in [
+            (100.0, 0),
+            (99.9, 1),
+            (75.0, 1),
+            (74.9, 2),
+            (50.0, 2),
+            (49.9, 3),
+            (10.0, 3),
+            (9.9, 4),
+        ] {
+            assert_eq!(g(LabTerm::Platelets, v, m, None), Some(want), "{v}");
+        }
+        // v5 grade 4 is < 25: 20 is grade 3 under v6, 4 under v5
+        assert_eq!(g(LabTerm::Platelets, 20.0, m, None), Some(3));
+        assert_eq!(
+            grade(LabTerm::Platelets, 20.0, m, None, &cfg()).grade,
+            Some(4)
+        );
+        let r = grade(LabTerm::Platelets, 20.0, m, None, &cfg6());
+        assert_eq!(r.rule, ctcae::THROMBOCYTOPENIA_V6);
+        assert_eq!(
+            LabTerm::Platelets.ctcae_term_in(cfg6().ctcae_version),
+            "Thrombocytopenia"
+        );
+    }
+
+    #[test]
+    fn neutrophils_fixed_cutoffs_1_5_1_0_0_5_0_1() {
+        for (v, want) in [
+            (1.5, 0),
+            (1.49, 1),
+            (1.0, 1),
+            (0.99, 2),
+            (0.5, 2),
+            (0.49, 3),
+            (0.1, 3),
+            (0.09, 4),
+        ] {
+            // no LLN needed: gradable with the sex unknown
+            assert_eq!(g(LabTerm::Neutrophils, v, None, None), Some(want), "{v}");
+        }
+        // v5: 1.8 is grade 1 (below the LLN 2.0), v6 grade 0
+        assert_eq!(
+            g(LabTerm::Neutrophils, 1.8, Some(Sex::Female), None),
+            Some(0)
+        );
+        assert_eq!(
+            grade(LabTerm::Neutrophils, 1.8, Some(Sex::Female), None, &cfg()).grade,
+            Some(1)
+        );
+    }
+
+    #[test]
+    fn anemia_and_wbc_keep_v5_grades() {
+        for (term, values) in [
+            (LabTerm::Hemoglobin, [131.0, 129.9, 100.0, 99.9, 80.0, 79.9]),
+            (LabTerm::Wbc, [4.0, 3.9, 3.0, 2.9, 1.0, 0.9]),
+        ] {
+            for v in values {
+                let m = Some(Sex::Male);
+                assert_eq!(
+                    g(term, v, m, None),
+                    grade(term, v, m, None, &cfg()).grade,
+                    "{term:?} {v}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn creatinine_baseline_criteria_only_below_the_lln() {
+        let m = Some(Sex::Male); // ULN 111, LLN 53 µmol/L
+                                 // baseline 50 (below the LLN): > 1.5 x baseline = grade 2 although below the ULN
+        assert_eq!(g(LabTerm::Creatinine, 76.0, m, Some(50.0)), Some(2));
+        assert_eq!(g(LabTerm::Creatinine, 75.0, m, Some(50.0)), Some(0));
+        assert_eq!(g(LabTerm::Creatinine, 151.0, m, Some(50.0)), Some(3));
+        // baseline 60 (normal): ULN criteria only under v6, baseline criteria under v5
+        assert_eq!(g(LabTerm::Creatinine, 100.0, m, Some(60.0)), Some(0));
+        assert_eq!(
+            grade(LabTerm::Creatinine, 100.0, m, Some(60.0), &cfg()).grade,
+            Some(2)
+        );
+        let r = grade(LabTerm::Creatinine, 100.0, m, Some(60.0), &cfg6());
+        assert!(
+            r.basis.contains("baseline not below the LLN"),
+            "{}",
+            r.basis
+        );
+        // ULN criteria unchanged: > 1.5 x 111 = 166.5
+        assert_eq!(g(LabTerm::Creatinine, 167.0, m, None), Some(2));
+        assert_eq!(g(LabTerm::Creatinine, 166.5, m, None), Some(1));
+    }
+
+    #[test]
+    fn recorded_platelet_terms_become_thrombocytopenia() {
+        let idx = ctcae::TermIndex::new(&cfg6());
+        assert_eq!(
+            idx.lookup("血小板减少").as_deref(),
+            Some("Thrombocytopenia")
+        );
+        assert_eq!(
+            idx.lookup("Platelet count decreased").as_deref(),
+            Some("Thrombocytopenia")
+        );
+        assert_eq!(
+            idx.lookup("thrombocytopenia").as_deref(),
+            Some("Thrombocytopenia")
+        );
+        assert_eq!(idx.lookup("贫血").as_deref(), Some("Anemia"));
+        let v5 = ctcae::TermIndex::new(&cfg());
+        assert_eq!(
+            v5.lookup("血小板减少").as_deref(),
+            Some("Platelet count decreased")
+        );
+    }
+
+    /// The bundled example under CTCAE v6: one config change; the AE table and Methods say so.
+    #[test]
+    fn example_under_ctcae6() {
+        let mut loaded =
+            mmreport::config::Config::with_override("[rules]\nctcae_version = \"ctcae6\"\n", "t")
+                .unwrap();
+        loaded.config.dates.data_cutoff = "2022-12-09".to_string().try_into().unwrap();
+        let ctx = mmreport::pipeline::Context::new(loaded, "2022-12-09".parse().unwrap());
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/bendamustine-32.xlsx");
+        let out =
+            mmreport::pipeline::process(&std::fs::read(path).unwrap(), "b.xlsx", &ctx).unwrap();
+        let res = &out.results;
+        assert_eq!(res.validation.summary["ctcae_version"], "ctcae6");
+        assert!(res.analyses.methods.en.contains("CTCAE version 6.0"));
+        let terms: Vec<&str> = res
+            .analyses
+            .adverse_events
+            .iter()
+            .map(|r| r.term.as_str())
+            .collect();
+        assert!(terms.contains(&"Thrombocytopenia"), "{terms:?}");
+        assert!(!terms.contains(&"Platelet count decreased"), "{terms:?}");
+        let thr = res
+            .analyses
+            .adverse_events
+            .iter()
+            .find(|r| r.term == "Thrombocytopenia")
+            .unwrap();
+        assert_eq!(thr.category, "hematologic");
+    }
+}
