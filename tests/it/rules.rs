@@ -2514,6 +2514,31 @@ mod refractoriness {
         xlsx(&[("patients", sheet)])
     }
 
+    /// `mmreport check` explains each patient's classifications with the basis.
+    #[test]
+    fn check_explains_each_patient() {
+        let bytes = refractoriness_workbook();
+        let out = mmreport::pipeline::process(&bytes, "r.xlsx", &crate::util::ctx()).unwrap();
+        let text = mmreport::render::text::check_report(&out.results);
+        assert!(text.contains("Classification by patient:"), "{text}");
+        assert!(
+            text.contains(
+                "  A2 refractoriness: triple_class - triple_class: refractory to PI (bortezomib, \
+                 carfilzomib), IMiD (lenalidomide, pomalidomide), anti-CD38 (daratumumab); \
+                 penta-refractory"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("  A4 refractoriness: not derivable - not derivable: refractory to PI"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  A1 high risk (imwg2016): not derivable - not derivable (IMWG 2016)"),
+            "{text}"
+        );
+    }
+
     /// End to end: results.json classes, the unknown drug's finding at its cell, Table 1
     /// rows and ADSL flags.
     #[test]
