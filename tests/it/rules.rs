@@ -3049,3 +3049,99 @@ mod ctcae6 {
         assert_eq!(thr.category, "hematologic");
     }
 }
+
+// ------------------------------------------------------------------------------------------
+// MRD (IMWG 2016): negativity rate over the evaluable patients, among >= CR, sustained
+
+mod mrd {
+    use crate::util::*;
+
+    /// Assessments: M1 negatives 365 days apart (sustained), M2 364 days apart, M3 a positive
+    /// between negatives, M4 positive only, M5 no MRD ("" = empty cell).
+    const ROWS: [[&str; 7]; 9] = [
+        ["M1", "2020-03-01", "2", "CR", "阴性", "10^-5", "NGF"],
+        ["M1", "2021-03-01", "4", "CR", "MRD-", "10^-5", "NGF"],
+        ["M2", "2020-03-01", "2", "VGPR", "negative", "10^-6", "NGS"],
+        ["M2", "2021-02-28", "4", "CR", "negative", "10^-6", "NGS"],
+        ["M3", "2020-03-01", "2", "PR", "negative", "", "二代流式"],
+        ["M3", "2020-09-01", "3", "PR", "positive", "", "二代流式"],
+        ["M3", "2021-06-01", "4", "PR", "negative", "", "二代流式"],
+        ["M4", "2020-03-01", "2", "CR", "阳性", "", ""],
+        ["M5", "2020-03-01", "2", "PR", "", "", ""],
+    ];
+
+    fn assessments() -> Vec<Vec<C<'static>>> {
+        let header = [
+            "patient_id",
+            "assessment_date",
+            "after_cycle",
+            "response",
+            "MRD",
+            "MRD敏感度",
+            "MRD方法",
+        ];
+        let cell = |x: &'static str| if x.is_empty() { E } else { S(x) };
+        std::iter::once(header.iter().map(|h| S(h)).collect())
+            .chain(ROWS.iter().map(|r| {
+                vec![
+                    S(r[0]),
+                    D(r[1]),
+                    N(r[2].parse().unwrap()),
+                    S(r[3]),
+                    cell(r[4]),
+                    cell(r[5]),
+                    cell(r[6]),
+                ]
+            }))
+            .collect()
+    }
+
+    fn workbook() -> Vec<u8> {
+        let p = |id: &'static str| -> Vec<C<'static>> {
+            vec![S(id), D("2020-01-01"), N(4.0), D("2022-01-01")]
+        };
+        let patients: Vec<Vec<C<'_>>> = vec![
+            vec![
+                S("patient_id"),
+                S("index_date"),
+                S("cycles_completed"),
+                S("last_followup_date"),
+            ],
+            p("M1"),
+            p("M2"),
+            p("M3"),
+            p("M4"),
+            p("M5"),
+        ];
+        let assessments = assessments();
+        xlsx(&[("patients", patients), ("assessments", assessments)])
+    }
+
+    #[test]
+    fn negativity_rates_with_exact_ci() {
+        let out = mmreport::pipeline::process(&workbook(), "m.xlsx", &ctx()).unwrap();
+        let m = out.results.analyses.response.mrd.as_ref().unwrap();
+        assert_eq!(m.tested, 4);
+        assert_eq!((m.negative.k, m.negative.n), (3, 5));
+        // binom.test(3, 5)$conf.int
+        let ci = m.negative.ci;
+        assert!((ci[0].unwrap() - 0.146_632_8).abs() < 1e-6, "{ci:?}");
+        assert!((ci[1].unwrap() - 0.947_255_0).abs() < 1e-6, "{ci:?}");
+        assert_eq!((m.negative_among_cr.k, m.negative_among_cr.n), (2, 3));
+        assert_eq!((m.sustained.k, m.sustained.n), (1, 5));
+        assert_eq!(m.negative_by_method.get("NGF"), Some(&2));
+        assert_eq!(m.negative_by_method.get("NGS"), Some(&1));
+        assert_eq!(m.negative_by_sensitivity.get("1e-5"), Some(&1));
+        assert_eq!(m.negative_by_sensitivity.get("1e-6"), Some(&1));
+        assert_eq!(m.negative_by_sensitivity.get("unknown"), Some(&1));
+    }
+
+    #[test]
+    fn no_mrd_column_no_section() {
+        let out = mmreport::pipeline::process(&crate::snapshot::small_cohort(), "s.xlsx", &ctx())
+            .unwrap();
+        assert!(out.results.analyses.response.mrd.is_none());
+        let json = serde_json::to_string(&out.results).unwrap();
+        assert!(!json.contains("\"mrd\""));
+    }
+}
