@@ -493,6 +493,7 @@ fn fixture_response() -> ResponseSection {
             median: None,
             ci: [Some(8.0), None],
         },
+        mrd: None,
     }
 }
 

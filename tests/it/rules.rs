@@ -2514,6 +2514,31 @@ mod refractoriness {
         xlsx(&[("patients", sheet)])
     }
 
+    /// `mmreport check` explains each patient's classifications with the basis.
+    #[test]
+    fn check_explains_each_patient() {
+        let bytes = refractoriness_workbook();
+        let out = mmreport::pipeline::process(&bytes, "r.xlsx", &crate::util::ctx()).unwrap();
+        let text = mmreport::render::text::check_report(&out.results);
+        assert!(text.contains("Classification by patient:"), "{text}");
+        assert!(
+            text.contains(
+                "  A2 refractoriness: triple_class - triple_class: refractory to PI (bortezomib, \
+                 carfilzomib), IMiD (lenalidomide, pomalidomide), anti-CD38 (daratumumab); \
+                 penta-refractory"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("  A4 refractoriness: not derivable - not derivable: refractory to PI"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  A1 high risk (imwg2016): not derivable - not derivable (IMWG 2016)"),
+            "{text}"
+        );
+    }
+
     /// End to end: results.json classes, the unknown drug's finding at its cell, Table 1
     /// rows and ADSL flags.
     #[test]
@@ -2856,5 +2881,267 @@ mod high_risk_definition {
             (15, 0, 17)
         );
         assert_eq!((row.n, row.missing), (15, 17));
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// CTCAE v6.0 (ctcae_version = "ctcae6")
+
+mod ctcae6 {
+    use super::*;
+    use ctcae::grade;
+
+    fn cfg6() -> RulesConfig {
+        RulesConfig::from_toml_str("ctcae_version = \"ctcae6\"\n").unwrap()
+    }
+
+    fn g(term: LabTerm, v: f64, sex: Option<Sex>, base: Option<f64>) -> Option<u8> {
+        grade(term, v, sex, base, &cfg6()).grade
+    }
+
+    #[test]
+    fn thrombocytopenia_below_lln_75_50_10() {
+        let m = Some(Sex::Male);
+        for (v, want) in [
+            (100.0, 0),
+            (99.9, 1),
+            (75.0, 1),
+            (74.9, 2),
+            (50.0, 2),
+            (49.9, 3),
+            (10.0, 3),
+            (9.9, 4),
+        ] {
+            assert_eq!(g(LabTerm::Platelets, v, m, None), Some(want), "{v}");
+        }
+        // v5 grade 4 is < 25: 20 is grade 3 under v6, 4 under v5
+        assert_eq!(g(LabTerm::Platelets, 20.0, m, None), Some(3));
+        assert_eq!(
+            grade(LabTerm::Platelets, 20.0, m, None, &cfg()).grade,
+            Some(4)
+        );
+        let r = grade(LabTerm::Platelets, 20.0, m, None, &cfg6());
+        assert_eq!(r.rule, ctcae::THROMBOCYTOPENIA_V6);
+        assert_eq!(
+            LabTerm::Platelets.ctcae_term_in(cfg6().ctcae_version),
+            "Thrombocytopenia"
+        );
+    }
+
+    #[test]
+    fn neutrophils_fixed_cutoffs_1_5_1_0_0_5_0_1() {
+        for (v, want) in [
+            (1.5, 0),
+            (1.49, 1),
+            (1.0, 1),
+            (0.99, 2),
+            (0.5, 2),
+            (0.49, 3),
+            (0.1, 3),
+            (0.09, 4),
+        ] {
+            // no LLN needed: gradable with the sex unknown
+            assert_eq!(g(LabTerm::Neutrophils, v, None, None), Some(want), "{v}");
+        }
+        // v5: 1.8 is grade 1 (below the LLN 2.0), v6 grade 0
+        assert_eq!(
+            g(LabTerm::Neutrophils, 1.8, Some(Sex::Female), None),
+            Some(0)
+        );
+        assert_eq!(
+            grade(LabTerm::Neutrophils, 1.8, Some(Sex::Female), None, &cfg()).grade,
+            Some(1)
+        );
+    }
+
+    #[test]
+    fn anemia_and_wbc_keep_v5_grades() {
+        for (term, values) in [
+            (LabTerm::Hemoglobin, [131.0, 129.9, 100.0, 99.9, 80.0, 79.9]),
+            (LabTerm::Wbc, [4.0, 3.9, 3.0, 2.9, 1.0, 0.9]),
+        ] {
+            for v in values {
+                let m = Some(Sex::Male);
+                assert_eq!(
+                    g(term, v, m, None),
+                    grade(term, v, m, None, &cfg()).grade,
+                    "{term:?} {v}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn creatinine_baseline_criteria_only_below_the_lln() {
+        let m = Some(Sex::Male); // ULN 111, LLN 53 µmol/L
+                                 // baseline 50 (below the LLN): > 1.5 x baseline = grade 2 although below the ULN
+        assert_eq!(g(LabTerm::Creatinine, 76.0, m, Some(50.0)), Some(2));
+        assert_eq!(g(LabTerm::Creatinine, 75.0, m, Some(50.0)), Some(0));
+        assert_eq!(g(LabTerm::Creatinine, 151.0, m, Some(50.0)), Some(3));
+        // baseline 60 (normal): ULN criteria only under v6, baseline criteria under v5
+        assert_eq!(g(LabTerm::Creatinine, 100.0, m, Some(60.0)), Some(0));
+        assert_eq!(
+            grade(LabTerm::Creatinine, 100.0, m, Some(60.0), &cfg()).grade,
+            Some(2)
+        );
+        let r = grade(LabTerm::Creatinine, 100.0, m, Some(60.0), &cfg6());
+        assert!(
+            r.basis.contains("baseline not below the LLN"),
+            "{}",
+            r.basis
+        );
+        // ULN criteria unchanged: > 1.5 x 111 = 166.5
+        assert_eq!(g(LabTerm::Creatinine, 167.0, m, None), Some(2));
+        assert_eq!(g(LabTerm::Creatinine, 166.5, m, None), Some(1));
+    }
+
+    #[test]
+    fn recorded_platelet_terms_become_thrombocytopenia() {
+        let idx = ctcae::TermIndex::new(&cfg6());
+        assert_eq!(
+            idx.lookup("血小板减少").as_deref(),
+            Some("Thrombocytopenia")
+        );
+        assert_eq!(
+            idx.lookup("Platelet count decreased").as_deref(),
+            Some("Thrombocytopenia")
+        );
+        assert_eq!(
+            idx.lookup("thrombocytopenia").as_deref(),
+            Some("Thrombocytopenia")
+        );
+        assert_eq!(idx.lookup("贫血").as_deref(), Some("Anemia"));
+        let v5 = ctcae::TermIndex::new(&cfg());
+        assert_eq!(
+            v5.lookup("血小板减少").as_deref(),
+            Some("Platelet count decreased")
+        );
+    }
+
+    /// The bundled example under CTCAE v6: one config change; the AE table and Methods say so.
+    #[test]
+    fn example_under_ctcae6() {
+        let mut loaded =
+            mmreport::config::Config::with_override("[rules]\nctcae_version = \"ctcae6\"\n", "t")
+                .unwrap();
+        loaded.config.dates.data_cutoff = "2022-12-09".to_string().try_into().unwrap();
+        let ctx = mmreport::pipeline::Context::new(loaded, "2022-12-09".parse().unwrap());
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/bendamustine-32.xlsx");
+        let out =
+            mmreport::pipeline::process(&std::fs::read(path).unwrap(), "b.xlsx", &ctx).unwrap();
+        let res = &out.results;
+        assert_eq!(res.validation.summary["ctcae_version"], "ctcae6");
+        assert!(res.analyses.methods.en.contains("CTCAE version 6.0"));
+        let terms: Vec<&str> = res
+            .analyses
+            .adverse_events
+            .iter()
+            .map(|r| r.term.as_str())
+            .collect();
+        assert!(terms.contains(&"Thrombocytopenia"), "{terms:?}");
+        assert!(!terms.contains(&"Platelet count decreased"), "{terms:?}");
+        let thr = res
+            .analyses
+            .adverse_events
+            .iter()
+            .find(|r| r.term == "Thrombocytopenia")
+            .unwrap();
+        assert_eq!(thr.category, "hematologic");
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// MRD (IMWG 2016): negativity rate over the evaluable patients, among >= CR, sustained
+
+mod mrd {
+    use crate::util::*;
+
+    /// Assessments: M1 negatives 365 days apart (sustained), M2 364 days apart, M3 a positive
+    /// between negatives, M4 positive only, M5 no MRD ("" = empty cell).
+    const ROWS: [[&str; 7]; 9] = [
+        ["M1", "2020-03-01", "2", "CR", "阴性", "10^-5", "NGF"],
+        ["M1", "2021-03-01", "4", "CR", "MRD-", "10^-5", "NGF"],
+        ["M2", "2020-03-01", "2", "VGPR", "negative", "10^-6", "NGS"],
+        ["M2", "2021-02-28", "4", "CR", "negative", "10^-6", "NGS"],
+        ["M3", "2020-03-01", "2", "PR", "negative", "", "二代流式"],
+        ["M3", "2020-09-01", "3", "PR", "positive", "", "二代流式"],
+        ["M3", "2021-06-01", "4", "PR", "negative", "", "二代流式"],
+        ["M4", "2020-03-01", "2", "CR", "阳性", "", ""],
+        ["M5", "2020-03-01", "2", "PR", "", "", ""],
+    ];
+
+    fn assessments() -> Vec<Vec<C<'static>>> {
+        let header = [
+            "patient_id",
+            "assessment_date",
+            "after_cycle",
+            "response",
+            "MRD",
+            "MRD敏感度",
+            "MRD方法",
+        ];
+        let cell = |x: &'static str| if x.is_empty() { E } else { S(x) };
+        std::iter::once(header.iter().map(|h| S(h)).collect())
+            .chain(ROWS.iter().map(|r| {
+                vec![
+                    S(r[0]),
+                    D(r[1]),
+                    N(r[2].parse().unwrap()),
+                    S(r[3]),
+                    cell(r[4]),
+                    cell(r[5]),
+                    cell(r[6]),
+                ]
+            }))
+            .collect()
+    }
+
+    fn workbook() -> Vec<u8> {
+        let p = |id: &'static str| -> Vec<C<'static>> {
+            vec![S(id), D("2020-01-01"), N(4.0), D("2022-01-01")]
+        };
+        let patients: Vec<Vec<C<'_>>> = vec![
+            vec![
+                S("patient_id"),
+                S("index_date"),
+                S("cycles_completed"),
+                S("last_followup_date"),
+            ],
+            p("M1"),
+            p("M2"),
+            p("M3"),
+            p("M4"),
+            p("M5"),
+        ];
+        let assessments = assessments();
+        xlsx(&[("patients", patients), ("assessments", assessments)])
+    }
+
+    #[test]
+    fn negativity_rates_with_exact_ci() {
+        let out = mmreport::pipeline::process(&workbook(), "m.xlsx", &ctx()).unwrap();
+        let m = out.results.analyses.response.mrd.as_ref().unwrap();
+        assert_eq!(m.tested, 4);
+        assert_eq!((m.negative.k, m.negative.n), (3, 5));
+        // binom.test(3, 5)$conf.int
+        let ci = m.negative.ci;
+        assert!((ci[0].unwrap() - 0.146_632_8).abs() < 1e-6, "{ci:?}");
+        assert!((ci[1].unwrap() - 0.947_255_0).abs() < 1e-6, "{ci:?}");
+        assert_eq!((m.negative_among_cr.k, m.negative_among_cr.n), (2, 3));
+        assert_eq!((m.sustained.k, m.sustained.n), (1, 5));
+        assert_eq!(m.negative_by_method.get("NGF"), Some(&2));
+        assert_eq!(m.negative_by_method.get("NGS"), Some(&1));
+        assert_eq!(m.negative_by_sensitivity.get("1e-5"), Some(&1));
+        assert_eq!(m.negative_by_sensitivity.get("1e-6"), Some(&1));
+        assert_eq!(m.negative_by_sensitivity.get("unknown"), Some(&1));
+    }
+
+    #[test]
+    fn no_mrd_column_no_section() {
+        let out = mmreport::pipeline::process(&crate::snapshot::small_cohort(), "s.xlsx", &ctx())
+            .unwrap();
+        assert!(out.results.analyses.response.mrd.is_none());
+        let json = serde_json::to_string(&out.results).unwrap();
+        assert!(!json.contains("\"mrd\""));
     }
 }

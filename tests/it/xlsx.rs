@@ -451,6 +451,7 @@ fn fixture_response() -> ResponseSection {
             median: None,
             ci: [Some(4.0), None],
         },
+        mrd: None,
     }
 }
 

@@ -430,6 +430,15 @@ pub struct Assessment {
     /// mg/L.
     pub uninvolved_flc: Option<Val<f64>>,
     pub immunofixation_negative: Option<Val<bool>>,
+    /// MRD result: `negative` or `positive`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mrd: Option<Val<String>>,
+    /// MRD sensitivity (`1e-5`, `1e-6`, or as written).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mrd_sensitivity: Option<Val<String>>,
+    /// MRD method (`NGF`, `NGS`, or as written).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mrd_method: Option<Val<String>>,
     pub bm_plasma_cell_pct: Option<Val<f64>>,
     /// cm².
     pub plasmacytoma_spd: Option<Val<f64>>,

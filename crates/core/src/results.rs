@@ -372,6 +372,28 @@ pub struct ResponseSection {
     pub time_to_response: KmMedian,
     /// Among responders: KM of duration of response.
     pub duration_of_response: KmMedian,
+    /// MRD (IMWG 2016); absent when no assessment has an MRD result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mrd: Option<MrdSection>,
+}
+
+/// MRD negativity (IMWG 2016; intention to treat over the response-evaluable patients).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MrdSection {
+    /// Evaluable patients with at least one MRD result.
+    pub tested: usize,
+    /// MRD-negative at any assessment, over all response-evaluable patients.
+    pub negative: Rate,
+    /// MRD-negative among the evaluable patients with best response >= CR.
+    pub negative_among_cr: Rate,
+    /// Sustained MRD negativity (consecutive negative results spanning >= 365 days), over
+    /// all response-evaluable patients.
+    pub sustained: Rate,
+    /// Negative results by method (`NGF`, `NGS`, as written, or `unknown`): patients.
+    pub negative_by_method: std::collections::BTreeMap<String, usize>,
+    /// Negative results by sensitivity (`1e-5`, `1e-6`, as written, or `unknown`): patients.
+    pub negative_by_sensitivity: std::collections::BTreeMap<String, usize>,
 }
 
 /// One KM table row (survfit conventions).

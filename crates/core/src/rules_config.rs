@@ -44,12 +44,16 @@ pub enum CtcaeVersion {
     /// NCI CTCAE v5.0 (2017).
     #[serde(rename = "ctcae5")]
     Ctcae5,
+    /// NCI CTCAE v6.0 (2025); thresholds in `[ctcae6]`.
+    #[serde(rename = "ctcae6")]
+    Ctcae6,
 }
 
 impl CtcaeVersion {
     pub fn as_str(&self) -> &'static str {
         match self {
             CtcaeVersion::Ctcae5 => "ctcae5",
+            CtcaeVersion::Ctcae6 => "ctcae6",
         }
     }
 }
@@ -148,6 +152,8 @@ pub struct RulesConfig {
     pub diagnosis: DiagnosisConfig,
     pub response: ResponseConfig,
     pub ctcae: CtcaeConfig,
+    /// NCI CTCAE v6.0 (2025), used when `ctcae_version = "ctcae6"`.
+    pub ctcae6: CtcaeConfig,
     pub staging: StagingConfig,
     pub high_risk_2025: HighRisk2025Config,
     pub refractoriness: RefractorinessConfig,
@@ -252,6 +258,9 @@ pub struct DecreasedTermConfig {
     pub lln_female: Option<f64>,
     #[serde(default)]
     pub lln_male: Option<f64>,
+    /// A fixed grade-1 cut-off instead of the LLN (CTCAE v6 neutrophils: < 1.5 × 10^9/L).
+    #[serde(default)]
+    pub g1_below: Option<f64>,
     pub g2_below: f64,
     pub g3_below: f64,
     #[serde(default)]
@@ -271,6 +280,13 @@ pub struct CreatinineTermConfig {
     pub g4_uln_multiple: f64,
     pub g2_baseline_multiple: f64,
     pub g3_baseline_multiple: f64,
+    /// CTCAE v6: the `× baseline` criteria apply only when the baseline is below the LLN.
+    #[serde(default)]
+    pub baseline_criteria_below_lln_only: bool,
+    #[serde(default)]
+    pub lln_female: Option<f64>,
+    #[serde(default)]
+    pub lln_male: Option<f64>,
 }
 
 /// NCI CTCAE v5.0 (2017).
@@ -357,9 +373,20 @@ pub struct PlausibilityConfig {
 pub struct AeTermsConfig {
     pub known: Vec<String>,
     pub map: BTreeMap<String, String>,
+    /// CTCAE v5 terms renamed in v6 (applied under `ctcae_version = "ctcae6"`).
+    #[serde(default)]
+    pub v6_renames: BTreeMap<String, String>,
 }
 
 impl RulesConfig {
+    /// The lab-grading thresholds of the configured CTCAE version.
+    pub fn ctcae_table(&self) -> &CtcaeConfig {
+        match self.ctcae_version {
+            CtcaeVersion::Ctcae5 => &self.ctcae,
+            CtcaeVersion::Ctcae6 => &self.ctcae6,
+        }
+    }
+
     /// Parses a rules configuration merged over `config/rules.toml`, the one source of the
     /// defaults: tables merge key by key (as a site config merges over the built-in one), any
     /// other value replaces the default (a given `ae_terms.known` list replaces the list).
@@ -390,18 +417,22 @@ impl RulesConfig {
                 "response.confirmation_assessments must be at least 1".into(),
             ));
         }
-        for (name, t) in [
-            ("wbc", &self.ctcae.wbc),
-            ("neutrophils", &self.ctcae.neutrophils),
-            ("lymphocytes", &self.ctcae.lymphocytes),
-            ("platelets", &self.ctcae.platelets),
-            ("hemoglobin", &self.ctcae.hemoglobin),
-        ] {
-            let g4 = t.g4_below.unwrap_or(f64::NEG_INFINITY);
-            if !(g4 <= t.g3_below && t.g3_below <= t.g2_below) {
-                return Err(RulesConfigError::Invalid(format!(
-                    "ctcae.{name}: cut-offs must satisfy g4_below <= g3_below <= g2_below"
-                )));
+        for (table, c) in [("ctcae", &self.ctcae), ("ctcae6", &self.ctcae6)] {
+            for (name, t) in [
+                ("wbc", &c.wbc),
+                ("neutrophils", &c.neutrophils),
+                ("lymphocytes", &c.lymphocytes),
+                ("platelets", &c.platelets),
+                ("hemoglobin", &c.hemoglobin),
+            ] {
+                let g4 = t.g4_below.unwrap_or(f64::NEG_INFINITY);
+                let g1 = t.g1_below.unwrap_or(f64::INFINITY);
+                if !(g4 <= t.g3_below && t.g3_below <= t.g2_below && t.g2_below <= g1) {
+                    return Err(RulesConfigError::Invalid(format!(
+                        "{table}.{name}: cut-offs must satisfy g4_below <= g3_below <= \
+                         g2_below <= g1_below"
+                    )));
+                }
             }
         }
         let rf = &self.refractoriness;

@@ -120,6 +120,20 @@ impl Ctx<'_> {
     }
 }
 
+/// The label suffix of the adverse-event captions for the CTCAE version the rules used:
+/// `""` for v5 (the labels' unsuffixed text), `_ctcae6` for v6.
+pub fn ctcae_suffix(r: &crate::results::Results) -> &'static str {
+    match r
+        .validation
+        .summary
+        .get("ctcae_version")
+        .and_then(|v| v.as_str())
+    {
+        Some("ctcae6") => "_ctcae6",
+        _ => "",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -53,6 +53,7 @@ pub fn check_report(r: &Results) -> String {
             );
         }
     }
+    classifications(&mut s, r);
     if !r.cohort.excluded.is_empty() {
         let _ = writeln!(s, "\nExcluded from the analysis:");
         for e in &r.cohort.excluded {
@@ -60,4 +61,44 @@ pub fn check_report(r: &Results) -> String {
         }
     }
     s
+}
+
+/// Each patient's high-risk status (configured definition) and, when the workbook has
+/// refractoriness inputs, refractoriness class, with the basis: why, or what is missing.
+fn classifications(s: &mut String, r: &Results) {
+    if r.validation.high_risk.is_empty() && r.validation.refractoriness.is_empty() {
+        return;
+    }
+    let yn = |b: Option<bool>| match b {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "not derivable",
+    };
+    let _ = writeln!(s, "\nClassification by patient:");
+    let refr: BTreeMap<&str, &crate::results::RefractorinessRow> = r
+        .validation
+        .refractoriness
+        .iter()
+        .filter(|x| x.class.is_some() || x.penta.is_some() || !x.refractory_classes.is_empty())
+        .map(|x| (x.patient_id.as_str(), x))
+        .collect();
+    for h in &r.validation.high_risk {
+        let _ = writeln!(
+            s,
+            "  {} high risk ({}): {} - {}",
+            h.patient_id,
+            h.definition,
+            yn(h.high_risk),
+            h.basis
+        );
+        if let Some(x) = refr.get(h.patient_id.as_str()) {
+            let _ = writeln!(
+                s,
+                "  {} refractoriness: {} - {}",
+                h.patient_id,
+                x.class.as_deref().unwrap_or("not derivable"),
+                x.basis
+            );
+        }
+    }
 }

@@ -1,5 +1,5 @@
-//! CTCAE v5.0 grading (rule set `ctcae5`; NCI, Common Terminology Criteria for Adverse
-//! Events v5.0, 2017) of the lab rows (WBC, neutrophils, lymphocytes, platelets, Hb,
+//! CTCAE grading (rule set `ctcae5`: NCI CTCAE v5.0, 2017; or `ctcae6`: NCI CTCAE v6.0,
+//! 2025, by `rules.ctcae_version`, thresholds `[ctcae]` / `[ctcae6]`) of the lab rows (WBC, neutrophils, lymphocytes, platelets, Hb,
 //! creatinine), with the baseline grade from the last draw on or before `index_date` and the
 //! worst post-baseline grade per patient; and the mapping of recorded AE terms to CTCAE terms.
 //!
@@ -10,7 +10,7 @@
 //! Creatinine increased uses the `× baseline` criteria when a baseline draw exists, the ULN
 //! criteria always, and takes the higher grade; the `basis` says which were used.
 
-use super::config::{DecreasedTermConfig, RulesConfig};
+use super::config::{CtcaeVersion, DecreasedTermConfig, RulesConfig};
 use super::{finding, gt, lt, Num, RuleInfo};
 use crate::model::{AdverseEvent, Date, Finding, LabDraw, Patient, Severity, Sex, Val};
 use serde::Serialize;
@@ -47,6 +47,64 @@ pub const GRADE_OUT_OF_RANGE: &str = "ctcae5.grade.out_of_range";
 pub const UNDATED_LABS: &str = "ctcae5.labs.undated";
 
 const SRC: &str = "NCI CTCAE v5.0 (2017)";
+const SRC6: &str = "NCI CTCAE v6.0 (2025); thresholds checked against pharmaverse admiral \
+                    data-raw/adlb_grading/ncictcaev6.json";
+
+/// CTCAE v6.0 White blood cell decreased (as v5).
+pub const WBC_DECREASED_V6: &str = "ctcae6.white_blood_cell_decreased";
+/// CTCAE v6.0 Neutrophil count decreased: < 1.5-1.0 (G1), < 1.0-0.5 (G2), < 0.5-0.1 (G3),
+/// < 0.1 (G4) × 10^9/L, no LLN.
+pub const NEUTROPHILS_DECREASED_V6: &str = "ctcae6.neutrophil_count_decreased";
+/// CTCAE v6.0 Lymphocyte count decreased: v5 cut-offs kept (not verified against v6).
+pub const LYMPHOCYTES_DECREASED_V6: &str = "ctcae6.lymphocyte_count_decreased";
+/// CTCAE v6.0 Thrombocytopenia (v5 "Platelet count decreased"): < LLN-75 (G1), < 75-50 (G2),
+/// < 50-10 (G3), < 10 (G4) × 10^9/L.
+pub const THROMBOCYTOPENIA_V6: &str = "ctcae6.thrombocytopenia";
+/// CTCAE v6.0 Anemia (as v5).
+pub const ANEMIA_V6: &str = "ctcae6.anemia";
+/// CTCAE v6.0 Creatinine increased: the `× baseline` criteria only when the baseline is below
+/// the LLN.
+pub const CREATININE_INCREASED_V6: &str = "ctcae6.creatinine_increased";
+
+/// The CTCAE v6.0 lab rules as data.
+pub const RULES_V6: &[RuleInfo] = &[
+    RuleInfo {
+        id: WBC_DECREASED_V6,
+        version: "ctcae6",
+        source: SRC6,
+        summary: "White blood cell decreased",
+    },
+    RuleInfo {
+        id: NEUTROPHILS_DECREASED_V6,
+        version: "ctcae6",
+        source: SRC6,
+        summary: "Neutrophil count decreased",
+    },
+    RuleInfo {
+        id: LYMPHOCYTES_DECREASED_V6,
+        version: "ctcae6",
+        source: SRC6,
+        summary: "Lymphocyte count decreased (v5 cut-offs, not verified against v6)",
+    },
+    RuleInfo {
+        id: THROMBOCYTOPENIA_V6,
+        version: "ctcae6",
+        source: SRC6,
+        summary: "Thrombocytopenia",
+    },
+    RuleInfo {
+        id: ANEMIA_V6,
+        version: "ctcae6",
+        source: SRC6,
+        summary: "Anemia",
+    },
+    RuleInfo {
+        id: CREATININE_INCREASED_V6,
+        version: "ctcae6",
+        source: SRC6,
+        summary: "Creatinine increased",
+    },
+];
 
 /// This module's rules as data.
 pub const RULES: &[RuleInfo] = &[
@@ -128,6 +186,30 @@ impl LabTerm {
         LabTerm::Creatinine,
     ];
 
+    /// The CTCAE term of a version (v6 renamed "Platelet count decreased" to
+    /// "Thrombocytopenia").
+    pub fn ctcae_term_in(&self, v: CtcaeVersion) -> &'static str {
+        match (self, v) {
+            (LabTerm::Platelets, CtcaeVersion::Ctcae6) => "Thrombocytopenia",
+            _ => self.ctcae_term(),
+        }
+    }
+
+    /// The rule id of a version.
+    pub fn rule_in(&self, v: CtcaeVersion) -> &'static str {
+        match v {
+            CtcaeVersion::Ctcae5 => self.rule(),
+            CtcaeVersion::Ctcae6 => match self {
+                LabTerm::Wbc => WBC_DECREASED_V6,
+                LabTerm::Neutrophils => NEUTROPHILS_DECREASED_V6,
+                LabTerm::Lymphocytes => LYMPHOCYTES_DECREASED_V6,
+                LabTerm::Platelets => THROMBOCYTOPENIA_V6,
+                LabTerm::Hemoglobin => ANEMIA_V6,
+                LabTerm::Creatinine => CREATININE_INCREASED_V6,
+            },
+        }
+    }
+
     /// The CTCAE v5 term.
     pub fn ctcae_term(&self) -> &'static str {
         match self {
@@ -198,6 +280,8 @@ fn decreased_grade(v: f64, lln: Option<f64>, t: &DecreasedTermConfig) -> Option<
         Some(3)
     } else if lt(v, t.g2_below) {
         Some(2)
+    } else if let Some(g1) = t.g1_below {
+        Some(u8::from(lt(v, g1)))
     } else {
         lln.map(|l| u8::from(lt(v, l)))
     }
@@ -234,7 +318,7 @@ pub fn grade_value(
     if !value.is_finite() {
         return None;
     }
-    let c = &cfg.ctcae;
+    let c = cfg.ctcae_table();
     let dec = |t: &DecreasedTermConfig| {
         one_or_both(sex, t.lln_female, t.lln_male, |lln| {
             decreased_grade(value, lln, t)
@@ -261,7 +345,7 @@ pub fn grade_value(
                 })
             };
             let uln_grade = one_or_both(sex, t.uln_female, t.uln_male, by_uln);
-            let base_grade = usable_baseline(baseline).map(|b| {
+            let base_grade = creatinine_baseline(baseline, sex, t).map(|b| {
                 if gt(value, t.g3_baseline_multiple * b) {
                     3
                 } else if gt(value, t.g2_baseline_multiple * b) {
@@ -285,6 +369,27 @@ fn usable_baseline(b: Option<f64>) -> Option<f64> {
     b.filter(|b| b.is_finite() && *b > 0.0)
 }
 
+/// The baseline the `× baseline` creatinine criteria use: any usable baseline (v5), or under
+/// `baseline_criteria_below_lln_only` (v6) only one below the LLN (by sex; with the sex
+/// unknown, below both sexes' LLN; no LLN configured: none).
+fn creatinine_baseline(
+    baseline: Option<f64>,
+    sex: Option<Sex>,
+    t: &crate::config::CreatinineTermConfig,
+) -> Option<f64> {
+    let b = usable_baseline(baseline)?;
+    if !t.baseline_criteria_below_lln_only {
+        return Some(b);
+    }
+    let below = |lln: Option<f64>| lln.is_some_and(|l| lt(b, l));
+    let ok = match sex {
+        Some(Sex::Female) => below(t.lln_female),
+        Some(Sex::Male) => below(t.lln_male),
+        None => below(t.lln_female) && below(t.lln_male),
+    };
+    ok.then_some(b)
+}
+
 /// Grade one lab value, with the basis in words. `baseline` is used only by creatinine (the
 /// `× baseline` criteria).
 pub fn grade(
@@ -294,7 +399,7 @@ pub fn grade(
     baseline: Option<f64>,
     cfg: &RulesConfig,
 ) -> Grade {
-    let rule = term.rule();
+    let rule = term.rule_in(cfg.ctcae_version);
     if !value.is_finite() {
         return Grade {
             grade: None,
@@ -309,9 +414,13 @@ pub fn grade(
         " (not configured)"
     };
     let basis = if term == LabTerm::Creatinine {
-        let which = match usable_baseline(baseline) {
-            Some(b) => format!("ULN and baseline ({} µmol/L) criteria", Num(b)),
-            None => "ULN criteria only (no baseline draw)".to_string(),
+        let which = match (
+            usable_baseline(baseline),
+            creatinine_baseline(baseline, sex, &cfg.ctcae_table().creatinine),
+        ) {
+            (Some(_), Some(b)) => format!("ULN and baseline ({} µmol/L) criteria", Num(b)),
+            (Some(_), None) => "ULN criteria only (baseline not below the LLN)".to_string(),
+            _ => "ULN criteria only (no baseline draw)".to_string(),
         };
         match g {
             Some(g) => format!("creatinine {} µmol/L: grade {g} by {which}", Num(value)),
@@ -321,12 +430,13 @@ pub fn grade(
             ),
         }
     } else {
+        let c = cfg.ctcae_table();
         let t = match term {
-            LabTerm::Wbc => &cfg.ctcae.wbc,
-            LabTerm::Neutrophils => &cfg.ctcae.neutrophils,
-            LabTerm::Lymphocytes => &cfg.ctcae.lymphocytes,
-            LabTerm::Platelets => &cfg.ctcae.platelets,
-            _ => &cfg.ctcae.hemoglobin,
+            LabTerm::Wbc => &c.wbc,
+            LabTerm::Neutrophils => &c.neutrophils,
+            LabTerm::Lymphocytes => &c.lymphocytes,
+            LabTerm::Platelets => &c.platelets,
+            _ => &c.hemoglobin,
         };
         match g {
             Some(g) => format!(
@@ -387,6 +497,18 @@ impl TermIndex {
             .collect();
         for (k, v) in exact {
             map.entry(k).or_insert(v);
+        }
+        if cfg.ctcae_version == CtcaeVersion::Ctcae6 {
+            for v in map.values_mut() {
+                if let Some(new) = cfg.ae_terms.v6_renames.get(v.as_str()) {
+                    v.clone_from(new);
+                }
+            }
+            for new in cfg.ae_terms.v6_renames.values() {
+                map.entry(normalise_term(new))
+                    .or_insert_with(|| new.clone());
+                map.entry(new.clone()).or_insert_with(|| new.clone());
+            }
         }
         TermIndex { map }
     }
@@ -522,7 +644,7 @@ pub fn evaluate_patient_labs(
         };
         out.push(LabAe {
             patient_id: p.patient_id.clone(),
-            term: term.ctcae_term(),
+            term: term.ctcae_term_in(cfg.ctcae_version),
             lab: term,
             source: "labs",
             baseline_grade: scan

@@ -56,6 +56,7 @@ pub fn catalogue() -> Vec<RuleInfo> {
     v.extend_from_slice(diagnosis::RULES);
     v.extend_from_slice(response::RULES);
     v.extend_from_slice(ctcae::RULES);
+    v.extend_from_slice(ctcae::RULES_V6);
     v.extend_from_slice(staging::RULES);
     v.extend_from_slice(high_risk::RULES);
     v.extend_from_slice(refractoriness::RULES);

@@ -4,7 +4,7 @@
 
 use crate::config::{Config, DataCutoff, PfsCensor, PfsEvents};
 use crate::results::Methods;
-use crate::rules::config::{HighRiskDefinition, ResponseSource};
+use crate::rules::config::{CtcaeVersion, HighRiskDefinition, ResponseSource};
 
 pub fn methods(cfg: &Config) -> Methods {
     let version = env!("CARGO_PKG_VERSION");
@@ -25,16 +25,7 @@ pub fn methods(cfg: &Config) -> Methods {
             "末次疗效评估日期",
         ),
     };
-    let (src_en, src_zh) = match cfg.rules.response_source {
-        ResponseSource::Recorded => (
-            "Responses are those recorded by the treating physicians; they were checked against the response derived from the M-protein, free light chain and marrow measurements",
-            "疗效采用主治医师记录的结果，并与根据M蛋白、游离轻链及骨髓检查结果推导的疗效进行核对",
-        ),
-        ResponseSource::Derived => (
-            "Responses were derived from the M-protein, free light chain and marrow measurements",
-            "疗效根据M蛋白、游离轻链及骨髓检查结果推导",
-        ),
-    };
+    let (src_en, src_zh) = response_source_sentence(cfg);
     let cutoff = match cfg.dates.data_cutoff {
         DataCutoff::RunDate => (
             "the date of the analysis".to_string(),
@@ -55,7 +46,7 @@ pub fn methods(cfg: &Config) -> Methods {
         "Multiple myeloma was diagnosed by the IMWG 2014 criteria; relapse, refractoriness and response \
 were assessed by the IMWG 2016 criteria (refractory: progression on therapy or within 60 days of the last dose). \
 {src_en}. Overall response rate (ORR) counted {orr}; disease control rate counted {dcr}. Adverse events were graded \
-by CTCAE version 5.0, and laboratory values were graded against the baseline draw (the last draw on or before the \
+by CTCAE version {ctcae}, and laboratory values were graded against the baseline draw (the last draw on or before the \
 start of treatment). Time zero was the first day of the study regimen. Progression-free survival (PFS) was measured \
 to {pfs_en}; overall survival (OS) to death from any cause; patients without an event were censored at {cens_en} \
 (OS: the date of last follow-up). Data cut-off: {co}. Continuous variables were tested for normality with the \
@@ -69,23 +60,47 @@ curves were compared with the log-rank test, and hazard ratios estimated by Cox 
 with Efron's method for ties (Wald {level:.0}% CI). Two-sided P < 0.05 was considered significant. Analyses were \
 produced by mmreport {version}.",
         co = cutoff.0,
+        ctcae = ctcae_version(cfg),
         spss = if q == 6 { ", as SPSS" } else { ", R's default" },
     );
     let zh = format!(
         "多发性骨髓瘤的诊断参照IMWG 2014标准；复发、难治及疗效评价参照IMWG 2016标准（难治定义为治疗过程中或末次用药后60 d内疾病进展）。\
-{src_zh}。客观缓解率（ORR）包括{orr}；疾病控制率包括{dcr}。不良反应按CTCAE 5.0版分级，实验室检查以基线（治疗开始当日或之前最后一次检查）为参照分级。\
+{src_zh}。客观缓解率（ORR）包括{orr}；疾病控制率包括{dcr}。不良反应按CTCAE {ctcae}版分级，实验室检查以基线（治疗开始当日或之前最后一次检查）为参照分级。\
 以研究方案首日为起点。无进展生存期（PFS）定义为至{pfs_zh}的时间；总生存期（OS）定义为至任何原因死亡的时间；未发生事件者于{cens_zh}删失（OS为末次随访日期）。\
 随访截止日期：{co}。计量资料采用Shapiro-Wilk法检验正态性（α = {alpha}），符合正态分布者以x̄ ± s表示，否则以M（Q25，Q75）表示（四分位数定义{q}{spss}）；\
 计数资料以例（%）表示。组间比较采用t检验（Student或Welch）或Mann-Whitney U检验，率的比较采用Fisher精确检验。率的{level:.0}%置信区间采用Clopper-Pearson精确法。\
 生存分析采用Kaplan-Meier法（Greenwood方差，对数变换的逐点{level:.0}%置信区间），中位生存期及其置信区间与R print.survfit的输出一致；中位随访时间另以反向Kaplan-Meier法估计。\
 生存曲线比较采用log-rank检验，风险比采用Cox比例风险回归（Efron法处理结点，Wald {level:.0}%置信区间）估计。以双侧P < 0.05为差异有统计学意义。分析由mmreport {version}完成。",
         co = cutoff.1,
+        ctcae = ctcae_version(cfg),
         spss = if q == 6 { "，同SPSS" } else { "，同R默认" },
     );
     let (hr_en, hr_zh) = high_risk_sentence(cfg);
     Methods {
         en: format!("{en}{hr_en}"),
         zh: format!("{zh}{hr_zh}"),
+    }
+}
+
+/// Where the responses come from (the clinicians' or derived), in English and Chinese.
+fn response_source_sentence(cfg: &Config) -> (&'static str, &'static str) {
+    match cfg.rules.response_source {
+        ResponseSource::Recorded => (
+            "Responses are those recorded by the treating physicians; they were checked against the response derived from the M-protein, free light chain and marrow measurements",
+            "疗效采用主治医师记录的结果，并与根据M蛋白、游离轻链及骨髓检查结果推导的疗效进行核对",
+        ),
+        ResponseSource::Derived => (
+            "Responses were derived from the M-protein, free light chain and marrow measurements",
+            "疗效根据M蛋白、游离轻链及骨髓检查结果推导",
+        ),
+    }
+}
+
+/// The CTCAE version number as the Methods name it.
+fn ctcae_version(cfg: &Config) -> &'static str {
+    match cfg.rules.ctcae_version {
+        CtcaeVersion::Ctcae5 => "5.0",
+        CtcaeVersion::Ctcae6 => "6.0",
     }
 }
 
@@ -147,5 +162,12 @@ mod tests {
             m.en
         );
         assert!(m.zh.contains("IMS/IMWG 2025"));
+        assert!(m.en.contains("CTCAE version 5.0"));
+        let cfg = Config::with_override("[rules]\nctcae_version = \"ctcae6\"\n", "t")
+            .unwrap()
+            .config;
+        let m = methods(&cfg);
+        assert!(m.en.contains("graded by CTCAE version 6.0"), "{}", m.en);
+        assert!(m.zh.contains("CTCAE 6.0版"), "{}", m.zh);
     }
 }

@@ -8,7 +8,7 @@ use super::survival::km_median;
 use super::Input;
 use crate::config::Grouping;
 use crate::derive::Derived;
-use crate::model::Response;
+use crate::model::{Assessment, Response};
 use crate::results::*;
 use crate::stats;
 use std::collections::BTreeMap;
@@ -226,5 +226,89 @@ pub fn section(input: &Input<'_>) -> ResponseSection {
         subgroup_tests,
         time_to_response,
         duration_of_response,
+        mrd: mrd(input, &ev),
     }
+}
+
+/// Days of consecutive negative MRD results that must separate the first and the last for
+/// sustained MRD negativity (IMWG 2016: negative results at least one year apart).
+const SUSTAINED_DAYS: i64 = 365;
+
+/// One patient's MRD results in date order: (date, negative); undated results are left out of
+/// the sustained check (they cannot be placed) but count for "negative at any assessment".
+fn mrd_results<'a>(
+    asm: &[&'a Assessment],
+) -> Vec<(Option<crate::model::Date>, bool, &'a Assessment)> {
+    let mut v: Vec<_> = asm
+        .iter()
+        .filter_map(|a| {
+            let r = a.mrd.as_ref()?;
+            let neg = match r.v.as_str() {
+                "negative" => true,
+                "positive" => false,
+                _ => return None,
+            };
+            Some((a.assessment_date.as_ref().map(|d| d.v), neg, *a))
+        })
+        .collect();
+    v.sort_by_key(|x| x.0);
+    v
+}
+
+/// Sustained negativity: a run of consecutive dated negative results (a positive breaks the
+/// run) whose first and last are at least [`SUSTAINED_DAYS`] apart.
+fn sustained(results: &[(Option<crate::model::Date>, bool, &Assessment)]) -> bool {
+    let mut start: Option<crate::model::Date> = None;
+    for (date, neg, _) in results {
+        let Some(d) = date else { continue };
+        if !neg {
+            start = None;
+            continue;
+        }
+        let s = *start.get_or_insert(*d);
+        if (*d - s).num_days() >= SUSTAINED_DAYS {
+            return true;
+        }
+    }
+    false
+}
+
+/// The MRD section (IMWG 2016): MRD-negative rate over every response-evaluable patient
+/// (intention to treat, as the MRD reporting harmonisation asks), among >= CR, sustained; exact
+/// Clopper-Pearson CIs. `None` when no assessment has an MRD result.
+fn mrd(input: &Input<'_>, ev: &[&Derived]) -> Option<MrdSection> {
+    if !input.cohort.assessments.iter().any(|a| a.mrd.is_some()) {
+        return None;
+    }
+    let mut by_patient: BTreeMap<&str, Vec<&Assessment>> = BTreeMap::new();
+    for a in &input.cohort.assessments {
+        by_patient.entry(a.patient_id.as_str()).or_default().push(a);
+    }
+    let mut out = MrdSection::default();
+    let (mut neg, mut cr, mut neg_cr, mut sus) = (0, 0, 0, 0);
+    for d in ev {
+        let results = mrd_results(by_patient.get(d.patient_id.as_str()).map_or(&[], |v| v));
+        let is_cr = matches!(d.best_response, Some(Response::CR | Response::SCr));
+        cr += usize::from(is_cr);
+        out.tested += usize::from(!results.is_empty());
+        let negatives: Vec<&Assessment> = results.iter().filter(|r| r.1).map(|r| r.2).collect();
+        if let Some(first) = negatives.first() {
+            neg += 1;
+            neg_cr += usize::from(is_cr);
+            let key = |v: &Option<crate::model::Val<String>>| {
+                v.as_ref().map_or("unknown".to_string(), |x| x.v.clone())
+            };
+            *out.negative_by_method
+                .entry(key(&first.mrd_method))
+                .or_default() += 1;
+            *out.negative_by_sensitivity
+                .entry(key(&first.mrd_sensitivity))
+                .or_default() += 1;
+        }
+        sus += usize::from(sustained(&results));
+    }
+    out.negative = rate(neg, ev.len(), input.level);
+    out.negative_among_cr = rate(neg_cr, cr, input.level);
+    out.sustained = rate(sus, ev.len(), input.level);
+    Some(out)
 }

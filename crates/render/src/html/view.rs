@@ -1117,7 +1117,10 @@ fn adverse_events(v: &mut V) -> Vec<Block> {
         head.push(v.l("html.baseline_abnormal"));
         out.push(Block::Table(Table {
             id: format!("tab-ae-{cat}"),
-            caption: v.l(&format!("html.tab_ae_{cat}")),
+            caption: v.l(&format!(
+                "html.tab_ae_{cat}{}",
+                crate::context::ctcae_suffix(v.r)
+            )),
             head,
             rows: rows
                 .iter()

@@ -891,7 +891,10 @@ fn forest(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
 }
 
 fn adverse_events(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
-    w.title(&c.t("xlsx_title.adverse_events"))?;
+    w.title(&c.t(&format!(
+        "xlsx_title.adverse_events{}",
+        crate::context::ctcae_suffix(c.r)
+    )))?;
     let ae = &c.r.analyses.adverse_events;
     let grades = ["1", "2", "3", "4", "5"];
     for source in ["recorded", "labs"] {
