@@ -890,66 +890,19 @@ fn forest(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
     Ok(())
 }
 
+/// CTCAE grades in table order.
+const AE_GRADES: [&str; 5] = ["1", "2", "3", "4", "5"];
+
 fn adverse_events(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
     w.title(&c.t(&format!(
         "xlsx_title.adverse_events{}",
         crate::context::ctcae_suffix(c.r)
     )))?;
-    let ae = &c.r.analyses.adverse_events;
-    let grades = ["1", "2", "3", "4", "5"];
     for source in ["recorded", "labs"] {
-        let mut rows = Vec::new();
-        for cat in ["hematologic", "non_hematologic"] {
-            let mine: Vec<_> = ae
-                .iter()
-                .filter(|a| a.source == source && a.category == cat)
-                .collect();
-            if mine.is_empty() {
-                continue;
-            }
-            rows.push(vec![Cell::text(c.t(&format!("xlsx_text.ae_{cat}")))]);
-            for a in mine {
-                let frac = |k: usize| {
-                    if a.n > 0 {
-                        Cell::num(k as f64 / a.n as f64)
-                    } else {
-                        Cell::Blank
-                    }
-                };
-                let mut r = vec![
-                    Cell::text(format!("  {}", a.term)),
-                    Cell::count(a.n),
-                    Cell::count(a.any),
-                    frac(a.any),
-                ];
-                for g in grades {
-                    r.push(Cell::count(a.grade.get(g).copied().unwrap_or(0)));
-                }
-                r.push(Cell::count(a.grade3plus));
-                r.push(frac(a.grade3plus));
-                r.push(Cell::opt(a.baseline_abnormal.map(|x| x as f64)));
-                rows.push(r);
-            }
-        }
-        let mut columns = vec![
-            col(c.t("xlsx_col.term"), Kind::Label),
-            col(c.t("xlsx_col.denominator"), Kind::Count),
-            col(c.t("xlsx_col.any_grade"), Kind::Count),
-            col(format!("{} %", c.t("xlsx_col.any_grade")), Kind::Percent),
-        ];
-        for g in grades {
-            columns.push(col(c.t("xlsx_col.grade_n").replace("{n}", g), Kind::Count));
-        }
-        columns.push(col(c.t("xlsx_col.grade3plus"), Kind::Count));
-        columns.push(col(
-            format!("{} %", c.t("xlsx_col.grade3plus")),
-            Kind::Percent,
-        ));
-        columns.push(col(c.t("xlsx_col.baseline_abnormal"), Kind::Count));
         w.table(&TableData {
             caption: Some(c.t(&format!("xlsx_caption.ae_{source}"))),
-            columns,
-            rows,
+            columns: ae_columns(c),
+            rows: ae_rows(c, source),
             empty_note: c.empty(),
             ..Default::default()
         })?;
@@ -973,6 +926,67 @@ fn adverse_events(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
         ..Default::default()
     })?;
     Ok(())
+}
+
+/// The rows of one AE table (`recorded` or `labs`): a heading per category, then a row per
+/// term with counts per grade and the fractions of the denominator.
+fn ae_rows(c: &Ctx, source: &str) -> Vec<Vec<Cell>> {
+    let mut rows = Vec::new();
+    for cat in ["hematologic", "non_hematologic"] {
+        let mine: Vec<_> =
+            c.r.analyses
+                .adverse_events
+                .iter()
+                .filter(|a| a.source == source && a.category == cat)
+                .collect();
+        if mine.is_empty() {
+            continue;
+        }
+        rows.push(vec![Cell::text(c.t(&format!("xlsx_text.ae_{cat}")))]);
+        for a in mine {
+            let frac = |k: usize| {
+                if a.n > 0 {
+                    Cell::num(k as f64 / a.n as f64)
+                } else {
+                    Cell::Blank
+                }
+            };
+            let mut r = vec![
+                Cell::text(format!("  {}", a.term)),
+                Cell::count(a.n),
+                Cell::count(a.any),
+                frac(a.any),
+            ];
+            for g in AE_GRADES {
+                r.push(Cell::count(a.grade.get(g).copied().unwrap_or(0)));
+            }
+            r.push(Cell::count(a.grade3plus));
+            r.push(frac(a.grade3plus));
+            r.push(Cell::opt(a.baseline_abnormal.map(|x| x as f64)));
+            rows.push(r);
+        }
+    }
+    rows
+}
+
+/// The columns of an AE table: term, denominator, any grade, each grade, grade >= 3.
+fn ae_columns(c: &Ctx) -> Vec<super::writer::Column> {
+    let mut columns = vec![
+        col(c.t("xlsx_col.term"), Kind::Label),
+        col(c.t("xlsx_col.denominator"), Kind::Count),
+        col(c.t("xlsx_col.any_grade"), Kind::Count),
+        col(format!("{} %", c.t("xlsx_col.any_grade")), Kind::Percent),
+    ];
+    for g in AE_GRADES {
+        columns.push(col(c.t("xlsx_col.grade_n").replace("{n}", g), Kind::Count));
+    }
+    columns.push(col(c.t("xlsx_col.grade3plus"), Kind::Count));
+    columns.push(col(
+        format!("{} %", c.t("xlsx_col.grade3plus")),
+        Kind::Percent,
+    ));
+    columns.push(col(c.t("xlsx_col.baseline_abnormal"), Kind::Count));
+    columns
 }
 
 fn swimmer(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
