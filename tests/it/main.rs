@@ -10,6 +10,7 @@ mod paper;
 mod report;
 mod rgolden;
 mod rules;
+mod site_input;
 mod snapshot;
 mod stats;
 mod util;

@@ -87,6 +87,18 @@ pub fn read(bytes: &[u8]) -> Result<mmreport::model::Cohort, mmreport::ingest::I
     mmreport::ingest::read_workbook(bytes, &cfg, limits)
 }
 
+/// Reads a workbook with a site configuration merged over the defaults.
+pub fn read_with(
+    bytes: &[u8],
+    site: &str,
+) -> Result<mmreport::model::Cohort, mmreport::ingest::IngestError> {
+    let cfg = mmreport::config::Config::with_override(site, "site.toml")
+        .unwrap()
+        .config;
+    let limits = mmreport::ingest::Limits::from(&cfg.batch);
+    mmreport::ingest::read_workbook(bytes, &cfg, limits)
+}
+
 /// A pipeline context with the default configuration and cut-off 2022-12-09.
 pub fn ctx() -> mmreport::pipeline::Context {
     let mut loaded = mmreport::config::Config::defaults().unwrap();

@@ -337,6 +337,64 @@ pub struct Dictionary {
     /// (applies to that column in every table).
     #[serde(default)]
     pub extra_aliases: BTreeMap<String, Vec<String>>,
+    /// The unit of a column whose header carries none: column name → unit, converted as if
+    /// the unit were written in the header (`hemoglobin = "g/dL"`). A header's own unit wins.
+    #[serde(default)]
+    pub units: BTreeMap<String, String>,
+    /// Codes of a column: column name → cell value (as written, compared like names) → the
+    /// dictionary's spelling (`[dictionary.codes.sex] "1" = "male"`).
+    #[serde(default)]
+    pub codes: BTreeMap<String, BTreeMap<String, String>>,
+    /// The header row (1-based, as Excel numbers rows) of a sheet, by the sheet's name as
+    /// written in the workbook or by its kind (`patients`, `assessments`, ...), for sheets
+    /// whose header the reader cannot find on its own.
+    #[serde(default)]
+    pub header_rows: BTreeMap<String, u32>,
+}
+
+impl Dictionary {
+    /// Every column table with its config key.
+    pub fn tables(&self) -> [(&'static str, &[ColumnDef]); 4] {
+        [
+            ("dictionary.patient", &self.patient),
+            ("dictionary.assessment", &self.assessment),
+            ("dictionary.adverse_event", &self.adverse_event),
+            ("dictionary.lab", &self.lab),
+        ]
+    }
+
+    /// The definitions of column `name` in every table that has it.
+    pub fn columns_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a ColumnDef> {
+        self.tables()
+            .into_iter()
+            .flat_map(|(_, cols)| cols.iter())
+            .filter(move |c| c.name == name)
+    }
+
+    /// The code table of column `name`, keyed by [`crate::names::key`] of the cell text.
+    pub fn codes_of(&self, name: &str) -> Option<BTreeMap<String, String>> {
+        self.codes.get(name).map(|m| {
+            m.iter()
+                .map(|(k, v)| (crate::names::key(k), v.clone()))
+                .collect()
+        })
+    }
+}
+
+impl ColumnDef {
+    /// The factor that converts a value in `unit` to this column's unit (`None`: not one
+    /// of its units).
+    pub fn unit_factor(&self, unit: &str) -> Option<f64> {
+        use crate::names::unit_key;
+        let u = unit_key(unit);
+        if self.unit.as_deref().map(unit_key).as_deref() == Some(u.as_str()) {
+            return Some(1.0);
+        }
+        self.alt_units
+            .iter()
+            .find(|(k, _)| unit_key(k) == u)
+            .map(|(_, f)| *f)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -609,12 +667,8 @@ impl Config {
     /// have one.
     fn check_dictionary(&self) -> Result<(), ConfigError> {
         let d = &self.dictionary;
-        for (table, columns) in [
-            ("dictionary.patient", &d.patient),
-            ("dictionary.assessment", &d.assessment),
-            ("dictionary.adverse_event", &d.adverse_event),
-            ("dictionary.lab", &d.lab),
-        ] {
+        self.check_site_columns()?;
+        for (table, columns) in d.tables() {
             for (i, c) in columns.iter().enumerate() {
                 if let Some(m) = c
                     .map
@@ -635,6 +689,47 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// `[dictionary.units]`, `[dictionary.codes]` and `[dictionary.extra_aliases]` name
+    /// dictionary columns, and each unit is one the column converts from.
+    fn check_site_columns(&self) -> Result<(), ConfigError> {
+        let d = &self.dictionary;
+        let unknown = |key: String, name: &str| {
+            invalid(
+                &key,
+                &format!("{name:?} is not a column of the data dictionary (config/columns.toml)"),
+            )
+        };
+        for (name, unit) in &d.units {
+            let key = format!("dictionary.units.{name}");
+            let mut defs = d.columns_named(name).peekable();
+            if defs.peek().is_none() {
+                return unknown(key, name);
+            }
+            if let Some(def) = defs.find(|c| c.unit_factor(unit).is_none()) {
+                let mut known: Vec<&str> = def.unit.iter().map(String::as_str).collect();
+                known.extend(def.alt_units.keys().map(String::as_str));
+                let known = if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                };
+                return invalid(
+                    &key,
+                    &format!("{name} is not measured in {unit:?} (its units: {known})"),
+                );
+            }
+        }
+        let named = d.codes.keys().map(|n| ("codes", n));
+        let aliased = d.extra_aliases.keys().map(|n| ("extra_aliases", n));
+        match named
+            .chain(aliased)
+            .find(|(_, n)| d.columns_named(n).next().is_none())
+        {
+            Some((table, name)) => unknown(format!("dictionary.{table}.{name}"), name),
+            None => Ok(()),
+        }
     }
 }
 

@@ -17,6 +17,7 @@ pub mod dictionary;
 pub mod labels;
 pub mod merge;
 pub mod model;
+pub mod names;
 pub mod results;
 pub mod rules_config;
 pub mod text;

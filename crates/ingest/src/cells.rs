@@ -3,7 +3,7 @@
 //! parse is an [`Issue`] (the caller makes it a finding with the cell's location), never a
 //! guess and never a panic.
 
-use super::names::nfkc;
+use super::names::{key, nfkc};
 use crate::config::{ColumnType, SlashOrder, Values};
 use crate::model::{Date, Response, Severity, Sex};
 use chrono::{Datelike, NaiveDate};
@@ -163,6 +163,9 @@ pub struct ColumnSpec<'a> {
     pub open: bool,
     /// Multiply numbers by this (unit conversion from the header's unit).
     pub factor: f64,
+    /// The site's codes of this column (`[dictionary.codes]`): cell key → the dictionary's
+    /// spelling, applied before the cell is parsed.
+    pub codes: Option<&'a std::collections::BTreeMap<String, String>>,
 }
 
 type Parsed = (Option<Value>, Option<Issue>);
@@ -201,6 +204,16 @@ pub fn parse_cell(
     sp: &Spellings,
     ds: DateSystem,
 ) -> Parsed {
+    if let Some(spelling) = coded(cell, col) {
+        return parse_text(
+            spelling,
+            &ColumnSpec {
+                codes: None,
+                ..*col
+            },
+            sp,
+        );
+    }
     match cell {
         RawCell::Empty => (None, None),
         RawCell::Error(e) => (
@@ -247,6 +260,20 @@ pub fn parse_cell(
             ),
         },
     }
+}
+
+/// The dictionary spelling a site's code table gives this cell (text, or a number as
+/// written: `1` for 1.0), if any.
+fn coded<'s>(cell: &RawCell<'_>, col: &ColumnSpec<'s>) -> Option<&'s str> {
+    let codes = col.codes?;
+    let text = match cell {
+        RawCell::Str(s) | RawCell::DateIso(s) => key(s),
+        RawCell::Int(i) => i.to_string(),
+        RawCell::Float(f) => key(&number_text(*f)),
+        RawCell::Bool(b) => key(&b.to_string()),
+        _ => return None,
+    };
+    codes.get(&text).map(String::as_str)
 }
 
 fn kind_name(k: ColumnType) -> &'static str {
@@ -673,6 +700,7 @@ mod tests {
             map: None,
             open: false,
             factor: 1.0,
+            codes: None,
         }
     }
 
@@ -893,6 +921,7 @@ mod tests {
             map: None,
             open: false,
             factor: 88.4,
+            codes: None,
         };
         let mgdl = 77.7 / 88.4;
         let (v, _) = parse_cell(&RawCell::Float(mgdl), &c, &sp(), DateSystem::D1900);
@@ -967,12 +996,14 @@ mod tests {
             map: Some("m_protein_type"),
             open: false,
             factor: 1.0,
+            codes: None,
         };
         let open = ColumnSpec {
             kind: ColumnType::Category,
             map: Some("death_cause"),
             open: true,
             factor: 1.0,
+            codes: None,
         };
         let pc = |c: &str, spec: &ColumnSpec<'_>| {
             parse_cell(&RawCell::Str(c), spec, &s, DateSystem::D1900)

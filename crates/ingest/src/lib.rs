@@ -32,9 +32,9 @@ pub enum IngestError {
     Panicked(String),
     #[error("the workbook has no sheets")]
     Empty,
-    #[error("sheet {0:?} has no header row: none of its first 10 rows has mostly known column names (see the data dictionary)")]
+    #[error("sheet {0:?} has no header row: none of its first 10 rows holds enough known column names (patient_id and the dates of an analysis: index_date, last_followup_date or death_date); `mmreport check` lists what the first rows hold, and a site config can give aliases, units and the header row (docs/input-format.md, \"Exports as they are\")")]
     NoPatientsHeader(String),
-    #[error("no `patients` sheet (looked for: {0})")]
+    #[error("no `patients` sheet (looked for: {0}); add the sheet's name in [dictionary.sheets] of a site config (docs/input-format.md)")]
     NoPatientsSheet(String),
     #[error("the workbook would expand to {declared} bytes when unpacked (limit {limit}): refused as a possible zip bomb")]
     TooLargeDecompressed { declared: u64, limit: u64 },
@@ -468,7 +468,32 @@ fn wanted_sheets<'n>(
         };
         wanted.push((idx, name, kind));
     }
+    only_sheet_as_patients(names, &mut wanted, findings);
     wanted
+}
+
+/// A workbook none of whose sheets is named like a patients sheet, with one sheet (as R,
+/// SPSS and registry exports write them: `Sheet1`, `data`), has that sheet read as the
+/// patients sheet, and an info finding says so.
+fn only_sheet_as_patients<'n>(
+    names: &'n [String],
+    wanted: &mut Vec<(u16, &'n String, SheetKind)>,
+    findings: &mut Vec<Finding>,
+) {
+    if names.len() != 1 || !wanted.is_empty() {
+        return;
+    }
+    let name = &names[0];
+    findings.retain(|f| !(f.rule == sheet::rule::UNKNOWN_SHEET && f.sheet.as_ref() == Some(name)));
+    findings.push(
+        Finding::general(
+            Severity::Info,
+            sheet::rule::ONLY_SHEET,
+            format!("sheet {name:?} is the workbook's only sheet: read as the patients sheet"),
+        )
+        .with_sheet(name.clone()),
+    );
+    wanted.push((0, name, SheetKind::Patients));
 }
 
 /// The error for a workbook without a usable patients sheet: a patients sheet that was
@@ -481,9 +506,11 @@ fn no_patients(
     if let Some(f) = findings.iter().find(|f| f.rule == sheet::rule::NO_HEADER) {
         let sheet = f.sheet.clone().unwrap_or_default();
         let k = key(&sheet);
-        if sheet_aliases
-            .iter()
-            .any(|(a, kind)| *a == k && *kind == SheetKind::Patients)
+        let only = findings.iter().any(|f| f.rule == sheet::rule::ONLY_SHEET);
+        if only
+            || sheet_aliases
+                .iter()
+                .any(|(a, kind)| *a == k && *kind == SheetKind::Patients)
         {
             return IngestError::NoPatientsHeader(sheet);
         }
@@ -529,10 +556,10 @@ impl<'a> SheetReader<'a> {
             limits,
             ds,
             sp: Spellings::new(&cfg.values, cfg.dates.slash_order),
-            patient_m: HeaderMatcher::new(&dict.patient, &dict.extra_aliases, wide),
-            assess_m: HeaderMatcher::new(&dict.assessment, &dict.extra_aliases, Vec::new()),
-            ae_m: HeaderMatcher::new(&dict.adverse_event, &dict.extra_aliases, Vec::new()),
-            lab_m: HeaderMatcher::new(&dict.lab, &dict.extra_aliases, Vec::new()),
+            patient_m: HeaderMatcher::new(&dict.patient, dict, wide),
+            assess_m: HeaderMatcher::new(&dict.assessment, dict, Vec::new()),
+            ae_m: HeaderMatcher::new(&dict.adverse_event, dict, Vec::new()),
+            lab_m: HeaderMatcher::new(&dict.lab, dict, Vec::new()),
         }
     }
 
@@ -627,7 +654,10 @@ impl<'a> SheetReader<'a> {
             self.matcher(kind),
             &self.sp,
             self.ds,
-            &self.cfg.values.note_markers,
+            (
+                &self.cfg.values.note_markers,
+                &self.cfg.dictionary.header_rows,
+            ),
             found,
         );
         let data = table.map(|t| {

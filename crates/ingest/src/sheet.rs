@@ -3,9 +3,10 @@
 //! at a note row. Everything odd becomes a finding with its cell.
 
 use super::cells::{parse_cell, ColumnSpec, DateSystem, Issue, RawCell, Spellings, Value};
-use super::names::{key, split_unit, unit_key, wide_cycle};
-use crate::config::{ColumnDef, ColumnType};
+use super::names::{key, split_unit, wide_cycle};
+use crate::config::{ColumnDef, ColumnType, Dictionary};
 use crate::model::{CellRef, Finding, Response, Severity, Val};
+use std::collections::BTreeMap;
 
 /// Rule ids of sheet-level findings.
 pub mod rule {
@@ -15,6 +16,7 @@ pub mod rule {
     pub const UNKNOWN_UNIT: &str = "sheet.unknown_unit";
     pub const SUSPECT_UNIT: &str = "sheet.suspect_unit";
     pub const UNKNOWN_SHEET: &str = "sheet.ignored";
+    pub const ONLY_SHEET: &str = "sheet.only_sheet_as_patients";
 }
 
 /// The kinds of sheet the data dictionary defines.
@@ -37,6 +39,17 @@ impl SheetKind {
             "labs" => SheetKind::Labs,
             _ => return None,
         })
+    }
+
+    /// The dictionary's name of the kind (`[sheets]` keys of config/columns.toml).
+    pub fn canonical(&self) -> &'static str {
+        match self {
+            SheetKind::Patients => "patients",
+            SheetKind::Treatment => "treatment",
+            SheetKind::Assessments => "assessments",
+            SheetKind::AdverseEvents => "adverse_events",
+            SheetKind::Labs => "labs",
+        }
     }
 
     /// One row per patient (joined on `patient_id`).
@@ -105,42 +118,78 @@ fn header_score(grid: &dyn Grid, r: usize, known: &dyn Fn(&str) -> bool) -> (usi
 /// Resolves a header cell against a column table.
 pub struct HeaderMatcher<'a> {
     defs: &'a [ColumnDef],
-    keys: Vec<(String, usize)>,
+    /// Name keys in priority order, with the unit an alias carries (`creat (mg/dL)`): a
+    /// site's own aliases first, so that a user's `os_event = ["Status"]` wins over the
+    /// built-in `Status` of another column.
+    keys: Vec<(String, usize, Option<String>)>,
     wide: Vec<(String, String)>,
+    /// `[dictionary.units]`: the unit of a column whose header carries none.
+    units: Vec<Option<String>>,
+    /// `[dictionary.codes]`: per column, cell key → the dictionary's spelling.
+    codes: Vec<Option<BTreeMap<String, String>>>,
 }
 
 impl<'a> HeaderMatcher<'a> {
-    pub fn new(
-        defs: &'a [ColumnDef],
-        extra: &std::collections::BTreeMap<String, Vec<String>>,
-        wide: Vec<(String, String)>,
-    ) -> Self {
-        let mut keys = Vec::new();
-        for (i, d) in defs.iter().enumerate() {
-            keys.push((key(&d.name), i));
-            for a in d
-                .aliases
+    /// The matcher of the column table `defs` with the site's additions from `dict`.
+    pub fn new(defs: &'a [ColumnDef], dict: &Dictionary, wide: Vec<(String, String)>) -> Self {
+        let site = defs.iter().enumerate().flat_map(|(i, d)| {
+            let extra = dict.extra_aliases.get(&d.name).into_iter().flatten();
+            extra.map(move |a| alias_key(d, a, i))
+        });
+        let builtin = defs.iter().enumerate().flat_map(|(i, d)| {
+            std::iter::once(&d.name)
+                .chain(&d.aliases)
+                .map(move |a| alias_key(d, a, i))
+        });
+        HeaderMatcher {
+            defs,
+            keys: site.chain(builtin).collect(),
+            wide,
+            units: defs
                 .iter()
-                .chain(extra.get(&d.name).into_iter().flatten())
-            {
-                keys.push((key(a), i));
-            }
+                .map(|d| dict.units.get(&d.name).cloned())
+                .collect(),
+            codes: defs.iter().map(|d| dict.codes_of(&d.name)).collect(),
         }
-        HeaderMatcher { defs, keys, wide }
     }
 
-    fn lookup(&self, k: &str) -> Option<usize> {
-        self.keys.iter().find(|(a, _)| a == k).map(|(_, i)| *i)
+    fn lookup(&self, k: &str) -> Option<(usize, Option<String>)> {
+        self.keys
+            .iter()
+            .find(|(a, _, _)| a == k)
+            .map(|(_, i, unit)| (*i, unit.clone()))
     }
 
-    /// (column index, unit written in the header) — the full header first, so that
-    /// `t(4;14)` is not read as `t` with the unit `4;14`.
+    /// (column index, unit) — the full header first, so that `t(4;14)` is not read as `t`
+    /// with the unit `4;14`. The unit is the header's own, else the matched alias's, else
+    /// the site's `[dictionary.units]` entry.
     pub fn resolve(&self, header: &str) -> Option<(usize, Option<String>)> {
-        if let Some(i) = self.lookup(&key(header)) {
-            return Some((i, None));
-        }
-        let (name, unit) = split_unit(header)?;
-        self.lookup(&key(&name)).map(|i| (i, Some(unit)))
+        let (i, unit) = self.lookup(&key(header)).or_else(|| {
+            let (name, unit) = split_unit(header)?;
+            self.lookup(&key(&name)).map(|(i, _)| (i, Some(unit)))
+        })?;
+        Some((i, unit.or_else(|| self.units[i].clone())))
+    }
+
+    /// The columns a table of this kind needs to be read at all: `patient_id`, and the
+    /// patient sheet's dates of an analysis (`index_date`, an end date).
+    pub fn required(&self) -> Vec<&str> {
+        const REQUIRED: [&str; 4] = [
+            "patient_id",
+            "index_date",
+            "last_followup_date",
+            "death_date",
+        ];
+        self.defs
+            .iter()
+            .map(|d| d.name.as_str())
+            .filter(|n| REQUIRED.contains(n))
+            .collect()
+    }
+
+    /// The site's code table of column `def` (`[dictionary.codes]`).
+    pub fn codes(&self, def: usize) -> Option<&BTreeMap<String, String>> {
+        self.codes[def].as_ref()
     }
 
     pub fn wide_cycle(&self, header: &str) -> Option<u32> {
@@ -155,15 +204,15 @@ impl<'a> HeaderMatcher<'a> {
     }
 }
 
-fn unit_factor(def: &ColumnDef, unit: &str) -> Option<f64> {
-    let u = unit_key(unit);
-    if def.unit.as_deref().map(unit_key).as_deref() == Some(u.as_str()) {
-        return Some(1.0);
+/// The key of an alias of `d` and the unit it carries: `creat (mg/dL)` is the name `creat`
+/// in mg/dL when mg/dL is one of the column's units; any other bracket stays in the name.
+fn alias_key(d: &ColumnDef, alias: &str, i: usize) -> (String, usize, Option<String>) {
+    match split_unit(alias) {
+        Some((name, unit)) if d.kind == ColumnType::Number && d.unit_factor(&unit).is_some() => {
+            (key(&name), i, Some(unit))
+        }
+        _ => (key(alias), i, None),
     }
-    def.alt_units
-        .iter()
-        .find(|(k, _)| unit_key(k) == u)
-        .map(|(_, f)| *f)
 }
 
 fn is_note_row(grid: &dyn Grid, r: usize, markers: &[String]) -> bool {
@@ -183,6 +232,10 @@ fn is_note_row(grid: &dyn Grid, r: usize, markers: &[String]) -> bool {
     false
 }
 
+/// The header row a site config names for a sheet (`[dictionary.header_rows]`, 1-based),
+/// looked up by the sheet's name as written, then by its kind.
+pub type HeaderRows<'a> = &'a std::collections::BTreeMap<String, u32>;
+
 /// Reads one sheet of a known kind into typed rows. `findings` receives every problem.
 #[allow(clippy::too_many_arguments)]
 pub fn read_table(
@@ -193,24 +246,22 @@ pub fn read_table(
     matcher: &HeaderMatcher<'_>,
     sp: &Spellings,
     ds: DateSystem,
-    note_markers: &[String],
+    (note_markers, header_rows): (&[String], HeaderRows<'_>),
     findings: &mut Vec<Finding>,
 ) -> Option<Table> {
     let place = Place::new(grid, sheet);
-    let Some(hr) = find_header_row(grid, matcher) else {
-        findings.push(
-            Finding::general(
-                Severity::Error,
-                rule::NO_HEADER,
-                "no header row found in the first 10 rows (no row where most cells are known column names)",
-            )
-            .with_sheet(sheet_name),
-        );
+    let named = configured_header_row(header_rows, sheet_name, kind);
+    let found = match named {
+        Some(row) => grid_row_of(grid, row),
+        None => find_header_row(grid, matcher),
+    };
+    let Some(hr) = found else {
+        findings.push(no_header(grid, matcher, named, sheet_name));
         return None;
     };
     let defs = matcher.defs;
     let columns = map_headers(grid, hr, matcher, place, findings);
-    let reader = RowReader::new(grid, &columns.targets, defs, sp, ds, place);
+    let reader = RowReader::new(grid, &columns.targets, matcher, sp, ds, place);
     let mut rows = Vec::new();
     for r in hr + 1..grid.height() {
         if is_note_row(grid, r, note_markers) {
@@ -266,13 +317,106 @@ impl Place {
     }
 }
 
-/// Header: the first row (of the first 10) in which most filled cells are column names.
+/// Header: the first row (of the first 10) in which most filled cells are column names;
+/// failing that, the row of the first 10 with the most column names (at least two), so
+/// that an export with six gene-expression columns beside five known ones is still read.
 fn find_header_row(grid: &dyn Grid, matcher: &HeaderMatcher<'_>) -> Option<usize> {
     let known = |s: &str| matcher.known(s);
-    (0..grid.height().min(10)).find(|&r| {
-        let (filled, recognised) = header_score(grid, r, &known);
-        recognised >= 1 && recognised * 2 > filled
+    let scores: Vec<(usize, usize)> = (0..grid.height().min(HEADER_SEARCH_ROWS))
+        .map(|r| header_score(grid, r, &known))
+        .collect();
+    let majority = scores
+        .iter()
+        .position(|&(filled, recognised)| recognised >= 1 && recognised * 2 > filled);
+    majority.or_else(|| {
+        let (row, &(_, best)) = scores
+            .iter()
+            .enumerate()
+            .rev()
+            .max_by_key(|(_, (_, recognised))| *recognised)?;
+        (best >= 2).then_some(row)
     })
+}
+
+/// Rows searched for a header.
+const HEADER_SEARCH_ROWS: usize = 10;
+
+/// The site's header row for this sheet: by the sheet's name as written (compared like
+/// names), then by its kind (`patients`, `assessments`, ...).
+fn configured_header_row(rows: HeaderRows<'_>, sheet_name: &str, kind: SheetKind) -> Option<u32> {
+    let by_name = rows
+        .iter()
+        .find(|(k, _)| key(k) == key(sheet_name))
+        .map(|(_, r)| *r);
+    by_name.or_else(|| rows.get(kind.canonical()).copied())
+}
+
+/// The grid row of 1-based sheet row `row`, if the grid holds it.
+fn grid_row_of(grid: &dyn Grid, row: u32) -> Option<usize> {
+    let r = row.checked_sub(1)?.checked_sub(grid.origin().0)? as usize;
+    (r < grid.height()).then_some(r)
+}
+
+/// "No header row", saying what the first rows hold, which required columns the reader
+/// looked for, and the way out (a site config: aliases, units, `[dictionary.header_rows]`).
+fn no_header(
+    grid: &dyn Grid,
+    matcher: &HeaderMatcher<'_>,
+    named: Option<u32>,
+    sheet_name: &str,
+) -> Finding {
+    let seen: Vec<String> = (0..grid.height().min(3))
+        .filter_map(|r| {
+            let cells = row_texts(grid, r, 6);
+            (!cells.is_empty()).then(|| {
+                format!(
+                    "row {}: {}",
+                    grid.origin().0 as usize + r + 1,
+                    cells.join(" | ")
+                )
+            })
+        })
+        .collect();
+    let seen = if seen.is_empty() {
+        "the first rows are empty".to_string()
+    } else {
+        format!("the first rows hold {}", seen.join("; "))
+    };
+    let head = match named {
+        Some(row) => format!("the configured header row {row} is not in the sheet"),
+        None => format!(
+            "no header row found in the first {HEADER_SEARCH_ROWS} rows (no row where most cells are known column names)"
+        ),
+    };
+    let message = format!(
+        "{head}; {seen}; looked for {}; a site config can give aliases, units and the header row (docs/input-format.md, \"Exports as they are\")",
+        matcher.required().join(", ")
+    );
+    Finding::general(Severity::Error, rule::NO_HEADER, message).with_sheet(sheet_name)
+}
+
+/// The first `max` filled cells of grid row `r` as text (long cells shortened).
+fn row_texts(grid: &dyn Grid, r: usize, max: usize) -> Vec<String> {
+    (0..grid.width())
+        .filter_map(|c| match grid.cell(r, c) {
+            RawCell::Empty => None,
+            RawCell::Str(s) if s.trim().is_empty() => None,
+            RawCell::Str(s) => Some(shorten(s.trim(), 24)),
+            RawCell::Int(_) | RawCell::Float(_) => Some("(a number)".into()),
+            RawCell::DateSerial(_) | RawCell::DateIso(_) => Some("(a date)".into()),
+            RawCell::Bool(_) | RawCell::Error(_) => Some("(a value)".into()),
+        })
+        .take(max)
+        .collect()
+}
+
+/// `s` cut to `max` characters with an ellipsis.
+fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let cut: String = s.chars().take(max).collect();
+    format!("{cut}…")
 }
 
 /// What the header row says about the sheet's columns.
@@ -359,7 +503,7 @@ impl Columns {
             return Target::Skip;
         }
         let factor = match (&unit, d.kind) {
-            (Some(u), ColumnType::Number) => match unit_factor(d, u) {
+            (Some(u), ColumnType::Number) => match d.unit_factor(u) {
                 Some(f) => f,
                 None => {
                     findings.push(unknown_unit(d, u, header, at));
@@ -411,6 +555,7 @@ const RESPONSE_SPEC: ColumnSpec<'static> = ColumnSpec {
     map: None,
     open: false,
     factor: 1.0,
+    codes: None,
 };
 
 impl<'a> RowReader<'a> {
@@ -418,18 +563,21 @@ impl<'a> RowReader<'a> {
     fn new(
         grid: &'a dyn Grid,
         targets: &'a [Target],
-        defs: &'a [ColumnDef],
+        matcher: &'a HeaderMatcher<'a>,
         sp: &'a Spellings,
         ds: DateSystem,
         place: Place,
     ) -> Self {
+        let defs = matcher.defs;
         let specs = defs
             .iter()
-            .map(|d| ColumnSpec {
+            .enumerate()
+            .map(|(i, d)| ColumnSpec {
                 kind: d.kind,
                 map: d.map.as_deref(),
                 open: d.open,
                 factor: 1.0,
+                codes: matcher.codes(i),
             })
             .collect();
         RowReader {
