@@ -7,6 +7,7 @@ mod demo;
 mod html;
 mod ingest;
 mod paper;
+mod real_data;
 mod report;
 mod rgolden;
 mod rules;

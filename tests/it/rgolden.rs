@@ -71,7 +71,7 @@ fn write_r_inputs() {
             csv.push_str(&format!(
                 "{},{},{},{}",
                 a.usubjid,
-                a.index_date,
+                a.index_date.as_deref().unwrap_or(""),
                 tte("OS"),
                 tte("PFS")
             ));
@@ -103,7 +103,7 @@ fn write_r_inputs() {
     }
 }
 
-fn close(what: &str, got: Option<f64>, want: &Value, tol: f64) {
+pub fn close(what: &str, got: Option<f64>, want: &Value, tol: f64) {
     let want = want.as_f64();
     match (got, want) {
         (None, None) => {}
@@ -115,7 +115,7 @@ fn close(what: &str, got: Option<f64>, want: &Value, tol: f64) {
     }
 }
 
-fn check_job(what: &str, s: &mmreport::results::Survival, want: &Value) {
+pub fn check_job(what: &str, s: &mmreport::results::Survival, want: &Value) {
     let groups = want["groups"].as_array().unwrap();
     assert_eq!(s.groups.len(), groups.len(), "{what}: groups");
     for (g, w) in s.groups.iter().zip(groups) {

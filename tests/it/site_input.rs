@@ -223,7 +223,7 @@ fn no_header_says_what_it_saw_and_what_it_wants() {
         (
             "patients",
             vec![
-                vec![S("ptid"), S("futime"), S("dead")],
+                vec![S("ptid"), S("fu"), S("status2")],
                 vec![S("A1"), N(12.0), N(1.0)],
             ],
         ),

@@ -121,7 +121,7 @@ fn adsl(i: usize) -> AdslRow {
         sex: Some(if i % 2 == 0 { "male" } else { "female" }.into()),
         age: Some(55.0 + i as f64),
         age_derived: false,
-        index_date: "2020-03-02".into(),
+        index_date: Some("2020-03-02".into()),
         regimen: Some(if i == 3 {
             HYPERLINK.into()
         } else {
@@ -132,8 +132,8 @@ fn adsl(i: usize) -> AdslRow {
         response_evaluable: "Y".into(),
         final_response: Some("PR".into()),
         best_response: Some("CR".into()),
-        pfs_time: 3.5 * i as f64,
-        pfs_event: "Y".into(),
+        pfs_time: Some(3.5 * i as f64),
+        pfs_event: Some("Y".into()),
         os_time: 4.25 * i as f64,
         os_event: "N".into(),
         followup_time: 4.25 * i as f64,
@@ -615,7 +615,7 @@ fn fixture_datasets() -> Datasets {
                     avalu: "months".into(),
                     days: 76 * i as i64,
                     cnsr: u8::from(i % 2 == 0),
-                    start_date: "2020-03-02".into(),
+                    start_date: Some("2020-03-02".into()),
                     event_date: (i % 2 == 1).then(|| "2020-06-01".into()),
                     censor_date: (i % 2 == 0).then(|| "2020-07-01".into()),
                     description: "progression".into(),

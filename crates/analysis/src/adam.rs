@@ -18,9 +18,9 @@ fn tte(d: &Derived, code: &str, e: &Endpoint, unit: &str) -> AdtteRow {
         avalu: unit.into(),
         days: e.days,
         cnsr: u8::from(!e.event),
-        start_date: d.index_date.to_string(),
-        event_date: e.event.then(|| e.date.to_string()),
-        censor_date: (!e.event).then(|| e.date.to_string()),
+        start_date: d.index_date.map(|x| x.to_string()),
+        event_date: e.date.filter(|_| e.event).map(|x| x.to_string()),
+        censor_date: e.date.filter(|_| !e.event).map(|x| x.to_string()),
         description: e.reason.into(),
     }
 }
@@ -33,15 +33,15 @@ fn adsl_row(d: &Derived) -> AdslRow {
         sex: d.sex.map(|s| format!("{s:?}").to_lowercase()),
         age: d.age,
         age_derived: d.age_derived,
-        index_date: d.index_date.to_string(),
+        index_date: d.index_date.map(|x| x.to_string()),
         regimen: d.regimen.clone(),
         cycles_completed: d.cycles_completed,
         prior_lines: d.prior_lines,
         response_evaluable: yn(d.response_evaluable),
         final_response: d.final_response.map(|r| r.code().into()),
         best_response: d.best_response.map(|r| r.code().into()),
-        pfs_time: d.pfs.time,
-        pfs_event: yn(d.pfs.event),
+        pfs_time: d.pfs.as_ref().map(|e| e.time),
+        pfs_event: d.pfs.as_ref().map(|e| yn(e.event)),
         os_time: d.os.time,
         os_event: yn(d.os.event),
         followup_time: d.followup.time,
@@ -92,9 +92,13 @@ pub fn set_rule_flags(adsl: &mut [AdslRow], outcome: &crate::rules::RulesOutcome
 fn adtte(derived: &[Derived], unit: &str) -> Vec<AdtteRow> {
     let mut adtte = Vec::with_capacity(derived.len() * 3);
     for d in derived {
-        adtte.push(tte(d, "PFS", &d.pfs, unit));
+        if let Some(pfs) = &d.pfs {
+            adtte.push(tte(d, "PFS", pfs, unit));
+        }
         adtte.push(tte(d, "OS", &d.os, unit));
-        adtte.push(tte(d, "TTP", &d.ttp, unit));
+        if let Some(ttp) = &d.ttp {
+            adtte.push(tte(d, "TTP", ttp, unit));
+        }
     }
     adtte
 }

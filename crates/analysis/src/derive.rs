@@ -20,8 +20,8 @@ pub struct Endpoint {
     pub time: f64,
     pub days: i64,
     pub event: bool,
-    /// The event date, or the censoring date.
-    pub date: Date,
+    /// The event date, or the censoring date (`None` for an endpoint given as a duration).
+    pub date: Option<Date>,
     /// What ended the observation: `progression`, `death`, `last_followup`, `last_assessment`.
     pub reason: &'static str,
 }
@@ -34,14 +34,17 @@ pub struct Derived {
     /// Recorded age, or completed years from `birth_date` to `index_date`.
     pub age: Option<f64>,
     pub age_derived: bool,
-    pub index_date: Date,
+    /// `None` for a patient analysed from durations (no dates).
+    pub index_date: Option<Date>,
     pub regimen: Option<String>,
     pub cycles_completed: Option<u32>,
     pub prior_lines: Option<u32>,
     pub os: Endpoint,
-    pub pfs: Endpoint,
-    /// Time to progression: death without progression censored.
-    pub ttp: Endpoint,
+    /// `None` without progression data: a patient analysed from durations without
+    /// `pfs_time` (never OS passed off as PFS).
+    pub pfs: Option<Endpoint>,
+    /// Time to progression: death without progression censored (dates only).
+    pub ttp: Option<Endpoint>,
     /// Observation time: index to last follow-up or death.
     pub followup: Endpoint,
     pub alive_at_last_contact: bool,
@@ -74,7 +77,18 @@ fn endpoint(index: Date, date: Date, event: bool, reason: &'static str, cfg: &Co
         time: to_unit(days, cfg),
         days,
         event,
-        date,
+        date: Some(date),
+        reason,
+    }
+}
+
+/// An endpoint given as a duration of `days` (fractional: durations in months or years).
+fn duration_endpoint(days: f64, event: bool, reason: &'static str, cfg: &Config) -> Endpoint {
+    Endpoint {
+        time: days / cfg.time.days_per_month,
+        days: days.round() as i64,
+        event,
+        date: None,
         reason,
     }
 }
@@ -179,8 +193,8 @@ pub fn derive(
 /// The time-to-event endpoints of one patient.
 struct Endpoints {
     os: Endpoint,
-    pfs: Endpoint,
-    ttp: Endpoint,
+    pfs: Option<Endpoint>,
+    ttp: Option<Endpoint>,
     followup: Endpoint,
 }
 
@@ -215,8 +229,8 @@ fn endpoints(p: &Patient, index: Date, asm: &[&Assessment], cfg: &Config) -> Opt
         cfg,
     );
     let prog = p.progression_date.as_ref().map(|d| d.v);
-    let pfs = pfs(index, prog, death, last_fu, asm, cfg);
-    let ttp = match prog {
+    let pfs = Some(pfs(index, prog, death, last_fu, asm, cfg));
+    let ttp = Some(match prog {
         Some(pr) => endpoint(index, pr, true, "progression", cfg),
         None => endpoint(
             index,
@@ -225,12 +239,40 @@ fn endpoints(p: &Patient, index: Date, asm: &[&Assessment], cfg: &Config) -> Opt
             death_or_followup(death),
             cfg,
         ),
-    };
+    });
     Some(Endpoints {
         os,
         pfs,
         ttp,
         followup,
+    })
+}
+
+/// The endpoints of a patient without dates, from `os_time` with `os_event` (else
+/// `vital_status`) and, when given with its flag, `pfs_time`: no PFS otherwise, and no TTP
+/// (progression cannot be told from death). `None` without OS.
+fn duration_endpoints(p: &Patient, cfg: &Config) -> Option<Endpoints> {
+    let days = p.os_time.as_ref()?.v;
+    let died = match (&p.os_event, &p.vital_status) {
+        (Some(e), _) => e.v,
+        (None, Some(v)) => v.v == VitalStatus::Dead,
+        (None, None) => return None,
+    };
+    let reason = if died { "death" } else { "last_followup" };
+    let os = duration_endpoint(days, died, reason, cfg);
+    let pfs = p.pfs_time.as_ref().zip(p.pfs_event.as_ref()).map(|(t, e)| {
+        let reason = if e.v {
+            "progression_or_death"
+        } else {
+            "last_followup"
+        };
+        duration_endpoint(t.v, e.v, reason, cfg)
+    });
+    Some(Endpoints {
+        followup: os.clone(),
+        os,
+        pfs,
+        ttp: None,
     })
 }
 
@@ -281,8 +323,8 @@ struct Responses {
 /// it, and duration of response to the PFS event or censoring.
 fn responses(
     asm: &[&Assessment],
-    index: Date,
-    pfs: &Endpoint,
+    index: Option<Date>,
+    pfs: Option<&Endpoint>,
     cfg: &Config,
     resp: ResponseLookup<'_>,
 ) -> Responses {
@@ -313,8 +355,13 @@ fn responses(
         .or(final_response);
     let first_resp = post.iter().find(|(_, r)| r.is_responder());
     let first_response_date = first_resp.and_then(|(a, _)| a.assessment_date.as_ref().map(|d| d.v));
-    let time_to_response = first_response_date.map(|d| to_unit((d - index).num_days(), cfg));
-    let dor = first_response_date.map(|start| duration_of_response(start, pfs, cfg));
+    // Both need dates: a patient analysed from durations has neither.
+    let time_to_response = first_response_date
+        .zip(index)
+        .map(|(d, index)| to_unit((d - index).num_days(), cfg));
+    let dor = first_response_date
+        .zip(pfs)
+        .and_then(|(start, pfs)| duration_of_response(start, pfs, cfg));
     Responses {
         checkpoints,
         final_response,
@@ -327,23 +374,23 @@ fn responses(
 
 /// Duration of response: from the first >= PR (`start`) to the PFS event or censoring date,
 /// with the PFS event flag and reason (never negative).
-fn duration_of_response(start: Date, pfs: &Endpoint, cfg: &Config) -> Endpoint {
-    let (end, event, reason) = (pfs.date, pfs.event, pfs.reason);
+fn duration_of_response(start: Date, pfs: &Endpoint, cfg: &Config) -> Option<Endpoint> {
+    let (end, event, reason) = (pfs.date?, pfs.event, pfs.reason);
     let days = (end - start).num_days().max(0);
-    Endpoint {
+    Some(Endpoint {
         time: to_unit(days, cfg),
         days,
         event,
-        date: end,
+        date: Some(end),
         reason,
-    }
+    })
 }
 
 /// Recorded age (not derived), or completed years from `birth_date` to `index` (derived).
-fn age(p: &Patient, index: Date) -> Option<(f64, bool)> {
-    match (&p.age, &p.birth_date) {
-        (Some(a), _) => Some((a.v, false)),
-        (None, Some(b)) => Some((years_between(b.v, index), true)),
+fn age(p: &Patient, index: Option<Date>) -> Option<(f64, bool)> {
+    match (&p.age, &p.birth_date, index) {
+        (Some(a), _, _) => Some((a.v, false)),
+        (None, Some(b), Some(index)) => Some((years_between(b.v, index), true)),
         _ => None,
     }
 }
@@ -374,14 +421,18 @@ fn derive_one(
     resp: ResponseLookup<'_>,
     high_risk: &dyn Fn(&str) -> Option<bool>,
 ) -> Option<Derived> {
-    let index = p.index_date.as_ref()?.v;
+    let index = p.index_date.as_ref().map(|d| d.v);
+    let by_dates = index.and_then(|index| endpoints(p, index, asm, cfg));
     let Endpoints {
         os,
         pfs,
         ttp,
         followup,
-    } = endpoints(p, index, asm, cfg)?;
-    let r = responses(asm, index, &pfs, cfg, resp);
+    } = by_dates.or_else(|| duration_endpoints(p, cfg))?;
+    // A patient analysed from durations has no time zero to date its responses from.
+    let index = index.filter(|_| os.date.is_some());
+    let alive = !os.event;
+    let r = responses(asm, index, pfs.as_ref(), cfg, resp);
     let age = age(p, index);
     let cycles = p.cycles_completed.as_ref().map(|c| c.v);
     Some(Derived {
@@ -397,7 +448,7 @@ fn derive_one(
         pfs,
         ttp,
         followup,
-        alive_at_last_contact: p.death_date.is_none(),
+        alive_at_last_contact: alive,
         checkpoints: r.checkpoints,
         response_evaluable: cycles.is_some_and(|c| c >= cfg.response.evaluable_min_cycles),
         final_response: r.final_response,
@@ -461,8 +512,8 @@ mod tests {
         let d = run(base(), vec![], &cfg);
         assert_eq!(d.os.days, 366);
         assert!((d.os.time - 366.0 / 30.4375).abs() < 1e-12);
-        assert!(!d.os.event && !d.pfs.event);
-        assert_eq!(d.pfs.reason, "last_followup");
+        assert!(!d.os.event && !d.pfs.as_ref().unwrap().event);
+        assert_eq!(d.pfs.as_ref().unwrap().reason, "last_followup");
         assert_eq!(d.groups["prior_lines_ge3"].as_deref(), Some("yes"));
         assert_eq!(d.groups["cycles_ge3"].as_deref(), Some("yes"));
         assert_eq!(d.groups["cycles_ge4"].as_deref(), Some("yes"));
@@ -476,20 +527,24 @@ mod tests {
         let mut p = base();
         p.death_date = vd("2020-07-01");
         let d = run(p.clone(), vec![], &cfg);
-        assert!(d.pfs.event && d.os.event);
-        assert_eq!(d.pfs.reason, "death");
+        assert!(d.pfs.as_ref().unwrap().event && d.os.event);
+        assert_eq!(d.pfs.as_ref().unwrap().reason, "death");
         let cfg2 = Config::with_override("[endpoints]\npfs_events = \"progression\"\n", "t")
             .unwrap()
             .config;
         let d = run(p.clone(), vec![], &cfg2);
         assert!(
-            !d.pfs.event,
+            !d.pfs.as_ref().unwrap().event,
             "progression only: death without progression is censored"
         );
         p.progression_date = vd("2020-05-01");
         let d = run(p, vec![], &cfg);
         assert_eq!(
-            (d.pfs.event, d.pfs.reason, d.pfs.days),
+            (
+                d.pfs.as_ref().unwrap().event,
+                d.pfs.as_ref().unwrap().reason,
+                d.pfs.as_ref().unwrap().days
+            ),
             (true, "progression", 121)
         );
     }
@@ -500,7 +555,10 @@ mod tests {
             .unwrap()
             .config;
         let d = run(base(), vec![a(2, "2020-03-01", Response::PR)], &cfg);
-        assert_eq!((d.pfs.reason, d.pfs.days), ("last_assessment", 60));
+        assert_eq!(
+            (d.pfs.as_ref().unwrap().reason, d.pfs.as_ref().unwrap().days),
+            ("last_assessment", 60)
+        );
     }
 
     #[test]

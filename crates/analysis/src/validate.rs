@@ -2,7 +2,9 @@
 //! the dates of each patient are in order. Pure: no I/O, tested on hand-made cohorts.
 //!
 //! A patient is analysed when `patient_id`, `index_date` and either `last_followup_date` or
-//! `death_date` are valid; anyone else is excluded with every reason. Dates must be ordered
+//! `death_date` are valid, or, without those dates, when `os_time` and its event flag are
+//! (exports holding durations); anyone else is excluded with every reason. Durations beside
+//! dates must agree with them within a day. Dates must be ordered
 //! birth < diagnosis <= index <= every assessment, progression and death; last follow-up >=
 //! every other date; nothing after the data cut-off. Each violation is a finding on the cells.
 
@@ -16,6 +18,7 @@ pub mod rule {
     pub const FUTURE_DATE: &str = "cohort.future_date";
     pub const VITAL_STATUS: &str = "cohort.vital_status";
     pub const CYCLES: &str = "cohort.cycles_vs_assessments";
+    pub const DURATION_MISMATCH: &str = "cohort.duration_mismatch";
 }
 
 /// The outcome of the cohort rules.
@@ -142,6 +145,18 @@ fn required_findings(p: &Patient, findings: &mut Vec<Finding>) -> Vec<String> {
         )
         .with_patient(p.patient_id.clone())
     };
+    if !has_dates(p) && has_os_duration(p) {
+        // Analysed from its durations (docs/input-format.md, "Durations").
+        return reasons;
+    }
+    if p.os_time.is_some() && !has_dates(p) {
+        reasons.push("os_time without os_event or vital_status".into());
+        findings.push(req(
+            "os_event",
+            "os_time is given without os_event (or vital_status), and there are no dates: the patient is excluded",
+        ));
+        return reasons;
+    }
     if p.index_date.is_none() {
         reasons.push("index_date missing".into());
         findings.push(req(
@@ -157,6 +172,95 @@ fn required_findings(p: &Patient, findings: &mut Vec<Finding>) -> Vec<String> {
         ));
     }
     reasons
+}
+
+/// The dates an analysis needs: `index_date` and an end date.
+pub fn has_dates(p: &Patient) -> bool {
+    p.index_date.is_some() && (p.last_followup_date.is_some() || p.death_date.is_some())
+}
+
+/// OS from durations: `os_time` with its event flag (`os_event`, else `vital_status`).
+pub fn has_os_duration(p: &Patient) -> bool {
+    p.os_time.is_some() && (p.os_event.is_some() || p.vital_status.is_some())
+}
+
+/// Durations beside dates: the dates win, and a duration more than one day away from them
+/// (or an event flag that contradicts them) is a warning on the duration's cell.
+fn duration_findings(p: &Patient, findings: &mut Vec<Finding>) {
+    let Some(index) = p.index_date.as_ref().map(|d| d.v) else {
+        return;
+    };
+    let death = p.death_date.as_ref().map(|d| d.v);
+    let end = death.or(p.last_followup_date.as_ref().map(|d| d.v));
+    if let (Some(t), Some(end)) = (&p.os_time, end) {
+        let days = (end - index).num_days();
+        check_duration(
+            p,
+            t,
+            days,
+            "os_time",
+            "index_date to death or last follow-up",
+            findings,
+        );
+    }
+    if let (Some(e), true) = (&p.os_event, end.is_some()) {
+        if e.v != death.is_some() {
+            let message = format!(
+                "os_event says {} but death_date is {}: the dates are used",
+                if e.v { "death" } else { "censored" },
+                if death.is_some() { "given" } else { "empty" }
+            );
+            findings.push(duration_finding(p, e.at, "os_event", message));
+        }
+    }
+    let prog = p.progression_date.as_ref().map(|d| d.v);
+    let pfs_end = match (prog, death) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    if let (Some(t), Some(e), Some(end)) = (&p.pfs_time, &p.pfs_event, pfs_end) {
+        if e.v {
+            let days = (end - index).num_days();
+            check_duration(
+                p,
+                t,
+                days,
+                "pfs_time",
+                "index_date to progression or death",
+                findings,
+            );
+        }
+    }
+}
+
+/// A warning when duration `t` (days) is more than one day from `days` of the dates.
+fn check_duration(
+    p: &Patient,
+    t: &Val<f64>,
+    days: i64,
+    column: &str,
+    span: &str,
+    findings: &mut Vec<Finding>,
+) {
+    if (t.v - days as f64).abs() > 1.0 {
+        let message = format!(
+            "{column} is {:.1} days but the dates give {days} days ({span}): the dates are used",
+            t.v
+        );
+        findings.push(duration_finding(p, t.at, column, message));
+    }
+}
+
+/// A `cohort.duration_mismatch` warning on a duration's cell.
+fn duration_finding(p: &Patient, at: CellRef, column: &str, message: String) -> Finding {
+    Finding::at_cell(
+        Severity::Warning,
+        rule::DURATION_MISMATCH,
+        at,
+        column,
+        message,
+    )
+    .with_patient(p.patient_id.clone())
 }
 
 /// A date of a patient with its column.
@@ -290,6 +394,10 @@ fn future_findings<'a>(
 
 /// Vital status against death date: dead without a date (warning), alive with one (error).
 fn vital_status_findings(p: &Patient, findings: &mut Vec<Finding>) {
+    if !has_dates(p) {
+        // Without dates, vital_status is the event flag of os_time.
+        return;
+    }
     match (&p.vital_status, &p.death_date) {
         (Some(v), None) if v.v == VitalStatus::Dead => findings.push(
             Finding::at_cell(Severity::Warning, rule::VITAL_STATUS, v.at, "vital_status",
@@ -354,6 +462,7 @@ pub fn validate(cohort: &Cohort, run_date: Date) -> Validation {
         future_findings(p, after_index, run_date, &mut out.findings);
         vital_status_findings(p, &mut out.findings);
         cycles_findings(p, pa, &mut out.findings);
+        duration_findings(p, &mut out.findings);
         if reasons.is_empty() {
             out.analysed.push(i);
         } else {

@@ -18,8 +18,9 @@ pub struct AdslRow {
     pub age: Option<f64>,
     #[serde(rename = "AGEDERIV")]
     pub age_derived: bool,
+    /// Empty for a patient analysed from durations (no dates).
     #[serde(rename = "TRTSDT")]
-    pub index_date: String,
+    pub index_date: Option<String>,
     #[serde(rename = "REGIMEN")]
     pub regimen: Option<String>,
     #[serde(rename = "CYCLES")]
@@ -32,11 +33,11 @@ pub struct AdslRow {
     pub final_response: Option<String>,
     #[serde(rename = "BESTRSP")]
     pub best_response: Option<String>,
+    /// Empty without progression data (durations without `pfs_time`).
     #[serde(rename = "PFSMO")]
-    #[serde(deserialize_with = "crate::results::f64_or_nan")]
-    pub pfs_time: f64,
+    pub pfs_time: Option<f64>,
     #[serde(rename = "PFSEVFL")]
-    pub pfs_event: String,
+    pub pfs_event: Option<String>,
     #[serde(rename = "OSMO")]
     #[serde(deserialize_with = "crate::results::f64_or_nan")]
     pub os_time: f64,
@@ -86,7 +87,7 @@ pub struct AdtteRow {
     #[serde(rename = "CNSR")]
     pub cnsr: u8,
     #[serde(rename = "STARTDT")]
-    pub start_date: String,
+    pub start_date: Option<String>,
     #[serde(rename = "EVNTDT")]
     pub event_date: Option<String>,
     #[serde(rename = "CNSDT")]

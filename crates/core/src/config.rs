@@ -438,6 +438,10 @@ pub struct ColumnDef {
     pub plausible: Option<[f64; 2]>,
     #[serde(default)]
     pub alt_plausible: Option<[f64; 2]>,
+    /// A value means nothing without its unit (durations): a header without one, and
+    /// without a site `[dictionary.units]` entry, is a finding and the column is not used.
+    #[serde(default)]
+    pub needs_unit: bool,
 }
 
 /// Value spellings (`config/values.toml`).

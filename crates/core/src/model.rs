@@ -409,6 +409,16 @@ pub struct Patient {
     pub death_cause: Option<Val<String>>,
     pub last_followup_date: Option<Val<Date>>,
     pub vital_status: Option<Val<VitalStatus>>,
+    // --- durations, for exports without dates (docs/input-format.md, "Durations") ---
+    /// Overall survival time in days (converted from the unit of the header or the site
+    /// config).
+    pub os_time: Option<Val<f64>>,
+    /// Whether `os_time` ends in death (`false`: censored).
+    pub os_event: Option<Val<bool>>,
+    /// Progression-free survival time in days.
+    pub pfs_time: Option<Val<f64>>,
+    /// Whether `pfs_time` ends in progression or death (`false`: censored).
+    pub pfs_event: Option<Val<bool>>,
 }
 
 /// One response assessment (long `assessments` sheet, or a wide `response_cN` column).

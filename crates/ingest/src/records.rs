@@ -236,6 +236,19 @@ fn patient_from(ix: &Ix, id: String, id_at: CellRef, r: &mut Values) -> Patient 
         death_cause: text(ix, r, "death_cause"),
         last_followup_date: date(ix, r, "last_followup_date"),
         vital_status: cat_map(ix, r, "vital_status", vital_status),
+        os_time: num(ix, r, "os_time"),
+        os_event: cat_map(ix, r, "os_event", event_flag),
+        pfs_time: num(ix, r, "pfs_time"),
+        pfs_event: cat_map(ix, r, "pfs_event", event_flag),
+    }
+}
+
+/// `event` canonical category → whether the event happened.
+fn event_flag(s: &str) -> Option<bool> {
+    match s {
+        "event" => Some(true),
+        "censored" => Some(false),
+        _ => None,
     }
 }
 

@@ -14,6 +14,7 @@ pub mod rule {
     pub const UNKNOWN_COLUMN: &str = "sheet.unknown_column";
     pub const DUPLICATE_COLUMN: &str = "sheet.duplicate_column";
     pub const UNKNOWN_UNIT: &str = "sheet.unknown_unit";
+    pub const MISSING_UNIT: &str = "sheet.missing_unit";
     pub const SUSPECT_UNIT: &str = "sheet.suspect_unit";
     pub const UNKNOWN_SHEET: &str = "sheet.ignored";
     pub const ONLY_SHEET: &str = "sheet.only_sheet_as_patients";
@@ -502,6 +503,10 @@ impl Columns {
             );
             return Target::Skip;
         }
+        if unit.is_none() && d.needs_unit {
+            findings.push(missing_unit(d, header, at));
+            return Target::Skip;
+        }
         let factor = match (&unit, d.kind) {
             (Some(u), ColumnType::Number) => match d.unit_factor(u) {
                 Some(f) => f,
@@ -518,6 +523,24 @@ impl Columns {
         self.present.push(def);
         Target::Column { def, factor }
     }
+}
+
+/// A duration (or another column that needs a unit) whose header carries none.
+fn missing_unit(d: &ColumnDef, header: &str, at: CellRef) -> Finding {
+    Finding::at_cell(
+        Severity::Error,
+        rule::MISSING_UNIT,
+        at,
+        &d.name,
+        format!(
+            "column {header:?} ({}) gives no unit: write it in the header, e.g. {header} (months), or set [dictionary.units] {} = \"months\" in a site config (units: {}{}); the column is not used",
+            d.name,
+            d.name,
+            d.unit.as_deref().unwrap_or("none"),
+            alt_list(d)
+        ),
+    )
+    .with_value(header.to_string())
 }
 
 /// A unit in a number column's header that is neither its unit nor an alternative one.

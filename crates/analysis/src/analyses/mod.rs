@@ -189,10 +189,12 @@ fn swimmer(input: &Input<'_>) -> Vec<SwimmerRow> {
     for a in &input.cohort.assessments {
         by_patient.entry(a.patient_id.as_str()).or_default().push(a);
     }
+    // A patient analysed from durations has no dates to place its assessments by.
     input
         .derived
         .iter()
-        .map(|d| {
+        .filter_map(|d| Some((d, d.index_date?)))
+        .map(|(d, index)| {
             let mut marks: Vec<SwimmerMark> = by_patient
                 .get(d.patient_id.as_str())
                 .into_iter()
@@ -202,14 +204,14 @@ fn swimmer(input: &Input<'_>) -> Vec<SwimmerRow> {
                     let date = a.assessment_date.as_ref()?.v;
                     let r = a.response.as_ref()?.v;
                     Some(SwimmerMark {
-                        time: (date - d.index_date).num_days() as f64 / dpm,
+                        time: (date - index).num_days() as f64 / dpm,
                         kind: r.code().into(),
                     })
                 })
                 .collect();
-            if d.ttp.event {
+            if let Some(ttp) = d.ttp.as_ref().filter(|t| t.event) {
                 marks.push(SwimmerMark {
-                    time: d.ttp.time,
+                    time: ttp.time,
                     kind: "PD".into(),
                 });
             }
@@ -224,7 +226,7 @@ fn swimmer(input: &Input<'_>) -> Vec<SwimmerRow> {
                 patient_id: d.patient_id.clone(),
                 regimen: d.regimen.clone(),
                 end: d.followup.time,
-                ongoing: d.alive_at_last_contact && !d.pfs.event,
+                ongoing: d.alive_at_last_contact && !d.pfs.as_ref().is_some_and(|p| p.event),
                 marks,
             }
         })

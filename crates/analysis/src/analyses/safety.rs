@@ -167,7 +167,7 @@ pub fn hb_drop(input: &Input<'_>) -> HbDrop {
     let index: HashMap<&str, crate::model::Date> = input
         .derived
         .iter()
-        .map(|d| (d.patient_id.as_str(), d.index_date))
+        .filter_map(|d| Some((d.patient_id.as_str(), d.index_date?)))
         .collect();
     let mut base: HashMap<&str, (crate::model::Date, f64)> = HashMap::new();
     let mut low: HashMap<&str, f64> = HashMap::new();

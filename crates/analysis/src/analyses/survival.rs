@@ -8,11 +8,24 @@ use crate::derive::{Derived, Endpoint};
 use crate::results::*;
 use crate::stats::{self, ConfType, Ties};
 
-fn endpoint(d: &Derived, e: EndpointKind) -> &Endpoint {
+/// The patient's endpoint; `None` for PFS without progression data (a patient analysed
+/// from durations without `pfs_time`), who is left out of PFS analyses.
+fn endpoint(d: &Derived, e: EndpointKind) -> Option<&Endpoint> {
     match e {
-        EndpointKind::Pfs => &d.pfs,
-        EndpointKind::Os => &d.os,
+        EndpointKind::Pfs => d.pfs.as_ref(),
+        EndpointKind::Os => Some(&d.os),
     }
+}
+
+/// The groups with only the patients that have the endpoint.
+fn with_endpoint(parts: Parts<'_>, kind: EndpointKind) -> Parts<'_> {
+    parts
+        .into_iter()
+        .map(|(label, m)| {
+            let m = m.into_iter().filter(|d| endpoint(d, kind).is_some());
+            (label, m.collect())
+        })
+        .collect()
 }
 
 /// KM median with its CI, or empty when no data.
@@ -163,8 +176,7 @@ fn compare(parts: &Parts<'_>, kind: EndpointKind) -> (Option<LogRankResult>, Opt
     let mut event = Vec::new();
     let mut gi = Vec::new();
     for (i, (_, m)) in parts.iter().enumerate() {
-        for d in m {
-            let ep = endpoint(d, kind);
+        for ep in m.iter().filter_map(|d| endpoint(d, kind)) {
             time.push(ep.time);
             event.push(ep.event);
             gi.push(i);
@@ -231,10 +243,16 @@ pub fn survival(input: &Input<'_>, job: &crate::config::SurvivalJob) -> Survival
         .grouping
         .as_ref()
         .and_then(|id| cfg.groupings.iter().find(|g| &g.id == id));
-    let parts = parts(input, grouping);
+    let parts = with_endpoint(parts(input, grouping), job.endpoint);
+    let times = |m: &[&Derived]| -> (Vec<f64>, Vec<bool>) {
+        m.iter()
+            .filter_map(|d| endpoint(d, job.endpoint))
+            .map(|e| (e.time, e.event))
+            .unzip()
+    };
     let max_time = parts
         .iter()
-        .flat_map(|(_, m)| m.iter().map(|d| endpoint(d, job.endpoint).time))
+        .flat_map(|(_, m)| times(m).0)
         .fold(0.0f64, f64::max);
     let rt = risk_times(max_time, cfg.report.risk_table_step);
     let nonempty = parts.iter().filter(|(_, m)| !m.is_empty()).count();
@@ -244,6 +262,16 @@ pub fn survival(input: &Input<'_>, job: &crate::config::SurvivalJob) -> Survival
         (None, None)
     };
     let not_estimable = match grouping {
+        _ if input
+            .derived
+            .iter()
+            .all(|d| endpoint(d, job.endpoint).is_none()) =>
+        {
+            Some(
+                "no patient has progression data (progression_date, or pfs_time with pfs_event)"
+                    .to_string(),
+            )
+        }
         Some(g) if parts.iter().all(|(_, m)| m.is_empty()) => {
             Some(format!("no patient has {}", g.column))
         }
@@ -255,8 +283,7 @@ pub fn survival(input: &Input<'_>, job: &crate::config::SurvivalJob) -> Survival
         parts
             .iter()
             .map(|(label, m)| {
-                let t: Vec<f64> = m.iter().map(|d| endpoint(d, job.endpoint).time).collect();
-                let e: Vec<bool> = m.iter().map(|d| endpoint(d, job.endpoint).event).collect();
+                let (t, e) = times(m);
                 group(label, &t, &e, input, &rt)
             })
             .collect()

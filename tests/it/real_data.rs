@@ -1,0 +1,199 @@
+//! R's public myeloma data run as a user would (issue 13): each data set written to a
+//! workbook as a statistician has it (original columns, durations, US units, 0/1 events, no
+//! dates), read with a short site config and no edit to the workbook, and its KM medians
+//! with CIs, log-rank and Cox checked against R (`tests/golden/make_real_data.R` wrote both
+//! the data and the expected values; CI needs no R).
+
+use super::golden_dir;
+use super::rgolden::check_job;
+use super::util::*;
+use mmreport::config::Config;
+use mmreport::pipeline;
+use mmreport::results::Results;
+use serde_json::Value;
+
+/// The committed CSV of a data set as one sheet: numbers as numbers, text as text, `NA`
+/// (written empty) as empty cells.
+fn workbook(name: &str, sheet: &str) -> Vec<u8> {
+    let text = std::fs::read_to_string(golden_dir().join(format!("real/{name}.csv"))).unwrap();
+    let cells: Vec<Vec<String>> = text
+        .lines()
+        .map(|l| {
+            l.split(',')
+                .map(|c| c.trim_matches('"').to_string())
+                .collect()
+        })
+        .collect();
+    let rows: Vec<Vec<C<'_>>> = cells
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|c| match c.parse::<f64>() {
+                    _ if c.is_empty() => E,
+                    Ok(x) => N(x),
+                    std::result::Result::Err(_) => S(c),
+                })
+                .collect()
+        })
+        .collect();
+    xlsx(&[(sheet, rows)])
+}
+
+fn run(bytes: &[u8], site: &str) -> Results {
+    let mut c = ctx();
+    c.config = Config::with_override(site, "site.toml").unwrap();
+    pipeline::process(bytes, "export.xlsx", &c).unwrap().results
+}
+
+fn expected(name: &str) -> Value {
+    let all: Value = serde_json::from_str(
+        &std::fs::read_to_string(golden_dir().join("real/expected.json")).unwrap(),
+    )
+    .unwrap();
+    all[name].clone()
+}
+
+fn check_all(name: &str, r: &Results) {
+    let want = expected(name);
+    let jobs = want.as_object().unwrap();
+    for (id, w) in jobs {
+        let s = r
+            .analyses
+            .survival
+            .iter()
+            .find(|s| &s.id == id)
+            .unwrap_or_else(|| panic!("{name}: no survival job {id}"));
+        assert_eq!(s.not_estimable, None, "{name} {id}");
+        check_job(&format!("{name} {id}"), s, w);
+    }
+}
+
+/// mgus2 (1384 patients): `futime`/`ptime` in months, `death`/`pstat` 0/1, `hgb` in g/dL and
+/// `creat` in mg/dL without units in the headers, sex F/M, an `id` column, `dxyr` unknown.
+const MGUS2_SITE: &str = r#"
+[dictionary.units]
+os_time = "months"
+pfs_time = "months"
+hemoglobin = "g/dL"
+creatinine = "mg/dL"
+
+[dictionary.extra_aliases]
+creatinine = ["creat"]
+
+[[groupings]]
+id = "sex"
+column = "sex"
+label = "Sex"
+label_yes = "Male"
+label_no = "Female"
+
+[[survival]]
+id = "os_by_sex"
+endpoint = "os"
+grouping = "sex"
+
+[[survival]]
+id = "pfs_by_sex"
+endpoint = "pfs"
+grouping = "sex"
+"#;
+
+#[test]
+fn mgus2_as_exported_matches_r() {
+    let r = run(&workbook("mgus2", "Sheet1"), MGUS2_SITE);
+    assert_eq!(r.cohort.patients_analysed, 1384);
+    check_all("mgus2", &r);
+    // Nothing from the data became a finding it should not: no unit, header or value error.
+    let errors: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.severity == mmreport::model::Severity::Error)
+        .map(|f| (&f.rule, &f.column))
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    // The sheet was guessed, and dxyr / mspike are shown as not analysed.
+    let rules: Vec<&str> = r.findings.iter().map(|f| f.rule.as_str()).collect();
+    assert!(rules.contains(&"sheet.only_sheet_as_patients"));
+    assert!(rules.contains(&"sheet.unknown_column"));
+}
+
+#[test]
+fn myeloma_registry_in_days_matches_r() {
+    let site = "[dictionary.units]\nos_time = \"days\"\n";
+    let r = run(&workbook("myeloma_registry", "myeloma"), site);
+    assert_eq!(r.cohort.patients_analysed, 3882);
+    check_all("myeloma_registry", &r);
+    // No progression data: PFS says so instead of repeating OS.
+    let pfs = r
+        .analyses
+        .survival
+        .iter()
+        .find(|s| s.id == "pfs_all")
+        .unwrap();
+    assert!(pfs
+        .not_estimable
+        .as_deref()
+        .unwrap()
+        .contains("progression"));
+}
+
+#[test]
+fn a_duration_without_a_unit_is_a_finding_and_not_used() {
+    let r = run(&workbook("myeloma_registry", "myeloma"), "");
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.rule == "sheet.missing_unit")
+        .expect("a missing-unit finding");
+    assert_eq!(f.column.as_deref(), Some("os_time"));
+    assert!(f.message.contains("[dictionary.units]"), "{}", f.message);
+    assert_eq!(r.cohort.patients_analysed, 0);
+}
+
+#[test]
+fn dates_win_over_durations_and_a_disagreement_is_a_finding() {
+    let header = [
+        "patient_id",
+        "index_date",
+        "last_followup_date",
+        "OS (days)",
+        "os_event",
+    ];
+    let wb = xlsx(&[(
+        "patients",
+        vec![
+            header.iter().map(|h| S(h)).collect(),
+            // The dates give 366 days; the duration says 100.
+            vec![S("P1"), D("2020-01-01"), D("2021-01-01"), N(100.0), N(0.0)],
+            // Agrees within a day.
+            vec![S("P2"), D("2020-01-01"), D("2021-01-01"), N(366.4), N(0.0)],
+            // Durations only: analysed from them.
+            vec![S("P3"), E, E, N(200.0), N(1.0)],
+        ],
+    )]);
+    let r = run(&wb, "");
+    assert_eq!(r.cohort.patients_analysed, 3, "{:?}", r.cohort.excluded);
+    let mismatch: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule == "cohort.duration_mismatch")
+        .collect();
+    assert_eq!(mismatch.len(), 1, "{mismatch:?}");
+    assert_eq!(mismatch[0].patient_id.as_deref(), Some("P1"));
+    assert_eq!(mismatch[0].column.as_deref(), Some("os_time"));
+    let os = r
+        .analyses
+        .survival
+        .iter()
+        .find(|s| s.id == "os_all")
+        .unwrap();
+    assert_eq!((os.groups[0].n, os.groups[0].events), (3, 1));
+    // The durations-only patient has no dates to draw a swimmer lane from.
+    let lanes: Vec<&str> = r
+        .analyses
+        .swimmer
+        .iter()
+        .map(|s| s.patient_id.as_str())
+        .collect();
+    assert_eq!(lanes, vec!["P1", "P2"]);
+}
