@@ -1972,6 +1972,13 @@ fn a_full_output_disk_has_its_own_outcome_and_the_next_night_recovers() {
         out.stderr
     );
     assert!(!out.stderr.contains("a bug in mmreport"), "{}", out.stderr);
+    // The Excel writer panicked on the full disk: the hook logged it as one JSON record.
+    assert!(
+        out.stderr
+            .contains("a write failed inside the Excel writer"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(fs::read(output.join("a/results.json")).unwrap(), before);
     assert_complete_report(&output.join("a"));
     fs::remove_file(filler).unwrap();
