@@ -4,7 +4,9 @@
 //!
 //! Exit codes: 0 every workbook reported (or `check` found no errors); 1 some workbook
 //! failed (or `check` found errors); 2 usage or configuration error; 3 the output folder is
-//! locked by another run; 143 stopped by SIGTERM (the run log says what was not started).
+//! locked by another run; 4 the output could not be written (a full or read-only disk: the
+//! manifest, index or run log); 143 stopped by SIGTERM (the run log says what was not
+//! started).
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -45,8 +47,10 @@ enum Command {
     /// Report every workbook under INPUT into OUTPUT (the nightly job). Only workbooks
     /// changed since their last report are redone. Exit codes: 0 every workbook reported
     /// (or unchanged), 1 some workbook failed (see OUTPUT/_failed) or the on_complete
-    /// command failed, 2 usage or configuration error, 3 another run holds OUTPUT's lock, 143
-    /// stopped by SIGTERM (workbooks under way finish, the run log is written).
+    /// command failed, or a folder of INPUT cannot be listed, 2 usage or configuration error,
+    /// 3 another run holds OUTPUT's lock, 4 OUTPUT could not be written (disk full: manifest,
+    /// index or run log), 143 stopped by SIGTERM (workbooks under way finish, the run log is
+    /// written).
     Run(RunArgs),
     /// Print the findings of one workbook, grouped by sheet; exit 1 when there are errors.
     Check {
@@ -82,6 +86,22 @@ fn init_logging(format: LogFormat) {
                 .init()
         }
         LogFormat::Json => b.json().init(),
+    }
+    std::panic::set_hook(Box::new(|info| log_panic(info.payload(), info.location())));
+}
+
+/// The panic hook: one log record in the chosen format (with `--log-format json`, one JSON
+/// line, never the default hook's free text). A write error inside the Excel writer (which
+/// panics on a full disk, and is caught and reported as a write error) is logged as such.
+fn log_panic(payload: &(dyn std::any::Any + Send), location: Option<&std::panic::Location<'_>>) {
+    let message = mmreport::render::xlsx::panic_message(payload);
+    let location = location
+        .map(|l| format!("{}:{}", l.file(), l.line()))
+        .unwrap_or_default();
+    if message.contains(mmreport::render::xlsx::XLSXWRITER_WRITE_PANIC) {
+        tracing::warn!(%location, "a write failed inside the Excel writer (disk full or not writable)");
+    } else {
+        tracing::error!(panic = %message, %location, "internal error (a bug in mmreport, please report it)");
     }
 }
 
@@ -150,6 +170,11 @@ struct RunArgs {
 /// Exit code of a run another process holds the lock of.
 const EXIT_LOCKED: u8 = 3;
 
+/// Exit code of a run that could not write its output folder's own files (the manifest, its
+/// journal, the index or the run log: a full or read-only disk), after trying to write the
+/// run log. Not 2: nothing was wrong with how it was called (issue 17).
+const EXIT_OUTPUT: u8 = 4;
+
 /// Exit code of a run stopped by SIGTERM (128 + 15, the shell's convention), after the
 /// workbooks under way finished and the run log was written; `on_complete` is not run.
 const EXIT_TERMINATED: u8 = 143;
@@ -186,18 +211,28 @@ fn cmd_run(a: &RunArgs) -> anyhow::Result<ExitCode> {
         pseudonym_key,
         progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
     };
-    let discovery = batch::discover(input, opts.settle, shard)?;
+    let discovery = batch::discover(input, opts.settle, shard, b.follow_symlinks)?;
     log_discovery(&discovery);
     let summary = batch::run(input, output, &ctx, &opts, discovery)?;
     log_summary(&summary);
+    if !summary.log.output_errors.is_empty() {
+        // Logged, not printed: one JSON line with `--log-format json`.
+        tracing::error!(
+            output = %output.display(),
+            errors = %summary.log.output_errors.join("; "),
+            "the output folder could not be written (disk full or not writable); reports published before stay valid"
+        );
+        drop(lock);
+        return Ok(ExitCode::from(EXIT_OUTPUT));
+    }
     if summary.log.interrupted {
         // What systemd and Kubernetes send: the run log is written; 128 + SIGTERM.
         drop(lock);
         return Ok(ExitCode::from(EXIT_TERMINATED));
     }
-    let mut ok = summary.log.failed == 0;
-    if let Some(command) = &b.on_complete {
-        ok &= on_complete(command, &summary.log_path);
+    let mut ok = summary.log.failed == 0 && summary.log.errors.is_empty();
+    if let (Some(command), Some(log_path)) = (&b.on_complete, &summary.log_path) {
+        ok &= on_complete(command, log_path);
     }
     drop(lock);
     Ok(if ok {
@@ -317,7 +352,7 @@ fn log_summary(summary: &batch::Summary) {
         unchanged = log.skipped,
         failed = log.failed,
         left_to_settle = log.unsettled.len(),
-        run_log = %summary.log_path.display(),
+        run_log = %summary.log_path.as_deref().map(|p| p.display().to_string()).unwrap_or_default(),
         "run finished: {} reported, {} unchanged, {} failed",
         log.reported,
         log.skipped,

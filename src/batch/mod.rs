@@ -1,5 +1,5 @@
 //! A batch run: discover workbooks under the input, skip the unchanged ones (manifest),
-//! process the rest in parallel (rayon), publish each report atomically with its previous
+//! process the rest in parallel (as many at once as the night's memory budget admits), publish each report atomically with its previous
 //! versions kept, and quarantine any workbook that fails, with the reason in plain words,
 //! without stopping the others (ripgrep's model: one bad file never stops the run). Input
 //! files are only ever read.
@@ -7,16 +7,17 @@
 //! Submodules: [`manifest`] (what was reported from what), [`crate::changes`] (differences from the
 //! previous report), [`index`] (`index.html`), [`pseudonym`] (keyed patient-id hashing).
 
+pub mod budget;
 pub mod index;
 pub mod manifest;
 pub mod pseudonym;
 
 use crate::changes;
+use crate::config::FollowSymlinks;
 use crate::pipeline::{self, Context};
 use crate::publish;
 use crate::results::{FindingCounts, Results};
 use manifest::{Entry, EntryStatus, Manifest};
-use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -171,6 +172,22 @@ pub struct Discovery {
     pub unsettled: Vec<String>,
     /// In another shard.
     pub other_shards: usize,
+    /// Folders (relative to the input, `/`-separated; `""` for the input itself) that could
+    /// not be listed, with the reason: an error of the run, and the workbooks reported from
+    /// them before stay in the manifest and the index.
+    pub unreadable: Vec<(String, String)>,
+    /// Symbolic links not followed (`batch.follow_symlinks`), each with the reason.
+    pub skipped_links: Vec<String>,
+}
+
+impl Discovery {
+    /// True when `rel` lies in a folder that could not be listed (its absence from this
+    /// night's files says nothing about whether it still exists).
+    pub fn hidden_by_unreadable(&self, rel: &str) -> bool {
+        self.unreadable
+            .iter()
+            .any(|(dir, _)| dir.is_empty() || rel.starts_with(&format!("{dir}/")))
+    }
 }
 
 /// When a file last changed: the later of its modification time and, on Unix, its status
@@ -279,12 +296,52 @@ fn is_output_folder(dir: &Path) -> bool {
     })
 }
 
+/// What to do with a symbolic link met under the input ([`FollowSymlinks`]): `None` to
+/// read it as a workbook, or the warning that names it and says why it is skipped. A link
+/// whose target is gone is read (and quarantined as a file that disappeared).
+fn link_verdict(path: &Path, rel: &str, root: &Path, policy: FollowSymlinks) -> Option<String> {
+    let target = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(_) => return None,
+    };
+    if target.is_dir() {
+        return Some(format!(
+            "{rel}: a symbolic link to a folder; not followed (batch.follow_symlinks)"
+        ));
+    }
+    if policy == FollowSymlinks::Never {
+        return Some(format!(
+            "{rel}: a symbolic link; not followed (batch.follow_symlinks = \"never\")"
+        ));
+    }
+    let inside = std::fs::canonicalize(path).is_ok_and(|t| t.starts_with(root));
+    (!inside).then(|| {
+        format!(
+            "{rel}: a symbolic link to a file outside the input folder; not read (batch.follow_symlinks = \"inside\")"
+        )
+    })
+}
+
+/// True for a name with one of [`EXTENSIONS`].
+fn workbook_name(path: &Path) -> bool {
+    path.extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .is_some_and(|e| EXTENSIONS.contains(&e.as_str()))
+}
+
 /// Workbooks under `input` (a file or a directory, searched recursively, hidden folders and
-/// mmreport output folders skipped), sorted, that have settled and belong to `shard`.
-pub fn discover(input: &Path, settle: Duration, shard: Shard) -> Result<Discovery, BatchError> {
+/// mmreport output folders skipped, symbolic links as `follow` says), sorted, that have
+/// settled and belong to `shard`. A folder that cannot be listed is recorded in
+/// [`Discovery::unreadable`], a link not followed in [`Discovery::skipped_links`].
+pub fn discover(
+    input: &Path,
+    settle: Duration,
+    shard: Shard,
+    follow: FollowSymlinks,
+) -> Result<Discovery, BatchError> {
     let now = SystemTime::now();
     let mut d = Discovery::default();
-    let mut consider = |path: &Path, rel: String, modified: Option<SystemTime>| {
+    let consider = |d: &mut Discovery, path: &Path, rel: String, modified: Option<SystemTime>| {
         if !shard.contains(&rel) {
             d.other_shards += 1;
             return;
@@ -302,7 +359,7 @@ pub fn discover(input: &Path, settle: Duration, shard: Shard) -> Result<Discover
     if input.is_file() {
         let rel = input.file_name().map(name_text).unwrap_or_default();
         let modified = std::fs::metadata(input).ok().and_then(|m| changed_at(&m));
-        consider(input, rel, modified);
+        consider(&mut d, input, rel, modified);
         return Ok(d);
     }
     if !input.is_dir() {
@@ -311,6 +368,8 @@ pub fn discover(input: &Path, settle: Duration, shard: Shard) -> Result<Discover
             message: "no such file or folder".into(),
         });
     }
+    let root = std::fs::canonicalize(input).unwrap_or_else(|_| input.to_path_buf());
+    let rel_of = |p: &Path| rel_string(p.strip_prefix(input).unwrap_or(p));
     let walker = walkdir::WalkDir::new(input)
         .follow_links(false)
         .sort_by_file_name()
@@ -324,21 +383,30 @@ pub fn discover(input: &Path, settle: Duration, shard: Shard) -> Result<Discover
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                tracing::warn!(error = %e, "cannot list part of the input; skipped");
+                let dir = e.path().map(&rel_of).unwrap_or_default();
+                tracing::error!(folder = %dir, error = %e, "cannot list part of the input; its workbooks keep their last reports");
+                d.unreadable.push((dir, e.to_string()));
                 continue;
             }
         };
         if entry.depth() == 0 {
             continue;
         }
-        let ext = entry
-            .path()
-            .extension()
-            .map(|e| e.to_string_lossy().to_lowercase());
-        if ext.as_deref().is_some_and(|e| EXTENSIONS.contains(&e)) {
-            let rel = rel_string(entry.path().strip_prefix(input).unwrap_or(entry.path()));
+        let rel = rel_of(entry.path());
+        if entry.path_is_symlink() {
+            let target_dir = std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir());
+            if !(target_dir || workbook_name(entry.path())) {
+                continue;
+            }
+            if let Some(warning) = link_verdict(entry.path(), &rel, &root, follow) {
+                tracing::warn!("{warning}");
+                d.skipped_links.push(warning);
+                continue;
+            }
+        }
+        if workbook_name(entry.path()) {
             let modified = entry.metadata().ok().and_then(|m| changed_at(&m));
-            consider(entry.path(), rel, modified);
+            consider(&mut d, entry.path(), rel, modified);
         }
     }
     Ok(d)
@@ -424,6 +492,11 @@ pub struct Run<'a> {
     pub opts: &'a Options,
     pub manifest_path: PathBuf,
     pub manifest: Mutex<Manifest>,
+    /// The night's memory budget (`batch.memory_budget_bytes`).
+    pub budget: budget::Budget,
+    /// What could not be written to the output outside a report (the manifest journal):
+    /// the output disk is full or not writable. Makes the run's outcome an output error.
+    pub output_errors: Mutex<Vec<String>>,
 }
 
 struct Done {
@@ -487,10 +560,32 @@ impl Run<'_> {
         let Ok(mut m) = self.manifest.lock() else {
             return;
         };
-        m.entries.insert(rel.to_string(), entry);
-        if let Err(e) = m.save(&self.manifest_path) {
-            tracing::error!(error = %e, "cannot write the manifest");
+        // One journal line, not the whole manifest (compacted at the end of the run).
+        if let Err(e) = manifest::append(&self.manifest_path, rel, &entry) {
+            tracing::error!(error = %e, "cannot write the manifest journal");
+            self.output_error(format!("manifest journal: {e}"));
         }
+        m.entries.insert(rel.to_string(), entry);
+    }
+
+    /// Records an output error (logged by the caller).
+    fn output_error(&self, message: String) {
+        if let Ok(mut v) = self.output_errors.lock() {
+            if !v.contains(&message) {
+                v.push(message);
+            }
+        }
+    }
+
+    /// The workbook's memory estimate (which also refuses a shared-string bomb or a zip
+    /// bomb by its counts), then its admission into the night's budget, waiting while the
+    /// workbooks under way leave too little room.
+    fn admit(&self, bytes: &[u8]) -> Result<budget::Admitted<'_>, String> {
+        let fp = crate::ingest::footprint::footprint(std::io::Cursor::new(bytes), self.ctx.limits)
+            .map_err(|e| e.to_string())?;
+        self.budget
+            .admit(fp.estimate_bytes())
+            .map_err(|e| e.to_string())
     }
 
     fn entry_for(&self, sha: &str, status: EntryStatus, dir: String) -> Entry {
@@ -628,7 +723,8 @@ impl Run<'_> {
                 };
             }
         }
-        let result = bytes.and_then(|b| {
+        let admitted = bytes.and_then(|b| self.admit(&b).map(|a| (b, a)));
+        let result = admitted.and_then(|(b, _admitted)| {
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.report(f, &b)))
                 .unwrap_or_else(|p| {
                     Err(format!(
@@ -713,10 +809,29 @@ pub struct RunLog {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub not_started: Vec<String>,
     /// What a person should know about the run as a whole (nothing found, everything left
-    /// to settle), also logged as warnings.
+    /// to settle, a symbolic link not followed), also logged as warnings.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// What went wrong with the run as a whole (a folder of the input that cannot be listed):
+    /// the run exits 1, and the workbooks under such a folder keep their last reports.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
+    /// What could not be written to the output folder (the manifest, its journal, the index:
+    /// a full or read-only disk): the run exits 4. Reports published before stay valid.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub output_errors: Vec<String>,
     pub outcomes: Vec<FileOutcome>,
+}
+
+/// The run-level errors of a discovery: each input folder that could not be listed.
+fn discovery_errors(d: &Discovery) -> Vec<String> {
+    d.unreadable
+        .iter()
+        .map(|(dir, e)| {
+            let dir = if dir.is_empty() { "." } else { dir.as_str() };
+            format!("cannot list the input folder {dir}: {e}; its workbooks were not read and keep their last reports")
+        })
+        .collect()
 }
 
 /// The run-level warnings of a discovery: a run that reports nothing says why.
@@ -746,7 +861,9 @@ fn discovery_warnings(input: &Path, d: &Discovery, settle: Duration) -> Vec<Stri
 /// Everything a finished run produced.
 pub struct Summary {
     pub log: RunLog,
-    pub log_path: PathBuf,
+    /// Where the run log was written; `None` when it could not be (its error is the last of
+    /// `log.output_errors`).
+    pub log_path: Option<PathBuf>,
 }
 
 /// The manifest file of a shard.
@@ -784,7 +901,9 @@ pub fn write_index(
 }
 
 /// Runs the batch over discovered files (the caller holds the lock). Writes reports,
-/// quarantine entries, the manifest, `index.html` and the run log.
+/// quarantine entries, the manifest, `index.html` and the run log. Once workbooks were
+/// started, a failure to write the manifest or the index (a full disk) does not end the
+/// run early: it is recorded in [`RunLog::output_errors`] and the run log is still tried.
 pub fn run(
     input: &Path,
     output: &Path,
@@ -805,6 +924,8 @@ pub fn run(
         opts,
         manifest_path,
         manifest: Mutex::new(manifest),
+        budget: budget::Budget::new(ctx.config.config.batch.memory_budget_bytes),
+        output_errors: Mutex::new(Vec::new()),
     };
     let (outcomes, not_started) = state.all(&discovery.files);
     let interrupted = opts.stop.load(std::sync::atomic::Ordering::SeqCst);
@@ -814,12 +935,11 @@ pub fn run(
             "stopped by SIGTERM: workbooks under way finished, the rest are left for the next run"
         );
     }
-    if let Ok(m) = state.manifest.lock() {
-        m.save(&state.manifest_path)?;
-    }
-    write_index(output, opts.shard, &renderer.html)?;
+    state.finish_output();
     let count = |s: Status| outcomes.iter().filter(|o| o.status == s).count();
-    let log = RunLog {
+    let mut warnings = discovery_warnings(input, &discovery, opts.settle);
+    warnings.extend(discovery.skipped_links.iter().cloned());
+    let mut log = RunLog {
         program_version: env!("CARGO_PKG_VERSION").into(),
         started: started.to_rfc3339(),
         finished: chrono::Utc::now().to_rfc3339(),
@@ -836,12 +956,40 @@ pub fn run(
         failed: count(Status::Failed),
         interrupted,
         not_started,
-        warnings: discovery_warnings(input, &discovery, opts.settle),
+        warnings,
+        errors: discovery_errors(&discovery),
+        output_errors: state.output_errors.into_inner().unwrap_or_default(),
         unsettled: discovery.unsettled,
         outcomes,
     };
-    let log_path = write_run_log(output, opts.shard, started, &log)?;
+    let log_path = match write_run_log(output, opts.shard, started, &log) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot write the run log");
+            log.output_errors.push(format!("run log: {e}"));
+            None
+        }
+    };
     Ok(Summary { log, log_path })
+}
+
+impl Run<'_> {
+    /// The end of a run's writing: the manifest compacted (its journal folded in) and the
+    /// index rewritten, each failure an output error.
+    fn finish_output(&self) {
+        let compacted = match self.manifest.lock() {
+            Ok(m) => m.compact(&self.manifest_path),
+            Err(_) => Ok(()),
+        };
+        if let Err(e) = compacted {
+            tracing::error!(error = %e, "cannot write the manifest; its journal is kept for the next run");
+            self.output_error(format!("manifest: {e}"));
+        }
+        if let Err(e) = write_index(self.output, self.opts.shard, &self.renderer.html) {
+            tracing::error!(error = %e, "cannot write index.html");
+            self.output_error(format!("index.html: {e}"));
+        }
+    }
 }
 
 /// Removes what killed runs left behind. Alone on the folder, all debris is from killed
@@ -860,7 +1008,7 @@ fn sweep(output: &Path, shard: Shard) {
 }
 
 /// The manifest at `path` without the workbooks no longer in the input (their reports stay
-/// on disk).
+/// on disk). A workbook under a folder that could not be listed is kept: unseen is not gone.
 fn current_manifest(path: &Path, discovery: &Discovery) -> Manifest {
     let mut manifest = Manifest::load(path);
     let present: std::collections::BTreeSet<&str> = discovery
@@ -869,7 +1017,9 @@ fn current_manifest(path: &Path, discovery: &Discovery) -> Manifest {
         .map(|f| f.rel.as_str())
         .chain(discovery.unsettled.iter().map(String::as_str))
         .collect();
-    manifest.entries.retain(|k, _| present.contains(k.as_str()));
+    manifest
+        .entries
+        .retain(|k, _| present.contains(k.as_str()) || discovery.hidden_by_unreadable(k));
     manifest
 }
 
@@ -948,19 +1098,34 @@ impl Run<'_> {
         } else {
             indicatif::ProgressBar::hidden()
         };
-        let done: Vec<Option<FileOutcome>> = files
-            .par_iter()
-            .map(|f| {
-                if self.opts.stop.load(std::sync::atomic::Ordering::SeqCst) {
-                    return None;
-                }
-                let o = match clashes.get(&f.rel) {
-                    Some(reason) => self.fail(f, "", reason.clone(), 0),
-                    None => self.one(f),
-                };
-                bar.inc(1);
-                Some(o)
-            })
+        // The batch's own threads, not rayon's: a workbook may wait here for the memory
+        // budget ([`budget`]) while the pool runs the admitted ones' parallel work.
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let slots: Vec<Mutex<Option<FileOutcome>>> =
+            files.iter().map(|_| Mutex::new(None)).collect();
+        let workers = rayon::current_num_threads().clamp(1, files.len().max(1));
+        std::thread::scope(|s| {
+            for _ in 0..workers {
+                s.spawn(|| loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let Some(f) = files.get(i) else { break };
+                    if self.opts.stop.load(std::sync::atomic::Ordering::SeqCst) {
+                        continue;
+                    }
+                    let o = match clashes.get(&f.rel) {
+                        Some(reason) => self.fail(f, "", reason.clone(), 0),
+                        None => self.one(f),
+                    };
+                    bar.inc(1);
+                    if let Ok(mut slot) = slots[i].lock() {
+                        *slot = Some(o);
+                    }
+                });
+            }
+        });
+        let done: Vec<Option<FileOutcome>> = slots
+            .into_iter()
+            .map(|m| m.into_inner().unwrap_or(None))
             .collect();
         bar.finish_and_clear();
         let not_started = files

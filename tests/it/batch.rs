@@ -1472,9 +1472,10 @@ fn sigterm_finishes_the_workbook_under_way_writes_the_run_log_and_exits_143() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    // Wait for the first workbook to be recorded, then stop the run.
+    // Wait for the first workbook to be recorded (a line of the manifest's journal), then
+    // stop the run.
     let deadline = Instant::now() + Duration::from_secs(60);
-    while !output.join("manifest.json").exists() {
+    while !output.join("manifest.json.journal").exists() {
         assert!(Instant::now() < deadline, "no workbook reported in 60 s");
         std::thread::sleep(Duration::from_millis(5));
     }
@@ -1616,4 +1617,377 @@ fn sharded_and_unsharded_runs_never_share_the_folder() {
     assert_eq!(out.code, 3, "{}", out.stderr);
     FileExt::unlock(&whole_running).unwrap();
     assert_eq!(run(&input, &output, &[]).code, 0);
+}
+
+/// `good(id)` with `extra` more `<si>` elements in its shared strings, and its `<sst>` start
+/// tag's `uniqueCount` replaced by `unique` when given (a file may declare anything).
+fn with_shared_strings(id: &str, extra: usize, unique: Option<&str>) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let src = good(id);
+    let mut zin = zip::ZipArchive::new(std::io::Cursor::new(&src)).unwrap();
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for i in 0..zin.len() {
+        let mut f = zin.by_index(i).unwrap();
+        let name = f.name().unwrap().to_string();
+        let mut body = Vec::new();
+        f.read_to_end(&mut body).unwrap();
+        if name == "xl/sharedStrings.xml" {
+            let mut text = String::from_utf8(body).unwrap();
+            let end = text.rfind("</sst>").unwrap();
+            text.insert_str(end, &"<si><t/></si>".repeat(extra));
+            if let Some(u) = unique {
+                let at = text.find("uniqueCount=\"").unwrap() + "uniqueCount=\"".len();
+                let len = text[at..].find('"').unwrap();
+                text.replace_range(at..at + len, u);
+            }
+            body = text.into_bytes();
+        }
+        w.start_file(name, opts).unwrap();
+        w.write_all(&body).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+/// Issue 17: a shared-string bomb under the byte limit is refused by its count (declared in
+/// `<sst uniqueCount>`, or counted when the declaration lies), before calamine reads it; a
+/// workbook estimated over the night's memory budget alone is quarantined with the reason.
+#[test]
+fn shared_string_bombs_and_workbooks_over_the_memory_budget_are_quarantined() {
+    let t = tempfile::tempdir().unwrap();
+    let (input, output) = (t.path().join("in"), t.path().join("out"));
+    fs::create_dir_all(&input).unwrap();
+    fs::write(input.join("good.xlsx"), good("G")).unwrap();
+    // Within the limit: read as usual.
+    fs::write(input.join("some.xlsx"), with_shared_strings("S", 500, None)).unwrap();
+    // 5,000 empty strings behind a declaration of a handful.
+    fs::write(
+        input.join("lying.xlsx"),
+        with_shared_strings("L", 5000, None),
+    )
+    .unwrap();
+    // A declaration calamine would reserve room for.
+    fs::write(
+        input.join("declared.xlsx"),
+        with_shared_strings("D", 0, Some("4000000000")),
+    )
+    .unwrap();
+    let cfg = t.path().join("cfg.toml");
+    fs::write(&cfg, "[batch]\nmax_shared_strings = 1000\n").unwrap();
+    let out = run(&input, &output, &["--config", cfg.to_str().unwrap()]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let log = run_logs(&output).pop().unwrap();
+    assert_eq!(
+        statuses(&log),
+        [
+            ("declared.xlsx", "failed"),
+            ("good.xlsx", "reported"),
+            ("lying.xlsx", "failed"),
+            ("some.xlsx", "reported"),
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+    for (file, count) in [
+        ("lying.xlsx", "limit 1000"),
+        ("declared.xlsx", "4000000000"),
+    ] {
+        let e = error_of(&output, file);
+        assert!(
+            e.contains("shared strings") && e.contains(count),
+            "{file}: {e}"
+        );
+        assert!(e.contains("batch.max_shared_strings"), "{file}: {e}");
+    }
+    // A budget below one small workbook's estimate: nothing is admitted, each says why.
+    fs::write(&cfg, "[batch]\nmemory_budget_bytes = 1000000\n").unwrap();
+    let out = run(
+        &input,
+        &output,
+        &["--config", cfg.to_str().unwrap(), "--force"],
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let e = error_of(&output, "good.xlsx");
+    assert!(
+        e.contains("memory budget of 1000000 bytes") && e.contains("batch.memory_budget_bytes"),
+        "{e}"
+    );
+    // The previous report of good.xlsx is kept (a quarantine never removes a report).
+    assert_complete_report(&output.join("good"));
+}
+
+/// Runs `mmreport run` as the unprivileged user 65534 (`setpriv`) when this process is root,
+/// since permission bits do not stop root; `None` (with a note) when that is impossible.
+#[cfg(target_os = "linux")]
+fn run_unprivileged(input: &Path, output: &Path) -> Option<Out> {
+    let exe = assert_cmd::cargo::cargo_bin("mmreport");
+    let root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+    let mut cmd = if root {
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&exe);
+        c
+    } else {
+        std::process::Command::new(&exe)
+    };
+    let o = cmd
+        .arg("run")
+        .arg("--input")
+        .arg(input)
+        .arg("--output")
+        .arg(output)
+        .args(["--settle-seconds", "0"])
+        .env("MMREPORT_LOG", "info")
+        .output();
+    match o {
+        Ok(o) if o.status.code().is_some() => Some(Out {
+            code: o.status.code().unwrap_or(-1),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }),
+        _ => {
+            eprintln!("note: cannot run mmreport as an unprivileged user (setpriv); test skipped");
+            None
+        }
+    }
+}
+
+/// Gives the tree at `path` to user 65534 (the unprivileged runner), readable by all.
+#[cfg(target_os = "linux")]
+fn give_to_nobody(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    for e in walkdir::WalkDir::new(path) {
+        let e = e.unwrap();
+        let _ = std::os::unix::fs::chown(e.path(), Some(65534), Some(65534));
+        let mode = if e.file_type().is_dir() { 0o755 } else { 0o644 };
+        fs::set_permissions(e.path(), fs::Permissions::from_mode(mode)).unwrap();
+    }
+}
+
+/// Issue 17: a subfolder of the input that cannot be listed is an error of the run (exit 1,
+/// named in the run log's errors), and the workbooks reported from it before stay in the
+/// manifest and the index.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_unreadable_input_folder_is_an_error_and_its_workbooks_stay_listed() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = tempfile::tempdir().unwrap();
+    fs::set_permissions(t.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    let (input, output) = (t.path().join("in"), t.path().join("out"));
+    fs::create_dir_all(input.join("sub")).unwrap();
+    fs::write(input.join("a.xlsx"), good("A")).unwrap();
+    fs::write(input.join("sub/b.xlsx"), good("B")).unwrap();
+    let out = run(&input, &output, &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    give_to_nobody(t.path());
+    fs::set_permissions(input.join("sub"), fs::Permissions::from_mode(0o000)).unwrap();
+    let Some(out) = run_unprivileged(&input, &output) else {
+        return;
+    };
+    fs::set_permissions(input.join("sub"), fs::Permissions::from_mode(0o755)).unwrap();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let log = run_logs(&output).pop().unwrap();
+    let errors = log["errors"].to_string();
+    assert!(errors.contains("cannot list the input folder sub"), "{log}");
+    assert_eq!(
+        statuses(&log),
+        vec![("a.xlsx".to_string(), "skipped".to_string())]
+    );
+    let m: serde_json::Value =
+        serde_json::from_slice(&fs::read(output.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["entries"]["sub/b.xlsx"]["status"], "reported", "{m}");
+    let index = fs::read_to_string(output.join("index.html")).unwrap();
+    assert!(index.contains("sub/b"), "{index}");
+    assert_complete_report(&output.join("sub/b"));
+}
+
+/// Issue 17: `batch.follow_symlinks`. By default a link to a workbook inside the input is
+/// read; a link to a file outside the input and a link to a folder are skipped, each named
+/// in the run log's warnings; with "never" no link is read.
+#[cfg(unix)]
+#[test]
+fn symbolic_links_follow_the_documented_policy_and_every_skip_is_named() {
+    use std::os::unix::fs::symlink;
+    let t = tempfile::tempdir().unwrap();
+    let (input, output, outside) = (
+        t.path().join("in"),
+        t.path().join("out"),
+        t.path().join("x"),
+    );
+    fs::create_dir_all(&input).unwrap();
+    fs::create_dir_all(&outside).unwrap();
+    fs::write(input.join("a.xlsx"), good("A")).unwrap();
+    fs::write(outside.join("secret.xlsx"), good("S")).unwrap();
+    symlink(input.join("a.xlsx"), input.join("link-in.xlsx")).unwrap();
+    symlink(outside.join("secret.xlsx"), input.join("link-out.xlsx")).unwrap();
+    symlink(&outside, input.join("linked-folder")).unwrap();
+    let out = run(&input, &output, &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let log = run_logs(&output).pop().unwrap();
+    assert_eq!(
+        statuses(&log),
+        [("a.xlsx", "reported"), ("link-in.xlsx", "reported")]
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+    let warnings: Vec<String> = log["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.starts_with("link-out.xlsx:") && w.contains("outside the input folder")),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.starts_with("linked-folder:") && w.contains("link to a folder")),
+        "{warnings:?}"
+    );
+    assert!(out.stderr.contains("link-out.xlsx"), "{}", out.stderr);
+    assert!(!output.join("link-out").exists());
+    let cfg = t.path().join("cfg.toml");
+    fs::write(&cfg, "[batch]\nfollow_symlinks = \"never\"\n").unwrap();
+    let out = run(&input, &output, &["--config", cfg.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let log = run_logs(&output).pop().unwrap();
+    assert_eq!(
+        statuses(&log),
+        vec![("a.xlsx".to_string(), "reported".to_string())]
+    );
+    assert!(
+        log["warnings"]
+            .to_string()
+            .contains("link-in.xlsx: a symbolic link; not followed"),
+        "{log}"
+    );
+}
+
+/// A tmpfs of `size` mounted at `dir` (created), or `None` with a note when this machine
+/// does not allow it (not root, no mount): the disk-full tests then skip.
+#[cfg(target_os = "linux")]
+struct Tmpfs(PathBuf);
+
+#[cfg(target_os = "linux")]
+impl Tmpfs {
+    fn mount(dir: &Path, size: &str) -> Option<Tmpfs> {
+        fs::create_dir_all(dir).unwrap();
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            eprintln!("note: cannot mount a tmpfs (needs root); disk-full test skipped");
+        }
+        ok.then(|| Tmpfs(dir.to_path_buf()))
+    }
+
+    /// Fills the file system with `name` until it is full; returns the filler's path.
+    fn fill(&self, name: &str) -> PathBuf {
+        use std::io::Write;
+        let path = self.0.join(name);
+        let mut f = fs::File::create(&path).unwrap();
+        let chunk = vec![0u8; 4096];
+        while f.write_all(&chunk).is_ok() {}
+        let _ = f.sync_all();
+        path
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+/// Issue 17: a full disk inside the Excel writer (rust_xlsxwriter panics on a failed write
+/// of its temporary files) is a clear write error, not "a bug in mmreport".
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_inside_the_excel_writer_is_a_write_error() {
+    let t = tempfile::tempdir().unwrap();
+    let Some(disk) = Tmpfs::mount(&t.path().join("disk"), "1m") else {
+        return;
+    };
+    let ctx = ctx();
+    let path = t.path().join("p.xlsx");
+    mmreport::demo::write_paper(&path, mmreport::demo::Layout::Canonical).unwrap();
+    let book = fs::read(&path).unwrap();
+    let results = mmreport::pipeline::process(&book, "p.xlsx", &ctx)
+        .unwrap()
+        .results;
+    let renderer = mmreport::render::Renderer::new(&ctx.config.config).unwrap();
+    disk.fill("filler");
+    let e = renderer
+        .xlsx
+        .write(&results, &ctx.config.config, std::io::sink(), &disk.0)
+        .unwrap_err();
+    let text = e.to_string();
+    assert!(
+        text.contains("disk is full") || text.contains("No space left"),
+        "{text}"
+    );
+}
+
+/// Issue 17: a full output disk. The report cannot be written (the old one stays whole), the
+/// manifest, index and run log neither: the run exits 4 (not 2, the usage code) with a clear
+/// message, every stderr line JSON with `--log-format json` (a panic inside a writer too);
+/// once there is room again the next night reports and exits 0.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_output_disk_has_its_own_outcome_and_the_next_night_recovers() {
+    let t = tempfile::tempdir().unwrap();
+    let input = t.path().join("in");
+    fs::create_dir_all(&input).unwrap();
+    let Some(disk) = Tmpfs::mount(&t.path().join("out"), "4m") else {
+        return;
+    };
+    let output = disk.0.clone();
+    let book = |seed| mmreport::demo::write_synthetic(&input.join("a.xlsx"), 40, seed).unwrap();
+    book(1);
+    let out = run(&input, &output, &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let before = fs::read(output.join("a/results.json")).unwrap();
+    let filler = disk.fill(".filler");
+    book(2);
+    let out = run(&input, &output, &["--log-format", "json"]);
+    assert_eq!(out.code, 4, "{}", out.stderr);
+    for line in out.stderr.lines().filter(|l| !l.trim().is_empty()) {
+        let _: serde_json::Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}\n{}", out.stderr));
+    }
+    assert!(
+        out.stderr.contains("could not be written") && out.stderr.contains("No space left"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("a bug in mmreport"), "{}", out.stderr);
+    // The Excel writer panicked on the full disk: the hook logged it as one JSON record.
+    assert!(
+        out.stderr
+            .contains("a write failed inside the Excel writer"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(fs::read(output.join("a/results.json")).unwrap(), before);
+    assert_complete_report(&output.join("a"));
+    fs::remove_file(filler).unwrap();
+    let out = run(&input, &output, &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_ne!(fs::read(output.join("a/results.json")).unwrap(), before);
+    let log = run_logs(&output).pop().unwrap();
+    assert_eq!(
+        statuses(&log),
+        vec![("a.xlsx".to_string(), "reported".to_string())]
+    );
 }

@@ -74,12 +74,33 @@ pub struct Batch {
     pub max_decompressed_bytes: u64,
     /// Largest number of cells read from one workbook (bounds memory).
     pub max_cells: u64,
+    /// Largest number of shared strings one xlsx may declare or hold (bounds memory by count:
+    /// 450 MB of empty strings is 37 million of them, gigabytes once read; issue 17).
+    pub max_shared_strings: u64,
+    /// The night's memory budget: workbooks are admitted to the parallel pool only while the
+    /// sum of their estimated memory stays under it; one estimated over it alone is
+    /// quarantined.
+    pub memory_budget_bytes: u64,
+    /// Which symbolic links under the input are followed.
+    pub follow_symlinks: FollowSymlinks,
     /// Command run once per run with the run log's path (`""` in the file: none).
     #[serde(with = "blank_is_none")]
     pub on_complete: Option<String>,
     /// Key file for `--pseudonymize` (`""` in the file: not configured).
     #[serde(with = "blank_is_none")]
     pub pseudonymize_key_file: Option<String>,
+}
+
+/// `batch.follow_symlinks`: which symbolic links under the input folder are read. A link that
+/// is not followed is named in the run log's warnings, never skipped silently (issue 17).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FollowSymlinks {
+    /// A linked workbook whose target lies inside the input folder is read; links to files
+    /// outside it and links to folders are skipped (a link must not widen what a run reads).
+    Inside,
+    /// No link is followed.
+    Never,
 }
 
 /// Text settings where the TOML file spells "none" as `""` (TOML has no null): resolved once
@@ -591,6 +612,11 @@ impl Config {
                 self.batch.keep_versions >= 1,
                 "batch.keep_versions",
                 "must be at least 1 (the current report)",
+            ),
+            (
+                self.batch.memory_budget_bytes > 0,
+                "batch.memory_budget_bytes",
+                "must be a positive number of bytes",
             ),
             (
                 positive(self.time.days_per_month),

@@ -7,6 +7,7 @@
 //! (not a spreadsheet, no `patients` sheet, no patients) are errors.
 
 pub mod cells;
+pub mod footprint;
 pub mod names;
 mod records;
 pub mod sheet;
@@ -38,6 +39,8 @@ pub enum IngestError {
     NoPatientsSheet(String),
     #[error("the workbook would expand to {declared} bytes when unpacked (limit {limit}): refused as a possible zip bomb")]
     TooLargeDecompressed { declared: u64, limit: u64 },
+    #[error("the workbook holds {count} shared strings or more (declared or counted; limit {limit}, batch.max_shared_strings): refused before it is read, as a possible shared-string bomb")]
+    TooManyStrings { count: u64, limit: u64 },
     #[error("the workbook has {cells} cells in its sheets (limit {limit})")]
     TooManyCells { cells: u64, limit: u64 },
     #[error(
@@ -84,6 +87,8 @@ pub struct Limits {
     /// Largest total decompressed size of a zip-based workbook (xlsx, xlsm, xlsb, ods), and
     /// largest size of any workbook file.
     pub max_decompressed_bytes: u64,
+    /// Largest number of shared strings an xlsx may declare or hold ([`footprint`]).
+    pub max_shared_strings: u64,
 }
 
 impl From<&config::Batch> for Limits {
@@ -94,6 +99,7 @@ impl From<&config::Batch> for Limits {
             max_cells_per_sheet: b.max_cells,
             max_cells: b.max_cells,
             max_decompressed_bytes: b.max_decompressed_bytes,
+            max_shared_strings: b.max_shared_strings,
         }
     }
 }
@@ -321,43 +327,13 @@ fn check_size(
 }
 
 /// True when the bytes are a zip archive (xlsx, xlsm, xlsb, ods).
-fn is_zip(bytes: &[u8]) -> bool {
+pub(crate) fn is_zip(bytes: &[u8]) -> bool {
     bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06")
-}
-
-/// Refuses a zip whose central directory declares more than the limit once unpacked,
-/// before any entry is decompressed.
-fn check_zip(bytes: &[u8], limits: Limits) -> Result<(), IngestError> {
-    if bytes.len() as u64 > limits.max_decompressed_bytes {
-        return Err(IngestError::TooLargeDecompressed {
-            declared: bytes.len() as u64,
-            limit: limits.max_decompressed_bytes,
-        });
-    }
-    if !is_zip(bytes) {
-        return Ok(());
-    }
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|e| IngestError::Unreadable(format!("broken zip package: {e}")))?;
-    let mut total: u64 = 0;
-    for i in 0..zip.len() {
-        let entry = zip
-            .by_index_raw(i)
-            .map_err(|e| IngestError::Unreadable(format!("broken zip package: {e}")))?;
-        total = total.saturating_add(entry.size());
-        if total > limits.max_decompressed_bytes {
-            return Err(IngestError::TooLargeDecompressed {
-                declared: total,
-                limit: limits.max_decompressed_bytes,
-            });
-        }
-    }
-    Ok(())
 }
 
 /// The read proper: limits, open, classify the sheets, read each, then join them.
 fn read_workbook_inner(bytes: &[u8], cfg: &Config, limits: Limits) -> Result<Cohort, IngestError> {
-    check_zip(bytes, limits)?;
+    footprint::footprint(Cursor::new(bytes), limits)?;
     let mut wb = open(bytes)?;
     let names: Vec<String> = wb.sheet_names().to_vec();
     if names.is_empty() {

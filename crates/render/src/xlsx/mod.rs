@@ -62,7 +62,17 @@ pub enum XlsxRenderError {
     /// rust_xlsxwriter refused a cell, table, chart or the workbook.
     #[error("writing the workbook: {0}")]
     Xlsx(#[from] XlsxError),
+    /// Writing the workbook's temporary files (in the report's staging folder) failed: the
+    /// output disk is full or not writable. rust_xlsxwriter panics on such a write error;
+    /// this is that panic as an error (a full disk is not a bug in mmreport, issue 17).
+    #[error("cannot write report.xlsx's temporary files in {dir}: the output disk is full or not writable")]
+    TempWrite { dir: String },
 }
+
+/// The message rust_xlsxwriter 0.102 panics with when writing one of its XML parts fails
+/// (`xmlwriter::XML_WRITE_ERROR`): in constant-memory mode the parts are temporary files,
+/// so this is a full or unwritable disk.
+pub const XLSXWRITER_WRITE_PANIC: &str = "Couldn't write to xml file";
 
 /// What the Excel report needs that no workbook changes: the layout template and the label
 /// catalog, loaded once per run ([`crate::Renderer`]) and shared by every workbook.
@@ -92,9 +102,28 @@ impl XlsxRenderer {
         w: W,
         temp_dir: &Path,
     ) -> Result<(), XlsxRenderError> {
-        let mut wb = build_with(results, cfg, &self.layout, &self.catalog, Some(temp_dir))?;
-        Ok(wb.save_to_writer(w)?)
+        let written = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut wb = build_with(results, cfg, &self.layout, &self.catalog, Some(temp_dir))?;
+            Ok(wb.save_to_writer(w)?)
+        }));
+        match written {
+            Ok(r) => r,
+            Err(p) if panic_message(&*p).contains(XLSXWRITER_WRITE_PANIC) => {
+                Err(XlsxRenderError::TempWrite {
+                    dir: temp_dir.display().to_string(),
+                })
+            }
+            Err(p) => std::panic::resume_unwind(p),
+        }
     }
+}
+
+/// The text of a panic payload (`&str` or `String`), empty otherwise.
+pub fn panic_message(p: &(dyn std::any::Any + Send)) -> &str {
+    p.downcast_ref::<&str>()
+        .copied()
+        .or_else(|| p.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("")
 }
 
 /// Renders the workbook to bytes. Reads only `Results`, the configuration and the template
