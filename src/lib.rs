@@ -18,6 +18,7 @@
 //! The modules re-exported here under their former names keep one import path for the
 //! integration tests, benchmarks and examples.
 pub mod batch;
+pub mod map;
 pub mod publish;
 
 pub use mmreport_analysis::analyses as analysis;

@@ -58,6 +58,15 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Write a commented starter site config for an export to stdout: the header row found,
+    /// each header with the dictionary column proposed and why, the headers not placed and
+    /// what is still required. Check the lines marked CHECK, then `run --config` with it.
+    Map {
+        file: PathBuf,
+        /// A site config to start from (its aliases and units are already applied).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
     /// Write the example workbooks (the seed paper's 32 patients, canonical and messy
     /// Chinese layouts) or a synthetic cohort of any size.
     DemoData {
@@ -120,6 +129,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => cmd_run(&args),
         Command::Check { file, config } => cmd_check(&file, config.as_deref()),
+        Command::Map { file, config } => cmd_map(&file, config.as_deref()),
         Command::DemoData {
             output,
             patients,
@@ -400,6 +410,25 @@ fn refuse_overlap(input: &std::path::Path, output: &std::path::Path) -> anyhow::
         );
     }
     Ok(())
+}
+
+fn cmd_map(file: &std::path::Path, config: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
+    let ctx = context(config)?;
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match mmreport::map::starter_config(&bytes, &name, &ctx.config.config) {
+        Ok(text) => {
+            print!("{text}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            println!("{name}: error: {e}");
+            Ok(ExitCode::from(1))
+        }
+    }
 }
 
 fn cmd_check(file: &std::path::Path, config: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {

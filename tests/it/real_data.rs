@@ -197,3 +197,69 @@ fn dates_win_over_durations_and_a_disagreement_is_a_finding() {
         .collect();
     assert_eq!(lanes, vec!["P1", "P2"]);
 }
+
+/// `mmreport map`'s starter config, unedited, runs the export it was made from.
+fn mapped(name: &str, sheet: &str) -> (String, Results) {
+    let bytes = workbook(name, sheet);
+    let cfg = Config::defaults().unwrap().config;
+    let site = mmreport::map::starter_config(&bytes, &format!("{name}.xlsx"), &cfg).unwrap();
+    let r = run(&bytes, &site);
+    (site, r)
+}
+
+#[test]
+fn map_writes_a_starter_config_that_runs_mgus2() {
+    let (site, r) = mapped("mgus2", "Sheet1");
+    for line in [
+        "os_time = \"months\"",
+        "pfs_time = \"months\"",
+        "hemoglobin = \"g/dL\"",
+        "creatinine = \"mg/dL\"",
+        "creatinine = [\"creat\"]",
+        "\"dxyr\" -> not placed",
+        "Required columns: all found.",
+    ] {
+        assert!(site.contains(line), "{line:?} not in:\n{site}");
+    }
+    assert_eq!(r.cohort.patients_analysed, 1384);
+    let want = expected("mgus2");
+    for id in ["os_all", "pfs_all"] {
+        let s = r.analyses.survival.iter().find(|s| s.id == id).unwrap();
+        check_job(&format!("mapped mgus2 {id}"), s, &want[id]);
+    }
+}
+
+#[test]
+fn map_writes_a_starter_config_that_runs_the_registry() {
+    let (site, r) = mapped("myeloma_registry", "myeloma");
+    assert!(site.contains("os_time = \"days\""), "{site}");
+    assert_eq!(r.cohort.patients_analysed, 3882);
+    let s = r
+        .analyses
+        .survival
+        .iter()
+        .find(|s| s.id == "os_all")
+        .unwrap();
+    check_job(
+        "mapped registry os_all",
+        s,
+        &expected("myeloma_registry")["os_all"],
+    );
+}
+
+#[test]
+fn map_says_what_is_still_required() {
+    let wb = xlsx(&[(
+        "export",
+        vec![
+            vec![S("code"), S("score"), S("arm")],
+            vec![S("A1"), N(3.0), S("x")],
+        ],
+    )]);
+    let cfg = Config::defaults().unwrap().config;
+    let site = mmreport::map::starter_config(&wb, "export.xlsx", &cfg).unwrap();
+    assert!(site.contains("Still required: patient_id"), "{site}");
+    assert!(site.contains("os_time with os_event"), "{site}");
+    // Whatever it wrote is a valid site config.
+    Config::with_override(&site, "map.toml").unwrap();
+}

@@ -11,6 +11,7 @@ pub mod footprint;
 pub mod names;
 mod records;
 pub mod sheet;
+pub mod survey;
 
 use crate::config::Config;
 use crate::model::{Cohort, Finding, Severity};
@@ -104,7 +105,8 @@ impl From<&config::Batch> for Limits {
     }
 }
 
-struct RangeGrid<'a>(&'a Range<Data>);
+/// A dense calamine range as a [`Grid`].
+pub(crate) struct RangeGrid<'a>(pub(crate) &'a Range<Data>);
 
 impl Grid for RangeGrid<'_> {
     fn origin(&self) -> (u32, u32) {
@@ -380,7 +382,7 @@ fn read_workbook_inner(bytes: &[u8], cfg: &Config, limits: Limits) -> Result<Coh
 
 /// Opens the workbook with calamine; an encrypted .xlsx (an OLE container holding
 /// `EncryptionInfo`) is reported as encrypted whatever calamine says.
-fn open(bytes: &[u8]) -> Result<Sheets<Cursor<&[u8]>>, IngestError> {
+pub(crate) fn open(bytes: &[u8]) -> Result<Sheets<Cursor<&[u8]>>, IngestError> {
     calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
         let err = classify(e);
         if is_cfb(bytes) && bytes.windows(14).any(|w| w == b"E\0n\0c\0r\0y\0p\0t\0") {
@@ -401,7 +403,7 @@ fn date_system(wb: &Sheets<Cursor<&[u8]>>) -> DateSystem {
 }
 
 /// Every accepted sheet name (canonical and aliases, as keys) with the kind it names.
-fn sheet_aliases(dict: &config::Dictionary) -> Vec<(String, SheetKind)> {
+pub(crate) fn sheet_aliases(dict: &config::Dictionary) -> Vec<(String, SheetKind)> {
     dict.sheets
         .iter()
         .filter_map(|(canon, aliases)| {

@@ -216,7 +216,7 @@ fn alias_key(d: &ColumnDef, alias: &str, i: usize) -> (String, usize, Option<Str
     }
 }
 
-fn is_note_row(grid: &dyn Grid, r: usize, markers: &[String]) -> bool {
+pub(crate) fn is_note_row(grid: &dyn Grid, r: usize, markers: &[String]) -> bool {
     for c in 0..grid.width() {
         match grid.cell(r, c) {
             RawCell::Empty => continue,
@@ -252,10 +252,7 @@ pub fn read_table(
 ) -> Option<Table> {
     let place = Place::new(grid, sheet);
     let named = configured_header_row(header_rows, sheet_name, kind);
-    let found = match named {
-        Some(row) => grid_row_of(grid, row),
-        None => find_header_row(grid, matcher),
-    };
+    let found = header_row(grid, matcher, named);
     let Some(hr) = found else {
         findings.push(no_header(grid, matcher, named, sheet_name));
         return None;
@@ -339,12 +336,28 @@ fn find_header_row(grid: &dyn Grid, matcher: &HeaderMatcher<'_>) -> Option<usize
     })
 }
 
+/// The grid row of the header: the one a site config names, else the one found.
+pub(crate) fn header_row(
+    grid: &dyn Grid,
+    matcher: &HeaderMatcher<'_>,
+    named: Option<u32>,
+) -> Option<usize> {
+    match named {
+        Some(row) => grid_row_of(grid, row),
+        None => find_header_row(grid, matcher),
+    }
+}
+
 /// Rows searched for a header.
 const HEADER_SEARCH_ROWS: usize = 10;
 
 /// The site's header row for this sheet: by the sheet's name as written (compared like
 /// names), then by its kind (`patients`, `assessments`, ...).
-fn configured_header_row(rows: HeaderRows<'_>, sheet_name: &str, kind: SheetKind) -> Option<u32> {
+pub(crate) fn configured_header_row(
+    rows: HeaderRows<'_>,
+    sheet_name: &str,
+    kind: SheetKind,
+) -> Option<u32> {
     let by_name = rows
         .iter()
         .find(|(k, _)| key(k) == key(sheet_name))
