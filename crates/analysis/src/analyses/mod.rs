@@ -327,7 +327,12 @@ pub fn analyse(input: &Input<'_>) -> Analyses {
                                     waterfall(input),
                                 )
                             },
-                            || methods::methods(input.cfg),
+                            || {
+                                methods::methods(
+                                    input.cfg,
+                                    input.cohort.assessments.iter().any(|a| a.mrd.is_some()),
+                                )
+                            },
                         )
                     },
                 )

@@ -9,7 +9,7 @@ use crate::context::Ctx;
 use crate::figures::{self, km};
 use crate::format::{ci, fixed, pct};
 use crate::results::{
-    ImwgRow, KmMedian, Level, Rate, ResponseCheck, ResponseCounts, Results, Survival,
+    ImwgRow, KmMedian, Level, MrdSection, Rate, ResponseCheck, ResponseCounts, Results, Survival,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -715,7 +715,57 @@ fn response(v: &mut V) -> Vec<Block> {
         out.push(subgroup_table(v));
     }
     out.push(ttr_table(v));
+    if let Some(m) = &rs.mrd {
+        out.push(mrd_table(v, m));
+    }
     out
+}
+
+/// The MRD table (IMWG 2016), only for a workbook with MRD results: rates over all
+/// response-evaluable patients, then each IMWG MRD category (deepest reached).
+fn mrd_table(v: &V, m: &MrdSection) -> Block {
+    let cfg = &v.cfg.rules.mrd;
+    let days = cfg.sustained_days.to_string();
+    let rate_row = |name: String, r: &Rate| {
+        let (main, ci) = v.rate(r);
+        row(vec![name, main, ci])
+    };
+    let n = m.negative.n;
+    let mut rows = vec![
+        row(vec![v.l("mrd.tested"), n_of(m.tested, n), String::new()]),
+        rate_row(v.l("mrd.negative"), &m.negative),
+        rate_row(v.l("mrd.negative_cr"), &m.negative_among_cr),
+        rate_row(
+            v.l("mrd.sustained_any").replace("{days}", &days),
+            &m.sustained,
+        ),
+        group(v.l("mrd.categories"), 3),
+    ];
+    for c in &m.categories {
+        let (main, ci) = v.rate(&c.rate);
+        rows.push(sub(vec![v.l(&format!("mrd.{}", c.category)), main, ci]));
+    }
+    if m.not_derivable > 0 {
+        rows.push(sub(vec![
+            v.l("mrd.not_derivable"),
+            n_of(m.not_derivable, n),
+            String::new(),
+        ]));
+    }
+    Block::Table(Table {
+        id: "tab-mrd".into(),
+        caption: v.l("html.tab_mrd"),
+        head: vec![
+            v.l("html.mrd_measure"),
+            v.l("html.mrd_rate"),
+            v.l("html.ci95"),
+        ],
+        rows,
+        notes: vec![v
+            .l("mrd.note")
+            .replace("{sens}", &crate::format::sensitivity(cfg.min_sensitivity))
+            .replace("{days}", &days)],
+    })
 }
 
 /// `ORR [95% CI]` style column heads of a rate.
