@@ -68,6 +68,28 @@ fn bundled_example_under_the_2025_definition_with_one_config_line() {
     assert!(d25.html.contains("High risk (IMS/IMWG 2025)"));
     assert!(d25.html.contains("IMS/IMWG 2025 consensus"));
     assert!(!d25.html.contains("High-risk cytogenetics (IMWG 2016)"));
+    // the subgroup table and the forest plot name the 2025 definition too
+    assert!(d25
+        .html
+        .contains("<tr class=\"group\"><th colspan=\"5\">High risk (IMS/IMWG 2025)</th></tr>"));
+    assert!(!d25.html.contains(">High-risk cytogenetics<"));
+    let forest: Vec<&str> = d25.json["analyses"]["forest"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["label"].as_str().unwrap())
+        .collect();
+    assert!(
+        forest.contains(&"High-risk cytogenetics (IMS/IMWG 2025)"),
+        "{forest:?}"
+    );
+    let forest16: Vec<&str> = d16.json["analyses"]["forest"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["label"].as_str().unwrap())
+        .collect();
+    assert!(forest16.contains(&"High-risk cytogenetics"), "{forest16:?}");
     let rows = d25.json["validation"]["high_risk"].as_array().unwrap();
     assert_eq!(rows.len(), 32);
     assert!(rows.iter().all(|h| h["definition"] == "ims_imwg2025"));

@@ -818,10 +818,14 @@ fn subgroup_table(v: &V) -> Block {
     for sg in &rs.subgroups {
         let p = if sg.id != last {
             last = sg.id.clone();
-            let label = v.label_or(
-                &[format!("variable.{}", sg.id), format!("html.sg_{}", sg.id)],
-                &sg.label,
-            );
+            let label = if high_risk_2025(v, &sg.id) {
+                v.l("variable.high_risk_ims_imwg2025")
+            } else {
+                v.label_or(
+                    &[format!("variable.{}", sg.id), format!("html.sg_{}", sg.id)],
+                    &sg.label,
+                )
+            };
             rows.push(group(label, 6));
             Some(subgroup_p(v, &sg.id))
         } else {
@@ -854,6 +858,16 @@ fn subgroup_table(v: &V) -> Block {
         rows,
         notes: vec![v.l("html.note_fisher")],
     })
+}
+
+/// Grouping `id` is the high-risk grouping and the configured definition is IMS/IMWG 2025:
+/// its label must name that definition, not the catalog's "High-risk cytogenetics".
+fn high_risk_2025(v: &V, id: &str) -> bool {
+    v.cfg.rules.high_risk_definition == mmreport_core::rules_config::HighRiskDefinition::ImsImwg2025
+        && v.cfg
+            .groupings
+            .iter()
+            .any(|g| g.id == id && g.column == "high_risk_cytogenetics")
 }
 
 /// The P of subgroup `id`'s test: the P, else the test's note, `—` when neither; blank when
