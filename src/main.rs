@@ -445,9 +445,11 @@ fn cmd_check(file: &std::path::Path, config: Option<&std::path::Path>) -> anyhow
             return Ok(ExitCode::from(1));
         }
     };
+    let catalog = mmreport::render::context::Catalog::load(&ctx.config.config)
+        .context("cannot load the label catalogs")?;
     print!(
         "{}",
-        mmreport::render::text::check_report(&processed.results)
+        mmreport::render::text::check_report_in(&processed.results, &catalog.labels)
     );
     // Recorded against IMWG-derived disease state and response, for the person checking.
     println!("\n{}", processed.rules_summary);

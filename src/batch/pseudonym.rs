@@ -201,6 +201,11 @@ impl<'a> Pseudonymizer<'a> {
         v.refractoriness
             .iter_mut()
             .for_each(|x| self.id(&mut x.patient_id));
+        if let Some(m) = &mut r.analyses.response.mrd {
+            m.patients
+                .iter_mut()
+                .for_each(|x| self.id(&mut x.patient_id));
+        }
     }
 }
 

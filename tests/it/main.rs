@@ -3,11 +3,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod batch;
 mod cli;
+mod ctcae6;
 mod demo;
+mod high_risk;
 mod html;
 mod ingest;
+mod mrd;
 mod paper;
 mod real_data;
+mod refractoriness;
 mod report;
 mod rgolden;
 mod rules;

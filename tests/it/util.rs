@@ -145,3 +145,71 @@ pub fn proptest_config(cases: u32) -> proptest::test_runner::Config {
         ..Config::default()
     }
 }
+
+/// One workbook's finished report through the real binary (`mmreport run`) under a site
+/// configuration: the report folder's `report.html`, `results.json` (parsed) and the path
+/// of `report.xlsx`.
+pub struct Report {
+    pub html: String,
+    pub json: serde_json::Value,
+    pub xlsx: std::path::PathBuf,
+}
+
+/// Runs `mmreport run` on `workbook` (as `w.xlsx`) with `site` (TOML, the data cut-off
+/// 2022-12-09 added) in a fresh folder under `dir`.
+pub fn run_report(dir: &std::path::Path, workbook: &[u8], site: &str) -> Report {
+    let input = dir.join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    std::fs::write(input.join("w.xlsx"), workbook).unwrap();
+    let cfg = dir.join("site.toml");
+    std::fs::write(
+        &cfg,
+        format!("{site}\n[dates]\ndata_cutoff = \"2022-12-09\"\n"),
+    )
+    .unwrap();
+    let out = dir.join("out");
+    assert_cmd::Command::cargo_bin("mmreport")
+        .unwrap()
+        .args(["run", "--settle-seconds", "0", "--input"])
+        .arg(&input)
+        .arg("--output")
+        .arg(&out)
+        .arg("--config")
+        .arg(&cfg)
+        .assert()
+        .success();
+    let r = out.join("w");
+    Report {
+        html: std::fs::read_to_string(r.join("report.html")).unwrap(),
+        json: serde_json::from_str(&std::fs::read_to_string(r.join("results.json")).unwrap())
+            .unwrap(),
+        xlsx: r.join("report.xlsx"),
+    }
+}
+
+/// The bundled paper example workbook.
+pub fn bundled_example() -> Vec<u8> {
+    std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/bendamustine-32.xlsx"
+    ))
+    .unwrap()
+}
+
+/// Every text cell of every sheet of an .xlsx.
+pub fn xlsx_text(path: &std::path::Path) -> Vec<String> {
+    use calamine::Reader;
+    let mut wb = calamine::open_workbook_auto(path).unwrap();
+    let mut out = Vec::new();
+    for name in wb.sheet_names() {
+        let range = wb.worksheet_range(&name).unwrap();
+        for row in range.rows() {
+            for c in row {
+                if let calamine::Data::String(s) = c {
+                    out.push(s.clone());
+                }
+            }
+        }
+    }
+    out
+}

@@ -597,6 +597,10 @@ impl Config {
 
     /// Semantic checks serde cannot express, each naming the key it refuses.
     fn check(&self) -> Result<(), ConfigError> {
+        self.rules.check().map_err(|e| ConfigError::Key {
+            key: "rules".into(),
+            message: e.to_string(),
+        })?;
         self.check_numbers()?;
         self.check_response_codes()?;
         self.check_groupings()?;

@@ -449,6 +449,10 @@ pub struct Assessment {
     /// MRD method (`NGF`, `NGS`, or as written).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mrd_method: Option<Val<String>>,
+    /// PET/CT at this assessment: `negative` (every area of increased tracer uptake gone, IMWG
+    /// 2016 imaging criterion) or `positive`; the imaging of imaging-plus MRD negativity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pet_ct: Option<Val<String>>,
     pub bm_plasma_cell_pct: Option<Val<f64>>,
     /// cm².
     pub plasmacytoma_spd: Option<Val<f64>>,

@@ -394,6 +394,42 @@ pub struct MrdSection {
     pub negative_by_method: std::collections::BTreeMap<String, usize>,
     /// Negative results by sensitivity (`1e-5`, `1e-6`, as written, or `unknown`): patients.
     pub negative_by_sensitivity: std::collections::BTreeMap<String, usize>,
+    /// IMWG MRD categories (Kumar 2016), deepest first: each evaluable patient counted once,
+    /// in the deepest category reached, over all response-evaluable patients.
+    pub categories: Vec<MrdCategoryCount>,
+    /// Evaluable patients in CR whose category is not derivable (a negative result without
+    /// sensitivity or method).
+    pub not_derivable: usize,
+    /// Each response-evaluable patient's category (patient order).
+    pub patients: Vec<MrdPatientRow>,
+}
+
+/// Patients whose deepest IMWG MRD category is `category`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MrdCategoryCount {
+    /// `sustained`, `imaging_plus`, `flow`, `sequencing`.
+    pub category: String,
+    /// The rule id (`imwg2016.mrd.*`).
+    pub rule: String,
+    /// Over all response-evaluable patients, exact Clopper-Pearson CI.
+    pub rate: Rate,
+}
+
+/// One patient's IMWG MRD category (`rules::mrd::PatientMrd`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MrdPatientRow {
+    pub basis: String,
+    /// Deepest category reached, `none`, or `None` = not derivable.
+    pub category: Option<String>,
+    /// Every category reached, deepest first.
+    pub met: Vec<String>,
+    pub patient_id: String,
+    /// `reached`, `not_cr`, `no_result`, `no_negative`, `not_qualifying`, `missing_inputs`.
+    pub reason: String,
+    /// Rule ids of the categories reached.
+    pub rules: Vec<String>,
 }
 
 /// One KM table row (survfit conventions).

@@ -157,6 +157,8 @@ pub struct RulesConfig {
     pub staging: StagingConfig,
     pub high_risk_2025: HighRisk2025Config,
     pub refractoriness: RefractorinessConfig,
+    /// IMWG MRD response categories (Kumar, Lancet Oncol 2016;17:e328).
+    pub mrd: MrdConfig,
     pub plausibility: PlausibilityConfig,
     pub ae_terms: AeTermsConfig,
 }
@@ -178,6 +180,21 @@ pub struct RefractorinessConfig {
     pub penta_pi: u32,
     pub penta_imid: u32,
     pub penta_anti_cd38: u32,
+}
+
+/// IMWG MRD response categories (Kumar et al., Lancet Oncol 2016;17:e328): the minimum
+/// sensitivity of a negative result (1 in 10^5 nucleated cells or higher), the days that
+/// confirm sustained negativity (one year), and whether sustained negativity needs the
+/// imaging (PET/CT) negativity too, as the IMWG wording has it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MrdConfig {
+    /// A negative result counts when its sensitivity is this or finer (1e-5 counts, 1e-4 not).
+    pub min_sensitivity: f64,
+    /// First and last negative results at least this many days apart: sustained.
+    pub sustained_days: i64,
+    /// Sustained MRD negativity needs marrow and imaging negativity (IMWG 2016 wording).
+    pub sustained_requires_imaging: bool,
 }
 
 /// Rajkumar, Blood 2011;117:4691; Kumar 2016.
@@ -405,6 +422,17 @@ impl RulesConfig {
     }
 
     /// Sanity checks that serde cannot express.
+    /// `[mrd]`: a sensitivity is a fraction of cells, sustained negativity spans days.
+    fn check_mrd(&self) -> Result<(), RulesConfigError> {
+        let m = &self.mrd;
+        if !(m.min_sensitivity > 0.0 && m.min_sensitivity < 1.0) || m.sustained_days < 1 {
+            return Err(RulesConfigError::Invalid(
+                "mrd: min_sensitivity must lie in (0, 1) and sustained_days be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+
     pub fn check(&self) -> Result<(), RulesConfigError> {
         let r = &self.response;
         if r.flc_ratio_lower <= 0.0 || r.flc_ratio_lower >= r.flc_ratio_upper {
@@ -450,6 +478,7 @@ impl RulesConfig {
                 )));
             }
         }
+        self.check_mrd()?;
         let p = &self.plausibility;
         for (name, rg) in [
             ("calcium", p.calcium),

@@ -284,6 +284,7 @@ fn assessment_from(ix: &Ix, id: String, at: CellRef, r: &mut Values) -> Assessme
         mrd: text(ix, r, "mrd"),
         mrd_sensitivity: text(ix, r, "mrd_sensitivity"),
         mrd_method: text(ix, r, "mrd_method"),
+        pet_ct: text(ix, r, "pet_ct"),
         bm_plasma_cell_pct: num(ix, r, "bm_plasma_cell_pct"),
         plasmacytoma_spd: num(ix, r, "plasmacytoma_spd"),
         new_lesion: boolean(ix, r, "new_lesion"),

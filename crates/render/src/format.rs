@@ -64,9 +64,44 @@ pub fn ci(lo: Option<f64>, hi: Option<f64>, decimals: usize, nr: &str) -> String
     format!("{}, {}", fixed(lo, decimals, nr), fixed(hi, decimals, nr))
 }
 
+/// An MRD sensitivity (a fraction of cells) as clinicians write it: `10⁻⁵` for a power of ten,
+/// else the number itself (`2e-5`).
+pub fn sensitivity(x: f64) -> String {
+    let e = x.log10();
+    if x > 0.0 && (e - e.round()).abs() < 1e-9 {
+        let sup: String = format!("{}", e.round() as i64)
+            .chars()
+            .map(|c| match c {
+                '-' => '⁻',
+                '0' => '⁰',
+                '1' => '¹',
+                '2' => '²',
+                '3' => '³',
+                '4' => '⁴',
+                '5' => '⁵',
+                '6' => '⁶',
+                '7' => '⁷',
+                '8' => '⁸',
+                '9' => '⁹',
+                c => c,
+            })
+            .collect();
+        format!("10{sup}")
+    } else {
+        format!("{x:e}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sensitivities_as_powers_of_ten() {
+        assert_eq!(sensitivity(1e-5), "10⁻⁵");
+        assert_eq!(sensitivity(1e-6), "10⁻⁶");
+        assert_eq!(sensitivity(2e-5), "2e-5");
+    }
 
     #[test]
     fn journal_p_values() {

@@ -5,8 +5,15 @@ use crate::results::Results;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-/// The `check` report: a summary line, then every finding grouped by sheet.
+/// The `check` report with the English catalogs: see [`check_report_in`].
 pub fn check_report(r: &Results) -> String {
+    check_report_in(r, crate::labels::Labels::english())
+}
+
+/// The `check` report: a summary line, then every finding grouped by sheet, then each
+/// patient's classifications; the MRD explanations in the language of `labels` (the
+/// configured one).
+pub fn check_report_in(r: &Results, labels: &crate::labels::Labels) -> String {
     let mut s = String::new();
     let c = &r.finding_counts;
     let _ = writeln!(
@@ -54,6 +61,7 @@ pub fn check_report(r: &Results) -> String {
         }
     }
     classifications(&mut s, r);
+    mrd_categories(&mut s, r, labels);
     if !r.cohort.excluded.is_empty() {
         let _ = writeln!(s, "\nExcluded from the analysis:");
         for e in &r.cohort.excluded {
@@ -61,6 +69,36 @@ pub fn check_report(r: &Results) -> String {
         }
     }
     s
+}
+
+/// Each response-evaluable patient's IMWG MRD category (Kumar 2016) and why, from the
+/// structured row (category, categories reached, reason code) in the language of `labels`.
+fn mrd_categories(s: &mut String, r: &Results, labels: &crate::labels::Labels) {
+    let Some(m) = &r.analyses.response.mrd else {
+        return;
+    };
+    let _ = writeln!(s, "\n{}:", labels.get("mrd.categories"));
+    let sep = if labels.lang == "zh" { "、" } else { ", " };
+    for p in &m.patients {
+        let category = match p.category.as_deref() {
+            Some(c) => labels.get(&format!("mrd.{c}")).to_string(),
+            None => labels.get("mrd.not_derivable").to_string(),
+        };
+        let met: Vec<String> = p
+            .met
+            .iter()
+            .map(|c| labels.get(&format!("mrd.{c}")).to_string())
+            .collect();
+        let reason = labels
+            .get(&format!("mrd.reason_{}", p.reason))
+            .replace("{met}", &met.join(sep));
+        let line = labels
+            .get("mrd.check_line")
+            .replace("{id}", &p.patient_id)
+            .replace("{category}", &category)
+            .replace("{reason}", &reason);
+        let _ = writeln!(s, "  {line}");
+    }
 }
 
 /// Each patient's high-risk status (configured definition) and, when the workbook has

@@ -18,6 +18,7 @@ pub mod ctcae;
 pub mod diagnosis;
 pub mod disease_state;
 pub mod high_risk;
+pub mod mrd;
 pub mod plausibility;
 pub mod refractoriness;
 pub mod response;
@@ -60,6 +61,7 @@ pub fn catalogue() -> Vec<RuleInfo> {
     v.extend_from_slice(staging::RULES);
     v.extend_from_slice(high_risk::RULES);
     v.extend_from_slice(refractoriness::RULES);
+    v.extend_from_slice(mrd::RULES);
     v.extend_from_slice(plausibility::RULES);
     v
 }

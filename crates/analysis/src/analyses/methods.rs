@@ -6,7 +6,9 @@ use crate::config::{Config, DataCutoff, PfsCensor, PfsEvents};
 use crate::results::Methods;
 use crate::rules::config::{CtcaeVersion, HighRiskDefinition, ResponseSource};
 
-pub fn methods(cfg: &Config) -> Methods {
+/// The methods paragraph; `has_mrd` = the workbook has MRD results (then a sentence names
+/// the MRD definitions).
+pub fn methods(cfg: &Config, has_mrd: bool) -> Methods {
     let version = env!("CARGO_PKG_VERSION");
     let alpha = cfg.descriptive.normality_alpha;
     let level = (cfg.descriptive.confidence_level * 100.0).round();
@@ -76,10 +78,43 @@ produced by mmreport {version}.",
         spss = if q == 6 { "，同SPSS" } else { "，同R默认" },
     );
     let (hr_en, hr_zh) = high_risk_sentence(cfg);
+    let (mrd_en, mrd_zh) = if has_mrd {
+        mrd_sentence(cfg)
+    } else {
+        (String::new(), String::new())
+    };
     Methods {
-        en: format!("{en}{hr_en}"),
-        zh: format!("{zh}{hr_zh}"),
+        en: format!("{en}{hr_en}{mrd_en}"),
+        zh: format!("{zh}{hr_zh}{mrd_zh}"),
     }
+}
+
+/// The MRD definitions (IMWG 2016, Kumar et al., Lancet Oncol 2016) and the intention-to-treat
+/// denominator the MRD reporting harmonisation asks for.
+fn mrd_sentence(cfg: &Config) -> (String, String) {
+    let m = &cfg.rules.mrd;
+    let imaging_en = if m.sustained_requires_imaging {
+        " and PET/CT"
+    } else {
+        ""
+    };
+    let imaging_zh = if m.sustained_requires_imaging {
+        "及PET/CT"
+    } else {
+        ""
+    };
+    (
+        format!(
+            " Minimal residual disease (MRD) was assessed by the IMWG 2016 criteria (Kumar et al., Lancet Oncol 2016): flow (next-generation flow) or sequencing (next-generation sequencing) MRD negativity in the bone marrow at a sensitivity of {s:e} or finer, imaging-plus MRD negativity (with a negative PET/CT), and sustained MRD negativity (marrow{imaging_en} negativity confirmed at least {d} days apart); every category requires a complete response, and each patient is counted once, in the deepest category reached. As the international MRD reporting harmonisation recommends, MRD-negativity rates are given over all response-evaluable patients (intention to treat; patients not tested count as not MRD-negative), with exact Clopper-Pearson confidence intervals.",
+            s = m.min_sensitivity,
+            d = m.sustained_days,
+        ),
+        format!(
+            "微小残留病（MRD）参照IMWG 2016标准（Kumar等，Lancet Oncol 2016）评价：骨髓二代流式（流式MRD阴性）或二代测序（测序MRD阴性）敏感度达{s:e}或更高时阴性、阴性同时PET/CT阴性（影像学+MRD阴性）、骨髓{imaging_zh}阴性间隔至少{d} d确认（持续MRD阴性）；各类别均以达到完全缓解为前提，每例患者只计入其达到的最深类别。按照国际MRD报告规范化共识，MRD阴性率以全部可评价疗效的患者为分母（意向性治疗，未检测者计为非阴性），置信区间采用Clopper-Pearson精确法。",
+            s = m.min_sensitivity,
+            d = m.sustained_days,
+        ),
+    )
 }
 
 /// Where the responses come from (the clinicians' or derived), in English and Chinese.
@@ -108,7 +143,25 @@ fn ctcae_version(cfg: &Config) -> &'static str {
 /// list (so that the default methods paragraph stays as it was); empty otherwise.
 fn high_risk_sentence(cfg: &Config) -> (String, String) {
     match cfg.rules.high_risk_definition {
-        HighRiskDefinition::Imwg2016 => (String::new(), String::new()),
+        HighRiskDefinition::Imwg2016 => {
+            let list: Vec<&str> = cfg
+                .rules
+                .staging
+                .high_risk_fish
+                .iter()
+                .map(|m| m.label())
+                .collect();
+            (
+                format!(
+                    " High-risk cytogenetics was defined by the IMWG 2016 list (Sonneveld et al., Blood 2016): any of {} by FISH.",
+                    list.join(", ")
+                ),
+                format!(
+                    "细胞遗传学高危定义参照IMWG 2016（Sonneveld等，Blood 2016）：FISH检出{}中任一项。",
+                    list.join("、")
+                ),
+            )
+        }
         HighRiskDefinition::ImsImwg2025 => (
             format!(
                 " High-risk disease was defined by the IMS/IMWG 2025 consensus (Avet-Loiseau et al., \
@@ -135,7 +188,7 @@ mod tests {
     #[test]
     fn methods_follow_the_config() {
         let cfg = Config::defaults().unwrap().config;
-        let m = methods(&cfg);
+        let m = methods(&cfg, false);
         assert!(m.en.contains("progression or death from any cause"));
         assert!(m.en.contains("Shapiro-Wilk"));
         assert!(m.en.contains("definition 6, as SPSS"));
@@ -146,15 +199,22 @@ mod tests {
         )
         .unwrap()
         .config;
-        let m = methods(&cfg);
+        let m = methods(&cfg, false);
         assert!(m.en.contains("measured to progression;"), "{}", m.en);
         assert!(m.en.contains("Data cut-off: 2022-12-09"));
         assert!(m.zh.contains("随访截止日期：2022-12-09"));
         assert!(!m.en.contains("IMS/IMWG 2025"));
+        assert!(
+            m.en.contains(
+                "IMWG 2016 list (Sonneveld et al., Blood 2016): any of del(17p), t(4;14)"
+            ),
+            "{}",
+            m.en
+        );
         let cfg = Config::with_override("[rules]\nhigh_risk_definition = \"ims_imwg2025\"\n", "t")
             .unwrap()
             .config;
-        let m = methods(&cfg);
+        let m = methods(&cfg, false);
         assert!(m.en.contains("IMS/IMWG 2025 consensus"), "{}", m.en);
         assert!(
             m.en.contains("more than 20% of clonal plasma cells"),
@@ -166,8 +226,13 @@ mod tests {
         let cfg = Config::with_override("[rules]\nctcae_version = \"ctcae6\"\n", "t")
             .unwrap()
             .config;
-        let m = methods(&cfg);
+        let m = methods(&cfg, false);
         assert!(m.en.contains("graded by CTCAE version 6.0"), "{}", m.en);
         assert!(m.zh.contains("CTCAE 6.0版"), "{}", m.zh);
+        assert!(!m.en.contains("Minimal residual disease"));
+        let m = methods(&cfg, true);
+        assert!(m.en.contains("sensitivity of 1e-5 or finer"), "{}", m.en);
+        assert!(m.en.contains("intention to treat"), "{}", m.en);
+        assert!(m.zh.contains("意向性治疗"), "{}", m.zh);
     }
 }

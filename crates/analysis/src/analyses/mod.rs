@@ -64,6 +64,19 @@ impl<'a> Input<'a> {
     }
 }
 
+/// A grouping's label for the forest plot. The high-risk grouping follows
+/// `rules.high_risk_definition`, so under the IMS/IMWG 2025 definition (Avet-Loiseau, J Clin
+/// Oncol 2025) its label says so; under the default IMWG 2016 list it is left as configured.
+pub fn grouping_label(cfg: &Config, g: &crate::config::Grouping) -> String {
+    if g.column == "high_risk_cytogenetics"
+        && cfg.rules.high_risk_definition == crate::rules::config::HighRiskDefinition::ImsImwg2025
+    {
+        format!("{} (IMS/IMWG 2025)", g.label)
+    } else {
+        g.label.clone()
+    }
+}
+
 fn level(name: &str, count: usize, n: usize) -> Level {
     Level {
         level: name.into(),
@@ -329,7 +342,12 @@ pub fn analyse(input: &Input<'_>) -> Analyses {
                                     waterfall(input),
                                 )
                             },
-                            || methods::methods(input.cfg),
+                            || {
+                                methods::methods(
+                                    input.cfg,
+                                    input.cohort.assessments.iter().any(|a| a.mrd.is_some()),
+                                )
+                            },
                         )
                     },
                 )

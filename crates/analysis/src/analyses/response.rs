@@ -230,10 +230,6 @@ pub fn section(input: &Input<'_>) -> ResponseSection {
     }
 }
 
-/// Days of consecutive negative MRD results that must separate the first and the last for
-/// sustained MRD negativity (IMWG 2016: negative results at least one year apart).
-const SUSTAINED_DAYS: i64 = 365;
-
 /// One patient's MRD results in date order: (date, negative); undated results are left out of
 /// the sustained check (they cannot be placed) but count for "negative at any assessment".
 fn mrd_results<'a>(
@@ -256,8 +252,9 @@ fn mrd_results<'a>(
 }
 
 /// Sustained negativity: a run of consecutive dated negative results (a positive breaks the
-/// run) whose first and last are at least [`SUSTAINED_DAYS`] apart.
-fn sustained(results: &[(Option<crate::model::Date>, bool, &Assessment)]) -> bool {
+/// run) whose first and last are at least `days` apart (`[mrd] sustained_days`, IMWG 2016: one
+/// year).
+fn sustained(results: &[(Option<crate::model::Date>, bool, &Assessment)], days: i64) -> bool {
     let mut start: Option<crate::model::Date> = None;
     for (date, neg, _) in results {
         let Some(d) = date else { continue };
@@ -266,7 +263,7 @@ fn sustained(results: &[(Option<crate::model::Date>, bool, &Assessment)]) -> boo
             continue;
         }
         let s = *start.get_or_insert(*d);
-        if (*d - s).num_days() >= SUSTAINED_DAYS {
+        if (*d - s).num_days() >= days {
             return true;
         }
     }
@@ -305,10 +302,52 @@ fn mrd(input: &Input<'_>, ev: &[&Derived]) -> Option<MrdSection> {
                 .entry(key(&first.mrd_sensitivity))
                 .or_default() += 1;
         }
-        sus += usize::from(sustained(&results));
+        sus += usize::from(sustained(&results, input.cfg.rules.mrd.sustained_days));
     }
     out.negative = rate(neg, ev.len(), input.level);
     out.negative_among_cr = rate(neg_cr, cr, input.level);
     out.sustained = rate(sus, ev.len(), input.level);
+    mrd_categories(input, ev, &by_patient, &mut out);
     Some(out)
+}
+
+/// The IMWG MRD categories (Kumar 2016, `rules::mrd`): each evaluable patient's deepest
+/// category, and the counts of patients per category over all evaluable patients.
+fn mrd_categories(
+    input: &Input<'_>,
+    ev: &[&Derived],
+    by_patient: &BTreeMap<&str, Vec<&Assessment>>,
+    out: &mut MrdSection,
+) {
+    use crate::rules::mrd::{classify, Category};
+    let mut counts: BTreeMap<Category, usize> = BTreeMap::new();
+    for d in ev {
+        let asm = by_patient.get(d.patient_id.as_str()).map_or(&[][..], |v| v);
+        let in_cr = matches!(d.best_response, Some(Response::CR | Response::SCr));
+        let p = classify(&d.patient_id, asm, in_cr, &input.cfg.rules.mrd);
+        if let Some(c) = p.category {
+            *counts.entry(c).or_default() += 1;
+        }
+        out.not_derivable += usize::from(!p.derivable);
+        out.patients.push(MrdPatientRow {
+            basis: p.basis,
+            category: match (p.category, p.derivable) {
+                (Some(c), _) => Some(c.code().to_string()),
+                (None, true) => Some("none".to_string()),
+                (None, false) => None,
+            },
+            met: p.met.iter().map(|c| c.code().to_string()).collect(),
+            patient_id: d.patient_id.clone(),
+            reason: p.reason.code().to_string(),
+            rules: p.met.iter().map(|c| c.rule().to_string()).collect(),
+        });
+    }
+    out.categories = Category::DEEPEST_FIRST
+        .iter()
+        .map(|c| MrdCategoryCount {
+            category: c.code().to_string(),
+            rule: c.rule().to_string(),
+            rate: rate(counts.get(c).copied().unwrap_or(0), ev.len(), input.level),
+        })
+        .collect();
 }

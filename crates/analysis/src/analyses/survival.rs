@@ -360,7 +360,7 @@ pub fn forest(input: &Input<'_>) -> Vec<ForestRow> {
             let cox = s.cox.unwrap_or_default();
             Some(ForestRow {
                 id: id.clone(),
-                label: g.label.clone(),
+                label: super::grouping_label(input.cfg, g),
                 comparison: format!("{} vs {}", g.label_yes, g.label_no),
                 n: s.groups.iter().map(|g| g.n).sum(),
                 events: s.groups.iter().map(|g| g.events).sum(),

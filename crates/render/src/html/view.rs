@@ -9,7 +9,7 @@ use crate::context::Ctx;
 use crate::figures::{self, km};
 use crate::format::{ci, fixed, pct};
 use crate::results::{
-    ImwgRow, KmMedian, Level, Rate, ResponseCheck, ResponseCounts, Results, Survival,
+    ImwgRow, KmMedian, Level, MrdSection, Rate, ResponseCheck, ResponseCounts, Results, Survival,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -715,7 +715,57 @@ fn response(v: &mut V) -> Vec<Block> {
         out.push(subgroup_table(v));
     }
     out.push(ttr_table(v));
+    if let Some(m) = &rs.mrd {
+        out.push(mrd_table(v, m));
+    }
     out
+}
+
+/// The MRD table (IMWG 2016), only for a workbook with MRD results: rates over all
+/// response-evaluable patients, then each IMWG MRD category (deepest reached).
+fn mrd_table(v: &V, m: &MrdSection) -> Block {
+    let cfg = &v.cfg.rules.mrd;
+    let days = cfg.sustained_days.to_string();
+    let rate_row = |name: String, r: &Rate| {
+        let (main, ci) = v.rate(r);
+        row(vec![name, main, ci])
+    };
+    let n = m.negative.n;
+    let mut rows = vec![
+        row(vec![v.l("mrd.tested"), n_of(m.tested, n), String::new()]),
+        rate_row(v.l("mrd.negative"), &m.negative),
+        rate_row(v.l("mrd.negative_cr"), &m.negative_among_cr),
+        rate_row(
+            v.l("mrd.sustained_any").replace("{days}", &days),
+            &m.sustained,
+        ),
+        group(v.l("mrd.categories"), 3),
+    ];
+    for c in &m.categories {
+        let (main, ci) = v.rate(&c.rate);
+        rows.push(sub(vec![v.l(&format!("mrd.{}", c.category)), main, ci]));
+    }
+    if m.not_derivable > 0 {
+        rows.push(sub(vec![
+            v.l("mrd.not_derivable"),
+            n_of(m.not_derivable, n),
+            String::new(),
+        ]));
+    }
+    Block::Table(Table {
+        id: "tab-mrd".into(),
+        caption: v.l("html.tab_mrd"),
+        head: vec![
+            v.l("html.mrd_measure"),
+            v.l("html.mrd_rate"),
+            v.l("html.ci95"),
+        ],
+        rows,
+        notes: vec![v
+            .l("mrd.note")
+            .replace("{sens}", &crate::format::sensitivity(cfg.min_sensitivity))
+            .replace("{days}", &days)],
+    })
 }
 
 /// `ORR [95% CI]` style column heads of a rate.
@@ -768,10 +818,14 @@ fn subgroup_table(v: &V) -> Block {
     for sg in &rs.subgroups {
         let p = if sg.id != last {
             last = sg.id.clone();
-            let label = v.label_or(
-                &[format!("variable.{}", sg.id), format!("html.sg_{}", sg.id)],
-                &sg.label,
-            );
+            let label = if high_risk_2025(v, &sg.id) {
+                v.l("variable.high_risk_ims_imwg2025")
+            } else {
+                v.label_or(
+                    &[format!("variable.{}", sg.id), format!("html.sg_{}", sg.id)],
+                    &sg.label,
+                )
+            };
             rows.push(group(label, 6));
             Some(subgroup_p(v, &sg.id))
         } else {
@@ -804,6 +858,16 @@ fn subgroup_table(v: &V) -> Block {
         rows,
         notes: vec![v.l("html.note_fisher")],
     })
+}
+
+/// Grouping `id` is the high-risk grouping and the configured definition is IMS/IMWG 2025:
+/// its label must name that definition, not the catalog's "High-risk cytogenetics".
+fn high_risk_2025(v: &V, id: &str) -> bool {
+    v.cfg.rules.high_risk_definition == mmreport_core::rules_config::HighRiskDefinition::ImsImwg2025
+        && v.cfg
+            .groupings
+            .iter()
+            .any(|g| g.id == id && g.column == "high_risk_cytogenetics")
 }
 
 /// The P of subgroup `id`'s test: the P, else the test's note, `—` when neither; blank when

@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::context::Ctx as RenderCtx;
 use crate::format;
 use crate::model::Severity;
-use crate::results::{KmMedian, Level, Rate, ResponseCounts, Results};
+use crate::results::{KmMedian, Level, MrdSection, Rate, ResponseCounts, Results};
 use std::collections::BTreeMap;
 
 /// Everything a section reads: `Results`, the configuration and the shared render context.
@@ -611,7 +611,69 @@ fn response(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
     w.table(&orr_dcr(c, &points))?;
     w.table(&response_subgroups(c))?;
     w.table(&ttr_dor(c))?;
+    if let Some(m) = &c.r.analyses.response.mrd {
+        w.table(&mrd_table(c, m))?;
+        let cfg = &c.cfg.rules.mrd;
+        w.note(
+            &c.t("mrd.note")
+                .replace("{sens}", &format::sensitivity(cfg.min_sensitivity))
+                .replace("{days}", &cfg.sustained_days.to_string()),
+        )?;
+    }
     Ok(())
+}
+
+/// The MRD table (IMWG 2016), only for a workbook with MRD results: the rates over all
+/// response-evaluable patients, then each IMWG MRD category (deepest reached).
+fn mrd_table(c: &Ctx, m: &MrdSection) -> TableData {
+    let days = c.cfg.rules.mrd.sustained_days.to_string();
+    let rate_row = |name: String, r: &Rate| {
+        let mut row = vec![Cell::text(name), Cell::count(r.n)];
+        row.extend(rate_cells(r));
+        row
+    };
+    let n = m.negative.n;
+    let mut rows = vec![
+        vec![
+            Cell::text(c.t("mrd.tested")),
+            Cell::count(n),
+            Cell::count(m.tested),
+        ],
+        rate_row(c.t("mrd.negative"), &m.negative),
+        rate_row(c.t("mrd.negative_cr"), &m.negative_among_cr),
+        rate_row(
+            c.t("mrd.sustained_any").replace("{days}", &days),
+            &m.sustained,
+        ),
+        vec![Cell::text(c.t("mrd.categories"))],
+    ];
+    for cat in &m.categories {
+        rows.push(rate_row(
+            format!("  {}", c.t(&format!("mrd.{}", cat.category))),
+            &cat.rate,
+        ));
+    }
+    rows.push(vec![
+        Cell::text(format!("  {}", c.t("mrd.not_derivable"))),
+        Cell::count(n),
+        Cell::count(m.not_derivable),
+    ]);
+    TableData {
+        caption: Some(c.t("xlsx_caption.mrd")),
+        columns: cols(
+            c,
+            &[
+                ("xlsx_col.measure", Kind::Label),
+                ("xlsx_col.denominator", Kind::Count),
+                ("xlsx_col.n", Kind::Count),
+                ("xlsx_col.percent", Kind::Percent),
+                ("xlsx_col.ci_low", Kind::Percent),
+                ("xlsx_col.ci_high", Kind::Percent),
+            ],
+        ),
+        rows,
+        ..Default::default()
+    }
 }
 
 /// The response time points: every checkpoint, then final and best response.
