@@ -3,6 +3,8 @@
 //! `survfit(Surv(time, factor(status, 0:2)) ~ 1)`, and Gray's test of equality of
 //! cumulative incidence across groups, as `cmprsk::cuminc(...)$Tests`.
 
+#![allow(clippy::needless_range_loop)]
+
 use serde::Serialize;
 
 use super::dist::{pchisq_upper, qnorm};
@@ -114,14 +116,15 @@ fn distinct_times(time: &[f64], status: &[CrStatus]) -> Vec<(f64, TimeCounts)> {
     let n = pairs.len();
     let mut out: Vec<(f64, TimeCounts)> = Vec::new();
     for (k, (&tk, p)) in t.iter().zip(&pairs).enumerate() {
-        if out.last().map_or(true, |l| l.0 != tk) {
+        if !out.last().is_some_and(|l| l.0 == tk) {
             let counts = TimeCounts {
                 n_risk: n - k,
                 ..TimeCounts::default()
             };
             out.push((tk, counts));
         }
-        let c = &mut out.last_mut().expect("pushed above").1;
+        let last = out.len() - 1;
+        let c = &mut out[last].1;
         match p.1 {
             CrStatus::Censored => c.cens += 1,
             CrStatus::Event => c.d1 += 1,
