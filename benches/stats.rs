@@ -1,5 +1,8 @@
 //! Benchmarks of the survival engine: Kaplan-Meier, log-rank and Cox on 1,000,
 //! 100,000 and 1,000,000 subjects. Target: KM + log-rank on 1e6 under 0.5 s.
+//! The analyses of issue 15 (RMST, Aalen-Johansen, Gray's test, concordance,
+//! cox.zph) on 20,000 and 200,000 subjects: a tenfold cohort should cost about
+//! tenfold (they are O(n log n) at most).
 //!
 //! Run: `cargo bench --bench stats -- --quick`
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -8,7 +11,10 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use mmreport::stats::{cox, kaplan_meier, logrank, ConfType, Ties};
+use mmreport::stats::{
+    concordance, cox, cox_zph, cumulative_incidence, gray_test, kaplan_meier, linear_predictor,
+    logrank, rmst, ConfType, CrStatus, Ties,
+};
 
 struct Data {
     time: Vec<f64>,
@@ -91,5 +97,62 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// Competing status of the synthetic cohort: events of group 2 count as the
+/// competing event.
+fn competing(d: &Data) -> Vec<CrStatus> {
+    d.event
+        .iter()
+        .zip(&d.group)
+        .map(|(&e, &g)| match (e, g) {
+            (false, _) => CrStatus::Censored,
+            (true, 2) => CrStatus::Competing,
+            (true, _) => CrStatus::Event,
+        })
+        .collect()
+}
+
+fn bench_issue15(c: &mut Criterion) {
+    let mut group = c.benchmark_group("issue15");
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_millis(500));
+    group.measurement_time(Duration::from_secs(3));
+    for n in [20_000usize, 200_000] {
+        let d = data(n);
+        let status = competing(&d);
+        group.bench_with_input(BenchmarkId::new("km+rmst", n), &d, |b, d| {
+            b.iter(|| {
+                let km = kaplan_meier(black_box(&d.time), &d.event, ConfType::Log, 0.95).unwrap();
+                rmst(&km, 24.0).unwrap()
+            })
+        });
+        group.bench_with_input(BenchmarkId::new("aalen_johansen", n), &d, |b, d| {
+            b.iter(|| cumulative_incidence(black_box(&d.time), &status, 0.95).unwrap())
+        });
+        group.bench_with_input(BenchmarkId::new("gray", n), &d, |b, d| {
+            b.iter(|| gray_test(black_box(&d.time), &status, &d.group).unwrap())
+        });
+        let fit = cox(&d.time, &d.event, &d.x, Ties::Efron).unwrap();
+        let lp = linear_predictor(&d.x, &fit).unwrap();
+        group.bench_with_input(BenchmarkId::new("concordance", n), &d, |b, d| {
+            b.iter(|| concordance(black_box(&d.time), &d.event, &lp).unwrap())
+        });
+        group.bench_with_input(BenchmarkId::new("cox_zph", n), &d, |b, d| {
+            let terms = [vec![0], vec![1]];
+            b.iter(|| {
+                cox_zph(
+                    black_box(&d.time),
+                    &d.event,
+                    &d.x,
+                    Ties::Efron,
+                    &fit,
+                    &terms,
+                )
+                .unwrap()
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench, bench_issue15);
 criterion_main!(benches);

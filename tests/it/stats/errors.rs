@@ -285,3 +285,110 @@ fn conf_type_serde() {
     let t: Ties = serde_json::from_str("\"breslow\"").unwrap();
     assert_eq!(t, Ties::Breslow);
 }
+
+/// Issue 15: RMST rejects a bad horizon and mismatched comparisons.
+#[test]
+fn rmst_validation() {
+    let km = kaplan_meier(&[1.0, 2.0, 3.0], &[true, false, true], ConfType::Log, 0.95).unwrap();
+    for tau in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+        assert!(
+            matches!(rmst(&km, tau), Err(StatsError::InvalidArgument(_))),
+            "{tau}"
+        );
+    }
+    let err = rmst(&km, 3.5).unwrap_err();
+    assert_eq!(
+        err,
+        StatsError::TauBeyondFollowUp {
+            tau: 3.5,
+            last: 3.0
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "restriction time tau = 3.5 is beyond the last observed time 3"
+    );
+    let a = rmst(&km, 3.0).unwrap();
+    let b = rmst(&km, 2.5).unwrap();
+    assert!(matches!(
+        rmst_compare(&a, &b, 0.95),
+        Err(StatsError::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        rmst_compare(&a, &a, 1.0),
+        Err(StatsError::InvalidArgument(_))
+    ));
+
+    let st = [CrStatus::Event, CrStatus::Competing];
+    assert!(matches!(
+        cumulative_incidence(&[1.0], &st, 0.95),
+        Err(StatsError::LengthMismatch { .. })
+    ));
+    assert_eq!(
+        cumulative_incidence(&[1.0, -1.0], &st, 0.95).unwrap_err(),
+        StatsError::NegativeTime { index: 1 }
+    );
+    let cif = cumulative_incidence(&[1.0, 2.0], &st, 0.95).unwrap();
+    assert!(cif.at(f64::NAN).is_err() && cif.at(-1.0).is_err());
+    assert!(matches!(
+        gray_test(&[1.0, 2.0], &st, &[0, 0]),
+        Err(StatsError::Degenerate(_))
+    ));
+    assert!(matches!(
+        gray_test(&[1.0, 2.0], &st, &[0]),
+        Err(StatsError::LengthMismatch { .. })
+    ));
+    // No event of interest in any group: the variance is singular (cuminc: stat -1).
+    let none = [
+        CrStatus::Competing,
+        CrStatus::Censored,
+        CrStatus::Competing,
+        CrStatus::Censored,
+    ];
+    assert!(matches!(
+        gray_test(&[1.0, 2.0, 3.0, 4.0], &none, &[0, 0, 1, 1]),
+        Err(StatsError::Singular(_))
+    ));
+}
+
+/// Issue 15: concordance and cox.zph validation (terms must partition the columns).
+#[test]
+fn concordance_and_zph_validation() {
+    let (t, e) = ([1.0, 2.0, 3.0], [true, true, false]);
+    assert!(matches!(
+        concordance(&t, &e, &[0.1, f64::NAN, 0.2]),
+        Err(StatsError::NonFinite { .. })
+    ));
+    assert!(matches!(
+        concordance(&t, &[false; 3], &[0.1, 0.2, 0.3]),
+        Err(StatsError::Degenerate(_))
+    ));
+    let x: Vec<Vec<f64>> = vec![
+        vec![0.0, 1.0],
+        vec![1.0, 0.5],
+        vec![1.0, 2.0],
+        vec![0.0, 1.5],
+    ];
+    let (t4, e4) = ([1.0, 2.0, 3.0, 4.0], [true, true, false, true]);
+    let fit = cox(&t4, &e4, &x, Ties::Efron).unwrap();
+    for terms in [
+        vec![vec![0]],
+        vec![vec![0], vec![0, 1]],
+        vec![vec![0], vec![2]],
+        vec![vec![0], vec![]],
+    ] {
+        assert!(
+            matches!(
+                cox_zph(&t4, &e4, &x, Ties::Efron, &fit, &terms),
+                Err(StatsError::InvalidArgument(_))
+            ),
+            "{terms:?}"
+        );
+    }
+    // Valid terms, but 3 events cannot identify 2 covariates and 2 time interactions:
+    // the 4 x 4 information is singular (R's solve() fails the same way).
+    assert!(matches!(
+        cox_zph(&t4, &e4, &x, Ties::Efron, &fit, &[vec![1], vec![0]]),
+        Err(StatsError::Singular(_))
+    ));
+}

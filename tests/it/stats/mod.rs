@@ -4,10 +4,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod golden;
 
+mod competing;
 mod cox;
+mod cox_extra;
 mod describe;
 mod errors;
 mod htest;
 mod km;
 mod logrank;
 mod props;
+mod rmst;
