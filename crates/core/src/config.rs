@@ -51,6 +51,18 @@ pub struct Config {
     pub groupings: Vec<Grouping>,
     #[serde(default)]
     pub survival: Vec<SurvivalJob>,
+    /// Multivariable Cox models (issue 15).
+    #[serde(default)]
+    pub cox_models: Vec<CoxModelJob>,
+    /// Cumulative incidence with a competing event (issue 15).
+    #[serde(default)]
+    pub competing_risks: Vec<CompetingRisksJob>,
+    /// Restricted mean survival time between the two levels of a grouping (issue 15).
+    #[serde(default)]
+    pub rmst: Vec<RmstJob>,
+    /// Landmark analyses: survival from a landmark time among those event-free at it.
+    #[serde(default)]
+    pub landmark_analyses: Vec<LandmarkJob>,
     pub analysis: AnalysisPlan,
     pub report: ReportConfig,
     pub dictionary: Dictionary,
@@ -266,6 +278,16 @@ pub struct Grouping {
     pub label_yes: String,
     #[serde(default)]
     pub label_no: String,
+    /// The grouping is only known after the index date (cycles completed, response,
+    /// exposure): comparing survival from the index date by it has immortal-time bias
+    /// (Suissa, Am J Epidemiol 2008;167:492; Anderson, J Clin Oncol 1983;1:710), so every
+    /// analysis grouped by it carries a warning and points to its landmark analysis.
+    #[serde(default)]
+    pub known_after_index: bool,
+    /// Order of the levels of a `levels` grouping (the first is the reference of a Cox
+    /// model); unlisted levels follow, sorted. Empty: sorted by value.
+    #[serde(default)]
+    pub order: Vec<String>,
 }
 
 /// One survival analysis (a figure and its table).
@@ -283,6 +305,102 @@ pub struct SurvivalJob {
 pub enum EndpointKind {
     Pfs,
     Os,
+}
+
+impl EndpointKind {
+    /// `pfs` or `os`, as results.json spells it.
+    pub fn code(self) -> &'static str {
+        match self {
+            EndpointKind::Pfs => "pfs",
+            EndpointKind::Os => "os",
+        }
+    }
+}
+
+/// Numeric patient columns a Cox model can take as a linear covariate (the numbers of
+/// `dictionary.patient` the analysis reads per patient; `age` is the recorded or derived age).
+pub const NUMERIC_COVARIATES: &[&str] = &[
+    "age",
+    "prior_lines",
+    "cycles_completed",
+    "bendamustine_dose",
+    "bm_plasma_cell_pct",
+    "calcium",
+    "creatinine",
+    "crcl",
+    "beta2_microglobulin",
+    "albumin",
+    "ldh",
+    "esr",
+    "hemoglobin",
+    "wbc",
+    "platelets",
+    "del17p_fraction",
+];
+
+/// A multivariable Cox model (`coxph`, Efron ties): each covariate is a grouping id (a
+/// factor) or one of [`NUMERIC_COVARIATES`] (linear).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoxModelJob {
+    pub id: String,
+    pub endpoint: EndpointKind,
+    pub covariates: Vec<String>,
+}
+
+/// The event types of the competing-risks analysis (IMWG 2016: progression; death without
+/// documented progression competes with it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CompetingEvent {
+    Progression,
+    DeathWithoutProgression,
+}
+
+impl CompetingEvent {
+    /// The configuration's spelling.
+    pub fn code(self) -> &'static str {
+        match self {
+            CompetingEvent::Progression => "progression",
+            CompetingEvent::DeathWithoutProgression => "death_without_progression",
+        }
+    }
+}
+
+/// Cumulative incidence of `event` with `competing` as a competing risk (Aalen-Johansen).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompetingRisksJob {
+    pub id: String,
+    pub event: CompetingEvent,
+    pub competing: CompetingEvent,
+    #[serde(default)]
+    pub grouping: Option<String>,
+    /// Cumulative incidence reported at these times (the report's unit).
+    #[serde(default)]
+    pub times: Vec<f64>,
+}
+
+/// Restricted mean survival time up to `tau` of the two levels of a grouping.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RmstJob {
+    pub id: String,
+    pub endpoint: EndpointKind,
+    pub grouping: String,
+    pub tau: f64,
+}
+
+/// A landmark analysis: survival counted from `at` among patients event-free and followed
+/// at `at` (Anderson, J Clin Oncol 1983;1:710; Dafni, Circ Cardiovasc Qual Outcomes 2011).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LandmarkJob {
+    pub id: String,
+    pub endpoint: EndpointKind,
+    pub at: f64,
+    #[serde(default)]
+    pub grouping: Option<String>,
 }
 
 /// Which tables the analysis stage computes beyond the fixed ones.
@@ -517,6 +635,7 @@ impl Config {
         self.check_numbers()?;
         self.check_response_codes()?;
         self.check_groupings()?;
+        crate::config_checks::check_issue15(self)?;
         self.check_dictionary()
     }
 

@@ -4,10 +4,13 @@
 //! fixed order, so the output does not depend on scheduling.
 
 mod baseline;
+mod cox_models;
+mod landmark;
 mod methods;
 mod response;
 mod safety;
 mod survival;
+mod warnings;
 
 pub use survival::risk_times;
 
@@ -285,8 +288,48 @@ fn waterfall(input: &Input<'_>) -> Vec<WaterfallRow> {
     rows
 }
 
+/// The reviewers' analyses of issue 15: multivariable Cox models, competing risks, RMST and
+/// landmark analyses, each job in parallel.
+struct Extra {
+    cox_models: Vec<CoxModel>,
+    landmark_analyses: Vec<LandmarkAnalysis>,
+}
+
+fn extra(input: &Input<'_>) -> Extra {
+    use rayon::prelude::*;
+    let cfg = input.cfg;
+    let (cox_models, landmark_analyses) = rayon::join(
+        || {
+            cfg.cox_models
+                .par_iter()
+                .map(|j| cox_models::cox_model(input, j))
+                .collect()
+        },
+        || {
+            cfg.landmark_analyses
+                .par_iter()
+                .map(|j| landmark::landmark(input, j))
+                .collect()
+        },
+    );
+    Extra {
+        cox_models,
+        landmark_analyses,
+    }
+}
+
 /// Runs every job in parallel and assembles [`Analyses`].
 pub fn analyse(input: &Input<'_>) -> Analyses {
+    let (mut a, x) = rayon::join(|| analyse_paper(input), || extra(input));
+    a.cox_models = x.cox_models;
+    a.landmark_analyses = x.landmark_analyses;
+    a.warnings = warnings::immortal_time(input.cfg);
+    a.methods = methods::extend(&a.methods, input.cfg, &a);
+    a
+}
+
+/// The seed paper's tables and figures, in parallel.
+fn analyse_paper(input: &Input<'_>) -> Analyses {
     use rayon::prelude::*;
     let jobs = &input.cfg.survival;
     let ((baseline, (survival, forest)), ((response, adverse_events), (rest, methods))) =
@@ -349,5 +392,6 @@ pub fn analyse(input: &Input<'_>) -> Analyses {
         swimmer,
         waterfall,
         methods,
+        ..Analyses::default()
     }
 }
