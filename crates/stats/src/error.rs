@@ -66,6 +66,16 @@ pub enum StatsError {
     /// A matrix that must be inverted is singular (collinear covariates, ...).
     #[error("singular matrix: {0}")]
     Singular(String),
+    /// A restricted mean was asked beyond the follow-up of the curve: R's
+    /// `survfit` would extend the last value of the curve flat to `tau`
+    /// (and `survRM2::rmst2` stops), an extrapolation this crate refuses.
+    #[error("restriction time tau = {tau} is beyond the last observed time {last}")]
+    TauBeyondFollowUp {
+        /// The requested restriction time.
+        tau: f64,
+        /// The last observed (event or censoring) time of the curve.
+        last: f64,
+    },
     /// An exact enumeration would be larger than the configured limit.
     #[error("exact enumeration too large (more than {limit} nodes); use an approximate test")]
     TooLarge {

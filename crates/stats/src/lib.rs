@@ -58,6 +58,8 @@
 // Guards such as `!(x > 0.0)` are deliberate: they are also true for NaN.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
+pub mod competing;
+pub mod concordance;
 pub mod cox;
 pub mod describe;
 mod dist;
@@ -66,8 +68,12 @@ pub mod htest;
 pub mod km;
 mod linalg;
 pub mod logrank;
+pub mod rmst;
 mod timefix;
+pub mod zph;
 
+pub use competing::{cumulative_incidence, gray_test, CifAt, CifFit, CifRow, CrStatus, GrayTest};
+pub use concordance::{concordance, linear_predictor, Concordance};
 pub use cox::{cox, cox_with, factor_dummies, CoxControl, CoxFit, Ties};
 pub use describe::{
     mean, median, quantile, quantiles, sd, shapiro_wilk, var, QuantileType, ShapiroWilk,
@@ -79,3 +85,5 @@ pub use htest::{
 };
 pub use km::{kaplan_meier, reverse_kaplan_meier, ConfType, KmFit, KmRow, Quantile, SurvAt};
 pub use logrank::{logrank, logrank_stratified, LogRank};
+pub use rmst::{rmst, rmst_compare, Contrast, Rmst, RmstComparison};
+pub use zph::{cox_zph, CoxZph, ZphRow};
