@@ -292,6 +292,7 @@ fn fixture_analyses() -> Analyses {
             en: "Responses were classified by the IMWG 2016 criteria.\nSurvival was estimated by the Kaplan-Meier method.".into(),
             zh: "疗效按IMWG 2016标准评价。\n生存采用Kaplan-Meier法估计。".into(),
         },
+        ..Analyses::default()
     }
 }
 
@@ -491,6 +492,7 @@ fn fixture_forest() -> Vec<ForestRow> {
             hr: Some(2.5),
             ci: [Some(0.4), Some(15.2)],
             p: Some(0.33),
+            reference: false,
         },
         ForestRow {
             id: "cycles_ge3".into(),
@@ -501,6 +503,7 @@ fn fixture_forest() -> Vec<ForestRow> {
             hr: Some(0.21),
             ci: [Some(0.08), Some(0.52)],
             p: Some(0.0008),
+            reference: false,
         },
         ForestRow {
             id: "emd".into(),
@@ -511,6 +514,7 @@ fn fixture_forest() -> Vec<ForestRow> {
             hr: None,
             ci: [None, None],
             p: None,
+            reference: false,
         },
     ]
 }

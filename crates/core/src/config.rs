@@ -839,6 +839,8 @@ mod tests {
             [[groupings]]\nid = \"emd\"\nremove = true\n\
             [[survival]]\nid = \"os_by_age\"\nendpoint = \"os\"\ngrouping = \"age_ge65\"\n\
             [[survival]]\nid = \"pfs_all\"\nendpoint = \"os\"\n\
+            [[cox_models]]\nid = \"pfs_multivariable\"\nendpoint = \"pfs\"\ncovariates = [\"age\"]\n\
+            [[cox_models]]\nid = \"os_multivariable\"\nremove = true\n\
             [analysis]\nresponse_subgroups = [\"regimen\"]\nforest = [\"cycles_ge3\"]\n";
         // Removing a grouping the defaults refer to names the reference.
         let without_lists = site.split("[analysis]").next().unwrap_or_default();
@@ -864,6 +866,12 @@ mod tests {
         assert_eq!(survival.len(), 7);
         assert_eq!(survival[6], "os_by_age");
         assert_eq!(c.survival[0].endpoint, EndpointKind::Os, "same id replaces");
+        assert_eq!(c.cox_models.len(), 1, "a cox model removed by id");
+        assert_eq!(
+            c.cox_models[0].covariates,
+            ["age"],
+            "a cox model replaced by id"
+        );
         let e = Config::with_override(
             "[[groupings]]\nid = \"cycles_ge5\"\nremove = true\n",
             "s.toml",

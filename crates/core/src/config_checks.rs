@@ -184,19 +184,31 @@ mod tests {
     fn unknown_references_name_the_entry() {
         let e = err("[[cox_models]]\nid = \"m\"\nendpoint = \"os\"\ncovariates = [\"age\", \"shoe_size\"]\n");
         assert!(
-            e.contains("cox_models[") && e.contains("covariates[1]") && e.contains("\"m\"")
+            e.contains("cox_models[")
+                && e.contains("covariates[1]")
+                && e.contains("\"m\"")
                 && e.contains("shoe_size"),
             "{e}"
         );
         let e = err("[[rmst]]\nid = \"r\"\nendpoint = \"os\"\ngrouping = \"regimen\"\ntau = 12\n");
-        assert!(e.contains("rmst[") && e.contains("more than two levels"), "{e}");
+        assert!(
+            e.contains("rmst[") && e.contains("more than two levels"),
+            "{e}"
+        );
         let e = err("[[rmst]]\nid = \"r\"\nendpoint = \"os\"\ngrouping = \"emd\"\ntau = 0\n");
         assert!(e.contains(".tau") && e.contains("\"r\""), "{e}");
-        let e = err("[[landmark_analyses]]\nid = \"l\"\nendpoint = \"os\"\nat = 3\ngrouping = \"nope\"\n");
-        assert!(e.contains("landmark_analyses[") && e.contains("nope"), "{e}");
+        let e = err(
+            "[[landmark_analyses]]\nid = \"l\"\nendpoint = \"os\"\nat = 3\ngrouping = \"nope\"\n",
+        );
+        assert!(
+            e.contains("landmark_analyses[") && e.contains("nope"),
+            "{e}"
+        );
         let e = err("[[competing_risks]]\nid = \"c\"\nevent = \"progression\"\ncompeting = \"progression\"\n");
         assert!(e.contains("must differ"), "{e}");
-        let e = err("[[competing_risks]]\nid = \"c\"\nevent = \"relapse\"\ncompeting = \"progression\"\n");
+        let e = err(
+            "[[competing_risks]]\nid = \"c\"\nevent = \"relapse\"\ncompeting = \"progression\"\n",
+        );
         assert!(e.contains("competing_risks[") && e.contains("event"), "{e}");
     }
 }

@@ -527,6 +527,10 @@ pub struct ForestRow {
     pub hr: Option<f64>,
     pub ci: [Option<f64>; 2],
     pub p: Option<f64>,
+    /// The reference level of a factor in a multivariable model's forest plot (HR 1 by
+    /// definition); absent from the subgroup forest rows.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reference: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -760,6 +764,8 @@ pub struct RmstGroup {
     pub ci: [Option<f64>; 2],
     /// The KM curve up to tau (the figure shades the area under it).
     pub km: Vec<KmPoint>,
+    /// Number at risk at each of the parent's `risk_times`.
+    pub at_risk: Vec<usize>,
 }
 
 /// Restricted mean survival time up to `tau` of two groups (`survRM2` contrasts).
@@ -772,6 +778,8 @@ pub struct Rmst {
     #[serde(deserialize_with = "f64_or_nan")]
     pub tau: f64,
     pub groups: Vec<RmstGroup>,
+    /// Times of the number-at-risk table under the figure (its x ticks, up to tau).
+    pub risk_times: Vec<f64>,
     /// First group ("yes") minus second ("no").
     pub difference: Option<Contrast>,
     /// First over second (CI on the log scale).

@@ -12,7 +12,7 @@ use super::Input;
 use crate::config::{CoxModelJob, Grouping};
 use crate::derive::Derived;
 use crate::model::Patient;
-use crate::results::{ChisqTest, CoxModel, CoxTerm, MissingCovariate};
+use crate::results::{ChisqTest, Concordance, CoxModel, CoxTerm, MissingCovariate, PhTerm, PhTest};
 use crate::stats::{self, CoxControl, CoxFit, Ties};
 
 /// A numeric covariate of one patient (`config::NUMERIC_COVARIATES`).
@@ -74,7 +74,11 @@ struct Column {
 }
 
 /// The term rows and design columns of the complete cases `rows`.
-fn design(input: &Input<'_>, job: &CoxModelJob, rows: &[Vec<Value>]) -> (Vec<CoxTerm>, Vec<Column>) {
+fn design(
+    input: &Input<'_>,
+    job: &CoxModelJob,
+    rows: &[Vec<Value>],
+) -> (Vec<CoxTerm>, Vec<Column>) {
     let mut terms = Vec::new();
     let mut cols = Vec::new();
     for (k, c) in job.covariates.iter().enumerate() {
@@ -164,7 +168,7 @@ fn aliased(cols: &[Column]) -> Vec<bool> {
                 v.iter_mut().zip(b).for_each(|(x, y)| *x -= dot * y);
             }
             let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
-            let dependent = !(norm0 > 0.0) || norm <= 1e-7 * norm0;
+            let dependent = norm0.is_nan() || norm0 <= 0.0 || norm <= 1e-7 * norm0;
             if !dependent {
                 basis.push(v.iter().map(|x| x / norm).collect());
             }
@@ -193,8 +197,64 @@ fn fill_terms(terms: &mut [CoxTerm], cols: &[&Column], fit: &CoxFit) {
     }
 }
 
+/// Harrell's concordance of the linear predictor (`summary(coxph)`), when computable.
+fn concordance(time: &[f64], event: &[bool], x: &[Vec<f64>], fit: &CoxFit) -> Option<Concordance> {
+    let lp = stats::linear_predictor(x, fit).ok()?;
+    let c = stats::concordance(time, event, &lp).ok()?;
+    (c.concordance.is_finite()).then_some(Concordance {
+        estimate: c.concordance,
+        std_err: c.std_err,
+    })
+}
+
+/// `cox.zph(fit)`: one test per covariate (its kept columns together) and the global test.
+fn ph_test(
+    time: &[f64],
+    event: &[bool],
+    x: &[Vec<f64>],
+    fit: &CoxFit,
+    terms: &[CoxTerm],
+    kept: &[&Column],
+) -> Option<PhTest> {
+    let mut names: Vec<&str> = Vec::new();
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (j, c) in kept.iter().enumerate() {
+        let name = terms[c.row].term.as_str();
+        match names.iter().position(|n| *n == name) {
+            Some(k) => groups[k].push(j),
+            None => {
+                names.push(name);
+                groups.push(vec![j]);
+            }
+        }
+    }
+    let z = stats::cox_zph(time, event, x, Ties::Efron, fit, &groups).ok()?;
+    let row = |r: &stats::ZphRow| test(r.chisq, r.df, r.p);
+    Some(PhTest {
+        terms: names
+            .iter()
+            .zip(&z.terms)
+            .filter_map(|(n, r)| {
+                let t = row(r)?;
+                Some(PhTerm {
+                    term: (*n).to_string(),
+                    chisq: t.chisq,
+                    df: t.df,
+                    p: t.p,
+                })
+            })
+            .collect(),
+        global: row(&z.global)?,
+    })
+}
+
 /// The complete cases' rows, with their endpoint, and the missing counts per covariate.
-type Cases = (Vec<Vec<Value>>, Vec<(f64, bool)>, Vec<MissingCovariate>, usize);
+type Cases = (
+    Vec<Vec<Value>>,
+    Vec<(f64, bool)>,
+    Vec<MissingCovariate>,
+    usize,
+);
 
 fn complete_cases(input: &Input<'_>, job: &CoxModelJob) -> Cases {
     let mut missing = vec![0usize; job.covariates.len()];
@@ -230,7 +290,6 @@ fn complete_cases(input: &Input<'_>, job: &CoxModelJob) -> Cases {
 /// One configured multivariable Cox model.
 pub fn cox_model(input: &Input<'_>, job: &CoxModelJob) -> CoxModel {
     let (rows, obs, missing, excluded) = complete_cases(input, job);
-    let (mut terms, cols) = design(input, job, &rows);
     let mut model = CoxModel {
         id: job.id.clone(),
         endpoint: job.endpoint.code().into(),
@@ -242,14 +301,20 @@ pub fn cox_model(input: &Input<'_>, job: &CoxModelJob) -> CoxModel {
         ..CoxModel::default()
     };
     if rows.is_empty() {
-        model.terms = terms;
         model.not_estimable = Some("no patient has every covariate".into());
         return model;
     }
+    let (mut terms, cols) = design(input, job, &rows);
     let alias = aliased(&cols);
-    let kept: Vec<&Column> = cols.iter().zip(&alias).filter(|(_, a)| !**a).map(|(c, _)| c).collect();
+    let kept: Vec<&Column> = cols
+        .iter()
+        .zip(&alias)
+        .filter(|(_, a)| !**a)
+        .map(|(c, _)| c)
+        .collect();
     for (c, _) in cols.iter().zip(&alias).filter(|(_, a)| **a) {
-        terms[c.row].note = Some("collinear with the other covariates: not estimable (R: NA)".into());
+        terms[c.row].note =
+            Some("collinear with the other covariates: not estimable (R: NA)".into());
     }
     model.terms = terms;
     if kept.is_empty() {
@@ -271,6 +336,8 @@ pub fn cox_model(input: &Input<'_>, job: &CoxModelJob) -> CoxModel {
             model.lrt = test(fit.lrt_chisq, fit.df, fit.lrt_p);
             model.wald = test(fit.wald_chisq, fit.df, fit.wald_p);
             model.score = test(fit.score_chisq, fit.df, fit.score_p);
+            model.concordance = concordance(&time, &event, &x, &fit);
+            model.ph_test = ph_test(&time, &event, &x, &fit, &model.terms, &kept);
             if fit.monotone_likelihood {
                 model.note = Some("monotone likelihood: loglik converged before a coefficient; it may be infinite".into());
             }

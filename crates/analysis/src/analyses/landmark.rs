@@ -73,7 +73,13 @@ mod tests {
     fn shift_keeps_only_patients_beyond_the_landmark() {
         let obs = vec![(
             "a".to_string(),
-            vec![(1.0, true), (3.0, false), (3.0, true), (5.0, true), (4.5, false)],
+            vec![
+                (1.0, true),
+                (3.0, false),
+                (3.0, true),
+                (5.0, true),
+                (4.5, false),
+            ],
         )];
         let (kept, before) = shift(obs, 3.0);
         assert_eq!(before, ExcludedBefore { n: 3, events: 2 });

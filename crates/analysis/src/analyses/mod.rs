@@ -4,10 +4,12 @@
 //! fixed order, so the output does not depend on scheduling.
 
 mod baseline;
+mod competing;
 mod cox_models;
 mod landmark;
 mod methods;
 mod response;
+mod rmst;
 mod safety;
 mod survival;
 mod warnings;
@@ -293,6 +295,8 @@ fn waterfall(input: &Input<'_>) -> Vec<WaterfallRow> {
 struct Extra {
     cox_models: Vec<CoxModel>,
     landmark_analyses: Vec<LandmarkAnalysis>,
+    competing_risks: Vec<CompetingRisks>,
+    rmst: Vec<Rmst>,
 }
 
 fn extra(input: &Input<'_>) -> Extra {
@@ -312,9 +316,20 @@ fn extra(input: &Input<'_>) -> Extra {
                 .collect()
         },
     );
+    let (competing_risks, rmst) = rayon::join(
+        || {
+            cfg.competing_risks
+                .par_iter()
+                .map(|j| competing::competing_risks(input, j))
+                .collect()
+        },
+        || cfg.rmst.par_iter().map(|j| rmst::rmst(input, j)).collect(),
+    );
     Extra {
         cox_models,
         landmark_analyses,
+        competing_risks,
+        rmst,
     }
 }
 
@@ -323,6 +338,8 @@ pub fn analyse(input: &Input<'_>) -> Analyses {
     let (mut a, x) = rayon::join(|| analyse_paper(input), || extra(input));
     a.cox_models = x.cox_models;
     a.landmark_analyses = x.landmark_analyses;
+    a.competing_risks = x.competing_risks;
+    a.rmst = x.rmst;
     a.warnings = warnings::immortal_time(input.cfg);
     a.methods = methods::extend(&a.methods, input.cfg, &a);
     a

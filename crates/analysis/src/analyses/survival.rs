@@ -387,6 +387,7 @@ pub fn forest(input: &Input<'_>) -> Vec<ForestRow> {
                 hr: cox.hr,
                 ci: cox.ci,
                 p: cox.p_wald,
+                reference: false,
             })
         })
         .collect()

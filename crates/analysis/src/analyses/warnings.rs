@@ -16,7 +16,7 @@ fn landmark_for(cfg: &Config, grouping: &str, endpoint: Option<EndpointKind>) ->
             .filter(|l| l.grouping.as_deref() == Some(grouping))
     };
     of_grouping()
-        .find(|l| endpoint.is_none_or(|e| l.endpoint == e))
+        .find(|l| endpoint.map_or(true, |e| l.endpoint == e))
         .or_else(|| of_grouping().next())
         .map(|l| l.id.clone())
 }
@@ -55,7 +55,13 @@ fn warn(
 /// Every immortal-time warning of the configured analyses, in report order.
 pub fn immortal_time(cfg: &Config) -> Vec<AnalysisWarning> {
     let survival = cfg.survival.iter().filter_map(|j| {
-        warn(cfg, "survival", &j.id, j.grouping.as_deref()?, Some(j.endpoint))
+        warn(
+            cfg,
+            "survival",
+            &j.id,
+            j.grouping.as_deref()?,
+            Some(j.endpoint),
+        )
     });
     let forest = cfg
         .analysis
@@ -75,7 +81,12 @@ pub fn immortal_time(cfg: &Config) -> Vec<AnalysisWarning> {
         .rmst
         .iter()
         .filter_map(|r| warn(cfg, "rmst", &r.id, &r.grouping, Some(r.endpoint)));
-    survival.chain(forest).chain(cox).chain(cr).chain(rmst).collect()
+    survival
+        .chain(forest)
+        .chain(cox)
+        .chain(cr)
+        .chain(rmst)
+        .collect()
 }
 
 #[cfg(test)]
@@ -86,7 +97,10 @@ mod tests {
     fn the_default_cycles_comparisons_are_warned_and_point_to_their_landmarks() {
         let cfg = Config::defaults().unwrap().config;
         let w = immortal_time(&cfg);
-        let find = |id: &str| w.iter().find(|w| w.section == "survival" && w.analysis == id);
+        let find = |id: &str| {
+            w.iter()
+                .find(|w| w.section == "survival" && w.analysis == id)
+        };
         assert_eq!(
             find("os_by_cycles").and_then(|w| w.landmark.as_deref()),
             Some("os_by_cycles_landmark")
