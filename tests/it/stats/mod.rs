@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod golden;
 
+mod competing;
 mod cox;
 mod describe;
 mod errors;
@@ -11,3 +12,4 @@ mod htest;
 mod km;
 mod logrank;
 mod props;
+mod rmst;
