@@ -8,6 +8,7 @@ mod html;
 mod ingest;
 mod paper;
 mod report;
+mod reviewers;
 mod rgolden;
 mod rules;
 mod snapshot;

@@ -707,7 +707,7 @@ fn every_layout_sheet_in_order_in_both_languages() {
         let book = open(&bytes);
         let names = book.sheet_names();
         assert_eq!(names, expected_sheet_names(lang), "{lang:?}");
-        assert_eq!(names.len(), 18);
+        assert_eq!(names.len(), 22);
         // No label key leaked (a missing catalog entry would show as its key).
         let mut book = book;
         for n in &names {
@@ -942,7 +942,7 @@ fn layout_override_reorders_sheets() {
     assert_eq!(names[0], "Findings");
     assert_eq!(names[1], "Overview");
     assert!(!names.contains(&"Methods".to_string()));
-    assert_eq!(names.len(), 17);
+    assert_eq!(names.len(), 21);
     let cells = strings(&mut book, "Findings");
     assert!(cells.iter().any(|s| s.contains("Kaplan-Meier method")));
 }
