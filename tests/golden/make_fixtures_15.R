@@ -176,3 +176,77 @@ for (i in 1:6) {
   gr[[length(gr) + 1]] <- gray_case(sprintf("random_%02d", i), t, sample(0:2, n, TRUE), sample(1:(2 + i %% 3), n, TRUE))
 }
 write_fixture("gray", gr)
+
+# ---------------------------------------------------------------- Cox: concordance, cox.zph
+# coxph(...)$concordance (concordancefit, timewt "n", reverse = TRUE) and
+# cox.zph(fit)$table (transform "km", terms = TRUE, global). The design is
+# model.matrix without the intercept; `terms` lists the 0-based columns of each
+# term (a k-level factor is one term of k - 1 columns). With collinear columns R
+# drops a coefficient as NA; mmreport refuses (StatsError::Singular): such cases
+# carry "collinear" = TRUE and no R values.
+cox_extra_case <- function(name, time, event, data, formula_rhs, ties = "efron", zph = TRUE) {
+  mf <- model.frame(as.formula(paste("~", formula_rhs)), data)
+  mm <- model.matrix(as.formula(paste("~", formula_rhs)), mf)
+  asg <- attr(mm, "assign")[-1]
+  mm <- mm[, -1, drop = FALSE]
+  terms <- lapply(unique(asg), function(a) I(which(asg == a) - 1L))
+  warn <- character(0)
+  f <- withCallingHandlers(coxph(Surv(time, event) ~ mm, ties = ties),
+                           warning = function(w) { warn <<- c(warn, conditionMessage(w)); invokeRestart("muffleWarning") })
+  out <- list(name = name, ties = ties, time = I(time), event = I(as.logical(event)),
+              x = lapply(seq_len(nrow(mm)), function(i) I(unname(mm[i, ]))),
+              terms = terms, collinear = any(is.na(coef(f))),
+              infinite_warning = any(grepl("may be infinite", warn)))
+  if (out$collinear) return(out)
+  cc <- f$concordance
+  out$concordance <- list(concordant = unname(cc["concordant"]), discordant = unname(cc["discordant"]),
+                          tied_x = unname(cc["tied.x"]), tied_y = unname(cc["tied.y"]),
+                          tied_xy = unname(cc["tied.xy"]), concordance = unname(cc["concordance"]),
+                          std = unname(cc["std"]))
+  if (zph) {
+    # cox.zph refits nothing: it uses the fit's coefficients; re-express the
+    # assign of the single matrix term as the terms above.
+    f2 <- f
+    names(terms) <- paste0("t", seq_along(terms))
+    f2$assign <- lapply(terms, function(j) as.integer(j) + 1L)
+    z <- cox.zph(f2)$table
+    out$zph <- list(chisq = I(unname(z[, "chisq"])), df = I(unname(z[, "df"])), p = I(unname(z[, "p"])))
+  }
+  out
+}
+lung3 <- na.omit(lung[, c("time", "status", "age", "sex", "ph.ecog", "wt.loss")])
+lung3$ecog <- factor(pmin(lung3$ph.ecog, 2))
+vet <- veteran
+cz <- list()
+for (ties in c("efron", "breslow")) {
+  cz[[length(cz) + 1]] <- cox_extra_case(paste0("lung_age_sex_ecog_", ties), lung3$time, lung3$status - 1,
+                                         lung3, "age + sex + ecog + wt.loss", ties)
+  cz[[length(cz) + 1]] <- cox_extra_case(paste0("veteran_multivariable_", ties), vet$time, vet$status, vet,
+                                         "trt + celltype + karno + age + prior", ties)
+}
+cz[[length(cz) + 1]] <- cox_extra_case("aml_group", aml$time, aml$status, aml, "x")
+mg2 <- na.omit(mgus2[, c("futime", "death", "age", "sex", "hgb", "mspike")])
+cz[[length(cz) + 1]] <- cox_extra_case("mgus2_death", mg2$futime, mg2$death, mg2, "age + sex + hgb + mspike")
+cz[[length(cz) + 1]] <- cox_extra_case("lung_tied_days_months", round(lung3$time / 30.4375), lung3$status - 1,
+                                       lung3, "age + sex + ecog")
+dcol <- data.frame(a = rnorm(60), g = factor(sample(c("x", "y", "z"), 60, TRUE)))
+dcol$b <- 2 * dcol$a
+cz[[length(cz) + 1]] <- cox_extra_case("collinear", r2(rexp(60, 0.1)), rbinom(60, 1, 0.7), dcol, "a + b + g")
+# A factor level with no events: monotone likelihood (R warns the coefficient
+# may be infinite); concordance only (the zph test at a diverging estimate is not
+# meaningful and is not compared).
+dm <- data.frame(a = rnorm(50), g = factor(rep(c("p", "q", "r"), c(20, 20, 10))))
+tm <- r2(rexp(50, 0.1)); ev <- rbinom(50, 1, 0.7); ev[dm$g == "r"] <- 0
+cz[[length(cz) + 1]] <- cox_extra_case("factor_level_without_events", tm, ev, dm, "a + g", zph = FALSE)
+near <- c(1, 1 + 1e-12, 2, 2 * (1 + 1e-10), 3, 3, 4 + 1e-9, 4, 5, 0.5, 1e-10, 6, 7, 8, 9, 10)
+dn <- data.frame(a = rnorm(16), b = rbinom(16, 1, 0.5))
+cz[[length(cz) + 1]] <- cox_extra_case("near_ties_timefix", near, c(1, 1, 1, 0, 1, 1, 1, 0, 1, 1, 1, 0, 1, 1, 0, 1), dn, "a + b")
+for (i in 1:6) {
+  n <- sample(c(30, 100, 400), 1)
+  d <- data.frame(a = rnorm(n), b = rbinom(n, 1, 0.4), g = factor(sample(1:3, n, TRUE)))
+  et <- rexp(n, 0.1 * exp(0.3 * d$a + 0.5 * d$b)); ct <- rexp(n, 0.05)
+  t <- if (i %% 2 == 0) round(pmin(et, ct)) + 1 else r2(pmin(et, ct))
+  cz[[length(cz) + 1]] <- cox_extra_case(sprintf("random_%02d_%s", i, c("efron", "breslow")[i %% 2 + 1]),
+                                         t, as.integer(et <= ct), d, "a + b + g", c("efron", "breslow")[i %% 2 + 1])
+}
+write_fixture("cox_extra", cz)

@@ -2,13 +2,21 @@
 //!
 //! A pure library (no I/O, no global state) used by mmreport's clinical reports
 //! but independent of them. R is the reference: every routine reproduces a named
-//! R function (R 4.x, `survival` 3.x, `stats`) and is checked against golden
-//! values computed by R (in the mmreport repository, `tests/golden/make_fixtures.R`,
+//! R function (R 4.x, `survival` 3.x, `stats`, `cmprsk`) and is checked against golden
+//! values computed by R (in the mmreport repository, `tests/golden/make_fixtures.R` and
+//! `make_fixtures_15.R`,
 //! agreement to 1e-9 relative for closed forms, 1e-6 for iterative fits):
 //!
 //! * [`km`]: Kaplan-Meier (`survfit`), landmarks, quantiles, reverse KM;
 //! * [`logrank`](mod@logrank): G-rho tests (`survdiff`), stratified;
 //! * [`cox`](mod@cox): Cox regression (`coxph`), Efron and Breslow ties;
+//! * [`concordance`](mod@concordance): the concordance of a Cox model (`coxph`'s
+//!   `fit$concordance`, infinitesimal-jackknife standard error);
+//! * [`zph`]: the proportional-hazards test (`cox.zph`, KM transform, per term);
+//! * [`rmst`](mod@rmst): restricted mean survival time (`survfit`'s `rmean`) and
+//!   the two-arm difference and ratio of `survRM2`;
+//! * [`competing`]: Aalen-Johansen cumulative incidence (multi-state `survfit`)
+//!   and Gray's test (`cmprsk::cuminc`);
 //! * [`describe`]: mean, SD, median, quantile types 6 and 7, Shapiro-Wilk;
 //! * [`htest`]: t tests, Wilcoxon rank-sum, Fisher, chi-square, Clopper-Pearson.
 //!

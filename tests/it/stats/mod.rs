@@ -6,6 +6,7 @@ mod golden;
 
 mod competing;
 mod cox;
+mod cox_extra;
 mod describe;
 mod errors;
 mod htest;
