@@ -311,6 +311,7 @@ fn fixture_analyses() -> Analyses {
             en: format!("Responses were assessed by the IMWG 2016 criteria.\n\nSurvival was estimated by Kaplan-Meier. Note: {XSS}"),
             zh: "疗效按 IMWG 2016 标准评价。\n\n生存采用 Kaplan-Meier 法估计。".into(),
         },
+        ..Analyses::default()
     }
 }
 
@@ -549,6 +550,7 @@ fn fixture_forest() -> Vec<ForestRow> {
             hr: Some(1.8),
             ci: [Some(0.7), Some(4.6)],
             p: Some(0.22),
+            reference: false,
         },
         ForestRow {
             id: "cycles".into(),
@@ -559,6 +561,7 @@ fn fixture_forest() -> Vec<ForestRow> {
             hr: Some(0.21),
             ci: [Some(0.08), Some(0.52)],
             p: Some(0.0008),
+            reference: false,
         },
         ForestRow {
             id: "emd".into(),
@@ -569,6 +572,7 @@ fn fixture_forest() -> Vec<ForestRow> {
             hr: None,
             ci: [None, None],
             p: None,
+            reference: false,
         },
     ]
 }

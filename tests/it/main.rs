@@ -13,6 +13,7 @@ mod paper;
 mod real_data;
 mod refractoriness;
 mod report;
+mod reviewers;
 mod rgolden;
 mod rules;
 mod site_input;

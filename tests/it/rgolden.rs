@@ -15,7 +15,7 @@ use mmreport::results::Results;
 use serde_json::Value;
 
 /// The cohorts and their data cut-offs (a date inside each cohort's follow-up).
-fn cohorts() -> Vec<(&'static str, Vec<u8>, &'static str)> {
+pub(super) fn cohorts() -> Vec<(&'static str, Vec<u8>, &'static str)> {
     let example = std::fs::read(format!(
         "{}/examples/bendamustine-32.xlsx",
         env!("CARGO_MANIFEST_DIR")
@@ -35,7 +35,7 @@ fn cohorts() -> Vec<(&'static str, Vec<u8>, &'static str)> {
     ]
 }
 
-fn results(bytes: &[u8], cutoff: Option<&str>) -> Results {
+pub(super) fn results(bytes: &[u8], cutoff: Option<&str>) -> Results {
     let mut c = ctx();
     if let Some(d) = cutoff {
         c.config.config.dates.data_cutoff = d.to_string().try_into().unwrap();
@@ -103,7 +103,7 @@ fn write_r_inputs() {
     }
 }
 
-pub fn close(what: &str, got: Option<f64>, want: &Value, tol: f64) {
+pub(super) fn close(what: &str, got: Option<f64>, want: &Value, tol: f64) {
     let want = want.as_f64();
     match (got, want) {
         (None, None) => {}
@@ -115,7 +115,7 @@ pub fn close(what: &str, got: Option<f64>, want: &Value, tol: f64) {
     }
 }
 
-pub fn check_job(what: &str, s: &mmreport::results::Survival, want: &Value) {
+pub(super) fn check_job(what: &str, s: &mmreport::results::Survival, want: &Value) {
     let groups = want["groups"].as_array().unwrap();
     assert_eq!(s.groups.len(), groups.len(), "{what}: groups");
     for (g, w) in s.groups.iter().zip(groups) {

@@ -292,6 +292,7 @@ fn fixture_analyses() -> Analyses {
             en: "Responses were classified by the IMWG 2016 criteria.\nSurvival was estimated by the Kaplan-Meier method.".into(),
             zh: "疗效按IMWG 2016标准评价。\n生存采用Kaplan-Meier法估计。".into(),
         },
+        ..Analyses::default()
     }
 }
 
@@ -491,6 +492,7 @@ fn fixture_forest() -> Vec<ForestRow> {
             hr: Some(2.5),
             ci: [Some(0.4), Some(15.2)],
             p: Some(0.33),
+            reference: false,
         },
         ForestRow {
             id: "cycles_ge3".into(),
@@ -501,6 +503,7 @@ fn fixture_forest() -> Vec<ForestRow> {
             hr: Some(0.21),
             ci: [Some(0.08), Some(0.52)],
             p: Some(0.0008),
+            reference: false,
         },
         ForestRow {
             id: "emd".into(),
@@ -511,6 +514,7 @@ fn fixture_forest() -> Vec<ForestRow> {
             hr: None,
             ci: [None, None],
             p: None,
+            reference: false,
         },
     ]
 }
@@ -703,7 +707,7 @@ fn every_layout_sheet_in_order_in_both_languages() {
         let book = open(&bytes);
         let names = book.sheet_names();
         assert_eq!(names, expected_sheet_names(lang), "{lang:?}");
-        assert_eq!(names.len(), 18);
+        assert_eq!(names.len(), 22);
         // No label key leaked (a missing catalog entry would show as its key).
         let mut book = book;
         for n in &names {
@@ -938,7 +942,7 @@ fn layout_override_reorders_sheets() {
     assert_eq!(names[0], "Findings");
     assert_eq!(names[1], "Overview");
     assert!(!names.contains(&"Methods".to_string()));
-    assert_eq!(names.len(), 17);
+    assert_eq!(names.len(), 21);
     let cells = strings(&mut book, "Findings");
     assert!(cells.iter().any(|s| s.contains("Kaplan-Meier method")));
 }

@@ -51,6 +51,18 @@ pub struct Config {
     pub groupings: Vec<Grouping>,
     #[serde(default)]
     pub survival: Vec<SurvivalJob>,
+    /// Multivariable Cox models (issue 15).
+    #[serde(default)]
+    pub cox_models: Vec<CoxModelJob>,
+    /// Cumulative incidence with a competing event (issue 15).
+    #[serde(default)]
+    pub competing_risks: Vec<CompetingRisksJob>,
+    /// Restricted mean survival time between the two levels of a grouping (issue 15).
+    #[serde(default)]
+    pub rmst: Vec<RmstJob>,
+    /// Landmark analyses: survival from a landmark time among those event-free at it.
+    #[serde(default)]
+    pub landmark_analyses: Vec<LandmarkJob>,
     pub analysis: AnalysisPlan,
     pub report: ReportConfig,
     pub dictionary: Dictionary,
@@ -287,6 +299,16 @@ pub struct Grouping {
     pub label_yes: String,
     #[serde(default)]
     pub label_no: String,
+    /// The grouping is only known after the index date (cycles completed, response,
+    /// exposure): comparing survival from the index date by it has immortal-time bias
+    /// (Suissa, Am J Epidemiol 2008;167:492; Anderson, J Clin Oncol 1983;1:710), so every
+    /// analysis grouped by it carries a warning and points to its landmark analysis.
+    #[serde(default)]
+    pub known_after_index: bool,
+    /// Order of the levels of a `levels` grouping (the first is the reference of a Cox
+    /// model); unlisted levels follow, sorted. Empty: sorted by value.
+    #[serde(default)]
+    pub order: Vec<String>,
 }
 
 /// One survival analysis (a figure and its table).
@@ -304,6 +326,102 @@ pub struct SurvivalJob {
 pub enum EndpointKind {
     Pfs,
     Os,
+}
+
+impl EndpointKind {
+    /// `pfs` or `os`, as results.json spells it.
+    pub fn code(self) -> &'static str {
+        match self {
+            EndpointKind::Pfs => "pfs",
+            EndpointKind::Os => "os",
+        }
+    }
+}
+
+/// Numeric patient columns a Cox model can take as a linear covariate (the numbers of
+/// `dictionary.patient` the analysis reads per patient; `age` is the recorded or derived age).
+pub const NUMERIC_COVARIATES: &[&str] = &[
+    "age",
+    "prior_lines",
+    "cycles_completed",
+    "bendamustine_dose",
+    "bm_plasma_cell_pct",
+    "calcium",
+    "creatinine",
+    "crcl",
+    "beta2_microglobulin",
+    "albumin",
+    "ldh",
+    "esr",
+    "hemoglobin",
+    "wbc",
+    "platelets",
+    "del17p_fraction",
+];
+
+/// A multivariable Cox model (`coxph`, Efron ties): each covariate is a grouping id (a
+/// factor) or one of [`NUMERIC_COVARIATES`] (linear).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoxModelJob {
+    pub id: String,
+    pub endpoint: EndpointKind,
+    pub covariates: Vec<String>,
+}
+
+/// The event types of the competing-risks analysis (IMWG 2016: progression; death without
+/// documented progression competes with it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CompetingEvent {
+    Progression,
+    DeathWithoutProgression,
+}
+
+impl CompetingEvent {
+    /// The configuration's spelling.
+    pub fn code(self) -> &'static str {
+        match self {
+            CompetingEvent::Progression => "progression",
+            CompetingEvent::DeathWithoutProgression => "death_without_progression",
+        }
+    }
+}
+
+/// Cumulative incidence of `event` with `competing` as a competing risk (Aalen-Johansen).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompetingRisksJob {
+    pub id: String,
+    pub event: CompetingEvent,
+    pub competing: CompetingEvent,
+    #[serde(default)]
+    pub grouping: Option<String>,
+    /// Cumulative incidence reported at these times (the report's unit).
+    #[serde(default)]
+    pub times: Vec<f64>,
+}
+
+/// Restricted mean survival time up to `tau` of the two levels of a grouping.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RmstJob {
+    pub id: String,
+    pub endpoint: EndpointKind,
+    pub grouping: String,
+    pub tau: f64,
+}
+
+/// A landmark analysis: survival counted from `at` among patients event-free and followed
+/// at `at` (Anderson, J Clin Oncol 1983;1:710; Dafni, Circ Cardiovasc Qual Outcomes 2011).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LandmarkJob {
+    pub id: String,
+    pub endpoint: EndpointKind,
+    pub at: f64,
+    #[serde(default)]
+    pub grouping: Option<String>,
 }
 
 /// Which tables the analysis stage computes beyond the fixed ones.
@@ -547,6 +665,20 @@ fn positive(x: f64) -> bool {
 }
 
 impl Config {
+    /// A grouping's label as every report shows it. The high-risk grouping follows
+    /// `rules.high_risk_definition`, so under the IMS/IMWG 2025 definition (Avet-Loiseau,
+    /// J Clin Oncol 2025) its label says so; otherwise it is the configured label.
+    pub fn grouping_label(&self, g: &Grouping) -> String {
+        use crate::rules_config::HighRiskDefinition;
+        if g.column == "high_risk_cytogenetics"
+            && self.rules.high_risk_definition == HighRiskDefinition::ImsImwg2025
+        {
+            format!("{} (IMS/IMWG 2025)", g.label)
+        } else {
+            g.label.clone()
+        }
+    }
+
     /// The built-in defaults (they reproduce the seed paper).
     pub fn defaults() -> Result<Loaded, ConfigError> {
         Self::from_document(default_document()?)
@@ -604,6 +736,7 @@ impl Config {
         self.check_numbers()?;
         self.check_response_codes()?;
         self.check_groupings()?;
+        crate::config_checks::check_issue15(self)?;
         self.check_dictionary()
     }
 
@@ -849,6 +982,8 @@ mod tests {
             [[groupings]]\nid = \"emd\"\nremove = true\n\
             [[survival]]\nid = \"os_by_age\"\nendpoint = \"os\"\ngrouping = \"age_ge65\"\n\
             [[survival]]\nid = \"pfs_all\"\nendpoint = \"os\"\n\
+            [[cox_models]]\nid = \"pfs_multivariable\"\nendpoint = \"pfs\"\ncovariates = [\"age\"]\n\
+            [[cox_models]]\nid = \"os_multivariable\"\nremove = true\n\
             [analysis]\nresponse_subgroups = [\"regimen\"]\nforest = [\"cycles_ge3\"]\n";
         // Removing a grouping the defaults refer to names the reference.
         let without_lists = site.split("[analysis]").next().unwrap_or_default();
@@ -874,6 +1009,12 @@ mod tests {
         assert_eq!(survival.len(), 7);
         assert_eq!(survival[6], "os_by_age");
         assert_eq!(c.survival[0].endpoint, EndpointKind::Os, "same id replaces");
+        assert_eq!(c.cox_models.len(), 1, "a cox model removed by id");
+        assert_eq!(
+            c.cox_models[0].covariates,
+            ["age"],
+            "a cox model replaced by id"
+        );
         let e = Config::with_override(
             "[[groupings]]\nid = \"cycles_ge5\"\nremove = true\n",
             "s.toml",

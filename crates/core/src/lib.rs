@@ -13,6 +13,7 @@
 pub mod adam;
 pub mod changes;
 pub mod config;
+mod config_checks;
 pub mod dictionary;
 pub mod labels;
 pub mod merge;

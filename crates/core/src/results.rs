@@ -236,6 +236,21 @@ pub struct Analyses {
     pub swimmer: Vec<SwimmerRow>,
     pub waterfall: Vec<WaterfallRow>,
     pub methods: Methods,
+    /// Multivariable Cox models (`[[cox_models]]`).
+    #[serde(default)]
+    pub cox_models: Vec<CoxModel>,
+    /// Cumulative incidence with competing risks (`[[competing_risks]]`).
+    #[serde(default)]
+    pub competing_risks: Vec<CompetingRisks>,
+    /// Restricted mean survival times (`[[rmst]]`).
+    #[serde(default)]
+    pub rmst: Vec<Rmst>,
+    /// Landmark analyses (`[[landmark_analyses]]`).
+    #[serde(default)]
+    pub landmark_analyses: Vec<LandmarkAnalysis>,
+    /// Warnings on analyses (immortal-time bias of a grouping known after the index date).
+    #[serde(default)]
+    pub warnings: Vec<AnalysisWarning>,
 }
 
 /// A count with its fraction of a denominator.
@@ -548,6 +563,10 @@ pub struct ForestRow {
     pub hr: Option<f64>,
     pub ci: [Option<f64>; 2],
     pub p: Option<f64>,
+    /// The reference level of a factor in a multivariable model's forest plot (HR 1 by
+    /// definition); absent from the subgroup forest rows.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reference: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -609,4 +628,259 @@ pub struct WaterfallRow {
 pub struct Methods {
     pub en: String,
     pub zh: String,
+}
+
+/// A chi-square test: statistic, degrees of freedom, p.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChisqTest {
+    #[serde(deserialize_with = "f64_or_nan")]
+    pub chisq: f64,
+    pub df: usize,
+    #[serde(deserialize_with = "f64_or_nan")]
+    pub p: f64,
+}
+
+/// One row of a multivariable Cox model: a numeric covariate (no `level`), a factor level
+/// against its reference, or the reference level itself (`reference = true`, no HR).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CoxTerm {
+    /// The covariate (grouping id or numeric column).
+    pub term: String,
+    /// The factor level (label); `None` for a numeric covariate.
+    pub level: Option<String>,
+    /// This row is the factor's reference level.
+    pub reference: bool,
+    pub hr: Option<f64>,
+    pub ci: [Option<f64>; 2],
+    /// Wald p.
+    pub p: Option<f64>,
+    /// Why the HR is not given (infinite coefficient, collinear).
+    pub note: Option<String>,
+}
+
+/// Harrell's concordance of a Cox model, as R's `concordance` / `summary(coxph)`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Concordance {
+    #[serde(deserialize_with = "f64_or_nan")]
+    pub estimate: f64,
+    #[serde(deserialize_with = "f64_or_nan")]
+    pub std_err: f64,
+}
+
+/// One term of the proportional-hazards test (`cox.zph`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PhTerm {
+    pub term: String,
+    #[serde(deserialize_with = "f64_or_nan")]
+    pub chisq: f64,
+    pub df: usize,
+    #[serde(deserialize_with = "f64_or_nan")]
+    pub p: f64,
+}
+
+/// The proportional-hazards test of a Cox model (`cox.zph`, default KM transform).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PhTest {
+    pub terms: Vec<PhTerm>,
+    pub global: ChisqTest,
+}
+
+/// Patients left out of a model for a missing covariate.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MissingCovariate {
+    pub covariate: String,
+    /// Patients without this covariate (a patient missing two counts under both).
+    pub n: usize,
+}
+
+/// A multivariable Cox model (`coxph`, Efron ties).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CoxModel {
+    pub id: String,
+    /// `pfs` or `os`.
+    pub endpoint: String,
+    /// The covariates, as configured.
+    pub covariates: Vec<String>,
+    /// Patients in the model (complete cases).
+    pub n: usize,
+    pub events: usize,
+    /// Patients excluded for a missing covariate.
+    pub excluded: usize,
+    pub missing: Vec<MissingCovariate>,
+    pub terms: Vec<CoxTerm>,
+    pub lrt: Option<ChisqTest>,
+    pub wald: Option<ChisqTest>,
+    pub score: Option<ChisqTest>,
+    pub concordance: Option<Concordance>,
+    pub ph_test: Option<PhTest>,
+    /// Monotone likelihood or another caveat of the fit, as R warns.
+    pub note: Option<String>,
+    /// Why the model could not be fitted at all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_estimable: Option<String>,
+}
+
+/// One point of a cumulative incidence curve (Aalen-Johansen, R's multi-state `survfit`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CifPoint {
+    #[serde(deserialize_with = "f64_or_nan")]
+    pub time: f64,
+    #[serde(deserialize_with = "f64_or_nan")]
+    pub estimate: f64,
+    #[serde(deserialize_with = "f64_or_nan")]
+    pub std_err: f64,
+    pub lower: Option<f64>,
+    pub upper: Option<f64>,
+}
+
+/// Cumulative incidence at a requested time (`None`: beyond the data).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CifAt {
+    #[serde(deserialize_with = "f64_or_nan")]
+    pub time: f64,
+    pub estimate: Option<f64>,
+    pub lower: Option<f64>,
+    pub upper: Option<f64>,
+}
+
+/// One group of a competing-risks analysis.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CifGroup {
+    pub label: String,
+    pub n: usize,
+    pub events: usize,
+    pub competing_events: usize,
+    /// The cumulative incidence of the event of interest at each event time.
+    pub cif: Vec<CifPoint>,
+    /// The cumulative incidence of the competing event (for the stacked figure).
+    pub cif_competing: Vec<CifPoint>,
+    pub at: Vec<CifAt>,
+    /// Number at risk at each of the parent's `risk_times`.
+    pub at_risk: Vec<usize>,
+}
+
+/// Cumulative incidence of an event with a competing event.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CompetingRisks {
+    pub id: String,
+    /// `progression` or `death_without_progression`.
+    pub event: String,
+    pub competing: String,
+    /// `all` or the grouping's description.
+    pub grouping: String,
+    pub groups: Vec<CifGroup>,
+    pub risk_times: Vec<f64>,
+    /// Gray's test between the groups (`cmprsk::cuminc`).
+    pub gray: Option<ChisqTest>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_estimable: Option<String>,
+}
+
+/// A point estimate with its CI and p.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Contrast {
+    pub estimate: Option<f64>,
+    pub ci: [Option<f64>; 2],
+    pub p: Option<f64>,
+}
+
+/// One group's restricted mean survival time.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RmstGroup {
+    pub label: String,
+    pub n: usize,
+    pub events: usize,
+    pub rmst: Option<f64>,
+    pub se: Option<f64>,
+    pub ci: [Option<f64>; 2],
+    /// The KM curve up to tau (the figure shades the area under it).
+    pub km: Vec<KmPoint>,
+    /// Number at risk at each of the parent's `risk_times`.
+    pub at_risk: Vec<usize>,
+}
+
+/// Restricted mean survival time up to `tau` of two groups (`survRM2` contrasts).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Rmst {
+    pub id: String,
+    pub endpoint: String,
+    pub grouping: String,
+    #[serde(deserialize_with = "f64_or_nan")]
+    pub tau: f64,
+    pub groups: Vec<RmstGroup>,
+    /// Times of the number-at-risk table under the figure (its x ticks, up to tau).
+    pub risk_times: Vec<f64>,
+    /// First group ("yes") minus second ("no").
+    pub difference: Option<Contrast>,
+    /// First over second (CI on the log scale).
+    pub ratio: Option<Contrast>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_estimable: Option<String>,
+}
+
+/// Patients left out of a landmark analysis: their event or last follow-up came at or before
+/// the landmark.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ExcludedBefore {
+    pub n: usize,
+    pub events: usize,
+}
+
+/// A landmark analysis: the fields of [`Survival`] with times counted from `at`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LandmarkAnalysis {
+    pub id: String,
+    pub endpoint: String,
+    /// The landmark, in the report's unit after the index date.
+    #[serde(deserialize_with = "f64_or_nan")]
+    pub at: f64,
+    pub excluded_before: ExcludedBefore,
+    pub grouping: String,
+    pub groups: Vec<SurvGroup>,
+    pub risk_times: Vec<f64>,
+    pub logrank: Option<LogRankResult>,
+    pub cox: Option<CoxResult>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_estimable: Option<String>,
+}
+
+impl LandmarkAnalysis {
+    /// The same numbers as a [`Survival`] (renderers draw it as any KM figure).
+    pub fn as_survival(&self) -> Survival {
+        Survival {
+            id: self.id.clone(),
+            endpoint: self.endpoint.clone(),
+            grouping: self.grouping.clone(),
+            groups: self.groups.clone(),
+            risk_times: self.risk_times.clone(),
+            logrank: self.logrank.clone(),
+            cox: self.cox.clone(),
+            not_estimable: self.not_estimable.clone(),
+        }
+    }
+}
+
+/// A warning attached to one analysis.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AnalysisWarning {
+    /// `immortal_time`.
+    pub kind: String,
+    /// `survival`, `forest`, `cox_models`, `competing_risks` or `rmst`.
+    pub section: String,
+    /// The analysis's id.
+    pub analysis: String,
+    /// The grouping known only after the index date.
+    pub grouping: String,
+    /// The landmark analysis of the same endpoint and grouping, when configured.
+    pub landmark: Option<String>,
+    /// The warning in English (the report words it from its label catalog).
+    pub message: String,
 }

@@ -3,7 +3,7 @@
 //! definition, program version), ready to paste into a paper.
 
 use crate::config::{Config, DataCutoff, PfsCensor, PfsEvents};
-use crate::results::Methods;
+use crate::results::{Analyses, CoxModel, LandmarkAnalysis, Methods};
 use crate::rules::config::{CtcaeVersion, HighRiskDefinition, ResponseSource};
 
 /// The methods paragraph; `has_mrd` = the workbook has MRD results (then a sentence names
@@ -115,6 +115,100 @@ fn mrd_sentence(cfg: &Config) -> (String, String) {
             d = m.sustained_days,
         ),
     )
+}
+
+/// `PFS`/`OS` and `无进展生存期`/`总生存期`.
+fn endpoint_names(code: &str) -> (&'static str, &'static str) {
+    if code == "pfs" {
+        ("PFS", "PFS")
+    } else {
+        ("OS", "OS")
+    }
+}
+
+/// Distinct endpoints of the computed entries, joined (`PFS and OS`).
+fn endpoints_of<'a>(codes: impl Iterator<Item = &'a str>) -> (String, String) {
+    let mut seen: Vec<&str> = codes.collect();
+    seen.sort_unstable();
+    seen.dedup();
+    seen.reverse(); // pfs before os
+    let en: Vec<&str> = seen.iter().map(|c| endpoint_names(c).0).collect();
+    let zh: Vec<&str> = seen.iter().map(|c| endpoint_names(c).1).collect();
+    (en.join(" and "), zh.join("和"))
+}
+
+/// The Methods sentences of the issue-15 analyses, one paragraph, each sentence only when
+/// its analysis was computed for this workbook (Anderson 1983 for landmarks; Therneau and
+/// Grambsch 2000 for Cox diagnostics; Aalen-Johansen and Gray 1988 for competing risks;
+/// Royston and Parmar 2013 for RMST).
+pub fn extend(m: &Methods, _cfg: &Config, a: &Analyses) -> Methods {
+    let mut en: Vec<String> = Vec::new();
+    let mut zh: Vec<String> = Vec::new();
+    let fitted: Vec<&CoxModel> = a
+        .cox_models
+        .iter()
+        .filter(|c| c.not_estimable.is_none())
+        .collect();
+    if !fitted.is_empty() {
+        let (e, z) = endpoints_of(fitted.iter().map(|c| c.endpoint.as_str()));
+        let diag = fitted
+            .iter()
+            .any(|c| c.concordance.is_some() || c.ph_test.is_some());
+        en.push(format!(
+            "Multivariable Cox proportional hazards models of {e} (Efron's method for ties) were fitted to the patients with every covariate recorded (complete cases); categorical covariates entered with treatment contrasts against the reference level shown, numeric covariates linearly, and the models were tested by the likelihood-ratio, Wald and score tests{}.",
+            if diag { ", with Harrell's concordance and the Grambsch-Therneau test of proportional hazards (R's cox.zph)" } else { "" }
+        ));
+        zh.push(format!(
+            "{z}的多因素分析采用Cox比例风险回归（Efron法处理结点），纳入所有协变量均有记录的患者（完整病例分析）；分类变量以所示参照水平为对照，数值变量以线性形式纳入，模型整体以似然比、Wald及score检验评价{}。",
+            if diag { "，并计算Harrell一致性指数，以Grambsch-Therneau检验（R cox.zph）评价比例风险假定" } else { "" }
+        ));
+    }
+    let landmarks: Vec<&LandmarkAnalysis> = a
+        .landmark_analyses
+        .iter()
+        .filter(|l| l.not_estimable.is_none())
+        .collect();
+    if let Some(first) = landmarks.first() {
+        let (e, z) = endpoints_of(landmarks.iter().map(|l| l.endpoint.as_str()));
+        en.push(format!(
+            "Because the number of cycles completed is known only after the start of treatment (immortal-time bias), landmark analyses compared {e} from the landmark ({} {}) among the patients event-free and still followed at it (Anderson et al., J Clin Oncol 1983).",
+            first.at, "months after the start of treatment"
+        ));
+        zh.push(format!(
+            "因完成疗程数只有在治疗开始后才能确定（存在不朽时间偏倚），采用界标分析：以治疗开始后{}个月为界标，仅纳入界标时仍无事件且仍在随访的患者，自界标起比较{z}（Anderson等，J Clin Oncol 1983）。",
+            first.at
+        ));
+    }
+    if a.competing_risks
+        .iter()
+        .any(|c| c.groups.iter().any(|g| !g.cif.is_empty()))
+    {
+        en.push("The cumulative incidence of progression was estimated by the Aalen-Johansen method with death without progression as a competing risk (pointwise confidence intervals as R's survfit), and compared between groups by Gray's test.".to_string());
+        zh.push("疾病进展的累积发生率采用Aalen-Johansen法估计，以无进展死亡为竞争风险（逐点置信区间同R survfit），组间比较采用Gray检验。".to_string());
+    }
+    if let Some(r) = a.rmst.iter().find(|r| r.difference.is_some()) {
+        let (e, z) = endpoints_of(
+            a.rmst
+                .iter()
+                .filter(|r| r.difference.is_some())
+                .map(|r| r.endpoint.as_str()),
+        );
+        en.push(format!(
+            "The restricted mean survival time (RMST) of {e} up to {tau} months (the area under the Kaplan-Meier curve) was compared between groups by its difference and ratio with normal-approximation confidence intervals (Royston and Parmar, BMC Med Res Methodol 2013).",
+            tau = r.tau
+        ));
+        zh.push(format!(
+            "{z}的限制性平均生存时间（RMST，截至{tau}个月的Kaplan-Meier曲线下面积）以组间差值及比值（正态近似置信区间）比较（Royston和Parmar，BMC Med Res Methodol 2013）。",
+            tau = r.tau
+        ));
+    }
+    if en.is_empty() {
+        return m.clone();
+    }
+    Methods {
+        en: format!("{}\n\n{}", m.en, en.join(" ")),
+        zh: format!("{}\n\n{}", m.zh, zh.join("")),
+    }
 }
 
 /// Where the responses come from (the clinicians' or derived), in English and Chinese.

@@ -4,10 +4,15 @@
 //! fixed order, so the output does not depend on scheduling.
 
 mod baseline;
+mod competing;
+mod cox_models;
+mod landmark;
 mod methods;
 mod response;
+mod rmst;
 mod safety;
 mod survival;
+mod warnings;
 
 pub use survival::risk_times;
 
@@ -64,17 +69,10 @@ impl<'a> Input<'a> {
     }
 }
 
-/// A grouping's label for the forest plot. The high-risk grouping follows
-/// `rules.high_risk_definition`, so under the IMS/IMWG 2025 definition (Avet-Loiseau, J Clin
-/// Oncol 2025) its label says so; under the default IMWG 2016 list it is left as configured.
+/// A grouping's label for the forest plot ([`Config::grouping_label`]: the high-risk grouping
+/// names the configured definition).
 pub fn grouping_label(cfg: &Config, g: &crate::config::Grouping) -> String {
-    if g.column == "high_risk_cytogenetics"
-        && cfg.rules.high_risk_definition == crate::rules::config::HighRiskDefinition::ImsImwg2025
-    {
-        format!("{} (IMS/IMWG 2025)", g.label)
-    } else {
-        g.label.clone()
-    }
+    cfg.grouping_label(g)
 }
 
 fn level(name: &str, count: usize, n: usize) -> Level {
@@ -300,8 +298,63 @@ fn waterfall(input: &Input<'_>) -> Vec<WaterfallRow> {
     rows
 }
 
+/// The reviewers' analyses of issue 15: multivariable Cox models, competing risks, RMST and
+/// landmark analyses, each job in parallel.
+struct Extra {
+    cox_models: Vec<CoxModel>,
+    landmark_analyses: Vec<LandmarkAnalysis>,
+    competing_risks: Vec<CompetingRisks>,
+    rmst: Vec<Rmst>,
+}
+
+fn extra(input: &Input<'_>) -> Extra {
+    use rayon::prelude::*;
+    let cfg = input.cfg;
+    let (cox_models, landmark_analyses) = rayon::join(
+        || {
+            cfg.cox_models
+                .par_iter()
+                .map(|j| cox_models::cox_model(input, j))
+                .collect()
+        },
+        || {
+            cfg.landmark_analyses
+                .par_iter()
+                .map(|j| landmark::landmark(input, j))
+                .collect()
+        },
+    );
+    let (competing_risks, rmst) = rayon::join(
+        || {
+            cfg.competing_risks
+                .par_iter()
+                .map(|j| competing::competing_risks(input, j))
+                .collect()
+        },
+        || cfg.rmst.par_iter().map(|j| rmst::rmst(input, j)).collect(),
+    );
+    Extra {
+        cox_models,
+        landmark_analyses,
+        competing_risks,
+        rmst,
+    }
+}
+
 /// Runs every job in parallel and assembles [`Analyses`].
 pub fn analyse(input: &Input<'_>) -> Analyses {
+    let (mut a, x) = rayon::join(|| analyse_paper(input), || extra(input));
+    a.cox_models = x.cox_models;
+    a.landmark_analyses = x.landmark_analyses;
+    a.competing_risks = x.competing_risks;
+    a.rmst = x.rmst;
+    a.warnings = warnings::immortal_time(input.cfg);
+    a.methods = methods::extend(&a.methods, input.cfg, &a);
+    a
+}
+
+/// The seed paper's tables and figures, in parallel.
+fn analyse_paper(input: &Input<'_>) -> Analyses {
     use rayon::prelude::*;
     let jobs = &input.cfg.survival;
     let ((baseline, (survival, forest)), ((response, adverse_events), (rest, methods))) =
@@ -369,5 +422,6 @@ pub fn analyse(input: &Input<'_>) -> Analyses {
         swimmer,
         waterfall,
         methods,
+        ..Analyses::default()
     }
 }

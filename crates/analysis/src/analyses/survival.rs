@@ -8,24 +8,13 @@ use crate::derive::{Derived, Endpoint};
 use crate::results::*;
 use crate::stats::{self, ConfType, Ties};
 
-/// The patient's endpoint; `None` for PFS without progression data (a patient analysed
-/// from durations without `pfs_time`), who is left out of PFS analyses.
-fn endpoint(d: &Derived, e: EndpointKind) -> Option<&Endpoint> {
+/// The patient's endpoint of this kind; `None` for PFS without progression data (a patient
+/// analysed from durations without `pfs_time`), who is left out of PFS analyses.
+pub(super) fn endpoint(d: &Derived, e: EndpointKind) -> Option<&Endpoint> {
     match e {
         EndpointKind::Pfs => d.pfs.as_ref(),
         EndpointKind::Os => Some(&d.os),
     }
-}
-
-/// The groups with only the patients that have the endpoint.
-fn with_endpoint(parts: Parts<'_>, kind: EndpointKind) -> Parts<'_> {
-    parts
-        .into_iter()
-        .map(|(label, m)| {
-            let m = m.into_iter().filter(|d| endpoint(d, kind).is_some());
-            (label, m.collect())
-        })
-        .collect()
 }
 
 /// KM median with its CI, or empty when no data.
@@ -123,7 +112,7 @@ pub fn risk_times(max_time: f64, step: f64) -> Vec<f64> {
 }
 
 /// Groups of a survival analysis as (label, members).
-type Parts<'a> = Vec<(String, Vec<&'a Derived>)>;
+pub(super) type Parts<'a> = Vec<(String, Vec<&'a Derived>)>;
 
 /// The patients at one level of a grouping.
 fn members<'a>(input: &Input<'a>, id: &str, level: &str) -> Vec<&'a Derived> {
@@ -136,7 +125,7 @@ fn members<'a>(input: &Input<'a>, id: &str, level: &str) -> Vec<&'a Derived> {
 
 /// (label, members) in a fixed order: everyone without a grouping; yes before no (the
 /// paper's order) for a two-level grouping; the levels sorted for a multi-level one.
-fn parts<'a>(input: &Input<'a>, grouping: Option<&Grouping>) -> Parts<'a> {
+pub(super) fn parts<'a>(input: &Input<'a>, grouping: Option<&Grouping>) -> Parts<'a> {
     match grouping {
         None => vec![("All".to_string(), input.derived.iter().collect())],
         Some(g) if g.levels => {
@@ -147,6 +136,7 @@ fn parts<'a>(input: &Input<'a>, grouping: Option<&Grouping>) -> Parts<'a> {
                 .collect();
             levels.sort();
             levels.dedup();
+            order_levels(&mut levels, &g.order);
             levels
                 .into_iter()
                 .map(|l| {
@@ -169,16 +159,34 @@ fn parts<'a>(input: &Input<'a>, grouping: Option<&Grouping>) -> Parts<'a> {
     }
 }
 
+/// Groups as (label, [(time, event)]).
+pub(super) type Obs = Vec<(String, Vec<(f64, bool)>)>;
+
+/// The endpoint of every member of each part.
+pub(super) fn observe(parts: &Parts<'_>, kind: EndpointKind) -> Obs {
+    parts
+        .iter()
+        .map(|(label, m)| {
+            let o = m
+                .iter()
+                .filter_map(|d| endpoint(d, kind))
+                .map(|ep| (ep.time, ep.event))
+                .collect();
+            (label.clone(), o)
+        })
+        .collect()
+}
+
 /// Log-rank (rho = 0) across the groups and, with exactly two groups, Cox (Efron ties) of
 /// the first level against the second.
-fn compare(parts: &Parts<'_>, kind: EndpointKind) -> (Option<LogRankResult>, Option<CoxResult>) {
+fn compare(obs: &Obs) -> (Option<LogRankResult>, Option<CoxResult>) {
     let mut time = Vec::new();
     let mut event = Vec::new();
     let mut gi = Vec::new();
-    for (i, (_, m)) in parts.iter().enumerate() {
-        for ep in m.iter().filter_map(|d| endpoint(d, kind)) {
-            time.push(ep.time);
-            event.push(ep.event);
+    for (i, (_, o)) in obs.iter().enumerate() {
+        for (t, e) in o {
+            time.push(*t);
+            event.push(*e);
             gi.push(i);
         }
     }
@@ -189,7 +197,7 @@ fn compare(parts: &Parts<'_>, kind: EndpointKind) -> (Option<LogRankResult>, Opt
             df: lr.df,
             p: lr.p,
         });
-    let cox = (parts.len() == 2).then(|| cox(&time, &event, &gi, parts[1].0.clone()));
+    let cox = (obs.len() == 2).then(|| cox(&time, &event, &gi, obs[1].0.clone()));
     (logrank, cox)
 }
 
@@ -225,7 +233,7 @@ fn cox(time: &[f64], event: &[bool], gi: &[usize], reference: String) -> CoxResu
 }
 
 /// How the grouping reads in the results: `all`, the column, or `column >= threshold`.
-fn grouping_text(grouping: Option<&Grouping>) -> String {
+pub(super) fn grouping_text(grouping: Option<&Grouping>) -> String {
     match grouping {
         None => "all".to_string(),
         Some(g) if g.levels => g.column.clone(),
@@ -236,31 +244,62 @@ fn grouping_text(grouping: Option<&Grouping>) -> String {
     }
 }
 
-/// One configured survival analysis.
-pub fn survival(input: &Input<'_>, job: &crate::config::SurvivalJob) -> Survival {
-    let cfg = input.cfg;
-    let grouping = job
-        .grouping
-        .as_ref()
-        .and_then(|id| cfg.groupings.iter().find(|g| &g.id == id));
-    let parts = with_endpoint(parts(input, grouping), job.endpoint);
-    let times = |m: &[&Derived]| -> (Vec<f64>, Vec<bool>) {
-        m.iter()
-            .filter_map(|d| endpoint(d, job.endpoint))
-            .map(|e| (e.time, e.event))
-            .unzip()
-    };
-    let max_time = parts
+/// A levels grouping's levels in its configured `order` (unlisted levels after, sorted).
+pub(super) fn order_levels(levels: &mut [String], order: &[String]) {
+    if order.is_empty() {
+        return;
+    }
+    let rank = |l: &String| order.iter().position(|o| o == l).unwrap_or(order.len());
+    levels.sort_by(|a, b| rank(a).cmp(&rank(b)).then(a.cmp(b)));
+}
+
+/// The KM groups, risk table times and (with a grouping and two non-empty groups) the
+/// comparison of observed groups.
+pub(super) struct Curves {
+    pub groups: Vec<SurvGroup>,
+    pub risk_times: Vec<f64>,
+    pub logrank: Option<LogRankResult>,
+    pub cox: Option<CoxResult>,
+}
+
+/// KM per group, log-rank and Cox of `obs`; `grouped` is false for the whole cohort.
+pub(super) fn curves(input: &Input<'_>, obs: &Obs, grouped: bool) -> Curves {
+    let max_time = obs
         .iter()
-        .flat_map(|(_, m)| times(m).0)
+        .flat_map(|(_, o)| o.iter().map(|x| x.0))
         .fold(0.0f64, f64::max);
-    let rt = risk_times(max_time, cfg.report.risk_table_step);
-    let nonempty = parts.iter().filter(|(_, m)| !m.is_empty()).count();
-    let (logrank, cox) = if grouping.is_some() && nonempty >= 2 {
-        compare(&parts, job.endpoint)
+    let rt = risk_times(max_time, input.cfg.report.risk_table_step);
+    let nonempty = obs.iter().filter(|(_, o)| !o.is_empty()).count();
+    let (logrank, cox) = if grouped && nonempty >= 2 {
+        compare(obs)
     } else {
         (None, None)
     };
+    let groups = obs
+        .iter()
+        .map(|(label, o)| {
+            let t: Vec<f64> = o.iter().map(|x| x.0).collect();
+            let e: Vec<bool> = o.iter().map(|x| x.1).collect();
+            group(label, &t, &e, input, &rt)
+        })
+        .collect();
+    Curves {
+        groups,
+        risk_times: rt,
+        logrank,
+        cox,
+    }
+}
+
+/// The configured grouping of an analysis.
+pub(super) fn find_grouping<'a>(input: &Input<'a>, id: Option<&String>) -> Option<&'a Grouping> {
+    id.and_then(|id| input.cfg.groupings.iter().find(|g| &g.id == id))
+}
+
+/// One configured survival analysis.
+pub fn survival(input: &Input<'_>, job: &crate::config::SurvivalJob) -> Survival {
+    let grouping = find_grouping(input, job.grouping.as_ref());
+    let parts = parts(input, grouping);
     let not_estimable = match grouping {
         _ if input
             .derived
@@ -277,29 +316,19 @@ pub fn survival(input: &Input<'_>, job: &crate::config::SurvivalJob) -> Survival
         }
         _ => None,
     };
-    let groups = if not_estimable.is_some() {
-        Vec::new()
-    } else {
-        parts
-            .iter()
-            .map(|(label, m)| {
-                let (t, e) = times(m);
-                group(label, &t, &e, input, &rt)
-            })
-            .collect()
-    };
+    let mut c = curves(input, &observe(&parts, job.endpoint), grouping.is_some());
+    if not_estimable.is_some() {
+        c.groups = Vec::new();
+    }
     Survival {
         not_estimable,
         id: job.id.clone(),
-        endpoint: match job.endpoint {
-            EndpointKind::Pfs => "pfs".into(),
-            EndpointKind::Os => "os".into(),
-        },
+        endpoint: job.endpoint.code().into(),
         grouping: grouping_text(grouping),
-        groups,
-        risk_times: rt,
-        logrank,
-        cox,
+        groups: c.groups,
+        risk_times: c.risk_times,
+        logrank: c.logrank,
+        cox: c.cox,
     }
 }
 
@@ -367,6 +396,7 @@ pub fn forest(input: &Input<'_>) -> Vec<ForestRow> {
                 hr: cox.hr,
                 ci: cox.ci,
                 p: cox.p_wald,
+                reference: false,
             })
         })
         .collect()

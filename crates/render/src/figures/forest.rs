@@ -82,7 +82,8 @@ fn text(
     centred_text(root, "forest", s, at, font, h)
 }
 
-/// Draws the forest plot as a standalone SVG document.
+/// Draws the forest plot as a standalone SVG document (a reference row shows its text and
+/// no estimate).
 pub fn forest_svg(rows: &[ForestRow], ctx: &Ctx) -> Result<String, FigureError> {
     let n = rows.len().max(1);
     let h = HEAD + ROW * n as u32 + 56;
@@ -185,6 +186,7 @@ fn draw_row_text(
     let (_, y) = chart.backend_coord(&(1.0, yv));
     text(root, label.to_string(), (8, y), font, HPos::Left)?;
     let numbers = match r.hr {
+        _ if r.reference => ctx.l("html.reference_level"),
         Some(hr) => format!(
             "{} ({})",
             fixed(Some(hr), 2, "NA"),

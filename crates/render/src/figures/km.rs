@@ -130,6 +130,38 @@ fn x_axis(s: &Survival) -> (f64, Vec<f64>) {
 type Chart<'a, 'b> =
     ChartContext<'a, SVGBackend<'b>, Cartesian2d<Ticks<RangedCoordf64>, Ticks<RangedCoordf64>>>;
 
+/// How a step-curve figure reads. The default is a Kaplan-Meier survival figure; the same
+/// drawing serves the cumulative incidence figure (curves rising from 0, no medians, its own
+/// legend) and the RMST figure (the area under each curve up to tau shaded).
+#[derive(Debug, Clone)]
+pub struct Style {
+    /// Label key of the y-axis title.
+    pub y_title: &'static str,
+    /// The curves' value at time 0 (1 for survival, 0 for incidence).
+    pub start: f64,
+    /// Median drop lines and the CI band (survival figures only).
+    pub survival: bool,
+    /// Shade the area under each curve from 0 to this time (RMST).
+    pub shade_to: Option<f64>,
+    /// Legend lines replacing the n / events / median lines.
+    pub legend: Option<Vec<String>>,
+    /// Statistics line replacing the log-rank / Cox one.
+    pub stats: Option<String>,
+}
+
+impl Default for Style {
+    fn default() -> Self {
+        Style {
+            y_title: "html.survival_probability",
+            start: 1.0,
+            survival: true,
+            shade_to: None,
+            legend: None,
+            stats: None,
+        }
+    }
+}
+
 /// What the drawing steps of one KM figure share: the analysis, the labels, the group names
 /// as shown and the text style.
 struct Km<'a> {
@@ -137,6 +169,7 @@ struct Km<'a> {
     ctx: &'a Ctx<'a>,
     labels: Vec<String>,
     font: TextStyle<'static>,
+    style: &'a Style,
 }
 
 impl Km<'_> {
@@ -183,8 +216,13 @@ fn left_margin(labels: &[String]) -> u32 {
 
 /// Draws one survival analysis as a standalone SVG document.
 pub fn km_svg(s: &Survival, ctx: &Ctx) -> Result<String, FigureError> {
+    km_svg_styled(s, ctx, &Style::default())
+}
+
+/// Draws step curves of `s` in `style` as a standalone SVG document.
+pub fn km_svg_styled(s: &Survival, ctx: &Ctx, style: &Style) -> Result<String, FigureError> {
     let ng = s.groups.len() as u32;
-    let stats = stats_text(ctx, s);
+    let stats = style.stats.clone().unwrap_or_else(|| stats_text(ctx, s));
     let (legend_h, h) = heights(ng, !stats.is_empty());
     let labels: Vec<String> = s
         .groups
@@ -197,6 +235,7 @@ pub fn km_svg(s: &Survival, ctx: &Ctx) -> Result<String, FigureError> {
         ctx,
         labels,
         font: (FONT, 13).into_font().color(&INK),
+        style,
     };
     let (xmax, ticks) = x_axis(s);
 
@@ -246,7 +285,7 @@ fn draw_mesh(chart: &mut Chart, k: &Km) -> Result<(), FigureError> {
         .disable_x_mesh()
         .disable_y_mesh()
         .x_desc(unit.as_str())
-        .y_desc(k.ctx.l("html.survival_probability"))
+        .y_desc(k.ctx.l(k.style.y_title))
         .label_style(k.font.clone())
         .axis_desc_style(k.font.clone())
         .x_label_formatter(&|v| tick(*v))
@@ -262,7 +301,19 @@ fn draw_mesh(chart: &mut Chart, k: &Km) -> Result<(), FigureError> {
 fn draw_group(chart: &mut Chart, k: &Km, i: usize) -> Result<(), FigureError> {
     let g = &k.s.groups[i];
     let c = k.colour(i);
-    if k.ctx.km_ci_band && !g.km.is_empty() {
+    let start = k.style.start;
+    if let Some(tau) = k.style.shade_to {
+        let mut area = steps(&g.km, |p| p.surv, start);
+        area.retain(|(t, _)| *t <= tau);
+        let last = area.last().map(|p| p.1).unwrap_or(start);
+        area.push((tau, last));
+        area.push((tau, 0.0));
+        area.push((0.0, 0.0));
+        chart
+            .draw_series(std::iter::once(Polygon::new(area, c.mix(0.18).filled())))
+            .map_err(|e| k.err(e))?;
+    }
+    if k.style.survival && k.ctx.km_ci_band && !g.km.is_empty() {
         let up = steps(&g.km, |p| p.upper.unwrap_or(p.surv).min(1.0), 1.0);
         let lo = steps(&g.km, |p| p.lower.unwrap_or(p.surv).max(0.0), 1.0);
         let mut poly = up;
@@ -271,7 +322,7 @@ fn draw_group(chart: &mut Chart, k: &Km, i: usize) -> Result<(), FigureError> {
             .draw_series(std::iter::once(Polygon::new(poly, c.mix(0.15).filled())))
             .map_err(|e| k.err(e))?;
     }
-    let curve = steps(&g.km, |p| p.surv, 1.0);
+    let curve = steps(&g.km, |p| p.surv, start);
     chart
         .draw_series(std::iter::once(PathElement::new(curve, c.stroke_width(2))))
         .map_err(|e| k.err(e))?;
@@ -283,7 +334,7 @@ fn draw_group(chart: &mut Chart, k: &Km, i: usize) -> Result<(), FigureError> {
                 + PathElement::new(vec![(-4, 0), (4, 0)], ticks_style)
         }))
         .map_err(|e| k.err(e))?;
-    if let Some(m) = g.median {
+    if let Some(m) = g.median.filter(|_| k.style.survival) {
         let dash = GREY.stroke_width(1);
         chart
             .draw_series(std::iter::once(DashedPathElement::new(
@@ -308,7 +359,10 @@ fn draw_legend(root: &Area, k: &Km, x0: i32) -> Result<(), FigureError> {
             k.colour(i).stroke_width(3),
         ))
         .map_err(|e| k.err(e))?;
-        let mut t = legend_text(k.ctx, &k.labels[i], g.n, g.events, g.median, g.median_ci);
+        let mut t = match k.style.legend.as_ref().and_then(|l| l.get(i)) {
+            Some(line) => line.clone(),
+            None => legend_text(k.ctx, &k.labels[i], g.n, g.events, g.median, g.median_ci),
+        };
         if ng > 1 && k.s.cox.as_ref().is_some_and(|c| c.reference == g.label) {
             t.push_str(&format!(" ({})", k.ctx.l("html.reference_group")));
         }

@@ -3,6 +3,8 @@
 //! [`crate::format`], words through the label catalogs; nothing is computed here
 //! beyond counting findings by rule for display.
 
+mod extra;
+
 use super::{inline_svg, HtmlError};
 use crate::config::Config;
 use crate::context::Ctx;
@@ -207,6 +209,10 @@ pub fn build(r: &Results, cfg: &Config, c: &Ctx) -> Result<Built, HtmlError> {
     sections.insert("exposure", exposure(&mut v));
     sections.insert("response", response(&mut v));
     sections.insert("survival", survival(&mut v)?);
+    sections.insert("cox_models", extra::cox_models(&mut v)?);
+    sections.insert("competing_risks", extra::competing_risks(&mut v)?);
+    sections.insert("rmst", extra::rmst(&mut v)?);
+    sections.insert("landmark", extra::landmarks(&mut v)?);
     sections.insert("adverse_events", adverse_events(&mut v));
     sections.insert("swimmer", swimmer(&mut v)?);
     sections.insert("waterfall", waterfall(&mut v)?);
@@ -1015,6 +1021,7 @@ fn survival(v: &mut V) -> Result<Vec<Block>, HtmlError> {
         out.push(Block::H3 {
             text: title.clone(),
         });
+        out.extend(extra::immortal_note(v, "survival", &s.id));
         if let Some(why) = &s.not_estimable {
             out.push(Block::Note {
                 text: format!("{}: {why}", v.l("html.not_estimable")),
@@ -1113,6 +1120,9 @@ fn forest_blocks(v: &mut V) -> Result<Vec<Block>, HtmlError> {
     let mut out = vec![Block::H3 {
         text: v.l("html.forest_heading"),
     }];
+    for f in forest {
+        out.extend(extra::immortal_note(v, "forest", &f.id));
+    }
     let svg = figures::forest::forest_svg(forest, v.c)?;
     out.push(v.figure("forest", v.l("html.fig_forest"), svg));
     out.push(Block::Table(Table {

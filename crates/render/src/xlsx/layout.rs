@@ -25,6 +25,10 @@ pub enum Section {
     Survival,
     FollowupDeaths,
     Forest,
+    CoxModels,
+    CompetingRisks,
+    Rmst,
+    Landmark,
     AdverseEvents,
     Swimmer,
     Waterfall,
@@ -47,7 +51,7 @@ impl Section {
     }
 
     /// Every section with its id in the layout.
-    pub const ALL: [(Section, &'static str); 18] = [
+    pub const ALL: [(Section, &'static str); 22] = [
         (Section::Overview, "overview"),
         (Section::Flow, "flow"),
         (Section::Validation, "validation"),
@@ -58,6 +62,10 @@ impl Section {
         (Section::Survival, "survival"),
         (Section::FollowupDeaths, "followup_deaths"),
         (Section::Forest, "forest"),
+        (Section::CoxModels, "cox_models"),
+        (Section::CompetingRisks, "competing_risks"),
+        (Section::Rmst, "rmst"),
+        (Section::Landmark, "landmark"),
         (Section::AdverseEvents, "adverse_events"),
         (Section::Swimmer, "swimmer"),
         (Section::Waterfall, "waterfall"),

@@ -15,6 +15,7 @@
 //! `=HYPERLINK(...)` stays text. The creation time is the run date, so the same `Results`
 //! give byte-identical bytes.
 
+mod extra;
 mod layout;
 mod sections;
 mod survival;

@@ -113,7 +113,7 @@ fn analysis_title(c: &Ctx, s: &Survival) -> String {
 
 /// One analysis: its tables, the chart data and the native KM chart in the room left for it
 /// between the test table and the number-at-risk table.
-fn one(w: &mut SheetWriter, c: &Ctx, s: &Survival) -> Result<(), XlsxRenderError> {
+pub(super) fn one(w: &mut SheetWriter, c: &Ctx, s: &Survival) -> Result<(), XlsxRenderError> {
     let title = analysis_title(c, s);
     let title_row = w.caption(&title)?;
     if let Some(why) = &s.not_estimable {
