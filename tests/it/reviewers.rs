@@ -47,6 +47,14 @@ fn the_example_report_shows_all_four_with_the_immortal_time_warning() {
         .filter(|t| !t.reference)
         .all(|t| t.hr.is_some()));
     assert!(pfs.lrt.is_some() && pfs.wald.is_some() && pfs.score.is_some());
+    let c = pfs.concordance.as_ref().unwrap();
+    assert!(
+        c.estimate > 0.0 && c.estimate < 1.0 && c.std_err > 0.0,
+        "{c:?}"
+    );
+    let ph = pfs.ph_test.as_ref().unwrap();
+    assert_eq!(ph.terms.len(), 4, "one PH test per covariate");
+    assert_eq!(ph.global.df, 4);
     let cr = &a.competing_risks[0];
     assert_eq!(cr.groups.len(), 2);
     assert!(cr.groups.iter().all(|g| !g.cif.is_empty()), "AJ computed");
@@ -224,4 +232,23 @@ fn edge_cases_give_reasons_not_crashes() {
         .unwrap()
         .html;
     assert!(html.contains("beyond"), "the reason is in the report");
+}
+
+/// The example site configuration of the README loads and computes what it says.
+#[test]
+fn the_documented_site_config_loads() {
+    let path = format!(
+        "{}/examples/site-reviewers.toml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let site = std::fs::read_to_string(path).unwrap();
+    let r = with_site(&site);
+    let a = &r.analyses;
+    assert_eq!(a.cox_models.len(), 1);
+    assert_eq!(a.cox_models[0].covariates.len(), 5);
+    assert!(a
+        .landmark_analyses
+        .iter()
+        .any(|l| l.id == "os_by_cycles_landmark_6m" && l.at == 6.0));
+    assert_eq!(a.rmst[0].tau, 12.0);
 }

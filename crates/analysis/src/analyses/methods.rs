@@ -171,11 +171,11 @@ pub fn extend(m: &Methods, _cfg: &Config, a: &Analyses) -> Methods {
     if let Some(first) = landmarks.first() {
         let (e, z) = endpoints_of(landmarks.iter().map(|l| l.endpoint.as_str()));
         en.push(format!(
-            "Because the number of cycles completed is known only after the start of treatment (immortal-time bias), landmark analyses compared {e} from the landmark ({} {}) among the patients event-free and still followed at it (Anderson et al., J Clin Oncol 1983).",
+            "Because a grouping known only after the start of treatment, such as the number of cycles completed, biases a comparison from the start of treatment (immortal-time bias), landmark analyses compared {e} from the landmark ({} {}) among the patients event-free and still followed at it (Anderson et al., J Clin Oncol 1983).",
             first.at, "months after the start of treatment"
         ));
         zh.push(format!(
-            "因完成疗程数只有在治疗开始后才能确定（存在不朽时间偏倚），采用界标分析：以治疗开始后{}个月为界标，仅纳入界标时仍无事件且仍在随访的患者，自界标起比较{z}（Anderson等，J Clin Oncol 1983）。",
+            "因完成疗程数等治疗开始后才能确定的分组会使自治疗开始的比较产生不朽时间偏倚，采用界标分析：以治疗开始后{}个月为界标，仅纳入界标时仍无事件且仍在随访的患者，自界标起比较{z}（Anderson等，J Clin Oncol 1983）。",
             first.at
         ));
     }
