@@ -252,3 +252,62 @@ fn the_documented_site_config_loads() {
         .any(|l| l.id == "os_by_cycles_landmark_6m" && l.at == 6.0));
     assert_eq!(a.rmst[0].tau, 12.0);
 }
+
+/// The default multivariable models of the bundled example against R's coxph and cox.zph on
+/// the same patients (`tests/golden/make_cox_models_fixture.R`, from the run's adsl.csv).
+#[test]
+fn multivariable_cox_models_of_the_example_match_r() {
+    let want: Value = serde_json::from_str(
+        &std::fs::read_to_string(golden_dir().join("cox_models/example.json")).unwrap(),
+    )
+    .unwrap();
+    let r = with_site("[dates]\ndata_cutoff = \"2022-12-09\"\n");
+    for id in ["pfs_multivariable", "os_multivariable"] {
+        let w = &want[id];
+        let m = r.analyses.cox_models.iter().find(|m| m.id == id).unwrap();
+        assert_eq!(
+            (m.n as u64, m.events as u64),
+            (w["n"].as_u64().unwrap(), w["events"].as_u64().unwrap()),
+            "{id}"
+        );
+        // Non-reference rows in covariate order: age, then each factor's second level.
+        let est: Vec<_> = m.terms.iter().filter(|t| !t.reference).collect();
+        assert_eq!(est.len(), 4, "{id}");
+        for (i, t) in est.iter().enumerate() {
+            close(&format!("{id} hr {i}"), t.hr, &w["hr"][i], 1e-6);
+            close(&format!("{id} lower {i}"), t.ci[0], &w["lower"][i], 1e-6);
+            close(&format!("{id} upper {i}"), t.ci[1], &w["upper"][i], 1e-6);
+            close(&format!("{id} p {i}"), t.p, &w["p"][i], 1e-6);
+        }
+        let chi = |t: &Option<mmreport::results::ChisqTest>| t.as_ref().map(|c| c.chisq);
+        close(&format!("{id} lrt"), chi(&m.lrt), &w["lrt"], 1e-6);
+        close(&format!("{id} wald"), chi(&m.wald), &w["wald"], 1e-6);
+        close(&format!("{id} score"), chi(&m.score), &w["score"], 1e-6);
+        let c = m.concordance.as_ref().unwrap();
+        close(
+            &format!("{id} C"),
+            Some(c.estimate),
+            &w["concordance"],
+            1e-9,
+        );
+        close(
+            &format!("{id} C se"),
+            Some(c.std_err),
+            &w["concordance_se"],
+            1e-6,
+        );
+        let ph = m.ph_test.as_ref().unwrap();
+        close(
+            &format!("{id} zph"),
+            Some(ph.global.chisq),
+            &w["zph_global"],
+            1e-6,
+        );
+        close(
+            &format!("{id} zph p"),
+            Some(ph.global.p),
+            &w["zph_global_p"],
+            1e-6,
+        );
+    }
+}
