@@ -40,6 +40,10 @@ fn bundled_example_under_ctcae6_with_one_config_line() {
     assert!(!v6.html.contains("(CTCAE v5)"));
     assert!(v5.html.contains("graded by CTCAE version 5.0"));
     assert!(v6.html.contains("graded by CTCAE version 6.0"));
+    // The one lab term without a verified v6.0 source says so under its table.
+    let unverified = "its CTCAE v6.0 grades could not be verified";
+    assert!(v6.html.contains(unverified));
+    assert!(!v5.html.contains(unverified));
     assert!(xlsx_text(&v6.xlsx)
         .iter()
         .any(|x| x.contains("Adverse events (CTCAE v6)")));
@@ -78,6 +82,7 @@ fn chinese_report_names_ctcae6() {
     );
     assert!(zh.html.contains("表：血液学不良反应（CTCAE 第6版）"));
     assert!(zh.html.contains("CTCAE 6.0版"));
+    assert!(zh.html.contains("其CTCAE 6.0版分级未能核实"));
     assert!(xlsx_text(&zh.xlsx)
         .iter()
         .any(|x| x.contains("不良事件（CTCAE v6）")));

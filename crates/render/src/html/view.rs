@@ -1223,7 +1223,7 @@ fn adverse_events(v: &mut V) -> Vec<Block> {
                     row(cells)
                 })
                 .collect(),
-            notes: vec![v.l("html.note_ae")],
+            notes: ae_notes(v, &rows),
         }));
     }
     let hb = &a.hb_drop;
@@ -1355,4 +1355,19 @@ fn methods(v: &mut V) -> Vec<Block> {
             text: p.trim().to_string(),
         })
         .collect()
+}
+
+/// The notes under an AE table; under CTCAE v6 a lab-graded "Lymphocyte count decreased"
+/// says that its grades are v5.0's (no v6.0 source could be verified: docs/clinical-rules.md).
+fn ae_notes(v: &V, rows: &[&crate::results::AeRow]) -> Vec<String> {
+    let mut notes = vec![v.l("html.note_ae")];
+    let v6 = crate::context::ctcae_suffix(v.r) == "_ctcae6";
+    if v6
+        && rows
+            .iter()
+            .any(|r| r.term == "Lymphocyte count decreased" && r.source == "labs")
+    {
+        notes.push(v.l("html.note_ae_lymphocytes_v6"));
+    }
+    notes
 }
