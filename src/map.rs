@@ -140,7 +140,7 @@ fn fmt(x: f64) -> String {
 
 /// The proposal for one header: its match (alias) or a close spelling, and a unit.
 fn propose(c: &ColumnSurvey, s: &SheetSurvey, cfg: &Config) -> Proposal {
-    let defs = defs(cfg, s);
+    let defs = mmreport_ingest::survey::defs(cfg, s.kind);
     let (column, alias, unit) = match &c.column {
         Some((col, unit)) => (
             (col.clone(), "built-in or site alias".to_string()),
@@ -167,17 +167,6 @@ fn propose(c: &ColumnSurvey, s: &SheetSurvey, cfg: &Config) -> Proposal {
         column: Some(column),
         unit,
         alias,
-    }
-}
-
-fn defs<'a>(cfg: &'a Config, s: &SheetSurvey) -> &'a [ColumnDef] {
-    use mmreport_ingest::sheet::SheetKind;
-    let d = &cfg.dictionary;
-    match s.kind {
-        Some(SheetKind::Assessments) => &d.assessment,
-        Some(SheetKind::AdverseEvents) => &d.adverse_event,
-        Some(SheetKind::Labs) => &d.lab,
-        _ => &d.patient,
     }
 }
 

@@ -124,7 +124,7 @@ pub fn survey(bytes: &[u8], cfg: &Config, limits: Limits) -> Result<Survey, Inge
 }
 
 /// The columns of a sheet kind (unknown sheets: the patient columns).
-fn defs(cfg: &Config, kind: Option<SheetKind>) -> &[ColumnDef] {
+pub fn defs(cfg: &Config, kind: Option<SheetKind>) -> &[ColumnDef] {
     let d = &cfg.dictionary;
     match kind {
         Some(SheetKind::Assessments) => &d.assessment,

@@ -5,10 +5,10 @@
 //! observed time is refused with the reason (the curve is not defined there), never
 //! extrapolated.
 
-use super::survival::{find_grouping, grouping_text, observe, parts};
+use super::survival::{find_grouping, grouping_text, km_point, observe, parts};
 use super::Input;
 use crate::config::RmstJob;
-use crate::results::{Contrast, KmPoint, Rmst, RmstGroup};
+use crate::results::{Contrast, Rmst, RmstGroup};
 use crate::stats::{self, ConfType};
 
 /// One group's KM curve up to tau, its number at risk and its RMST (`Err`: why not).
@@ -39,16 +39,7 @@ fn group(
         .rows
         .iter()
         .filter(|r| r.time <= tau)
-        .map(|r| KmPoint {
-            time: r.time,
-            n_risk: r.n_risk,
-            n_event: r.n_event,
-            n_censor: r.n_censor,
-            surv: r.surv,
-            std_err: r.std_err,
-            lower: r.lower,
-            upper: r.upper,
-        })
+        .map(km_point)
         .collect();
     let r = stats::rmst(&fit, tau).map_err(|e| format!("group {label}: {e}"));
     if let Ok(r) = &r {

@@ -88,21 +88,22 @@ fn group(
             },
         })
         .collect();
-    g.km = fit
-        .rows
-        .iter()
-        .map(|r| KmPoint {
-            time: r.time,
-            n_risk: r.n_risk,
-            n_event: r.n_event,
-            n_censor: r.n_censor,
-            surv: r.surv,
-            std_err: r.std_err,
-            lower: r.lower,
-            upper: r.upper,
-        })
-        .collect();
+    g.km = fit.rows.iter().map(km_point).collect();
     g
+}
+
+/// One step of a fitted KM curve as the results hold it.
+pub(super) fn km_point(r: &stats::KmRow) -> KmPoint {
+    KmPoint {
+        time: r.time,
+        n_risk: r.n_risk,
+        n_event: r.n_event,
+        n_censor: r.n_censor,
+        surv: r.surv,
+        std_err: r.std_err,
+        lower: r.lower,
+        upper: r.upper,
+    }
 }
 
 /// Ticks of the x axis and times of the risk table: 0, step, 2·step … covering the data.
