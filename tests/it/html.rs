@@ -119,6 +119,7 @@ fn survival(
             .collect(),
         risk_times,
         not_estimable: None,
+        not_grouped: 0,
         logrank: two.then_some(LogRankResult {
             chisq: 5.43,
             df: 1,
@@ -131,6 +132,7 @@ fn survival(
             p_lrt: Some(0.018),
             reference: groups[1].0.to_string(),
             note: None,
+            levels: Vec::new(),
         }),
     }
 }

@@ -5,7 +5,7 @@
 //! the data and the expected values; CI needs no R).
 
 use super::golden_dir;
-use super::rgolden::check_job;
+use super::rgolden::{check_job, check_levels};
 use super::util::*;
 use mmreport::config::Config;
 use mmreport::pipeline;
@@ -64,7 +64,11 @@ fn check_all(name: &str, r: &Results) {
             .find(|s| &s.id == id)
             .unwrap_or_else(|| panic!("{name}: no survival job {id}"));
         assert_eq!(s.not_estimable, None, "{name} {id}");
-        check_job(&format!("{name} {id}"), s, w);
+        if w.get("cox_levels").is_some() {
+            check_levels(&format!("{name} {id}"), s, w);
+        } else {
+            check_job(&format!("{name} {id}"), s, w);
+        }
     }
 }
 
@@ -96,6 +100,17 @@ grouping = "sex"
 id = "pfs_by_sex"
 endpoint = "pfs"
 grouping = "sex"
+
+[[groupings]]
+id = "age_band"
+column = "age"
+cuts = [65, 75]
+label = "Age"
+
+[[survival]]
+id = "os_by_age_band"
+endpoint = "os"
+grouping = "age_band"
 "#;
 
 #[test]
@@ -135,6 +150,90 @@ fn myeloma_registry_in_days_matches_r() {
         .as_deref()
         .unwrap()
         .contains("progression"));
+}
+
+/// survminer::myeloma (Total Therapy 2, 256 patients): no id column, `time` in months,
+/// `event` 0/1, `molecular_group` (7 levels) and `chr1q21_status` (3 levels, 70 empty) as
+/// the workbook writes them, six gene-expression columns (one named `TP53`).
+const TT2_SITE: &str = r#"
+[dictionary]
+ids_from_rows = true
+
+[dictionary.units]
+os_time = "months"
+
+[dictionary.extra_aliases]
+os_time = ["time"]
+os_event = ["event"]
+
+[[groupings]]
+id = "molecular_group"
+column = "molecular_group"
+levels = true
+label = "Molecular group"
+
+[[groupings]]
+id = "chr1q21"
+column = "chr1q21_status"
+levels = true
+label = "1q21 copies"
+
+[[survival]]
+id = "os_by_molecular_group"
+endpoint = "os"
+grouping = "molecular_group"
+
+[[survival]]
+id = "os_by_chr1q21"
+endpoint = "os"
+grouping = "chr1q21"
+"#;
+
+#[test]
+fn survminer_myeloma_grouped_by_its_own_columns_matches_r() {
+    let r = run(&workbook("myeloma_tt2", "myeloma"), TT2_SITE);
+    assert_eq!(r.cohort.patients_analysed, 256, "{:?}", r.cohort.excluded);
+    check_all("myeloma_tt2", &r);
+    let by = |id: &str| r.analyses.survival.iter().find(|s| s.id == id).unwrap();
+    let mg = by("os_by_molecular_group");
+    let labels: Vec<&str> = mg.groups.iter().map(|g| g.label.as_str()).collect();
+    assert_eq!(labels[0], "Cyclin D-1", "levels as the workbook wrote them");
+    assert_eq!(mg.logrank.as_ref().unwrap().df, 6);
+    assert_eq!(by("os_by_chr1q21").not_grouped, 70);
+    // The k-level comparison reads back from results.json.
+    let back: Results = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
+    assert_eq!(back.analyses.survival, r.analyses.survival);
+}
+
+#[test]
+fn age_bands_from_cuts_match_r_cut() {
+    let r = run(&workbook("mgus2", "Sheet1"), MGUS2_SITE);
+    let s = r
+        .analyses
+        .survival
+        .iter()
+        .find(|s| s.id == "os_by_age_band")
+        .unwrap();
+    let labels: Vec<&str> = s.groups.iter().map(|g| g.label.as_str()).collect();
+    assert_eq!(labels, ["< 65", "65–74", "≥ 75"]);
+    assert_eq!(s.cox.as_ref().unwrap().reference, "< 65");
+}
+
+#[test]
+fn a_grouping_on_a_visit_column_is_refused_at_load() {
+    let site = "[[groupings]]\nid = \"x\"\ncolumn = \"response\"\nlevels = true\nlabel = \"X\"\n";
+    let e = Config::with_override(site, "site.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("groupings[") && e.contains("one value per patient"),
+        "{e}"
+    );
+    let bad = "[[groupings]]\nid = \"x\"\ncolumn = \"age\"\ncuts = [75, 65]\nlabel = \"X\"\n";
+    let e = Config::with_override(bad, "site.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("increasing order"), "{e}");
 }
 
 #[test]

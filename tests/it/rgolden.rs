@@ -153,6 +153,37 @@ pub(super) fn check_job(what: &str, s: &mmreport::results::Survival, want: &Valu
     }
 }
 
+/// A grouping with levels against R: each level's KM (as [`check_job`]), the k-sample
+/// log-rank, every level's HR against the first level with CI and Wald P, the global LRT,
+/// and the patients in no group.
+pub(super) fn check_levels(what: &str, s: &mmreport::results::Survival, want: &Value) {
+    check_job(what, s, want);
+    assert_eq!(
+        s.not_grouped as u64,
+        want["not_grouped"].as_u64().unwrap(),
+        "{what}: patients without a level"
+    );
+    let w = &want["cox_levels"];
+    let got = s.cox.as_ref().unwrap();
+    assert_eq!(got.reference, w["reference"].as_str().unwrap(), "{what}");
+    close(
+        &format!("{what} global LRT p"),
+        got.p_lrt,
+        &w["p_lrt"],
+        1e-6,
+    );
+    let levels = w["levels"].as_array().unwrap();
+    assert_eq!(got.levels.len(), levels.len(), "{what}: levels");
+    for (g, l) in got.levels.iter().zip(levels) {
+        let name = format!("{what} {}", g.level);
+        assert_eq!(g.level, l["level"].as_str().unwrap(), "{what}");
+        close(&format!("{name} hr"), g.hr, &l["hr"], 1e-6);
+        close(&format!("{name} lower"), g.ci[0], &l["lower"], 1e-6);
+        close(&format!("{name} upper"), g.ci[1], &l["upper"], 1e-6);
+        close(&format!("{name} p_wald"), g.p_wald, &l["p_wald"], 1e-6);
+    }
+}
+
 #[test]
 fn survival_analyses_match_r_with_and_without_a_cutoff() {
     let want: Value = serde_json::from_str(

@@ -295,3 +295,76 @@ fn site_config_errors_name_the_key() {
         assert!(e.contains(key) && e.contains(says), "{site}: {e}");
     }
 }
+
+/// A grouping on a header as the workbook writes it (Chinese, not in the dictionary): its
+/// values are kept, spellings differing in case or spacing are one level (the first
+/// spelling), a patient without a value is in no group and counted, and the whole
+/// analysis (KM per level, log-rank, Cox against the first level) runs.
+#[test]
+fn a_grouping_on_a_workbook_header_keeps_its_values_as_written() {
+    let header = with(&["death_date", "分子分型"]);
+    let rows = vec![
+        vec![S("P1"), D("2020-01-05"), E, D("2020-06-01"), S("MMSET")],
+        vec![S("P2"), D("2020-01-05"), D("2021-02-01"), E, S("mmset ")],
+        vec![S("P3"), D("2020-01-05"), E, D("2020-09-01"), S("高二倍体")],
+        vec![S("P4"), D("2020-01-05"), D("2021-02-01"), E, S("高二倍体")],
+        vec![S("P5"), D("2020-01-05"), E, D("2020-03-01"), S("MMSET")],
+        vec![S("P6"), D("2020-01-05"), D("2021-02-01"), E, E],
+    ];
+    let wb = sheet(&header, rows);
+    let site = r#"
+[[groupings]]
+id = "mg"
+column = "分子分型"
+levels = true
+order = ["高二倍体"]
+label = "分子分型"
+
+[[survival]]
+id = "os_by_mg"
+endpoint = "os"
+grouping = "mg"
+"#;
+    let c = read_with(&wb, site).unwrap();
+    assert!(
+        !c.findings.iter().any(|f| f.rule == "sheet.unknown_column"),
+        "the grouping's header is read"
+    );
+    let mut ctx = ctx();
+    ctx.config = Config::with_override(site, "site.toml").unwrap();
+    let r = mmreport::pipeline::process(&wb, "x.xlsx", &ctx)
+        .unwrap()
+        .results;
+    let s = r
+        .analyses
+        .survival
+        .iter()
+        .find(|s| s.id == "os_by_mg")
+        .unwrap();
+    let groups: Vec<(&str, usize)> = s.groups.iter().map(|g| (g.label.as_str(), g.n)).collect();
+    assert_eq!(groups, [("高二倍体", 2), ("MMSET", 3)]);
+    assert_eq!(s.not_grouped, 1);
+    let cox = s.cox.as_ref().unwrap();
+    assert_eq!(cox.reference, "高二倍体");
+    assert_eq!(cox.levels.len(), 1);
+    assert_eq!(cox.levels[0].level, "MMSET");
+    assert_eq!(s.logrank.as_ref().unwrap().df, 1);
+}
+
+/// `ids_from_rows`: an export without an id column is read, each row one patient named by
+/// its Excel row; without the switch every row lacks its id.
+#[test]
+fn ids_from_rows_names_patients_by_their_row() {
+    let wb = sheet(
+        &["index_date", "last_followup_date"],
+        vec![
+            vec![D("2020-01-05"), D("2021-02-01")],
+            vec![D("2020-02-05"), D("2021-03-01")],
+        ],
+    );
+    let c = read_with(&wb, "[dictionary]\nids_from_rows = true\n").unwrap();
+    let ids: Vec<&str> = c.patients.iter().map(|p| p.patient_id.as_str()).collect();
+    assert_eq!(ids, ["row 2", "row 3"]);
+    let c = read(&wb).unwrap();
+    assert!(c.patients.is_empty());
+}

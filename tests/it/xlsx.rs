@@ -314,6 +314,7 @@ fn fixture_pfs_all() -> Survival {
         )],
         risk_times: vec![0.0, 6.0, 12.0],
         not_estimable: None,
+        not_grouped: 0,
         logrank: None,
         cox: None,
     }
@@ -339,6 +340,7 @@ fn fixture_os_by_prior_lines() -> Survival {
         ],
         risk_times: vec![0.0, 6.0, 12.0],
         not_estimable: None,
+        not_grouped: 0,
         logrank: Some(LogRankResult {
             chisq: 3.21,
             df: 1,
@@ -351,6 +353,7 @@ fn fixture_os_by_prior_lines() -> Survival {
             p_lrt: Some(0.03),
             reference: "< 3 lines".into(),
             note: None,
+            levels: Vec::new(),
         }),
     }
 }

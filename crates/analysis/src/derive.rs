@@ -10,6 +10,7 @@
 use crate::config::{Config, PfsCensor, PfsEvents};
 use crate::model::*;
 use chrono::Datelike;
+use mmreport_core::grouping::GroupValue;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -106,33 +107,62 @@ fn yes_no(b: bool) -> String {
 }
 
 /// The level of one patient in a configured grouping: `yes`/`no` for two-level groupings
-/// (a number split at `at_least`, or a yes/no column), the value itself for `levels`.
+/// (a number split at `at_least`, or a yes/no column), the value as written for `levels`,
+/// the band for `cuts` (docs/configuration.md, "Groupings"). `None`: the patient has no
+/// value and is in no group (counted by the analyses).
 pub fn group_level(
     g: &crate::config::Grouping,
     p: &Patient,
     age: Option<f64>,
     high_risk: Option<bool>,
 ) -> Option<String> {
-    let b = |v: &Option<Val<bool>>| v.as_ref().map(|x| x.v);
-    let number: Option<f64> = match g.column.as_str() {
-        "prior_lines" => p.prior_lines.as_ref().map(|v| f64::from(v.v)),
-        "cycles_completed" => p.cycles_completed.as_ref().map(|v| f64::from(v.v)),
-        "age" => age,
-        _ => None,
-    };
+    let number = group_number(&g.column, p, age);
+    if !g.cuts.is_empty() {
+        return number.map(|x| g.band(x));
+    }
     if g.levels {
-        return match g.column.as_str() {
-            "regimen" => p.regimen.as_ref().map(|v| v.v.clone()),
-            "m_protein_type" => p.m_protein_type.as_ref().map(|v| v.v.clone()),
-            "sex" => p.sex.as_ref().map(|v| format!("{:?}", v.v).to_lowercase()),
-            "ds_stage" => p.ds_stage.as_ref().map(|v| v.v.clone()),
-            _ => number.map(|x| format!("{x}")),
-        };
+        return group_text(&g.column, p).or_else(|| number.map(number_text));
     }
     if let Some(x) = number {
         return Some(yes_no(x >= g.at_least.unwrap_or(1.0)));
     }
-    let flag = match g.column.as_str() {
+    group_flag(&g.column, p, high_risk).map(yes_no)
+}
+
+/// The number a grouping column holds for this patient (`age` recorded or from the birth
+/// date; any numeric column a grouping names, read by ingest).
+fn group_number(column: &str, p: &Patient, age: Option<f64>) -> Option<f64> {
+    match column {
+        "prior_lines" => p.prior_lines.as_ref().map(|v| f64::from(v.v)),
+        "cycles_completed" => p.cycles_completed.as_ref().map(|v| f64::from(v.v)),
+        "age" => age,
+        _ => match p.grouping_values.get(column).map(|v| &v.v) {
+            Some(GroupValue::Number(x)) => Some(*x),
+            _ => None,
+        },
+    }
+}
+
+/// The text a grouping column holds: the value as written (or a category's canonical
+/// spelling).
+fn group_text(column: &str, p: &Patient) -> Option<String> {
+    match column {
+        "regimen" => p.regimen.as_ref().map(|v| v.v.clone()),
+        "m_protein_type" => p.m_protein_type.as_ref().map(|v| v.v.clone()),
+        "sex" => p.sex.as_ref().map(|v| format!("{:?}", v.v).to_lowercase()),
+        "ds_stage" => p.ds_stage.as_ref().map(|v| v.v.clone()),
+        _ => match p.grouping_values.get(column).map(|v| &v.v) {
+            Some(GroupValue::Text(t)) if !t.is_empty() => Some(t.clone()),
+            _ => None,
+        },
+    }
+}
+
+/// A yes/no grouping column (male counts as yes for `sex`); any yes/no column a grouping
+/// names is read by ingest.
+fn group_flag(column: &str, p: &Patient, high_risk: Option<bool>) -> Option<bool> {
+    let b = |v: &Option<Val<bool>>| v.as_ref().map(|x| x.v);
+    match column {
         "emd" => b(&p.emd),
         "high_risk_cytogenetics" => high_risk,
         "pathological_fracture" => b(&p.pathological_fracture),
@@ -147,9 +177,21 @@ pub fn group_level(
         "fish_t4_14" => b(&p.fish_t4_14),
         "fish_1q_gain" => b(&p.fish_1q_gain),
         "sex" => p.sex.as_ref().map(|s| s.v == Sex::Male),
-        _ => None,
-    };
-    flag.map(yes_no)
+        _ => match p.grouping_values.get(column).map(|v| &v.v) {
+            Some(GroupValue::Text(t)) if t == "yes" => Some(true),
+            Some(GroupValue::Text(t)) if t == "no" => Some(false),
+            _ => None,
+        },
+    }
+}
+
+/// `1` for 1.0, `2.5` for 2.5: a number level as a clinician reads it.
+fn number_text(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
 }
 
 /// The response of an assessment used for analysis (recorded by default; config may choose

@@ -287,13 +287,21 @@ pub struct Regimen {
 #[serde(deny_unknown_fields)]
 pub struct Grouping {
     pub id: String,
+    /// A patient-level dictionary column (its name or any of its aliases, resolved to the
+    /// name at load), `high_risk_cytogenetics`, or a header of the patients sheet as the
+    /// workbook writes it (kept by ingest for this grouping only).
     pub column: String,
     /// Two-level split of a number: yes = value >= at_least.
     #[serde(default)]
     pub at_least: Option<f64>,
-    /// Multi-level: every value of a category column is a level.
+    /// Multi-level: every value of the column is a level (labels as the workbook wrote
+    /// them; the first in `order` is the reference of a Cox model).
     #[serde(default)]
     pub levels: bool,
+    /// Numeric bands: `[65, 75]` makes `< 65`, `65–74` and `≥ 75`, each band holding its
+    /// lower cut (R's `cut(..., right = FALSE)`); the first band is the Cox reference.
+    #[serde(default)]
+    pub cuts: Vec<f64>,
     pub label: String,
     #[serde(default)]
     pub label_yes: String,
@@ -489,6 +497,11 @@ pub struct Dictionary {
     /// whose header the reader cannot find on its own.
     #[serde(default)]
     pub header_rows: BTreeMap<String, u32>,
+    /// The export has no patient id column (R's `survminer::myeloma`, registry extracts):
+    /// each row of the patients sheet is one patient, named by its Excel row (`row 2`).
+    /// Only the patients sheet can then be read: no other sheet can name its patient.
+    #[serde(default)]
+    pub ids_from_rows: bool,
 }
 
 impl Dictionary {
@@ -521,6 +534,28 @@ impl Dictionary {
 }
 
 impl ColumnDef {
+    /// The definition of a patients-sheet header a grouping names (`column = "molecular_group"`):
+    /// matched by its own name, read as text, or as a number for `at_least`/`cuts`.
+    pub fn workbook_header(header: &str, numeric: bool) -> Self {
+        ColumnDef {
+            name: header.to_string(),
+            kind: if numeric {
+                ColumnType::Number
+            } else {
+                ColumnType::Text
+            },
+            unit: None,
+            alt_units: BTreeMap::new(),
+            aliases: Vec::new(),
+            map: None,
+            open: true,
+            plausible: None,
+            alt_plausible: None,
+            needs_unit: false,
+            workbook_header: true,
+        }
+    }
+
     /// The factor that converts a value in `unit` to this column's unit (`None`: not one
     /// of its units).
     pub fn unit_factor(&self, unit: &str) -> Option<f64> {
@@ -581,6 +616,10 @@ pub struct ColumnDef {
     /// without a site `[dictionary.units]` entry, is a finding and the column is not used.
     #[serde(default)]
     pub needs_unit: bool,
+    /// Not a dictionary column: a patients-sheet header a grouping names as the workbook
+    /// writes it, added at load so that ingest keeps its values (never set from a file).
+    #[serde(skip)]
+    pub workbook_header: bool,
 }
 
 /// Value spellings (`config/values.toml`).
@@ -716,13 +755,13 @@ impl Config {
             message: e.to_string(),
         })?;
         let sha256 = hex::encode(Sha256::digest(canonical.as_bytes()));
-        let config: Config =
-            serde_path_to_error::deserialize(toml::Value::Table(doc)).map_err(|e| {
-                ConfigError::Key {
-                    key: e.path().to_string(),
-                    message: e.inner().to_string(),
-                }
+        let mut config: Config = serde_path_to_error::deserialize(toml::Value::Table(doc))
+            .map_err(|e| ConfigError::Key {
+                key: e.path().to_string(),
+                message: e.inner().to_string(),
             })?;
+        crate::grouping::check_shapes(&config.groupings)?;
+        crate::grouping::resolve_columns(&mut config)?;
         config.check()?;
         Ok(Loaded { config, sha256 })
     }
@@ -805,12 +844,6 @@ impl Config {
         for (i, g) in self.groupings.iter().enumerate() {
             if g.id.is_empty() {
                 return invalid(&format!("groupings[{i}].id"), "must not be empty");
-            }
-            if !g.levels && g.label_yes.is_empty() {
-                return invalid(
-                    &format!("groupings[{i}].label_yes"),
-                    "a two-level grouping needs label_yes and label_no",
-                );
             }
         }
         let survival = self.survival.iter().map(|j| j.grouping.as_deref());

@@ -121,7 +121,7 @@ fn check_rmst(cfg: &Config) -> Result<(), ConfigError> {
         let key = format!("rmst[{i}].grouping");
         match grouping(cfg, &r.grouping) {
             None => return refuse(key, &r.id, format!("no grouping with id {:?}", r.grouping)),
-            Some(g) if g.levels => {
+            Some(g) if g.has_levels() => {
                 return refuse(
                     key,
                     &r.id,

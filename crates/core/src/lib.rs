@@ -15,6 +15,7 @@ pub mod changes;
 pub mod config;
 mod config_checks;
 pub mod dictionary;
+pub mod grouping;
 pub mod labels;
 pub mod merge;
 pub mod model;

@@ -419,6 +419,11 @@ pub struct Patient {
     pub pfs_time: Option<Val<f64>>,
     /// Whether `pfs_time` ends in progression or death (`false`: censored).
     pub pfs_event: Option<Val<bool>>,
+    /// The value of every column a configured grouping names (dictionary column or a
+    /// patients-sheet header as written), by column name: what `levels`, `cuts` and
+    /// `at_least` groupings read (config `[[groupings]]`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub grouping_values: BTreeMap<String, Val<crate::grouping::GroupValue>>,
 }
 
 /// One response assessment (long `assessments` sheet, or a wide `response_cN` column).

@@ -505,6 +505,21 @@ pub struct CoxResult {
     pub reference: String,
     /// Set when the likelihood is monotone (a group without events): HR not estimable.
     pub note: Option<String>,
+    /// A grouping with levels (values or bands): each level against `reference` (the first
+    /// level), as `coxph(Surv(time, event) ~ factor)`; `p_lrt` is then the global
+    /// likelihood-ratio test on k - 1 degrees of freedom. Empty for a yes/no grouping.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub levels: Vec<CoxLevel>,
+}
+
+/// One level of a grouping against the reference level.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CoxLevel {
+    /// The level's label (as written, or the band).
+    pub level: String,
+    pub hr: Option<f64>,
+    pub ci: [Option<f64>; 2],
+    pub p_wald: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -524,6 +539,13 @@ pub struct Survival {
     /// shows this line instead of an empty figure.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_estimable: Option<String>,
+    /// Patients with this endpoint but no value of the grouping: in no group, counted.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub not_grouped: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -863,6 +885,7 @@ impl LandmarkAnalysis {
             logrank: self.logrank.clone(),
             cox: self.cox.clone(),
             not_estimable: self.not_estimable.clone(),
+            not_grouped: 0,
         }
     }
 }

@@ -17,7 +17,7 @@ use crate::config::Config;
 use crate::model::{Cohort, Finding, Severity};
 use calamine::{Data, DataRef, Range, Reader, Sheets};
 use cells::{DateSystem, RawCell, Spellings};
-use mmreport_core::{config, model};
+use mmreport_core::{config, grouping, model};
 use names::{key, wide_pattern_keys};
 use sheet::{Grid, HeaderMatcher, SheetKind, Table};
 use std::collections::HashSet;

@@ -5,6 +5,7 @@
 use super::cells::Value;
 use super::sheet::{Row, SheetKind, Table};
 use crate::config::{ColumnDef, Config};
+use crate::grouping::GroupValue;
 use crate::model::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -236,10 +237,19 @@ fn patient_from(ix: &Ix, id: String, id_at: CellRef, r: &mut Values) -> Patient 
         death_cause: text(ix, r, "death_cause"),
         last_followup_date: date(ix, r, "last_followup_date"),
         vital_status: cat_map(ix, r, "vital_status", vital_status),
+        ..durations(ix, r)
+    }
+}
+
+/// The duration columns of a patient (`os_time`, `os_event`, `pfs_time`, `pfs_event`);
+/// every other field empty.
+fn durations(ix: &Ix, r: &mut Values) -> Patient {
+    Patient {
         os_time: num(ix, r, "os_time"),
         os_event: cat_map(ix, r, "os_event", event_flag),
         pfs_time: num(ix, r, "pfs_time"),
         pfs_event: cat_map(ix, r, "pfs_event", event_flag),
+        ..Patient::default()
     }
 }
 
@@ -319,6 +329,78 @@ fn lab_from(ix: &Ix, id: String, at: CellRef, r: &mut Values) -> LabDraw {
         platelets: num(ix, r, "platelets"),
         hemoglobin: num(ix, r, "hemoglobin"),
         creatinine: num(ix, r, "creatinine"),
+    }
+}
+
+/// `[dictionary] ids_from_rows`: a patients sheet without a `patient_id` column names each
+/// patient by the Excel row it is on (`row 2`), placed at the row's first cell.
+fn number_rows(tables: &mut [Table], pix: &Ix) {
+    let Some(&pid) = pix.0.get("patient_id") else {
+        return;
+    };
+    for t in tables
+        .iter_mut()
+        .filter(|t| t.kind == SheetKind::Patients && !t.present.contains(&pid))
+    {
+        for row in &mut t.rows {
+            let at = CellRef {
+                sheet: t.sheet,
+                row: row.excel_row,
+                col: 0,
+            };
+            if let Some(cell) = row.values.get_mut(pid) {
+                *cell = Some(Val::new(Value::Text(format!("row {}", row.excel_row)), at));
+            }
+        }
+        t.present.push(pid);
+    }
+}
+
+/// The patient-level columns configured groupings read (each once).
+fn grouping_columns(cfg: &Config) -> Vec<&str> {
+    let mut c: Vec<&str> = cfg.groupings.iter().map(|g| g.column.as_str()).collect();
+    c.sort_unstable();
+    c.dedup();
+    c
+}
+
+/// A grouping column's value in a merged patient row, copied before the record takes the
+/// row apart: numbers stay numbers, everything else is its text (as written for text
+/// columns, the canonical spelling of a dictionary category, `yes`/`no`). Dates and lists
+/// make no level.
+fn grouping_values(ix: &Ix, row: &Values, columns: &[&str]) -> BTreeMap<String, Val<GroupValue>> {
+    columns
+        .iter()
+        .filter_map(|c| {
+            let v = ix.get(row, c)?;
+            let g = match &v.v {
+                Value::Num(x) => GroupValue::Number(*x),
+                Value::Int(n) => GroupValue::Number(f64::from(*n)),
+                Value::Date(_) | Value::List(_) => return None,
+                other => GroupValue::Text(show(other).trim().to_string()),
+            };
+            Some((c.to_string(), Val::new(g, v.at)))
+        })
+        .collect()
+}
+
+/// Spellings of one level that differ only in case, width or spacing (`MMSET`, `mmset `)
+/// become the first spelling met in workbook order, so that they make one level.
+fn same_spelling(patients: &mut [Patient], columns: &[&str]) {
+    for c in columns {
+        let mut first: HashMap<String, String> = HashMap::new();
+        for p in patients.iter_mut() {
+            if let Some(Val {
+                v: GroupValue::Text(t),
+                ..
+            }) = p.grouping_values.get_mut(*c)
+            {
+                let spelling = first
+                    .entry(crate::names::key(t))
+                    .or_insert_with(|| t.clone());
+                t.clone_from(spelling);
+            }
+        }
     }
 }
 
@@ -429,6 +511,9 @@ pub fn build(
     findings: Vec<Finding>,
 ) -> Cohort {
     let pix = Ix::new(&cfg.dictionary.patient);
+    if cfg.dictionary.ids_from_rows {
+        number_rows(&mut tables, &pix);
+    }
     let row_ids = ids_of_finding_rows(&tables, &events, &findings, &pix);
 
     // The patients sheet first, then the other one-row-per-patient sheets in workbook order.
@@ -449,13 +534,18 @@ pub fn build(
         ..
     } = join;
 
-    let patients: Vec<Patient> = order
+    let grouped = grouping_columns(cfg);
+    let mut patients: Vec<Patient> = order
         .into_iter()
         .filter_map(|id| {
             let (at, mut v) = merged.remove(&id)?;
-            Some(patient_from(&pix, id, at, &mut v))
+            let values = grouping_values(&pix, &v, &grouped);
+            let mut p = patient_from(&pix, id, at, &mut v);
+            p.grouping_values = values;
+            Some(p)
         })
         .collect();
+    same_spelling(&mut patients, &grouped);
     let known: HashSet<&str> = patients.iter().map(|p| p.patient_id.as_str()).collect();
 
     events.sort_by_key(|e| e.sheet);

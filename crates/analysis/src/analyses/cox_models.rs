@@ -7,7 +7,7 @@
 //! infinity (monotone likelihood) is reported without a hazard ratio, as R warns
 //! ("Loglik converged before variable …; coefficient may be infinite").
 
-use super::survival::{endpoint, order_levels};
+use super::survival::endpoint;
 use super::Input;
 use crate::config::{CoxModelJob, Grouping};
 use crate::derive::Derived;
@@ -134,22 +134,18 @@ fn factor_levels(g: &Grouping, rows: &[Vec<Value>], k: usize) -> Vec<String> {
             Value::Number(_) => None,
         })
         .collect();
-    levels.sort();
-    levels.dedup();
-    if g.levels {
-        order_levels(&mut levels, &g.order);
+    if g.has_levels() {
+        g.ordered(levels)
     } else {
+        levels.sort();
+        levels.dedup();
         levels.sort_by_key(|l| l != "no");
+        levels
     }
-    levels
 }
 
 fn level_label(g: &Grouping, level: &str) -> String {
-    match (g.levels, level) {
-        (false, "yes") => g.label_yes.clone(),
-        (false, "no") => g.label_no.clone(),
-        _ => level.to_string(),
-    }
+    g.level_label(level)
 }
 
 /// Indices of the columns that are (numerically) linear combinations of earlier ones or of

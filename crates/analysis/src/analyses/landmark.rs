@@ -47,7 +47,7 @@ pub fn landmark(input: &Input<'_>, job: &LandmarkJob) -> LandmarkAnalysis {
     } else {
         None
     };
-    let mut c = curves(input, &obs, grouping.is_some());
+    let mut c = curves(input, &obs, grouping);
     if not_estimable.is_some() {
         c.groups = Vec::new();
     }

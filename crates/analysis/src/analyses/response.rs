@@ -124,23 +124,13 @@ fn checkpoints(input: &Input<'_>) -> Vec<Checkpoint> {
         .collect()
 }
 
-/// Levels of a grouping among the evaluable patients: the sorted values of a multi-level
-/// grouping; `yes` then `no` (those present) of a two-level one.
+/// Levels of a grouping among the evaluable patients, in the grouping's order.
 fn subgroup_levels(ev: &[&Derived], g: &Grouping) -> Vec<String> {
-    let mut levels: Vec<String> = ev
+    let levels: Vec<String> = ev
         .iter()
         .filter_map(|d| d.groups.get(&g.id).cloned().flatten())
         .collect();
-    levels.sort();
-    levels.dedup();
-    if !g.levels {
-        levels = ["yes", "no"]
-            .iter()
-            .map(|s| s.to_string())
-            .filter(|l| levels.contains(l))
-            .collect();
-    }
-    levels
+    g.ordered(levels)
 }
 
 /// Final response by the levels of one grouping, and the test of ORR between the levels.
@@ -156,11 +146,7 @@ fn subgroup(input: &Input<'_>, ev: &[&Derived], g: &Grouping) -> (Vec<Subgroup>,
             .collect();
         let c = counts(&rs, input);
         table.push(vec![c.orr.k as u64, (c.n - c.orr.k) as u64]);
-        let label = match (g.levels, level.as_str()) {
-            (false, "yes") => g.label_yes.clone(),
-            (false, _) => g.label_no.clone(),
-            (true, l) => l.to_string(),
-        };
+        let label = g.level_label(&level);
         subgroups.push(Subgroup {
             id: id.clone(),
             label,

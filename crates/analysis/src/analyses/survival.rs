@@ -125,20 +125,18 @@ fn members<'a>(input: &Input<'a>, id: &str, level: &str) -> Vec<&'a Derived> {
 }
 
 /// (label, members) in a fixed order: everyone without a grouping; yes before no (the
-/// paper's order) for a two-level grouping; the levels sorted for a multi-level one.
+/// paper's order) for a two-level grouping; a grouping with levels in its order
+/// ([`Grouping::ordered`]).
 pub(super) fn parts<'a>(input: &Input<'a>, grouping: Option<&Grouping>) -> Parts<'a> {
     match grouping {
         None => vec![("All".to_string(), input.derived.iter().collect())],
-        Some(g) if g.levels => {
-            let mut levels: Vec<String> = input
+        Some(g) if g.has_levels() => {
+            let levels: Vec<String> = input
                 .derived
                 .iter()
                 .filter_map(|d| d.groups.get(&g.id).cloned().flatten())
                 .collect();
-            levels.sort();
-            levels.dedup();
-            order_levels(&mut levels, &g.order);
-            levels
+            g.ordered(levels)
                 .into_iter()
                 .map(|l| {
                     let m = members(input, &g.id, &l);
@@ -178,9 +176,10 @@ pub(super) fn observe(parts: &Parts<'_>, kind: EndpointKind) -> Obs {
         .collect()
 }
 
-/// Log-rank (rho = 0) across the groups and, with exactly two groups, Cox (Efron ties) of
-/// the first level against the second.
-fn compare(obs: &Obs) -> (Option<LogRankResult>, Option<CoxResult>) {
+/// Log-rank (rho = 0) across the groups and Cox (Efron ties): for a yes/no grouping the
+/// first level against the second; for a grouping with levels every non-empty level against
+/// the first non-empty one ([`cox_levels`]).
+fn compare(obs: &Obs, levels: bool) -> (Option<LogRankResult>, Option<CoxResult>) {
     let mut time = Vec::new();
     let mut event = Vec::new();
     let mut gi = Vec::new();
@@ -198,7 +197,11 @@ fn compare(obs: &Obs) -> (Option<LogRankResult>, Option<CoxResult>) {
             df: lr.df,
             p: lr.p,
         });
-    let cox = (obs.len() == 2).then(|| cox(&time, &event, &gi, obs[1].0.clone()));
+    let cox = if levels {
+        Some(cox_levels(obs, &time, &event, &gi))
+    } else {
+        (obs.len() == 2).then(|| cox(&time, &event, &gi, obs[1].0.clone()))
+    };
     (logrank, cox)
 }
 
@@ -208,15 +211,59 @@ fn cox(time: &[f64], event: &[bool], gi: &[usize], reference: String) -> CoxResu
         .iter()
         .map(|g| vec![if *g == 0 { 1.0 } else { 0.0 }])
         .collect();
-    match stats::cox(time, event, &x, Ties::Efron) {
-        Ok(fit) if !fit.monotone_likelihood => CoxResult {
-            hr: fit.hr.first().copied(),
-            ci: [fit.hr_lower.first().copied(), fit.hr_upper.first().copied()],
-            p_wald: fit.p_wald.first().copied(),
-            p_lrt: Some(fit.lrt_p),
-            reference,
-            note: None,
-        },
+    fit_cox(time, event, &x, reference, &[])
+}
+
+/// Each non-empty level against the first non-empty one (treatment contrasts, as R's
+/// `coxph(Surv(time, event) ~ factor(level))` with empty levels dropped); the global LRT.
+/// With two levels `hr`/`ci`/`p_wald` are the second level's.
+fn cox_levels(obs: &Obs, time: &[f64], event: &[bool], gi: &[usize]) -> CoxResult {
+    let present: Vec<usize> = (0..obs.len()).filter(|&i| !obs[i].1.is_empty()).collect();
+    let Some((reference, others)) = present.split_first() else {
+        return CoxResult::default();
+    };
+    let x: Vec<Vec<f64>> = gi
+        .iter()
+        .map(|g| others.iter().map(|o| f64::from(u8::from(g == o))).collect())
+        .collect();
+    let names: Vec<String> = others.iter().map(|&o| obs[o].0.clone()).collect();
+    fit_cox(time, event, &x, obs[*reference].0.clone(), &names)
+}
+
+/// Fits the Cox model of the design `x`; `levels` names its columns when they are levels of
+/// one grouping (then every level's HR is kept, and the single HR only with one column).
+fn fit_cox(
+    time: &[f64],
+    event: &[bool],
+    x: &[Vec<f64>],
+    reference: String,
+    levels: &[String],
+) -> CoxResult {
+    match stats::cox(time, event, x, Ties::Efron) {
+        Ok(fit) if !fit.monotone_likelihood => {
+            let single = levels.len() <= 1;
+            CoxResult {
+                hr: fit.hr.first().copied().filter(|_| single),
+                ci: [
+                    fit.hr_lower.first().copied().filter(|_| single),
+                    fit.hr_upper.first().copied().filter(|_| single),
+                ],
+                p_wald: fit.p_wald.first().copied().filter(|_| single),
+                p_lrt: Some(fit.lrt_p),
+                reference,
+                note: None,
+                levels: levels
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| CoxLevel {
+                        level: l.clone(),
+                        hr: fit.hr.get(i).copied(),
+                        ci: [fit.hr_lower.get(i).copied(), fit.hr_upper.get(i).copied()],
+                        p_wald: fit.p_wald.get(i).copied(),
+                    })
+                    .collect(),
+            }
+        }
         // The HR runs off to 0 or infinity, but the likelihood converges: R's coxph
         // still reports the likelihood-ratio test, and so do we.
         Ok(fit) => CoxResult {
@@ -237,21 +284,12 @@ fn cox(time: &[f64], event: &[bool], gi: &[usize], reference: String) -> CoxResu
 pub(super) fn grouping_text(grouping: Option<&Grouping>) -> String {
     match grouping {
         None => "all".to_string(),
-        Some(g) if g.levels => g.column.clone(),
+        Some(g) if g.has_levels() => g.column.clone(),
         Some(g) => match g.at_least {
             Some(t) => format!("{} >= {t}", g.column),
             None => g.column.clone(),
         },
     }
-}
-
-/// A levels grouping's levels in its configured `order` (unlisted levels after, sorted).
-pub(super) fn order_levels(levels: &mut [String], order: &[String]) {
-    if order.is_empty() {
-        return;
-    }
-    let rank = |l: &String| order.iter().position(|o| o == l).unwrap_or(order.len());
-    levels.sort_by(|a, b| rank(a).cmp(&rank(b)).then(a.cmp(b)));
 }
 
 /// The KM groups, risk table times and (with a grouping and two non-empty groups) the
@@ -263,16 +301,17 @@ pub(super) struct Curves {
     pub cox: Option<CoxResult>,
 }
 
-/// KM per group, log-rank and Cox of `obs`; `grouped` is false for the whole cohort.
-pub(super) fn curves(input: &Input<'_>, obs: &Obs, grouped: bool) -> Curves {
+/// KM per group, log-rank and Cox of `obs`, grouped by `grouping` (`None`: the whole
+/// cohort).
+pub(super) fn curves(input: &Input<'_>, obs: &Obs, grouping: Option<&Grouping>) -> Curves {
     let max_time = obs
         .iter()
         .flat_map(|(_, o)| o.iter().map(|x| x.0))
         .fold(0.0f64, f64::max);
     let rt = risk_times(max_time, input.cfg.report.risk_table_step);
     let nonempty = obs.iter().filter(|(_, o)| !o.is_empty()).count();
-    let (logrank, cox) = if grouped && nonempty >= 2 {
-        compare(obs)
+    let (logrank, cox) = if grouping.is_some() && nonempty >= 2 {
+        compare(obs, grouping.is_some_and(Grouping::has_levels))
     } else {
         (None, None)
     };
@@ -317,7 +356,7 @@ pub fn survival(input: &Input<'_>, job: &crate::config::SurvivalJob) -> Survival
         }
         _ => None,
     };
-    let mut c = curves(input, &observe(&parts, job.endpoint), grouping.is_some());
+    let mut c = curves(input, &observe(&parts, job.endpoint), grouping);
     if not_estimable.is_some() {
         c.groups = Vec::new();
     }
@@ -330,7 +369,23 @@ pub fn survival(input: &Input<'_>, job: &crate::config::SurvivalJob) -> Survival
         risk_times: c.risk_times,
         logrank: c.logrank,
         cox: c.cox,
+        not_grouped: not_grouped(input, grouping, job.endpoint),
     }
+}
+
+/// Patients with the endpoint but without a value of the grouping (in no group).
+pub(super) fn not_grouped(
+    input: &Input<'_>,
+    grouping: Option<&Grouping>,
+    kind: EndpointKind,
+) -> usize {
+    let Some(g) = grouping else { return 0 };
+    input
+        .derived
+        .iter()
+        .filter(|d| endpoint(d, kind).is_some())
+        .filter(|d| d.groups.get(&g.id).cloned().flatten().is_none())
+        .count()
 }
 
 fn median_range(x: &[f64]) -> MedianRange {

@@ -63,7 +63,15 @@ pub fn stats_text(ctx: &Ctx, s: &Survival) -> String {
     if let Some(lr) = &s.logrank {
         parts.push(format!("{} {}", ctx.l("html.logrank"), ctx.p(lr.p)));
     }
-    if let Some(c) = &s.cox {
+    // A grouping with levels: the HRs per level are in the table; the figure names the test.
+    if let Some(p) = s
+        .cox
+        .as_ref()
+        .filter(|c| !c.levels.is_empty())
+        .and_then(|c| c.p_lrt)
+    {
+        parts.push(format!("{} {}", ctx.l("html.lrt_global"), ctx.p(p)));
+    } else if let Some(c) = &s.cox {
         match c.hr {
             Some(hr) => {
                 let mut t = format!(

@@ -943,6 +943,10 @@ fn survival_table(v: &V, s: &Survival, title: &str) -> Table {
     for t in &times {
         head.push(v.l("html.landmark").replace("{t}", &figures::tick(*t)));
     }
+    let by_level = s.cox.as_ref().filter(|c| !c.levels.is_empty());
+    if by_level.is_some() {
+        head.extend([v.l("html.hr_ci"), "P".into()]);
+    }
     let rows = s
         .groups
         .iter()
@@ -964,9 +968,48 @@ fn survival_table(v: &V, s: &Survival, title: &str) -> Table {
                     None => "NA".into(),
                 });
             }
+            if let Some(c) = by_level {
+                cells.extend(level_hr_cells(v, c, &g.label));
+            }
             row(cells)
         })
         .collect();
+    let mut notes = survival_notes(v, s);
+    notes.push(v.l("html.note_km"));
+    Table {
+        id: format!("tab-{}", s.id),
+        caption: title.to_string(),
+        head,
+        rows,
+        notes,
+    }
+}
+
+/// The HR (95% CI) and Wald P of one level against the reference level (`1 (reference)`
+/// on the reference row; empty for a level without patients).
+fn level_hr_cells(v: &V, c: &crate::results::CoxResult, label: &str) -> [String; 2] {
+    if label == c.reference {
+        return [v.l("html.reference_level"), String::new()];
+    }
+    match c.levels.iter().find(|l| l.level == label) {
+        Some(l) => [
+            match l.hr {
+                Some(hr) => format!(
+                    "{} ({})",
+                    fixed(Some(hr), 2, "NA"),
+                    ci(l.ci[0], l.ci[1], 2, "NA")
+                ),
+                None => v.l("html.not_estimable"),
+            },
+            l.p_wald.map(|p| v.c.p(p)).unwrap_or_default(),
+        ],
+        None => [String::new(), String::new()],
+    }
+}
+
+/// The notes under a survival table: log-rank, Cox (the single HR of a two-level grouping,
+/// or the global likelihood-ratio test of a grouping with levels), patients in no group.
+fn survival_notes(v: &V, s: &Survival) -> Vec<String> {
     let mut notes = Vec::new();
     if let Some(lr) = &s.logrank {
         notes.push(format!(
@@ -977,7 +1020,18 @@ fn survival_table(v: &V, s: &Survival, title: &str) -> Table {
             v.c.p(lr.p)
         ));
     }
-    if let Some(c) = &s.cox {
+    if let Some(c) = s.cox.as_ref().filter(|c| !c.levels.is_empty()) {
+        let mut t = format!(
+            "{} ({} {})",
+            v.l("html.cox_hr"),
+            v.l("html.reference"),
+            c.reference
+        );
+        if let Some(p) = c.p_lrt {
+            t.push_str(&format!("; {} {}", v.l("html.lrt_global"), v.c.p(p)));
+        }
+        notes.push(t);
+    } else if let Some(c) = &s.cox {
         let mut t = match c.hr {
             Some(hr) => format!(
                 "{} ({} {}): {} ({}) ",
@@ -1000,14 +1054,13 @@ fn survival_table(v: &V, s: &Survival, title: &str) -> Table {
         }
         notes.push(t.trim().to_string());
     }
-    notes.push(v.l("html.note_km"));
-    Table {
-        id: format!("tab-{}", s.id),
-        caption: title.to_string(),
-        head,
-        rows,
-        notes,
+    if s.not_grouped > 0 {
+        notes.push(
+            v.l("html.not_grouped")
+                .replace("{n}", &s.not_grouped.to_string()),
+        );
     }
+    notes
 }
 
 fn survival(v: &mut V) -> Result<Vec<Block>, HtmlError> {

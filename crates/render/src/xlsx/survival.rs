@@ -215,6 +215,37 @@ fn summary_row(c: &Ctx, g: &SurvGroup, landmarks: &[f64]) -> Vec<Cell> {
     r
 }
 
+/// Cox of a grouping with levels: one row per level against the reference level (HR, CI,
+/// Wald P), then the global likelihood-ratio P.
+fn level_rows(c: &Ctx, cx: &crate::results::CoxResult) -> Vec<Vec<Cell>> {
+    let na = c.t("xlsx_text.na");
+    let mut rows: Vec<Vec<Cell>> = cx
+        .levels
+        .iter()
+        .map(|l| {
+            vec![
+                Cell::text(format!("{}: {}", c.t("xlsx_text.cox"), l.level)),
+                Cell::Blank,
+                Cell::Blank,
+                c.p(l.p_wald),
+                Cell::opt_or(l.hr, &na),
+                Cell::opt(l.ci[0]),
+                Cell::opt(l.ci[1]),
+                Cell::text(format!("{} {}", c.t("xlsx_text.reference"), cx.reference)),
+            ]
+        })
+        .collect();
+    if let Some(p) = cx.p_lrt {
+        rows.push(vec![
+            Cell::text(c.t("xlsx_text.cox_lrt")),
+            Cell::Blank,
+            Cell::Blank,
+            c.p(Some(p)),
+        ]);
+    }
+    rows
+}
+
 /// Log-rank and Cox (Wald, then likelihood-ratio P); `None` when neither was run.
 fn tests_table(c: &Ctx, s: &Survival) -> Option<TableData> {
     let na = c.t("xlsx_text.na");
@@ -231,7 +262,9 @@ fn tests_table(c: &Ctx, s: &Survival) -> Option<TableData> {
             Cell::Blank,
         ]);
     }
-    if let Some(cx) = &s.cox {
+    if let Some(cx) = s.cox.as_ref().filter(|cx| !cx.levels.is_empty()) {
+        rows.extend(level_rows(c, cx));
+    } else if let Some(cx) = &s.cox {
         rows.push(vec![
             Cell::text(c.t("xlsx_text.cox")),
             Cell::Blank,
