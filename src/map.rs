@@ -7,6 +7,7 @@
 
 use mmreport_core::config::{ColumnDef, ColumnType, Config};
 use mmreport_core::names::key;
+use mmreport_ingest::sheet::SheetKind;
 use mmreport_ingest::survey::{ColumnSurvey, Profile, SheetSurvey, Survey};
 use mmreport_ingest::{IngestError, Limits};
 use std::collections::BTreeMap;
@@ -64,9 +65,46 @@ fn render(survey: &Survey, file: &str, cfg: &Config) -> String {
             }
         }
     }
+    // A lone sheet without an id column: its rows name the patients (CHECK below).
+    let rows_as_ids = only && !placed.iter().any(|p| p == "patient_id");
+    if rows_as_ids {
+        placed.push("patient_id".into());
+    }
     required_comment(&mut head, &placed);
+    if rows_as_ids {
+        head.push_str(concat!(
+            "\n[dictionary]\n",
+            "ids_from_rows = true  # no id column: each row is one patient, named by its row: CHECK\n"
+        ));
+    }
     head.push_str(&tables(&units, &aliases));
+    head.push_str(&grouping_suggestions(survey, cfg));
     head
+}
+
+/// Commented `[[groupings]]` for the headers no dictionary column takes that hold a few
+/// distinct texts (2 to 8): such a column (`molecular_group`) is usually a grouping.
+fn grouping_suggestions(survey: &Survey, cfg: &Config) -> String {
+    let mut out = String::new();
+    for s in &survey.sheets {
+        let patients = matches!(s.kind, None | Some(SheetKind::Patients));
+        for c in s.columns.iter().filter(|_| patients) {
+            let few = (2..=8).contains(&c.profile.distinct.len()) && !c.profile.distinct_overflow;
+            if propose(c, s, cfg).column.is_some() || !few || c.profile.numbers > 0 {
+                continue;
+            }
+            let h = toml_str(&c.header);
+            let _ = write!(
+                out,
+                "\n# {h} holds {} values: to compare survival by it, uncomment\n\
+                 # [[groupings]]\n# id = {h}\n# column = {h}\n# levels = true\n# label = {h}\n\
+                 # [[survival]]\n# id = {}\n# endpoint = \"os\"\n# grouping = {h}\n",
+                c.profile.distinct.len(),
+                toml_str(&format!("os_by_{}", c.header)),
+            );
+        }
+    }
+    out
 }
 
 /// The sheet line: its name, the kind it is read as, its header row.
@@ -147,7 +185,7 @@ fn propose(c: &ColumnSurvey, s: &SheetSurvey, cfg: &Config) -> Proposal {
             false,
             unit.clone(),
         ),
-        None => match close_spelling(&c.header, defs) {
+        None => match close_spelling(&c.header, defs, &c.profile) {
             Some((col, near)) => ((col, format!("close to {near:?}: CHECK")), true, None),
             None => {
                 return Proposal {
@@ -170,15 +208,16 @@ fn propose(c: &ColumnSurvey, s: &SheetSurvey, cfg: &Config) -> Proposal {
     }
 }
 
-/// A dictionary column whose name or alias is spelled close to `header`: one is a prefix
-/// of the other (at least 4 characters), or the Jaro-Winkler similarity is at least 0.92.
-fn close_spelling(header: &str, defs: &[ColumnDef]) -> Option<(String, String)> {
+/// A dictionary column whose name or alias is spelled close to `header` and whose type the
+/// values fit ([`fits`]): one is a prefix of the other (at least 4 characters), or the
+/// Jaro-Winkler similarity is at least 0.92.
+fn close_spelling(header: &str, defs: &[ColumnDef], p: &Profile) -> Option<(String, String)> {
     let h = key(header);
     if h.chars().count() < 3 {
         return None;
     }
     let mut best: Option<(f64, String, String)> = None;
-    for d in defs {
+    for d in defs.iter().filter(|d| fits(d, p)) {
         for name in std::iter::once(&d.name).chain(&d.aliases) {
             let k = key(name);
             let prefix = h.chars().count() >= 4 && (k.starts_with(&h) || h.starts_with(&k));
@@ -193,6 +232,30 @@ fn close_spelling(header: &str, defs: &[ColumnDef]) -> Option<(String, String)> 
         }
     }
     best.map(|(_, col, near)| (col, near))
+}
+
+/// Whether the values seen could be this column's: a yes/no column holds no numbers but 0
+/// and 1; a number column mostly numbers, inside its plausible range in one of its units
+/// (a gene-expression `TP53` of 10 to 5,241 is not a FISH result, `CRIM1` of 2 to 3,096 is
+/// not a creatinine); a date column no plain numbers.
+fn fits(d: &ColumnDef, p: &Profile) -> bool {
+    if p.filled == 0 {
+        return true;
+    }
+    match d.kind {
+        ColumnType::Boolean => p.numbers == 0 || p.zero_one,
+        ColumnType::Number | ColumnType::Integer => {
+            let ranges = [d.plausible, d.alt_plausible];
+            let plausible = ranges
+                .iter()
+                .flatten()
+                .any(|r| p.share_within(*r) >= RANGE_SHARE)
+                || ranges.iter().all(Option::is_none);
+            p.numbers * 2 >= p.filled && plausible
+        }
+        ColumnType::Date => p.numbers == 0,
+        _ => true,
+    }
 }
 
 /// A unit for a number column whose header gives none: a duration's by its range, else

@@ -272,11 +272,19 @@ fn sigkill_at_any_moment_never_leaves_half_a_report() {
     fs::copy(assert_cmd::cargo::cargo_bin("mmreport"), &exe).unwrap();
     let full_run = uninterrupted_run_time(&exe, &input, &t.path().join("measure"));
     let mut killed_running = 0;
-    for i in 0..20u32 {
+    // Kill at 6 %, 12 %, ... 120 % of the measured run; a machine busier while measuring
+    // than while killing makes the runs finish early, so each kill that comes too late
+    // shortens the next ones, and more rounds follow until ten kills hit a running process.
+    let mut scale = 1.0f64;
+    let mut round = 0u32;
+    while round < 20 || (killed_running < 10 && round < 60) {
         let mut child = spawn_forced_run(&exe, &input, &output);
-        std::thread::sleep(full_run * (i + 1) * 6 / 100);
+        std::thread::sleep(full_run.mul_f64(scale * f64::from(round % 20 + 1) * 0.06));
+        round += 1;
         if child.try_wait().unwrap().is_none() {
             killed_running += 1;
+        } else {
+            scale *= 0.8;
         }
         child.kill().unwrap(); // SIGKILL on Unix
         child.wait().unwrap();
@@ -294,10 +302,10 @@ fn sigkill_at_any_moment_never_leaves_half_a_report() {
     );
     assert!(
         killed_running >= 10,
-        "only {killed_running} kills hit a running process"
+        "only {killed_running} of {round} kills hit a running process"
     );
     eprintln!(
-        "sigkill test: {killed_running}/20 kills mid-run, {published_before_final}/10 reports published by killed runs, total {:?}",
+        "sigkill test: {killed_running}/{round} kills mid-run, {published_before_final}/10 reports published by killed runs, total {:?}",
         started.elapsed()
     );
 }

@@ -357,8 +357,69 @@ fn map_says_what_is_still_required() {
     )]);
     let cfg = Config::defaults().unwrap().config;
     let site = mmreport::map::starter_config(&wb, "export.xlsx", &cfg).unwrap();
-    assert!(site.contains("Still required: patient_id"), "{site}");
+    // No id column on a lone sheet: its rows name the patients, marked for checking.
+    assert!(
+        site.contains("ids_from_rows = true  # no id column"),
+        "{site}"
+    );
     assert!(site.contains("os_time with os_event"), "{site}");
     // Whatever it wrote is a valid site config.
     Config::with_override(&site, "map.toml").unwrap();
+}
+
+#[test]
+fn map_writes_a_starter_config_that_runs_survminer_myeloma() {
+    let (site, r) = mapped("myeloma_tt2", "myeloma");
+    for line in [
+        "ids_from_rows = true",
+        "os_time = \"months\"",
+        "# column = \"molecular_group\"",
+        "Required columns: all found.",
+    ] {
+        assert!(site.contains(line), "{line:?} not in:\n{site}");
+    }
+    // Gene-expression columns are not taken for dictionary columns they are spelled near.
+    assert!(
+        !site.contains("[\"TP53\"]") && !site.contains("[\"CRIM1\"]"),
+        "{site}"
+    );
+    assert_eq!(r.cohort.patients_analysed, 256);
+    let want = expected("myeloma_tt2");
+    let os = r
+        .analyses
+        .survival
+        .iter()
+        .find(|s| s.id == "os_all")
+        .unwrap();
+    check_job("mapped tt2 os_all", os, &want["os_all"]);
+    // The suggested grouping, uncommented as the comment says, runs and matches R.
+    let grouping_keys = [
+        "[[",
+        "id =",
+        "column =",
+        "levels =",
+        "label =",
+        "endpoint =",
+        "grouping =",
+    ];
+    let uncommented: String = site
+        .lines()
+        .map(|l| match l.strip_prefix("# ") {
+            Some(rest) if grouping_keys.iter().any(|k| rest.starts_with(k)) => rest,
+            _ => l,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let r = run(&workbook("myeloma_tt2", "myeloma"), &uncommented);
+    let s = r
+        .analyses
+        .survival
+        .iter()
+        .find(|s| s.id == "os_by_molecular_group")
+        .unwrap();
+    check_levels(
+        "mapped tt2 by molecular group",
+        s,
+        &want["os_by_molecular_group"],
+    );
 }
