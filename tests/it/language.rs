@@ -437,3 +437,57 @@ fn index_in_the_configured_language_and_zone() {
         .collect();
     assert!(english.is_empty(), "{english:?}");
 }
+
+/// Reading findings in Chinese, worded from the catalog with the cell's value, the column
+/// named as its header wrote it: an unknown column, a text that is not a date, an unknown
+/// sex spelling.
+#[test]
+fn reading_findings_in_chinese() {
+    use crate::util::{xlsx, D, S};
+    let book = xlsx(&[(
+        "患者",
+        vec![
+            vec![
+                S("患者编号"),
+                S("性别"),
+                S("开始治疗日期"),
+                S("末次随访日期"),
+                S("血型"),
+            ],
+            vec![S("P1"), S("男"), D("2020-01-01"), D("2021-01-01"), S("A")],
+            vec![
+                S("P2"),
+                S("未说明的性别"),
+                S("2020-13-45"),
+                D("2021-01-01"),
+                S("B"),
+            ],
+        ],
+    )]);
+    let d = tempfile::tempdir().unwrap();
+    let path = d.path().join("w.xlsx");
+    std::fs::write(&path, book).unwrap();
+    let o = Command::cargo_bin("mmreport")
+        .unwrap()
+        .args(["check", "--language", "zh"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        text.contains("列“血型”与任何已知列名都不匹配，不纳入分析"),
+        "{text}"
+    );
+    assert!(
+        text.contains(" 开始治疗日期 患者 P2: “2020-13-45”不是有效日期"),
+        "{text}"
+    );
+    assert!(
+        text.contains(" 性别 患者 P2: “未说明的性别”不是性别的写法"),
+        "{text}"
+    );
+    assert!(
+        text.contains("入组日期（研究治疗开始日期）缺失：该患者不纳入分析"),
+        "{text}"
+    );
+}

@@ -160,11 +160,12 @@ impl Ctx<'_> {
         if !self.has(&key) || self.labels.lang == "en" {
             return f.message.clone();
         }
-        let column = f.header.as_deref().or(f.column.as_deref());
+        let column = self.finding_column(f);
         let standard = [
             ("value", f.value.as_deref()),
-            ("column", column),
+            ("column", Some(column.as_str()).filter(|c| !c.is_empty())),
             ("patient", f.patient_id.as_deref()),
+            ("sheet", f.sheet.as_deref()),
         ];
         let mut text = self.l(&key);
         for (name, v) in standard.into_iter().filter_map(|(n, v)| v.map(|v| (n, v))) {

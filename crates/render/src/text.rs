@@ -117,10 +117,8 @@ fn finding_line(
         .as_deref()
         .map(|p| labels.get("check.patient").replace("{id}", p))
         .unwrap_or_default();
-    let col = f
-        .header
-        .as_deref()
-        .or(f.column.as_deref())
+    let col = Some(ctx.finding_column(f))
+        .filter(|c| !c.is_empty())
         .map(|c| format!(" {c}"))
         .unwrap_or_default();
     let severity = labels
