@@ -36,6 +36,24 @@ struct Cli {
     command: Command,
 }
 
+/// The report language of `--language` (`study.language` in the configuration).
+#[derive(Clone, Copy, ValueEnum)]
+enum Lang {
+    /// English.
+    En,
+    /// Chinese (简体中文).
+    Zh,
+}
+
+impl From<Lang> for mmreport::config::Language {
+    fn from(l: Lang) -> Self {
+        match l {
+            Lang::En => mmreport::config::Language::En,
+            Lang::Zh => mmreport::config::Language::Zh,
+        }
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum LogFormat {
     Human,
@@ -57,6 +75,9 @@ enum Command {
         file: PathBuf,
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Language of the output: en or zh (overrides the config's study.language).
+        #[arg(long, value_enum)]
+        language: Option<Lang>,
     },
     /// Write a commented starter site config for an export to stdout: the header row found,
     /// each header with the dictionary column proposed and why, the headers not placed and
@@ -116,8 +137,8 @@ fn log_panic(payload: &(dyn std::any::Any + Send), location: Option<&std::panic:
 
 /// The configuration resolved once, with the `[batch]` limits every command applies (`run`
 /// and `check` read a workbook under the same limits).
-fn context(config: Option<&std::path::Path>) -> anyhow::Result<Context> {
-    let config = Config::load(config)?;
+fn context(config: Option<&std::path::Path>, language: Option<Lang>) -> anyhow::Result<Context> {
+    let config = Config::load_in(config, language.map(Into::into))?;
     // The run date is the day in `dates.time_zone`, never the process's local date.
     let today = config.config.dates.today();
     Ok(Context::new(config, today))
@@ -128,7 +149,11 @@ fn main() -> ExitCode {
     init_logging(cli.log_format);
     let result = match cli.command {
         Command::Run(args) => cmd_run(&args),
-        Command::Check { file, config } => cmd_check(&file, config.as_deref()),
+        Command::Check {
+            file,
+            config,
+            language,
+        } => cmd_check(&file, config.as_deref(), language),
         Command::Map { file, config } => cmd_map(&file, config.as_deref()),
         Command::DemoData {
             output,
@@ -157,6 +182,10 @@ struct RunArgs {
     /// A TOML file merged over the built-in configuration.
     #[arg(long)]
     config: Option<PathBuf>,
+    /// Language of the reports, index.html and error pages: en or zh (overrides the config's
+    /// study.language; a changed language redoes the reports).
+    #[arg(long, value_enum)]
+    language: Option<Lang>,
     /// Redo every workbook, changed or not.
     #[arg(long)]
     force: bool,
@@ -191,7 +220,7 @@ const EXIT_TERMINATED: u8 = 143;
 
 fn cmd_run(a: &RunArgs) -> anyhow::Result<ExitCode> {
     let (input, output) = (a.input.as_path(), a.output.as_path());
-    let ctx = context(a.config.as_deref())?;
+    let ctx = context(a.config.as_deref(), a.language)?;
     let b = &ctx.config.config.batch;
     let shard = a.shard.unwrap_or(batch::Shard { index: 0, count: 1 });
     let pseudonym_key = if a.pseudonymize {
@@ -413,7 +442,7 @@ fn refuse_overlap(input: &std::path::Path, output: &std::path::Path) -> anyhow::
 }
 
 fn cmd_map(file: &std::path::Path, config: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
-    let ctx = context(config)?;
+    let ctx = context(config, None)?;
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let name = file
         .file_name()
@@ -431,8 +460,12 @@ fn cmd_map(file: &std::path::Path, config: Option<&std::path::Path>) -> anyhow::
     }
 }
 
-fn cmd_check(file: &std::path::Path, config: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
-    let ctx = context(config)?;
+fn cmd_check(
+    file: &std::path::Path,
+    config: Option<&std::path::Path>,
+    language: Option<Lang>,
+) -> anyhow::Result<ExitCode> {
+    let ctx = context(config, language)?;
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let name = file
         .file_name()
@@ -451,8 +484,12 @@ fn cmd_check(file: &std::path::Path, config: Option<&std::path::Path>) -> anyhow
         "{}",
         mmreport::render::text::check_report_in(&processed.results, &catalog.labels)
     );
-    // Recorded against IMWG-derived disease state and response, for the person checking.
-    println!("\n{}", processed.rules_summary);
+    // Recorded against IMWG-derived disease state and response, for the person checking
+    // (in Chinese, the words of the report's summary table).
+    match mmreport::render::text::rules_summary_in(&processed.results, &catalog.labels) {
+        Some(summary) => println!("\n{summary}"),
+        None => println!("\n{}", processed.rules_summary),
+    }
     let errors = processed
         .results
         .findings

@@ -22,13 +22,33 @@ pub fn href(rel: &str) -> String {
     out
 }
 
-/// The rows of the index over `entries` (workbook path → entry), in the order given.
-pub fn rows<'a>(entries: impl IntoIterator<Item = (&'a String, &'a Entry)>) -> Vec<IndexRow> {
-    entries.into_iter().map(|(file, e)| row(file, e)).collect()
+/// The rows of the index over `entries` (workbook path → entry), in the order given, times
+/// in `tz`.
+pub fn rows<'a>(
+    entries: impl IntoIterator<Item = (&'a String, &'a Entry)>,
+    tz: chrono_tz::Tz,
+) -> Vec<IndexRow> {
+    entries
+        .into_iter()
+        .map(|(file, e)| row(file, e, tz))
+        .collect()
+}
+
+/// An RFC 3339 time (the manifest's, in UTC) as the site's clock shows it:
+/// `2026-12-07 20:36 (Asia/Shanghai)`; the text as stored when it is not a time.
+pub fn local_time(rfc3339: &str, tz: chrono_tz::Tz) -> String {
+    match chrono::DateTime::parse_from_rfc3339(rfc3339) {
+        Ok(t) => format!(
+            "{} ({})",
+            t.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
+            tz.name()
+        ),
+        Err(_) => rfc3339.to_string(),
+    }
 }
 
 /// One workbook's row: its status, finding counts, last change (or error) and link.
-fn row(file: &str, e: &Entry) -> IndexRow {
+fn row(file: &str, e: &Entry, tz: chrono_tz::Tz) -> IndexRow {
     let (status, link) = match e.status {
         EntryStatus::Reported => (PageStatus::Reported, format!("{}/report.html", e.dir)),
         EntryStatus::Failed => (PageStatus::Failed, format!("{}/error.html", e.dir)),
@@ -48,7 +68,23 @@ fn row(file: &str, e: &Entry) -> IndexRow {
         status,
         findings,
         change,
-        updated: e.updated.clone(),
+        updated: local_time(&e.updated, tz),
         href: href(&link),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The index shows the manifest's UTC times on the site's clock (issue 14).
+    #[test]
+    fn times_in_the_site_zone() {
+        let shanghai: chrono_tz::Tz = "Asia/Shanghai".parse().unwrap();
+        assert_eq!(
+            local_time("2026-12-07T16:30:00+00:00", shanghai),
+            "2026-12-08 00:30 (Asia/Shanghai)"
+        );
+        assert_eq!(local_time("t", shanghai), "t");
     }
 }

@@ -669,7 +669,7 @@ impl Run<'_> {
             files,
             dir,
             findings: results.finding_counts,
-            last_change: changes.summary(),
+            last_change: changes.summary_in(&self.renderer.html.catalog().base),
         })
     }
 
@@ -876,11 +876,13 @@ pub fn lock_path(output: &Path, shard: Shard) -> PathBuf {
     output.join(format!(".mmreport{}.lock", shard.suffix()))
 }
 
-/// Rewrites `index.html` from every manifest of the same shard count.
+/// Rewrites `index.html` from every manifest of the same shard count, its times in the site's
+/// zone (`dates.time_zone`, as a clinician reads a clock).
 pub fn write_index(
     output: &Path,
     shard: Shard,
     html: &crate::render::html::HtmlRenderer,
+    tz: chrono_tz::Tz,
 ) -> Result<(), BatchError> {
     let mut all = std::collections::BTreeMap::new();
     for i in 0..shard.count {
@@ -895,7 +897,8 @@ pub fn write_index(
             all.extend(m.entries);
         }
     }
-    let page = html.index_page(&index::rows(all.iter()), &chrono::Utc::now().to_rfc3339())?;
+    let now = index::local_time(&chrono::Utc::now().to_rfc3339(), tz);
+    let page = html.index_page(&index::rows(all.iter(), tz), &now)?;
     publish::write_file_atomic(&output.join("index.html"), page.as_bytes())?;
     Ok(())
 }
@@ -985,7 +988,8 @@ impl Run<'_> {
             tracing::error!(error = %e, "cannot write the manifest; its journal is kept for the next run");
             self.output_error(format!("manifest: {e}"));
         }
-        if let Err(e) = write_index(self.output, self.opts.shard, &self.renderer.html) {
+        let tz = self.ctx.config.config.dates.time_zone.0;
+        if let Err(e) = write_index(self.output, self.opts.shard, &self.renderer.html, tz) {
             tracing::error!(error = %e, "cannot write index.html");
             self.output_error(format!("index.html: {e}"));
         }

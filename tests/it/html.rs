@@ -157,11 +157,7 @@ fn counts(n: usize, c: [usize; 8], orr: usize, dcr: usize) -> ResponseCounts {
 }
 
 fn level(l: &str, count: usize, of: usize) -> Level {
-    Level {
-        level: l.into(),
-        count,
-        fraction: count as f64 / of as f64,
-    }
+    Level::new(l, count, count as f64 / of as f64)
 }
 
 fn finding(sev: Severity, rule: &str, row: u32, value: &str, message: &str) -> Finding {

@@ -8,6 +8,7 @@ mod demo;
 mod high_risk;
 mod html;
 mod ingest;
+mod language;
 mod mrd;
 mod paper;
 mod real_data;

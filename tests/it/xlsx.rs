@@ -28,6 +28,8 @@ fn finding(sev: Severity, rule: &str, row: u32, value: &str, msg: &str) -> Findi
         patient_id: Some(format!("P{row:02}")),
         value: Some(value.into()),
         message: msg.into(),
+        header: None,
+        params: Default::default(),
         at: None,
     }
 }
@@ -76,11 +78,7 @@ fn group(label: &str, median: Option<f64>, rows: &[(f64, usize, usize, usize, f6
 }
 
 fn level(l: &str, count: usize, of: usize) -> Level {
-    Level {
-        level: l.into(),
-        count,
-        fraction: count as f64 / of as f64,
-    }
+    Level::new(l, count, count as f64 / of as f64)
 }
 
 fn counts(n: usize) -> ResponseCounts {

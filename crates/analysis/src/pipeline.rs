@@ -11,7 +11,7 @@ use crate::model::{Assessment, Cohort, Date, Finding, Response};
 use crate::results::*;
 use crate::rules::{self, config::ResponseSource};
 use crate::validate;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Rule outputs as JSON values in `Results` (which stays `Deserialize` for run-to-run diffs).
 /// A rule set's serialised code of an enum value (`SD`, `relapsed`, `m_protein`).
@@ -336,6 +336,7 @@ fn all_findings(
     let mut vf = validation;
     vf.extend(outcome.findings.iter().cloned());
     Cohort::resolve_findings(&cohort.sheets, &mut vf);
+    Cohort::name_headers(&cohort.headers, &mut vf);
     findings.extend(vf);
     sort_findings(&mut findings);
     findings
@@ -386,6 +387,24 @@ fn validation_of(outcome: &rules::RulesOutcome, summary: &rules::RulesSummary) -
     }
 }
 
+/// Gives each free-text level of Table 1 and of the causes of death the spelling the
+/// workbook first used for it (issue 14: the clinician's own words are shown as entered),
+/// when that differs from its code.
+fn label_entered(a: &mut Analyses, entered: &BTreeMap<String, BTreeMap<String, String>>) {
+    let label = |levels: &mut [Level], column: &str| {
+        let Some(seen) = entered.get(column) else {
+            return;
+        };
+        for l in levels {
+            l.label = seen.get(&l.level).filter(|t| **t != l.level).cloned();
+        }
+    };
+    for row in &mut a.baseline {
+        label(&mut row.levels, &row.variable);
+    }
+    label(&mut a.deaths.causes, "death_cause");
+}
+
 /// Runs every stage on one workbook's bytes.
 pub fn process(bytes: &[u8], file_name: &str, ctx: &Context) -> Result<Processed, IngestError> {
     let cfg = &ctx.config.config;
@@ -412,10 +431,11 @@ pub fn process(bytes: &[u8], file_name: &str, ctx: &Context) -> Result<Processed
         patients_analysed: derived.len(),
         excluded,
     };
-    let analyses = {
+    let mut analyses = {
         let input = analyses::Input::new(cfg, &cohort, &derived, &outcome, &cohort_summary);
         analyses::analyse(&input)
     };
+    label_entered(&mut analyses, &cohort.entered);
     laps.lap("analyse");
     let finding_counts = FindingCounts::of(&findings);
     let summary = rules_summary(&outcome, &finding_counts);

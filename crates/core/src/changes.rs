@@ -76,18 +76,25 @@ pub struct Changes {
 impl Changes {
     /// One line for the index and the run log, e.g. `+2 patients, 1 new PFS event`.
     pub fn summary(&self) -> String {
+        self.summary_in(crate::labels::Labels::english())
+    }
+
+    /// [`Changes::summary`] in the language of `labels` (`[changes_line]` of the catalogs:
+    /// the index of a Chinese site is Chinese).
+    pub fn summary_in(&self, labels: &crate::labels::Labels) -> String {
+        let l = |key: &str| labels.get(&format!("changes_line.{key}")).to_string();
         if let Some(reason) = &self.not_compared {
-            return format!("not compared with the previous report: {reason}");
+            return l("not_compared").replace("{reason}", reason);
         }
         if self.previous.is_none() {
-            return format!("first report ({} patients)", self.patients.after);
+            return l("first").replace("{n}", &self.patients.after.to_string());
         }
         let mut parts = Vec::new();
         if !self.patients.added.is_empty() {
-            parts.push(format!("+{} patient(s)", self.patients.added.len()));
+            parts.push(l("added").replace("{n}", &self.patients.added.len().to_string()));
         }
         if !self.patients.removed.is_empty() {
-            parts.push(format!("-{} patient(s)", self.patients.removed.len()));
+            parts.push(l("removed").replace("{n}", &self.patients.removed.len().to_string()));
         }
         for code in ["PFS", "OS"] {
             let n = self
@@ -96,23 +103,29 @@ impl Changes {
                 .filter(|e| e.endpoint == code)
                 .count();
             if n > 0 {
-                parts.push(format!("{n} new {code} event(s)"));
+                parts.push(
+                    l("new_events")
+                        .replace("{n}", &n.to_string())
+                        .replace("{endpoint}", code),
+                );
             }
         }
         let (b, a) = (&self.findings.before, &self.findings.after);
         if b != a {
-            parts.push(format!(
-                "findings {}/{}/{} -> {}/{}/{} (errors/warnings/info)",
-                b.error, b.warning, b.info, a.error, a.warning, a.info
-            ));
+            let counts = |c: &FindingCounts| format!("{}/{}/{}", c.error, c.warning, c.info);
+            parts.push(
+                l("findings")
+                    .replace("{before}", &counts(b))
+                    .replace("{after}", &counts(a)),
+            );
         }
         if !self.measures.is_empty() {
-            parts.push(format!("{} number(s) moved", self.measures.len()));
+            parts.push(l("moved").replace("{n}", &self.measures.len().to_string()));
         }
         if parts.is_empty() {
-            "no change in patients, events or findings".into()
+            l("none")
         } else {
-            parts.join(", ")
+            parts.join(&l("separator"))
         }
     }
 }

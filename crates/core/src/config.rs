@@ -737,16 +737,40 @@ impl Config {
 
     /// Defaults with the file at `path` merged over them.
     pub fn load(path: Option<&Path>) -> Result<Loaded, ConfigError> {
-        match path {
-            None => Self::defaults(),
-            Some(p) => {
-                let text = std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
-                    path: p.display().to_string(),
-                    source,
-                })?;
-                Self::with_override(&text, &p.display().to_string())
+        Self::load_in(path, None)
+    }
+
+    /// [`Config::load`], with the report language set by the command line (`--language`)
+    /// over the file's `study.language`. The language is set in the merged document, so the
+    /// configuration hash (`config_sha256`) follows it and a nightly run redoes the reports
+    /// whose language changed.
+    pub fn load_in(path: Option<&Path>, language: Option<Language>) -> Result<Loaded, ConfigError> {
+        let mut doc = default_document()?;
+        if let Some(p) = path {
+            let text = std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
+                path: p.display().to_string(),
+                source,
+            })?;
+            crate::merge::merge(&mut doc, parse_doc(&text, &p.display().to_string())?).map_err(
+                |e| ConfigError::Invalid {
+                    key: e.key,
+                    message: e.message,
+                },
+            )?;
+        }
+        if let Some(lang) = language {
+            let code = match lang {
+                Language::En => "en",
+                Language::Zh => "zh",
+            };
+            let study = doc
+                .entry("study")
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            if let toml::Value::Table(t) = study {
+                t.insert("language".into(), toml::Value::String(code.into()));
             }
         }
+        Self::from_document(doc)
     }
 
     fn from_document(doc: toml::Table) -> Result<Loaded, ConfigError> {

@@ -12,6 +12,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("common.toml", include_str!("../labels/common.toml")),
     ("html.toml", include_str!("../labels/html.toml")),
     ("xlsx.toml", include_str!("../labels/xlsx.toml")),
+    ("findings.toml", include_str!("../labels/findings.toml")),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -107,6 +107,15 @@ pub struct Finding {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     pub message: String,
+    /// The column's header as the workbook wrote it (`疾病状态` for `disease_status`), what
+    /// the reports name the column by; filled by [`Cohort::name_headers`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header: Option<String>,
+    /// The message's parameters (`recorded`, `derived`, `rule`, `when`, …): the reports word
+    /// the message from the catalog (`crates/core/labels/findings.toml`, `finding.<rule>`) in
+    /// their language with these; `message` is the English text.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, String>,
     #[serde(skip)]
     pub at: Option<CellRef>,
 }
@@ -124,6 +133,8 @@ impl Finding {
             patient_id: None,
             value: None,
             message: message.into(),
+            header: None,
+            params: BTreeMap::new(),
             at: None,
         }
     }
@@ -150,6 +161,12 @@ impl Finding {
 
     pub fn with_value(mut self, v: impl Into<String>) -> Self {
         self.value = Some(v.into());
+        self
+    }
+
+    /// Adds a message parameter (see [`Finding::params`]).
+    pub fn with_param(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.params.insert(key.to_string(), value.into());
         self
     }
 
@@ -514,6 +531,26 @@ pub struct Cohort {
     pub findings: Vec<Finding>,
     /// Count of patient rows read (before exclusions), for the cohort flow.
     pub patients_read: usize,
+    /// The header cells of the columns read, as the workbook wrote them: findings name
+    /// their column by these ([`Cohort::name_headers`]).
+    #[serde(default)]
+    pub headers: Vec<HeaderCell>,
+    /// Open vocabularies (free text such as `first_symptom`, `death_cause`, `emd_sites`):
+    /// column → canonical code → the first spelling the workbook used for it, which the
+    /// reports show (issue 14: the clinician's own words, in their language).
+    #[serde(default)]
+    pub entered: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// One header cell of a dictionary column, as written in the workbook.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HeaderCell {
+    pub sheet: u16,
+    pub col: u16,
+    /// The dictionary column it names (`disease_status`, `response_c2`).
+    pub column: String,
+    /// The header text as written (`疾病状态`).
+    pub text: String,
 }
 
 impl Cohort {
@@ -522,6 +559,29 @@ impl Cohort {
             .get(usize::from(at.sheet))
             .map(String::as_str)
             .unwrap_or("?")
+    }
+
+    /// Names the column of each cell finding as the workbook's header wrote it: the header
+    /// of the finding's sheet and column when it names the finding's dictionary column.
+    pub fn name_headers(headers: &[HeaderCell], findings: &mut [Finding]) {
+        if headers.is_empty() {
+            return;
+        }
+        let by_cell: std::collections::HashMap<(u16, u16), &HeaderCell> =
+            headers.iter().map(|h| ((h.sheet, h.col), h)).collect();
+        for f in findings.iter_mut().filter(|f| f.header.is_none()) {
+            let (Some(at), Some(column)) = (f.at, f.column.as_deref()) else {
+                continue;
+            };
+            if let Some(h) = by_cell.get(&(at.sheet, at.col)) {
+                // A response finding sits on a per-cycle column of the wide layout.
+                let names_it = h.column == column
+                    || (column == "response" && h.column.starts_with("response_c"));
+                if names_it && h.text != column {
+                    f.header = Some(h.text.clone());
+                }
+            }
+        }
     }
 
     /// Fill `sheet`, `row` and `cell` of findings created with only a [`CellRef`].

@@ -256,10 +256,30 @@ pub struct Analyses {
 /// A count with its fraction of a denominator.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Level {
+    /// The level's stable code: the dictionary's canonical value (`lumbosacral pain`,
+    /// `progression`, `IgG`), the same whichever language the workbook was written in; a
+    /// free-text value no spelling list maps is its own code.
     pub level: String,
     pub count: usize,
     #[serde(deserialize_with = "f64_or_nan")]
     pub fraction: f64,
+    /// Free-text levels (`first_symptom`, `emd_sites`, `death_cause`, …): the spelling the
+    /// workbook first used for the code (`腰骶部疼痛`), which the reports show in either
+    /// language; absent when it is the code itself or the level is dictionary vocabulary.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+impl Level {
+    /// A level without a label.
+    pub fn new(level: impl Into<String>, count: usize, fraction: f64) -> Self {
+        Level {
+            level: level.into(),
+            count,
+            fraction,
+            label: None,
+        }
+    }
 }
 
 /// CONSORT-style cohort flow.

@@ -377,6 +377,7 @@ fn read_workbook_inner(bytes: &[u8], cfg: &Config, limits: Limits) -> Result<Coh
     }
     let mut cohort = records::build(tables, events, &names, cfg, findings);
     Cohort::resolve_findings(&cohort.sheets, &mut cohort.findings);
+    Cohort::name_headers(&cohort.headers, &mut cohort.findings);
     Ok(cohort)
 }
 

@@ -443,6 +443,9 @@ pub struct EventSheet {
     /// (Excel row, patient id) of the rows named in `rows_with_findings`, so that a cell
     /// finding raised before ids were known can name its patient.
     pub row_ids: Vec<(u32, String)>,
+    /// The sheet's header cells and first spellings (see [`Table`]).
+    pub headers: Vec<HeaderCell>,
+    pub entered: super::sheet::Entered,
 }
 
 /// Turns an event sheet's typed rows into records. A row without a `patient_id` is left
@@ -467,6 +470,7 @@ pub fn event_sheet(
         _ => EventRecords::Labs(Vec::with_capacity(t.rows.len())),
     };
     let mut row_ids = Vec::new();
+    let (headers, entered) = (t.headers, t.entered);
     // Rows are consumed one by one: each row's cells are freed once it is a record.
     for mut row in t.rows {
         let Some((id, at)) = id_of(&ix, &row.values) else {
@@ -495,6 +499,8 @@ pub fn event_sheet(
         sheet: t.sheet,
         records,
         row_ids,
+        headers,
+        entered,
     }
 }
 
@@ -515,6 +521,7 @@ pub fn build(
         number_rows(&mut tables, &pix);
     }
     let row_ids = ids_of_finding_rows(&tables, &events, &findings, &pix);
+    let (headers, entered) = vocabulary(&mut tables, &mut events);
 
     // The patients sheet first, then the other one-row-per-patient sheets in workbook order.
     tables.sort_by_key(|t| (t.kind != SheetKind::Patients, t.sheet));
@@ -562,7 +569,47 @@ pub fn build(
         excluded,
         findings,
         patients_read,
+        headers,
+        entered,
     }
+}
+
+/// The header cells and first spellings of every sheet, in workbook order (the first
+/// spelling of a code is the one of the first sheet, then the first row, that used it).
+fn vocabulary(
+    tables: &mut [Table],
+    events: &mut [EventSheet],
+) -> (Vec<HeaderCell>, super::sheet::Entered) {
+    let mut parts: Vec<(u16, Vec<HeaderCell>, super::sheet::Entered)> = tables
+        .iter_mut()
+        .map(|t| {
+            (
+                t.sheet,
+                std::mem::take(&mut t.headers),
+                std::mem::take(&mut t.entered),
+            )
+        })
+        .chain(events.iter_mut().map(|e| {
+            (
+                e.sheet,
+                std::mem::take(&mut e.headers),
+                std::mem::take(&mut e.entered),
+            )
+        }))
+        .collect();
+    parts.sort_by_key(|p| p.0);
+    let mut headers = Vec::new();
+    let mut entered = super::sheet::Entered::new();
+    for (_, h, e) in parts {
+        headers.extend(h);
+        for (column, codes) in e {
+            let seen = entered.entry(column).or_default();
+            for (code, text) in codes {
+                seen.entry(code).or_insert(text);
+            }
+        }
+    }
+    (headers, entered)
 }
 
 /// Cell findings raised before ids were known get the id of their row: the ids of the rows

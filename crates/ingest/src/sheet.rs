@@ -5,7 +5,7 @@
 use super::cells::{parse_cell, ColumnSpec, DateSystem, Issue, RawCell, Spellings, Value};
 use super::names::{key, split_unit, wide_cycle};
 use crate::config::{ColumnDef, ColumnType, Dictionary};
-use crate::model::{CellRef, Finding, Response, Severity, Val};
+use crate::model::{CellRef, Finding, HeaderCell, Response, Severity, Val};
 use std::collections::BTreeMap;
 
 /// Rule ids of sheet-level findings.
@@ -76,7 +76,14 @@ pub struct Table {
     pub rows: Vec<Row>,
     /// Dictionary columns present (index into the table's column defs).
     pub present: Vec<usize>,
+    /// The header cells of the dictionary columns, as written.
+    pub headers: Vec<HeaderCell>,
+    /// Open vocabularies: column → code → the first spelling of the code in this sheet.
+    pub entered: Entered,
 }
+
+/// Column → canonical code → the first spelling seen (see `Cohort::entered`).
+pub type Entered = BTreeMap<String, BTreeMap<String, String>>;
 
 enum Target {
     Column { def: usize, factor: f64 },
@@ -261,11 +268,12 @@ pub fn read_table(
     let columns = map_headers(grid, hr, matcher, place, findings);
     let reader = RowReader::new(grid, &columns.targets, matcher, sp, ds, place);
     let mut rows = Vec::new();
+    let mut entered = Entered::new();
     for r in hr + 1..grid.height() {
         if is_note_row(grid, r, note_markers) {
             break;
         }
-        if let Some(row) = reader.row(r, findings) {
+        if let Some(row) = reader.row(r, findings, &mut entered) {
             rows.push(row);
         }
     }
@@ -282,6 +290,8 @@ pub fn read_table(
         kind,
         rows,
         present: columns.present,
+        headers: columns.headers,
+        entered,
     })
 }
 
@@ -442,6 +452,8 @@ struct Columns {
     /// Present columns with no unit in the header that have an alternative plausible range
     /// (checked afterwards by [`suspect_units`]).
     unitless: Vec<usize>,
+    /// The header cells of the dictionary columns, as written.
+    headers: Vec<HeaderCell>,
 }
 
 /// Maps every header cell to a dictionary column (with its unit factor), a wide per-cycle
@@ -457,6 +469,7 @@ fn map_headers(
         targets: Vec::with_capacity(grid.width()),
         present: Vec::new(),
         unitless: Vec::new(),
+        headers: Vec::new(),
     };
     for c in 0..grid.width() {
         let header = match grid.cell(hr, c) {
@@ -469,8 +482,10 @@ fn map_headers(
         };
         let at = place.at(hr, c);
         let target = if let Some((def, unit)) = matcher.resolve(&header) {
+            cols.header(at, &matcher.defs[def].name, &header);
             cols.column(matcher.defs, def, unit, &header, at, findings)
         } else if let Some(n) = matcher.wide_cycle(&header) {
+            cols.header(at, &format!("response_c{n}"), &header);
             Target::Wide(n)
         } else {
             findings.push(
@@ -491,6 +506,16 @@ fn map_headers(
 }
 
 impl Columns {
+    /// Keeps the header cell `text` at `at` naming dictionary column `column`.
+    fn header(&mut self, at: CellRef, column: &str, text: &str) {
+        self.headers.push(HeaderCell {
+            sheet: at.sheet,
+            col: at.col,
+            column: column.to_string(),
+            text: text.trim().to_string(),
+        });
+    }
+
     /// A header naming dictionary column `def`: skipped when the column was already seen
     /// or its unit is unknown, otherwise recorded as present with its unit factor.
     fn column(
@@ -628,7 +653,8 @@ impl<'a> RowReader<'a> {
     }
 
     /// Grid row `r` as a typed row, or `None` when no cell of it yields a value or an issue.
-    fn row(&self, r: usize, findings: &mut Vec<Finding>) -> Option<Row> {
+    /// The first spelling of each open-vocabulary code goes to `entered`.
+    fn row(&self, r: usize, findings: &mut Vec<Finding>, entered: &mut Entered) -> Option<Row> {
         let mut values: Vec<Option<Val<Value>>> = vec![None; self.defs.len()];
         let mut wide = Vec::new();
         let mut any = false;
@@ -647,6 +673,9 @@ impl<'a> RowReader<'a> {
                     };
                     let (v, issue) = parse_cell(&raw, &spec, self.sp, self.ds);
                     any |= push_issue(findings, issue, at, &self.defs[*def].name, &raw);
+                    if let (Some(v), RawCell::Str(text)) = (&v, &raw) {
+                        note_entered(entered, &spec, &self.defs[*def].name, v, text);
+                    }
                     if let Some(v) = v {
                         values[*def] = Some(Val::new(v, at));
                         any = true;
@@ -667,6 +696,47 @@ impl<'a> RowReader<'a> {
             values,
             wide,
         })
+    }
+}
+
+/// Keeps the first spelling of each code of a free-text column: an open category, or a list
+/// with a vocabulary (`emd_sites`). Closed categories are dictionary words, shown from the
+/// label catalogs instead.
+fn note_entered(entered: &mut Entered, spec: &ColumnSpec<'_>, column: &str, v: &Value, text: &str) {
+    let free = match spec.kind {
+        ColumnType::Category => spec.open,
+        ColumnType::List => spec.map.is_some(),
+        _ => false,
+    };
+    // A site's codes (`[dictionary.codes]`, `"1" = "fever"`) are not the clinician's words.
+    if !free || spec.codes.is_some() {
+        return;
+    }
+    // Once per column, not per cell: a registry has a value in every row.
+    if !entered.contains_key(column) {
+        entered.insert(column.to_string(), BTreeMap::new());
+    }
+    let Some(seen) = entered.get_mut(column) else {
+        return;
+    };
+    let mut keep = |code: &str, raw: &str| {
+        let raw = raw.trim();
+        if !raw.is_empty() && !seen.contains_key(code) {
+            seen.insert(code.to_string(), raw.to_string());
+        }
+    };
+    match v {
+        Value::Cat(code) => keep(code, text),
+        Value::List(items) => {
+            let raws = super::cells::split_list(text)
+                .into_iter()
+                .map(str::trim)
+                .filter(|x| !x.is_empty());
+            for (code, raw) in items.iter().zip(raws) {
+                keep(code, raw);
+            }
+        }
+        _ => {}
     }
 }
 

@@ -10,8 +10,17 @@ use std::path::PathBuf;
 
 /// The catalog sections a category value (`male`, `IgG`, `PR`, `yes`) may be labelled in, in
 /// lookup order. The embedded catalogs never use a key in two of them (tested), so the order
-/// only matters for a hospital's override that does.
-const VALUE_SECTIONS: [&str; 3] = ["response", "category", "variable"];
+/// only matters for a hospital's override that does. `category_lang`, `ctcae` and
+/// `grouping_text` are the dictionary words issue 14 put in both languages (disease states,
+/// CTCAE terms, the default groupings' labels).
+const VALUE_SECTIONS: [&str; 6] = [
+    "response",
+    "category",
+    "variable",
+    "category_lang",
+    "ctcae",
+    "grouping_text",
+];
 
 /// The label catalogs of one run: the configured language with its overrides
 /// (`report.template_dir/labels/*.toml`) and the embedded catalogs of the same language,
@@ -102,6 +111,110 @@ impl Ctx<'_> {
     pub fn value_label(&self, v: &str) -> String {
         let keys = VALUE_SECTIONS.map(|sec| format!("{sec}.{v}"));
         self.label_or(&keys, v)
+    }
+
+    /// The text of a table level (issue 14): dictionary vocabulary (a catalog has the code)
+    /// in the report's language; a free-text level as the workbook first spelled it
+    /// (`Level::label`), so the clinician's own words show in either language; else the code.
+    pub fn level(&self, l: &crate::results::Level) -> String {
+        let keys = VALUE_SECTIONS.map(|sec| format!("{sec}.{}", l.level));
+        match keys.iter().find(|k| self.has(k)) {
+            Some(k) => self.l(k),
+            None => l.label.clone().unwrap_or_else(|| l.level.clone()),
+        }
+    }
+
+    /// A Table 1 row's label with its unit once (issue 14): the catalog's label
+    /// (`variable.<id>`), which carries the unit in the report's language (`年龄/岁`,
+    /// `Age, years`), else `fallback` with `, <unit>` when it lacks it.
+    pub fn variable_label(&self, variable: &str, fallback: &str, unit: Option<&str>) -> String {
+        let key = format!("variable.{variable}");
+        if self.has(&key) {
+            return self.l(&key);
+        }
+        match unit {
+            Some(u) if !fallback.contains(u) => format!("{fallback}, {u}"),
+            _ => fallback.to_string(),
+        }
+    }
+
+    /// A comparison `"<level> vs <level>"` (forest rows) with each level in the report's
+    /// language.
+    pub fn comparison(&self, text: &str) -> String {
+        text.split(" vs ")
+            .map(|part| self.value_label(part))
+            .collect::<Vec<_>>()
+            .join(&self.l("lang.vs"))
+    }
+
+    /// A finding's message in the report's language (issue 14): the catalog's
+    /// `finding.<rule>` (or `finding.<rule>#<case>`) filled with the finding's parameters,
+    /// codes among them worded from the catalogs; the English `message` when the catalog has
+    /// no text for the rule or a placeholder has no value.
+    pub fn finding_message(&self, f: &crate::model::Finding) -> String {
+        let key = match f.params.get("case") {
+            Some(case) => format!("finding.{}#{case}", f.rule),
+            None => format!("finding.{}", f.rule),
+        };
+        // English is the rule's own `message` (the catalog's en text is the same words).
+        if !self.has(&key) || self.labels.lang == "en" {
+            return f.message.clone();
+        }
+        let column = self.finding_column(f);
+        let standard = [
+            ("value", f.value.as_deref()),
+            ("column", Some(column.as_str()).filter(|c| !c.is_empty())),
+            ("patient", f.patient_id.as_deref()),
+            ("sheet", f.sheet.as_deref()),
+        ];
+        let mut text = self.l(&key);
+        for (name, v) in standard.into_iter().filter_map(|(n, v)| v.map(|v| (n, v))) {
+            text = text.replace(&format!("{{{name}}}"), v);
+        }
+        // An empty parameter leaves its placeholder, so the English message is used.
+        for (name, v) in f.params.iter().filter(|(_, v)| !v.is_empty()) {
+            let word = self.param_word(name, v);
+            text = text.replace(&format!("{{{name}}}"), &word);
+        }
+        if text.contains('{') && text.contains('}') {
+            return f.message.clone();
+        }
+        text
+    }
+
+    /// A parameter of a finding message in the report's language: a word of the catalog
+    /// (`finding_param.<name>_<value>`, `finding_rule.<rule id>`, a category), else as given.
+    fn param_word(&self, name: &str, v: &str) -> String {
+        let own = format!("finding_param.{name}_{v}");
+        if self.has(&own) {
+            return self.l(&own);
+        }
+        if name == "rule" {
+            return self.label_or(&[format!("finding_rule.{v}")], v);
+        }
+        if name == "basis" {
+            return self.basis(v);
+        }
+        self.value_label(v)
+    }
+
+    /// A rule set's English IMWG basis in the report's language ([`crate::basis`]).
+    pub fn basis(&self, text: &str) -> String {
+        if self.labels.lang == "en" {
+            return text.to_string();
+        }
+        crate::basis::translate(text, self.base)
+    }
+
+    /// The column of a finding as the workbook's header wrote it; a column the workbook has
+    /// no header for (`relapse_evidence`, a group of columns) in the report's language; else
+    /// its dictionary name.
+    pub fn finding_column(&self, f: &crate::model::Finding) -> String {
+        match (&f.header, &f.column) {
+            (Some(h), _) => h.clone(),
+            (None, Some(c)) => self.label_or(&[format!("finding_column.{c}")], c),
+            (None, None) => String::new(),
+        }
     }
 
     /// The title of time axes and time columns (`Months`).

@@ -1,6 +1,7 @@
 //! Renderers: they only read [`crate::results::Results`] and never compute. One
 //! [`context::Ctx`] (labels, number and p-value style) is shared by the HTML report, the
 //! Excel report and the figures, so that every output prints the same words and numbers.
+pub mod basis;
 pub mod context;
 pub mod escape;
 pub mod figures;

@@ -16,59 +16,121 @@ pub fn check_report(r: &Results) -> String {
 pub fn check_report_in(r: &Results, labels: &crate::labels::Labels) -> String {
     let mut s = String::new();
     let c = &r.finding_counts;
+    let ctx = crate::context::Ctx {
+        labels,
+        base: labels,
+        p_style: crate::config::PValueStyle::Journal,
+        p_digits: 2,
+        km_ci_band: false,
+        time_unit: &r.time_unit,
+    };
     let _ = writeln!(
         s,
-        "{}: {} patients read, {} analysed, {} excluded; {} errors, {} warnings, {} notes",
-        r.input.file,
-        r.cohort.patients_read,
-        r.cohort.patients_analysed,
-        r.cohort.excluded.len(),
-        c.error,
-        c.warning,
-        c.info
+        "{}",
+        labels
+            .get("check.summary")
+            .replace("{file}", &r.input.file)
+            .replace("{read}", &r.cohort.patients_read.to_string())
+            .replace("{analysed}", &r.cohort.patients_analysed.to_string())
+            .replace("{excluded}", &r.cohort.excluded.len().to_string())
+            .replace("{errors}", &c.error.to_string())
+            .replace("{warnings}", &c.warning.to_string())
+            .replace("{info}", &c.info.to_string())
     );
     let mut by_sheet: BTreeMap<String, Vec<&crate::model::Finding>> = BTreeMap::new();
     for f in &r.findings {
         by_sheet
-            .entry(f.sheet.clone().unwrap_or_else(|| "(workbook)".into()))
+            .entry(
+                f.sheet
+                    .clone()
+                    .unwrap_or_else(|| labels.get("check.workbook").to_string()),
+            )
             .or_default()
             .push(f);
     }
     for (sheet, fs) in by_sheet {
         let _ = writeln!(s, "\n[{sheet}]");
         for f in fs {
-            let loc = match &f.cell {
-                Some(cell) => format!("{sheet}!{cell}"),
-                None => sheet.clone(),
-            };
-            let pid = f
-                .patient_id
-                .as_deref()
-                .map(|p| format!(" patient {p}"))
-                .unwrap_or_default();
-            let col = f
-                .column
-                .as_deref()
-                .map(|c| format!(" {c}"))
-                .unwrap_or_default();
-            let _ = writeln!(
-                s,
-                "  {:<7} {loc}{col}{pid}: {} [{}]",
-                f.severity.as_str(),
-                f.message,
-                f.rule
-            );
+            finding_line(&mut s, &ctx, &sheet, f);
         }
     }
-    classifications(&mut s, r);
+    classifications(&mut s, r, labels);
     mrd_categories(&mut s, r, labels);
     if !r.cohort.excluded.is_empty() {
-        let _ = writeln!(s, "\nExcluded from the analysis:");
+        let _ = writeln!(s, "\n{}", labels.get("check.excluded"));
+        let sep = if labels.lang == "zh" { "；" } else { "; " };
         for e in &r.cohort.excluded {
-            let _ = writeln!(s, "  {}: {}", e.patient_id, e.reasons.join("; "));
+            let _ = writeln!(s, "  {}: {}", e.patient_id, e.reasons.join(sep));
         }
     }
     s
+}
+
+/// The rule sets' summary (`Results.validation.summary`) for `check`, one item a line, in
+/// the language of `labels` (the words of the report's summary table). `None` in English,
+/// where `check` prints the rule sets' own detailed summary.
+pub fn rules_summary_in(r: &Results, labels: &crate::labels::Labels) -> Option<String> {
+    if labels.lang == "en" {
+        return None;
+    }
+    let serde_json::Value::Object(m) = &r.validation.summary else {
+        return None;
+    };
+    let ctx = crate::context::Ctx {
+        labels,
+        base: labels,
+        p_style: crate::config::PValueStyle::Journal,
+        p_digits: 2,
+        km_ci_band: false,
+        time_unit: &r.time_unit,
+    };
+    let mut s = format!("{}\n", labels.get("html.summary_heading"));
+    for (k, v) in m {
+        let name = ctx.label_or(
+            &[format!("summary.{k}"), format!("summary_lang.{k}")],
+            &k.replace('_', " "),
+        );
+        let value = match v {
+            serde_json::Value::String(x) => ctx.value_label(x),
+            other => other.to_string(),
+        };
+        let _ = writeln!(s, "  {name}：{value}");
+    }
+    Some(s)
+}
+
+/// One finding: severity, `sheet!cell`, the column as the workbook's header wrote it, the
+/// patient, the message in the catalog's language and the rule id.
+fn finding_line(
+    s: &mut String,
+    ctx: &crate::context::Ctx<'_>,
+    sheet: &str,
+    f: &crate::model::Finding,
+) {
+    let labels = ctx.labels;
+    let loc = match &f.cell {
+        Some(cell) => format!("{sheet}!{cell}"),
+        None => sheet.to_string(),
+    };
+    let pid = f
+        .patient_id
+        .as_deref()
+        .map(|p| labels.get("check.patient").replace("{id}", p))
+        .unwrap_or_default();
+    let col = Some(ctx.finding_column(f))
+        .filter(|c| !c.is_empty())
+        .map(|c| format!(" {c}"))
+        .unwrap_or_default();
+    let severity = labels
+        .get(&format!("check.sev_{}", f.severity.as_str()))
+        .to_string();
+    let _ = writeln!(
+        s,
+        "  {:<7} {loc}{col}{pid}: {} [{}]",
+        severity,
+        ctx.finding_message(f),
+        f.rule
+    );
 }
 
 /// Each response-evaluable patient's IMWG MRD category (Kumar 2016) and why, from the
@@ -103,16 +165,16 @@ fn mrd_categories(s: &mut String, r: &Results, labels: &crate::labels::Labels) {
 
 /// Each patient's high-risk status (configured definition) and, when the workbook has
 /// refractoriness inputs, refractoriness class, with the basis: why, or what is missing.
-fn classifications(s: &mut String, r: &Results) {
+fn classifications(s: &mut String, r: &Results, labels: &crate::labels::Labels) {
     if r.validation.high_risk.is_empty() && r.validation.refractoriness.is_empty() {
         return;
     }
     let yn = |b: Option<bool>| match b {
-        Some(true) => "yes",
-        Some(false) => "no",
-        None => "not derivable",
+        Some(true) => labels.get("check.yes"),
+        Some(false) => labels.get("check.no"),
+        None => labels.get("check.not_derivable"),
     };
-    let _ = writeln!(s, "\nClassification by patient:");
+    let _ = writeln!(s, "\n{}", labels.get("check.classification"));
     let refr: BTreeMap<&str, &crate::results::RefractorinessRow> = r
         .validation
         .refractoriness
@@ -123,19 +185,28 @@ fn classifications(s: &mut String, r: &Results) {
     for h in &r.validation.high_risk {
         let _ = writeln!(
             s,
-            "  {} high risk ({}): {} - {}",
-            h.patient_id,
-            h.definition,
-            yn(h.high_risk),
-            h.basis
+            "  {}",
+            labels
+                .get("check.high_risk_line")
+                .replace("{id}", &h.patient_id)
+                .replace("{definition}", &h.definition)
+                .replace("{status}", yn(h.high_risk))
+                .replace("{basis}", &h.basis)
         );
         if let Some(x) = refr.get(h.patient_id.as_str()) {
             let _ = writeln!(
                 s,
-                "  {} refractoriness: {} - {}",
-                h.patient_id,
-                x.class.as_deref().unwrap_or("not derivable"),
-                x.basis
+                "  {}",
+                labels
+                    .get("check.refractoriness_line")
+                    .replace("{id}", &h.patient_id)
+                    .replace(
+                        "{class}",
+                        x.class
+                            .as_deref()
+                            .unwrap_or_else(|| labels.get("check.not_derivable"))
+                    )
+                    .replace("{basis}", &x.basis)
             );
         }
     }

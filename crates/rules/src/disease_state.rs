@@ -23,7 +23,7 @@
 
 use super::config::RulesConfig;
 use super::{finding, ge, gt, response, Num, RuleInfo};
-use crate::model::{Date, DiseaseStatus, Finding, Patient, Response, Severity};
+use crate::model::{Date, DiseaseStatus, Finding, Patient, Response, Severity, Val};
 use serde::Serialize;
 
 /// Refractory: progression on the last prior line or within 60 days of its last dose; the
@@ -457,6 +457,28 @@ pub struct ImwgRecord {
     pub relapse_evidence_rules: Vec<&'static str>,
 }
 
+/// The [`DISAGREES`] warning: the recorded disease status against the derived one, with the
+/// rule that derived it (its parameters word the message in the report's language).
+fn disagreement(pid: &str, rv: &Val<DiseaseStatus>, d: DiseaseStatus, rule: &str) -> Finding {
+    finding(
+        Severity::Warning,
+        DISAGREES,
+        Some(rv.at),
+        "disease_status",
+        pid,
+        format!(
+            "Recorded disease status '{}', but the IMWG definitions give '{}' ({})",
+            rv.v.code(),
+            d.code(),
+            rule_summary(rule)
+        ),
+    )
+    .with_value(rv.v.code())
+    .with_param("recorded", rv.v.code())
+    .with_param("derived", d.code())
+    .with_param("rule", rule)
+}
+
 /// Disease state, agreement and relapse evidence for one patient, with findings.
 pub fn evaluate_patient(p: &Patient, cfg: &RulesConfig) -> (ImwgRecord, Vec<Finding>) {
     let pid = p.patient_id.as_str();
@@ -474,22 +496,7 @@ pub fn evaluate_patient(p: &Patient, cfg: &RulesConfig) -> (ImwgRecord, Vec<Find
     let mut findings = Vec::new();
     if agrees == Some(false) {
         if let (Some(rv), Some(d)) = (&p.disease_status, o.status) {
-            findings.push(
-                finding(
-                    Severity::Warning,
-                    DISAGREES,
-                    Some(rv.at),
-                    "disease_status",
-                    pid,
-                    format!(
-                        "Recorded disease status '{}', but the IMWG definitions give '{}' ({})",
-                        rv.v.code(),
-                        d.code(),
-                        rule_summary(o.rule)
-                    ),
-                )
-                .with_value(rv.v.code()),
-            );
+            findings.push(disagreement(pid, rv, d, o.rule));
         }
     }
     let inputs = RelapseInputs::from_patient(p);
@@ -508,14 +515,24 @@ pub fn evaluate_patient(p: &Patient, cfg: &RulesConfig) -> (ImwgRecord, Vec<Find
             "The documented relapse-evidence values meet none of the IMWG clinical relapse \
              criteria or biochemical progression"
         };
-        findings.push(finding(
-            Severity::Warning,
-            NO_RELAPSE_EVIDENCE,
-            at,
-            "relapse_evidence",
-            pid,
-            msg,
-        ));
+        findings.push(
+            finding(
+                Severity::Warning,
+                NO_RELAPSE_EVIDENCE,
+                at,
+                "relapse_evidence",
+                pid,
+                msg,
+            )
+            .with_param(
+                "case",
+                if inputs.all_missing() {
+                    "empty"
+                } else {
+                    "unmet"
+                },
+            ),
+        );
     }
     let rec = ImwgRecord {
         patient_id: p.patient_id.clone(),

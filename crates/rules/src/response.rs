@@ -1130,7 +1130,16 @@ fn disagreement_findings(pid: &str, out: &[DerivedResponse]) -> Vec<Finding> {
                         d.basis
                     ),
                 )
-                .with_value(r.code()),
+                .with_value(r.code())
+                .with_param("recorded", r.code())
+                .with_param("derived", dv.code())
+                .with_param("confirmed", if d.confirmed { "yes" } else { "no" })
+                .with_param(
+                    "cycle",
+                    d.after_cycle.map(|c| c.to_string()).unwrap_or_default(),
+                )
+                .with_param("date", d.date.map(|x| x.to_string()).unwrap_or_default())
+                .with_param("basis", d.basis.clone()),
             );
         }
     }
@@ -1223,20 +1232,25 @@ fn unmatched_progression_date(
         ),
         None => "no assessment meets PD or documents a clinical progression event".into(),
     };
-    Some(
-        finding(
-            Severity::Warning,
-            PROGRESSION_DATE_NO_PD,
-            Some(pd.at),
-            "progression_date",
-            p.patient_id.as_str(),
-            format!(
-                "Progression date {} matches no assessment meeting PD within {window} days: {tail}",
-                pd.v
-            ),
-        )
-        .with_value(pd.v.to_string()),
+    let f = finding(
+        Severity::Warning,
+        PROGRESSION_DATE_NO_PD,
+        Some(pd.at),
+        "progression_date",
+        p.patient_id.as_str(),
+        format!(
+            "Progression date {} matches no assessment meeting PD within {window} days: {tail}",
+            pd.v
+        ),
     )
+    .with_value(pd.v.to_string())
+    .with_param("date", pd.v.to_string())
+    .with_param("window", window.to_string())
+    .with_param("case", if nearest.is_some() { "nearest" } else { "none" });
+    Some(match nearest {
+        Some(d) => f.with_param("nearest_days", (d - pd.v).num_days().abs().to_string()),
+        None => f,
+    })
 }
 
 /// [`PROGRESSION_DATE_MISSING`] (Kumar 2016): the first assessment recorded as PD, or

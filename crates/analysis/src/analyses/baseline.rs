@@ -94,11 +94,11 @@ fn counts(
 }
 
 fn level(name: &str, count: usize, n: usize) -> Level {
-    Level {
-        level: name.into(),
+    Level::new(
+        name,
         count,
-        fraction: if n == 0 { 0.0 } else { count as f64 / n as f64 },
-    }
+        if n == 0 { 0.0 } else { count as f64 / n as f64 },
+    )
 }
 
 fn yes_no(v: &Option<Val<bool>>) -> Option<String> {

@@ -76,11 +76,11 @@ pub fn grouping_label(cfg: &Config, g: &crate::config::Grouping) -> String {
 }
 
 fn level(name: &str, count: usize, n: usize) -> Level {
-    Level {
-        level: name.into(),
+    Level::new(
+        name,
         count,
-        fraction: if n == 0 { 0.0 } else { count as f64 / n as f64 },
-    }
+        if n == 0 { 0.0 } else { count as f64 / n as f64 },
+    )
 }
 
 fn flow(input: &Input<'_>) -> Flow {

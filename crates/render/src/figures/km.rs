@@ -53,7 +53,8 @@ pub fn group_label(ctx: &Ctx, label: &str) -> String {
     if label.eq_ignore_ascii_case("all") {
         ctx.l("endpoint.all")
     } else {
-        label.to_string()
+        // A default grouping's level in the report's language; a site's own as written.
+        ctx.value_label(label)
     }
 }
 

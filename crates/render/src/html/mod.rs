@@ -194,6 +194,12 @@ impl HtmlRenderer {
     fn label(&self, key: &str) -> String {
         self.catalog.l(key)
     }
+
+    /// The label catalogs of the run's language (for text written beside the pages, such as
+    /// the index's change summary).
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
 }
 
 /// Renders the HTML report and its figures (one workbook: builds an [`HtmlRenderer`] for it).

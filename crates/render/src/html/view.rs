@@ -397,10 +397,10 @@ fn findings_table(v: &V) -> Block {
                 f.rule.clone(),
                 o(&f.sheet),
                 f.row.map(|x| x.to_string()).unwrap_or_default(),
-                o(&f.column),
+                v.c.finding_column(f),
                 o(&f.patient_id),
-                o(&f.value),
-                f.message.clone(),
+                f.value.as_deref().map(|x| v.level(x)).unwrap_or_default(),
+                v.c.finding_message(f),
             ])
         })
         .collect();
@@ -463,8 +463,8 @@ fn imwg_blocks(v: &V) -> Vec<Block> {
                     status(or_dash(&x.recorded)),
                     status(or_dash(&x.derived)),
                     yn(x.agrees),
-                    x.basis.clone(),
-                    x.relapse_evidence.join("; "),
+                    v.c.basis(&x.basis),
+                    v.c.basis(&x.relapse_evidence.join("; ")),
                 ])
             })
             .collect(),
@@ -516,7 +516,7 @@ fn disagreement_blocks(v: &V) -> Vec<Block> {
                     or_dash(&x.date).to_string(),
                     v.level(or_dash(&x.recorded)),
                     v.level(or_dash(&x.derived)),
-                    x.basis.clone(),
+                    v.c.basis(&x.basis),
                     x.rule.clone(),
                 ])
             })
@@ -545,9 +545,12 @@ fn summary_blocks(v: &V) -> Vec<Block> {
             rows: m
                 .iter()
                 .map(|(k, x)| {
-                    let name = v.label_or(&[format!("summary.{k}")], &k.replace('_', " "));
+                    let name = v.label_or(
+                        &[format!("summary.{k}"), format!("summary_lang.{k}")],
+                        &k.replace('_', " "),
+                    );
                     let val = match x {
-                        Value::String(s) => s.clone(),
+                        Value::String(s) => v.level(s),
                         o => o.to_string(),
                     };
                     row(vec![name, val])
@@ -571,11 +574,7 @@ fn baseline(v: &mut V) -> Vec<Block> {
             let t = v.label_or(&[format!("html.bsec_{}", b.section)], &b.section);
             rows.push(group(t, 5));
         }
-        let label = v.label_or(&[format!("variable.{}", b.variable)], &b.label);
-        let label = match &b.unit {
-            Some(u) if !label.contains(u.as_str()) => format!("{label}, {u}"),
-            _ => label,
-        };
+        let label = v.c.variable_label(&b.variable, &b.label, b.unit.as_deref());
         let n = if b.missing > 0 {
             v.l("html.n_missing")
                 .replace("{n}", &b.n.to_string())
@@ -608,7 +607,7 @@ fn baseline(v: &mut V) -> Vec<Block> {
                 rows.push(row(vec![label, stat, n, String::new(), String::new()]));
                 for l in &b.levels {
                     rows.push(sub(vec![
-                        v.level(&l.level),
+                        v.c.level(l),
                         String::new(),
                         String::new(),
                         n_pct(l.count, l.fraction),
@@ -642,7 +641,7 @@ fn baseline(v: &mut V) -> Vec<Block> {
 
 fn levels_rows(v: &V, out: &mut Vec<Row>, levels: &[Level]) {
     for l in levels {
-        out.push(sub(vec![v.level(&l.level), n_pct(l.count, l.fraction)]));
+        out.push(sub(vec![v.c.level(l), n_pct(l.count, l.fraction)]));
     }
 }
 
@@ -1148,7 +1147,7 @@ fn deaths_blocks(v: &V) -> Vec<Block> {
         format!("{}/{} ({})", d.n, d.of, pct(d.fraction)),
     ])];
     for c in &d.causes {
-        rows.push(sub(vec![v.level(&c.level), n_pct(c.count, c.fraction)]));
+        rows.push(sub(vec![v.c.level(c), n_pct(c.count, c.fraction)]));
     }
     vec![
         Block::H3 {
@@ -1198,8 +1197,8 @@ fn forest_blocks(v: &mut V) -> Result<Vec<Block>, HtmlError> {
 /// One forest table row: subgroup, comparison, n, events, `HR (CI)` and P.
 fn forest_row(v: &V, f: &crate::results::ForestRow) -> Row {
     row(vec![
-        f.label.clone(),
-        f.comparison.clone(),
+        v.level(&f.label),
+        v.c.comparison(&f.comparison),
         f.n.to_string(),
         f.events.to_string(),
         match f.hr {
@@ -1253,7 +1252,7 @@ fn adverse_events(v: &mut V) -> Vec<Block> {
                 .iter()
                 .map(|r| {
                     let mut cells = vec![
-                        r.term.clone(),
+                        v.level(&r.term),
                         v.l(&format!("html.source_{}", r.source)),
                         r.n.to_string(),
                         n_of(r.any, r.n),

@@ -316,10 +316,18 @@ fn rules_summary(c: &Ctx) -> Option<TableData> {
     let rows: Vec<(String, Cell)> = m
         .iter()
         .map(|(k, v)| {
-            let key = format!("xlsx_summary.{k}");
-            let label = if c.rc.has(&key) { c.t(&key) } else { k.clone() };
+            // The words of the HTML summary table when this layout has none (issue 14).
+            let label = c.rc.label_or(
+                &[
+                    format!("xlsx_summary.{k}"),
+                    format!("summary.{k}"),
+                    format!("summary_lang.{k}"),
+                ],
+                k,
+            );
             let cell = match v {
                 serde_json::Value::Number(n) => n.as_f64().map(Cell::num).unwrap_or(Cell::Blank),
+                serde_json::Value::String(x) => Cell::text(c.value_label(x)),
                 other => json_text(Some(other)),
             };
             (label, cell)
@@ -342,8 +350,8 @@ fn imwg_table(c: &Ctx) -> TableData {
                     code_cell(c, v.derived.as_deref()),
                     c.yes_no(v.agrees),
                     Cell::text(&v.rule),
-                    Cell::text(&v.basis),
-                    Cell::text(v.relapse_evidence.join("; ")),
+                    Cell::text(c.rc.basis(&v.basis)),
+                    Cell::text(c.rc.basis(&v.relapse_evidence.join("; "))),
                 ]
             })
             .collect();
@@ -383,7 +391,7 @@ fn disagreements_table(c: &Ctx) -> TableData {
                     code_cell(c, v.derived.as_deref()),
                     c.yes_no(Some(v.confirmed)),
                     Cell::text(&v.rule),
-                    Cell::text(&v.basis),
+                    Cell::text(c.rc.basis(&v.basis)),
                 ]
             })
             .collect();
@@ -420,17 +428,23 @@ fn findings(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
         Severity::Warning => sev[1].as_str(),
         Severity::Info => sev[2].as_str(),
     };
-    let rows = c.r.findings.iter().map(|f| {
+    // Messages in the report's language, columns as the workbook's headers wrote them.
+    let messages: Vec<String> =
+        c.r.findings
+            .iter()
+            .map(|f| c.rc.finding_message(f))
+            .collect();
+    let rows = c.r.findings.iter().zip(&messages).map(|(f, message)| {
         [
             Field::Text(severity(&f.severity)),
             Field::Text(&f.rule),
             Field::opt_text(f.sheet.as_deref()),
             Field::opt(f.row.map(f64::from)),
-            Field::opt_text(f.column.as_deref()),
+            Field::opt_text(f.header.as_deref().or(f.column.as_deref())),
             Field::opt_text(f.cell.as_deref()),
             Field::opt_text(f.patient_id.as_deref()),
             Field::opt_text(f.value.as_deref()),
-            Field::Text(&f.message),
+            Field::Text(message),
         ]
     });
     let columns = [
@@ -463,17 +477,8 @@ fn baseline(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
             };
             rows.push(vec![Cell::text(label)]);
         }
-        let vkey = format!("variable.{}", b.variable);
-        let mut label = if c.rc.has(&vkey) {
-            c.t(&vkey)
-        } else {
-            b.label.clone()
-        };
-        if let Some(u) = &b.unit {
-            if !label.contains(u.as_str()) {
-                label = format!("{label}, {u}");
-            }
-        }
+        let label =
+            c.rc.variable_label(&b.variable, &b.label, b.unit.as_deref());
         let summary = c.t(&format!("variable.{}", b.summary));
         rows.push(vec![
             Cell::text(format!("  {label}")),
@@ -493,7 +498,7 @@ fn baseline(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
         ]);
         for lv in &b.levels {
             rows.push(vec![
-                Cell::text(format!("    {}", c.value_label(&lv.level))),
+                Cell::text(format!("    {}", c.rc.level(lv))),
                 Cell::Blank,
                 Cell::Blank,
                 Cell::Blank,
@@ -542,7 +547,7 @@ fn level_table(c: &Ctx, caption: &str, first: &str, levels: &[Level]) -> TableDa
             .iter()
             .map(|l| {
                 vec![
-                    Cell::text(c.value_label(&l.level)),
+                    Cell::text(c.rc.level(l)),
                     Cell::count(l.count),
                     Cell::num(l.fraction),
                 ]

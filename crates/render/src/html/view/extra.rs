@@ -33,7 +33,7 @@ pub(super) fn immortal_note(v: &V, section: &str, id: &str) -> Option<Block> {
 /// A grouping's label, or the covariate's catalog label, or the id itself.
 fn grouping_label(v: &V, id: &str) -> String {
     match v.cfg.groupings.iter().find(|g| g.id == id) {
-        Some(g) => v.cfg.grouping_label(g),
+        Some(g) => v.level(&v.cfg.grouping_label(g)),
         None => v.label_or(&[format!("variable.{id}")], id),
     }
 }
@@ -144,7 +144,11 @@ fn cox_rows(v: &V, m: &CoxModel) -> (Vec<super::Row>, Vec<ForestRow>) {
     for (i, t) in m.terms.iter().enumerate() {
         let first = i == 0 || m.terms[i - 1].term != t.term;
         let label = grouping_label(v, &t.term);
-        let level = t.level.clone().unwrap_or_else(|| v.l("html.per_unit"));
+        let level = t
+            .level
+            .as_deref()
+            .map(|l| v.level(l))
+            .unwrap_or_else(|| v.l("html.per_unit"));
         let mut hr = hr_text(v, t);
         if let Some(n) = &t.note {
             hr = format!("{hr} ({n})");
