@@ -1063,7 +1063,8 @@ fn a_grouping_without_data_is_not_estimable_not_a_quarantine() {
         .unwrap();
     assert_eq!(s["not_estimable"], "no patient has m_protein_type");
     let html = fs::read_to_string(output.join("a/report.html")).unwrap();
-    assert!(html.contains("no patient has m_protein_type"));
+    // The report names the missing column in words (issue 14).
+    assert!(html.contains("M-protein type not recorded for any patient: not estimable"));
 }
 
 /// `index.html` and the error page are templates in the configured language, escaped like

@@ -80,7 +80,7 @@ fn chinese_report_names_ctcae6() {
         &bundled_example(),
         "[study]\nlanguage = \"zh\"\n[rules]\nctcae_version = \"ctcae6\"",
     );
-    assert!(zh.html.contains("表：血液学不良反应（CTCAE 第6版）"));
+    assert!(zh.html.contains("血液学不良反应（CTCAE 第6版）"));
     assert!(zh.html.contains("CTCAE 6.0版"));
     assert!(zh.html.contains("其CTCAE 6.0版分级未能核实"));
     assert!(xlsx_text(&zh.xlsx)

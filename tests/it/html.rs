@@ -120,6 +120,7 @@ fn survival(
         risk_times,
         not_estimable: None,
         not_grouped: 0,
+        missing: None,
         logrank: two.then_some(LogRankResult {
             chisq: 5.43,
             df: 1,
@@ -738,8 +739,9 @@ fn numbers_in_journal_style() {
         "reference group marked in the legend"
     );
     assert!(out.html.contains("P = 0.022"), "Wald P");
-    assert!(out.html.contains("60.00 ± 8.77"));
-    assert!(out.html.contains("197.70 (164.00, 240.40)"));
+    // Significant figures by the magnitude of the row's mean or median (issue 14).
+    assert!(out.html.contains("60 ± 9"));
+    assert!(out.html.contains("198 (164, 240)"));
     assert!(out.html.contains("30 (2 missing)"));
     assert!(out.html.contains("22 (69)"));
     // The escaper leaves `/` as it is (`render::escape`).
@@ -953,7 +955,9 @@ fn template_override_directory_replaces_embedded_file() {
     .unwrap();
     let out = render_html(&fixture(), &c).unwrap();
     assert!(out.html.contains("Patient disposition"));
-    assert!(out.html.contains("Data validation") && out.html.contains("Table 1: baseline"));
+    assert!(
+        out.html.contains("Data validation") && out.html.contains("Baseline characteristics (n = ")
+    );
     // A broken override is an error, not a panic.
     std::fs::write(dir.path().join("report.html"), "{% if %}").unwrap();
     assert!(render_html(&fixture(), &c).is_err());

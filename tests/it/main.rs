@@ -14,6 +14,7 @@ mod paper;
 mod real_data;
 mod refractoriness;
 mod report;
+mod report_fit;
 mod reviewers;
 mod rgolden;
 mod rules;

@@ -315,7 +315,7 @@ fn report_shows_the_mrd_table_only_with_mrd_data() {
         "[study]\nlanguage = \"zh\"\n",
     );
     assert!(zh.html.contains("持续MRD阴性"));
-    assert!(zh.html.contains("表：微小残留病（MRD）"));
+    assert!(zh.html.contains("微小残留病（MRD）"));
     assert!(xlsx_text(&zh.xlsx)
         .iter()
         .any(|x| x.contains("影像学+MRD阴性")));

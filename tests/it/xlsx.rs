@@ -313,6 +313,7 @@ fn fixture_pfs_all() -> Survival {
         risk_times: vec![0.0, 6.0, 12.0],
         not_estimable: None,
         not_grouped: 0,
+        missing: None,
         logrank: None,
         cox: None,
     }
@@ -339,6 +340,7 @@ fn fixture_os_by_prior_lines() -> Survival {
         risk_times: vec![0.0, 6.0, 12.0],
         not_estimable: None,
         not_grouped: 0,
+        missing: None,
         logrank: Some(LogRankResult {
             chisq: 3.21,
             df: 1,

@@ -13,7 +13,7 @@ pub mod derive;
 pub mod pipeline;
 pub mod validate;
 
-use mmreport_core::{config, labels, model, results};
+use mmreport_core::{config, display, labels, model, results};
 use mmreport_ingest as ingest;
 use mmreport_rules as rules;
 use mmreport_stats as stats;

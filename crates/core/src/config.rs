@@ -307,6 +307,15 @@ pub struct Grouping {
     pub label_yes: String,
     #[serde(default)]
     pub label_no: String,
+    /// The Chinese texts of `label`, `label_yes` and `label_no` (the zh report shows them);
+    /// empty: the label catalog's name of `column`, and for the levels of a cut-point the
+    /// cut written as `≥ 3` / `< 3` after it.
+    #[serde(default)]
+    pub label_zh: String,
+    #[serde(default)]
+    pub label_yes_zh: String,
+    #[serde(default)]
+    pub label_no_zh: String,
     /// The grouping is only known after the index date (cycles completed, response,
     /// exposure): comparing survival from the index date by it has immortal-time bias
     /// (Suissa, Am J Epidemiol 2008;167:492; Anderson, J Clin Oncol 1983;1:710), so every
@@ -460,6 +469,12 @@ pub struct ReportConfig {
     pub findings_in_html: usize,
     pub per_patient_figures_max: usize,
     pub json_pretty_max_patients: usize,
+    /// Table 1 shows the normality test's P in its own column (journals print it, when at
+    /// all, in a footnote: the default).
+    pub normality_p_column: bool,
+    /// Significant figures of continuous summaries (Table 1, dose), chosen per row by the
+    /// magnitude of its central value, as gtsummary's `style_sigfig` does.
+    pub significant_digits: u8,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]

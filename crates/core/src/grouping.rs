@@ -206,6 +206,9 @@ mod tests {
             label: "Age".into(),
             label_yes: String::new(),
             label_no: String::new(),
+            label_zh: String::new(),
+            label_yes_zh: String::new(),
+            label_no_zh: String::new(),
             known_after_index: false,
             order: order.iter().map(|s| s.to_string()).collect(),
         }

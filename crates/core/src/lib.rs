@@ -9,12 +9,14 @@
 //! - [`results`]: `Results`, everything one workbook's report shows; with [`adam`] (the
 //!   ADaM-named datasets) and [`changes`] (the comparison with the previous report) it is
 //!   `results.json`, the one input of every renderer.
+//! - [`display`]: the bilingual display text of configured names, and journal typography.
 //! - [`text`]: control characters no output may carry, and their replacement.
 pub mod adam;
 pub mod changes;
 pub mod config;
 mod config_checks;
 pub mod dictionary;
+pub mod display;
 pub mod grouping;
 pub mod labels;
 pub mod merge;

@@ -6,6 +6,7 @@ use crate::adam::Datasets;
 use crate::model::Finding;
 pub use crate::model::FindingCounts;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Reads `null` back as NaN: `serde_json` writes a non-finite `f64` (an infinite standard
 /// error where a Kaplan-Meier curve reaches 0, a 0/0 fraction) as `null`, and every
@@ -251,6 +252,56 @@ pub struct Analyses {
     /// Warnings on analyses (immortal-time bias of a grouping known after the index date).
     #[serde(default)]
     pub warnings: Vec<AnalysisWarning>,
+    /// What the workbook holds: a report shows a section, table or figure only when its data
+    /// are there, and otherwise one line naming what is missing (issue 14).
+    #[serde(default)]
+    pub data: DataPresent,
+    /// The display text, in English and Chinese, of every configured name the analyses
+    /// carry (grouping labels, group levels, comparisons, grouping descriptions such as
+    /// `prior_lines >= 3`), by the text as it stands in these results; renderers look the
+    /// shown text up here instead of reading the configuration.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub display: BTreeMap<String, Bilingual>,
+    /// Each configured grouping's label, in English and Chinese, by grouping id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub grouping_labels: BTreeMap<String, Bilingual>,
+}
+
+/// Which kinds of data the analysed patients have. Each flag is true when at least one
+/// analysed patient has the data; a flag that is false removes the tables and figures built
+/// from it and the Methods sentences describing them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DataPresent {
+    /// Cycles completed or a regimen (treatment exposure).
+    pub treatment: bool,
+    /// A response assessment (recorded or derived).
+    pub responses: bool,
+    /// A dated response assessment (time to response, swimmer marks).
+    pub assessment_dates: bool,
+    /// Progression data (a progression date, or `pfs_time` with `pfs_event`).
+    pub progression: bool,
+    /// An adverse event, recorded or graded from laboratory values.
+    pub adverse_events: bool,
+    /// An M-protein or free light chain measured at baseline and after it (waterfall).
+    pub m_protein: bool,
+}
+
+/// A text in the report's two languages.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bilingual {
+    pub en: String,
+    pub zh: String,
+}
+
+impl Bilingual {
+    /// The text in `lang` (`"zh"`, else English); English when the Chinese text is empty.
+    pub fn get(&self, lang: &str) -> &str {
+        if lang == "zh" && !self.zh.is_empty() {
+            &self.zh
+        } else {
+            &self.en
+        }
+    }
 }
 
 /// A count with its fraction of a denominator.
@@ -559,6 +610,11 @@ pub struct Survival {
     /// shows this line instead of an empty figure.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_estimable: Option<String>,
+    /// What the missing data are, as a code: `progression`, or the grouping's column
+    /// (`molecular_group`); set with `not_estimable`, so that every report names it in its
+    /// own language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missing: Option<String>,
     /// Patients with this endpoint but no value of the grouping: in no group, counted.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub not_grouped: usize,
@@ -906,6 +962,7 @@ impl LandmarkAnalysis {
             cox: self.cox.clone(),
             not_estimable: self.not_estimable.clone(),
             not_grouped: 0,
+            missing: None,
         }
     }
 }

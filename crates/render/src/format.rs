@@ -1,6 +1,9 @@
 //! Number formatting shared by every renderer, so that HTML and Excel print the same text.
-//! Journal p-value style: `P < 0.001`, otherwise `digits` significant digits (2 by default,
-//! 3 when the rounded value would read 0.05 or otherwise lose the decision at 0.05).
+//! Journal p-value style: `P < 0.001`, `P > 0.99`, otherwise `digits` significant digits (2
+//! by default, 3 when the rounded value would read 0.05 or otherwise lose the decision at
+//! 0.05). Estimates are printed by magnitude as gtsummary does (`style_sigfig`,
+//! `style_ratio`; Sjoberg et al., R Journal 2021;13:570): significant figures, not a fixed
+//! number of decimals.
 
 use crate::config::PValueStyle;
 
@@ -14,6 +17,9 @@ pub fn p_value(p: f64, style: PValueStyle, digits: u8) -> String {
         PValueStyle::Journal => {
             if p < 0.001 {
                 "< 0.001".into()
+            } else if p > 0.99 {
+                // Two significant figures would print 1.0, which no test returns.
+                "> 0.99".into()
             } else {
                 let s = sig(p, digits.max(1));
                 // Do not let rounding cross the 0.05 line (0.0496 is not "0.05").
@@ -29,7 +35,7 @@ pub fn p_value(p: f64, style: PValueStyle, digits: u8) -> String {
 /// `P = 0.02` / `P < 0.001`.
 pub fn p_label(p: f64, style: PValueStyle, digits: u8) -> String {
     let v = p_value(p, style, digits);
-    if v.starts_with('<') {
+    if v.starts_with('<') || v.starts_with('>') {
         format!("P {v}")
     } else {
         format!("P = {v}")
@@ -44,6 +50,49 @@ pub fn sig(x: f64, n: u8) -> String {
     let mag = x.abs().log10().floor() as i32;
     let decimals = (i32::from(n) - 1 - mag).max(0) as usize;
     format!("{x:.decimals$}")
+}
+
+/// The decimals that show `x` to `digits` significant figures; values of `10^digits` and
+/// more are integers (gtsummary's `style_sigfig`: 2 digits give 1234, 12, 1.2, 0.12, 0.012).
+/// Capped at 6 decimals so that a value near zero cannot ask for hundreds.
+pub fn sig_decimals(x: f64, digits: u8) -> usize {
+    if !x.is_finite() || x == 0.0 {
+        return usize::from(digits.saturating_sub(1));
+    }
+    let mag = x.abs().log10().floor() as i32;
+    (i32::from(digits.max(1)) - 1 - mag).clamp(0, 6) as usize
+}
+
+/// `x` to `digits` significant figures by its magnitude; `None` (or not finite) → `missing`.
+pub fn sigfig(x: Option<f64>, digits: u8, missing: &str) -> String {
+    match x {
+        Some(v) if v.is_finite() => {
+            let d = sig_decimals(v, digits);
+            format!("{v:.d$}")
+        }
+        _ => missing.into(),
+    }
+}
+
+/// A ratio (hazard ratio, its CI bounds) as gtsummary's `style_ratio` prints it: below 1 with
+/// 2 significant figures, from 1 with 3, so that 0.90 and 1.12 carry the same decimals
+/// (`0.12`, `0.90`, `1.12`, `12.3`, `101`).
+pub fn ratio(x: Option<f64>, missing: &str) -> String {
+    match x {
+        Some(v) if v.is_finite() && v.abs() < 1.0 => sigfig(Some(v), 2, missing),
+        Some(v) if v.is_finite() => sigfig(Some(v), 3, missing),
+        _ => missing.into(),
+    }
+}
+
+/// `ratio (lo, hi)`: a hazard ratio with its CI, `NR` style placeholder for a missing bound.
+pub fn ratio_ci(hr: f64, lo: Option<f64>, hi: Option<f64>, missing: &str) -> String {
+    format!(
+        "{} ({}, {})",
+        ratio(Some(hr), missing),
+        ratio(lo, missing),
+        ratio(hi, missing)
+    )
 }
 
 /// Fixed decimals; `None` → the given placeholder.
@@ -114,11 +163,60 @@ mod tests {
         assert_eq!(j(0.0496), "0.0496");
         assert_eq!(j(0.051), "0.051");
         assert_eq!(j(0.5), "0.50");
-        assert_eq!(j(1.0), "1.0");
+        assert_eq!(j(1.0), "> 0.99");
         assert_eq!(p_label(0.0001, PValueStyle::Journal, 2), "P < 0.001");
         assert_eq!(p_label(0.02, PValueStyle::Journal, 2), "P = 0.020");
         assert_eq!(p_value(0.012345, PValueStyle::Exact, 2), "0.01235");
         assert_eq!(p_value(f64::NAN, PValueStyle::Journal, 2), "NA");
+    }
+
+    /// The P values of issue 14 at the edges of journal style: below 0.001, at it, just under
+    /// and at 0.05, and near 1.
+    #[test]
+    fn journal_p_values_at_the_edges() {
+        let j = |p| p_value(p, PValueStyle::Journal, 2);
+        assert_eq!(j(0.000_999_9), "< 0.001");
+        assert_eq!(j(0.001), "0.0010");
+        assert_eq!(j(0.0499), "0.0499");
+        assert_eq!(j(0.05), "0.050");
+        assert_eq!(j(0.047), "0.047");
+        assert_eq!(j(0.23), "0.23");
+        assert_eq!(j(0.81), "0.81");
+        assert_eq!(j(0.9999), "> 0.99");
+        assert_eq!(p_label(0.9999, PValueStyle::Journal, 2), "P > 0.99");
+        assert_eq!(p_label(0.0009999, PValueStyle::Journal, 2), "P < 0.001");
+    }
+
+    /// Significant figures by magnitude (gtsummary `style_sigfig`, 2 and 3 digits).
+    #[test]
+    fn significant_figures_by_magnitude() {
+        let s2 = |x| sigfig(Some(x), 2, "NA");
+        assert_eq!(s2(0.0123), "0.012");
+        assert_eq!(s2(1.23), "1.2");
+        assert_eq!(s2(12.3), "12");
+        assert_eq!(s2(1234.0), "1234");
+        let s3 = |x| sigfig(Some(x), 3, "NA");
+        assert_eq!(s3(0.0123), "0.0123");
+        assert_eq!(s3(1.23), "1.23");
+        assert_eq!(s3(12.3), "12.3");
+        assert_eq!(s3(1234.0), "1234");
+        assert_eq!(s2(-4.56), "-4.6");
+        assert_eq!(s2(0.0), "0.0");
+        assert_eq!(sigfig(None, 2, "NA"), "NA");
+        assert_eq!(sigfig(Some(f64::NAN), 2, "NA"), "NA");
+        assert_eq!(sig_decimals(1e-300, 2), 6);
+    }
+
+    #[test]
+    fn ratios_as_style_ratio() {
+        let r = |x| ratio(Some(x), "NA");
+        assert_eq!(r(0.123), "0.12");
+        assert_eq!(r(0.9), "0.90");
+        assert_eq!(r(0.996), "1.00");
+        assert_eq!(r(1.1234), "1.12");
+        assert_eq!(r(12.345), "12.3");
+        assert_eq!(r(101.234), "101");
+        assert_eq!(ratio_ci(0.45, Some(0.2), None, "NR"), "0.45 (0.20, NR)");
     }
 
     #[test]

@@ -3,16 +3,35 @@
 //! definition, program version), ready to paste into a paper.
 
 use crate::config::{Config, DataCutoff, PfsCensor, PfsEvents};
-use crate::results::{Analyses, CoxModel, LandmarkAnalysis, Methods};
+use crate::results::{Analyses, CoxModel, DataPresent, LandmarkAnalysis, Methods};
 use crate::rules::config::{CtcaeVersion, HighRiskDefinition, ResponseSource};
 
-/// The methods paragraph; `has_mrd` = the workbook has MRD results (then a sentence names
-/// the MRD definitions).
-pub fn methods(cfg: &Config, has_mrd: bool) -> Methods {
-    let version = env!("CARGO_PKG_VERSION");
-    let alpha = cfg.descriptive.normality_alpha;
-    let level = (cfg.descriptive.confidence_level * 100.0).round();
-    let q = cfg.descriptive.quantile_type;
+/// The methods paragraph; `data` = what the workbook holds (a sentence on response criteria,
+/// CTCAE grading, the start of treatment or PFS only when those data were analysed: the
+/// Methods describe what was computed); `has_mrd` = the workbook has MRD results (then a
+/// sentence names the MRD definitions).
+pub fn methods(cfg: &Config, data: &DataPresent, has_mrd: bool) -> Methods {
+    let (en, zh) = data_sentences(cfg, data);
+    let (st_en, st_zh) = statistics_sentences(cfg);
+    let (hr_en, hr_zh) = if data.responses || data.treatment {
+        high_risk_sentence(cfg)
+    } else {
+        (String::new(), String::new())
+    };
+    let (mrd_en, mrd_zh) = if has_mrd {
+        mrd_sentence(cfg)
+    } else {
+        (String::new(), String::new())
+    };
+    Methods {
+        en: format!("{en}{st_en}{hr_en}{mrd_en}"),
+        zh: format!("{zh}{st_zh}{hr_zh}{mrd_zh}"),
+    }
+}
+
+/// The sentences on what the data hold: diagnosis, response criteria and ORR/DCR (with
+/// responses), CTCAE grading (with adverse events), time zero (with treatment), PFS and OS.
+fn data_sentences(cfg: &Config, data: &DataPresent) -> (String, String) {
     let (pfs_en, pfs_zh) = match cfg.endpoints.pfs_events {
         PfsEvents::ProgressionOrDeath => (
             "progression or death from any cause, whichever came first",
@@ -28,6 +47,51 @@ pub fn methods(cfg: &Config, has_mrd: bool) -> Methods {
         ),
     };
     let (src_en, src_zh) = response_source_sentence(cfg);
+    let orr = cfg.response.orr.join(" + ");
+    let dcr = cfg.response.dcr.join(" + ");
+    let ctcae = ctcae_version(cfg);
+    let mut en = String::new();
+    let mut zh = String::new();
+    if data.responses {
+        en.push_str("Multiple myeloma was diagnosed by the IMWG 2014 criteria; relapse, refractoriness and response \
+were assessed by the IMWG 2016 criteria (refractory: progression on therapy or within 60 days of the last dose). ");
+        en.push_str(&format!("{src_en}. Overall response rate (ORR) counted {orr}; disease control rate counted {dcr}. "));
+        zh.push_str("多发性骨髓瘤的诊断参照IMWG 2014标准；复发、难治及疗效评价参照IMWG 2016标准（难治定义为治疗过程中或末次用药后60 d内疾病进展）。");
+        zh.push_str(&format!(
+            "{src_zh}。客观缓解率（ORR）包括{orr}；疾病控制率包括{dcr}。"
+        ));
+    } else {
+        en.push_str("Multiple myeloma was diagnosed by the IMWG 2014 criteria. ");
+        zh.push_str("多发性骨髓瘤的诊断参照IMWG 2014标准。");
+    }
+    if data.adverse_events {
+        en.push_str(&format!("Adverse events were graded \
+by CTCAE version {ctcae}, and laboratory values were graded against the baseline draw (the last draw on or before the \
+start of treatment). "));
+        zh.push_str(&format!("不良反应按CTCAE {ctcae}版分级，实验室检查以基线（治疗开始当日或之前最后一次检查）为参照分级。"));
+    }
+    if data.treatment {
+        en.push_str("Time zero was the first day of the study regimen. ");
+        zh.push_str("以研究方案首日为起点。");
+    }
+    if data.progression {
+        en.push_str(&format!("Progression-free survival (PFS) was measured \
+to {pfs_en}; overall survival (OS) to death from any cause; patients without an event were censored at {cens_en} \
+(OS: the date of last follow-up). "));
+        zh.push_str(&format!("无进展生存期（PFS）定义为至{pfs_zh}的时间；总生存期（OS）定义为至任何原因死亡的时间；未发生事件者于{cens_zh}删失（OS为末次随访日期）。"));
+    } else {
+        en.push_str("Overall survival (OS) was measured to death from any cause; patients alive were censored at the date of last follow-up. ");
+        zh.push_str("总生存期（OS）定义为至任何原因死亡的时间；存活者于末次随访日期删失。");
+    }
+    (en, zh)
+}
+
+/// The statistical methods, the data cut-off and the program version.
+fn statistics_sentences(cfg: &Config) -> (String, String) {
+    let version = env!("CARGO_PKG_VERSION");
+    let alpha = cfg.descriptive.normality_alpha;
+    let level = (cfg.descriptive.confidence_level * 100.0).round();
+    let q = cfg.descriptive.quantile_type;
     let cutoff = match cfg.dates.data_cutoff {
         DataCutoff::RunDate => (
             "the date of the analysis".to_string(),
@@ -42,16 +106,8 @@ pub fn methods(cfg: &Config, has_mrd: bool) -> Methods {
             ),
         ),
     };
-    let orr = cfg.response.orr.join(" + ");
-    let dcr = cfg.response.dcr.join(" + ");
     let en = format!(
-        "Multiple myeloma was diagnosed by the IMWG 2014 criteria; relapse, refractoriness and response \
-were assessed by the IMWG 2016 criteria (refractory: progression on therapy or within 60 days of the last dose). \
-{src_en}. Overall response rate (ORR) counted {orr}; disease control rate counted {dcr}. Adverse events were graded \
-by CTCAE version {ctcae}, and laboratory values were graded against the baseline draw (the last draw on or before the \
-start of treatment). Time zero was the first day of the study regimen. Progression-free survival (PFS) was measured \
-to {pfs_en}; overall survival (OS) to death from any cause; patients without an event were censored at {cens_en} \
-(OS: the date of last follow-up). Data cut-off: {co}. Continuous variables were tested for normality with the \
+        "Data cut-off: {co}. Continuous variables were tested for normality with the \
 Shapiro-Wilk test (alpha = {alpha}) and are given as mean ± SD when normal and as median (Q1, Q3) otherwise \
 (quartiles by definition {q}{spss}); categorical variables as n (%). Groups were compared with Student's or \
 Welch's t test or the Mann-Whitney U test, and proportions with Fisher's exact test. Exact {level:.0}% confidence \
@@ -62,31 +118,17 @@ curves were compared with the log-rank test, and hazard ratios estimated by Cox 
 with Efron's method for ties (Wald {level:.0}% CI). Two-sided P < 0.05 was considered significant. Analyses were \
 produced by mmreport {version}.",
         co = cutoff.0,
-        ctcae = ctcae_version(cfg),
         spss = if q == 6 { ", as SPSS" } else { ", R's default" },
     );
     let zh = format!(
-        "多发性骨髓瘤的诊断参照IMWG 2014标准；复发、难治及疗效评价参照IMWG 2016标准（难治定义为治疗过程中或末次用药后60 d内疾病进展）。\
-{src_zh}。客观缓解率（ORR）包括{orr}；疾病控制率包括{dcr}。不良反应按CTCAE {ctcae}版分级，实验室检查以基线（治疗开始当日或之前最后一次检查）为参照分级。\
-以研究方案首日为起点。无进展生存期（PFS）定义为至{pfs_zh}的时间；总生存期（OS）定义为至任何原因死亡的时间；未发生事件者于{cens_zh}删失（OS为末次随访日期）。\
-随访截止日期：{co}。计量资料采用Shapiro-Wilk法检验正态性（α = {alpha}），符合正态分布者以x̄ ± s表示，否则以M（Q25，Q75）表示（四分位数定义{q}{spss}）；\
+        "随访截止日期：{co}。计量资料采用Shapiro-Wilk法检验正态性（α = {alpha}），符合正态分布者以x̄ ± s表示，否则以M（Q25，Q75）表示（四分位数定义{q}{spss}）；\
 计数资料以例（%）表示。组间比较采用t检验（Student或Welch）或Mann-Whitney U检验，率的比较采用Fisher精确检验。率的{level:.0}%置信区间采用Clopper-Pearson精确法。\
 生存分析采用Kaplan-Meier法（Greenwood方差，对数变换的逐点{level:.0}%置信区间），中位生存期及其置信区间与R print.survfit的输出一致；中位随访时间另以反向Kaplan-Meier法估计。\
 生存曲线比较采用log-rank检验，风险比采用Cox比例风险回归（Efron法处理结点，Wald {level:.0}%置信区间）估计。以双侧P < 0.05为差异有统计学意义。分析由mmreport {version}完成。",
         co = cutoff.1,
-        ctcae = ctcae_version(cfg),
         spss = if q == 6 { "，同SPSS" } else { "，同R默认" },
     );
-    let (hr_en, hr_zh) = high_risk_sentence(cfg);
-    let (mrd_en, mrd_zh) = if has_mrd {
-        mrd_sentence(cfg)
-    } else {
-        (String::new(), String::new())
-    };
-    Methods {
-        en: format!("{en}{hr_en}{mrd_en}"),
-        zh: format!("{zh}{hr_zh}{mrd_zh}"),
-    }
+    (en, zh)
 }
 
 /// The MRD definitions (IMWG 2016, Kumar et al., Lancet Oncol 2016) and the intention-to-treat
@@ -279,10 +321,42 @@ t(4;14)、t(14;16)或t(14;20)伴1q扩增和/或del(1p32)；单等位del(1p32)伴
 mod tests {
     use super::*;
 
+    /// Every kind of data present, as in the bundled example.
+    fn all() -> DataPresent {
+        DataPresent {
+            treatment: true,
+            responses: true,
+            assessment_dates: true,
+            progression: true,
+            adverse_events: true,
+            m_protein: true,
+        }
+    }
+
+    /// A survival-only registry: the Methods claim no response assessment, no CTCAE grading
+    /// and no PFS (issue 14).
+    #[test]
+    fn methods_describe_only_what_was_computed() {
+        let cfg = Config::defaults().unwrap().config;
+        let m = methods(&cfg, &DataPresent::default(), false);
+        for (text, words) in [
+            (&m.en, ["IMWG 2016", "CTCAE", "Progression-free", "ORR"]),
+            (&m.zh, ["IMWG 2016", "CTCAE", "无进展", "ORR"]),
+        ] {
+            for w in words {
+                assert!(!text.contains(w), "{w} in {text}");
+            }
+        }
+        assert!(m.en.contains("Overall survival (OS) was measured to death"));
+        assert!(m.zh.contains("总生存期（OS）"));
+        let full = methods(&cfg, &all(), false);
+        assert!(full.en.contains("IMWG 2016 criteria") && full.en.contains("CTCAE version 5.0"));
+    }
+
     #[test]
     fn methods_follow_the_config() {
         let cfg = Config::defaults().unwrap().config;
-        let m = methods(&cfg, false);
+        let m = methods(&cfg, &all(), false);
         assert!(m.en.contains("progression or death from any cause"));
         assert!(m.en.contains("Shapiro-Wilk"));
         assert!(m.en.contains("definition 6, as SPSS"));
@@ -293,7 +367,7 @@ mod tests {
         )
         .unwrap()
         .config;
-        let m = methods(&cfg, false);
+        let m = methods(&cfg, &all(), false);
         assert!(m.en.contains("measured to progression;"), "{}", m.en);
         assert!(m.en.contains("Data cut-off: 2022-12-09"));
         assert!(m.zh.contains("随访截止日期：2022-12-09"));
@@ -308,7 +382,7 @@ mod tests {
         let cfg = Config::with_override("[rules]\nhigh_risk_definition = \"ims_imwg2025\"\n", "t")
             .unwrap()
             .config;
-        let m = methods(&cfg, false);
+        let m = methods(&cfg, &all(), false);
         assert!(m.en.contains("IMS/IMWG 2025 consensus"), "{}", m.en);
         assert!(
             m.en.contains("more than 20% of clonal plasma cells"),
@@ -320,11 +394,11 @@ mod tests {
         let cfg = Config::with_override("[rules]\nctcae_version = \"ctcae6\"\n", "t")
             .unwrap()
             .config;
-        let m = methods(&cfg, false);
+        let m = methods(&cfg, &all(), false);
         assert!(m.en.contains("graded by CTCAE version 6.0"), "{}", m.en);
         assert!(m.zh.contains("CTCAE 6.0版"), "{}", m.zh);
         assert!(!m.en.contains("Minimal residual disease"));
-        let m = methods(&cfg, true);
+        let m = methods(&cfg, &all(), true);
         assert!(m.en.contains("sensitivity of 1e-5 or finer"), "{}", m.en);
         assert!(m.en.contains("intention to treat"), "{}", m.en);
         assert!(m.zh.contains("意向性治疗"), "{}", m.zh);

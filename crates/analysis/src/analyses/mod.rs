@@ -169,12 +169,14 @@ fn exposure(input: &Input<'_>) -> Exposure {
     }
 }
 
+/// Deaths are the OS events (death from any cause up to the cut-off), so that a registry
+/// analysed from durations (`os_event`, no death date) counts its deaths as its OS does.
 fn deaths(input: &Input<'_>) -> Deaths {
     let of = input.derived.len();
     let mut causes: BTreeMap<String, usize> = BTreeMap::new();
     let mut n = 0;
-    for p in &input.patients {
-        if p.death_date.is_some() {
+    for (p, d) in input.patients.iter().zip(input.derived) {
+        if d.os.event {
             n += 1;
             let c = p
                 .death_cause
@@ -341,6 +343,35 @@ fn extra(input: &Input<'_>) -> Extra {
     }
 }
 
+/// What the analysed patients have data for (`Analyses.data`): each flag is one patient
+/// with the data, read from the derived records and the analyses computed from them.
+fn data_present(input: &Input<'_>, a: &Analyses) -> DataPresent {
+    let ids: std::collections::HashSet<&str> = input
+        .derived
+        .iter()
+        .map(|d| d.patient_id.as_str())
+        .collect();
+    let assessments = || {
+        input
+            .cohort
+            .assessments
+            .iter()
+            .filter(|x| ids.contains(x.patient_id.as_str()))
+    };
+    DataPresent {
+        treatment: a.exposure.n > 0 || !a.exposure.regimens.is_empty(),
+        responses: input
+            .derived
+            .iter()
+            .any(|d| d.best_response.is_some() || d.final_response.is_some()),
+        assessment_dates: assessments()
+            .any(|x| x.assessment_date.is_some() && x.response.is_some()),
+        progression: input.derived.iter().any(|d| d.pfs.is_some()),
+        adverse_events: !a.adverse_events.is_empty(),
+        m_protein: !a.waterfall.is_empty(),
+    }
+}
+
 /// Runs every job in parallel and assembles [`Analyses`].
 pub fn analyse(input: &Input<'_>) -> Analyses {
     let (mut a, x) = rayon::join(|| analyse_paper(input), || extra(input));
@@ -349,6 +380,15 @@ pub fn analyse(input: &Input<'_>) -> Analyses {
     a.competing_risks = x.competing_risks;
     a.rmst = x.rmst;
     a.warnings = warnings::immortal_time(input.cfg);
+    a.data = data_present(input, &a);
+    let (labels, display) = crate::display::grouping_display(input.cfg);
+    a.grouping_labels = labels;
+    a.display = display;
+    a.methods = methods::methods(
+        input.cfg,
+        &a.data,
+        input.cohort.assessments.iter().any(|x| x.mrd.is_some()),
+    );
     a.methods = methods::extend(&a.methods, input.cfg, &a);
     a
 }
@@ -357,55 +397,44 @@ pub fn analyse(input: &Input<'_>) -> Analyses {
 fn analyse_paper(input: &Input<'_>) -> Analyses {
     use rayon::prelude::*;
     let jobs = &input.cfg.survival;
-    let ((baseline, (survival, forest)), ((response, adverse_events), (rest, methods))) =
-        rayon::join(
-            || {
-                rayon::join(
-                    || baseline::table1(input),
-                    || {
-                        rayon::join(
-                            || {
-                                jobs.par_iter()
-                                    .map(|j| survival::survival(input, j))
-                                    .collect::<Vec<_>>()
-                            },
-                            || survival::forest(input),
-                        )
-                    },
-                )
-            },
-            || {
-                rayon::join(
-                    || {
-                        rayon::join(
-                            || response::section(input),
-                            || safety::adverse_events(input),
-                        )
-                    },
-                    || {
-                        rayon::join(
-                            || {
-                                (
-                                    flow(input),
-                                    exposure(input),
-                                    survival::followup(input),
-                                    deaths(input),
-                                    safety::hb_drop(input),
-                                    swimmer(input),
-                                    waterfall(input),
-                                )
-                            },
-                            || {
-                                methods::methods(
-                                    input.cfg,
-                                    input.cohort.assessments.iter().any(|a| a.mrd.is_some()),
-                                )
-                            },
-                        )
-                    },
-                )
-            },
-        );
+    let ((baseline, (survival, forest)), ((response, adverse_events), rest)) = rayon::join(
+        || {
+            rayon::join(
+                || baseline::table1(input),
+                || {
+                    rayon::join(
+                        || {
+                            jobs.par_iter()
+                                .map(|j| survival::survival(input, j))
+                                .collect::<Vec<_>>()
+                        },
+                        || survival::forest(input),
+                    )
+                },
+            )
+        },
+        || {
+            rayon::join(
+                || {
+                    rayon::join(
+                        || response::section(input),
+                        || safety::adverse_events(input),
+                    )
+                },
+                || {
+                    (
+                        flow(input),
+                        exposure(input),
+                        survival::followup(input),
+                        deaths(input),
+                        safety::hb_drop(input),
+                        swimmer(input),
+                        waterfall(input),
+                    )
+                },
+            )
+        },
+    );
     let (flow, exposure, followup, deaths, hb_drop, swimmer, waterfall) = rest;
     Analyses {
         study_title: input.cfg.study.title.clone(),
@@ -421,7 +450,6 @@ fn analyse_paper(input: &Input<'_>) -> Analyses {
         hb_drop,
         swimmer,
         waterfall,
-        methods,
         ..Analyses::default()
     }
 }

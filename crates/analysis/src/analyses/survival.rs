@@ -282,14 +282,7 @@ fn fit_cox(
 
 /// How the grouping reads in the results: `all`, the column, or `column >= threshold`.
 pub(super) fn grouping_text(grouping: Option<&Grouping>) -> String {
-    match grouping {
-        None => "all".to_string(),
-        Some(g) if g.has_levels() => g.column.clone(),
-        Some(g) => match g.at_least {
-            Some(t) => format!("{} >= {t}", g.column),
-            None => g.column.clone(),
-        },
-    }
+    crate::display::grouping_text(grouping)
 }
 
 /// The KM groups, risk table times and (with a grouping and two non-empty groups) the
@@ -340,21 +333,25 @@ pub(super) fn find_grouping<'a>(input: &Input<'a>, id: Option<&String>) -> Optio
 pub fn survival(input: &Input<'_>, job: &crate::config::SurvivalJob) -> Survival {
     let grouping = find_grouping(input, job.grouping.as_ref());
     let parts = parts(input, grouping);
-    let not_estimable = match grouping {
+    let (not_estimable, missing) = match grouping {
         _ if input
             .derived
             .iter()
             .all(|d| endpoint(d, job.endpoint).is_none()) =>
         {
-            Some(
-                "no patient has progression data (progression_date, or pfs_time with pfs_event)"
-                    .to_string(),
+            (
+                Some(
+                    "no patient has progression data (progression_date, or pfs_time with pfs_event)"
+                        .to_string(),
+                ),
+                Some("progression".to_string()),
             )
         }
-        Some(g) if parts.iter().all(|(_, m)| m.is_empty()) => {
-            Some(format!("no patient has {}", g.column))
-        }
-        _ => None,
+        Some(g) if parts.iter().all(|(_, m)| m.is_empty()) => (
+            Some(format!("no patient has {}", g.column)),
+            Some(g.column.clone()),
+        ),
+        _ => (None, None),
     };
     let mut c = curves(input, &observe(&parts, job.endpoint), grouping);
     if not_estimable.is_some() {
@@ -362,6 +359,7 @@ pub fn survival(input: &Input<'_>, job: &crate::config::SurvivalJob) -> Survival
     }
     Survival {
         not_estimable,
+        missing,
         id: job.id.clone(),
         endpoint: job.endpoint.code().into(),
         grouping: grouping_text(grouping),
@@ -442,11 +440,15 @@ pub fn forest(input: &Input<'_>) -> Vec<ForestRow> {
                 grouping: Some(id.clone()),
             };
             let s = survival(input, &job);
+            // No PFS or no patient in the grouping: no row, rather than a row of nothing.
+            if s.not_estimable.is_some() {
+                return None;
+            }
             let cox = s.cox.unwrap_or_default();
             Some(ForestRow {
                 id: id.clone(),
                 label: super::grouping_label(input.cfg, g),
-                comparison: format!("{} vs {}", g.label_yes, g.label_no),
+                comparison: crate::display::comparison_text(g),
                 n: s.groups.iter().map(|g| g.n).sum(),
                 events: s.groups.iter().map(|g| g.events).sum(),
                 hr: cox.hr,

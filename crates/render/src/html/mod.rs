@@ -31,11 +31,13 @@ pub const TEMPLATES: &[(&str, &str)] = &[
 ];
 
 /// Section ids, in report order (`docs/report-contents.md`); each has a `section.<id>` label.
+/// The one-page summary comes first and the data validation, a detailed listing, last as an
+/// appendix (issue 14).
 pub const SECTIONS: &[&str] = &[
     "header",
+    "summary",
     "changes",
     "flow",
-    "validation",
     "baseline",
     "exposure",
     "response",
@@ -48,6 +50,7 @@ pub const SECTIONS: &[&str] = &[
     "swimmer",
     "waterfall",
     "methods",
+    "validation",
     "provenance",
 ];
 

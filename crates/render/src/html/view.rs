@@ -4,12 +4,13 @@
 //! beyond counting findings by rule for display.
 
 mod extra;
+mod fit;
 
 use super::{inline_svg, HtmlError};
 use crate::config::Config;
 use crate::context::Ctx;
 use crate::figures::{self, km};
-use crate::format::{ci, fixed, pct};
+use crate::format::{ci, fixed, pct, ratio_ci};
 use crate::results::{
     ImwgRow, KmMedian, Level, MrdSection, Rate, ResponseCheck, ResponseCounts, Results, Survival,
 };
@@ -134,7 +135,31 @@ impl V<'_> {
         self.c.label_or(keys, fallback)
     }
     fn level(&self, level: &str) -> String {
-        self.c.value_label(level)
+        if let Some(b) = self.r.analyses.display.get(level) {
+            return b.get(&self.c.labels.lang).to_string();
+        }
+        let l = self.c.value_label(level);
+        if l == level {
+            self.label_or(&[format!("status.{level}")], level)
+        } else {
+            l
+        }
+    }
+    /// The display text of a configured name the analyses carry (`Analyses.display`), in
+    /// the report's language; a name without one is shown as written, typeset.
+    fn t(&self, text: &str) -> String {
+        match self.r.analyses.display.get(text) {
+            Some(b) => b.get(&self.c.labels.lang).to_string(),
+            None => mmreport_core::display::typographic(text),
+        }
+    }
+    /// A grouping's label by id (`Analyses.grouping_labels`), else the catalog's name of the
+    /// column, else the id as words.
+    fn grouping(&self, id: &str) -> String {
+        match self.r.analyses.grouping_labels.get(id) {
+            Some(b) => b.get(&self.c.labels.lang).to_string(),
+            None => self.label_or(&[format!("variable.{id}")], &id.replace('_', " ")),
+        }
     }
     /// `11/29 (38)` and `24, 58` (percent).
     fn rate(&self, r: &Rate) -> (String, String) {
@@ -202,10 +227,11 @@ pub fn build(r: &Results, cfg: &Config, c: &Ctx) -> Result<Built, HtmlError> {
         time_unit: v.c.time_axis(),
     };
     let mut sections = BTreeMap::new();
+    sections.insert("summary", fit::summary(&v));
     sections.insert("changes", changes(&mut v));
     sections.insert("flow", flow(&mut v));
     sections.insert("validation", validation(&mut v));
-    sections.insert("baseline", baseline(&mut v));
+    sections.insert("baseline", fit::baseline(&v));
     sections.insert("exposure", exposure(&mut v));
     sections.insert("response", response(&mut v));
     sections.insert("survival", survival(&mut v)?);
@@ -217,6 +243,7 @@ pub fn build(r: &Results, cfg: &Config, c: &Ctx) -> Result<Built, HtmlError> {
     sections.insert("swimmer", swimmer(&mut v)?);
     sections.insert("waterfall", waterfall(&mut v)?);
     sections.insert("methods", methods(&mut v));
+    fit::number_and_typeset(&mut sections, c);
     Ok(Built {
         meta,
         sections,
@@ -225,7 +252,12 @@ pub fn build(r: &Results, cfg: &Config, c: &Ctx) -> Result<Built, HtmlError> {
 }
 
 fn flow(v: &mut V) -> Vec<Block> {
-    let f = &v.r.analyses.flow;
+    // Without treatment data no patient "completed" a cycle: those steps are left out.
+    let mut shown = v.r.analyses.flow.clone();
+    if v.r.analyses.exposure.n == 0 {
+        shown.completed.clear();
+    }
+    let f = &shown;
     let mut out = Vec::new();
     if f.read == 0 && f.analysed == 0 {
         // Analyses absent: fall back on the cohort summary.
@@ -287,7 +319,12 @@ fn flow(v: &mut V) -> Vec<Block> {
         caption: v.l("html.tab_flow"),
         head: vec![v.l("html.step"), "n".into()],
         rows,
-        notes: vec![v.l("html.note_flow")],
+        // The note explains the cycle steps: none without treatment data.
+        notes: if f.completed.is_empty() {
+            vec![]
+        } else {
+            vec![v.l("html.note_flow")]
+        },
     }));
     out
 }
@@ -546,11 +583,18 @@ fn summary_blocks(v: &V) -> Vec<Block> {
                 .iter()
                 .map(|(k, x)| {
                     let name = v.label_or(
-                        &[format!("summary.{k}"), format!("summary_lang.{k}")],
+                        &[
+                            format!("summary.{k}"),
+                            format!("summary_lang.{k}"),
+                            format!("layout.summary_{k}"),
+                        ],
                         &k.replace('_', " "),
                     );
                     let val = match x {
-                        Value::String(s) => v.level(s),
+                        Value::String(s) => v.label_or(
+                            &[format!("layout.value_{s}"), format!("status.{s}")],
+                            &v.level(s),
+                        ),
                         o => o.to_string(),
                     };
                     row(vec![name, val])
@@ -561,84 +605,6 @@ fn summary_blocks(v: &V) -> Vec<Block> {
     ]
 }
 
-fn baseline(v: &mut V) -> Vec<Block> {
-    let rows_in = &v.r.analyses.baseline;
-    if rows_in.is_empty() {
-        return vec![v.no_data()];
-    }
-    let mut rows = Vec::new();
-    let mut last_section = String::new();
-    for b in rows_in {
-        if b.section != last_section {
-            last_section = b.section.clone();
-            let t = v.label_or(&[format!("html.bsec_{}", b.section)], &b.section);
-            rows.push(group(t, 5));
-        }
-        let label = v.c.variable_label(&b.variable, &b.label, b.unit.as_deref());
-        let n = if b.missing > 0 {
-            v.l("html.n_missing")
-                .replace("{n}", &b.n.to_string())
-                .replace("{missing}", &b.missing.to_string())
-        } else {
-            b.n.to_string()
-        };
-        let stat = v.label_or(&[format!("variable.{}", b.summary)], &b.summary);
-        match b.summary.as_str() {
-            "mean_sd" => rows.push(row(vec![
-                label,
-                stat,
-                n,
-                format!("{} ± {}", fixed(b.mean, 2, "NA"), fixed(b.sd, 2, "NA")),
-                v.pv(b.shapiro_p),
-            ])),
-            "median_iqr" => rows.push(row(vec![
-                label,
-                stat,
-                n,
-                format!(
-                    "{} ({}, {})",
-                    fixed(b.median, 2, "NA"),
-                    fixed(b.q1, 2, "NA"),
-                    fixed(b.q3, 2, "NA")
-                ),
-                v.pv(b.shapiro_p),
-            ])),
-            _ => {
-                rows.push(row(vec![label, stat, n, String::new(), String::new()]));
-                for l in &b.levels {
-                    rows.push(sub(vec![
-                        v.c.level(l),
-                        String::new(),
-                        String::new(),
-                        n_pct(l.count, l.fraction),
-                        String::new(),
-                    ]));
-                }
-            }
-        }
-    }
-    let alpha = v.cfg.descriptive.normality_alpha;
-    vec![Block::Table(Table {
-        id: "tab-baseline".into(),
-        caption: v
-            .l("html.tab_baseline")
-            .replace("{n}", &v.r.cohort.patients_analysed.to_string()),
-        head: vec![
-            v.l("html.characteristic"),
-            v.l("html.statistic"),
-            "n".into(),
-            v.l("html.value"),
-            v.l("html.shapiro_p"),
-        ],
-        rows,
-        notes: vec![
-            v.l("html.note_shapiro")
-                .replace("{alpha}", &format!("{alpha}")),
-            v.l("html.note_n_missing"),
-        ],
-    })]
-}
-
 fn levels_rows(v: &V, out: &mut Vec<Row>, levels: &[Level]) {
     for l in levels {
         out.push(sub(vec![v.c.level(l), n_pct(l.count, l.fraction)]));
@@ -647,34 +613,43 @@ fn levels_rows(v: &V, out: &mut Vec<Row>, levels: &[Level]) {
 
 fn exposure(v: &mut V) -> Vec<Block> {
     let e = &v.r.analyses.exposure;
-    if e.n == 0 {
-        return vec![v.no_data()];
+    if e.n == 0 && e.regimens.is_empty() {
+        return vec![fit::gap(v, "layout.no_treatment")];
     }
-    let mut rows = vec![row(vec![
-        v.l("html.cycles_median_range"),
-        format!(
-            "{} ({}, {})",
-            fixed(e.cycles_median, 0, "NA"),
-            e.cycles_min
-                .map(|x| x.to_string())
-                .unwrap_or_else(|| "NA".into()),
-            e.cycles_max
-                .map(|x| x.to_string())
-                .unwrap_or_else(|| "NA".into())
-        ),
-    ])];
-    rows.push(group(v.l("html.cycles_distribution"), 2));
-    levels_rows(v, &mut rows, &e.cycles_distribution);
-    rows.push(group(v.l("variable.regimen"), 2));
-    levels_rows(v, &mut rows, &e.regimens);
+    let mut rows = Vec::new();
+    if e.n > 0 {
+        rows.push(row(vec![
+            v.l("html.cycles_median_range"),
+            format!(
+                "{} ({}, {})",
+                fixed(e.cycles_median, 0, "NA"),
+                e.cycles_min
+                    .map(|x| x.to_string())
+                    .unwrap_or_else(|| "NA".into()),
+                e.cycles_max
+                    .map(|x| x.to_string())
+                    .unwrap_or_else(|| "NA".into())
+            ),
+        ]));
+        rows.push(group(v.l("html.cycles_distribution"), 2));
+        levels_rows(v, &mut rows, &e.cycles_distribution);
+    }
+    if !e.regimens.is_empty() {
+        rows.push(group(v.l("variable.regimen"), 2));
+        levels_rows(v, &mut rows, &e.regimens);
+    }
     if e.dose_median.is_some() {
+        let d = crate::format::sig_decimals(
+            e.dose_median.unwrap_or(0.0),
+            v.cfg.report.significant_digits,
+        );
         rows.push(row(vec![
             v.l("html.dose"),
             format!(
                 "{} ({}, {})",
-                fixed(e.dose_median, 1, "NA"),
-                fixed(e.dose_min, 1, "NA"),
-                fixed(e.dose_max, 1, "NA")
+                fixed(e.dose_median, d, "NA"),
+                fixed(e.dose_min, d, "NA"),
+                fixed(e.dose_max, d, "NA")
             ),
         ]));
     }
@@ -712,14 +687,18 @@ fn km_median_row(v: &V, name: String, k: &KmMedian) -> Row {
 
 fn response(v: &mut V) -> Vec<Block> {
     let rs = &v.r.analyses.response;
-    if rs.checkpoints.is_empty() && rs.final_.n == 0 && rs.best.n == 0 {
-        return vec![v.no_data()];
+    if rs.final_.n == 0 && rs.best.n == 0 {
+        return vec![fit::gap(v, "layout.no_responses")];
     }
     let mut out = vec![response_table(v)];
-    if !rs.subgroups.is_empty() {
+    if rs.subgroups.iter().any(|s| s.final_.n > 0) {
         out.push(subgroup_table(v));
     }
-    out.push(ttr_table(v));
+    if rs.time_to_response.n == 0 && rs.duration_of_response.n == 0 {
+        out.push(fit::gap(v, "layout.no_assessment_dates"));
+    } else {
+        out.push(ttr_table(v));
+    }
     if let Some(m) = &rs.mrd {
         out.push(mrd_table(v, m));
     }
@@ -788,6 +767,7 @@ fn response_table(v: &V) -> Block {
     let mut rows: Vec<Row> = rs
         .checkpoints
         .iter()
+        .filter(|c| c.counts.n > 0)
         .map(|c| {
             response_row(
                 v,
@@ -800,12 +780,17 @@ fn response_table(v: &V) -> Block {
     rows.push(response_row(v, v.l("html.final_response"), &rs.final_));
     rows.push(response_row(v, v.l("html.best_response"), &rs.best));
     let mut notes = vec![v.l("html.note_response")];
-    notes.push(
-        CATS.iter()
-            .map(|c| format!("{c}: {}", v.l(&format!("response.{c}"))))
-            .collect::<Vec<_>>()
-            .join("; "),
-    );
+    // The legend of the category codes, only where a catalog spells one out (never
+    // `sCR: sCR`).
+    let legend: Vec<String> = CATS
+        .iter()
+        .map(|c| (c, v.l(&format!("response.{c}"))))
+        .filter(|(c, l)| l != *c)
+        .map(|(c, l)| format!("{c}: {l}"))
+        .collect();
+    if !legend.is_empty() {
+        notes.push(legend.join("; "));
+    }
     Block::Table(Table {
         id: "tab-response".into(),
         caption: v.l("html.tab_response"),
@@ -825,6 +810,8 @@ fn subgroup_table(v: &V) -> Block {
             last = sg.id.clone();
             let label = if high_risk_2025(v, &sg.id) {
                 v.l("variable.high_risk_ims_imwg2025")
+            } else if v.r.analyses.grouping_labels.contains_key(&sg.id) {
+                v.grouping(&sg.id)
             } else {
                 v.label_or(
                     &[format!("variable.{}", sg.id), format!("html.sg_{}", sg.id)],
@@ -838,8 +825,16 @@ fn subgroup_table(v: &V) -> Block {
         };
         let (orr, orr_ci) = v.rate(&sg.final_.orr);
         let (dcr, dcr_ci) = v.rate(&sg.final_.dcr);
+        // A two-level grouping's levels by their labels (`≥ 4 cycles`), not yes/no.
+        let a = &v.r.analyses;
+        let level = match a.display.get(&sg.label) {
+            Some(b) if a.grouping_labels.get(&sg.id) != Some(b) => {
+                b.get(&v.c.labels.lang).to_string()
+            }
+            _ => v.level(&sg.level),
+        };
         rows.push(sub(vec![
-            v.level(&sg.level),
+            level,
             sg.final_.n.to_string(),
             format!("{orr} [{orr_ci}]"),
             format!("{dcr} [{dcr_ci}]"),
@@ -922,8 +917,14 @@ fn survival_title(v: &V, s: &Survival) -> String {
     let ep = v.label_or(&[format!("endpoint.{}", s.endpoint)], &s.endpoint);
     if s.grouping.is_empty() || s.grouping == "all" {
         format!("{ep}: {}", v.l("endpoint.all"))
+    } else if v.r.analyses.display.contains_key(&s.grouping) {
+        format!("{ep}: {}", v.t(&s.grouping))
     } else {
-        format!("{ep}: {} {}", v.l("html.by"), s.grouping)
+        format!(
+            "{ep}: {} {}",
+            v.l("html.by"),
+            v.t(&s.grouping.replace('_', " "))
+        )
     }
 }
 
@@ -951,7 +952,7 @@ fn survival_table(v: &V, s: &Survival, title: &str) -> Table {
         .iter()
         .map(|g| {
             let mut cells = vec![
-                km::group_label(v.c, &g.label),
+                km::group_label(v.c, &v.t(&g.label)),
                 g.n.to_string(),
                 g.events.to_string(),
                 v.median_ci(g.median, g.median_ci),
@@ -1033,12 +1034,11 @@ fn survival_notes(v: &V, s: &Survival) -> Vec<String> {
     } else if let Some(c) = &s.cox {
         let mut t = match c.hr {
             Some(hr) => format!(
-                "{} ({} {}): {} ({}) ",
+                "{} ({} {}): {} ",
                 v.l("html.cox_hr"),
                 v.l("html.reference"),
-                c.reference,
-                fixed(Some(hr), 2, "NA"),
-                ci(c.ci[0], c.ci[1], 2, "NA")
+                v.t(&c.reference),
+                ratio_ci(hr, c.ci[0], c.ci[1], "NA")
             ),
             None => format!("{}: {} ", v.l("html.cox_hr"), v.l("html.not_estimable")),
         };
@@ -1066,7 +1066,7 @@ fn survival(v: &mut V) -> Result<Vec<Block>, HtmlError> {
     let a = &v.r.analyses;
     let mut out = Vec::new();
     if a.survival.is_empty() {
-        out.push(v.no_data());
+        out.push(fit::gap(v, "layout.no_survival"));
     }
     for s in &a.survival {
         let title = survival_title(v, s);
@@ -1074,13 +1074,12 @@ fn survival(v: &mut V) -> Result<Vec<Block>, HtmlError> {
             text: title.clone(),
         });
         out.extend(extra::immortal_note(v, "survival", &s.id));
-        if let Some(why) = &s.not_estimable {
-            out.push(Block::Note {
-                text: format!("{}: {why}", v.l("html.not_estimable")),
-            });
+        if s.not_estimable.is_some() {
+            out.push(fit::survival_gap(v, s));
             continue;
         }
-        let svg = km::km_svg(s, v.c)?;
+        let shown = relabel(v, s);
+        let svg = km::km_svg(&shown, v.c)?;
         let fig_caption = format!("{}{title}", v.l("html.figure_prefix"));
         out.push(v.figure(&s.id, fig_caption, svg));
         let tab_caption = format!("{}{title}", v.l("html.table_prefix"));
@@ -1090,6 +1089,15 @@ fn survival(v: &mut V) -> Result<Vec<Block>, HtmlError> {
     out.extend(deaths_blocks(v));
     out.extend(forest_blocks(v)?);
     Ok(out)
+}
+
+/// `s` with its group labels in the report's language (`Analyses.display`), for the figure.
+fn relabel(v: &V, s: &Survival) -> Survival {
+    let mut out = s.clone();
+    for g in &mut out.groups {
+        g.label = v.t(&g.label);
+    }
+    out
 }
 
 /// Follow-up (all patients, survivors, reverse Kaplan-Meier); nothing without patients.
@@ -1167,8 +1175,32 @@ fn deaths_blocks(v: &V) -> Vec<Block> {
 fn forest_blocks(v: &mut V) -> Result<Vec<Block>, HtmlError> {
     let forest = &v.r.analyses.forest;
     if forest.is_empty() {
-        return Ok(vec![]);
+        if v.cfg.analysis.forest.is_empty() || v.r.analyses.survival.is_empty() {
+            return Ok(vec![]);
+        }
+        return Ok(vec![
+            Block::H3 {
+                text: v.l("html.forest_heading"),
+            },
+            fit::gap(
+                v,
+                if v.r.analyses.data.progression {
+                    "layout.no_forest"
+                } else {
+                    "layout.no_forest_progression"
+                },
+            ),
+        ]);
     }
+    let forest: Vec<crate::results::ForestRow> = forest
+        .iter()
+        .map(|f| crate::results::ForestRow {
+            label: v.t(&f.label),
+            comparison: v.t(&f.comparison),
+            ..f.clone()
+        })
+        .collect();
+    let forest = &forest;
     let mut out = vec![Block::H3 {
         text: v.l("html.forest_heading"),
     }];
@@ -1202,11 +1234,7 @@ fn forest_row(v: &V, f: &crate::results::ForestRow) -> Row {
         f.n.to_string(),
         f.events.to_string(),
         match f.hr {
-            Some(hr) => format!(
-                "{} ({})",
-                fixed(Some(hr), 2, "NA"),
-                ci(f.ci[0], f.ci[1], 2, "NA")
-            ),
+            Some(hr) => ratio_ci(hr, f.ci[0], f.ci[1], "NA"),
             None => v.l("html.not_estimable"),
         },
         v.pv(f.p),
@@ -1217,7 +1245,7 @@ fn adverse_events(v: &mut V) -> Vec<Block> {
     let a = &v.r.analyses;
     let mut out = Vec::new();
     if a.adverse_events.is_empty() {
-        out.push(v.no_data());
+        out.push(fit::gap(v, "layout.no_adverse_events"));
     }
     for cat in ["hematologic", "non_hematologic"] {
         let mut rows: Vec<&crate::results::AeRow> = a
@@ -1307,7 +1335,7 @@ fn too_many(v: &V, n: usize) -> Option<Block> {
 fn swimmer(v: &mut V) -> Result<Vec<Block>, HtmlError> {
     let rows = &v.r.analyses.swimmer;
     if rows.is_empty() {
-        return Ok(vec![v.no_data()]);
+        return Ok(vec![fit::gap(v, "layout.no_swimmer")]);
     }
     if let Some(note) = too_many(v, rows.len()) {
         return Ok(vec![note]);
@@ -1319,7 +1347,7 @@ fn swimmer(v: &mut V) -> Result<Vec<Block>, HtmlError> {
 fn waterfall(v: &mut V) -> Result<Vec<Block>, HtmlError> {
     let rows = &v.r.analyses.waterfall;
     if rows.is_empty() {
-        return Ok(vec![v.no_data()]);
+        return Ok(vec![fit::gap(v, "layout.no_m_protein")]);
     }
     if let Some(note) = too_many(v, rows.len()) {
         return Ok(vec![note]);

@@ -30,12 +30,10 @@ pub(super) fn immortal_note(v: &V, section: &str, id: &str) -> Option<Block> {
     Some(Block::Note { text })
 }
 
-/// A grouping's label, or the covariate's catalog label, or the id itself.
+/// A grouping's label (`Analyses.grouping_labels`), or the covariate's catalog label, or the
+/// id as words.
 fn grouping_label(v: &V, id: &str) -> String {
-    match v.cfg.groupings.iter().find(|g| g.id == id) {
-        Some(g) => v.level(&v.cfg.grouping_label(g)),
-        None => v.label_or(&[format!("variable.{id}")], id),
-    }
+    v.grouping(id)
 }
 
 /// The heading of a landmark analysis, found by id.
@@ -59,7 +57,7 @@ fn missing(v: &V, key: &str) -> Block {
 
 fn not_estimable(v: &V, why: &str) -> Block {
     Block::Note {
-        text: format!("{}: {why}", v.l("html.not_estimable")),
+        text: super::fit::reason(v, why),
     }
 }
 
@@ -67,11 +65,7 @@ fn not_estimable(v: &V, why: &str) -> Block {
 fn hr_text(v: &V, t: &CoxTerm) -> String {
     match (t.reference, t.hr) {
         (true, _) => v.l("html.reference_level"),
-        (false, Some(hr)) => format!(
-            "{} ({})",
-            fixed(Some(hr), 2, "NA"),
-            ci(t.ci[0], t.ci[1], 2, "NA")
-        ),
+        (false, Some(hr)) => crate::format::ratio_ci(hr, t.ci[0], t.ci[1], "NA"),
         (false, None) => v.l("html.not_estimable"),
     }
 }
@@ -179,9 +173,19 @@ fn cox_model(v: &mut V, m: &CoxModel) -> Result<Vec<Block>, HtmlError> {
     let title = v
         .l("html.cox_model_heading")
         .replace("{endpoint}", &endpoint_name(v, &m.endpoint));
-    let mut out = vec![Block::H3 {
-        text: format!("{title} ({})", m.id),
-    }];
+    // The model's id only tells apart two models of the same endpoint.
+    let same =
+        v.r.analyses
+            .cox_models
+            .iter()
+            .filter(|x| x.endpoint == m.endpoint)
+            .count();
+    let text = if same > 1 {
+        format!("{title} ({})", m.id.replace('_', " "))
+    } else {
+        title.clone()
+    };
+    let mut out = vec![Block::H3 { text }];
     out.extend(immortal_note(v, "cox_models", &m.id));
     if let Some(why) = &m.not_estimable {
         out.push(not_estimable(v, why));
@@ -241,7 +245,7 @@ fn cif_figure(v: &mut V, c: &CompetingRisks, title: &str) -> Result<Block, HtmlE
             .groups
             .iter()
             .map(|g| SurvGroup {
-                label: g.label.clone(),
+                label: v.t(&g.label),
                 n: g.n,
                 events: g.events,
                 km: as_points(&g.cif),
@@ -257,7 +261,7 @@ fn cif_figure(v: &mut V, c: &CompetingRisks, title: &str) -> Result<Block, HtmlE
         .iter()
         .map(|g| {
             v.l("html.cif_legend")
-                .replace("{group}", &km::group_label(v.c, &g.label))
+                .replace("{group}", &km::group_label(v.c, &v.t(&g.label)))
                 .replace("{n}", &g.n.to_string())
                 .replace("{events}", &g.events.to_string())
                 .replace("{competing}", &g.competing_events.to_string())
@@ -311,7 +315,7 @@ fn cif_table(v: &V, c: &CompetingRisks, title: &str) -> Table {
         .iter()
         .map(|g| {
             let mut cells = vec![
-                km::group_label(v.c, &g.label),
+                km::group_label(v.c, &v.t(&g.label)),
                 g.n.to_string(),
                 g.events.to_string(),
                 g.competing_events.to_string(),
@@ -346,7 +350,7 @@ pub(super) fn competing_risks(v: &mut V) -> Result<Vec<Block>, HtmlError> {
             .l("html.cif_heading")
             .replace("{event}", &v.l(&format!("html.event_{}", c.event)))
             .replace("{competing}", &v.l(&format!("html.event_{}", c.competing)))
-            .replace("{grouping}", &c.grouping);
+            .replace("{grouping}", &v.t(&c.grouping));
         out.push(Block::H3 {
             text: title.clone(),
         });
@@ -373,7 +377,7 @@ fn rmst_figure(v: &mut V, r: &Rmst, title: &str) -> Result<Block, HtmlError> {
             .groups
             .iter()
             .map(|g| SurvGroup {
-                label: g.label.clone(),
+                label: v.t(&g.label),
                 n: g.n,
                 events: g.events,
                 km: g.km.clone(),
@@ -390,7 +394,7 @@ fn rmst_figure(v: &mut V, r: &Rmst, title: &str) -> Result<Block, HtmlError> {
         .map(|g| {
             format!(
                 "{}: RMST {} ({})",
-                km::group_label(v.c, &g.label),
+                km::group_label(v.c, &v.t(&g.label)),
                 fixed(g.rmst, 1, "NA"),
                 ci(g.ci[0], g.ci[1], 1, "NA")
             )
@@ -413,7 +417,7 @@ fn rmst_table(v: &V, r: &Rmst, title: &str) -> Table {
         .iter()
         .map(|g| {
             row(vec![
-                km::group_label(v.c, &g.label),
+                km::group_label(v.c, &v.t(&g.label)),
                 g.n.to_string(),
                 g.events.to_string(),
                 format!(
@@ -470,7 +474,7 @@ pub(super) fn rmst(v: &mut V) -> Result<Vec<Block>, HtmlError> {
             .l("html.rmst_heading")
             .replace("{endpoint}", &endpoint_name(v, &r.endpoint))
             .replace("{tau}", &figures::tick(r.tau))
-            .replace("{grouping}", &r.grouping);
+            .replace("{grouping}", &v.t(&r.grouping));
         out.push(Block::H3 {
             text: title.clone(),
         });
@@ -490,7 +494,7 @@ fn landmark_heading(v: &V, l: &LandmarkAnalysis) -> String {
     let by = if l.grouping.is_empty() || l.grouping == "all" {
         v.l("endpoint.all")
     } else {
-        format!("{} {}", v.l("html.by"), l.grouping)
+        v.t(&l.grouping)
     };
     v.l("html.landmark_heading")
         .replace("{endpoint}", &endpoint_name(v, &l.endpoint))
