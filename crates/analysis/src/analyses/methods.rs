@@ -44,12 +44,13 @@ pub fn methods(cfg: &Config, has_mrd: bool) -> Methods {
     };
     let orr = cfg.response.orr.join(" + ");
     let dcr = cfg.response.dcr.join(" + ");
+    let (te_en, te_zh) = treatment_emergent_sentence();
     let en = format!(
         "Multiple myeloma was diagnosed by the IMWG 2014 criteria; relapse, refractoriness and response \
 were assessed by the IMWG 2016 criteria (refractory: progression on therapy or within 60 days of the last dose). \
 {src_en}. Overall response rate (ORR) counted {orr}; disease control rate counted {dcr}. Adverse events were graded \
 by CTCAE version {ctcae}, and laboratory values were graded against the baseline draw (the last draw on or before the \
-start of treatment). Time zero was the first day of the study regimen. Progression-free survival (PFS) was measured \
+start of treatment). {te_en}Time zero was the first day of the study regimen. Progression-free survival (PFS) was measured \
 to {pfs_en}; overall survival (OS) to death from any cause; patients without an event were censored at {cens_en} \
 (OS: the date of last follow-up). Data cut-off: {co}. Continuous variables were tested for normality with the \
 Shapiro-Wilk test (alpha = {alpha}) and are given as mean ± SD when normal and as median (Q1, Q3) otherwise \
@@ -67,7 +68,7 @@ produced by mmreport {version}.",
     );
     let zh = format!(
         "多发性骨髓瘤的诊断参照IMWG 2014标准；复发、难治及疗效评价参照IMWG 2016标准（难治定义为治疗过程中或末次用药后60 d内疾病进展）。\
-{src_zh}。客观缓解率（ORR）包括{orr}；疾病控制率包括{dcr}。不良反应按CTCAE {ctcae}版分级，实验室检查以基线（治疗开始当日或之前最后一次检查）为参照分级。\
+{src_zh}。客观缓解率（ORR）包括{orr}；疾病控制率包括{dcr}。不良反应按CTCAE {ctcae}版分级，实验室检查以基线（治疗开始当日或之前最后一次检查）为参照分级。{te_zh}\
 以研究方案首日为起点。无进展生存期（PFS）定义为至{pfs_zh}的时间；总生存期（OS）定义为至任何原因死亡的时间；未发生事件者于{cens_zh}删失（OS为末次随访日期）。\
 随访截止日期：{co}。计量资料采用Shapiro-Wilk法检验正态性（α = {alpha}），符合正态分布者以x̄ ± s表示，否则以M（Q25，Q75）表示（四分位数定义{q}{spss}）；\
 计数资料以例（%）表示。组间比较采用t检验（Student或Welch）或Mann-Whitney U检验，率的比较采用Fisher精确检验。率的{level:.0}%置信区间采用Clopper-Pearson精确法。\
@@ -225,6 +226,19 @@ fn response_source_sentence(cfg: &Config) -> (&'static str, &'static str) {
     }
 }
 
+/// The treatment-emergent rule of the adverse-event table (rules::ctcae::lab_treatment_emergent
+/// and analyses::safety; docs/clinical-rules.md section 5), in English and Chinese.
+fn treatment_emergent_sentence() -> (&'static str, &'static str) {
+    (
+        "Adverse events were counted when treatment-emergent: a recorded event with onset on or \
+after the start of treatment (or without an onset date), a laboratory abnormality when its grade after the start of \
+treatment was higher than at baseline or there was no baseline grade; each patient was counted once per term, at the \
+worst grade across recorded and laboratory-derived events. ",
+        "不良事件仅计治疗期间出现者：病历记录的不良事件发生于治疗开始当日或之后（或无发生日期），检验异常在治疗开始后的级别高于基线或无基线分级；\
+每例患者每个术语按病历记录与检验推导中的最高级别计一次。",
+    )
+}
+
 /// The CTCAE version number as the Methods name it.
 fn ctcae_version(cfg: &Config) -> &'static str {
     match cfg.rules.ctcae_version {
@@ -287,6 +301,16 @@ mod tests {
         assert!(m.en.contains("Shapiro-Wilk"));
         assert!(m.en.contains("definition 6, as SPSS"));
         assert!(m.zh.contains("Kaplan-Meier"));
+        // The treatment-emergent rule of the AE table, in both languages.
+        assert!(m
+            .en
+            .contains("higher than at baseline or there was no baseline grade"));
+        assert!(m
+            .en
+            .contains("start of treatment). Adverse events were counted when"));
+        assert!(m
+            .zh
+            .contains("检验异常在治疗开始后的级别高于基线或无基线分级"));
         let cfg = Config::with_override(
             "[endpoints]\npfs_events = \"progression\"\n[dates]\ndata_cutoff = \"2022-12-09\"\n",
             "t",
