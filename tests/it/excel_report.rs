@@ -330,3 +330,48 @@ fn km_chart_data_rows_are_hidden_and_plotted() {
     assert!(km > 0);
     assert_eq!(km, km_hidden);
 }
+
+/// The survival-only registry (R's survival::myeloma, 3,882 patients, 23 years): its Excel
+/// report prints every sheet one page wide, the KM chart data hidden, the AE sheet empty.
+fn registry_report() -> Vec<u8> {
+    let site = "[dictionary.units]\nos_time = \"days\"\n";
+    let r = super::real_data::run(
+        &super::real_data::workbook("myeloma_registry", "myeloma"),
+        site,
+    );
+    assert!(r.analyses.adverse_events.is_empty());
+    render_xlsx(&r, &ctx().config.config).unwrap()
+}
+
+#[test]
+fn registry_report_hides_its_chart_data_and_prints_one_page_wide() {
+    let bytes = registry_report();
+    let parts = zip_entries(&bytes);
+    let book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+    let names = book.sheet_names();
+    let surv = sheet_xml(&parts, &names, "Survival");
+    assert!(surv.contains("orientation=\"landscape\""));
+    // thousands of KM steps, none printed
+    assert!(surv.matches("hidden=\"1\"").count() > 1000);
+    for name in &names {
+        assert!(
+            sheet_xml(&parts, &names, name).contains("fitToHeight=\"0\""),
+            "{name}"
+        );
+    }
+    // 23 years of risk times: the number at risk runs down the page (a row per time), so
+    // the sheet stays a few dozen columns wide rather than one per risk time.
+    let mut book = book;
+    let range = book.worksheet_range("Survival").unwrap();
+    assert!(range.width() <= 25, "{} columns", range.width());
+}
+
+/// Writes the registry's report.xlsx to /tmp/xlsx_visual/registry.xlsx for a look in
+/// LibreOffice (`soffice --headless --convert-to pdf`).
+#[test]
+#[ignore = "writes /tmp/xlsx_visual/registry.xlsx for a look in LibreOffice"]
+fn write_registry_visual_check_file() {
+    let dir = std::path::Path::new("/tmp/xlsx_visual");
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("registry.xlsx"), registry_report()).unwrap();
+}

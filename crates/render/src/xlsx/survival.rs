@@ -279,6 +279,9 @@ fn tests_table(c: &Ctx, s: &Survival) -> Option<TableData> {
 
 /// Number at risk per group under the x-axis ticks (`Survival.risk_times`).
 fn at_risk_table(c: &Ctx, s: &Survival) -> TableData {
+    if s.risk_times.len() > MAX_AT_RISK_COLUMNS {
+        return at_risk_by_time(c, s);
+    }
     let mut columns = vec![col(c.t("endpoint.at_risk"), Kind::Label)];
     for t in &s.risk_times {
         columns.push(col(time_header(*t), Kind::Count));
@@ -289,6 +292,36 @@ fn at_risk_table(c: &Ctx, s: &Survival) -> TableData {
         .map(|g| {
             let mut r = vec![Cell::text(&g.label)];
             r.extend(g.at_risk.iter().map(|n| Cell::count(*n)));
+            r
+        })
+        .collect();
+    TableData {
+        caption: Some(format!("{} ({})", c.t("endpoint.at_risk"), time_label(c))),
+        columns,
+        rows,
+        ..Default::default()
+    }
+}
+
+/// Most risk times written as columns; more (a long follow-up) are written one per row, so
+/// that the printed page is not scaled down to the width of dozens of columns.
+const MAX_AT_RISK_COLUMNS: usize = 12;
+
+/// The number at risk with a row per risk time and a column per group.
+fn at_risk_by_time(c: &Ctx, s: &Survival) -> TableData {
+    let mut columns = vec![col(time_label(c), Kind::Time)];
+    columns.extend(s.groups.iter().map(|g| col(&g.label, Kind::Count)));
+    let rows = s
+        .risk_times
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let mut r = vec![Cell::num(*t)];
+            r.extend(
+                s.groups
+                    .iter()
+                    .map(|g| g.at_risk.get(i).map_or(Cell::Blank, |n| Cell::count(*n))),
+            );
             r
         })
         .collect();
