@@ -576,44 +576,52 @@ fn fixture_forest() -> Vec<ForestRow> {
     ]
 }
 
-/// Adverse events recorded and from labs.
+/// Adverse events, one row per term: WBC decreased from both sources (recorded 16 patients,
+/// labs 18, merged 20 at the worst grade of either), fatigue recorded only.
 fn fixture_adverse_events() -> Vec<AeRow> {
+    let grades = |g: &[(&str, usize)]| -> BTreeMap<String, usize> {
+        g.iter().map(|(k, n)| (k.to_string(), *n)).collect()
+    };
+    let counts = |n, any, g: &[(&str, usize)], g3, base| AeSourceCounts {
+        n,
+        any,
+        grade: grades(g),
+        grade3plus: g3,
+        not_treatment_emergent: 0,
+        baseline_abnormal: base,
+    };
     vec![
         AeRow {
             term: "White blood cell decreased".into(),
-            source: "recorded".into(),
             category: "hematologic".into(),
             n: 32,
-            any: 16,
-            grade: [("1", 10), ("2", 4), ("3", 2)]
-                .iter()
-                .map(|(g, n)| (g.to_string(), *n))
-                .collect(),
-            grade3plus: 2,
-            baseline_abnormal: None,
-        },
-        AeRow {
-            term: "White blood cell decreased".into(),
-            source: "labs".into(),
-            category: "hematologic".into(),
-            n: 30,
-            any: 18,
-            grade: [("1", 9), ("2", 6), ("3", 3)]
-                .iter()
-                .map(|(g, n)| (g.to_string(), *n))
-                .collect(),
-            grade3plus: 3,
-            baseline_abnormal: Some(7),
+            any: 20,
+            grade: grades(&[("1", 10), ("2", 6), ("3", 4)]),
+            grade3plus: 4,
+            sources: vec!["recorded".into(), "labs".into()],
+            by_source: BTreeMap::from([
+                (
+                    "recorded".to_string(),
+                    counts(32, 16, &[("1", 10), ("2", 4), ("3", 2)], 2, None),
+                ),
+                (
+                    "labs".to_string(),
+                    counts(30, 18, &[("1", 9), ("2", 6), ("3", 3)], 3, Some(7)),
+                ),
+            ]),
         },
         AeRow {
             term: "Fatigue".into(),
-            source: "recorded".into(),
             category: "non_hematologic".into(),
             n: 32,
             any: 14,
-            grade: BTreeMap::from([("1".to_string(), 10), ("2".to_string(), 4)]),
+            grade: grades(&[("1", 10), ("2", 4)]),
             grade3plus: 0,
-            baseline_abnormal: None,
+            sources: vec!["recorded".into()],
+            by_source: BTreeMap::from([(
+                "recorded".to_string(),
+                counts(32, 14, &[("1", 10), ("2", 4)], 0, None),
+            )]),
         },
     ]
 }

@@ -5,6 +5,7 @@ mod batch;
 mod cli;
 mod ctcae6;
 mod demo;
+mod excel_report;
 mod high_risk;
 mod html;
 mod ingest;

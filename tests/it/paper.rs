@@ -362,17 +362,19 @@ fn paper_prints_follow_up_and_deaths() {
     );
 }
 
-/// Adverse events (recorded and from labs) and the hemoglobin falls.
+/// Adverse events (recorded and from labs, each source's own counts) and the hemoglobin
+/// falls.
 #[test]
 fn paper_prints_adverse_events_and_hb_drop() {
     let a = &paper().analyses;
     let ae = |term: &str, src: &str| {
-        a.adverse_events
+        &a.adverse_events
             .iter()
-            .find(|x| x.term == term && x.source == src)
+            .find(|x| x.term == term)
             .unwrap()
+            .by_source[src]
     };
-    let g = |x: &AeRow, k: &str| x.grade[k];
+    let g = |x: &AeSourceCounts, k: &str| x.grade[k];
     let wbc = ae("White blood cell decreased", "recorded");
     assert_eq!(
         (wbc.any, g(wbc, "1"), g(wbc, "2"), g(wbc, "3"), g(wbc, "4")),

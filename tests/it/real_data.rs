@@ -14,7 +14,7 @@ use serde_json::Value;
 
 /// The committed CSV of a data set as one sheet: numbers as numbers, text as text, `NA`
 /// (written empty) as empty cells.
-fn workbook(name: &str, sheet: &str) -> Vec<u8> {
+pub(crate) fn workbook(name: &str, sheet: &str) -> Vec<u8> {
     let text = std::fs::read_to_string(golden_dir().join(format!("real/{name}.csv"))).unwrap();
     let cells: Vec<Vec<String>> = text
         .lines()
@@ -39,7 +39,7 @@ fn workbook(name: &str, sheet: &str) -> Vec<u8> {
     xlsx(&[(sheet, rows)])
 }
 
-fn run(bytes: &[u8], site: &str) -> Results {
+pub(crate) fn run(bytes: &[u8], site: &str) -> Results {
     let mut c = ctx();
     c.config = Config::with_override(site, "site.toml").unwrap();
     pipeline::process(bytes, "export.xlsx", &c).unwrap().results

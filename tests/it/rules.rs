@@ -1482,6 +1482,64 @@ mod ct {
         );
     }
 
+    /// The treatment-emergent rule at its edges (admiral `derive_var_trtemfl` with an initial
+    /// grade; docs/clinical-rules.md section 5).
+    #[test]
+    fn lab_treatment_emergent_rule_edges() {
+        // baseline grade 2 → on-treatment 2: not counted; → 3: counted
+        assert!(!lab_treatment_emergent(Some(2), Some(2)));
+        assert!(lab_treatment_emergent(Some(2), Some(3)));
+        // on-treatment better than baseline: not counted
+        assert!(!lab_treatment_emergent(Some(3), Some(1)));
+        // normal at baseline, abnormal after: counted
+        assert!(lab_treatment_emergent(Some(0), Some(1)));
+        // no baseline grade (no draw, or not gradable): counted
+        assert!(lab_treatment_emergent(None, Some(1)));
+        // no abnormal grade after the start: never an event
+        assert!(!lab_treatment_emergent(None, Some(0)));
+        assert!(!lab_treatment_emergent(None, None));
+        assert!(!lab_treatment_emergent(Some(2), None));
+    }
+
+    /// One patient's platelets: baseline 60 (grade 2) then `post` after the index date.
+    fn platelets_after_grade2_baseline(post: &[f64], baseline: bool) -> LabAe {
+        let mut p = patient("P1");
+        p.sex = v(Sex::Male);
+        p.index_date = v(d("2020-01-10"));
+        let mut rows = Vec::new();
+        if baseline {
+            rows.push(lab("2020-01-05", Some(60.0), None, 2));
+        }
+        for (i, x) in post.iter().enumerate() {
+            let date = format!("2020-0{}-01", i + 2);
+            rows.push(lab(&date, Some(*x), None, 3 + i as u32));
+        }
+        let refs: Vec<&LabDraw> = rows.iter().collect();
+        let (ae, _) = evaluate_patient_labs(&p, &refs, &cfg());
+        ae.into_iter()
+            .find(|a| a.lab == LabTerm::Platelets)
+            .unwrap()
+    }
+
+    #[test]
+    fn lab_event_counts_only_when_worse_than_baseline() {
+        // grade 2 at baseline (60), grade 2 after (55): present at baseline, not worse
+        let same = platelets_after_grade2_baseline(&[55.0], true);
+        assert_eq!((same.baseline_grade, same.worst_grade), (Some(2), Some(2)));
+        assert!(!same.treatment_emergent);
+        // grade 2 at baseline, grade 3 after (40): worsened, counted at grade 3
+        let worse = platelets_after_grade2_baseline(&[55.0, 40.0], true);
+        assert_eq!(
+            (worse.baseline_grade, worse.worst_grade),
+            (Some(2), Some(3))
+        );
+        assert!(worse.treatment_emergent);
+        // no baseline draw: counted at its grade
+        let none = platelets_after_grade2_baseline(&[55.0], false);
+        assert_eq!((none.baseline_grade, none.worst_grade), (None, Some(2)));
+        assert!(none.treatment_emergent);
+    }
+
     #[test]
     fn labs_without_index_date_are_not_graded() {
         let p = patient("P1");

@@ -522,31 +522,34 @@ fn fixture_forest() -> Vec<ForestRow> {
     ]
 }
 
-/// Adverse events recorded (with grades) and from labs (with baseline abnormal).
+/// Adverse events, one row per term: neutrophils from both sources, anemia from labs only.
 fn fixture_adverse_events() -> Vec<AeRow> {
+    let grades = |g: [usize; 5]| -> BTreeMap<String, usize> {
+        (1..=5).map(|k| (k.to_string(), g[k - 1])).collect()
+    };
     vec![
         AeRow {
             term: "Neutrophil count decreased".into(),
-            source: "recorded".into(),
             category: "hematologic".into(),
             n: 5,
             any: 3,
-            grade: [("1", 1), ("2", 1), ("3", 1), ("4", 0), ("5", 0)]
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect(),
+            grade: grades([1, 1, 1, 0, 0]),
             grade3plus: 1,
-            baseline_abnormal: None,
+            sources: vec!["recorded".into(), "labs".into()],
+            by_source: BTreeMap::from([
+                ("recorded".to_string(), AeSourceCounts::default()),
+                ("labs".to_string(), AeSourceCounts::default()),
+            ]),
         },
         AeRow {
             term: "Anemia".into(),
-            source: "labs".into(),
             category: "hematologic".into(),
             n: 5,
             any: 4,
-            grade: BTreeMap::new(),
+            grade: grades([2, 2, 0, 0, 0]),
             grade3plus: 0,
-            baseline_abnormal: Some(2),
+            sources: vec!["labs".into()],
+            by_source: BTreeMap::from([("labs".to_string(), AeSourceCounts::default())]),
         },
     ]
 }
@@ -815,7 +818,7 @@ fn survival_sheet_has_native_scatter_charts_from_cells() {
     assert_eq!(charts.len(), r.analyses.survival.len() + 3);
     let swimmer = charts
         .iter()
-        .find(|x| x.contains("<c:barDir val=\"bar\"/>"))
+        .find(|x| x.contains("<c:barDir val=\"bar\"/>") && !x.contains("<c:errBars>"))
         .expect("swimmer bar chart");
     assert_eq!(
         swimmer.matches("<c:ser>").count(),
@@ -828,6 +831,10 @@ fn survival_sheet_has_native_scatter_charts_from_cells() {
         .expect("forest chart with error bars");
     assert!(forest.contains("<c:errValType val=\"cust\"/>"));
     assert!(forest.contains("<c:logBase val=\"10\"/>"));
+    // Forest labels: string categories from the subgroup cells, not custom data labels.
+    assert!(forest.contains("<c:barDir val=\"bar\"/>"));
+    assert!(forest.contains("<c:cat><c:strRef><c:f>'Forest (PFS HR)'!$"));
+    assert!(!forest.contains("<c:dLbls>"));
     let scatter: Vec<_> = charts
         .iter()
         .filter(|x| x.contains("<c:scatterChart>") && !x.contains("<c:errBars>"))

@@ -667,20 +667,43 @@ pub struct ForestRow {
     pub reference: bool,
 }
 
+/// One row of the adverse-event table: one CTCAE term, each patient counted once at the worst
+/// treatment-emergent grade across the recorded and the lab-derived events (docs/clinical-rules.md
+/// section 5, "treatment-emergent"); the per-source counts stay in `by_source` for audit.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AeRow {
     pub term: String,
-    /// `recorded` or `labs`.
-    pub source: String,
     /// `hematologic` or `non_hematologic`.
     pub category: String,
-    /// Denominator: patients analysed (recorded) or with a post-baseline draw (labs).
+    /// Denominator: the patients analysed.
     pub n: usize,
-    /// Patients with the event at any grade (worst grade per patient).
+    /// Patients with the event at any grade (worst grade per patient, both sources).
     pub any: usize,
     pub grade: std::collections::BTreeMap<String, usize>,
     pub grade3plus: usize,
-    /// Labs: patients already abnormal (grade >= 1) at baseline among those with the event.
+    /// The sources that gave a counted event: `recorded`, `labs` (in that order).
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// Per source (`recorded`, `labs`), its own counts before merging.
+    #[serde(default)]
+    pub by_source: std::collections::BTreeMap<String, AeSourceCounts>,
+}
+
+/// One source's counts of a term (audit of [`AeRow`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AeSourceCounts {
+    /// Denominator: patients analysed (recorded) or with a gradable post-baseline draw (labs).
+    pub n: usize,
+    /// Patients with a counted (treatment-emergent) event, worst grade per patient.
+    pub any: usize,
+    pub grade: std::collections::BTreeMap<String, usize>,
+    pub grade3plus: usize,
+    /// Patients whose events of this term from this source were all left out as not
+    /// treatment-emergent: recorded onset before the start of treatment; lab grade not higher
+    /// than at baseline.
+    pub not_treatment_emergent: usize,
+    /// Labs: counted patients already abnormal (grade >= 1) at baseline, whose grade worsened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline_abnormal: Option<usize>,
 }
 

@@ -607,7 +607,27 @@ pub struct LabAe {
     pub worst_value: Option<f64>,
     pub worst_date: Option<Date>,
     pub post_baseline_draws: usize,
+    /// Whether the worst post-baseline grade is a treatment-emergent event
+    /// ([`lab_treatment_emergent`]): absent at baseline, or worse than at baseline.
+    pub treatment_emergent: bool,
     pub basis: String,
+}
+
+/// The treatment-emergent rule of a lab-derived event: a worst post-baseline grade >= 1 counts
+/// when there is no baseline grade (no baseline draw, or it was not gradable) or when it is
+/// higher than the baseline grade; an abnormality already present at baseline counts only
+/// when it worsens (baseline grade 2 → on-treatment 2: not counted; → 3: counted as 3).
+///
+/// Source: the treatment-emergent flag of pharmaverse admiral `derive_var_trtemfl` with
+/// `initial_intensity` (an event starting before treatment is flagged only when its grade
+/// rose), and the CDISC glossary after the FDA Guidance *Safety Reporting Requirements for
+/// INDs and BA/BE Studies* (2012): "worsening of a condition relative to pretreatment
+/// baseline". docs/clinical-rules.md section 5.
+pub fn lab_treatment_emergent(baseline: Option<u8>, worst: Option<u8>) -> bool {
+    match worst {
+        Some(w) if w >= 1 => baseline.map_or(true, |b| w > b),
+        _ => false,
+    }
 }
 
 /// Lab draw order within a patient: date (missing last), then cell.
@@ -642,19 +662,22 @@ pub fn evaluate_patient_labs(
         let Some(scan) = TermScan::of(term, &sorted, index, sex, cfg) else {
             continue;
         };
+        let baseline_grade = scan
+            .base_val
+            .and_then(|b| grade_value(term, b, sex, None, cfg));
+        let worst_grade = scan.worst.as_ref().map(|w| w.0);
         out.push(LabAe {
             patient_id: p.patient_id.clone(),
             term: term.ctcae_term_in(cfg.ctcae_version),
             lab: term,
             source: "labs",
-            baseline_grade: scan
-                .base_val
-                .and_then(|b| grade_value(term, b, sex, None, cfg)),
+            baseline_grade,
             baseline_value: scan.base_val,
-            worst_grade: scan.worst.as_ref().map(|w| w.0),
+            worst_grade,
             worst_value: scan.worst.as_ref().map(|w| w.1),
             worst_date: scan.worst.as_ref().map(|w| w.2),
             post_baseline_draws: scan.n_post,
+            treatment_emergent: lab_treatment_emergent(baseline_grade, worst_grade),
             basis: scan.basis(term, index, sex, cfg),
         });
     }

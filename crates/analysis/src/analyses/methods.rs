@@ -69,6 +69,9 @@ were assessed by the IMWG 2016 criteria (refractory: progression on therapy or w
 by CTCAE version {ctcae}, and laboratory values were graded against the baseline draw (the last draw on or before the \
 start of treatment). "));
         zh.push_str(&format!("不良反应按CTCAE {ctcae}版分级，实验室检查以基线（治疗开始当日或之前最后一次检查）为参照分级。"));
+        let (te_en, te_zh) = treatment_emergent_sentence();
+        en.push_str(te_en);
+        zh.push_str(te_zh);
     }
     if data.treatment {
         en.push_str("Time zero was the first day of the study regimen. ");
@@ -267,6 +270,19 @@ fn response_source_sentence(cfg: &Config) -> (&'static str, &'static str) {
     }
 }
 
+/// The treatment-emergent rule of the adverse-event table (rules::ctcae::lab_treatment_emergent
+/// and analyses::safety; docs/clinical-rules.md section 5), in English and Chinese.
+fn treatment_emergent_sentence() -> (&'static str, &'static str) {
+    (
+        "Adverse events were counted when treatment-emergent: a recorded event with onset on or \
+after the start of treatment (or without an onset date), a laboratory abnormality when its grade after the start of \
+treatment was higher than at baseline or there was no baseline grade; each patient was counted once per term, at the \
+worst grade across recorded and laboratory-derived events. ",
+        "不良事件仅计治疗期间出现者：病历记录的不良事件发生于治疗开始当日或之后（或无发生日期），检验异常在治疗开始后的级别高于基线或无基线分级；\
+每例患者每个术语按病历记录与检验推导中的最高级别计一次。",
+    )
+}
+
 /// The CTCAE version number as the Methods name it.
 fn ctcae_version(cfg: &Config) -> &'static str {
     match cfg.rules.ctcae_version {
@@ -361,6 +377,16 @@ mod tests {
         assert!(m.en.contains("Shapiro-Wilk"));
         assert!(m.en.contains("definition 6, as SPSS"));
         assert!(m.zh.contains("Kaplan-Meier"));
+        // The treatment-emergent rule of the AE table, in both languages.
+        assert!(m
+            .en
+            .contains("higher than at baseline or there was no baseline grade"));
+        assert!(m
+            .en
+            .contains("start of treatment). Adverse events were counted when"));
+        assert!(m
+            .zh
+            .contains("检验异常在治疗开始后的级别高于基线或无基线分级"));
         let cfg = Config::with_override(
             "[endpoints]\npfs_events = \"progression\"\n[dates]\ndata_cutoff = \"2022-12-09\"\n",
             "t",

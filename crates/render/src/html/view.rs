@@ -1248,7 +1248,8 @@ fn adverse_events(v: &mut V) -> Vec<Block> {
         out.push(fit::gap(v, "layout.no_adverse_events"));
     }
     for cat in ["hematologic", "non_hematologic"] {
-        let mut rows: Vec<&crate::results::AeRow> = a
+        // One row per term (merged in the analysis), in the analysis' order.
+        let rows: Vec<&crate::results::AeRow> = a
             .adverse_events
             .iter()
             .filter(|r| r.category == cat)
@@ -1256,19 +1257,15 @@ fn adverse_events(v: &mut V) -> Vec<Block> {
         if rows.is_empty() {
             continue;
         }
-        // Recorded and lab-derived rows of a term side by side.
-        rows.sort_by(|x, y| x.term.cmp(&y.term).then(y.source.cmp(&x.source)));
         let mut head = vec![
             v.l("html.ae_term"),
             v.l("html.source"),
-            "n".into(),
             v.l("html.any_grade"),
         ];
         for g in 1..=5 {
             head.push(v.l("html.grade_n").replace("{g}", &g.to_string()));
         }
         head.push(v.l("html.grade3plus"));
-        head.push(v.l("html.baseline_abnormal"));
         out.push(Block::Table(Table {
             id: format!("tab-ae-{cat}"),
             caption: v.l(&format!(
@@ -1276,33 +1273,7 @@ fn adverse_events(v: &mut V) -> Vec<Block> {
                 crate::context::ctcae_suffix(v.r)
             )),
             head,
-            rows: rows
-                .iter()
-                .map(|r| {
-                    let mut cells = vec![
-                        v.level(&r.term),
-                        v.l(&format!("html.source_{}", r.source)),
-                        r.n.to_string(),
-                        n_of(r.any, r.n),
-                    ];
-                    for g in 1..=5 {
-                        cells.push(
-                            r.grade
-                                .get(&g.to_string())
-                                .copied()
-                                .unwrap_or(0)
-                                .to_string(),
-                        );
-                    }
-                    cells.push(n_of(r.grade3plus, r.n));
-                    cells.push(
-                        r.baseline_abnormal
-                            .map(|x| x.to_string())
-                            .unwrap_or_else(|| "—".into()),
-                    );
-                    row(cells)
-                })
-                .collect(),
+            rows: rows.iter().map(|r| ae_row(v, r)).collect(),
             notes: ae_notes(v, &rows),
         }));
     }
@@ -1437,15 +1408,47 @@ fn methods(v: &mut V) -> Vec<Block> {
         .collect()
 }
 
-/// The notes under an AE table; under CTCAE v6 a lab-graded "Lymphocyte count decreased"
-/// says that its grades are v5.0's (no v6.0 source could be verified: docs/clinical-rules.md).
+/// One AE table row: term, source(s), any grade n (%), n per grade, grade >= 3 n (%).
+fn ae_row(v: &V, r: &crate::results::AeRow) -> Row {
+    let sources = if r.sources.is_empty() {
+        "—".to_string()
+    } else {
+        r.sources
+            .iter()
+            .map(|s| v.l(&format!("html.source_{s}")))
+            .collect::<Vec<_>>()
+            .join(" + ")
+    };
+    let mut cells = vec![v.level(&r.term), sources, n_of(r.any, r.n)];
+    for g in 1..=5 {
+        cells.push(
+            r.grade
+                .get(&g.to_string())
+                .copied()
+                .unwrap_or(0)
+                .to_string(),
+        );
+    }
+    cells.push(n_of(r.grade3plus, r.n));
+    row(cells)
+}
+
+/// Whether a row's term was graded from the labs (whether or not an event was counted).
+fn lab_graded(r: &crate::results::AeRow) -> bool {
+    r.by_source.contains_key("labs")
+}
+
+/// The notes under an AE table: the treatment-emergent rule and the denominator; under CTCAE
+/// v6 a lab-graded "Lymphocyte count decreased" says that its grades are v5.0's (no v6.0
+/// source could be verified: docs/clinical-rules.md).
 fn ae_notes(v: &V, rows: &[&crate::results::AeRow]) -> Vec<String> {
-    let mut notes = vec![v.l("html.note_ae")];
+    let n = rows.first().map_or(0, |r| r.n);
+    let mut notes = vec![v.l("html.note_ae_te").replace("{n}", &n.to_string())];
     let v6 = crate::context::ctcae_suffix(v.r) == "_ctcae6";
     if v6
         && rows
             .iter()
-            .any(|r| r.term == "Lymphocyte count decreased" && r.source == "labs")
+            .any(|r| r.term == "Lymphocyte count decreased" && lab_graded(r))
     {
         notes.push(v.l("html.note_ae_lymphocytes_v6"));
     }

@@ -156,6 +156,15 @@ pub struct StylesDef {
     /// 40 bytes and a hash per cell: half a gigabyte for a registry's listings).
     #[serde(default = "default_native_table_max_rows")]
     pub native_table_max_rows: usize,
+    /// A sheet whose printed content is wider than this many characters (column widths, or a
+    /// chart's right edge at 7 pixels a character) prints landscape, unless its `[[sheet]]`
+    /// sets `landscape`.
+    #[serde(default = "default_landscape_above")]
+    pub landscape_above: f64,
+}
+
+fn default_landscape_above() -> f64 {
+    110.0
 }
 
 fn default_native_table_max_rows() -> usize {
@@ -178,7 +187,7 @@ struct SheetDef {
     #[serde(default = "yes")]
     freeze: bool,
     #[serde(default)]
-    landscape: bool,
+    landscape: Option<bool>,
 }
 
 fn yes() -> bool {
@@ -200,7 +209,7 @@ pub struct SheetSpec {
     pub name: String,
     pub sections: Vec<Section>,
     pub freeze: bool,
-    pub landscape: bool,
+    pub landscape: Option<bool>,
 }
 
 /// A parsed, validated layout.

@@ -182,9 +182,6 @@ fn build_with(
             name: name.clone(),
             message: e.to_string(),
         })?;
-        if sheet.landscape {
-            ws.set_landscape();
-        }
         ws.set_paper_size(9); // A4
         ws.set_print_fit_to_pages(1, 0); // one page wide, as many tall as needed
         ws.set_screen_gridlines(false);
@@ -198,7 +195,7 @@ fn build_with(
         for section in &sheet.sections {
             sections::render(*section, &mut w, &ctx)?;
         }
-        w.finish(sheet.freeze)
+        w.finish(sheet.freeze, sheet.landscape)
     };
     // Sheets holding only listings (millions of rows in a registry) are written in
     // parallel, the others first, one after the other. Constant-memory sheets number their

@@ -370,8 +370,9 @@ fn imwg_table(c: &Ctx) -> TableData {
             ],
         ),
         rows,
+        // Filters on the per-patient listing.
+        native: true,
         empty_note: c.empty(),
-        ..Default::default()
     }
 }
 
@@ -411,8 +412,8 @@ fn disagreements_table(c: &Ctx) -> TableData {
             ],
         ),
         rows,
+        native: true,
         empty_note: c.empty(),
-        ..Default::default()
     }
 }
 
@@ -969,15 +970,18 @@ fn adverse_events(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
         "xlsx_title.adverse_events{}",
         crate::context::ctcae_suffix(c.r)
     )))?;
-    for source in ["recorded", "labs"] {
-        w.table(&TableData {
-            caption: Some(c.t(&format!("xlsx_caption.ae_{source}"))),
-            columns: ae_columns(c),
-            rows: ae_rows(c, source),
-            empty_note: c.empty(),
-            ..Default::default()
-        })?;
+    w.table(&TableData {
+        caption: Some(c.t("xlsx_caption.ae")),
+        columns: ae_columns(c),
+        rows: ae_rows(c),
+        empty_note: c.empty(),
+        ..Default::default()
+    })?;
+    w.note(&c.t("xlsx_note.ae_te"))?;
+    if lymphocytes_v5_cutoffs(c) {
+        w.note(&c.t("xlsx_note.ae_lymphocytes_v6"))?;
     }
+    w.gap(1);
     let h = &c.r.analyses.hb_drop;
     w.table(&TableData {
         caption: Some(c.t("xlsx_caption.hb_drop")),
@@ -999,16 +1003,27 @@ fn adverse_events(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
     Ok(())
 }
 
-/// The rows of one AE table (`recorded` or `labs`): a heading per category, then a row per
-/// term with counts per grade and the fractions of the denominator.
-fn ae_rows(c: &Ctx, source: &str) -> Vec<Vec<Cell>> {
+/// Under CTCAE v6 a lab-graded "Lymphocyte count decreased" keeps the v5.0 cut-offs (no v6.0
+/// source could be verified: docs/clinical-rules.md); the sheet says so, as the HTML does.
+fn lymphocytes_v5_cutoffs(c: &Ctx) -> bool {
+    crate::context::ctcae_suffix(c.r) == "_ctcae6"
+        && c.r
+            .analyses
+            .adverse_events
+            .iter()
+            .any(|a| a.term == "Lymphocyte count decreased" && a.by_source.contains_key("labs"))
+}
+
+/// The rows of the AE table: a heading per category, then a row per term (merged across the
+/// sources in the analysis) with counts per grade and the fractions of the denominator.
+fn ae_rows(c: &Ctx) -> Vec<Vec<Cell>> {
     let mut rows = Vec::new();
     for cat in ["hematologic", "non_hematologic"] {
         let mine: Vec<_> =
             c.r.analyses
                 .adverse_events
                 .iter()
-                .filter(|a| a.source == source && a.category == cat)
+                .filter(|a| a.category == cat)
                 .collect();
         if mine.is_empty() {
             continue;
@@ -1022,8 +1037,14 @@ fn ae_rows(c: &Ctx, source: &str) -> Vec<Vec<Cell>> {
                     Cell::Blank
                 }
             };
+            let sources: Vec<String> = a
+                .sources
+                .iter()
+                .map(|s| c.t(&format!("xlsx_text.source_{s}")))
+                .collect();
             let mut r = vec![
                 Cell::text(format!("  {}", a.term)),
+                Cell::text(sources.join(" + ")),
                 Cell::count(a.n),
                 Cell::count(a.any),
                 frac(a.any),
@@ -1033,17 +1054,17 @@ fn ae_rows(c: &Ctx, source: &str) -> Vec<Vec<Cell>> {
             }
             r.push(Cell::count(a.grade3plus));
             r.push(frac(a.grade3plus));
-            r.push(Cell::opt(a.baseline_abnormal.map(|x| x as f64)));
             rows.push(r);
         }
     }
     rows
 }
 
-/// The columns of an AE table: term, denominator, any grade, each grade, grade >= 3.
+/// The columns of the AE table: term, source(s), denominator, any grade, each grade, grade >= 3.
 fn ae_columns(c: &Ctx) -> Vec<super::writer::Column> {
     let mut columns = vec![
         col(c.t("xlsx_col.term"), Kind::Label),
+        col(c.t("xlsx_col.sources"), Kind::Text),
         col(c.t("xlsx_col.denominator"), Kind::Count),
         col(c.t("xlsx_col.any_grade"), Kind::Count),
         col(format!("{} %", c.t("xlsx_col.any_grade")), Kind::Percent),
@@ -1056,7 +1077,6 @@ fn ae_columns(c: &Ctx) -> Vec<super::writer::Column> {
         format!("{} %", c.t("xlsx_col.grade3plus")),
         Kind::Percent,
     ));
-    columns.push(col(c.t("xlsx_col.baseline_abnormal"), Kind::Count));
     columns
 }
 

@@ -13,10 +13,9 @@ use super::XlsxRenderError;
 use crate::format;
 use crate::results::{SurvGroup, Survival};
 use rust_xlsxwriter::{
-    Chart, ChartAxisCrossing, ChartAxisLabelPosition, ChartDataLabel, ChartDataLabelPosition,
-    ChartErrorBars, ChartErrorBarsDirection, ChartErrorBarsType, ChartFont, ChartFormat,
-    ChartLegendPosition, ChartLine, ChartLineDashType, ChartMarker, ChartMarkerType, ChartRange,
-    ChartSolidFill, ChartType, Color,
+    Chart, ChartAxisCrossing, ChartAxisLabelPosition, ChartErrorBars, ChartErrorBarsDirection,
+    ChartErrorBarsType, ChartFont, ChartFormat, ChartLegendPosition, ChartLine, ChartLineDashType,
+    ChartMarker, ChartMarkerType, ChartRange, ChartSolidFill, ChartType, Color,
 };
 
 /// Rows a chart of `height` pixels covers (default row height 20 px).
@@ -146,7 +145,9 @@ pub(super) fn one(w: &mut SheetWriter, c: &Ctx, s: &Survival) -> Result<(), Xlsx
         .set_width(w.st.chart_width)
         .set_height(w.st.chart_height);
     chart.set_alt_text(title.as_str());
+    chart.show_hidden_data();
     w.ws.insert_chart_with_offset(chart_row, 0, &chart, 4, 4)?;
+    w.chart_at(0, w.st.chart_width);
     Ok(())
 }
 
@@ -311,6 +312,9 @@ fn tests_table(c: &Ctx, s: &Survival) -> Option<TableData> {
 
 /// Number at risk per group under the x-axis ticks (`Survival.risk_times`).
 fn at_risk_table(c: &Ctx, s: &Survival) -> TableData {
+    if s.risk_times.len() > MAX_AT_RISK_COLUMNS {
+        return at_risk_by_time(c, s);
+    }
     let mut columns = vec![col(c.t("endpoint.at_risk"), Kind::Label)];
     for t in &s.risk_times {
         columns.push(col(time_header(*t), Kind::Count));
@@ -321,6 +325,36 @@ fn at_risk_table(c: &Ctx, s: &Survival) -> TableData {
         .map(|g| {
             let mut r = vec![Cell::text(&g.label)];
             r.extend(g.at_risk.iter().map(|n| Cell::count(*n)));
+            r
+        })
+        .collect();
+    TableData {
+        caption: Some(format!("{} ({})", c.t("endpoint.at_risk"), time_label(c))),
+        columns,
+        rows,
+        ..Default::default()
+    }
+}
+
+/// Most risk times written as columns; more (a long follow-up) are written one per row, so
+/// that the printed page is not scaled down to the width of dozens of columns.
+const MAX_AT_RISK_COLUMNS: usize = 12;
+
+/// The number at risk with a row per risk time and a column per group.
+fn at_risk_by_time(c: &Ctx, s: &Survival) -> TableData {
+    let mut columns = vec![col(time_label(c), Kind::Time)];
+    columns.extend(s.groups.iter().map(|g| col(&g.label, Kind::Count)));
+    let rows = s
+        .risk_times
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let mut r = vec![Cell::num(*t)];
+            r.extend(
+                s.groups
+                    .iter()
+                    .map(|g| g.at_risk.get(i).map_or(Cell::Blank, |n| Cell::count(*n))),
+            );
             r
         })
         .collect();
@@ -392,7 +426,7 @@ struct ChartData {
 /// Chart data: axis titles, then per group six columns: step t, S, CI lower, CI upper
 /// (steps at the same times), censor t, S. Leaves the cursor two rows below the longest.
 fn chart_data(w: &mut SheetWriter, c: &Ctx, s: &Survival) -> Result<ChartData, XlsxRenderError> {
-    w.caption(&c.t("xlsx_caption.chart_data"))?;
+    let caption_row = w.caption(&c.t("xlsx_caption.chart_data"))?;
     let axis_row = w.row;
     let note = w.st.note();
     write_text(w.ws, axis_row, 0, &time_label(c), &note)?;
@@ -411,6 +445,8 @@ fn chart_data(w: &mut SheetWriter, c: &Ctx, s: &Survival) -> Result<ChartData, X
         d.series.push((c0, n_steps, n_cens));
     }
     w.row = d.data_row + longest + 2;
+    // Helper rows of the chart: hidden, so not printed (the chart still plots them).
+    w.hide_rows(caption_row, d.data_row + longest)?;
     Ok(d)
 }
 
@@ -450,9 +486,6 @@ fn group_data(
         let r = d.data_row + k as u32;
         w.cell(r, c0 + 4, &Cell::num(*x), Kind::Time, Role::Body)?;
         w.cell(r, c0 + 5, &Cell::num(*y), Kind::Proportion, Role::Body)?;
-    }
-    for cc in 0..6u16 {
-        w.widen(c0 + cc, w.st.width(Kind::Time));
     }
     Ok((c0, steps.len() as u32, cens.len() as u32))
 }
@@ -589,12 +622,18 @@ pub fn waterfall_chart(w: &mut SheetWriter, first_row: u32, n: u32) -> Result<()
         .set_width(w.st.chart_width)
         .set_height(w.st.chart_height);
     w.ws.insert_chart_with_offset(first_row - 1, 6, &chart, 10, 4)?;
+    w.chart_at(6, w.st.chart_width);
     Ok(())
 }
 
-/// The forest plot: HR markers with custom 95% CI error bars on a log axis, a reference line
-/// at HR = 1, each point labelled from the subgroup cell of the forest table. The chart data
-/// (position, HR, CI distances) sit beside the table rows, from column `data_col`.
+/// The forest plot: a horizontal bar chart whose categories are text cells naming each row
+/// (the subgroup, with its comparison when the subgroup has several rows), which Excel and
+/// LibreOffice both show as axis labels (custom data labels from cells, which LibreOffice
+/// ignores, showed numbers there). Each row's bar is invisible: its end
+/// at the HR carries the 95% CI as custom error bars and, on a second invisible series, a
+/// short thick error bar that draws the HR square. The category axis crosses the log HR axis
+/// at HR = 1, drawing the reference line. The chart data (HR, the CI's distances, the labels)
+/// sit beside the table rows from column `data_col`, in hidden columns.
 pub fn forest_chart(
     w: &mut SheetWriter,
     c: &Ctx,
@@ -608,7 +647,7 @@ pub fn forest_chart(
     }
     forest_data(w, c, first_row, data_col)?;
     let sheet = w.sheet_name.clone();
-    let mut chart = Chart::new(ChartType::ScatterStraight);
+    let mut chart = Chart::new(ChartType::Bar);
     forest_series(
         &mut chart,
         &sheet,
@@ -617,6 +656,7 @@ pub fn forest_chart(
         n,
     );
     chart.title().set_hidden();
+    chart.show_hidden_data();
     // Log axis bounds: whole decades around every CI (0.1 to 10 when there is none).
     let bounds = rows
         .iter()
@@ -627,33 +667,35 @@ pub fn forest_chart(
         .fold((0.1_f64, 10.0_f64), |(a, b), (lo, hi)| {
             (a.min(lo), b.max(hi))
         });
+    // In a bar chart the x axis is the (horizontal) value axis.
     chart
         .x_axis()
-        .set_name((sheet.as_str(), first_row - 1, data_col + 1))
+        .set_name((sheet.as_str(), first_row - 1, data_col))
         .set_log_base(10)
         .set_min(10f64.powf(bounds.0.log10().floor()))
         .set_max(10f64.powf(bounds.1.log10().ceil()))
+        .set_crossing(ChartAxisCrossing::AxisValue(1.0))
         .set_major_gridlines(false);
     chart
         .y_axis()
-        .set_min(0.0)
-        .set_max(f64::from(n) + 1.0)
-        .set_hidden(true)
-        .set_major_gridlines(false);
+        .set_reverse()
+        .set_crossing(ChartAxisCrossing::Max)
+        .set_label_position(ChartAxisLabelPosition::Low)
+        .set_format(ChartFormat::new().set_line(&dashed(Color::Gray, 0.75)));
     chart.legend().set_hidden();
-    chart
-        .set_width(w.st.chart_width)
-        .set_height((60 * n + 140).min(1200));
+    let height = (40 * n + 120).min(1200);
+    chart.set_width(w.st.chart_width).set_height(height);
     chart.set_alt_text(c.t("xlsx_title.forest").as_str());
     let at = w.row;
     w.ws.insert_chart_with_offset(at, 0, &chart, 4, 4)?;
-    w.gap((60 * n + 140).min(1200).div_ceil(20) + 1);
+    w.chart_at(0, w.st.chart_width);
+    w.gap(height.div_ceil(20) + 1);
     Ok(())
 }
 
-/// The forest chart's data beside the table from column `data_col`: heads in the table's
-/// head row; per row with a full CI its position (top row highest), HR and the CI's distances
-/// below and above; and the two points of the reference line at HR = 1.
+/// The forest chart's data beside the table from column `data_col` (hidden columns): heads in
+/// the table's head row; per row with a full CI its HR and the CI's distances below and above,
+/// and per row its category label (text).
 fn forest_data(
     w: &mut SheetWriter,
     c: &Ctx,
@@ -661,40 +703,39 @@ fn forest_data(
     data_col: u16,
 ) -> Result<(), XlsxRenderError> {
     let rows = &c.r.analyses.forest;
-    let n = rows.len() as u32;
     let hf = w.st.cell(Kind::Hr, Role::Header);
     let heads = [
-        "xlsx_col.forest_position",
         "endpoint.hr",
         "xlsx_col.ci_minus",
         "xlsx_col.ci_plus",
-        "xlsx_col.reference_line",
-        "xlsx_col.forest_position",
+        "xlsx_col.subgroup",
     ];
     for (j, h) in heads.map(|k| c.t(k)).iter().enumerate() {
         write_text(w.ws, first_row - 1, data_col + j as u16, h, &hf)?;
-        w.widen(data_col + j as u16, w.st.width(Kind::Hr));
+        w.hide_column(data_col + j as u16);
     }
     for (i, f) in rows.iter().enumerate() {
         let r = first_row + i as u32;
+        // The category label: the subgroup, with its comparison when the subgroup has more
+        // than one row (a grouping of three levels).
+        let repeated = rows.iter().filter(|g| g.label == f.label).count() > 1;
+        let label = if repeated {
+            format!("{}: {}", f.label, f.comparison)
+        } else {
+            f.label.clone()
+        };
+        w.cell(r, data_col + 3, &Cell::text(label), Kind::Label, Role::Body)?;
         if let (Some(hr), Some(lo), Some(hi)) = (f.hr, f.ci[0], f.ci[1]) {
-            let y = f64::from(n - i as u32);
-            for (j, v) in [y, hr, hr - lo, hi - hr].iter().enumerate() {
+            for (j, v) in [hr, hr - lo, hi - hr].iter().enumerate() {
                 w.cell(r, data_col + j as u16, &Cell::num(*v), Kind::Hr, Role::Body)?;
             }
         }
     }
-    // The reference line at HR = 1, from below the first to above the last position.
-    for (k, y) in [0.0, f64::from(n) + 1.0].iter().enumerate() {
-        let r = first_row + k as u32;
-        w.cell(r, data_col + 4, &Cell::num(1.0), Kind::Hr, Role::Body)?;
-        w.cell(r, data_col + 5, &Cell::num(*y), Kind::Hr, Role::Body)?;
-    }
     Ok(())
 }
 
-/// The forest chart's two series over `n` rows: HR squares with custom CI error bars and
-/// labels from the subgroup cells, then the dashed grey reference line.
+/// The forest chart's two invisible bar series over `n` rows, categories from the label cells
+/// (text): the first carries the CI error bars, the second the HR square.
 fn forest_series(
     chart: &mut Chart,
     sheet: &str,
@@ -704,28 +745,22 @@ fn forest_series(
 ) {
     let head = first_row - 1;
     let last = first_row + n - 1;
-    let range = |col: u16, last: u32| ChartRange::new_from_range(sheet, first_row, col, last, col);
-    let labels: Vec<ChartDataLabel> = (0..n)
-        .map(|i| {
-            let mut l = ChartDataLabel::new();
-            l.set_value((sheet, first_row + i, 0))
-                .set_position(ChartDataLabelPosition::Above);
-            l
-        })
-        .collect();
+    let range = |col: u16| ChartRange::new_from_range(sheet, first_row, col, last, col);
+    let mut invisible = ChartFormat::new();
+    invisible.set_no_fill().set_no_border();
     chart
         .add_series()
-        .set_name((sheet, head, data_col + 1))
-        .set_categories(&range(data_col + 1, last))
-        .set_values(&range(data_col, last))
-        .set_marker(&marker(ChartMarkerType::Square, color))
-        .set_format(ChartFormat::new().set_no_line())
-        .set_custom_data_labels(&labels)
+        .set_name((sheet, head, data_col))
+        .set_categories(&range(data_col + 3))
+        .set_values(&range(data_col))
+        .set_format(&mut invisible.clone())
+        .set_gap(60)
+        .set_overlap(100)
         .set_x_error_bars(
             ChartErrorBars::new()
                 .set_type(ChartErrorBarsType::Custom(
-                    range(data_col + 3, last),
-                    range(data_col + 2, last),
+                    range(data_col + 2),
+                    range(data_col + 1),
                 ))
                 .set_direction(ChartErrorBarsDirection::Both)
                 .set_end_cap(true)
@@ -733,11 +768,17 @@ fn forest_series(
         );
     chart
         .add_series()
-        .set_name((sheet, head, data_col + 4))
-        .set_categories(&range(data_col + 4, first_row + 1))
-        .set_values(&range(data_col + 5, first_row + 1))
-        .set_marker(ChartMarker::new().set_none())
-        .set_format(ChartFormat::new().set_line(&dashed(Color::Gray, 0.75)));
+        .set_name((sheet, head, data_col))
+        .set_categories(&range(data_col + 3))
+        .set_values(&range(data_col))
+        .set_format(&mut invisible.clone())
+        .set_x_error_bars(
+            ChartErrorBars::new()
+                .set_type(ChartErrorBarsType::Percentage(4.0))
+                .set_direction(ChartErrorBarsDirection::Both)
+                .set_end_cap(false)
+                .set_format(ChartLine::new().set_color(color).set_width(7.0)),
+        );
 }
 
 /// The swimmer plot as a stacked horizontal bar chart: one series per regimen (so bars are
@@ -768,7 +809,7 @@ pub fn swimmer_chart(
     for (j, reg) in regimens.iter().enumerate() {
         let col = data_col + j as u16;
         write_text(w.ws, head, col, reg, &hf)?;
-        w.widen(col, w.st.width(Kind::Time));
+        w.hide_column(col);
         for (i, s) in rows.iter().enumerate() {
             let mine = s.regimen.as_deref().unwrap_or(none.as_str()) == reg.as_str();
             let cell = if mine { Cell::num(s.end) } else { Cell::Blank };
@@ -777,6 +818,8 @@ pub fn swimmer_chart(
     }
     let last = first_row + n - 1;
     let mut chart = Chart::new(ChartType::BarStacked);
+    // The helper columns are hidden (not printed); the chart still plots them.
+    chart.show_hidden_data();
     for (j, _) in regimens.iter().enumerate() {
         let col = data_col + j as u16;
         let color = w.st.chart_colors[j % w.st.chart_colors.len()];
@@ -807,6 +850,7 @@ pub fn swimmer_chart(
     chart.set_alt_text(c.t("xlsx_title.swimmer").as_str());
     let at = w.row;
     w.ws.insert_chart_with_offset(at, 0, &chart, 4, 4)?;
+    w.chart_at(0, w.st.chart_width);
     w.gap(height.div_ceil(20) + 1);
     Ok(())
 }

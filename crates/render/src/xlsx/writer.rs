@@ -29,6 +29,8 @@ pub struct Styles {
     pub chart_colors: Vec<Color>,
     table_style: TableStyle,
     native_table_max_rows: usize,
+    /// A sheet printed wider than this many characters is set landscape.
+    pub landscape_above: f64,
     kinds: BTreeMap<Kind, KindDef>,
 }
 
@@ -135,6 +137,7 @@ impl Styles {
             chart_colors,
             table_style: table_style(&s.native_table_style)?,
             native_table_max_rows: s.native_table_max_rows,
+            landscape_above: s.landscape_above,
             kinds: layout.kinds.clone(),
         })
     }
@@ -222,12 +225,18 @@ impl Styles {
                 f
             }
             Role::Body | Role::Last => {
+                // Top-aligned: a row grown for wrapped long text keeps its cells level.
                 let mut f = self
                     .base()
                     .set_align(self.align(kind))
+                    .set_align(FormatAlign::Top)
                     .set_num_format(self.num_format(kind));
                 if role == Role::Last {
                     f = f.set_border_bottom(self.rule_bottom);
+                }
+                if kind == Kind::LongText {
+                    // Long text (messages, bases) wraps within its column.
+                    f = f.set_text_wrap();
                 }
                 f
             }
@@ -361,6 +370,14 @@ pub struct SheetWriter<'a> {
     first_header: Option<u32>,
     /// Whether the sheet's one worksheet filter is taken.
     has_autofilter: bool,
+    /// Header rows of the tables written, in order (print titles).
+    headers: Vec<u32>,
+    /// Columns holding chart data only: hidden, so neither shown nor printed.
+    hidden_cols: std::collections::BTreeSet<u16>,
+    /// Charts' right edges, in characters from column 0 (`(first column, width px)`).
+    charts: Vec<(u16, u32)>,
+    /// Columns of the widest table (notes wrap across them).
+    table_cols: u16,
     /// Formats built once per (kind, role): a large listing writes millions of cells.
     formats: std::collections::HashMap<(Kind, Role), Format>,
 }
@@ -393,6 +410,10 @@ impl<'a> SheetWriter<'a> {
             first_header: None,
             has_autofilter: false,
             formats: std::collections::HashMap::new(),
+            headers: Vec::new(),
+            hidden_cols: std::collections::BTreeSet::new(),
+            charts: Vec::new(),
+            table_cols: 0,
         }
     }
 
@@ -420,9 +441,87 @@ impl<'a> SheetWriter<'a> {
     }
 
     pub fn note(&mut self, text: &str) -> Result<(), XlsxRenderError> {
-        write_text(self.ws, self.row, 0, text, &self.st.note())?;
+        let cols = self.table_cols;
+        let width: f64 = (0..cols.max(1))
+            .map(|c| self.widths.get(&c).copied().unwrap_or(DEFAULT_WIDTH))
+            .sum();
+        if cols < 2 || (display_width(text) as f64) < width {
+            write_text(self.ws, self.row, 0, text, &self.st.note())?;
+        } else {
+            // Wider than the table: wrapped in a merged cell across it, so that print does not
+            // cut it (Excel does not fit a merged row's height: set it from the line count).
+            let f = self.st.note().set_text_wrap().set_align(FormatAlign::Top);
+            self.ws
+                .merge_range(self.row, 0, self.row, cols - 1, "", &f)?;
+            write_text(self.ws, self.row, 0, text, &f)?;
+            let lines = (display_width(text) as f64 * NOTE_CHAR / width)
+                .ceil()
+                .max(1.0);
+            self.ws
+                .set_row_height(self.row, lines * self.st.note_size * 1.35 + 2.0)?;
+        }
         self.row += 1;
         Ok(())
+    }
+
+    /// Sets the height of row `r` for the longest of its wrapped long texts (neither Excel nor
+    /// LibreOffice grows a row on opening, so without it the wrapped lines overlap).
+    fn fit_wrapped<'t>(
+        &mut self,
+        r: u32,
+        texts: impl Iterator<Item = &'t str>,
+    ) -> Result<(), XlsxRenderError> {
+        let width = self.st.width(Kind::LongText);
+        // Body text is set a size smaller than the font the column width counts in (about 1.2
+        // characters a unit), less what breaking at spaces loses.
+        let lines = texts
+            .map(|s| wrapped_lines(s, width * 1.1))
+            .max()
+            .unwrap_or(1);
+        if lines > 1 {
+            self.ws
+                .set_row_height(r, lines as f64 * (self.st.size * 1.35) + 3.0)?;
+        }
+        Ok(())
+    }
+
+    /// Hides column `c` (chart data: not shown, not printed; charts set to plot hidden data).
+    pub fn hide_column(&mut self, c: u16) {
+        self.hidden_cols.insert(c);
+    }
+
+    /// Hides rows `first..=last` (chart data, as [`SheetWriter::hide_column`]).
+    pub fn hide_rows(&mut self, first: u32, last: u32) -> Result<(), XlsxRenderError> {
+        for r in first..=last {
+            self.ws.set_row_hidden(r)?;
+        }
+        Ok(())
+    }
+
+    /// Records a chart inserted at column `col`, `width` pixels wide (page orientation).
+    pub fn chart_at(&mut self, col: u16, width: u32) {
+        self.charts.push((col, width));
+    }
+
+    /// Printed width of the sheet in characters: the visible columns up to the last used one,
+    /// or a chart's right edge when further (pixels / 7, Excel's character width at the
+    /// default font).
+    fn print_width(&self) -> f64 {
+        let col_width = |c: &u16| {
+            if self.hidden_cols.contains(c) {
+                0.0
+            } else {
+                self.widths.get(c).copied().unwrap_or(DEFAULT_WIDTH)
+            }
+        };
+        let last = self.widths.keys().copied().max().unwrap_or(0);
+        let tables: f64 = (0..=last).map(|c| col_width(&c)).sum();
+        let charts = self
+            .charts
+            .iter()
+            .map(|(c0, px)| (0..*c0).map(|c| col_width(&c)).sum::<f64>() + f64::from(*px) / 7.0)
+            .fold(0.0, f64::max);
+        tables.max(charts)
     }
 
     pub fn gap(&mut self, rows: u32) {
@@ -546,7 +645,21 @@ impl<'a> SheetWriter<'a> {
             for (ci, c) in t.columns.iter().enumerate() {
                 let cell = cells.get(ci).unwrap_or(&Cell::Blank);
                 self.cell(r, ci as u16, cell, c.kind, role)?;
+                // Wide enough for its text (long text wraps instead), so nothing is cut.
+                if let (Cell::Text(s), false) = (cell, c.kind == Kind::LongText) {
+                    let fit = (display_width(s) as f64 + 1.5).min(MAX_TABLE_WIDTH);
+                    self.widen(ci as u16, fit);
+                }
             }
+            let long = t
+                .columns
+                .iter()
+                .zip(cells)
+                .filter_map(|(c, cell)| match cell {
+                    Cell::Text(s) if c.kind == Kind::LongText => Some(s.as_str()),
+                    _ => None,
+                });
+            self.fit_wrapped(r, long)?;
         }
         self.close(header_row, &headers, &t.columns, n, t.empty_note.as_deref())?;
         Ok(Placed { first_row })
@@ -596,6 +709,11 @@ impl<'a> SheetWriter<'a> {
                     self.plain_field(r, ci as u16, field, c.kind)?;
                 }
             }
+            let long = columns.iter().zip(cells).filter_map(|(c, f)| match f {
+                Field::Text(s) if c.kind == Kind::LongText => Some(*s),
+                _ => None,
+            });
+            self.fit_wrapped(r, long)?;
         }
         for (ci, c) in columns.iter().enumerate() {
             if c.kind != Kind::LongText {
@@ -621,6 +739,8 @@ impl<'a> SheetWriter<'a> {
         if self.first_header.is_none() {
             self.first_header = Some(header_row);
         }
+        self.headers.push(header_row);
+        self.table_cols = self.table_cols.max(columns.len() as u16);
         let headers = unique_headers(columns);
         let mut lines = 1usize;
         for (i, (c, h)) in columns.iter().zip(&headers).enumerate() {
@@ -708,14 +828,35 @@ impl<'a> SheetWriter<'a> {
         Ok(())
     }
 
-    /// Sets column widths and freezes the panes under the first table header.
-    pub fn finish(self, freeze: bool) -> Result<(), XlsxRenderError> {
+    /// Sets column widths (hiding chart-data columns), freezes the panes under the first table
+    /// header and sets up the printed page: landscape when `landscape` says so, or (`None`)
+    /// when the sheet is wider than the styles' `landscape_above` characters; one page wide;
+    /// the header row repeated on every page (the only table's header, or the sheet's title
+    /// row when it holds several tables).
+    pub fn finish(self, freeze: bool, landscape: Option<bool>) -> Result<(), XlsxRenderError> {
         for (c, w) in &self.widths {
             self.ws.set_column_width(*c, *w)?;
+        }
+        for c in &self.hidden_cols {
+            self.ws.set_column_hidden(*c)?;
         }
         if freeze {
             if let Some(h) = self.first_header {
                 self.ws.set_freeze_panes(h + 1, 0)?;
+            }
+        }
+        if landscape.unwrap_or(self.print_width() > self.st.landscape_above) {
+            self.ws.set_landscape();
+        } else {
+            self.ws.set_portrait();
+        }
+        match self.headers.as_slice() {
+            [] => {}
+            [h] => {
+                self.ws.set_repeat_rows(*h, *h)?;
+            }
+            _ => {
+                self.ws.set_repeat_rows(0, 0)?;
             }
         }
         Ok(())
@@ -724,6 +865,15 @@ impl<'a> SheetWriter<'a> {
 
 /// Widest a listing column grows to fit its text (long text wraps in `LongText` columns).
 const MAX_LISTING_WIDTH: f64 = 40.0;
+
+/// Widest a table column grows to fit its text.
+const MAX_TABLE_WIDTH: f64 = 60.0;
+
+/// Excel's default column width in characters.
+const DEFAULT_WIDTH: f64 = 8.43;
+
+/// Width of a note character relative to a column character (notes are set smaller).
+const NOTE_CHAR: f64 = 0.9;
 
 /// Columns a text needs (CJK characters count double).
 fn display_width(s: &str) -> usize {
