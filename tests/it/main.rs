@@ -5,6 +5,7 @@ mod batch;
 mod cli;
 mod ctcae6;
 mod demo;
+mod figures;
 mod high_risk;
 mod html;
 mod ingest;
