@@ -107,7 +107,8 @@ impl Exporter {
             fontdb: self.fontdb.clone(),
             ..usvg::Options::default()
         };
-        let tree = usvg::Tree::from_str(svg, &opt).map_err(|e| ExportError::Parse {
+        let svg = shape_opacity(svg);
+        let tree = usvg::Tree::from_str(&svg, &opt).map_err(|e| ExportError::Parse {
             figure: stem.to_string(),
             message: e.to_string(),
         })?;
@@ -142,6 +143,34 @@ impl Exporter {
             })
             .count()
     }
+}
+
+/// `svg` with each element's `opacity` moved to its fill and stroke (`opacity="1"` dropped).
+///
+/// plotters writes a translucent shape (the KM CI band, the swimmer bars) as
+/// `opacity="0.35"` on the element. For one shape that is its fill and stroke opacity, but a
+/// renderer has to treat element opacity as a group: resvg draws each such element into a
+/// layer of the whole page (15 MB at 300 dpi) and composites it, which made a 32-patient
+/// swimmer plot take seconds. The SVG file itself is left as drawn.
+fn shape_opacity(svg: &str) -> String {
+    let mut out = String::with_capacity(svg.len());
+    let mut rest = svg;
+    const KEY: &str = " opacity=\"";
+    while let Some(i) = rest.find(KEY) {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + KEY.len()..];
+        let Some(end) = after.find('"') else {
+            out.push_str(&rest[i..]);
+            return out;
+        };
+        let v = &after[..end];
+        if v != "1" {
+            out.push_str(&format!(" fill-opacity=\"{v}\" stroke-opacity=\"{v}\""));
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Every character of the text nodes under `g`.
@@ -292,6 +321,17 @@ mod tests {
         let mut c = cfg(vec![FigureFormat::Png]);
         c.font_dir = Some("/nonexistent/fonts".into());
         assert!(matches!(Exporter::new(&c), Err(ExportError::FontDir(_))));
+    }
+
+    #[test]
+    fn element_opacity_becomes_fill_and_stroke_opacity() {
+        let svg = r#"<rect opacity="0.35" fill="red"/><text opacity="1" x="1">a</text>"#;
+        assert_eq!(
+            shape_opacity(svg),
+            r#"<rect fill-opacity="0.35" stroke-opacity="0.35" fill="red"/><text x="1">a</text>"#
+        );
+        // fill-opacity already set is not touched.
+        assert_eq!(shape_opacity(r#"<a fill-opacity="0.2"/>"#), r#"<a fill-opacity="0.2"/>"#);
     }
 
     #[test]
