@@ -176,10 +176,7 @@ pub fn write_report(
                 .render(results, cfg)
                 .map_err(|e| ser("report.html", e.to_string()))?;
             write_file_bytes(&dir.join("report.html"), html.html.as_bytes())?;
-            for (name, svg) in &html.figures {
-                write_file_bytes(&dir.join("figures").join(name), svg.as_bytes())?;
-            }
-            Ok(())
+            write_figures(dir, &html.figures, &renderer.export)
         },
         || {
             rayon::join(
@@ -199,6 +196,44 @@ pub fn write_report(
     html?;
     xlsx?;
     data
+}
+
+/// Every figure under `dir/figures/` in the configured formats: the SVG as drawn, its PDF
+/// and PNG from [`crate::render::export`], figures in parallel. A figure with text that no
+/// loaded font covers is named in the run log (its text never: it may be a patient's value).
+fn write_figures(
+    dir: &Path,
+    figures: &[(String, String)],
+    export: &crate::render::export::Exporter,
+) -> Result<(), PublishError> {
+    use crate::config::FigureFormat;
+    use rayon::prelude::*;
+    let figs = dir.join("figures");
+    figures.par_iter().try_for_each(|(name, svg)| {
+        if export.writes(FigureFormat::Svg) {
+            write_file_bytes(&figs.join(name), svg.as_bytes())?;
+        }
+        let stem = name.strip_suffix(".svg").unwrap_or(name);
+        let out = export
+            .export(stem, svg)
+            .map_err(|e| PublishError::Serialise {
+                what: format!("figures/{stem}"),
+                message: e.to_string(),
+            })?;
+        if out.uncovered > 0 {
+            tracing::warn!(
+                figure = %stem,
+                characters = out.uncovered,
+                "figure text has characters no loaded font covers: they show as boxes in its \
+                 PDF and PNG; set [figures] font_dir to a folder with a font that has them \
+                 (e.g. Noto Sans CJK)"
+            );
+        }
+        for (file, bytes) in &out.files {
+            write_file_bytes(&figs.join(file), bytes)?;
+        }
+        Ok(())
+    })
 }
 
 /// results.json and the ADaM CSVs.

@@ -83,6 +83,7 @@ fn group(label: &str, data: &[(f64, bool)], risk_times: &[f64]) -> SurvGroup {
             .iter()
             .map(|t| data.iter().filter(|d| d.0 >= *t).count())
             .collect(),
+        ..SurvGroup::default()
     }
 }
 

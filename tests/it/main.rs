@@ -6,6 +6,7 @@ mod cli;
 mod ctcae6;
 mod demo;
 mod excel_report;
+mod figures;
 mod high_risk;
 mod html;
 mod ingest;

@@ -74,6 +74,7 @@ fn group(label: &str, median: Option<f64>, rows: &[(f64, usize, usize, usize, f6
         ],
         km: km(rows),
         at_risk: vec![5, 4, 2],
+        ..SurvGroup::default()
     }
 }
 

@@ -65,6 +65,8 @@ pub struct Config {
     pub landmark_analyses: Vec<LandmarkJob>,
     pub analysis: AnalysisPlan,
     pub report: ReportConfig,
+    /// Figure files and drawing limits (`[figures]` in analysis.toml, issue 14).
+    pub figures: FiguresConfig,
     pub dictionary: Dictionary,
     pub values: Values,
     /// Clinical thresholds and rule-set choice (`config/rules.toml`), read by `rules`.
@@ -477,6 +479,53 @@ pub struct ReportConfig {
     pub significant_digits: u8,
 }
 
+/// Figure files and drawing limits (`[figures]` in analysis.toml; each key is documented
+/// with its reason there).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FiguresConfig {
+    /// Files written per figure under `figures/`.
+    pub formats: Vec<FigureFormat>,
+    /// Resolution of the PNG files (journals ask for 300-600 dpi).
+    pub png_dpi: u32,
+    /// Above this many censored patients in one KM figure no censoring mark is drawn.
+    pub censor_marks_max: usize,
+    /// The table under KM figures.
+    pub km_table: KmTable,
+    /// Folder of extra fonts for the PDF and PNG files (`""` in the file: none).
+    #[serde(with = "blank_is_none")]
+    pub font_dir: Option<String>,
+}
+
+/// A figure file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FigureFormat {
+    Svg,
+    Pdf,
+    Png,
+}
+
+impl FigureFormat {
+    /// The file extension.
+    pub fn ext(self) -> &'static str {
+        match self {
+            FigureFormat::Svg => "svg",
+            FigureFormat::Pdf => "pdf",
+            FigureFormat::Png => "png",
+        }
+    }
+}
+
+/// The table under KM figures: the number at risk, or the KMunicate table (at risk, events
+/// and censored, cumulative; Morris et al., BMJ Open 2019;9:e030215).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KmTable {
+    AtRisk,
+    Kmunicate,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PValueStyle {
@@ -832,6 +881,11 @@ impl Config {
                 self.batch.memory_budget_bytes > 0,
                 "batch.memory_budget_bytes",
                 "must be a positive number of bytes",
+            ),
+            (
+                (72..=2400).contains(&self.figures.png_dpi),
+                "figures.png_dpi",
+                "must lie between 72 and 2400 dots per inch",
             ),
             (
                 positive(self.time.days_per_month),

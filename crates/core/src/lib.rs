@@ -10,8 +10,10 @@
 //!   ADaM-named datasets) and [`changes`] (the comparison with the previous report) it is
 //!   `results.json`, the one input of every renderer.
 //! - [`display`]: the bilingual display text of configured names, and journal typography.
+//! - [`breaks`]: axis breaks of every figure and number-at-risk table (issue 14).
 //! - [`text`]: control characters no output may carry, and their replacement.
 pub mod adam;
+pub mod breaks;
 pub mod changes;
 pub mod config;
 mod config_checks;

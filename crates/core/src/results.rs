@@ -555,6 +555,13 @@ pub struct SurvGroup {
     pub km: Vec<KmPoint>,
     /// Number at risk at each of the parent's `risk_times` (same order).
     pub at_risk: Vec<usize>,
+    /// Events before each of the parent's `risk_times` (cumulative; with `at_risk` and
+    /// `censored_before` they add up to `n`): the KMunicate table (Morris et al. 2019).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events_before: Vec<usize>,
+    /// Patients censored before each of the parent's `risk_times` (cumulative).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub censored_before: Vec<usize>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -3,7 +3,7 @@
 //! renderer reads. Words are looked up and p-values formatted here and nowhere else, so the
 //! three outputs of a workbook print the same words and the same numbers.
 
-use crate::config::{Config, PValueStyle};
+use crate::config::{Config, KmTable, PValueStyle};
 use crate::format;
 use crate::labels::{LabelError, Labels};
 use std::path::PathBuf;
@@ -55,6 +55,8 @@ impl Catalog {
             p_digits: cfg.report.p_digits,
             km_ci_band: cfg.report.km_ci_band,
             time_unit,
+            censor_marks_max: cfg.figures.censor_marks_max,
+            km_table: cfg.figures.km_table,
         }
     }
 }
@@ -86,6 +88,11 @@ pub struct Ctx<'a> {
     pub km_ci_band: bool,
     /// `Results.time_unit` (`months`, `days`): the time axes' title is `endpoint.<unit>`.
     pub time_unit: &'a str,
+    /// KM figures with more censored patients than this draw no censoring marks
+    /// (`[figures] censor_marks_max`).
+    pub censor_marks_max: usize,
+    /// The table under KM figures (`[figures] km_table`).
+    pub km_table: KmTable,
 }
 
 impl Ctx<'_> {
@@ -284,6 +291,8 @@ mod tests {
             p_digits: 2,
             km_ci_band: false,
             time_unit: "weeks",
+            censor_marks_max: 500,
+            km_table: KmTable::AtRisk,
         };
         assert_eq!(c.value_label("PR"), "PR");
         assert_eq!(c.value_label("male"), "Male");

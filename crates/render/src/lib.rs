@@ -4,6 +4,7 @@
 pub mod basis;
 pub mod context;
 pub mod escape;
+pub mod export;
 pub mod figures;
 pub mod format;
 pub mod html;
@@ -19,6 +20,8 @@ use mmreport_core::{config, model, results};
 pub struct Renderer {
     pub html: html::HtmlRenderer,
     pub xlsx: xlsx::XlsxRenderer,
+    /// The PDF and PNG files of every figure (`[figures]`).
+    pub export: export::Exporter,
 }
 
 /// Why the renderers of a run could not be built (a template override that does not parse).
@@ -28,6 +31,8 @@ pub enum RendererError {
     Html(#[from] html::HtmlError),
     #[error("Excel layout: {0}")]
     Xlsx(#[from] xlsx::XlsxRenderError),
+    #[error("figure export: {0}")]
+    Export(#[from] export::ExportError),
 }
 
 impl Renderer {
@@ -36,6 +41,7 @@ impl Renderer {
         Ok(Renderer {
             html: html::HtmlRenderer::new(cfg)?,
             xlsx: xlsx::XlsxRenderer::new(cfg)?,
+            export: export::Exporter::new(&cfg.figures)?,
         })
     }
 }

@@ -23,6 +23,8 @@ pub fn check_report_in(r: &Results, labels: &crate::labels::Labels) -> String {
         p_digits: 2,
         km_ci_band: false,
         time_unit: &r.time_unit,
+        censor_marks_max: 500,
+        km_table: crate::config::KmTable::AtRisk,
     };
     let _ = writeln!(
         s,
@@ -83,6 +85,8 @@ pub fn rules_summary_in(r: &Results, labels: &crate::labels::Labels) -> Option<S
         p_digits: 2,
         km_ci_band: false,
         time_unit: &r.time_unit,
+        censor_marks_max: 500,
+        km_table: crate::config::KmTable::AtRisk,
     };
     let mut s = format!("{}\n", labels.get("html.summary_heading"));
     for (k, v) in m {

@@ -153,7 +153,11 @@ pub fn competing_risks(input: &Input<'_>, job: &CompetingRisksJob) -> CompetingR
         .iter()
         .flat_map(|(_, o)| o.iter().map(|x| x.0))
         .fold(0.0f64, f64::max);
-    let rt = risk_times(max_time, input.cfg.report.risk_table_step);
+    let rt = risk_times(
+        max_time,
+        input.cfg.report.risk_table_step,
+        &input.cfg.time.unit,
+    );
     let mut out = CompetingRisks {
         id: job.id.clone(),
         event: job.event.code().into(),

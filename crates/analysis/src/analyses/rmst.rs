@@ -66,7 +66,7 @@ pub fn rmst(input: &Input<'_>, job: &RmstJob) -> Rmst {
     let parts = parts(input, grouping);
     let obs = observe(&parts, job.endpoint);
     let step = input.cfg.report.risk_table_step;
-    let risk_times = super::survival::risk_times(job.tau, step)
+    let risk_times = super::survival::risk_times(job.tau, step, &input.cfg.time.unit)
         .into_iter()
         .filter(|t| *t <= job.tau + 1e-9)
         .collect::<Vec<_>>();

@@ -52,11 +52,25 @@ fn group(
         .iter()
         .map(|t| time.iter().filter(|x| **x >= *t).count())
         .collect();
+    // Before t: with the number at risk at t (time >= t) they add up to n.
+    let before = |is_event: bool| -> Vec<usize> {
+        risk_times
+            .iter()
+            .map(|t| {
+                time.iter()
+                    .zip(event)
+                    .filter(|(x, e)| **x < *t && **e == is_event)
+                    .count()
+            })
+            .collect()
+    };
     let mut g = SurvGroup {
         label: label.to_string(),
         n,
         events,
         at_risk,
+        events_before: before(true),
+        censored_before: before(false),
         ..SurvGroup::default()
     };
     let Ok(fit) = stats::kaplan_meier(time, event, ConfType::Log, input.level) else {
@@ -106,10 +120,17 @@ pub(super) fn km_point(r: &stats::KmRow) -> KmPoint {
     }
 }
 
-/// Ticks of the x axis and times of the risk table: 0, step, 2·step … covering the data.
-pub fn risk_times(max_time: f64, step: f64) -> Vec<f64> {
-    let n = (max_time / step).ceil().max(1.0) as usize;
-    (0..=n).map(|i| i as f64 * step).collect()
+/// Ticks of the x axis and times of the risk table: 0, step, 2·step … covering the data;
+/// a `step` of 0 (the default, `report.risk_table_step`) is chosen from the follow-up in
+/// `unit` ([`mmreport_core::breaks::time_step`]: every 6 months for 2-3 years, every 5 years
+/// for 23).
+pub fn risk_times(max_time: f64, step: f64, unit: &str) -> Vec<f64> {
+    let step = if step > 0.0 {
+        step
+    } else {
+        mmreport_core::breaks::time_step(max_time, unit)
+    };
+    mmreport_core::breaks::ticks_from_zero(max_time, step)
 }
 
 /// Groups of a survival analysis as (label, members).
@@ -301,7 +322,11 @@ pub(super) fn curves(input: &Input<'_>, obs: &Obs, grouping: Option<&Grouping>) 
         .iter()
         .flat_map(|(_, o)| o.iter().map(|x| x.0))
         .fold(0.0f64, f64::max);
-    let rt = risk_times(max_time, input.cfg.report.risk_table_step);
+    let rt = risk_times(
+        max_time,
+        input.cfg.report.risk_table_step,
+        &input.cfg.time.unit,
+    );
     let nonempty = obs.iter().filter(|(_, o)| !o.is_empty()).count();
     let (logrank, cox) = if grouping.is_some() && nonempty >= 2 {
         compare(obs, grouping.is_some_and(Grouping::has_levels))
@@ -467,10 +492,22 @@ mod tests {
     #[test]
     fn risk_times_cover_the_data() {
         assert_eq!(
-            risk_times(25.0, 6.0),
+            risk_times(25.0, 6.0, "months"),
             vec![0.0, 6.0, 12.0, 18.0, 24.0, 30.0]
         );
-        assert_eq!(risk_times(24.0, 6.0), vec![0.0, 6.0, 12.0, 18.0, 24.0]);
-        assert_eq!(risk_times(0.0, 6.0), vec![0.0, 6.0]);
+        assert_eq!(
+            risk_times(24.0, 6.0, "months"),
+            vec![0.0, 6.0, 12.0, 18.0, 24.0]
+        );
+        assert_eq!(risk_times(0.0, 6.0, "months"), vec![0.0, 6.0]);
+        // Automatic: 23 years of follow-up, every 60 months.
+        assert_eq!(
+            risk_times(270.0, 0.0, "months"),
+            vec![0.0, 60.0, 120.0, 180.0, 240.0, 300.0]
+        );
+        assert_eq!(
+            risk_times(30.0, 0.0, "months"),
+            vec![0.0, 6.0, 12.0, 18.0, 24.0, 30.0]
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! Forest plot: PFS hazard ratio (95% CI) of every configured two-level grouping, on a log
-//! scale with a reference line at HR = 1, with the numbers in a column to the right.
+//! scale with a reference line at HR = 1, with the numbers in a column to the right. The log
+//! axis takes ratio breaks (0.25, 0.5, 1, 2, 4 …: [`mmreport_core::breaks::log_breaks`]).
 
 use super::{centred_text, est_width, linear, Area, FigureError, Ticks, FONT, GREY, INK, PALETTE};
 use crate::context::Ctx;
@@ -36,39 +37,31 @@ fn row_text(r: &ForestRow) -> String {
     }
 }
 
-/// The log axis: bounds snapped outwards to the 1-2-5 series around every CI (at least
-/// 0.25 to 4, at most 1e-3 to 1e3) and the ticks of that series within them.
+/// The log axis: breaks around every CI (at least 0.5 to 2, at most 1e-3 to 1e3) from
+/// [`mmreport_core::breaks::log_breaks`] (doublings 0.25, 0.5, 1, 2, 4 over a narrow range,
+/// the 1-2-5 series or decades over wider ones); the axis runs from the first to the last.
 fn log_axis(rows: &[ForestRow]) -> (f64, f64, Vec<f64>) {
+    let finite = |v: &f64| v.is_finite() && *v > 0.0;
     let lo = rows
         .iter()
-        .filter_map(|r| r.ci[0].or(r.hr))
-        .fold(0.25_f64, f64::min)
+        .filter_map(|r| r.ci[0].or(r.hr).filter(finite))
+        .fold(0.5_f64, f64::min)
         .max(1e-3);
     let hi = rows
         .iter()
-        .filter_map(|r| r.ci[1].or(r.hr))
-        .fold(4.0_f64, f64::max)
+        .filter_map(|r| r.ci[1].or(r.hr).filter(finite))
+        .fold(2.0_f64, f64::max)
         .min(1e3);
-    // Axis bounds and ticks from the 1-2-5 series.
-    let nice: Vec<f64> = (-3..=3)
-        .flat_map(|e| [1.0, 2.0, 5.0].map(|m| m * 10f64.powi(e)))
-        .collect();
-    let lo = nice
-        .iter()
-        .copied()
-        .filter(|v| *v <= lo * 1.0001)
-        .fold(1e-3, f64::max);
-    let hi = nice
-        .iter()
-        .copied()
-        .filter(|v| *v >= hi * 0.9999)
-        .fold(1e3, f64::min);
-    let keys: Vec<f64> = nice
-        .iter()
-        .copied()
-        .filter(|v| *v >= lo * 0.9999 && *v <= hi * 1.0001)
-        .collect();
-    (lo, hi, keys)
+    let keys = mmreport_core::breaks::log_breaks(lo, hi);
+    let first = keys.first().copied().unwrap_or(lo);
+    let last = keys.last().copied().unwrap_or(hi);
+    (first, last, keys)
+}
+
+/// A tick label of the HR axis: at most 3 decimals, trailing zeros dropped (0.25, 0.5, 1, 10).
+fn hr_tick(v: f64) -> String {
+    let s = format!("{v:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// A text centred vertically at `(x, y)`, anchored on its `h` side.
@@ -138,13 +131,7 @@ fn draw_axes(chart: &mut Chart, ctx: &Ctx, font: &TextStyle, n: usize) -> Result
         ))
         .label_style(font.clone())
         .axis_desc_style(font.clone())
-        .x_label_formatter(&|v| {
-            if *v >= 1.0 {
-                format!("{v:.0}")
-            } else {
-                format!("{v}")
-            }
-        })
+        .x_label_formatter(&|v| hr_tick(*v))
         .axis_style(INK)
         .draw()
         .map_err(err)?;

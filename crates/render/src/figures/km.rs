@@ -4,7 +4,15 @@
 //!
 //! The risk table is aligned by construction: the x axis takes its ticks from
 //! `Survival.risk_times` (plotters `with_key_points`), and each risk number is drawn at
-//! `chart.backend_coord(time)`, the same mapping as the plot area.
+//! `chart.backend_coord(time)`, the same mapping as the plot area. Those times are nice
+//! breaks chosen from the follow-up ([`mmreport_core::breaks::time_step`]), so 23 years of
+//! follow-up get 6 columns, not 47.
+//!
+//! Issue 14: with `[figures] km_table = "kmunicate"` the table is the KMunicate one (Morris
+//! et al., BMJ Open 2019;9:e030215): per group the number at risk, and the events and the
+//! censored before each time (cumulative), from `SurvGroup.events_before` /
+//! `censored_before`. Above `[figures] censor_marks_max` censored patients no censoring mark
+//! is drawn (at 5,000 patients they smear into a band) and a line under the figure says so.
 
 use super::{
     centred_text, est_width, linear, palette, tick, Area, FigureError, Ticks, FONT, GREY, INK,
@@ -110,8 +118,9 @@ fn steps(km: &[KmPoint], value: impl Fn(&KmPoint) -> f64, start: f64) -> Vec<(f6
     pts
 }
 
-/// The x range and ticks: ticks are the risk-table times (or every 6 units when absent).
-fn x_axis(s: &Survival) -> (f64, Vec<f64>) {
+/// The x range and ticks: ticks are the risk-table times (or nice breaks of the follow-up
+/// when absent).
+fn x_axis(s: &Survival, unit: &str) -> (f64, Vec<f64>) {
     let last_km = s
         .groups
         .iter()
@@ -124,11 +133,8 @@ fn x_axis(s: &Survival) -> (f64, Vec<f64>) {
         .filter(|t| t.is_finite())
         .collect();
     if ticks.is_empty() {
-        let mut t = 0.0;
-        while t <= last_km + 1e-9 {
-            ticks.push(t);
-            t += 6.0;
-        }
+        let step = mmreport_core::breaks::time_step(last_km, unit);
+        ticks = mmreport_core::breaks::ticks_from_zero(last_km, step);
     }
     let last_tick = ticks.iter().copied().fold(0.0_f64, f64::max);
     let xmax = last_tick.max(last_km).max(1.0);
@@ -179,6 +185,12 @@ struct Km<'a> {
     labels: Vec<String>,
     font: TextStyle<'static>,
     style: &'a Style,
+    /// Draw the censoring marks (at most `censor_marks_max` censored patients).
+    marks: bool,
+    /// Draw the KMunicate table (configured, and the results hold its numbers).
+    kmunicate: bool,
+    /// Where the table's row labels end: left of the y axis by half the widest first number.
+    label_gap: i32,
 }
 
 impl Km<'_> {
@@ -206,21 +218,70 @@ impl Km<'_> {
 }
 
 /// The heights of the legend band (a line per group, one more for the statistics) and of the
-/// whole figure (legend, plot, number-at-risk table).
-fn heights(ng: u32, has_stats: bool) -> (u32, u32) {
+/// whole figure (legend, plot, the table of `table_rows` rows under it, a note line).
+fn heights(ng: u32, has_stats: bool, table_rows: u32, note: bool) -> (u32, u32) {
     let legend_h = 12 + ROW * ng + if has_stats { ROW } else { 0 } + 6;
-    let risk_h = 12 + ROW * (ng + 1) + 8;
+    let risk_h = 12 + ROW * table_rows + 8 + if note { ROW } else { 0 };
     (legend_h, legend_h + CHART_H + risk_h)
 }
 
-/// The room left of the plot: the widest risk-table label, within `Y_AREA + 8` to 260 px.
-fn left_margin(labels: &[String]) -> u32 {
+/// The rows of the table under the figure: its title, then a row per group (number at risk)
+/// or, for the KMunicate table, three per group (at risk, events, censored) under a group
+/// heading when there are several groups.
+fn table_rows(ng: u32, kmunicate: bool) -> u32 {
+    match (kmunicate, ng) {
+        (false, _) => ng + 1,
+        (true, 1) => 4,
+        (true, _) => 1 + 4 * ng,
+    }
+}
+
+/// The censored patients of all curves of `s`.
+pub fn censored(s: &Survival) -> usize {
+    s.groups
+        .iter()
+        .flat_map(|g| g.km.iter().map(|p| p.n_censor))
+        .sum()
+}
+
+/// Whether the KMunicate table can be drawn: every group holds events and censored counts at
+/// each risk time.
+fn kmunicate_data(s: &Survival) -> bool {
+    !s.groups.is_empty()
+        && s.groups.iter().all(|g| {
+            g.events_before.len() == g.at_risk.len() && g.censored_before.len() == g.at_risk.len()
+        })
+}
+
+/// The KMunicate row names (at risk, events, censored).
+fn kmunicate_names(ctx: &Ctx) -> [String; 3] {
+    [
+        ctx.l("figure.km_at_risk"),
+        ctx.l("figure.km_events"),
+        ctx.l("figure.km_censored"),
+    ]
+}
+
+/// The room left of the plot: the widest risk-table label and the half of the widest
+/// number of the first column (centred on the y axis), within `Y_AREA + 8` to 260 px.
+fn left_margin(labels: &[String], first_half: i32) -> u32 {
     labels
         .iter()
-        .map(|l| est_width(l, 12.0) + 24)
+        .map(|l| est_width(l, 13.0) + first_half + 20)
         .max()
         .unwrap_or(60)
         .clamp(Y_AREA as i32 + 8, 260) as u32
+}
+
+/// Half the estimated width of the widest number of the table's first column (at time 0:
+/// the group sizes), so that the row labels end clear of it (4-digit registries).
+fn first_half(s: &Survival) -> i32 {
+    s.groups
+        .iter()
+        .filter_map(|g| g.at_risk.first())
+        .map(|n| est_width(&n.to_string(), 13.0) / 2)
+        .max()
+        .unwrap_or(0)
 }
 
 /// Draws one survival analysis as a standalone SVG document.
@@ -232,21 +293,31 @@ pub fn km_svg(s: &Survival, ctx: &Ctx) -> Result<String, FigureError> {
 pub fn km_svg_styled(s: &Survival, ctx: &Ctx, style: &Style) -> Result<String, FigureError> {
     let ng = s.groups.len() as u32;
     let stats = style.stats.clone().unwrap_or_else(|| stats_text(ctx, s));
-    let (legend_h, h) = heights(ng, !stats.is_empty());
+    let kmunicate = ctx.km_table == crate::config::KmTable::Kmunicate && kmunicate_data(s);
+    let marks = censored(s) <= ctx.censor_marks_max;
+    let (legend_h, h) = heights(ng, !stats.is_empty(), table_rows(ng, kmunicate), !marks);
     let labels: Vec<String> = s
         .groups
         .iter()
         .map(|g| group_label(ctx, &g.label))
         .collect();
-    let left = left_margin(&labels);
+    let half = first_half(s);
+    let left = if kmunicate {
+        left_margin(&kmunicate_names(ctx), half)
+    } else {
+        left_margin(&labels, half)
+    };
     let k = Km {
         s,
         ctx,
         labels,
         font: (FONT, 13).into_font().color(&INK),
         style,
+        marks,
+        kmunicate,
+        label_gap: half + 8,
     };
-    let (xmax, ticks) = x_axis(s);
+    let (xmax, ticks) = x_axis(s, ctx.time_unit);
 
     let mut buf = String::new();
     {
@@ -280,7 +351,20 @@ pub fn km_svg_styled(s: &Survival, ctx: &Ctx, style: &Style) -> Result<String, F
         }
         // Number-at-risk table: same x mapping as the plot.
         let top = (legend_h + CHART_H) as i32 + 12;
-        draw_risk_table(&root, &chart, &k, &ticks, (x0, top))?;
+        if k.kmunicate {
+            draw_kmunicate_table(&root, &chart, &k, &ticks, (x0, top))?;
+        } else {
+            draw_risk_table(&root, &chart, &k, &ticks, (x0, top))?;
+        }
+        if !k.marks {
+            let note = k
+                .ctx
+                .l("figure.censor_marks_omitted")
+                .replace("{n}", &censored(s).to_string())
+                .replace("{max}", &ctx.censor_marks_max.to_string());
+            let y = h as i32 - ROW as i32 / 2 - 4;
+            k.text(&root, note, (8, y), &k.font, HPos::Left)?;
+        }
         root.present().map_err(|e| k.err(e))?;
     }
     Ok(buf)
@@ -337,7 +421,7 @@ fn draw_group(chart: &mut Chart, k: &Km, i: usize) -> Result<(), FigureError> {
         .map_err(|e| k.err(e))?;
     let ticks_style = c.stroke_width(1);
     chart
-        .draw_series(g.km.iter().filter(|p| p.n_censor > 0).map(|p| {
+        .draw_series(g.km.iter().filter(|p| k.marks && p.n_censor > 0).map(|p| {
             EmptyElement::at((p.time, p.surv))
                 + PathElement::new(vec![(0, -5), (0, 5)], ticks_style)
                 + PathElement::new(vec![(-4, 0), (4, 0)], ticks_style)
@@ -403,13 +487,60 @@ fn draw_risk_table(
         k.text(
             root,
             k.labels[i].clone(),
-            (x0 - 16, y),
+            (x0 - k.label_gap, y),
             &row_font,
             HPos::Right,
         )?;
         for (t, n) in ticks.iter().zip(g.at_risk.iter()) {
             let (x, _) = chart.backend_coord(&(*t, 0.0));
             k.text(root, n.to_string(), (x, y), &k.font, HPos::Center)?;
+        }
+    }
+    Ok(())
+}
+
+/// The KMunicate table under the x axis from row `top`: its title, then per group (under its
+/// label in the group's colour when there are several) the number at risk at each tick and
+/// the events and censored before it, each count centred under its tick.
+fn draw_kmunicate_table(
+    root: &Area,
+    chart: &Chart,
+    k: &Km,
+    ticks: &[f64],
+    (x0, top): (i32, i32),
+) -> Result<(), FigureError> {
+    k.text(
+        root,
+        k.ctx.l("figure.kmunicate_title"),
+        (8, top),
+        &k.font,
+        HPos::Left,
+    )?;
+    let names = kmunicate_names(k.ctx);
+    let several = k.s.groups.len() > 1;
+    let mut y = top;
+    for (i, g) in k.s.groups.iter().enumerate() {
+        let colour = (FONT, 13).into_font().color(&k.colour(i));
+        if several {
+            y += ROW as i32;
+            k.text(root, k.labels[i].clone(), (8, y), &colour, HPos::Left)?;
+        }
+        for (name, counts) in names
+            .iter()
+            .zip([&g.at_risk, &g.events_before, &g.censored_before])
+        {
+            y += ROW as i32;
+            k.text(
+                root,
+                name.clone(),
+                (x0 - k.label_gap, y),
+                &colour,
+                HPos::Right,
+            )?;
+            for (t, n) in ticks.iter().zip(counts.iter()) {
+                let (x, _) = chart.backend_coord(&(*t, 0.0));
+                k.text(root, n.to_string(), (x, y), &k.font, HPos::Center)?;
+            }
         }
     }
     Ok(())

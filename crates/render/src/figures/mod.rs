@@ -200,6 +200,8 @@ mod degenerate {
             p_digits: 2,
             km_ci_band: true,
             time_unit: "months",
+            censor_marks_max: 500,
+            km_table: crate::config::KmTable::Kmunicate,
         }
     }
 

@@ -1,6 +1,11 @@
 //! Swimmer plot: one bar per patient from the index date to last contact, coloured by regimen;
 //! a mark at each response assessment (coloured by response), PD and death marks, and an
-//! arrow when the patient is still on study.
+//! arrow at the end of the lane of each ongoing patient (alive without progression at the
+//! last contact: `SwimmerRow.ongoing`).
+//!
+//! Issue 14: lanes are sorted by duration, the longest at the top (ties by patient id), as
+//! swimmer plots are read (the order of the workbook's ids says nothing); the time axis takes
+//! nice breaks of the follow-up ([`mmreport_core::breaks::time_step`]).
 
 use super::{
     centred_text, est_width, linear, palette, response_colour, tick, Area, FigureError, Ticks,
@@ -45,28 +50,42 @@ fn text(area: &Area, s: String, at: (i32, i32), font: &TextStyle) -> Result<(), 
     centred_text(area, "swimmer", s, at, font, HPos::Left)
 }
 
-/// The x axis: its end (a quarter step past the last time rounded up to the step) and ticks
-/// every 6 units, or 12 beyond 48.
-fn x_axis(rows: &[SwimmerRow]) -> (f64, Vec<f64>) {
+/// The x axis: its end (a quarter step past the last tick) and nice ticks of the follow-up
+/// in `unit`.
+fn x_axis(rows: &[SwimmerRow], unit: &str) -> (f64, Vec<f64>) {
     let xmax = rows
         .iter()
         .map(|r| r.end)
         .chain(rows.iter().flat_map(|r| r.marks.iter().map(|m| m.time)))
+        .filter(|t| t.is_finite())
         .fold(1.0_f64, f64::max);
-    let step = if xmax > 48.0 { 12.0 } else { 6.0 };
-    let xmax_axis = (xmax / step).ceil() * step + step * 0.25;
-    let keys: Vec<f64> = (0..=((xmax / step).ceil() as usize))
-        .map(|i| i as f64 * step)
-        .collect();
-    (xmax_axis, keys)
+    let step = mmreport_core::breaks::time_step(xmax, unit);
+    let keys = mmreport_core::breaks::ticks_from_zero(xmax, step);
+    let last = keys.last().copied().unwrap_or(step);
+    (last + step * 0.25, keys)
 }
 
-/// Draws the swimmer plot as a standalone SVG document.
+/// The lanes in drawing order: longest duration first (drawn at the top), ties by patient id;
+/// a duration that is not a number sorts last.
+pub fn by_duration(rows: &[SwimmerRow]) -> Vec<SwimmerRow> {
+    let mut sorted = rows.to_vec();
+    sorted.sort_by(|a, b| {
+        let key = |r: &SwimmerRow| if r.end.is_finite() { r.end } else { f64::MIN };
+        key(b)
+            .total_cmp(&key(a))
+            .then_with(|| a.patient_id.cmp(&b.patient_id))
+    });
+    sorted
+}
+
+/// Draws the swimmer plot as a standalone SVG document, lanes sorted by duration.
 pub fn swimmer_svg(rows: &[SwimmerRow], ctx: &Ctx) -> Result<String, FigureError> {
+    let sorted = by_duration(rows);
+    let rows = sorted.as_slice();
     let n = rows.len().max(1);
     let regs = regimens(rows);
     let h = HEAD + ROW * n as u32 + 60;
-    let (xmax_axis, keys) = x_axis(rows);
+    let (xmax_axis, keys) = x_axis(rows, ctx.time_unit);
     let left = rows
         .iter()
         .map(|r| est_width(&r.patient_id, 12.0) + 16)
@@ -83,7 +102,7 @@ pub fn swimmer_svg(rows: &[SwimmerRow], ctx: &Ctx) -> Result<String, FigureError
         let mut chart = ChartBuilder::on(&body)
             .margin_right(24)
             .x_label_area_size(44)
-            .y_label_area_size(left)
+            .y_label_area_size(left + 22)
             .build_cartesian_2d(
                 linear(0.0..xmax_axis, keys),
                 linear(-0.5..(n as f64 - 0.5), (0..n).map(|i| i as f64).collect()),
@@ -123,6 +142,7 @@ fn draw_mesh(
         .disable_x_mesh()
         .disable_y_mesh()
         .x_desc(ctx.time_axis())
+        .y_desc(ctx.l("figure.swimmer_order"))
         .label_style(font.clone())
         .axis_desc_style(font.clone())
         .x_label_formatter(&|v| tick(*v))
@@ -253,5 +273,5 @@ fn draw_mark_legend(legend: &Area, ctx: &Ctx, font: &TextStyle) -> Result<(), Fi
                 + PathElement::new(vec![(6, -4), (10, 0), (6, 4)], INK.stroke_width(1))),
         )
         .map_err(err)?;
-    text(legend, ctx.l("html.ongoing"), (x + 16, y), font)
+    text(legend, ctx.l("figure.swimmer_ongoing"), (x + 16, y), font)
 }

@@ -35,13 +35,16 @@ pub struct Table {
     pub notes: Vec<String>,
 }
 
-/// An inline figure (the same SVG is also written as `figures/<file>`).
+/// An inline figure (the same SVG is also written as `figures/<file>`, with its PDF and PNG
+/// as configured: `links`).
 #[derive(Debug, Clone, Serialize)]
 pub struct Figure {
     pub id: String,
     pub file: String,
     pub caption: String,
     pub svg: String,
+    /// The figure's files in `[figures] formats` order: `(format name, path from the report)`.
+    pub links: Vec<(String, String)>,
 }
 
 /// A piece of a section.
@@ -179,9 +182,17 @@ impl V<'_> {
     fn figure(&mut self, id: &str, caption: String, svg: String) -> Block {
         let file = format!("{id}.svg");
         self.figures.push((file.clone(), svg.clone()));
+        let links = self
+            .cfg
+            .figures
+            .formats
+            .iter()
+            .map(|f| (f.ext().to_uppercase(), format!("figures/{id}.{}", f.ext())))
+            .collect();
         Block::Figure(Figure {
             id: format!("fig-{id}"),
             file,
+            links,
             svg: inline_svg(&svg).replacen(
                 "<svg ",
                 &format!(
