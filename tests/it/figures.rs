@@ -4,7 +4,6 @@
 //! the configured limit; the KMunicate table; the swimmer plot sorted by duration with arrows
 //! for ongoing patients; a visible 0% waterfall bar.
 
-use super::golden_dir;
 use super::util::*;
 use mmreport::config::{Config, KmTable};
 use mmreport::render::context::{Catalog, Ctx};
@@ -93,28 +92,7 @@ fn assert_no_overlap(svg: &str) {
 /// The survival::myeloma registry (3,882 patients, 23 years) through the pipeline, as
 /// `tests/it/real_data.rs` reads it.
 fn registry() -> (Results, Config) {
-    let text = std::fs::read_to_string(golden_dir().join("real/myeloma_registry.csv")).unwrap();
-    let cells: Vec<Vec<String>> = text
-        .lines()
-        .map(|l| {
-            l.split(',')
-                .map(|c| c.trim_matches('"').to_string())
-                .collect()
-        })
-        .collect();
-    let rows: Vec<Vec<C<'_>>> = cells
-        .iter()
-        .map(|r| {
-            r.iter()
-                .map(|c| match c.parse::<f64>() {
-                    _ if c.is_empty() => E,
-                    Ok(x) => N(x),
-                    std::result::Result::Err(_) => S(c),
-                })
-                .collect()
-        })
-        .collect();
-    let bytes = xlsx(&[("myeloma", rows)]);
+    let bytes = super::real_data::workbook("myeloma_registry", "myeloma");
     let mut c = ctx();
     c.config =
         Config::with_override("[dictionary.units]\nos_time = \"days\"\n", "site.toml").unwrap();

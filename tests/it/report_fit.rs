@@ -6,7 +6,6 @@
 //! adverse-event table, says that PFS has no progression data, and its Methods claim no IMWG
 //! response assessment and no CTCAE grading.
 
-use super::golden_dir;
 use super::util::*;
 use mmreport::config::{Config, Language};
 use mmreport::pipeline;
@@ -39,28 +38,7 @@ fn example() -> (Results, Config) {
 
 /// R's survival::myeloma as a registry exports it: one sheet, durations in days, 0/1 deaths.
 fn registry() -> (Results, Config) {
-    let text = std::fs::read_to_string(golden_dir().join("real/myeloma_registry.csv")).unwrap();
-    let cells: Vec<Vec<String>> = text
-        .lines()
-        .map(|l| {
-            l.split(',')
-                .map(|c| c.trim_matches('"').to_string())
-                .collect()
-        })
-        .collect();
-    let rows: Vec<Vec<C<'_>>> = cells
-        .iter()
-        .map(|r| {
-            r.iter()
-                .map(|c| match c.parse::<f64>() {
-                    _ if c.is_empty() => E,
-                    Ok(x) => N(x),
-                    std::result::Result::Err(_) => S(c),
-                })
-                .collect()
-        })
-        .collect();
-    let wb = xlsx(&[("myeloma", rows)]);
+    let wb = super::real_data::workbook("myeloma_registry", "myeloma");
     analyse(&wb, "[dictionary.units]\nos_time = \"days\"\n")
 }
 
