@@ -781,9 +781,8 @@ fn chinese_report_is_complete() {
     assert!(out.html.contains("疗效按 IMWG 2016 标准评价"));
     assert!(out.html.contains(r#"lang="zh-CN""#));
     assert!(
-        out.html
-            .contains("<td>完成≥2个疗程</td><td class=\"num\">29</td>"),
-        "flow table row"
+        out.html.contains("完成≥2个疗程（n = 29）"),
+        "flow figure box"
     );
     // An unresolved label shows as its key (`html.tab_flow`); rule ids in the data such as
     // `imwg2016.response.pr` are preceded by a dot and do not count.

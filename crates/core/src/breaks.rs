@@ -90,8 +90,8 @@ pub fn pretty(lo: f64, hi: f64, target: usize) -> Vec<f64> {
 }
 
 /// Breaks of a log axis of ratios covering `lo..hi` (positive): doublings around 1 while they
-/// stay few (0.25, 0.5, 1, 2, 4), then the 1-2-5 series, then whole decades; the first and last
-/// break enclose the range. At most 9 breaks.
+/// stay few and between 1/8 and 8 (0.25, 0.5, 1, 2, 4), then the 1-2-5 series, then whole
+/// decades; the first and last break enclose the range. At most 9 breaks.
 pub fn log_breaks(lo: f64, hi: f64) -> Vec<f64> {
     let lo = if lo.is_finite() && lo > 0.0 { lo } else { 1e-3 };
     let hi = if hi.is_finite() && hi > lo {
@@ -114,7 +114,10 @@ pub fn log_breaks(lo: f64, hi: f64) -> Vec<f64> {
             .position(|v| *v >= hi * 0.9999)
             .unwrap_or(all.len() - 1);
         last = all[first..=end.max(first)].to_vec();
-        if last.len() <= 9 {
+        // Doublings only between 1/8 and 8: beyond, their labels (0.016, 0.031) are
+        // numbers no reader scans; the 1-2-5 series takes over (0.01, 0.02, 0.05, ...).
+        let readable = i > 0 || (last[0] >= 0.125 && last[last.len() - 1] <= 8.0);
+        if last.len() <= 9 && readable {
             break;
         }
     }
@@ -176,6 +179,16 @@ mod tests {
         assert!(same(
             &log_breaks(1e-3, 1e3),
             &[1e-3, 1e-2, 0.1, 1.0, 10.0, 100.0, 1e3]
+        ));
+        // The bundled example's forest (HR 0.043 to 1.2): no 0.016, 0.031, 0.062.
+        assert!(same(
+            &log_breaks(0.013, 2.0),
+            &[0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0]
+        ));
+        assert!(same(&log_breaks(0.1, 2.0), &[0.1, 0.2, 0.5, 1.0, 2.0]));
+        assert!(same(
+            &log_breaks(0.2, 6.0),
+            &[0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0]
         ));
         let b = log_breaks(f64::NAN, 0.0);
         assert!(!b.is_empty());

@@ -57,6 +57,7 @@ impl Catalog {
             time_unit,
             censor_marks_max: cfg.figures.censor_marks_max,
             km_table: cfg.figures.km_table,
+            digits: cfg.report.significant_digits,
         }
     }
 }
@@ -93,6 +94,26 @@ pub struct Ctx<'a> {
     pub censor_marks_max: usize,
     /// The table under KM figures (`[figures] km_table`).
     pub km_table: KmTable,
+    /// Significant figures of estimates by their magnitude (`[report] significant_digits`).
+    pub digits: u8,
+}
+
+impl<'a> Ctx<'a> {
+    /// A context with the default number style, for text that is not a report (`check`,
+    /// tests): journal P values to 2 significant figures, 2 significant figures of estimates.
+    pub fn plain(labels: &'a Labels, base: &'a Labels, time_unit: &'a str) -> Ctx<'a> {
+        Ctx {
+            labels,
+            base,
+            p_style: PValueStyle::Journal,
+            p_digits: 2,
+            km_ci_band: false,
+            time_unit,
+            censor_marks_max: 500,
+            km_table: KmTable::AtRisk,
+            digits: 2,
+        }
+    }
 }
 
 impl Ctx<'_> {
@@ -152,6 +173,21 @@ impl Ctx<'_> {
             .map(|part| self.value_label(part))
             .collect::<Vec<_>>()
             .join(&self.l("lang.vs"))
+    }
+
+    /// A median survival time with its CI (`11 (7, 15)`), at `[report] significant_digits`
+    /// by the median's magnitude; "not reached" for a median or bound the curve never reaches.
+    pub fn median_ci(&self, m: Option<f64>, c: [Option<f64>; 2]) -> String {
+        let nr = self.l("endpoint.not_reached");
+        match m {
+            Some(_) => crate::format::estimate_ci(m, c[0], c[1], self.digits, &nr),
+            None => nr,
+        }
+    }
+
+    /// A hazard ratio with its CI as gtsummary's `style_ratio` prints them (`0.21 (0.053, 0.86)`).
+    pub fn hr_ci(&self, hr: f64, c: [Option<f64>; 2]) -> String {
+        crate::format::ratio_ci(hr, c[0], c[1], "NA")
     }
 
     /// A finding's message in the report's language (issue 14): the catalog's
@@ -284,16 +320,7 @@ mod tests {
     fn override_falls_back_to_base_and_values_to_themselves() {
         let en = Labels::load(Language::En, None).unwrap();
         let empty = Labels::default();
-        let c = Ctx {
-            labels: &empty,
-            base: &en,
-            p_style: PValueStyle::Journal,
-            p_digits: 2,
-            km_ci_band: false,
-            time_unit: "weeks",
-            censor_marks_max: 500,
-            km_table: KmTable::AtRisk,
-        };
+        let c = Ctx::plain(&empty, &en, "weeks");
         assert_eq!(c.value_label("PR"), "PR");
         assert_eq!(c.value_label("male"), "Male");
         assert_eq!(c.value_label("腰骶部疼痛"), "腰骶部疼痛");

@@ -103,6 +103,27 @@ pub fn fixed(x: Option<f64>, decimals: usize, missing: &str) -> String {
     }
 }
 
+/// `estimate (lo, hi)` with every number at the decimals that give the estimate `digits`
+/// significant figures (the rule of Table 1's rows, gtsummary's `style_sigfig`: a median
+/// survival of 11 months prints `11 (7, 15)`, of 8.2 months `8.2 (5.1, 12.0)`). Without an
+/// estimate the first bound sets the decimals; a missing number prints `missing`.
+pub fn estimate_ci(
+    est: Option<f64>,
+    lo: Option<f64>,
+    hi: Option<f64>,
+    digits: u8,
+    missing: &str,
+) -> String {
+    let by = est.or(lo).or(hi).filter(|v| v.is_finite()).unwrap_or(0.0);
+    let d = sig_decimals(by, digits);
+    format!(
+        "{} ({}, {})",
+        fixed(est, d, missing),
+        fixed(lo, d, missing),
+        fixed(hi, d, missing)
+    )
+}
+
 /// A percentage of a fraction, rounded to whole percent as the paper prints it (`38`).
 pub fn pct(fraction: f64) -> String {
     format!("{:.0}", fraction * 100.0)
@@ -144,6 +165,31 @@ pub fn sensitivity(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn estimates_with_their_ci_by_the_estimate_magnitude() {
+        assert_eq!(
+            estimate_ci(Some(11.04), Some(7.4), Some(15.3), 2, "NR"),
+            "11 (7, 15)"
+        );
+        assert_eq!(
+            estimate_ci(Some(8.21), Some(5.1), Some(12.0), 2, "NR"),
+            "8.2 (5.1, 12.0)"
+        );
+        assert_eq!(
+            estimate_ci(Some(712.4), Some(500.0), None, 2, "NR"),
+            "712 (500, NR)"
+        );
+        assert_eq!(
+            estimate_ci(Some(0.8547), Some(0.5), Some(1.2), 2, "NA"),
+            "0.85 (0.50, 1.20)"
+        );
+        assert_eq!(estimate_ci(None, Some(3.26), None, 2, "NR"), "NR (3.3, NR)");
+        assert_eq!(
+            estimate_ci(Some(23.4), Some(8.2), Some(40.1), 3, "NR"),
+            "23.4 (8.2, 40.1)"
+        );
+    }
 
     #[test]
     fn sensitivities_as_powers_of_ten() {

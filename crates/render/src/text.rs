@@ -16,16 +16,7 @@ pub fn check_report(r: &Results) -> String {
 pub fn check_report_in(r: &Results, labels: &crate::labels::Labels) -> String {
     let mut s = String::new();
     let c = &r.finding_counts;
-    let ctx = crate::context::Ctx {
-        labels,
-        base: labels,
-        p_style: crate::config::PValueStyle::Journal,
-        p_digits: 2,
-        km_ci_band: false,
-        time_unit: &r.time_unit,
-        censor_marks_max: 500,
-        km_table: crate::config::KmTable::AtRisk,
-    };
+    let ctx = crate::context::Ctx::plain(labels, labels, &r.time_unit);
     let _ = writeln!(
         s,
         "{}",
@@ -78,16 +69,7 @@ pub fn rules_summary_in(r: &Results, labels: &crate::labels::Labels) -> Option<S
     let serde_json::Value::Object(m) = &r.validation.summary else {
         return None;
     };
-    let ctx = crate::context::Ctx {
-        labels,
-        base: labels,
-        p_style: crate::config::PValueStyle::Journal,
-        p_digits: 2,
-        km_ci_band: false,
-        time_unit: &r.time_unit,
-        censor_marks_max: 500,
-        km_table: crate::config::KmTable::AtRisk,
-    };
+    let ctx = crate::context::Ctx::plain(labels, labels, &r.time_unit);
     let mut s = format!("{}\n", labels.get("html.summary_heading"));
     for (k, v) in m {
         let name = ctx.label_or(

@@ -4,7 +4,6 @@
 
 use super::{centred_text, est_width, linear, Area, FigureError, Ticks, FONT, GREY, INK, PALETTE};
 use crate::context::Ctx;
-use crate::format::{ci, fixed};
 use crate::results::ForestRow;
 use plotters::coord::combinators::LogCoord;
 use plotters::coord::types::RangedCoordf64;
@@ -174,11 +173,7 @@ fn draw_row_text(
     text(root, label.to_string(), (8, y), font, HPos::Left)?;
     let numbers = match r.hr {
         _ if r.reference => ctx.l("html.reference_level"),
-        Some(hr) => format!(
-            "{} ({})",
-            fixed(Some(hr), 2, "NA"),
-            ci(r.ci[0], r.ci[1], 2, "NA")
-        ),
+        Some(hr) => ctx.hr_ci(hr, r.ci),
         None => ctx.l("html.not_estimable"),
     };
     text(root, numbers, (right_x(), y), font, HPos::Left)?;

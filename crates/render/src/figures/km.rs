@@ -18,7 +18,7 @@ use super::{
     centred_text, est_width, linear, palette, tick, Area, FigureError, Ticks, FONT, GREY, INK,
 };
 use crate::context::Ctx;
-use crate::format::{ci, fixed};
+use crate::format::ratio;
 use crate::results::{KmPoint, Survival};
 use plotters::coord::types::RangedCoordf64;
 use plotters::element::DashedPathElement;
@@ -40,15 +40,7 @@ pub fn legend_text(
     median: Option<f64>,
     mci: [Option<f64>; 2],
 ) -> String {
-    let nr = ctx.l("endpoint.not_reached");
-    let med = match median {
-        Some(m) => format!(
-            "{} ({})",
-            fixed(Some(m), 1, &nr),
-            ci(mci[0], mci[1], 1, &nr)
-        ),
-        None => nr,
-    };
+    let med = ctx.median_ci(median, mci);
     format!(
         "{label}: n = {n}, {} {events}, {} {med}",
         ctx.l("endpoint.events"),
@@ -84,11 +76,12 @@ pub fn stats_text(ctx: &Ctx, s: &Survival) -> String {
         match c.hr {
             Some(hr) => {
                 let mut t = format!(
-                    "{} {} ({} {})",
+                    "{} {} ({} {}, {})",
                     ctx.l("endpoint.hr"),
-                    fixed(Some(hr), 2, "NA"),
+                    ratio(Some(hr), "NA"),
                     ctx.l("html.ci95"),
-                    ci(c.ci[0], c.ci[1], 2, "NA")
+                    ratio(c.ci[0], "NA"),
+                    ratio(c.ci[1], "NA")
                 );
                 if let Some(p) = c.p_wald {
                     t.push_str(&format!(", {}", ctx.p(p)));

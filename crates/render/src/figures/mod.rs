@@ -202,6 +202,7 @@ mod degenerate {
             time_unit: "months",
             censor_marks_max: 500,
             km_table: crate::config::KmTable::Kmunicate,
+            digits: 2,
         }
     }
 

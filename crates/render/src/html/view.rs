@@ -10,7 +10,7 @@ use super::{inline_svg, HtmlError};
 use crate::config::Config;
 use crate::context::Ctx;
 use crate::figures::{self, km};
-use crate::format::{ci, fixed, pct, ratio_ci};
+use crate::format::{ci, estimate_ci, fixed, pct, ratio_ci};
 use crate::results::{
     ImwgRow, KmMedian, Level, MrdSection, Rate, ResponseCheck, ResponseCounts, Results, Survival,
 };
@@ -119,9 +119,6 @@ impl V<'_> {
     fn l(&self, key: &str) -> String {
         self.c.l(key)
     }
-    fn nr(&self) -> String {
-        self.l("endpoint.not_reached")
-    }
     fn pv(&self, p: Option<f64>) -> String {
         match p {
             Some(p) => self.c.p_value(p),
@@ -174,10 +171,7 @@ impl V<'_> {
         (main, ci(p(r.ci[0]), p(r.ci[1]), 0, "NA"))
     }
     fn median_ci(&self, m: Option<f64>, c: [Option<f64>; 2]) -> String {
-        match m {
-            Some(_) => format!("{} ({})", fixed(m, 1, "NA"), ci(c[0], c[1], 1, &self.nr())),
-            None => self.nr(),
-        }
+        self.c.median_ci(m, c)
     }
     fn figure(&mut self, id: &str, caption: String, svg: String) -> Block {
         let file = format!("{id}.svg");
@@ -305,38 +299,16 @@ fn flow(v: &mut V) -> Vec<Block> {
         }));
         return out;
     }
+    // The figure holds every count (the excluded with their reasons): no table repeats it,
+    // so that Table 1 is the patients' characteristics, as journals number it.
     let svg = figures::flow::flow_svg(f, v.c);
     out.push(v.figure("flow", v.l("html.fig_flow"), svg));
-    let mut rows = vec![row(vec![v.l("html.flow_read_row"), f.read.to_string()])];
-    rows.push(row(vec![
-        v.l("html.flow_excluded_row"),
-        f.excluded_patients.to_string(),
-    ]));
-    for e in &f.excluded {
-        rows.push(sub(vec![e.level.clone(), e.count.to_string()]));
+    // The note explains the cycle steps: none without treatment data.
+    if !f.completed.is_empty() {
+        out.push(Block::Note {
+            text: v.l("html.note_flow"),
+        });
     }
-    rows.push(row(vec![
-        v.l("html.flow_analysed_row"),
-        f.analysed.to_string(),
-    ]));
-    for s in &f.completed {
-        rows.push(row(vec![
-            figures::flow::fill(&v.l("html.flow_completed_row"), s.n, Some(s.cycles)),
-            s.n.to_string(),
-        ]));
-    }
-    out.push(Block::Table(Table {
-        id: "tab-flow".into(),
-        caption: v.l("html.tab_flow"),
-        head: vec![v.l("html.step"), "n".into()],
-        rows,
-        // The note explains the cycle steps: none without treatment data.
-        notes: if f.completed.is_empty() {
-            vec![]
-        } else {
-            vec![v.l("html.note_flow")]
-        },
-    }));
     out
 }
 
@@ -1118,11 +1090,12 @@ fn followup_blocks(v: &V) -> Vec<Block> {
         return vec![];
     }
     let mr = |m: &crate::results::MedianRange| {
-        format!(
-            "{} ({}, {})",
-            fixed(m.median, 1, "NA"),
-            fixed(m.min, 1, "NA"),
-            fixed(m.max, 1, "NA")
+        estimate_ci(
+            m.median,
+            m.min,
+            m.max,
+            v.cfg.report.significant_digits,
+            "NA",
         )
     };
     vec![

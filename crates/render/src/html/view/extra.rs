@@ -6,7 +6,7 @@
 
 use super::{row, survival_table, Block, HtmlError, Table, V};
 use crate::figures::{self, km};
-use crate::format::{ci, fixed, pct};
+use crate::format::{ci, estimate_ci, fixed, pct, ratio_ci};
 use crate::results::{
     CifPoint, CompetingRisks, CoxModel, CoxTerm, ForestRow, KmPoint, LandmarkAnalysis, Rmst,
     SurvGroup, Survival,
@@ -393,10 +393,9 @@ fn rmst_figure(v: &mut V, r: &Rmst, title: &str) -> Result<Block, HtmlError> {
         .iter()
         .map(|g| {
             format!(
-                "{}: RMST {} ({})",
+                "{}: RMST {}",
                 km::group_label(v.c, &v.t(&g.label)),
-                fixed(g.rmst, 1, "NA"),
-                ci(g.ci[0], g.ci[1], 1, "NA")
+                estimate_ci(g.rmst, g.ci[0], g.ci[1], v.c.digits, "NA")
             )
         })
         .collect();
@@ -420,11 +419,7 @@ fn rmst_table(v: &V, r: &Rmst, title: &str) -> Table {
                 km::group_label(v.c, &v.t(&g.label)),
                 g.n.to_string(),
                 g.events.to_string(),
-                format!(
-                    "{} ({})",
-                    fixed(g.rmst, 2, "NA"),
-                    ci(g.ci[0], g.ci[1], 2, "NA")
-                ),
+                estimate_ci(g.rmst, g.ci[0], g.ci[1], v.c.digits, "NA"),
                 String::new(),
             ])
         })
@@ -438,11 +433,12 @@ fn rmst_table(v: &V, r: &Rmst, title: &str) -> Table {
                 v.l(key),
                 String::new(),
                 String::new(),
-                format!(
-                    "{} ({})",
-                    fixed(c.estimate, 2, "NA"),
-                    ci(c.ci[0], c.ci[1], 2, "NA")
-                ),
+                match key {
+                    "html.rmst_ratio" => {
+                        ratio_ci(c.estimate.unwrap_or(f64::NAN), c.ci[0], c.ci[1], "NA")
+                    }
+                    _ => estimate_ci(c.estimate, c.ci[0], c.ci[1], v.c.digits, "NA"),
+                },
                 v.pv(c.p),
             ]));
         }
