@@ -198,6 +198,8 @@ fn the_bundled_example_reads_as_a_journal_report_in_both_languages() {
         );
     }
     assert!(!en.contains("Table: ") && !en.contains("Figure: "));
+    assert!(en.contains(">Table 1. Baseline characteristics (n = 32)"));
+    assert!(en.contains(">Figure 1. Cohort flow"));
     // Table 1: no Shapiro-Wilk column, its P values in a footnote; one heading per group.
     let t1 = &en[en.find(r#"id="tab-baseline""#).unwrap()..];
     let t1 = &t1[..t1.find("</div>").unwrap()];
@@ -280,7 +282,19 @@ fn a_survival_only_registry_shows_only_what_it_holds() {
         methods.contains("Overall survival (OS) was measured"),
         "{methods}"
     );
+    // No baseline column: Table 1 is the first result (the flow figure holds the counts); no
+    // table of dashes for the IMWG disease state
+    // of patients the workbook says nothing about, one line instead.
+    let t1 = en
+        .split(">Table 1. ")
+        .nth(1)
+        .map(|t| t.split('<').next().unwrap_or(""));
+    assert_eq!(t1, Some("Overall survival: All patients"));
+    let validation = section(&en, "validation");
+    assert!(!validation.contains("tab-imwg"), "a disease-state table");
+    assert!(validation.contains("the disease-state check did not run"));
     let zh = html(&r, &cfg, Language::Zh);
+    assert!(section(&zh, "validation").contains("未进行疾病状态核查"));
     assert!(visible(section(&zh, "methods")).contains("总生存期"));
     assert!(!visible(section(&zh, "methods")).contains("CTCAE"));
 }

@@ -215,7 +215,7 @@ pub fn build(r: &Results, cfg: &Config, c: &Ctx) -> Result<Built, HtmlError> {
     };
     let a = &r.analyses;
     let title = if a.study_title.is_empty() {
-        cfg.study.title.clone()
+        v.l("xlsx_text.report_title")
     } else {
         a.study_title.clone()
     };
@@ -448,12 +448,39 @@ fn findings_table(v: &V) -> Block {
 }
 
 /// The IMWG disease-state classification: heading, then the table (or "no data").
+/// The one line that stands for the disease-state table when no patient has a recorded
+/// state, a derivable one or any relapse evidence (a survival-only registry): the columns
+/// the IMWG 2016 rules need, in the report's language, instead of a row of dashes per patient.
+fn imwg_not_checked(v: &V) -> Option<String> {
+    let rows = &v.r.imwg;
+    let empty =
+        |x: &ImwgRow| x.recorded.is_none() && x.derived.is_none() && x.relapse_evidence.is_empty();
+    if !rows.iter().all(empty) {
+        return None;
+    }
+    let mut missing: Vec<&str> = rows
+        .iter()
+        .flat_map(|x| x.missing.iter().map(String::as_str))
+        .collect();
+    missing.sort_unstable();
+    missing.dedup();
+    let names: Vec<String> = missing.iter().map(|c| fit::column_name(v, c)).collect();
+    Some(
+        v.l("html.imwg_not_checked")
+            .replace("{columns}", &names.join(&v.l("lang.list_separator"))),
+    )
+}
+
 fn imwg_blocks(v: &V) -> Vec<Block> {
     let mut out = vec![Block::H3 {
         text: v.l("html.imwg_heading"),
     }];
     if v.r.imwg.is_empty() {
         out.push(v.no_data());
+        return out;
+    }
+    if let Some(line) = imwg_not_checked(v) {
+        out.push(Block::Note { text: line });
         return out;
     }
     let status = |code: &str| v.label_or(&[format!("status.{code}")], code);

@@ -280,6 +280,9 @@ fn display_order() -> &'static [&'static str] {
     super::super::SECTIONS
 }
 
+/// Tables about the run rather than the cohort, shown without a number.
+const UNNUMBERED: [&str; 2] = ["tab-summary", "tab-changes"];
+
 /// Listings that show the workbook's own values as entered: their cells are not typeset.
 const AS_ENTERED: [&str; 1] = ["tab-findings"];
 
@@ -294,8 +297,8 @@ fn numbered(caption: &str, prefix: &str, numbered_prefix: &str) -> String {
     format!("{numbered_prefix}{rest}")
 }
 
-/// Numbers every table and figure in report order (`Table 1`, `Figure 1`, the summary table
-/// excepted) and typesets visible text (`≥` for `>=`, `10⁹` for `10^9`).
+/// Numbers every table and figure in report order (`Table 1`, `Figure 1`, the summary and
+/// changes tables excepted) and typesets visible text (`≥` for `>=`, `10⁹` for `10^9`).
 pub(super) fn number_and_typeset(sections: &mut BTreeMap<&'static str, Vec<Block>>, c: &Ctx) {
     let (mut tables, mut figures) = (0usize, 0usize);
     let (tp, fp) = (c.l("html.table_prefix"), c.l("html.figure_prefix"));
@@ -306,10 +309,14 @@ pub(super) fn number_and_typeset(sections: &mut BTreeMap<&'static str, Vec<Block
         for b in blocks.iter_mut() {
             match b {
                 Block::Table(t) => {
-                    if t.id != "tab-summary" {
+                    // The summary and the changes since the last run are about this run,
+                    // not tables of the paper: Table 1 stays the patients' characteristics.
+                    if !UNNUMBERED.contains(&t.id.as_str()) {
                         tables += 1;
                         let n = c.l("layout.table_n").replace("{n}", &tables.to_string());
                         t.caption = numbered(&t.caption, &tp, &n);
+                    } else if t.caption.starts_with(&tp) {
+                        t.caption = numbered(&t.caption, &tp, "");
                     }
                     t.caption = typographic(&t.caption);
                     t.head = t.head.iter().map(|h| typographic(h)).collect();
