@@ -5,7 +5,8 @@
 //! Fonts: Liberation Sans (SIL OFL 1.1, `fonts/`) is compiled in and is the figures'
 //! `sans-serif`, so Latin text renders the same on every machine. A CJK font is too large to
 //! compile in (Noto Sans CJK is over 15 MB), so Chinese text takes the system's fonts
-//! (fontconfig's folders) and those of `[figures] font_dir`. Text that no loaded font covers
+//! (fontconfig's folders) and those of `[figures] font_dir`, read into memory once a run
+//! ([`crate::fonts`]). Text that no loaded font covers
 //! is never dropped silently: [`Exported::uncovered`] counts its characters and the run log
 //! warns, naming the figure (never the text: it may be a patient's value).
 //!
@@ -14,10 +15,9 @@
 //! (the same fonts).
 
 use crate::config::{FigureFormat, FiguresConfig};
+use crate::fonts::{text_chars, Fonts};
 use resvg::tiny_skia;
-use resvg::usvg::{self, fontdb};
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use resvg::usvg;
 
 /// The compiled-in Latin font.
 const LATIN_FONT: &[u8] = include_bytes!("../fonts/LiberationSans-Regular.ttf");
@@ -51,17 +51,15 @@ pub struct Exported {
 /// The fonts and settings of a run's figure export, built once per run and shared by every
 /// workbook (loading the system fonts takes tens of milliseconds).
 pub struct Exporter {
-    fontdb: Arc<fontdb::Database>,
+    fonts: Fonts,
     formats: Vec<FigureFormat>,
     dpi: u32,
-    /// Whether a character is covered by a loaded font, per character seen so far.
-    covered: Mutex<BTreeMap<char, bool>>,
 }
 
 impl std::fmt::Debug for Exporter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Exporter")
-            .field("fonts", &self.fontdb.len())
+            .field("fonts", &self.fonts)
             .field("formats", &self.formats)
             .field("dpi", &self.dpi)
             .finish()
@@ -70,22 +68,30 @@ impl std::fmt::Debug for Exporter {
 
 impl Exporter {
     /// The exporter of `cfg`: the compiled-in font, the system fonts and `font_dir`.
+    /// Without PDF or PNG no system font is looked at.
     pub fn new(cfg: &FiguresConfig) -> Result<Self, ExportError> {
-        let mut db = fontdb::Database::new();
-        db.load_font_data(LATIN_FONT.to_vec());
-        db.load_system_fonts();
-        if let Some(dir) = &cfg.font_dir {
-            if !std::path::Path::new(dir).is_dir() {
-                return Err(ExportError::FontDir(dir.clone()));
-            }
-            db.load_fonts_dir(dir);
+        let dir = cfg.font_dir.as_deref().map(std::path::Path::new);
+        if let Some(d) = dir.filter(|d| !d.is_dir()) {
+            return Err(ExportError::FontDir(d.display().to_string()));
         }
-        db.set_sans_serif_family(LATIN_FAMILY);
+        let families: Vec<&str> = crate::figures::FONT
+            .split(',')
+            .map(str::trim)
+            .filter(|f| *f != "sans-serif")
+            .collect();
+        let exports = cfg
+            .formats
+            .iter()
+            .any(|f| matches!(f, FigureFormat::Pdf | FigureFormat::Png));
+        let fonts = if exports {
+            Fonts::new(LATIN_FONT, LATIN_FAMILY, dir, &families)
+        } else {
+            Fonts::latin_only(LATIN_FONT, LATIN_FAMILY)
+        };
         Ok(Exporter {
-            fontdb: Arc::new(db),
+            fonts,
             formats: cfg.formats.clone(),
             dpi: cfg.png_dpi,
-            covered: Mutex::new(BTreeMap::new()),
         })
     }
 
@@ -102,9 +108,11 @@ impl Exporter {
         if !raster && !vector {
             return Ok(out);
         }
+        // Fonts for every character first: the tree is laid out when it is read.
+        self.fonts.ensure(text_chars(svg));
         let opt = usvg::Options {
             font_family: LATIN_FAMILY.to_string(),
-            fontdb: self.fontdb.clone(),
+            fontdb: self.fonts.db(),
             ..usvg::Options::default()
         };
         let svg = shape_opacity(svg);
@@ -124,24 +132,11 @@ impl Exporter {
         Ok(out)
     }
 
-    /// The number of distinct non-space characters of the text of `tree` that no loaded font
-    /// has a glyph for.
+    /// The number of distinct non-space characters of the text of `tree` that no font covers.
     fn uncovered(&self, tree: &usvg::Tree) -> usize {
         let mut chars = std::collections::BTreeSet::new();
         collect_text(tree.root(), &mut chars);
-        let mut known = match self.covered.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        chars
-            .into_iter()
-            .filter(|c| !c.is_whitespace() && !c.is_control())
-            .filter(|c| {
-                !*known
-                    .entry(*c)
-                    .or_insert_with(|| covered_by_any(&self.fontdb, *c))
-            })
-            .count()
+        self.fonts.ensure(chars)
     }
 }
 
@@ -186,19 +181,6 @@ fn collect_text(g: &usvg::Group, out: &mut std::collections::BTreeSet<char>) {
             _ => {}
         }
     }
-}
-
-/// Whether any face of `db` has a glyph for `c`.
-fn covered_by_any(db: &fontdb::Database, c: char) -> bool {
-    db.faces().any(|face| {
-        db.with_face_data(face.id, |data, index| {
-            ttf_parser::Face::parse(data, index)
-                .ok()
-                .and_then(|f| f.glyph_index(c))
-                .is_some()
-        })
-        .unwrap_or(false)
-    })
 }
 
 /// The figure as a one-page vector PDF, page size the figure's at 96 px per inch, text as

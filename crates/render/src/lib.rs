@@ -6,6 +6,7 @@ pub mod context;
 pub mod escape;
 pub mod export;
 pub mod figures;
+pub mod fonts;
 pub mod format;
 pub mod html;
 /// The label catalogs (in `mmreport-core`: the analyses label their rows in English too).
