@@ -205,6 +205,17 @@ impl Ctx<'_> {
         self.value_label(v)
     }
 
+    /// A note or reason the analyses wrote in English (`CoxResult.note`, a model's
+    /// `not_estimable`) in the report's language: its code ([`mmreport_core::notes`]) worded
+    /// by the catalogs (`analysis_note.<code>`); any other text (a solver's own error) as
+    /// written.
+    pub fn analysis_note(&self, text: &str) -> String {
+        match mmreport_core::notes::code_of(text) {
+            Some(code) => self.label_or(&[format!("analysis_note.{code}")], text),
+            None => text.to_string(),
+        }
+    }
+
     /// A rule set's English IMWG basis in the report's language ([`crate::basis`]).
     pub fn basis(&self, text: &str) -> String {
         if self.labels.lang == "en" {
