@@ -291,6 +291,33 @@ mod tests {
         }
     }
 
+    /// A note the analyses write is worded by its code in the report's language (the same
+    /// words in the HTML and the Excel report); a solver's own message is shown as given.
+    #[test]
+    fn analysis_notes_are_worded_by_their_code() {
+        fn ctx(labels: &Labels) -> Ctx<'_> {
+            Ctx {
+                labels,
+                base: labels,
+                p_style: PValueStyle::Journal,
+                p_digits: 2,
+                km_ci_band: false,
+                time_unit: "months",
+                censor_marks_max: 500,
+                km_table: KmTable::AtRisk,
+            }
+        }
+        let zh = Labels::load(Language::Zh, None).unwrap();
+        let en = Labels::load(Language::En, None).unwrap();
+        let note = mmreport_core::notes::MONOTONE_GROUP.1;
+        assert_eq!(
+            ctx(&zh).analysis_note(note),
+            "似然函数单调（一组无事件）：HR无法估计"
+        );
+        assert_eq!(ctx(&en).analysis_note(note), note);
+        assert_eq!(ctx(&zh).analysis_note("singular matrix"), "singular matrix");
+    }
+
     #[test]
     fn override_falls_back_to_base_and_values_to_themselves() {
         let en = Labels::load(Language::En, None).unwrap();
