@@ -215,10 +215,11 @@ fn every_sheet_prints_one_page_wide_with_print_titles_and_fitting_orientation() 
     for narrow in ["Overview", "Cohort flow", "Methods"] {
         assert!(!landscape(narrow), "{narrow} should print portrait");
     }
-    // The only table's header row of a listing is repeated: ADSL's header is on row 3.
+    // The only table's header row of a listing is repeated: ADSL's header is on row 4
+    // (under the title and the note naming its CDISC columns as codes).
     let adsl = names.iter().position(|n| n == "ADSL").unwrap();
     assert!(workbook.contains(&format!(
-        "<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"{adsl}\">ADSL!$3:$3</definedName>"
+        "<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"{adsl}\">ADSL!$4:$4</definedName>"
     )));
 }
 

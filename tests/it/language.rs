@@ -7,8 +7,9 @@ use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
 /// The bundled examples: the canonical (English) workbook and the messy Chinese one.
-const CANONICAL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/bendamustine-32.xlsx");
-const MESSY: &str = concat!(
+pub(crate) const CANONICAL: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/examples/bendamustine-32.xlsx");
+pub(crate) const MESSY: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/examples/bendamustine-32-zh-messy.xlsx"
 );
@@ -20,7 +21,7 @@ const MESSY: &str = concat!(
 ///   mmol, µmol, g, L, dL, mg, mm, h, U, kg, m);
 /// - cytogenetic notation (del, t, amp, gain, TP53, IgH, 1q, 17p);
 /// - regimen codes of the seed study (BRD, BPD, BDd, Bd, BKd, BEVD) and drug codes;
-/// - statistics notation (n, NA for "not available", vs is worded, SD, Q1, Q3, df, W, and
+/// - statistics notation (n, NA for "not available", vs is worded, SD, Q1, Q3, Q25, Q75, df, W, and
 ///   the x̄ ± s of Chinese journals);
 /// - the criteria's names (IMWG 2016) and method eponyms (Kaplan-Meier, Cox, Fisher,
 ///   Shapiro-Wilk, log-rank);
@@ -31,14 +32,14 @@ const ALLOWED: &[&str] = &[
     "sCR", "CR", "VGPR", "PR", "MR", "SD", "PD", "NE", "ORR", "DCR", "PFS", "OS", "HR", "CI", "P",
     "MRD", "ISS", "R", "ECOG", "IgG", "IgA", "IgM", "IgD", "IgE", "LDH", "FISH", "mmol", "µmol",
     "g", "L", "dL", "mg", "mm", "h", "U", "kg", "m", "del", "t", "amp", "gain", "TP53", "IgH", "q",
-    "p", "BRD", "BPD", "BDd", "Bd", "BKd", "BEVD", "n", "NA", "Q1", "Q3", "df", "W", "I", "II",
-    "III", "IIIA", "IIIB", "IIA", "IIB", "IA", "IB", "A", "B", "imwg2016", "ctcae5", "ctcae6", "x",
-    "SPD", "cm", "PET", "CT", "Kaplan", "Meier", "Cox", "Fisher", "Shapiro", "Wilk", "Log", "rank",
-    "log", "IMWG", "s",
+    "p", "BRD", "BPD", "BDd", "Bd", "BKd", "BEVD", "n", "NA", "Q1", "Q3", "Q25", "Q75", "df", "W",
+    "I", "II", "III", "IIIA", "IIIB", "IIA", "IIB", "IA", "IB", "A", "B", "imwg2016", "ctcae5",
+    "ctcae6", "x", "SPD", "cm", "PET", "CT", "Kaplan", "Meier", "Cox", "Fisher", "Shapiro", "Wilk",
+    "Log", "rank", "log", "IMWG", "s",
 ];
 
 /// Runs `mmreport run` on `workbook` with the example's cut-off, `site` TOML and `args`.
-fn run(dir: &Path, workbook: &str, site: &str, args: &[&str]) -> PathBuf {
+pub(crate) fn run(dir: &Path, workbook: &str, site: &str, args: &[&str]) -> PathBuf {
     let input = dir.join("in");
     std::fs::create_dir_all(&input).unwrap();
     std::fs::copy(workbook, input.join("w.xlsx")).unwrap();
@@ -65,7 +66,7 @@ fn run(dir: &Path, workbook: &str, site: &str, args: &[&str]) -> PathBuf {
     out
 }
 
-fn results(out: &Path) -> serde_json::Value {
+pub(crate) fn results(out: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(out.join("w/results.json")).unwrap()).unwrap()
 }
 
@@ -149,7 +150,7 @@ fn is_cjk(c: char) -> bool {
 
 /// A code rather than words: a rule id (`cell.suspicious_text`, `imwg2016.response.pd`) or
 /// cytogenetic notation (`17p`, `13q`, `1q21`).
-fn is_code(w: &str) -> bool {
+pub(crate) fn is_code(w: &str) -> bool {
     let rule_id = w.contains('.')
         && w.chars().any(|c| c.is_ascii_lowercase())
         && w.chars()
@@ -165,7 +166,7 @@ fn is_code(w: &str) -> bool {
 
 /// The English words of a cell that holds no Chinese: its Latin-letter words outside the
 /// allow-list, and not part of a rule id (a dotted code such as `imwg2016.response.pd`).
-fn english_words(cell: &str) -> Vec<String> {
+pub(crate) fn english_words(cell: &str) -> Vec<String> {
     if cell.chars().any(is_cjk) {
         return Vec::new();
     }
@@ -200,7 +201,7 @@ fn english_only_cells(page: &str, entered: &[&str]) -> Vec<String> {
 
 /// The free text of the canonical (English) workbook, shown as written in its zh report:
 /// first symptoms, EMD sites and causes of death the clinician wrote in English.
-const CANONICAL_ENTRIES: &[&str] = &[
+pub(crate) const CANONICAL_ENTRIES: &[&str] = &[
     "lumbosacral pain",
     "chest and back pain",
     "fatigue with lower-limb edema",
@@ -217,7 +218,7 @@ const CANONICAL_ENTRIES: &[&str] = &[
 
 /// Text cells that are the workbook's own suspicious entries (the examples' markup and
 /// formula probes), shown escaped as written.
-const PROBES: &[&str] = &[
+pub(crate) const PROBES: &[&str] = &[
     "<script>alert(1)</script>",
     "=HYPERLINK(\"http://x\",\"y\")",
 ];

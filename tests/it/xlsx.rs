@@ -796,11 +796,16 @@ fn datasets_have_every_row() {
     let header = (0..range.height())
         .find(|&i| range.get((i, 0)) == Some(&Data::String("USUBJID".into())))
         .unwrap();
-    assert_eq!(range.get((header, 5)), Some(&Data::String("CNSR".into())));
+    // AVALU's label column sits beside AVALU (issue 14), so CNSR is the seventh column.
+    assert_eq!(range.get((header, 6)), Some(&Data::String("CNSR".into())));
     assert_eq!(range.get((header + 1, 2)), Some(&Data::Float(2.5)));
-    assert_eq!(range.get((header + 1, 5)), Some(&Data::Float(0.0)));
+    assert_eq!(
+        range.get((header + 1, 4)),
+        Some(&Data::String("months".into()))
+    );
+    assert_eq!(range.get((header + 1, 6)), Some(&Data::Float(0.0)));
     assert!(matches!(
-        range.get((header + 1, 6)),
+        range.get((header + 1, 7)),
         Some(Data::DateTime(_))
     ));
 }
@@ -1096,8 +1101,9 @@ fn long_listings_get_a_sheet_filter_and_are_streamed() {
         .filter(|&i| matches!(range.get((i, 0)), Some(Data::String(_))))
         .count();
     assert_eq!(rows, r.datasets.adsl.len());
+    // TRTSDT after SEX and its label column.
     assert!(matches!(
-        range.get((header + 1, 4)),
+        range.get((header + 1, 5)),
         Some(Data::DateTime(_))
     ));
     // With the default threshold the same listing is a native table.
@@ -1138,11 +1144,13 @@ fn listing_text_columns_widen_to_their_text_up_to_a_cap() {
     let widths = col_widths(&entries[&format!("xl/worksheets/sheet{}.xml", i + 1)]);
     // rust_xlsxwriter adds Excel's 0.71 character padding to the width it is given.
     let pad = 0.7109375;
+    // SOURCE's label column (issue 14) sits between SOURCE and AETERM.
     assert_eq!(
-        widths[&3],
+        widths[&4],
         long.len() as f64 + 2.0 + pad,
         "AETERM fits its term"
     );
-    assert_eq!(widths[&4], 40.0 + pad, "AEDECOD is capped");
+    assert_eq!(widths[&5], 40.0 + pad, "AEDECOD is capped");
+    assert_eq!(widths[&6], 40.0 + pad, "AEDECOD's label is capped");
     assert_eq!(widths[&1], 12.0 + pad, "USUBJID keeps its kind's width");
 }

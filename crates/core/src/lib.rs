@@ -24,6 +24,7 @@ pub mod labels;
 pub mod merge;
 pub mod model;
 pub mod names;
+pub mod notes;
 pub mod results;
 pub mod rules_config;
 pub mod text;

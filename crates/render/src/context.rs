@@ -241,6 +241,17 @@ impl Ctx<'_> {
         self.value_label(v)
     }
 
+    /// A note or reason the analyses wrote in English (`CoxResult.note`, a model's
+    /// `not_estimable`) in the report's language: its code ([`mmreport_core::notes`]) worded
+    /// by the catalogs (`analysis_note.<code>`); any other text (a solver's own error) as
+    /// written.
+    pub fn analysis_note(&self, text: &str) -> String {
+        match mmreport_core::notes::code_of(text) {
+            Some(code) => self.label_or(&[format!("analysis_note.{code}")], text),
+            None => text.to_string(),
+        }
+    }
+
     /// A rule set's English IMWG basis in the report's language ([`crate::basis`]).
     pub fn basis(&self, text: &str) -> String {
         if self.labels.lang == "en" {
@@ -314,6 +325,24 @@ mod tests {
                 assert!(elsewhere.is_empty(), "{key} also in {elsewhere:?}");
             }
         }
+    }
+
+    /// A note the analyses write is worded by its code in the report's language (the same
+    /// words in the HTML and the Excel report); a solver's own message is shown as given.
+    #[test]
+    fn analysis_notes_are_worded_by_their_code() {
+        fn ctx(labels: &Labels) -> Ctx<'_> {
+            Ctx::plain(labels, labels, "months")
+        }
+        let zh = Labels::load(Language::Zh, None).unwrap();
+        let en = Labels::load(Language::En, None).unwrap();
+        let note = mmreport_core::notes::MONOTONE_GROUP.1;
+        assert_eq!(
+            ctx(&zh).analysis_note(note),
+            "似然函数单调（一组无事件）：HR无法估计"
+        );
+        assert_eq!(ctx(&en).analysis_note(note), note);
+        assert_eq!(ctx(&zh).analysis_note("singular matrix"), "singular matrix");
     }
 
     #[test]

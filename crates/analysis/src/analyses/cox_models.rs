@@ -183,7 +183,7 @@ fn fill_terms(terms: &mut [CoxTerm], cols: &[&Column], fit: &CoxFit) {
     for (j, c) in cols.iter().enumerate() {
         let t = &mut terms[c.row];
         if fit.infinite_coef.get(j).copied().unwrap_or(false) {
-            t.note = Some("coefficient may be infinite (monotone likelihood)".into());
+            t.note = Some(mmreport_core::notes::MONOTONE_TERM.1.into());
             continue;
         }
         let ok = |x: f64| x.is_finite().then_some(x);
@@ -301,7 +301,7 @@ pub fn cox_model(input: &Input<'_>, job: &CoxModelJob) -> CoxModel {
         ..CoxModel::default()
     };
     if rows.is_empty() {
-        model.not_estimable = Some("no patient has every covariate".into());
+        model.not_estimable = Some(mmreport_core::notes::NO_COMPLETE_CASE.1.into());
         return model;
     }
     let (mut terms, cols) = design(input, job, &rows);
@@ -318,7 +318,7 @@ pub fn cox_model(input: &Input<'_>, job: &CoxModelJob) -> CoxModel {
     }
     model.terms = terms;
     if kept.is_empty() {
-        model.not_estimable = Some("no estimable covariate".into());
+        model.not_estimable = Some(mmreport_core::notes::NO_ESTIMABLE_COVARIATE.1.into());
         return model;
     }
     let x: Vec<Vec<f64>> = (0..rows.len())
@@ -339,7 +339,7 @@ pub fn cox_model(input: &Input<'_>, job: &CoxModelJob) -> CoxModel {
             model.concordance = concordance(&time, &event, &x, &fit);
             model.ph_test = ph_test(&time, &event, &x, &fit, &model.terms, &kept);
             if fit.monotone_likelihood {
-                model.note = Some("monotone likelihood: loglik converged before a coefficient; it may be infinite".into());
+                model.note = Some(mmreport_core::notes::MONOTONE_MODEL.1.into());
             }
         }
         Err(e) => model.not_estimable = Some(e.to_string()),

@@ -92,7 +92,7 @@ fn test_table(id: &str, table: &[Vec<u64>], input: &Input<'_>) -> SubgroupTest {
             id: id.into(),
             test: "fisher".into(),
             p: None,
-            note: Some("fewer than two levels".into()),
+            note: Some(mmreport_core::notes::FEWER_THAN_TWO_LEVELS.1.into()),
         };
     }
     if table.len() == 2 || n <= input.cfg.analysis.exact_test_max_n {

@@ -290,7 +290,7 @@ fn fit_cox(
         Ok(fit) => CoxResult {
             reference,
             p_lrt: Some(fit.lrt_p),
-            note: Some("monotone likelihood (a group without events): HR not estimable".into()),
+            note: Some(mmreport_core::notes::MONOTONE_GROUP.1.into()),
             ..CoxResult::default()
         },
         Err(e) => CoxResult {

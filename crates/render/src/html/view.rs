@@ -892,7 +892,7 @@ fn subgroup_p(v: &V, id: &str) -> String {
     match t {
         Some(t) => match (t.p, &t.note) {
             (Some(p), _) => v.pv(Some(p)),
-            (None, Some(n)) => n.clone(),
+            (None, Some(n)) => v.c.analysis_note(n),
             _ => "—".into(),
         },
         None => String::new(),
@@ -1059,7 +1059,7 @@ fn survival_notes(v: &V, s: &Survival) -> Vec<String> {
             t.push_str(&format!("; {} {}", v.l("html.lrt"), v.c.p(p)));
         }
         if let Some(n) = &c.note {
-            t.push_str(&format!(" ({n})"));
+            t.push_str(&format!(" ({})", v.c.analysis_note(n)));
         }
         notes.push(t.trim().to_string());
     }

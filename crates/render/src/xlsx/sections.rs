@@ -29,6 +29,61 @@ impl Ctx<'_> {
         self.rc.value_label(v)
     }
 
+    /// A configured name the analyses carry (a group label, a comparison, a grouping's
+    /// description: `Analyses.display`) in the report's language, as the HTML report words
+    /// it; else a catalog value (`category`, `ctcae`, `grouping_text`, `status`); else the
+    /// text as written, typeset (`>=` as `≥`). `All` is the catalog's "All patients".
+    pub fn shown(&self, text: &str) -> String {
+        if let Some(b) = self.r.analyses.display.get(text) {
+            return b.get(&self.rc.labels.lang).to_string();
+        }
+        if text.eq_ignore_ascii_case("all") {
+            return self.t("endpoint.all");
+        }
+        let l = self.value_label(text);
+        if l != text {
+            return l;
+        }
+        self.rc.label_or(
+            &[format!("status.{text}")],
+            &mmreport_core::display::typographic(text),
+        )
+    }
+
+    /// A grouping's or covariate's label by id (`Analyses.grouping_labels`), else the
+    /// catalog's name of the column (`variable.<id>`), else the id as words.
+    pub fn grouping(&self, id: &str) -> String {
+        match self.r.analyses.grouping_labels.get(id) {
+            Some(b) => b.get(&self.rc.labels.lang).to_string(),
+            None => self
+                .rc
+                .label_or(&[format!("variable.{id}")], &id.replace('_', " ")),
+        }
+    }
+
+    /// The description of a survival analysis's grouping (`prior_lines >= 3`, `regimen`,
+    /// `all`) as the HTML headings word it.
+    pub fn grouping_text(&self, g: &str) -> String {
+        if g.is_empty() || g == "all" {
+            self.t("endpoint.all")
+        } else if self.r.analyses.display.contains_key(g) {
+            self.shown(g)
+        } else {
+            format!("{} {}", self.t("html.by"), self.shown(&g.replace('_', " ")))
+        }
+    }
+
+    /// An endpoint's name (`endpoint.<code>`), else the code.
+    pub fn endpoint(&self, code: &str) -> String {
+        self.rc.label_or(&[format!("endpoint.{code}")], code)
+    }
+
+    /// A note the analyses wrote in English (a Cox model's, a term's), in the report's
+    /// language: [`crate::context::Ctx::analysis_note`].
+    pub fn note(&self, text: &str) -> String {
+        self.rc.analysis_note(text)
+    }
+
     /// A p-value in the configured journal style (text cell).
     pub fn p(&self, p: Option<f64>) -> Cell {
         match p {
@@ -129,8 +184,16 @@ fn overview(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
             s(&format!("{} {}", r.generator.name, r.generator.version)),
         ),
         (c.t("xlsx_col.config_sha256"), s(&r.config_sha256)),
-        (c.t("xlsx_col.language"), s(&r.language)),
-        (c.t("xlsx_col.time_unit"), s(&r.time_unit)),
+        (
+            c.t("xlsx_col.language"),
+            s(&c.rc
+                .label_or(&[format!("xlsx_label.lang_{}", r.language)], &r.language)),
+        ),
+        (
+            c.t("xlsx_col.time_unit"),
+            s(&c.rc
+                .label_or(&[format!("xlsx_label.unit_{}", r.time_unit)], &r.time_unit)),
+        ),
         (
             c.t("xlsx_col.schema_version"),
             s(&r.schema_version.to_string()),
@@ -245,6 +308,11 @@ fn json_text(v: Option<&serde_json::Value>) -> Cell {
     }
 }
 
+/// A rule set's English or translated basis as printed (`>=` as `≥`), as the HTML shows it.
+fn typeset(text: &str) -> String {
+    mmreport_core::display::typographic(text)
+}
+
 /// A rule set's code (response, disease state) as its catalog label; blank when absent.
 fn code_cell(c: &Ctx, v: Option<&str>) -> Cell {
     v.map(|s| Cell::text(c.value_label(s)))
@@ -349,9 +417,10 @@ fn imwg_table(c: &Ctx) -> TableData {
                     code_cell(c, v.recorded.as_deref()),
                     code_cell(c, v.derived.as_deref()),
                     c.yes_no(v.agrees),
+                    Cell::text(c.rc.label_or(&[format!("finding_rule.{}", v.rule)], &v.rule)),
                     Cell::text(&v.rule),
-                    Cell::text(c.rc.basis(&v.basis)),
-                    Cell::text(c.rc.basis(&v.relapse_evidence.join("; "))),
+                    Cell::text(typeset(&c.rc.basis(&v.basis))),
+                    Cell::text(typeset(&c.rc.basis(&v.relapse_evidence.join("; ")))),
                 ]
             })
             .collect();
@@ -364,7 +433,8 @@ fn imwg_table(c: &Ctx) -> TableData {
                 ("xlsx_col.recorded", Kind::Text),
                 ("xlsx_col.derived", Kind::Text),
                 ("xlsx_col.agrees", Kind::Flag),
-                ("xlsx_col.rule", Kind::Text),
+                ("xlsx_label.rule_text", Kind::LongText),
+                ("xlsx_label.rule_code", Kind::Code),
                 ("xlsx_col.basis", Kind::LongText),
                 ("xlsx_col.relapse_evidence", Kind::LongText),
             ],
@@ -392,7 +462,7 @@ fn disagreements_table(c: &Ctx) -> TableData {
                     code_cell(c, v.derived.as_deref()),
                     c.yes_no(Some(v.confirmed)),
                     Cell::text(&v.rule),
-                    Cell::text(c.rc.basis(&v.basis)),
+                    Cell::text(typeset(&c.rc.basis(&v.basis))),
                 ]
             })
             .collect();
@@ -407,7 +477,7 @@ fn disagreements_table(c: &Ctx) -> TableData {
                 ("xlsx_col.recorded", Kind::Text),
                 ("xlsx_col.derived", Kind::Text),
                 ("xlsx_col.confirmed", Kind::Flag),
-                ("xlsx_col.rule", Kind::Text),
+                ("xlsx_label.rule_code", Kind::Code),
                 ("xlsx_col.basis", Kind::LongText),
             ],
         ),
@@ -435,19 +505,30 @@ fn findings(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
             .iter()
             .map(|f| c.rc.finding_message(f))
             .collect();
-    let rows = c.r.findings.iter().zip(&messages).map(|(f, message)| {
-        [
-            Field::Text(severity(&f.severity)),
-            Field::Text(&f.rule),
-            Field::opt_text(f.sheet.as_deref()),
-            Field::opt(f.row.map(f64::from)),
-            Field::opt_text(f.header.as_deref().or(f.column.as_deref())),
-            Field::opt_text(f.cell.as_deref()),
-            Field::opt_text(f.patient_id.as_deref()),
-            Field::opt_text(f.value.as_deref()),
-            Field::Text(message),
-        ]
-    });
+    // The column as the workbook's header wrote it; one without a header in words.
+    let columns_of: Vec<String> =
+        c.r.findings
+            .iter()
+            .map(|f| c.rc.finding_column(f))
+            .collect();
+    let rows =
+        c.r.findings
+            .iter()
+            .zip(&messages)
+            .zip(&columns_of)
+            .map(|((f, message), column)| {
+                [
+                    Field::Text(severity(&f.severity)),
+                    Field::Text(&f.rule),
+                    Field::opt_text(f.sheet.as_deref()),
+                    Field::opt(f.row.map(f64::from)),
+                    Field::opt_text(Some(column.as_str()).filter(|x| !x.is_empty())),
+                    Field::opt_text(f.cell.as_deref()),
+                    Field::opt_text(f.patient_id.as_deref()),
+                    Field::opt_text(f.value.as_deref()),
+                    Field::Text(message),
+                ]
+            });
     let columns = [
         col(c.t("xlsx_col.severity"), Kind::Code),
         col(c.t("xlsx_col.rule"), Kind::Text),
@@ -786,17 +867,20 @@ fn response_subgroups(c: &Ctx) -> TableData {
         let test = rs.subgroup_tests.iter().find(|t| t.id == s.id);
         let mut r = vec![
             if first {
-                Cell::text(&s.label)
+                Cell::text(subgroup_label(c, s))
             } else {
                 Cell::Blank
             },
-            Cell::text(c.value_label(&s.level)),
+            Cell::text(subgroup_level(c, s)),
             Cell::count(s.final_.n),
         ];
         r.extend(rate_cells(&s.final_.orr));
         if first {
             r.push(c.p(test.and_then(|t| t.p)));
-            r.push(Cell::opt_text(test.and_then(|t| t.note.as_deref())));
+            r.push(
+                test.and_then(|t| t.note.as_deref())
+                    .map_or(Cell::Blank, |n| Cell::text(c.note(n))),
+            );
         }
         rows.push(r);
     }
@@ -806,6 +890,38 @@ fn response_subgroups(c: &Ctx) -> TableData {
         rows,
         empty_note: c.empty(),
         ..Default::default()
+    }
+}
+
+/// A response subgroup's name as the HTML table words it: the grouping's label (the
+/// high-risk grouping naming the IMS/IMWG 2025 definition when that is configured), else
+/// the catalog's, else as configured.
+fn subgroup_label(c: &Ctx, s: &crate::results::Subgroup) -> String {
+    let high_risk_2025 = c.cfg.rules.high_risk_definition
+        == mmreport_core::rules_config::HighRiskDefinition::ImsImwg2025
+        && c.cfg
+            .groupings
+            .iter()
+            .any(|g| g.id == s.id && g.column == "high_risk_cytogenetics");
+    if high_risk_2025 {
+        c.t("variable.high_risk_ims_imwg2025")
+    } else if c.r.analyses.grouping_labels.contains_key(&s.id) {
+        c.grouping(&s.id)
+    } else {
+        c.rc.label_or(
+            &[format!("variable.{}", s.id), format!("html.sg_{}", s.id)],
+            &s.label,
+        )
+    }
+}
+
+/// A response subgroup's level: a two-level grouping's level by its label (`≥ 4 cycles`, not
+/// yes/no), else the level in the report's language.
+fn subgroup_level(c: &Ctx, s: &crate::results::Subgroup) -> String {
+    let a = &c.r.analyses;
+    match a.display.get(&s.label) {
+        Some(b) if a.grouping_labels.get(&s.id) != Some(b) => b.get(&c.rc.labels.lang).to_string(),
+        _ => c.shown(&s.level),
     }
 }
 
@@ -921,25 +1037,40 @@ fn followup_deaths(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> 
     Ok(())
 }
 
+/// The forest rows with the subgroup and comparison in the report's language, as the HTML
+/// forest table shows them (the table and the chart's labels read these).
+pub(super) fn forest_rows(c: &Ctx) -> Vec<crate::results::ForestRow> {
+    c.r.analyses
+        .forest
+        .iter()
+        .map(|f| crate::results::ForestRow {
+            label: c.shown(&f.label),
+            comparison: c.rc.comparison(&c.shown(&f.comparison)),
+            ..f.clone()
+        })
+        .collect()
+}
+
 fn forest(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
     w.title(&c.t("xlsx_title.forest"))?;
-    let rows =
-        c.r.analyses
-            .forest
-            .iter()
-            .map(|f| {
-                vec![
-                    Cell::text(&f.label),
-                    Cell::text(&f.comparison),
-                    Cell::count(f.n),
-                    Cell::count(f.events),
-                    Cell::opt_or(f.hr, &c.t("xlsx_text.na")),
-                    Cell::opt(f.ci[0]),
-                    Cell::opt(f.ci[1]),
-                    c.p(f.p),
-                ]
-            })
-            .collect();
+    for f in &c.r.analyses.forest {
+        super::extra::immortal_notes(w, c, "forest", &f.id)?;
+    }
+    let rows = forest_rows(c)
+        .iter()
+        .map(|f| {
+            vec![
+                Cell::text(&f.label),
+                Cell::text(&f.comparison),
+                Cell::count(f.n),
+                Cell::count(f.events),
+                Cell::opt_or(f.hr, &c.t("xlsx_text.na")),
+                Cell::opt(f.ci[0]),
+                Cell::opt(f.ci[1]),
+                c.p(f.p),
+            ]
+        })
+        .collect();
     let placed = w.table(&TableData {
         columns: cols(
             c,
@@ -1043,7 +1174,9 @@ fn ae_rows(c: &Ctx) -> Vec<Vec<Cell>> {
                 .map(|s| c.t(&format!("xlsx_text.source_{s}")))
                 .collect();
             let mut r = vec![
-                Cell::text(format!("  {}", a.term)),
+                // The term as the HTML shows it: a CTCAE term in the report's language, the
+                // clinician's own term as written.
+                Cell::text(format!("  {}", c.shown(&a.term))),
                 Cell::text(sources.join(" + ")),
                 Cell::count(a.n),
                 Cell::count(a.any),
@@ -1214,6 +1347,8 @@ fn listing<'r, T, const N: usize>(
     row: impl Fn(&'r T) -> [Field<'r>; N],
 ) -> Result<(), XlsxRenderError> {
     w.title(title)?;
+    // The CDISC variables are codes (as in the CSV datasets); the header says so.
+    w.note(&c.t("xlsx_label.adam_note"))?;
     let columns: Vec<_> = columns.iter().map(|(n, k)| col(*n, *k)).collect();
     w.listing(
         None,
@@ -1225,10 +1360,75 @@ fn listing<'r, T, const N: usize>(
     Ok(())
 }
 
+/// The label of every distinct code of a listing column, computed once (a registry's
+/// listing has millions of rows and a handful of codes).
+fn code_labels<'a>(
+    codes: impl Iterator<Item = &'a str>,
+    label: impl Fn(&str) -> String,
+) -> BTreeMap<&'a str, String> {
+    let mut out = BTreeMap::new();
+    for code in codes {
+        out.entry(code).or_insert_with(|| label(code));
+    }
+    out
+}
+
+/// The label of `code` in a [`code_labels`] map (blank for a code without one).
+fn labelled<'a>(map: &'a BTreeMap<&str, String>, code: Option<&str>) -> Field<'a> {
+    Field::opt_text(code.and_then(|x| map.get(x)).map(String::as_str))
+}
+
+/// ADSL's `GROUPS` (`cycles_ge3=yes;regimen=BRD`) in the report's language: each grouping
+/// by its label, a two-level grouping's `yes`/`no` by its configured level label, any other
+/// level as written.
+fn groups_text(c: &Ctx, groups: &str) -> String {
+    let sep = if c.rc.labels.lang == "zh" {
+        "；"
+    } else {
+        "; "
+    };
+    let colon = if c.rc.labels.lang == "zh" {
+        "："
+    } else {
+        ": "
+    };
+    groups
+        .split(';')
+        .filter_map(|pair| pair.split_once('='))
+        // A patient outside a grouping (no value) is left out, as in the code column.
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(id, v)| {
+            let g = c.cfg.groupings.iter().find(|g| g.id == id);
+            let level = match (g, v) {
+                (Some(g), "yes") if !g.has_levels() && !g.label_yes.is_empty() => {
+                    c.shown(&g.label_yes)
+                }
+                (Some(g), "no") if !g.has_levels() && !g.label_no.is_empty() => {
+                    c.shown(&g.label_no)
+                }
+                _ => c.shown(v),
+            };
+            format!("{}{colon}{level}", c.grouping(id))
+        })
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
 fn adsl(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
+    let adsl = &c.r.datasets.adsl;
+    let sexes = code_labels(adsl.iter().filter_map(|a| a.sex.as_deref()), |x| {
+        c.value_label(x)
+    });
+    // Each row with its GROUPS in words (a label column beside the code column).
+    let rows: Vec<(&mmreport_core::adam::AdslRow, String)> = adsl
+        .iter()
+        .map(|a| (a, groups_text(c, &a.groups)))
+        .collect();
+    let (sex_l, groups_l) = (c.t("xlsx_label.sex"), c.t("xlsx_label.groups"));
     let columns = [
         ("USUBJID", Kind::Id),
         ("SEX", Kind::Code),
+        (sex_l.as_str(), Kind::Text),
         ("AGE", Kind::Decimal1),
         ("AGEDERIV", Kind::Flag),
         ("TRTSDT", Kind::Date),
@@ -1244,7 +1444,8 @@ fn adsl(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
         ("OSEVFL", Kind::Flag),
         ("FUMO", Kind::Decimal2),
         ("ALIVEFL", Kind::Flag),
-        ("GROUPS", Kind::Text),
+        ("GROUPS", Kind::Code),
+        (groups_l.as_str(), Kind::LongText),
         ("CHECKPTS", Kind::Text),
         ("HRFL", Kind::Flag),
         ("TCRFL", Kind::Flag),
@@ -1256,11 +1457,12 @@ fn adsl(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
         c,
         &c.t("xlsx_title.adsl"),
         columns,
-        &c.r.datasets.adsl,
-        |a| {
+        &rows,
+        |(a, groups)| {
             [
                 Field::Text(&a.usubjid),
                 Field::opt_text(a.sex.as_deref()),
+                labelled(&sexes, a.sex.as_deref()),
                 Field::opt(a.age),
                 yn(a.age_derived),
                 Field::opt_date(a.index_date.as_deref()),
@@ -1277,6 +1479,7 @@ fn adsl(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
                 Field::num(a.followup_time),
                 Field::Text(&a.alive),
                 Field::Text(&a.groups),
+                Field::Text(groups),
                 Field::Text(&a.checkpoints),
                 Field::opt_text(a.high_risk.as_deref()),
                 Field::opt_text(a.triple_class_refractory.as_deref()),
@@ -1288,17 +1491,27 @@ fn adsl(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
 }
 
 fn adtte(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
+    let adtte = &c.r.datasets.adtte;
+    let units = code_labels(adtte.iter().map(|a| a.avalu.as_str()), |x| {
+        c.rc.label_or(&[format!("xlsx_label.unit_{x}")], x)
+    });
+    let descs = code_labels(adtte.iter().map(|a| a.description.as_str()), |x| {
+        c.rc.label_or(&[format!("xlsx_label.desc_{x}")], x)
+    });
+    let (unit_l, desc_l) = (c.t("xlsx_label.avalu"), c.t("xlsx_label.evntdesc"));
     let columns = [
         ("USUBJID", Kind::Id),
         ("PARAMCD", Kind::Code),
         ("AVAL", Kind::Decimal2),
         ("AVALU", Kind::Code),
+        (unit_l.as_str(), Kind::Text),
         ("ADY", Kind::Count),
         ("CNSR", Kind::Count),
         ("STARTDT", Kind::Date),
         ("EVNTDT", Kind::Date),
         ("CNSDT", Kind::Date),
-        ("EVNTDESC", Kind::Text),
+        ("EVNTDESC", Kind::Code),
+        (desc_l.as_str(), Kind::Text),
     ];
     listing(
         w,
@@ -1312,12 +1525,14 @@ fn adtte(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
                 Field::Text(&a.paramcd),
                 Field::num(a.aval),
                 Field::Text(&a.avalu),
+                labelled(&units, Some(&a.avalu)),
                 Field::num(a.days as f64),
                 Field::num(f64::from(a.cnsr)),
                 Field::opt_date(a.start_date.as_deref()),
                 Field::opt_date(a.event_date.as_deref()),
                 Field::opt_date(a.censor_date.as_deref()),
                 Field::Text(&a.description),
+                labelled(&descs, Some(&a.description)),
             ]
         },
     )
@@ -1360,11 +1575,22 @@ fn adrs(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
 }
 
 fn adae(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
+    let adae = &c.r.datasets.adae;
+    let sources = code_labels(adae.iter().map(|a| a.source.as_str()), |x| {
+        c.rc.label_or(&[format!("xlsx_text.source_{x}")], x)
+    });
+    // The CTCAE term in the report's language; AETERM stays as the clinician wrote it.
+    let terms = code_labels(adae.iter().filter_map(|a| a.decod.as_deref()), |x| {
+        c.shown(x)
+    });
+    let (source_l, term_l) = (c.t("xlsx_label.source"), c.t("xlsx_label.aedecod"));
     let columns = [
         ("USUBJID", Kind::Id),
         ("SOURCE", Kind::Code),
+        (source_l.as_str(), Kind::Text),
         ("AETERM", Kind::Text),
         ("AEDECOD", Kind::Text),
+        (term_l.as_str(), Kind::Text),
         ("AETOXGR", Kind::Count),
         ("BTOXGR", Kind::Count),
         ("ACYCLE", Kind::Count),
@@ -1381,8 +1607,10 @@ fn adae(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
             [
                 Field::Text(&a.usubjid),
                 Field::Text(&a.source),
+                labelled(&sources, Some(&a.source)),
                 Field::opt_text(a.term.as_deref()),
                 Field::opt_text(a.decod.as_deref()),
+                labelled(&terms, a.decod.as_deref()),
                 Field::opt(a.grade.map(f64::from)),
                 Field::opt(a.baseline_grade.map(f64::from)),
                 Field::opt(a.cycle.map(f64::from)),

@@ -95,29 +95,87 @@ fn time_label(c: &Ctx) -> String {
     }
 }
 
-/// The title of one analysis: `endpoint: grouping` (`all` as the catalog's "All patients").
-fn analysis_title(c: &Ctx, s: &Survival) -> String {
-    let grouping = if s.grouping == "all" {
-        c.t("endpoint.all")
-    } else {
-        s.grouping.clone()
-    };
+/// The title of one analysis: `endpoint: grouping`, the grouping worded as the HTML heading
+/// words it (`all` as the catalog's "All patients").
+pub(super) fn analysis_title(c: &Ctx, s: &Survival) -> String {
     format!(
         "{}{}{}",
         endpoint_label(c, s),
         c.t("xlsx_text.title_sep"),
-        grouping
+        c.grouping_text(&s.grouping)
     )
+}
+
+/// `s` with its group labels, Cox reference and levels and the Cox note in the report's
+/// language (as the HTML report's tables and figures show them), so that every table, the
+/// chart's series names and the at-risk table of the analysis read the same words.
+fn shown(c: &Ctx, s: &Survival) -> Survival {
+    let mut out = s.clone();
+    for g in &mut out.groups {
+        g.label = c.shown(&g.label);
+    }
+    if let Some(cx) = &mut out.cox {
+        cx.reference = c.shown(&cx.reference);
+        for l in &mut cx.levels {
+            l.level = c.shown(&l.level);
+        }
+        cx.note = cx.note.as_deref().map(|n| c.note(n));
+    }
+    out
+}
+
+/// A column's name as the catalog writes it, else the column as words (`Cycles completed`).
+fn column_name(c: &Ctx, col: &str) -> String {
+    let words = col.replace('_', " ");
+    let mut chars = words.chars();
+    let words = match chars.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + chars.as_str(),
+        None => words,
+    };
+    c.rc.label_or(&[format!("variable.{col}")], &words)
+}
+
+/// The line of an analysis that could not be estimated, as the HTML words it: the column
+/// no patient has, named in the report's language, else the analyses' reason.
+pub(super) fn not_estimable_line(c: &Ctx, why: &str) -> String {
+    match why.strip_prefix("no patient has ") {
+        Some(col) if !col.is_empty() && col.chars().all(|x| x.is_ascii_lowercase() || x == '_') => {
+            c.t("layout.no_column")
+                .replace("{column}", &column_name(c, col))
+        }
+        _ => format!("{}: {}", c.t("xlsx_text.not_estimable"), c.note(why)),
+    }
 }
 
 /// One analysis: its tables, the chart data and the native KM chart in the room left for it
 /// between the test table and the number-at-risk table.
 pub(super) fn one(w: &mut SheetWriter, c: &Ctx, s: &Survival) -> Result<(), XlsxRenderError> {
-    let title = analysis_title(c, s);
-    let title_row = w.caption(&title)?;
+    one_titled(w, c, s, &analysis_title(c, s))?;
+    Ok(())
+}
+
+/// [`one`] under `title` (a landmark analysis's heading), with the analysis's
+/// immortal-time warning under it.
+pub(super) fn one_titled(
+    w: &mut SheetWriter,
+    c: &Ctx,
+    s: &Survival,
+    title: &str,
+) -> Result<(), XlsxRenderError> {
+    let title_row = w.caption(title)?;
+    super::extra::immortal_notes(w, c, "survival", &s.id)?;
     if let Some(why) = &s.not_estimable {
-        return w.note(&format!("{}: {why}", c.t("xlsx_text.not_estimable")));
+        // What is missing, named in the report's language (`Survival.missing`).
+        let line = match s.missing.as_deref() {
+            Some("progression") => c.t("layout.no_progression"),
+            Some(col) => c
+                .t("layout.no_column")
+                .replace("{column}", &column_name(c, col)),
+            None => not_estimable_line(c, why),
+        };
+        return w.note(&line);
     }
+    let s = &shown(c, s);
     w.table(&summary_table(c, s))?;
     if let Some(t) = tests_table(c, s) {
         w.table(&t)?;
@@ -144,7 +202,7 @@ pub(super) fn one(w: &mut SheetWriter, c: &Ctx, s: &Survival) -> Result<(), Xlsx
     chart
         .set_width(w.st.chart_width)
         .set_height(w.st.chart_height);
-    chart.set_alt_text(title.as_str());
+    chart.set_alt_text(title);
     chart.show_hidden_data();
     w.ws.insert_chart_with_offset(chart_row, 0, &chart, 4, 4)?;
     w.chart_at(0, w.st.chart_width);
@@ -702,7 +760,7 @@ fn forest_data(
     first_row: u32,
     data_col: u16,
 ) -> Result<(), XlsxRenderError> {
-    let rows = &c.r.analyses.forest;
+    let rows = &super::sections::forest_rows(c);
     let hf = w.st.cell(Kind::Hr, Role::Header);
     let heads = [
         "endpoint.hr",

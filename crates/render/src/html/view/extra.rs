@@ -126,7 +126,7 @@ fn cox_notes(v: &V, m: &CoxModel) -> Vec<String> {
         notes.push(t);
     }
     if let Some(n) = &m.note {
-        notes.push(n.clone());
+        notes.push(v.c.analysis_note(n));
     }
     notes
 }
@@ -145,7 +145,7 @@ fn cox_rows(v: &V, m: &CoxModel) -> (Vec<super::Row>, Vec<ForestRow>) {
             .unwrap_or_else(|| v.l("html.per_unit"));
         let mut hr = hr_text(v, t);
         if let Some(n) = &t.note {
-            hr = format!("{hr} ({n})");
+            hr = format!("{hr} ({})", v.c.analysis_note(n));
         }
         rows.push(row(vec![
             if first { label.clone() } else { String::new() },

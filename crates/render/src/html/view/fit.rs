@@ -48,7 +48,7 @@ pub(super) fn reason(v: &V, why: &str) -> String {
             v.l("layout.no_column")
                 .replace("{column}", &column_name(v, col))
         }
-        _ => format!("{}: {why}", v.l("html.not_estimable")),
+        _ => format!("{}: {}", v.l("html.not_estimable"), v.c.analysis_note(why)),
     }
 }
 
