@@ -11,6 +11,7 @@ mod high_risk;
 mod html;
 mod ingest;
 mod language;
+mod messages;
 mod mrd;
 mod paper;
 mod real_data;
