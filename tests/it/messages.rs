@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Latin-letter words a Chinese finding message may print besides those of the reports
 /// (`language.rs`): the criteria and staging systems by their names (CTCAE, Durie-Salmon,
-/// β2-MG, M protein), units (mL/min, mg/24h, µmol), sex codes (M/F), the file types a
+/// β2-MG, M protein), drug classes (PI, IMiD, anti-CD38), units (mL/min, mg/24h, µmol), sex codes (M/F), the file types a
 /// workbook may be, the program's own command (`mmreport check`) and configuration values
 /// (`day_first`).
 const ALSO_ALLOWED: &[&str] = &[
@@ -43,6 +43,9 @@ const ALSO_ALLOWED: &[&str] = &[
     "dayfirst",
     "monthfirst",
     "Excel",
+    "PI",
+    "IMiD",
+    "CD38",
 ];
 
 /// The `{name}` placeholders of a catalog text.
@@ -559,12 +562,32 @@ fn check_of_the_defective_workbook_speaks_chinese() {
         "misc",
     ];
     own.extend(sheets.iter().flat_map(|s| english_in(s)));
-    // The finding lines (`  警告  sheet!B2 column 患者 P01: message [rule]`).
+    // Every text the workbook holds (a drug list, a header) may be quoted as written.
+    let all = [
+        DEFECTIVE_PATIENTS,
+        DEFECTIVE_TREATMENT,
+        DEFECTIVE_ASSESSMENTS,
+        DEFECTIVE_AES,
+        DEFECTIVE_LABS,
+    ];
+    let cells = all
+        .iter()
+        .flat_map(|rows| rows.iter())
+        .flat_map(|r| r.iter());
+    own.extend(cells.flat_map(|c| english_in(c)));
+    // The finding lines (`  警告  sheet!B2 column 患者 P01: message [rule]`), the
+    // classification lines and the excluded patients' reasons (`  P05: 缺少入组日期`, the
+    // part after the id).
+    let findings_lines = text.lines().filter(|l| l.trim_end().ends_with(']'));
+    assert!(findings_lines.count() >= 50, "{text}");
     let lines: Vec<&str> = text
         .lines()
-        .filter(|l| l.trim_end().ends_with(']'))
+        .filter(|l| l.starts_with("  "))
+        .map(|l| match l.split_once(": ") {
+            Some((id, rest)) if !id.trim().contains(' ') || id.contains("!row") => rest,
+            _ => l,
+        })
         .collect();
-    assert!(lines.len() >= 50, "{text}");
     let english: Vec<(&str, Vec<String>)> = lines
         .into_iter()
         .map(|l| {
