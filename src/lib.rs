@@ -22,8 +22,9 @@ pub mod map;
 pub mod publish;
 
 pub use mmreport_analysis::analyses as analysis;
+pub use mmreport_analysis::finding_rules;
 pub use mmreport_analysis::{changes, cutoff, derive, pipeline, validate};
-pub use mmreport_core::{config, dictionary, model, results, text};
+pub use mmreport_core::{config, dictionary, failure, model, results, text};
 pub use mmreport_demo as demo;
 pub use mmreport_ingest as ingest;
 pub use mmreport_render as render;

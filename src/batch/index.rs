@@ -3,6 +3,7 @@
 //! (`crates/render/templates/index.html`).
 
 use super::manifest::{Entry, EntryStatus};
+use crate::render::context::Catalog;
 use crate::render::html::{IndexRow, PageStatus};
 use std::fmt::Write as _;
 
@@ -27,10 +28,11 @@ pub fn href(rel: &str) -> String {
 pub fn rows<'a>(
     entries: impl IntoIterator<Item = (&'a String, &'a Entry)>,
     tz: chrono_tz::Tz,
+    catalog: &Catalog,
 ) -> Vec<IndexRow> {
     entries
         .into_iter()
-        .map(|(file, e)| row(file, e, tz))
+        .map(|(file, e)| row(file, e, tz, catalog))
         .collect()
 }
 
@@ -48,7 +50,7 @@ pub fn local_time(rfc3339: &str, tz: chrono_tz::Tz) -> String {
 }
 
 /// One workbook's row: its status, finding counts, last change (or error) and link.
-fn row(file: &str, e: &Entry, tz: chrono_tz::Tz) -> IndexRow {
+fn row(file: &str, e: &Entry, tz: chrono_tz::Tz, catalog: &Catalog) -> IndexRow {
     let (status, link) = match e.status {
         EntryStatus::Reported => (PageStatus::Reported, format!("{}/report.html", e.dir)),
         EntryStatus::Failed => (PageStatus::Failed, format!("{}/error.html", e.dir)),
@@ -59,7 +61,12 @@ fn row(file: &str, e: &Entry, tz: chrono_tz::Tz) -> IndexRow {
         .map(|c| format!("{} / {} / {}", c.error, c.warning, c.info))
         .unwrap_or_else(|| "-".into());
     let change = match (&e.status, &e.last_change, &e.error) {
-        (EntryStatus::Failed, _, Some(err)) => err.clone(),
+        // The reason in the site's language (an entry of an older version has only the
+        // English text).
+        (EntryStatus::Failed, _, Some(err)) => match &e.failure {
+            Some(f) => catalog.failure_text(f, err),
+            None => err.clone(),
+        },
         (_, Some(c), _) => c.clone(),
         _ => String::new(),
     };

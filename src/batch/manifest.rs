@@ -40,6 +40,10 @@ pub struct Entry {
     pub dir: String,
     #[serde(default)]
     pub error: Option<String>,
+    /// The reason of a quarantine as a catalog code with parameters (`error` is its English
+    /// text): the index words it in the site's language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<crate::failure::Failure>,
     #[serde(default)]
     pub findings: Option<FindingCounts>,
     /// One-line summary of `changes.json`.
@@ -252,6 +256,7 @@ mod tests {
             status: EntryStatus::Reported,
             dir: "d".into(),
             error: None,
+            failure: None,
             findings: None,
             last_change: None,
             updated: "t".into(),

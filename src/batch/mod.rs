@@ -14,6 +14,7 @@ pub mod pseudonym;
 
 use crate::changes;
 use crate::config::FollowSymlinks;
+use crate::failure::Failure;
 use crate::pipeline::{self, Context};
 use crate::publish;
 use crate::results::{FindingCounts, Results};
@@ -447,7 +448,7 @@ pub fn report_rel(rel: &str) -> String {
 fn quarantine(
     output: &Path,
     rel: &str,
-    reason: &str,
+    reason: &Failed,
     html: &crate::render::html::HtmlRenderer,
 ) -> Result<String, publish::PublishError> {
     let dir_rel = format!("{FAILED_DIR}/{rel}");
@@ -456,19 +457,22 @@ fn quarantine(
     struct ErrorJson<'a> {
         file: &'a str,
         error: &'a str,
+        reason: &'a Failure,
         time: String,
     }
     let json = serde_json::to_vec_pretty(&ErrorJson {
         file: rel,
-        error: reason,
+        error: &reason.text,
+        reason: &reason.failure,
         time: chrono::Utc::now().to_rfc3339(),
     })
     .map_err(|e| publish::PublishError::Serialise {
         what: "error.json".into(),
         message: e.to_string(),
     })?;
+    let worded = html.catalog().failure_text(&reason.failure, &reason.text);
     let html = html
-        .error_page(rel, reason)
+        .error_page(rel, &worded)
         .map_err(|e| publish::PublishError::Serialise {
             what: "error.html".into(),
             message: e.to_string(),
@@ -507,38 +511,94 @@ struct Done {
     last_change: String,
 }
 
-fn read_input(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+fn read_input(path: &Path, limit: u64) -> Result<Vec<u8>, Failed> {
+    let empty = || {
+        Failed::new(
+            Failure::new("empty_file"),
+            "the file is empty (0 bytes): probably an interrupted copy or save",
+        )
+    };
     let meta = std::fs::metadata(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
-            "the file disappeared during the run (moved or deleted before it could be read)"
-                .to_string()
+            Failed::new(
+                Failure::new("file_disappeared"),
+                "the file disappeared during the run (moved or deleted before it could be read)",
+            )
         } else {
-            format!("cannot read the file: {e}")
+            Failed::new(
+                Failure::new("file_unreadable"),
+                format!("cannot read the file: {e}"),
+            )
         }
     })?;
     if meta.is_dir() {
-        return Err("this is a folder named like a workbook, not a workbook file".into());
+        return Err(Failed::new(
+            Failure::new("folder"),
+            "this is a folder named like a workbook, not a workbook file",
+        ));
     }
     if meta.len() == 0 {
-        return Err("the file is empty (0 bytes): probably an interrupted copy or save".into());
+        return Err(empty());
     }
     if meta.len() > limit {
-        return Err(format!(
-            "the file is {} bytes, more than the limit of {limit} bytes (batch.max_decompressed_bytes)",
-            meta.len()
+        return Err(Failed::new(
+            Failure::new("file_too_large")
+                .with("size", meta.len())
+                .with("limit", limit),
+            format!(
+                "the file is {} bytes, more than the limit of {limit} bytes (batch.max_decompressed_bytes)",
+                meta.len()
+            ),
         ));
     }
     let bytes = std::fs::read(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
-            "the file disappeared during the run (moved or deleted while being read)".to_string()
+            Failed::new(
+                Failure::new("file_disappeared"),
+                "the file disappeared during the run (moved or deleted while being read)",
+            )
         } else {
-            format!("cannot read the file: {e}")
+            Failed::new(
+                Failure::new("file_unreadable"),
+                format!("cannot read the file: {e}"),
+            )
         }
     })?;
     if bytes.is_empty() {
-        return Err("the file is empty (0 bytes): probably an interrupted copy or save".into());
+        return Err(empty());
     }
     Ok(bytes)
+}
+
+/// Why a workbook failed: the English reason (the manifest, the run log and the logs keep
+/// it) and the same reason as a catalog code with parameters, which the error page and the
+/// index word in the site's language (issue 14).
+#[derive(Debug, Clone)]
+pub struct Failed {
+    pub text: String,
+    pub failure: Failure,
+}
+
+impl Failed {
+    fn new(failure: Failure, text: impl Into<String>) -> Self {
+        Failed {
+            text: text.into(),
+            failure,
+        }
+    }
+
+    /// A workbook the reader refused.
+    fn ingest(e: &crate::ingest::IngestError) -> Self {
+        Failed::new(e.failure(), e.to_string())
+    }
+
+    /// The report could not be written (`e`: the publishing error, English only).
+    fn write(e: impl std::fmt::Display) -> Self {
+        Failed::new(
+            Failure::new("write_failed"),
+            format!("cannot write the report: {e}"),
+        )
+    }
 }
 
 fn panic_text(p: Box<dyn std::any::Any + Send>) -> String {
@@ -580,12 +640,15 @@ impl Run<'_> {
     /// The workbook's memory estimate (which also refuses a shared-string bomb or a zip
     /// bomb by its counts), then its admission into the night's budget, waiting while the
     /// workbooks under way leave too little room.
-    fn admit(&self, bytes: &[u8]) -> Result<budget::Admitted<'_>, String> {
+    fn admit(&self, bytes: &[u8]) -> Result<budget::Admitted<'_>, Failed> {
         let fp = crate::ingest::footprint::footprint(std::io::Cursor::new(bytes), self.ctx.limits)
-            .map_err(|e| e.to_string())?;
-        self.budget
-            .admit(fp.estimate_bytes())
-            .map_err(|e| e.to_string())
+            .map_err(|e| Failed::ingest(&e))?;
+        self.budget.admit(fp.estimate_bytes()).map_err(|e| {
+            let f = Failure::new("over_budget")
+                .with("estimate", e.estimate)
+                .with("limit", e.limit);
+            Failed::new(f, e.to_string())
+        })
     }
 
     fn entry_for(&self, sha: &str, status: EntryStatus, dir: String) -> Entry {
@@ -597,6 +660,7 @@ impl Run<'_> {
             status,
             dir,
             error: None,
+            failure: None,
             findings: None,
             last_change: None,
             updated: chrono::Utc::now().to_rfc3339(),
@@ -624,7 +688,7 @@ impl Run<'_> {
         ok
     }
 
-    fn report(&self, f: &Found, bytes: &[u8]) -> Result<Done, String> {
+    fn report(&self, f: &Found, bytes: &[u8]) -> Result<Done, Failed> {
         let name = f
             .path
             .file_name()
@@ -632,22 +696,24 @@ impl Run<'_> {
             .unwrap_or_default();
         // Only the results go on: the cohort model is freed before the reports are rendered.
         let mut results = pipeline::process(bytes, &name, self.ctx)
-            .map_err(|e| e.to_string())?
+            .map_err(|e| Failed::ingest(&e))?
             .results;
         if let Some(key) = &self.opts.pseudonym_key {
-            pseudonym::apply(&mut results, key)?;
+            pseudonym::apply(&mut results, key)
+                .map_err(|e| Failed::new(Failure::new("pseudonym"), e))?;
         }
         let dir = report_rel(&f.rel);
         let dest = self.output.join(&dir);
         let (changes, same_mode) = self.changes_since(&f.rel, &dest, &results);
         results.changes = Some(changes.clone());
-        let changes_json = serde_json::to_vec_pretty(&changes).map_err(|e| e.to_string())?;
+        let changes_json = serde_json::to_vec_pretty(&changes)
+            .map_err(|e| Failed::new(Failure::new("internal"), e.to_string()))?;
         let cfg = &self.ctx.config.config;
         let staged = publish::stage_with(&dest, |d| {
             publish::write_report(d, &results, cfg, self.renderer)?;
             publish::write_file_bytes(&d.join("changes.json"), &changes_json)
         })
-        .map_err(|e| format!("cannot write the report: {e}"))?;
+        .map_err(Failed::write)?;
         publish::publish_staged(
             &dest,
             staged,
@@ -659,7 +725,7 @@ impl Run<'_> {
                 1
             },
         )
-        .map_err(|e| format!("cannot write the report: {e}"))?;
+        .map_err(Failed::write)?;
         // Unrecorded sums only cost a redo next night; the report itself is published.
         let files = manifest::sums(&dest).unwrap_or_else(|e| {
             tracing::warn!(file = %f.rel, error = %e, "cannot read back the report's files");
@@ -727,9 +793,12 @@ impl Run<'_> {
         let result = admitted.and_then(|(b, _admitted)| {
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.report(f, &b)))
                 .unwrap_or_else(|p| {
-                    Err(format!(
-                        "internal error (a bug in mmreport, please report it): {}",
-                        panic_text(p)
+                    Err(Failed::new(
+                        Failure::new("internal"),
+                        format!(
+                            "internal error (a bug in mmreport, please report it): {}",
+                            panic_text(p)
+                        ),
                     ))
                 })
         });
@@ -761,21 +830,22 @@ impl Run<'_> {
     }
 
     /// Quarantines one workbook with `reason` and records it in the manifest.
-    fn fail(&self, f: &Found, sha: &str, reason: String, millis: u128) -> FileOutcome {
-        tracing::warn!(file = %f.rel, reason = %reason, "failed; quarantined");
+    fn fail(&self, f: &Found, sha: &str, reason: Failed, millis: u128) -> FileOutcome {
+        tracing::warn!(file = %f.rel, reason = %reason.text, "failed; quarantined");
         let q = quarantine(self.output, &f.rel, &reason, &self.renderer.html);
         if let Err(e) = &q {
             tracing::error!(file = %f.rel, error = %e, "could not write the quarantine entry");
         }
         let dir = q.unwrap_or_else(|_| format!("{FAILED_DIR}/{}", f.rel));
         let mut e = self.entry_for(sha, EntryStatus::Failed, dir.clone());
-        e.error = Some(reason.clone());
+        e.error = Some(reason.text.clone());
+        e.failure = Some(reason.failure);
         self.record(&f.rel, e);
         FileOutcome {
             file: f.rel.clone(),
             status: Status::Failed,
             dir: Some(dir),
-            error: Some(reason),
+            error: Some(reason.text),
             findings: None,
             last_change: None,
             millis,
@@ -898,7 +968,7 @@ pub fn write_index(
         }
     }
     let now = index::local_time(&chrono::Utc::now().to_rfc3339(), tz);
-    let page = html.index_page(&index::rows(all.iter(), tz), &now)?;
+    let page = html.index_page(&index::rows(all.iter(), tz, html.catalog()), &now)?;
     publish::write_file_atomic(&output.join("index.html"), page.as_bytes())?;
     Ok(())
 }
@@ -1032,7 +1102,7 @@ fn current_manifest(path: &Path, discovery: &Discovery) -> Manifest {
 /// report directory would hold or lie inside another's (`a.xlsx` and `a/b.xlsx`: publishing
 /// `a` would replace `a/b`, and their kept versions would mix). The output folder's own
 /// names never come up: [`report_rel`] keeps report folders off them.
-fn folder_clashes(files: &[Found]) -> std::collections::BTreeMap<String, String> {
+fn folder_clashes(files: &[Found]) -> std::collections::BTreeMap<String, Failed> {
     use std::collections::BTreeMap;
     // Report folder -> workbook, and every proper ancestor of one -> its workbook.
     let mut claimed: BTreeMap<String, String> = BTreeMap::new();
@@ -1041,18 +1111,24 @@ fn folder_clashes(files: &[Found]) -> std::collections::BTreeMap<String, String>
     for f in files {
         let dir = report_rel(&f.rel);
         let ancestors: Vec<&str> = dir.match_indices('/').map(|(i, _)| &dir[..i]).collect();
+        let clash = |code: &str, other: &str, text: String| {
+            Failed::new(
+                Failure::new(code).with("other", other).with("dir", &dir),
+                text,
+            )
+        };
         let reason = if let Some(other) = claimed.get(&dir) {
-            format!(
+            clash("same_folder", other, format!(
                 "{other} has the same name and would share its report folder {dir:?}; rename one of them"
-            )
+            ))
         } else if let Some(other) = ancestors.iter().find_map(|a| claimed.get(*a)) {
-            format!(
+            clash("folder_inside", other, format!(
                 "its report folder {dir:?} would lie inside the report folder of {other}; rename one of them"
-            )
+            ))
         } else if let Some(other) = inner.get(&dir) {
-            format!(
+            clash("folder_holds", other, format!(
                 "its report folder {dir:?} would hold the report folder of {other}; rename one of them"
-            )
+            ))
         } else {
             for a in ancestors {
                 inner.insert(a.to_string(), f.rel.clone());
@@ -1185,9 +1261,18 @@ mod tests {
         ]));
         let keys: Vec<&str> = c.keys().map(String::as_str).collect();
         assert_eq!(keys, ["a.xlsx", "a/b.xlsx", "c/d.xlsx"], "{c:?}");
-        assert!(c["a.xlsx"].contains("a.ods has the same name"));
-        assert!(c["a/b.xlsx"].contains("inside the report folder of a.ods"));
-        assert!(c["c/d.xlsx"].contains("would hold the report folder of c/d/e.xlsx"));
+        assert!(c["a.xlsx"].text.contains("a.ods has the same name"));
+        assert!(c["a/b.xlsx"]
+            .text
+            .contains("inside the report folder of a.ods"));
+        assert!(c["c/d.xlsx"]
+            .text
+            .contains("would hold the report folder of c/d/e.xlsx"));
+        let codes: Vec<&str> = ["a.xlsx", "a/b.xlsx", "c/d.xlsx"]
+            .map(|f| c[f].failure.code.as_str())
+            .to_vec();
+        assert_eq!(codes, ["same_folder", "folder_inside", "folder_holds"]);
+        assert_eq!(c["a.xlsx"].failure.params["other"], "a.ods");
     }
 
     #[test]

@@ -170,6 +170,10 @@ impl<'a> Pseudonymizer<'a> {
     fn finding(&self, f: &mut crate::model::Finding) {
         let own = f.patient_id.clone();
         self.text(&mut f.message, own.as_deref());
+        // The parameters word the message in the report's language: the same text.
+        for v in f.params.values_mut() {
+            self.text(v, own.as_deref());
+        }
         if let Some(v) = &mut f.value {
             if f.column.as_deref() == Some("patient_id") {
                 self.id(v);

@@ -75,7 +75,7 @@ fn html(out: &Path) -> String {
 }
 
 /// `text` without the elements named `tag` (inline SVG figures, styles).
-fn without(text: &str, tag: &str) -> String {
+pub(crate) fn without(text: &str, tag: &str) -> String {
     let (open, close) = (format!("<{tag}"), format!("</{tag}>"));
     let mut out = String::new();
     let mut rest = text;
@@ -119,7 +119,7 @@ fn cells(page: &str) -> Vec<String> {
 }
 
 /// Markup stripped, entities decoded, whitespace trimmed.
-fn text_of(html: &str) -> String {
+pub(crate) fn text_of(html: &str) -> String {
     let mut t = String::new();
     let mut in_tag = false;
     for c in html.chars() {
@@ -142,7 +142,7 @@ fn text_of(html: &str) -> String {
 }
 
 /// A Chinese character, or Chinese (full-width) punctuation.
-fn is_cjk(c: char) -> bool {
+pub(crate) fn is_cjk(c: char) -> bool {
     ('\u{4e00}'..='\u{9fff}').contains(&c)
         || ('\u{3000}'..='\u{303f}').contains(&c)
         || ('\u{ff00}'..='\u{ffef}').contains(&c)
@@ -191,7 +191,7 @@ fn is_patient_id(w: &str) -> bool {
 
 /// The cells of the zh report of `workbook` that hold only English words, other than
 /// `entered` (the workbook's own free text, shown as written).
-fn english_only_cells(page: &str, entered: &[&str]) -> Vec<String> {
+pub(crate) fn english_only_cells(page: &str, entered: &[&str]) -> Vec<String> {
     cells(page)
         .into_iter()
         .filter(|c| !entered.contains(&c.as_str()))

@@ -12,6 +12,7 @@ mod html;
 mod ingest;
 mod language;
 mod language_xlsx;
+mod messages;
 mod mrd;
 mod paper;
 mod real_data;

@@ -74,7 +74,7 @@ fn check_all(name: &str, r: &Results) {
 
 /// mgus2 (1384 patients): `futime`/`ptime` in months, `death`/`pstat` 0/1, `hgb` in g/dL and
 /// `creat` in mg/dL without units in the headers, sex F/M, an `id` column, `dxyr` unknown.
-const MGUS2_SITE: &str = r#"
+pub(crate) const MGUS2_SITE: &str = r#"
 [dictionary.units]
 os_time = "months"
 pfs_time = "months"
@@ -155,7 +155,7 @@ fn myeloma_registry_in_days_matches_r() {
 /// survminer::myeloma (Total Therapy 2, 256 patients): no id column, `time` in months,
 /// `event` 0/1, `molecular_group` (7 levels) and `chr1q21_status` (3 levels, 70 empty) as
 /// the workbook writes them, six gene-expression columns (one named `TP53`).
-const TT2_SITE: &str = r#"
+pub(crate) const TT2_SITE: &str = r#"
 [dictionary]
 ids_from_rows = true
 

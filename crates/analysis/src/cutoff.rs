@@ -40,8 +40,10 @@ pub fn apply(cohort: &mut Cohort, cutoff: Date) -> Cut {
             continue;
         }
         let mut what = cut_patient(p, cutoff);
-        if let Some(rows) = removed.remove(p.patient_id.as_str()) {
+        let mut items = what.clone();
+        if let Some((rows, codes)) = removed.remove(p.patient_id.as_str()) {
             what.extend(rows);
+            items.extend(codes);
         }
         if let (false, Some(at)) = (what.is_empty(), p.id_at) {
             let message = format!(
@@ -50,7 +52,9 @@ pub fn apply(cohort: &mut Cohort, cutoff: Date) -> Cut {
             );
             cut.findings.push(
                 Finding::at_cell(Severity::Info, RULE, at, "patient_id", message)
-                    .with_patient(p.patient_id.clone()),
+                    .with_patient(p.patient_id.clone())
+                    .with_param("cutoff", cutoff.to_string())
+                    .with_param("cut_items", items.join(", ")),
             );
         }
     }
@@ -86,9 +90,13 @@ fn cut_patient(p: &mut Patient, cutoff: Date) -> Vec<String> {
     what
 }
 
+/// What was dropped of one patient: in English words (`2 assessment(s)`) and as items of the
+/// `cut_items` parameter (`assessments:2`, worded by the catalog's `[finding_item]`).
+type Dropped = (Vec<String>, Vec<String>);
+
 /// Drops assessments, laboratory draws and adverse events dated after the cut-off; returns,
-/// per patient, what was dropped in words (`2 assessments`).
-fn remove_rows_after(cohort: &mut Cohort, cutoff: Date) -> BTreeMap<String, Vec<String>> {
+/// per patient, what was dropped.
+fn remove_rows_after(cohort: &mut Cohort, cutoff: Date) -> BTreeMap<String, Dropped> {
     let mut counts: BTreeMap<String, [usize; 3]> = BTreeMap::new();
     let mut keep = |id: &str, d: Option<Date>, kind: usize| {
         let late = d.is_some_and(|d| d > cutoff);
@@ -110,13 +118,15 @@ fn remove_rows_after(cohort: &mut Cohort, cutoff: Date) -> BTreeMap<String, Vec<
         .into_iter()
         .map(|(id, n)| {
             let words = ["assessment(s)", "laboratory draw(s)", "adverse event(s)"];
-            let parts = n
-                .iter()
-                .zip(words)
-                .filter(|(n, _)| **n > 0)
-                .map(|(n, w)| format!("{n} {w}"))
-                .collect();
-            (id, parts)
+            let codes = ["assessments", "labs", "adverse_events"];
+            let kept = || {
+                n.iter()
+                    .zip(words.iter().zip(codes))
+                    .filter(|(n, _)| **n > 0)
+            };
+            let parts = kept().map(|(n, (w, _))| format!("{n} {w}")).collect();
+            let items = kept().map(|(n, (_, c))| format!("{c}:{n}")).collect();
+            (id, (parts, items))
         })
         .collect()
 }

@@ -13,6 +13,17 @@ pub mod derive;
 pub mod pipeline;
 pub mod validate;
 
+/// Every rule id that raises a finding, of every crate (the reader, the cohort rules, the
+/// cut-off and the clinical rule sets): each has its message in both languages in
+/// `crates/core/labels/findings.toml` (`finding.<rule>[#case]`).
+pub fn finding_rules() -> Vec<&'static str> {
+    let mut all = ingest::finding_rules();
+    all.extend_from_slice(validate::rule::ALL);
+    all.push(cutoff::RULE);
+    all.extend_from_slice(rules::FINDING_RULES);
+    all
+}
+
 use mmreport_core::{config, display, labels, model, results};
 use mmreport_ingest as ingest;
 use mmreport_rules as rules;

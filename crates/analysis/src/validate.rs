@@ -19,6 +19,17 @@ pub mod rule {
     pub const VITAL_STATUS: &str = "cohort.vital_status";
     pub const CYCLES: &str = "cohort.cycles_vs_assessments";
     pub const DURATION_MISMATCH: &str = "cohort.duration_mismatch";
+
+    /// Every rule id above: each has its message in both languages in
+    /// `crates/core/labels/findings.toml` (checked by the render crate's tests).
+    pub const ALL: &[&str] = &[
+        REQUIRED,
+        DATE_ORDER,
+        FUTURE_DATE,
+        VITAL_STATUS,
+        CYCLES,
+        DURATION_MISMATCH,
+    ];
 }
 
 /// The outcome of the cohort rules.
@@ -81,12 +92,23 @@ fn date_order_findings(p: &Patient, findings: &mut Vec<Finding>) {
             continue;
         };
         if a.v > b.v || (strict && a.v == b.v) {
-            let message = if strict {
-                format!("{first} {} is not before {second} {}", a.v, b.v)
+            let (message, case) = if strict {
+                (
+                    format!("{first} {} is not before {second} {}", a.v, b.v),
+                    "not_before",
+                )
             } else {
-                format!("{first} {} is after {second} {}", a.v, b.v)
+                (
+                    format!("{first} {} is after {second} {}", a.v, b.v),
+                    "after",
+                )
             };
-            findings.push(date_finding(rule::DATE_ORDER, p, a.at, first, a.v, message));
+            findings.push(
+                date_finding(rule::DATE_ORDER, p, a.at, first, a.v, message)
+                    .with_param("case", case)
+                    .with_param("other_column", second)
+                    .with_param("other_date", b.v.to_string()),
+            );
         }
     }
 }
@@ -135,15 +157,21 @@ fn required_findings(p: &Patient, findings: &mut Vec<Finding>) -> Vec<String> {
         row: 0,
         col: 0,
     });
-    let req = |column: &str, msg: &str| {
-        Finding::at_cell(
+    let req = |column: &str, msg: &str, case: &str| {
+        let f = Finding::at_cell(
             Severity::Error,
             rule::REQUIRED,
             id_at,
             column,
             msg.to_string(),
         )
-        .with_patient(p.patient_id.clone())
+        .with_patient(p.patient_id.clone());
+        // The index date keeps the catalog's plain `finding.cohort.required_field`.
+        if case.is_empty() {
+            f
+        } else {
+            f.with_param("case", case)
+        }
     };
     if !has_dates(p) && has_os_duration(p) {
         // Analysed from its durations (docs/input-format.md, "Durations").
@@ -154,6 +182,7 @@ fn required_findings(p: &Patient, findings: &mut Vec<Finding>) -> Vec<String> {
         findings.push(req(
             "os_event",
             "os_time is given without os_event (or vital_status), and there are no dates: the patient is excluded",
+            "no_event",
         ));
         return reasons;
     }
@@ -162,6 +191,7 @@ fn required_findings(p: &Patient, findings: &mut Vec<Finding>) -> Vec<String> {
         findings.push(req(
             "index_date",
             "index_date (start of study treatment) is missing: the patient is excluded",
+            "",
         ));
     }
     if p.last_followup_date.is_none() && p.death_date.is_none() {
@@ -169,6 +199,7 @@ fn required_findings(p: &Patient, findings: &mut Vec<Finding>) -> Vec<String> {
         findings.push(req(
             "last_followup_date",
             "neither last_followup_date nor death_date is given: the patient is excluded",
+            "no_end",
         ));
     }
     reasons
@@ -210,7 +241,12 @@ fn duration_findings(p: &Patient, findings: &mut Vec<Finding>) {
                 if e.v { "death" } else { "censored" },
                 if death.is_some() { "given" } else { "empty" }
             );
-            findings.push(duration_finding(p, e.at, "os_event", message));
+            let case = if e.v {
+                "event_no_death"
+            } else {
+                "censored_death"
+            };
+            findings.push(duration_finding(p, e.at, "os_event", message).with_param("case", case));
         }
     }
     let prog = p.progression_date.as_ref().map(|d| d.v);
@@ -247,7 +283,12 @@ fn check_duration(
             "{column} is {:.1} days but the dates give {days} days ({span}): the dates are used",
             t.v
         );
-        findings.push(duration_finding(p, t.at, column, message));
+        findings.push(
+            duration_finding(p, t.at, column, message)
+                .with_param("case", column)
+                .with_param("given", format!("{:.1}", t.v))
+                .with_param("days", days.to_string()),
+        );
     }
 }
 
@@ -300,14 +341,18 @@ fn before_index_findings(
     let mut end_before_index = false;
     for (d, col) in after_index {
         if d.v < ix.v {
-            findings.push(date_finding(
-                rule::DATE_ORDER,
-                p,
-                d.at,
-                col,
-                d.v,
-                format!("{col} {} is before index_date {}", d.v, ix.v),
-            ));
+            findings.push(
+                date_finding(
+                    rule::DATE_ORDER,
+                    p,
+                    d.at,
+                    col,
+                    d.v,
+                    format!("{col} {} is before index_date {}", d.v, ix.v),
+                )
+                .with_param("case", "before_index")
+                .with_param("other_date", ix.v.to_string()),
+            );
             if *col == "death_date" {
                 end_before_index = true;
             }
@@ -344,14 +389,19 @@ fn last_followup_findings(
     }
     for (d, col) in all {
         if d.v > f.v {
-            findings.push(date_finding(
-                rule::DATE_ORDER,
-                p,
-                f.at,
-                "last_followup_date",
-                f.v,
-                format!("last_followup_date {} is before {col} {}", f.v, d.v),
-            ));
+            findings.push(
+                date_finding(
+                    rule::DATE_ORDER,
+                    p,
+                    f.at,
+                    "last_followup_date",
+                    f.v,
+                    format!("last_followup_date {} is before {col} {}", f.v, d.v),
+                )
+                .with_param("case", "followup_before")
+                .with_param("other_column", col)
+                .with_param("other_date", d.v.to_string()),
+            );
         }
     }
 }
@@ -377,17 +427,20 @@ fn future_findings<'a>(
     }
     for (d, c) in all_dates {
         if d.v > run_date {
-            findings.push(date_finding(
-                rule::FUTURE_DATE,
-                p,
-                d.at,
-                c,
-                d.v,
-                format!(
-                    "{c} {} is in the future (after the run date {run_date})",
-                    d.v
-                ),
-            ));
+            findings.push(
+                date_finding(
+                    rule::FUTURE_DATE,
+                    p,
+                    d.at,
+                    c,
+                    d.v,
+                    format!(
+                        "{c} {} is in the future (after the run date {run_date})",
+                        d.v
+                    ),
+                )
+                .with_param("run_date", run_date.to_string()),
+            );
         }
     }
 }
@@ -402,12 +455,12 @@ fn vital_status_findings(p: &Patient, findings: &mut Vec<Finding>) {
         (Some(v), None) if v.v == VitalStatus::Dead => findings.push(
             Finding::at_cell(Severity::Warning, rule::VITAL_STATUS, v.at, "vital_status",
                 "vital_status is dead but no death_date is given: analysed as alive at last follow-up")
-            .with_patient(p.patient_id.clone()).with_value("dead"),
+            .with_patient(p.patient_id.clone()).with_value("dead").with_param("case", "dead_no_date"),
         ),
         (Some(v), Some(_)) if v.v == VitalStatus::Alive => findings.push(
             Finding::at_cell(Severity::Error, rule::VITAL_STATUS, v.at, "vital_status",
                 "vital_status is alive but a death_date is given: the death_date is used")
-            .with_patient(p.patient_id.clone()).with_value("alive"),
+            .with_patient(p.patient_id.clone()).with_value("alive").with_param("case", "alive_with_date"),
         ),
         _ => {}
     }
@@ -433,7 +486,9 @@ fn cycles_findings(p: &Patient, pa: &[&Assessment], findings: &mut Vec<Finding>)
                         ),
                     )
                     .with_patient(p.patient_id.clone())
-                    .with_value(ac.v.to_string()),
+                    .with_value(ac.v.to_string())
+                    .with_param("cycle", ac.v.to_string())
+                    .with_param("completed", c.v.to_string()),
                 );
             }
         }

@@ -13,6 +13,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("html.toml", include_str!("../labels/html.toml")),
     ("xlsx.toml", include_str!("../labels/xlsx.toml")),
     ("findings.toml", include_str!("../labels/findings.toml")),
+    ("failures.toml", include_str!("../labels/failures.toml")),
 ];
 
 #[derive(Debug, thiserror::Error)]

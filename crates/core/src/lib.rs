@@ -11,6 +11,7 @@
 //!   `results.json`, the one input of every renderer.
 //! - [`display`]: the bilingual display text of configured names, and journal typography.
 //! - [`breaks`]: axis breaks of every figure and number-at-risk table (issue 14).
+//! - [`failure`]: why a workbook has no report, as a catalog code with parameters.
 //! - [`text`]: control characters no output may carry, and their replacement.
 pub mod adam;
 pub mod breaks;
@@ -19,6 +20,7 @@ pub mod config;
 mod config_checks;
 pub mod dictionary;
 pub mod display;
+pub mod failure;
 pub mod grouping;
 pub mod labels;
 pub mod merge;

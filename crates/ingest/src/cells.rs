@@ -66,6 +66,25 @@ pub mod rule {
     pub const DETECTION_LIMIT: &str = "cell.detection_limit";
     pub const SUSPICIOUS_TEXT: &str = "cell.suspicious_text";
     pub const CONTROL_CHARACTER: &str = "cell.control_character";
+
+    /// Every rule id above: each has its message in both languages in
+    /// `crates/core/labels/findings.toml` (checked by the render crate's tests).
+    pub const ALL: &[&str] = &[
+        FORMULA_ERROR,
+        INVALID_NUMBER,
+        INVALID_INTEGER,
+        INVALID_DATE,
+        AMBIGUOUS_DATE,
+        PHANTOM_LEAP_DAY,
+        INVALID_BOOLEAN,
+        INVALID_SEX,
+        INVALID_RESPONSE,
+        UNKNOWN_CATEGORY,
+        INVALID_STAGE,
+        DETECTION_LIMIT,
+        SUSPICIOUS_TEXT,
+        CONTROL_CHARACTER,
+    ];
 }
 
 /// The workbook's date system: serial 0 is 1899-12-31 (1900, with Excel's phantom

@@ -17,6 +17,7 @@ use crate::config::Config;
 use crate::model::{Cohort, Finding, Severity};
 use calamine::{Data, DataRef, Range, Reader, Sheets};
 use cells::{DateSystem, RawCell, Spellings};
+use mmreport_core::failure::Failure;
 use mmreport_core::{config, grouping, model};
 use names::{key, wide_pattern_keys};
 use sheet::{Grid, HeaderMatcher, SheetKind, Table};
@@ -56,9 +57,66 @@ pub enum IngestError {
     },
 }
 
+impl IngestError {
+    /// The reason as a catalog code with parameters (`failure.<code>` of
+    /// `labels/failures.toml`), so the error page and the index word it in the site's
+    /// language; the library's own detail (a zip or XML error) stays in the English text.
+    pub fn failure(&self) -> Failure {
+        match self {
+            IngestError::Unreadable(_) => Failure::new("unreadable"),
+            IngestError::Encrypted(_) => Failure::new("encrypted"),
+            IngestError::Panicked(_) => Failure::new("malformed"),
+            IngestError::Empty => Failure::new("no_sheets"),
+            IngestError::NoPatientsHeader(sheet) => {
+                Failure::new("no_patients_header").with("sheet", sheet)
+            }
+            IngestError::NoPatientsSheet(names) => {
+                Failure::new("no_patients_sheet").with("names", names)
+            }
+            IngestError::TooLargeDecompressed { declared, limit } => Failure::new("zip_bomb")
+                .with("declared", declared)
+                .with("limit", limit),
+            IngestError::TooManyStrings { count, limit } => Failure::new("too_many_strings")
+                .with("count", count)
+                .with("limit", limit),
+            IngestError::TooManyCells { cells, limit } => Failure::new("too_many_cells")
+                .with("cells", cells)
+                .with("limit", limit),
+            IngestError::TooLarge {
+                sheet,
+                rows,
+                cols,
+                cells,
+                limit,
+            } => Failure::new("sheet_too_large")
+                .with("sheet", sheet)
+                .with("rows", rows)
+                .with("cols", cols)
+                .with("cells", cells)
+                .with("limit", limit),
+        }
+    }
+}
+
 /// Rule ids of workbook-level findings.
 pub mod rule {
     pub const UNREADABLE_SHEET: &str = "workbook.unreadable_sheet";
+
+    /// Every rule id above: each has its message in both languages in
+    /// `crates/core/labels/findings.toml` (checked by the render crate's tests).
+    pub const ALL: &[&str] = &[UNREADABLE_SHEET];
+}
+
+/// Every rule id the reader raises findings under (sheets, cells, records, the workbook):
+/// each has its message in both languages in `crates/core/labels/findings.toml`.
+pub fn finding_rules() -> Vec<&'static str> {
+    [
+        sheet::rule::ALL,
+        cells::rule::ALL,
+        records::rule::ALL,
+        rule::ALL,
+    ]
+    .concat()
 }
 
 /// A sheet once read: a patient-level sheet's typed rows (joined with the other patient-level
@@ -507,7 +565,8 @@ fn unreadable(name: &str, e: String) -> SheetRead {
             rule::UNREADABLE_SHEET,
             format!("sheet could not be read: {e}"),
         )
-        .with_sheet(name.to_string())],
+        .with_sheet(name.to_string())
+        .with_param("error", e)],
         (0, 0),
     )
 }

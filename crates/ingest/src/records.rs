@@ -16,6 +16,16 @@ pub mod rule {
     pub const ORPHAN_ROW: &str = "cohort.orphan_row";
     pub const CONFLICT: &str = "cohort.conflicting_value";
     pub const WIDE_CONFLICT: &str = "cohort.conflicting_response";
+
+    /// Every rule id above: each has its message in both languages in
+    /// `crates/core/labels/findings.toml` (checked by the render crate's tests).
+    pub const ALL: &[&str] = &[
+        MISSING_ID,
+        DUPLICATE_ID,
+        ORPHAN_ROW,
+        CONFLICT,
+        WIDE_CONFLICT,
+    ];
 }
 
 type Values = Vec<Option<Val<Value>>>;
@@ -771,7 +781,9 @@ impl<'a> Join<'a> {
                 ),
             )
             .with_patient(id.clone())
-            .with_value(id.clone()),
+            .with_value(id.clone())
+            .with_param("n", rows_with_id.len().to_string())
+            .with_param("rows", all.join(", ")),
         );
         if self.duplicate.insert(id.clone()) {
             if primary {
@@ -816,7 +828,9 @@ impl<'a> Join<'a> {
                     ),
                 )
                 .with_patient(id.clone())
-                .with_value(id),
+                .with_value(id)
+                .with_param("case", "not_in_patients")
+                .with_param("in_sheet", sheet_name(self.sheet_names, sheet)),
             ),
             Some((_, base)) => merge_values(
                 base,
@@ -859,7 +873,9 @@ fn merge_values(
                         ),
                     )
                     .with_patient(id.to_string())
-                    .with_value(show(&v.v)),
+                    .with_value(show(&v.v))
+                    .with_param("first", show(&old.v))
+                    .with_param("first_sheet", sheet_name(sheet_names, old.at.sheet)),
                 );
             }
             Some(_) => {}
@@ -934,7 +950,8 @@ fn keep_record(
                 "patient_id has no row in the patients sheet: this row is left out of every count",
             )
             .with_patient(patient_id.to_string())
-            .with_value(patient_id.to_string()),
+            .with_value(patient_id.to_string())
+            .with_param("case", "not_counted"),
         );
     }
     false
@@ -994,7 +1011,10 @@ fn merge_wide_response(
                 ),
             )
             .with_patient(id.to_string())
-            .with_value(resp.v.code()),
+            .with_value(resp.v.code())
+            .with_param("cycle", cycle.to_string())
+            .with_param("here", resp.v.code())
+            .with_param("assessments", r.v.code()),
         ),
         Some(_) => {}
     }

@@ -18,6 +18,19 @@ pub mod rule {
     pub const SUSPECT_UNIT: &str = "sheet.suspect_unit";
     pub const UNKNOWN_SHEET: &str = "sheet.ignored";
     pub const ONLY_SHEET: &str = "sheet.only_sheet_as_patients";
+
+    /// Every rule id above: each has its message in both languages in
+    /// `crates/core/labels/findings.toml` (checked by the render crate's tests).
+    pub const ALL: &[&str] = &[
+        NO_HEADER,
+        UNKNOWN_COLUMN,
+        DUPLICATE_COLUMN,
+        UNKNOWN_UNIT,
+        MISSING_UNIT,
+        SUSPECT_UNIT,
+        UNKNOWN_SHEET,
+        ONLY_SHEET,
+    ];
 }
 
 /// The kinds of sheet the data dictionary defines.
@@ -389,18 +402,21 @@ fn no_header(
     named: Option<u32>,
     sheet_name: &str,
 ) -> Finding {
-    let seen: Vec<String> = (0..grid.height().min(3))
+    // The first rows' cells, numbered by their Excel row (`2: a | b`), for the message's
+    // parameter; the English message says `row 2: a | b`.
+    let rows_seen: Vec<String> = (0..grid.height().min(3))
         .filter_map(|r| {
             let cells = row_texts(grid, r, 6);
             (!cells.is_empty()).then(|| {
                 format!(
-                    "row {}: {}",
+                    "{}: {}",
                     grid.origin().0 as usize + r + 1,
                     cells.join(" | ")
                 )
             })
         })
         .collect();
+    let seen: Vec<String> = rows_seen.iter().map(|r| format!("row {r}")).collect();
     let seen = if seen.is_empty() {
         "the first rows are empty".to_string()
     } else {
@@ -416,7 +432,26 @@ fn no_header(
         "{head}; {seen}; looked for {}; a site config can give aliases, units and the header row (docs/input-format.md, \"Exports as they are\")",
         matcher.required().join(", ")
     );
-    Finding::general(Severity::Error, rule::NO_HEADER, message).with_sheet(sheet_name)
+    let f = Finding::general(Severity::Error, rule::NO_HEADER, message)
+        .with_sheet(sheet_name)
+        .with_param("required_items", matcher.required().join(", "))
+        .with_param("rows", HEADER_SEARCH_ROWS.to_string());
+    let f = match named {
+        Some(row) => f.with_param("row", row.to_string()),
+        None => f,
+    };
+    let case = match (named.is_some(), rows_seen.is_empty()) {
+        (true, true) => "named_empty",
+        (true, false) => "named",
+        (false, true) => "search_empty",
+        (false, false) => "search",
+    };
+    let f = f.with_param("case", case);
+    if rows_seen.is_empty() {
+        f
+    } else {
+        f.with_param("seen", rows_seen.join("; "))
+    }
 }
 
 /// The first `max` filled cells of grid row `r` as text (long cells shortened).
@@ -537,7 +572,8 @@ impl Columns {
                     &d.name,
                     format!("column {} appears twice: this copy is ignored", d.name),
                 )
-                .with_value(header.to_string()),
+                .with_value(header.to_string())
+                .with_param("name", d.name.clone()),
             );
             return Target::Skip;
         }
@@ -579,6 +615,8 @@ fn missing_unit(d: &ColumnDef, header: &str, at: CellRef) -> Finding {
         ),
     )
     .with_value(header.to_string())
+    .with_param("name", d.name.clone())
+    .with_param("unit_items", unit_list(d))
 }
 
 /// A unit in a number column's header that is neither its unit nor an alternative one.
@@ -596,6 +634,25 @@ fn unknown_unit(d: &ColumnDef, u: &str, header: &str, at: CellRef) -> Finding {
         ),
     )
     .with_value(header.to_string())
+    .with_param("name", d.name.clone())
+    .with_param("unit", u)
+    .with_param("unit_items", unit_list(d))
+}
+
+/// A column's unit and its alternatives, for a message parameter (`months, days`); `-` for
+/// a column without a unit.
+fn unit_list(d: &ColumnDef) -> String {
+    let units: Vec<String> = d
+        .unit
+        .iter()
+        .cloned()
+        .chain(d.alt_units.keys().cloned())
+        .collect();
+    if units.is_empty() {
+        "-".to_string()
+    } else {
+        units.join(", ")
+    }
 }
 
 /// Parses data rows by the column targets of the header.
@@ -830,7 +887,12 @@ fn suspect_units(
                         d.name
                     ),
                 )
-                .with_sheet(sheet_name),
+                .with_sheet(sheet_name)
+                .with_param("outside", outside.to_string())
+                .with_param("n", vals.len().to_string())
+                .with_param("name", d.name.clone())
+                .with_param("unit", d.unit.clone().unwrap_or_else(|| "-".into()))
+                .with_param("alt", alt.clone()),
             );
             for r in rows.iter_mut() {
                 r.values[def] = None;

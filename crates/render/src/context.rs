@@ -46,6 +46,18 @@ impl Catalog {
         lookup(&self.labels, &self.base, key)
     }
 
+    /// A quarantine reason in the run's language (issue 14): `failure.<code>` filled with
+    /// its parameters; `english` (the program's own reason, with its detail) for an English
+    /// site, or when the catalog has no text for the code or lacks a parameter.
+    pub fn failure_text(&self, f: &mmreport_core::failure::Failure, english: &str) -> String {
+        let key = format!("failure.{}", f.code);
+        let known = self.labels.has(&key) || self.base.has(&key);
+        if self.labels.lang == "en" || !known {
+            return english.to_string();
+        }
+        f.fill(&self.l(&key)).unwrap_or_else(|| english.to_string())
+    }
+
     /// The context of one workbook's report.
     pub fn ctx<'a>(&'a self, cfg: &Config, time_unit: &'a str) -> Ctx<'a> {
         Ctx {
@@ -238,6 +250,20 @@ impl Ctx<'_> {
         if name == "basis" {
             return self.basis(v);
         }
+        if name.ends_with("column") {
+            return self.label_or(&[format!("finding_column.{v}")], v);
+        }
+        if name.ends_with("_items") {
+            return self.finding_items(v);
+        }
+        let item = format!("finding_item.{v}");
+        let coded = VALUE_SECTIONS
+            .iter()
+            .any(|sec| self.has(&format!("{sec}.{v}")));
+        if !coded && self.has(&item) {
+            // A unit or a drug (`months`, `bortezomib`): the catalog's word.
+            return self.l(&item).replace("{n}", "").trim().to_string();
+        }
         self.value_label(v)
     }
 
@@ -250,6 +276,24 @@ impl Ctx<'_> {
             Some(code) => self.label_or(&[format!("analysis_note.{code}")], text),
             None => text.to_string(),
         }
+    }
+
+    /// A list parameter (`death_date, assessments:2`) in the report's language: each item
+    /// `<code>` or `<code>:<n>` worded by `finding_item.<code>` with `{n}`, joined by the
+    /// language's list separator; an item the catalog lacks stays as written.
+    fn finding_items(&self, v: &str) -> String {
+        v.split(", ")
+            .map(|item| {
+                let (code, n) = item.split_once(':').unwrap_or((item, ""));
+                let key = format!("finding_item.{code}");
+                if self.has(&key) {
+                    self.l(&key).replace("{n}", n)
+                } else {
+                    self.label_or(&[format!("finding_column.{code}")], item)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(&self.l("finding_item.separator"))
     }
 
     /// A rule set's English IMWG basis in the report's language ([`crate::basis`]).

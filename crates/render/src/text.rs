@@ -47,13 +47,15 @@ pub fn check_report_in(r: &Results, labels: &crate::labels::Labels) -> String {
             finding_line(&mut s, &ctx, &sheet, f);
         }
     }
-    classifications(&mut s, r, labels);
+    classifications(&mut s, r, &ctx);
     mrd_categories(&mut s, r, labels);
     if !r.cohort.excluded.is_empty() {
         let _ = writeln!(s, "\n{}", labels.get("check.excluded"));
         let sep = if labels.lang == "zh" { "；" } else { "; " };
         for e in &r.cohort.excluded {
-            let _ = writeln!(s, "  {}: {}", e.patient_id, e.reasons.join(sep));
+            // The reasons are English phrases; the catalog's `[basis]` words them.
+            let reasons: Vec<String> = e.reasons.iter().map(|x| ctx.basis(x)).collect();
+            let _ = writeln!(s, "  {}: {}", e.patient_id, reasons.join(sep));
         }
     }
     s
@@ -151,7 +153,8 @@ fn mrd_categories(s: &mut String, r: &Results, labels: &crate::labels::Labels) {
 
 /// Each patient's high-risk status (configured definition) and, when the workbook has
 /// refractoriness inputs, refractoriness class, with the basis: why, or what is missing.
-fn classifications(s: &mut String, r: &Results, labels: &crate::labels::Labels) {
+fn classifications(s: &mut String, r: &Results, ctx: &crate::context::Ctx<'_>) {
+    let labels = ctx.labels;
     if r.validation.high_risk.is_empty() && r.validation.refractoriness.is_empty() {
         return;
     }
@@ -177,7 +180,7 @@ fn classifications(s: &mut String, r: &Results, labels: &crate::labels::Labels) 
                 .replace("{id}", &h.patient_id)
                 .replace("{definition}", &h.definition)
                 .replace("{status}", yn(h.high_risk))
-                .replace("{basis}", &h.basis)
+                .replace("{basis}", &ctx.basis(&h.basis))
         );
         if let Some(x) = refr.get(h.patient_id.as_str()) {
             let _ = writeln!(
@@ -192,7 +195,7 @@ fn classifications(s: &mut String, r: &Results, labels: &crate::labels::Labels) 
                             .as_deref()
                             .unwrap_or_else(|| labels.get("check.not_derivable"))
                     )
-                    .replace("{basis}", &x.basis)
+                    .replace("{basis}", &ctx.basis(&x.basis))
             );
         }
     }

@@ -583,7 +583,8 @@ pub fn check_recorded_events(
                             g.v
                         ),
                     )
-                    .with_value(g.v.to_string()),
+                    .with_value(g.v.to_string())
+                    .with_param("grade", g.v.to_string()),
                 );
             }
         }
@@ -694,7 +695,12 @@ fn undated_labs(pid: &str, sorted: &[&LabDraw], index: Option<Date>) -> Option<F
         return None;
     }
     let at = sorted.iter().find(unplaced).and_then(|l| l.at);
-    Some(finding(
+    let case = if index.is_none() {
+        "no_index"
+    } else {
+        "no_draw"
+    };
+    let f = finding(
         Severity::Info,
         UNDATED_LABS,
         at,
@@ -713,7 +719,8 @@ fn undated_labs(pid: &str, sorted: &[&LabDraw], index: Option<Date>) -> Option<F
                 "draw date missing"
             }
         ),
-    ))
+    );
+    Some(f.with_param("n", n.to_string()).with_param("case", case))
 }
 
 /// One lab term over a patient's date-sorted draws: the baseline value (last draw on or

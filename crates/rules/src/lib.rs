@@ -66,6 +66,40 @@ pub fn catalogue() -> Vec<RuleInfo> {
     v
 }
 
+/// The rule ids of the rule sets that raise findings (the others derive a value): each has
+/// its message in both languages in `crates/core/labels/findings.toml`
+/// (`finding.<rule>[#case]`), which the render crate's tests check.
+pub const FINDING_RULES: &[&str] = &[
+    ctcae::TERM_UNKNOWN,
+    ctcae::GRADE_OUT_OF_RANGE,
+    ctcae::UNDATED_LABS,
+    disease_state::DISAGREES,
+    disease_state::NO_RELAPSE_EVIDENCE,
+    plausibility::CALCIUM,
+    plausibility::CREATININE,
+    plausibility::CRCL,
+    plausibility::ALBUMIN,
+    plausibility::LDH,
+    plausibility::ESR,
+    plausibility::HEMOGLOBIN,
+    plausibility::WBC,
+    plausibility::NEUTROPHILS,
+    plausibility::LYMPHOCYTES,
+    plausibility::PLATELETS,
+    plausibility::BM_PLASMA_CELL_PCT,
+    plausibility::SERUM_M_PROTEIN,
+    plausibility::URINE_M_PROTEIN,
+    plausibility::FLC,
+    plausibility::PLASMACYTOMA_SPD,
+    refractoriness::UNKNOWN_DRUG,
+    refractoriness::CONFLICT,
+    response::DISAGREES,
+    response::PROGRESSION_DATE_NO_PD,
+    response::PROGRESSION_DATE_MISSING,
+    staging::ISS_DISAGREES,
+    staging::DS_SUBCLASS_DISAGREES,
+];
+
 /// Everything the rule sets derive from one cohort.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RulesOutcome {

@@ -126,7 +126,11 @@ fn run(pid: &str, checks: &[Check<'_>], out: &mut Vec<Finding>) {
                     c.unit
                 ),
             )
-            .with_value(num(v.v)),
+            .with_value(num(v.v))
+            .with_param("number", Num(v.v).to_string())
+            .with_param("unit", c.unit)
+            .with_param("min", Num(c.range.min).to_string())
+            .with_param("max", Num(c.range.max).to_string()),
         );
     }
 }

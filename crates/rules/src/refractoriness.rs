@@ -326,7 +326,8 @@ fn unknown_drugs(
                 unknown.len()
             ),
         )
-        .with_value(unknown.join(", ")),
+        .with_value(unknown.join(", "))
+        .with_param("n", unknown.len().to_string()),
     )
 }
 
@@ -350,6 +351,7 @@ fn conflicts(p: &Patient) -> Vec<Finding> {
                      {d} is taken as unknown"
                 ),
             )
+            .with_param("drug", d.as_str())
         })
         .collect()
 }

@@ -1141,9 +1141,22 @@ fn disagreement_findings(pid: &str, out: &[DerivedResponse]) -> Vec<Finding> {
                 .with_param("date", d.date.map(|x| x.to_string()).unwrap_or_default())
                 .with_param("basis", d.basis.clone()),
             );
+            if let (Some(case), Some(f)) = (when_case(d), findings.last_mut()) {
+                f.params.insert("case".into(), case.into());
+            }
         }
     }
     findings
+}
+
+/// Which of [`when_text`]'s wordings a message has (its `case` parameter): none after a
+/// cycle (the catalog's plain `finding.<rule>`), `date` or `undated` otherwise.
+fn when_case(d: &DerivedResponse) -> Option<&'static str> {
+    match (d.after_cycle, d.date) {
+        (Some(_), _) => None,
+        (None, Some(_)) => Some("date"),
+        (None, None) => Some("undated"),
+    }
 }
 
 /// When an assessment took place, for a message: its cycle, else its date.
@@ -1271,6 +1284,14 @@ fn missing_progression_date(p: &Patient, derived: &[DerivedResponse]) -> Option<
         "progression_date",
         p.patient_id.as_str(),
         format!("This assessment {why} but the patient's progression_date is empty"),
+    )
+    .with_param(
+        "case",
+        if d.recorded == Some(Response::PD) {
+            "recorded"
+        } else {
+            "derived"
+        },
     );
     if let Some(r) = d.recorded {
         f = f.with_value(r.code());

@@ -550,7 +550,12 @@ fn iss_disagreement(p: &Patient, derived: Option<u8>, cfg: &RulesConfig) -> Opti
                 Num(cfg.staging.iss_b2m_high_mg_l)
             ),
         )
-        .with_value(roman(rv.v)),
+        .with_value(roman(rv.v))
+        .with_param("recorded", roman(rv.v))
+        .with_param("derived", derived.map_or("?", roman))
+        .with_param("b2m_low", Num(cfg.staging.iss_b2m_low_mg_l).to_string())
+        .with_param("albumin", Num(cfg.staging.iss_albumin_g_l).to_string())
+        .with_param("b2m_high", Num(cfg.staging.iss_b2m_high_mg_l).to_string()),
     )
 }
 
@@ -583,6 +588,12 @@ fn ds_disagreement(p: &Patient, derived: Option<char>, cfg: &RulesConfig) -> Opt
                 Num(cfg.staging.ds_creatinine_umol_l)
             ),
         )
-        .with_value(rv.v.clone()),
+        .with_value(rv.v.clone())
+        .with_param("recorded", rv.v.clone())
+        .with_param("derived", derived.map(String::from).unwrap_or_default())
+        .with_param(
+            "creatinine",
+            Num(cfg.staging.ds_creatinine_umol_l).to_string(),
+        ),
     )
 }
