@@ -244,6 +244,15 @@ fn a_survival_only_registry_shows_only_what_it_holds() {
     assert_eq!(r.cohort.patients_analysed, 3882);
     assert!(!r.analyses.data.responses && !r.analyses.data.progression);
     assert!(!r.analyses.data.adverse_events);
+    // No relapse-evidence column: one warning for the workbook, not 3,882.
+    let relapse: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule == "imwg2016.relapse.none_documented")
+        .collect();
+    assert_eq!(relapse.len(), 1);
+    assert_eq!(relapse[0].params["patients"], "3882");
+    assert!(relapse[0].patient_id.is_none());
     for lang in [Language::En, Language::Zh] {
         let h = html(&r, &cfg, lang);
         let name = format!("registry {lang:?}");

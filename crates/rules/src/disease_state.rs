@@ -479,6 +479,34 @@ fn disagreement(pid: &str, rv: &Val<DiseaseStatus>, d: DiseaseStatus, rule: &str
     .with_param("rule", rule)
 }
 
+/// One workbook-level [`NO_RELAPSE_EVIDENCE`] warning instead of one per patient when no
+/// patient of the cohort has any relapse-evidence value (a registry, an export without those
+/// columns): 3,882 identical warnings would bury every other finding and name nothing a
+/// clinician could fix patient by patient (IMWG 2016, Kumar et al., Lancet Oncol 2016;17:e328,
+/// relapse criteria).
+pub fn collapse_no_evidence(findings: &mut Vec<Finding>, patients: usize) {
+    let empty = |f: &Finding| {
+        f.rule == NO_RELAPSE_EVIDENCE && f.params.get("case").map(String::as_str) == Some("empty")
+    };
+    let n = findings.iter().filter(|f| empty(f)).count();
+    if patients < 2 || n < patients {
+        return;
+    }
+    findings.retain(|f| !empty(f));
+    let mut f = Finding::general(
+        Severity::Warning,
+        NO_RELAPSE_EVIDENCE,
+        format!(
+            "No relapse evidence is documented at study entry for any of the {n} patients \
+             (every relapse-evidence column is empty): the IMWG relapse criteria were not checked"
+        ),
+    )
+    .with_param("case", "none")
+    .with_param("patients", n.to_string());
+    f.column = Some("relapse_evidence".to_string());
+    findings.push(f);
+}
+
 /// Disease state, agreement and relapse evidence for one patient, with findings.
 pub fn evaluate_patient(p: &Patient, cfg: &RulesConfig) -> (ImwgRecord, Vec<Finding>) {
     let pid = p.patient_id.as_str();

@@ -429,6 +429,7 @@ pub fn evaluate(
         out.refractoriness.extend(p.refractoriness);
         out.findings.extend(p.findings);
     }
+    disease_state::collapse_no_evidence(&mut out.findings, patients.len());
     out.summary = summarise(&out, cfg);
     out
 }
