@@ -412,7 +412,7 @@ fn check_speaks_chinese() {
         .unwrap();
     assert!(String::from_utf8(en.stdout)
         .unwrap()
-        .contains("Recorded disease status 'relapsed'"));
+        .contains("Recorded disease status 'Relapsed'"));
 }
 
 /// index.html: in the configured language, styled by the reports' CSS, times on the site's

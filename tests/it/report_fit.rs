@@ -225,6 +225,9 @@ fn the_bundled_example_reads_as_a_journal_report_in_both_languages() {
     // Journal numbers: no value with more decimals than its magnitude asks for (`64.00`).
     assert!(!t1.contains(".00 ("), "two decimals everywhere");
     assert!(!en.contains("sCR: sCR"));
+    // A finding's codes are worded in English too ('Relapsed and refractory').
+    assert!(!en.contains("&#39;relapsed_and_refractory&#39;"));
+    assert!(en.contains("&#39;Relapsed and refractory&#39;"));
 }
 
 #[test]

@@ -211,8 +211,13 @@ impl Ctx<'_> {
             Some(case) => format!("finding.{}#{case}", f.rule),
             None => format!("finding.{}", f.rule),
         };
-        // English is the rule's own `message` (the catalog's en text is the same words).
-        if !self.has(&key) || self.labels.lang == "en" {
+        // English is the rule's own `message` (the catalog's en text is the same words),
+        // unless a parameter is a code (`relapsed_and_refractory`): the report words it.
+        let coded = f
+            .params
+            .values()
+            .any(|v| v.contains('_') && v.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+        if !self.has(&key) || (self.labels.lang == "en" && !coded) {
             return f.message.clone();
         }
         let column = self.finding_column(f);
