@@ -785,6 +785,9 @@ fn chinese_report_is_complete() {
         out.html.contains("完成≥2个疗程（n = 29）"),
         "flow figure box"
     );
+    // The exclusion reason of the flow figure in Chinese, not "index_date missing".
+    assert!(out.html.contains("缺少入组日期"), "exclusion reason");
+    assert!(!out.html.contains("index_date missing"), "exclusion reason");
     // An unresolved label shows as its key (`html.tab_flow`); rule ids in the data such as
     // `imwg2016.response.pr` are preceded by a dot and do not count.
     for prefix in [

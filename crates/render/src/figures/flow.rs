@@ -87,7 +87,10 @@ pub fn flow_svg(flow: &Flow, ctx: &Ctx) -> String {
     let reasons: Vec<Vec<String>> = flow
         .excluded
         .iter()
-        .map(|l| wrap(&format!("{} (n = {})", l.level, l.count), SIDE_W - 24, 13.0))
+        .map(|l| {
+            let reason = ctx.basis(&l.level);
+            wrap(&format!("{reason} (n = {})", l.count), SIDE_W - 24, 13.0)
+        })
         .collect();
     let side_lines: i32 = reasons.iter().map(|r| r.len() as i32).sum();
     let side_h = (LINE * (side_lines + 1) + 20).max(BOX_H);

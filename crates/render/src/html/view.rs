@@ -282,7 +282,7 @@ fn flow(v: &mut V) -> Vec<Block> {
         ];
         for e in &co.excluded {
             rows.push(sub(vec![
-                format!("{}: {}", e.patient_id, e.reasons.join("; ")),
+                format!("{}: {}", e.patient_id, v.c.basis(&e.reasons.join("; "))),
                 String::new(),
             ]));
         }

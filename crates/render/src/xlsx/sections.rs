@@ -242,7 +242,7 @@ fn flow(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
     ]);
     for e in &f.excluded {
         rows.push(vec![
-            Cell::text(format!("    {}", e.level)),
+            Cell::text(format!("    {}", c.rc.basis(&e.level))),
             Cell::count(e.count),
         ]);
     }
@@ -272,7 +272,13 @@ fn flow(w: &mut SheetWriter, c: &Ctx) -> Result<(), XlsxRenderError> {
         c.r.cohort
             .excluded
             .iter()
-            .map(|e| vec![Cell::text(&e.patient_id), Cell::text(e.reasons.join("; "))])
+            .map(|e| {
+                let reasons: Vec<String> = e.reasons.iter().map(|x| c.rc.basis(x)).collect();
+                vec![
+                    Cell::text(&e.patient_id),
+                    Cell::text(reasons.join(&c.rc.basis("; "))),
+                ]
+            })
             .collect();
     w.table(&TableData {
         caption: Some(c.t("xlsx_caption.excluded")),
