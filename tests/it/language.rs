@@ -492,3 +492,21 @@ fn reading_findings_in_chinese() {
         "{text}"
     );
 }
+
+/// A study has a title per language: `title_zh` heads the Chinese report, `title` the English
+/// one; without either the report is "Multiple myeloma case-record report" in its language.
+#[test]
+fn study_title_in_the_reports_language() {
+    let site = "[study]\ntitle = \"Trial X\"\ntitle_zh = \"某项研究\"\nlanguage = \"zh\"";
+    for (args, title) in [
+        (&[][..], "<h1>某项研究"),
+        (&["--language", "en"][..], "<h1>Trial X"),
+    ] {
+        let d = tempfile::tempdir().unwrap();
+        let page = html(&run(d.path(), CANONICAL, site, args));
+        assert!(page.contains(title), "{title}");
+    }
+    let d = tempfile::tempdir().unwrap();
+    let page = html(&run(d.path(), CANONICAL, "[study]\nlanguage = \"zh\"", &[]));
+    assert!(page.contains("<h1>多发性骨髓瘤病例报告"));
+}

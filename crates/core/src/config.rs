@@ -136,7 +136,19 @@ mod blank_is_none {
 #[serde(deny_unknown_fields)]
 pub struct Study {
     pub title: String,
+    /// The title of Chinese reports; empty: `title` (a study has one title per language).
+    pub title_zh: String,
     pub language: Language,
+}
+
+impl Study {
+    /// The title in the report's language: `title_zh` for a Chinese report when given.
+    pub fn title_in_language(&self) -> &str {
+        match self.language {
+            Language::Zh if !self.title_zh.is_empty() => &self.title_zh,
+            _ => &self.title,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]

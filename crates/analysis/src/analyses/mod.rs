@@ -437,7 +437,7 @@ fn analyse_paper(input: &Input<'_>) -> Analyses {
     );
     let (flow, exposure, followup, deaths, hb_drop, swimmer, waterfall) = rest;
     Analyses {
-        study_title: input.cfg.study.title.clone(),
+        study_title: input.cfg.study.title_in_language().to_string(),
         flow,
         baseline,
         exposure,
