@@ -121,7 +121,7 @@ pub fn group_level(
         return number.map(|x| g.band(x));
     }
     if g.levels {
-        return group_text(&g.column, p).or_else(|| number.map(number_text));
+        return group_text(&g.column, p).or_else(|| number.map(crate::display::plain_number));
     }
     if let Some(x) = number {
         return Some(yes_no(x >= g.at_least.unwrap_or(1.0)));
@@ -182,15 +182,6 @@ fn group_flag(column: &str, p: &Patient, high_risk: Option<bool>) -> Option<bool
             Some(GroupValue::Text(t)) if t == "no" => Some(false),
             _ => None,
         },
-    }
-}
-
-/// `1` for 1.0, `2.5` for 2.5: a number level as a clinician reads it.
-fn number_text(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 {
-        format!("{}", x as i64)
-    } else {
-        format!("{x}")
     }
 }
 

@@ -44,13 +44,11 @@ fn zh() -> &'static Labels {
     ZH.get_or_init(|| Labels::load(Language::Zh, None).unwrap_or_default())
 }
 
-/// A number as a cut-point prints (`3`, `2.5`).
-fn cut(t: f64) -> String {
-    if t.fract() == 0.0 && t.abs() < 1e15 {
-        format!("{}", t as i64)
-    } else {
-        format!("{t}")
-    }
+/// A number as a clinician writes it, a cut-point or a level: `65` for 65.0, `2.5` for 2.5
+/// (the shortest text that reads back as the same number; no `65.0`). The one formatter of
+/// group labels: grouping bands, number levels and cut-points all print through it.
+pub fn plain_number(x: f64) -> String {
+    format!("{x}")
 }
 
 /// The labels of one grouping: name, level yes, level no.
@@ -88,10 +86,10 @@ fn names(cfg: &Config, g: &Grouping) -> Names {
     let col = g.column.replace('_', " ");
     let (yes_en, no_en, yes_zh, no_zh) = match g.at_least {
         Some(t) => (
-            format!("{col} ≥ {}", cut(t)),
-            format!("{col} < {}", cut(t)),
-            format!("{zh_base}≥{}", cut(t)),
-            format!("{zh_base}<{}", cut(t)),
+            format!("{col} ≥ {}", plain_number(t)),
+            format!("{col} < {}", plain_number(t)),
+            format!("{zh_base}≥{}", plain_number(t)),
+            format!("{zh_base}<{}", plain_number(t)),
         ),
         None => (
             format!("{col}: yes"),
@@ -155,6 +153,14 @@ pub fn grouping_display(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_print_as_written() {
+        assert_eq!(plain_number(65.0), "65");
+        assert_eq!(plain_number(2.5), "2.5");
+        assert_eq!(plain_number(-3.0), "-3");
+        assert_eq!(plain_number(1e15), "1000000000000000");
+    }
 
     #[test]
     fn typography() {

@@ -6,6 +6,7 @@
 //! band holding its lower cut, as R's `cut(x, c(-Inf, 65, 75, Inf), right = FALSE)`).
 
 use crate::config::{ColumnDef, Config, ConfigError, Dictionary, Grouping};
+use crate::display::plain_number;
 use crate::names::{key, split_unit};
 
 /// One patient's value of a grouping column as the workbook gave it: a number, or text (a
@@ -41,15 +42,15 @@ impl Grouping {
             return Vec::new();
         };
         let whole = c.iter().all(|x| x.fract() == 0.0 && x.abs() < 1e15);
-        let mut out = vec![format!("< {}", num(*first))];
+        let mut out = vec![format!("< {}", plain_number(*first))];
         for w in c.windows(2) {
             out.push(if whole {
-                format!("{}–{}", num(w[0]), num(w[1] - 1.0))
+                format!("{}–{}", plain_number(w[0]), plain_number(w[1] - 1.0))
             } else {
-                format!("{} to < {}", num(w[0]), num(w[1]))
+                format!("{} to < {}", plain_number(w[0]), plain_number(w[1]))
             });
         }
-        out.push(format!("≥ {}", num(*last)));
+        out.push(format!("≥ {}", plain_number(*last)));
         out
     }
 
@@ -82,15 +83,6 @@ impl Grouping {
             (false, "no") => self.label_no.clone(),
             _ => level.to_string(),
         }
-    }
-}
-
-/// `65` for 65.0, `1.5` for 1.5.
-fn num(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 {
-        format!("{}", x as i64)
-    } else {
-        format!("{x}")
     }
 }
 

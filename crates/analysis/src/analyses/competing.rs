@@ -110,16 +110,7 @@ fn group(
 
 /// Gray's test across the groups with patients (at least two).
 fn gray(obs: &[(String, Vec<(f64, CrStatus)>)]) -> Option<ChisqTest> {
-    let mut time = Vec::new();
-    let mut st = Vec::new();
-    let mut gi = Vec::new();
-    for (i, (_, o)) in obs.iter().enumerate() {
-        for (t, s) in o {
-            time.push(*t);
-            st.push(*s);
-            gi.push(i);
-        }
-    }
+    let (time, st, gi) = super::survival::flatten(obs);
     let nonempty = obs.iter().filter(|(_, o)| !o.is_empty()).count();
     if nonempty < 2 {
         return None;

@@ -201,16 +201,7 @@ pub(super) fn observe(parts: &Parts<'_>, kind: EndpointKind) -> Obs {
 /// first level against the second; for a grouping with levels every non-empty level against
 /// the first non-empty one ([`cox_levels`]).
 fn compare(obs: &Obs, levels: bool) -> (Option<LogRankResult>, Option<CoxResult>) {
-    let mut time = Vec::new();
-    let mut event = Vec::new();
-    let mut gi = Vec::new();
-    for (i, (_, o)) in obs.iter().enumerate() {
-        for (t, e) in o {
-            time.push(*t);
-            event.push(*e);
-            gi.push(i);
-        }
-    }
+    let (time, event, gi) = flatten(obs);
     let logrank = stats::logrank(&time, &event, &gi, 0.0)
         .ok()
         .map(|lr| LogRankResult {
@@ -224,6 +215,25 @@ fn compare(obs: &Obs, levels: bool) -> (Option<LogRankResult>, Option<CoxResult>
         (obs.len() == 2).then(|| cox(&time, &event, &gi, obs[1].0.clone()))
     };
     (logrank, cox)
+}
+
+/// Per-group observations as the parallel columns the tests take: times, statuses (event or
+/// censored; a competing-risks status) and each one's group index, groups in order.
+pub(super) fn flatten<T: Copy>(obs: &[(String, Vec<(f64, T)>)]) -> (Vec<f64>, Vec<T>, Vec<usize>) {
+    let n = obs.iter().map(|(_, o)| o.len()).sum();
+    let (mut time, mut status, mut gi) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    for (i, (_, o)) in obs.iter().enumerate() {
+        for (t, s) in o {
+            time.push(*t);
+            status.push(*s);
+            gi.push(i);
+        }
+    }
+    (time, status, gi)
 }
 
 /// HR of the first level ("yes", group index 0) against the second, the `reference`.
