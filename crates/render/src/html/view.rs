@@ -1362,10 +1362,13 @@ fn changes(v: &mut V) -> Vec<Block> {
             v.l("html.changes_patients"),
             format!("{} → {}", c.patients.before, c.patients.after),
         ]),
-        row(vec![v.l("html.changes_added"), c.patients.added.join(", ")]),
+        row(vec![
+            v.l("html.changes_added"),
+            count_and_ids(&c.patients.added),
+        ]),
         row(vec![
             v.l("html.changes_removed"),
-            c.patients.removed.join(", "),
+            count_and_ids(&c.patients.removed),
         ]),
     ];
     for e in &c.new_events {
@@ -1399,6 +1402,14 @@ fn changes(v: &mut V) -> Vec<Block> {
         rows,
         notes: vec![],
     })]
+}
+
+/// `0`, or the count and the patients (`2: P033, P034`): never an empty cell.
+fn count_and_ids(ids: &[String]) -> String {
+    match ids.len() {
+        0 => "0".to_string(),
+        n => format!("{n}: {}", ids.join(", ")),
+    }
 }
 
 fn methods(v: &mut V) -> Vec<Block> {
@@ -1464,4 +1475,17 @@ fn ae_notes(v: &V, rows: &[&crate::results::AeRow]) -> Vec<String> {
         notes.push(v.l("html.note_ae_lymphocytes_v6"));
     }
     notes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count_and_ids;
+
+    /// The changes table never shows an empty cell for "patients added / removed".
+    #[test]
+    fn added_and_removed_patients_are_counted() {
+        assert_eq!(count_and_ids(&[]), "0");
+        let ids = ["P033".to_string(), "P034".to_string()];
+        assert_eq!(count_and_ids(&ids), "2: P033, P034");
+    }
 }
