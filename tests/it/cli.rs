@@ -78,14 +78,7 @@ fn run_writes_results_and_datasets() {
     .unwrap();
     fs::write(input.join("~$cohort.xlsx"), b"lock").unwrap();
     let out = t.path().join("out");
-    Command::cargo_bin("mmreport")
-        .unwrap()
-        .args(["run", "--settle-seconds", "0", "--input"])
-        .arg(&input)
-        .arg("--output")
-        .arg(&out)
-        .arg("--config")
-        .arg(cfg_file(t.path()))
+    crate::util::run_command(&input, &out, cfg_file(t.path()))
         .assert()
         .success();
     let dir = out.join("ward a/cohort");
@@ -139,14 +132,7 @@ fn csv_outputs_defuse_formulas() {
     )]);
     fs::write(&input, wb).unwrap();
     let out = t.path().join("out");
-    Command::cargo_bin("mmreport")
-        .unwrap()
-        .args(["run", "--settle-seconds", "0", "--input"])
-        .arg(&input)
-        .arg("--output")
-        .arg(&out)
-        .arg("--config")
-        .arg(cfg_file(t.path()))
+    crate::util::run_command(&input, &out, cfg_file(t.path()))
         .assert()
         .success();
     let adsl = fs::read_to_string(out.join("c/adsl.csv")).unwrap();
@@ -207,14 +193,7 @@ fn a_bad_file_is_quarantined_and_the_others_go_on() {
     fs::write(input.join("good.xlsx"), cohort_book("x")).unwrap();
     fs::write(input.join("bad.xlsx"), b"not a workbook").unwrap();
     let out = t.path().join("out");
-    Command::cargo_bin("mmreport")
-        .unwrap()
-        .args(["run", "--settle-seconds", "0", "--input"])
-        .arg(&input)
-        .arg("--output")
-        .arg(&out)
-        .arg("--config")
-        .arg(cfg_file(t.path()))
+    crate::util::run_command(&input, &out, cfg_file(t.path()))
         .assert()
         .code(1);
     assert!(out.join("good/results.json").exists());

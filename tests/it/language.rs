@@ -52,14 +52,7 @@ pub(crate) fn run(dir: &Path, workbook: &str, site: &str, args: &[&str]) -> Path
     };
     std::fs::write(&cfg, site).unwrap();
     let out = dir.join("out");
-    Command::cargo_bin("mmreport")
-        .unwrap()
-        .args(["run", "--settle-seconds", "0", "--input"])
-        .arg(&input)
-        .arg("--output")
-        .arg(&out)
-        .arg("--config")
-        .arg(&cfg)
+    crate::util::run_command(&input, &out, &cfg)
         .args(args)
         .assert()
         .success();

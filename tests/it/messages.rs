@@ -463,14 +463,7 @@ fn quarantine_reasons_in_the_sites_language() {
         let site =
             format!("[study]\nlanguage = \"{lang}\"\n[dates]\ntime_zone = \"Asia/Shanghai\"\n");
         std::fs::write(&cfg, site).unwrap();
-        Command::cargo_bin("mmreport")
-            .unwrap()
-            .args(["run", "--settle-seconds", "0", "--input"])
-            .arg(&input)
-            .arg("--output")
-            .arg(&out)
-            .arg("--config")
-            .arg(&cfg)
+        crate::util::run_command(&input, &out, &cfg)
             .output()
             .unwrap();
         let index = std::fs::read_to_string(out.join("index.html")).unwrap();

@@ -6,7 +6,6 @@
 //! machine without them those checks print a note and are skipped.
 
 use super::util::chromium_args;
-use assert_cmd::Command;
 use calamine::{Data, Reader};
 use std::path::{Path, PathBuf};
 
@@ -26,14 +25,7 @@ fn report(dir: &Path, lang: &str) -> PathBuf {
     )
     .unwrap();
     let out = dir.join("out");
-    Command::cargo_bin("mmreport")
-        .unwrap()
-        .args(["run", "--settle-seconds", "0", "--input"])
-        .arg(&input)
-        .arg("--output")
-        .arg(&out)
-        .arg("--config")
-        .arg(&cfg)
+    crate::util::run_command(&input, &out, &cfg)
         .assert()
         .success();
     out.join("paper")

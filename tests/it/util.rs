@@ -168,16 +168,7 @@ pub fn run_report(dir: &std::path::Path, workbook: &[u8], site: &str) -> Report 
     )
     .unwrap();
     let out = dir.join("out");
-    assert_cmd::Command::cargo_bin("mmreport")
-        .unwrap()
-        .args(["run", "--settle-seconds", "0", "--input"])
-        .arg(&input)
-        .arg("--output")
-        .arg(&out)
-        .arg("--config")
-        .arg(&cfg)
-        .assert()
-        .success();
+    run_command(&input, &out, &cfg).assert().success();
     let r = out.join("w");
     Report {
         html: std::fs::read_to_string(r.join("report.html")).unwrap(),
@@ -212,4 +203,21 @@ pub fn xlsx_text(path: &std::path::Path) -> Vec<String> {
         }
     }
     out
+}
+
+/// `mmreport run` on `input` into `output` with the site config `config`, files settled at
+/// once: the command every end-to-end test starts from (add arguments, then run it).
+pub fn run_command(
+    input: impl AsRef<std::ffi::OsStr>,
+    output: impl AsRef<std::ffi::OsStr>,
+    config: impl AsRef<std::ffi::OsStr>,
+) -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::cargo_bin("mmreport").unwrap();
+    c.args(["run", "--settle-seconds", "0", "--input"])
+        .arg(input)
+        .arg("--output")
+        .arg(output)
+        .arg("--config")
+        .arg(config);
+    c
 }
